@@ -1,0 +1,123 @@
+# connlab - build, test, install. `make V=1` shows the commands.
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+BUILD ?= build
+CC ?= cc
+PKGS := libmnl libevent inih jansson
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral \
+	  -Wmissing-prototypes -fno-strict-aliasing -MMD -MP \
+	  -DCONNLAB_VERSION='"$(VERSION)"' -Isrc
+ifeq ($(WERROR),1)
+CFLAGS += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+# pkg-config runs when a recipe needs it, so `make check` can install the
+# libraries first on a fresh machine.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+CHECK_CFLAGS = $(shell pkg-config --cflags check)
+CHECK_LIBS = $(shell pkg-config --libs check)
+
+ifneq ($(V),1)
+Q := @
+quiet = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
+SRCS := $(wildcard src/*.c)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out src/main.c,$(SRCS)))
+MAIN_OBJ := $(BUILD)/src/main.o
+UNIT_SRCS := $(wildcard tests/unit/check_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+BIN := $(BUILD)/connlab
+
+.SECONDARY:
+.PHONY: all deps check test unit sanitize fuzz install uninstall demo clean format format-check
+all: connlab
+
+# The binary at the top of the tree is the one of the default build.
+connlab: $(BIN)
+	$(Q)cp $(BIN) $@
+
+$(BIN): $(LIB_OBJS) $(MAIN_OBJ)
+	$(call quiet,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/libconnlab.a: $(LIB_OBJS)
+	$(call quiet,AR,$@)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/src/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/src/embed.o: lab/default.lab
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(BUILD)/libconnlab.a
+	$(call quiet,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+deps:
+	$(Q)ci/install-deps.sh
+
+# The README's test command: dependencies, build, every test.
+check: deps
+	$(Q)$(MAKE) --no-print-directory test
+
+test: $(BIN) $(UNIT_BINS)
+	$(Q)CONNLAB=$(abspath $(BIN)) BUILD=$(BUILD) tests/run.sh $(UNIT_BINS)
+
+unit: $(UNIT_BINS)
+	$(Q)BUILD=$(BUILD) tests/run.sh --unit-only $(UNIT_BINS)
+
+sanitize: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 test
+
+# Coverage-guided fuzzing of the lab file parser (libFuzzer, clang).
+FUZZ_SECONDS ?= 60
+FUZZ_BIN := build/fuzz/fuzz_labfile
+FUZZ_SRCS := $(addprefix src/,labfile.c units.c expect.c suggest.c errnames.c plan.c embed.c)
+$(FUZZ_BIN): tests/fuzz/fuzz_labfile.c $(FUZZ_SRCS) lab/default.lab
+	@mkdir -p $(dir $@)
+	$(call quiet,CLANG,$@)clang -std=gnu11 -g -O1 -Isrc -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(PKG_CFLAGS) -o $@ tests/fuzz/fuzz_labfile.c \
+		$(FUZZ_SRCS) $(PKG_LIBS)
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BIN)
+	$(Q)mkdir -p build/fuzz/corpus && cp lab/*.lab tests/fuzz/corpus/* build/fuzz/corpus/
+	$(Q)$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+		-dict=tests/fuzz/labfile.dict -artifact_prefix=build/fuzz/ build/fuzz/corpus 2>build/fuzz/log || \
+		{ tail -n 60 build/fuzz/log; exit 1; }
+	$(Q)grep -E 'stat::number_of_executed_units|Done' build/fuzz/log | tail -n 2
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory connlab
+	./connlab plan
+
+install: connlab
+	install -D -m 0755 connlab $(DESTDIR)$(PREFIX)/bin/connlab
+	install -d $(DESTDIR)$(PREFIX)/share/connlab/lab $(DESTDIR)$(PREFIX)/share/doc/connlab
+	install -m 0644 lab/*.lab $(DESTDIR)$(PREFIX)/share/connlab/lab/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/connlab/
+	install -D -m 0644 docs/connlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/connlab.1
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/bin/connlab $(DESTDIR)$(PREFIX)/share/connlab \
+		$(DESTDIR)$(PREFIX)/share/doc/connlab $(DESTDIR)$(PREFIX)/share/man/man1/connlab.1
+
+FORMAT_FILES = $(wildcard src/*.[ch] tests/unit/*.c tests/fuzz/*.c)
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	$(Q)clang-format --dry-run --Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf build connlab
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

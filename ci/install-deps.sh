@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs every build, test and run dependency of connlab from Debian's
+# packages. Idempotent and quiet: does nothing when all are present.
+set -eu
+PKGS="build-essential pkg-config libmnl-dev libevent-dev check libinih-dev libjansson-dev
+clang llvm clang-format iproute2 iputils-ping procps libxml2-utils python3"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "connlab: missing packages:$missing; run as root: apt-get install$missing" >&2
+	exit 1
+fi
+echo "connlab: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

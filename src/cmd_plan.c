@@ -1,0 +1,129 @@
+/* cmd_plan.c - `connlab plan`: the resolved lab and its plan, or the
+ * refusal with the computed fix. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "plan.h"
+
+static json_t *plan_json(const struct plan *p, const struct lab *lab)
+{
+	json_t *root = json_object(), *nss = json_array();
+	char a[16], b[16];
+
+	for (unsigned i = 0; i < p->namespaces; i++) {
+		const struct plan_ns *ns = &p->ns[i];
+		char name[16];
+
+		snprintf(name, sizeof(name), "c%u", i);
+		json_array_append_new(
+			nss,
+			json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "name", name,
+				  "link_address", units_fmt_ipv4(ns->link_peer, a, sizeof(a)),
+				  "first_address", units_fmt_ipv4(ns->first_addr, b, sizeof(b)),
+				  "server_link_address", units_fmt_ipv4(ns->link_srv, a, sizeof(a)),
+				  "addresses", (json_int_t)ns->n_addr, "connections",
+				  (json_int_t)ns->connections, "flood_processes",
+				  (json_int_t)ns->workers, "per_process_max",
+				  (json_int_t)ns->per_worker_max, "per_pair_max",
+				  (json_int_t)ns->per_pair_max));
+	}
+	json_object_set_new(root, "lab", json_string(lab->name));
+	json_object_set_new(root, "source", json_string(lab->source));
+	json_object_set_new(root, "connections", json_integer((json_int_t)p->connections));
+	json_object_set_new(root, "mode", json_string(lab_client_mode_name(lab->client_mode)));
+	json_object_set_new(root, "service_address",
+			    json_string(units_fmt_ipv4(p->service_addr, a, sizeof(a))));
+	json_object_set_new(root, "server_ports", json_integer(p->nports));
+	json_object_set_new(root, "local_port_range",
+			    json_pack("[i,i]", (int)p->port_lo, (int)p->port_hi));
+	json_object_set_new(root, "client_addresses", json_integer(p->addresses));
+	json_object_set_new(root, "server_workers", json_integer(p->server_workers));
+	json_object_set_new(root, "flood_processes", json_integer(p->flood_workers));
+	json_object_set_new(root, "fd_limit", json_integer((json_int_t)p->fd_limit));
+	json_object_set_new(root, "fd_usable", json_integer((json_int_t)p->fd_usable));
+	json_object_set_new(root, "per_pair_max", json_integer((json_int_t)p->per_pair_max));
+	json_object_set_new(root, "pool_used", json_integer((json_int_t)p->pool_used));
+	json_object_set_new(root, "kernel_bytes_estimate",
+			    json_integer((json_int_t)p->kernel_bytes));
+	json_object_set_new(root, "user_bytes_estimate", json_integer((json_int_t)p->user_bytes));
+	json_object_set_new(root, "namespaces", nss);
+	json_t *w = json_array();
+	for (unsigned i = 0; i < p->n_warn; i++)
+		json_array_append_new(w, json_string(p->warn[i]));
+	json_object_set_new(root, "warnings", w);
+	return root;
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "set", required_argument, NULL, 's' },
+		{ "connections", required_argument, NULL, 'c' },
+		{ "fd-limit", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct cli_sets sets = { 0 };
+	struct plan_env env;
+	static struct lab lab;
+	static struct plan plan;
+	static char conn_set[64];
+	char err[512];
+	int json = 0, opt, r;
+	uint64_t fd_limit = 0;
+
+	plan_env_read(&env);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+s:c:jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			if (cli_sets_add(&sets, optarg))
+				return EXIT_USAGE;
+			break;
+		case 'c':
+			snprintf(conn_set, sizeof(conn_set), "clients.connections=%s", optarg);
+			if (cli_sets_add(&sets, conn_set))
+				return EXIT_USAGE;
+			break;
+		case 'f':
+			if (units_parse_count(optarg, &fd_limit, err, sizeof(err)))
+				return cli_usage_error("plan", "--fd-limit: %s", err);
+			env.fd_limit = fd_limit;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			return cmd_help(2, (char *[]){ "help", "plan", NULL });
+		default:
+			return cli_usage_error("plan", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage_error("plan", "one lab file at most, got '%s' and '%s'",
+				       argv[optind], argv[optind + 1]);
+	r = cli_lab_load(&lab, optind < argc ? argv[optind] : NULL, &sets);
+	if (r)
+		return r;
+	if (plan_build(&lab, &env, &plan, err, sizeof(err))) {
+		fprintf(stderr, "connlab: %s: cannot work: %s\n", lab.source, err);
+		return EXIT_USAGE;
+	}
+	if (json) {
+		json_t *j = plan_json(&plan, &lab);
+
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(j);
+		return EXIT_OK;
+	}
+	lab_write(&lab, stdout);
+	fputc('\n', stdout);
+	plan_write(&plan, &lab, stdout);
+	return EXIT_OK;
+}

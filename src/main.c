@@ -1,0 +1,121 @@
+/* main.c - connlab's entry point: the table of commands and help. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "expect.h"
+#include "log.h"
+
+#ifndef CONNLAB_VERSION
+#define CONNLAB_VERSION "0.0.0"
+#endif
+
+const struct command commands[] = {
+	{ "plan",
+	  "show the resolved lab and how it spreads over namespaces, addresses and processes",
+	  "connlab plan [LAB] [--set SECTION.KEY=VALUE]... [-c N] [--fd-limit N] [--json]",
+	  "Reads LAB (a lab file; without one, the built-in default lab), applies the\n"
+	  "--set overrides and prints the resolved lab, with where each value came\n"
+	  "from, then the plan: the namespaces and their addresses, how the connections\n"
+	  "spread over client addresses, server ports and client namespaces, the\n"
+	  "server and flood processes and their file descriptors, a memory estimate,\n"
+	  "and why each number is what it is. A plan that cannot work is refused with\n"
+	  "the computed fix; the same check runs before every run.\n"
+	  "\n"
+	  "Options:\n"
+	  "  -s, --set SECTION.KEY=VALUE  override a key of the lab file (repeatable):\n"
+	  "                               --set clients.connections=5000\n"
+	  "                               --set sysctl.net.ipv4.tcp_tw_reuse=1\n"
+	  "                               --set 'expect.ping.loss=<= 1%'  (or =off)\n"
+	  "  -c, --connections N          the same as --set clients.connections=N\n"
+	  "      --fd-limit N             plan for this open-file hard limit instead of\n"
+	  "                               this machine's (ulimit -Hn)\n"
+	  "      --json                   print the plan as JSON\n"
+	  "\n"
+	  "Exit status: 0 the plan works, 2 the lab or the plan is wrong (the message\n"
+	  "says what to change).\n",
+	  cmd_plan },
+	{ "help", "show help for a command, the lab file keys or the metrics",
+	  "connlab help [COMMAND | labfile | metrics]",
+	  "connlab help COMMAND   the options of a command\n"
+	  "connlab help labfile   every lab file key with its type, default and range\n"
+	  "connlab help metrics   the metric names that [expect] lines can use\n",
+	  cmd_help },
+	{ 0 },
+};
+
+const struct command *command_find(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"connlab %s - a one-machine lab for connection-scale experiments on Linux\n"
+		"\n"
+		"usage: connlab <command> [options]\n"
+		"       connlab --help | --version\n"
+		"\n"
+		"Commands:\n",
+		CONNLAB_VERSION);
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(out, "  %-8s %s\n", c->name, c->summary);
+	fprintf(out, "\n'connlab help COMMAND' tells more; lab files: 'connlab help labfile'.\n");
+}
+
+int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc > 2)
+		return cli_usage_error("help", "one topic at a time");
+	if (!strcmp(argv[1], "labfile")) {
+		printf("Lab file keys (INI; values with units: 500ms 30s 2m, 100k 1M, 20k/s, 0.1%%):\n");
+		lab_keys_write_reference(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "metrics")) {
+		printf("Metrics for [expect] lines (METRIC OP VALUE):\n");
+		expect_metrics_write(stdout);
+		return EXIT_OK;
+	}
+	c = command_find(argv[1]);
+	if (!c)
+		return cli_usage_error(
+			"help", "no help for '%s': try a command, labfile or metrics", argv[1]);
+	printf("usage: %s\n\n%s", c->usage, c->help);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("connlab %s\n", CONNLAB_VERSION);
+		return EXIT_OK;
+	}
+	c = command_find(argv[1]);
+	if (!c) {
+		if (argv[1][0] == '-')
+			return cli_usage_error(NULL, "unknown option '%s'", argv[1]);
+		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+	}
+	return c->run(argc - 1, argv + 1);
+}

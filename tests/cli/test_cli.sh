@@ -1,0 +1,82 @@
+#!/bin/bash
+# The command line: help, version, usage errors and their exit codes, plan
+# of the default lab and of a lab file, refusals with the fix.
+set -u
+CONNLAB=${CONNLAB:-./connlab}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+# expect_run EXIT PATTERN ARGS...: runs connlab, checks the exit status
+# and that stdout+stderr match the extended regular expression.
+expect_run() {
+	local want=$1 pattern=$2
+	shift 2
+	"$CONNLAB" "$@" >"$tmp/out" 2>&1
+	local rc=$?
+	if [ "$rc" != "$want" ] || ! grep -Eq -- "$pattern" "$tmp/out"; then
+		echo "FAIL: connlab $* -> exit $rc (want $want), output:"
+		sed 's/^/    /' "$tmp/out" | head -20
+		echo "    (wanted /$pattern/)"
+		fails=$((fails + 1))
+	fi
+}
+
+expect_run 0 '^usage: connlab <command> \[options\]' --help
+expect_run 0 '^connlab [0-9]+\.[0-9]+\.[0-9]+$' --version
+expect_run 2 'usage: connlab <command>'
+expect_run 2 "unknown command 'frob'" frob
+expect_run 2 "unknown option '--frob'" --frob
+expect_run 2 "unknown option '--frob'" plan --frob
+expect_run 2 "one lab file at most" plan a.lab b.lab
+expect_run 0 'usage: connlab plan' help plan
+expect_run 0 'connect_timeout +duration, default 10s, 100ms to 5m' help labfile
+expect_run 0 'errors.NAME' help metrics
+expect_run 2 "no help for 'frob'" help frob
+expect_run 0 'usage: connlab plan' plan --help
+
+# The default lab and its plan.
+expect_run 0 '6 server workers, up to 16667 sockets each' plan --fd-limit 20000
+expect_run 0 'connections += 100k +; line' plan
+expect_run 0 'connections += 5k +; --set' plan --set clients.connections=5000 --set lab.duration=3s
+expect_run 0 'duration += 3s +; --set' plan --set clients.connections=5000 --set lab.duration=3s
+expect_run 0 '"flood_processes": 6' plan --json --fd-limit 20000
+"$CONNLAB" plan --json >"$tmp/plan.json" && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/plan.json" ||
+	{ echo "FAIL: plan --json is not JSON"; fails=$((fails + 1)); }
+
+# Refusal with the computed fix, the same numbers as in the issue.
+expect_run 2 '100000 connections to 1 server port need at least 2 client addresses with ports 1024-65535; you have 1: set clients.addresses = 2 or more' \
+	plan --set clients.addresses=1 --set server.ports=8081 --set clients.namespaces=1
+expect_run 2 'need at least 12 flood processes with an open-file limit of 10000' \
+	plan -c 100k --fd-limit 10000 --set clients.workers=2
+
+# Lab files: the resolved lab written by plan reads back as a lab file.
+"$CONNLAB" plan --set clients.rate=unlimited | sed '/^Plan for/,$d' >"$tmp/resolved.lab"
+expect_run 0 'rate += unlimited +; line' plan "$tmp/resolved.lab"
+printf '[lab]\nduraton = 5s\n[clients]\nrate = 20k\n' >"$tmp/bad.lab"
+expect_run 2 "bad.lab:2: unknown key 'duraton' in \[lab\]; did you mean 'duration'\?" plan "$tmp/bad.lab"
+expect_run 2 "bad.lab:4: clients.rate: '20k' has no unit: write it as 20k/s" plan "$tmp/bad.lab"
+: >"$tmp/empty.lab"
+expect_run 2 'empty.lab:1: empty lab file' plan "$tmp/empty.lab"
+head -c 4096 "$CONNLAB" >"$tmp/binary.lab"
+expect_run 2 'binary.lab:1: binary data' plan "$tmp/binary.lab"
+expect_run 2 'nope.lab: cannot open: No such file or directory' plan "$tmp/nope.lab"
+expect_run 2 "\-\-set clients.conections=5: unknown key 'conections' in \[clients\]; did you mean 'connections'\?" \
+	plan --set clients.conections=5
+for f in lab/*.lab; do
+	expect_run 0 '^Plan for lab' plan "$f"
+done
+
+# docs/labfile.md documents every key the program knows, with its default.
+"$CONNLAB" help labfile | awk '/^\[/ { sec = substr($1, 2, length($1) - 2) }
+	/^  [a-z_]+ +[a-zA-Z ]+, default/ { print sec "." $1 }' >"$tmp/keys"
+[ -s "$tmp/keys" ] || { echo "FAIL: no keys listed by help labfile"; fails=$((fails + 1)); }
+while read -r key; do
+	grep -q "\`$key\`" docs/labfile.md || { echo "FAIL: docs/labfile.md lacks $key"; fails=$((fails + 1)); }
+done <"$tmp/keys"
+
+if [ $fails -gt 0 ]; then
+	echo "test_cli: $fails failed"
+	exit 1
+fi
+echo "test_cli: all passed"
