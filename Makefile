@@ -8,7 +8,7 @@ PKGS := libmnl libevent inih jansson
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral \
 	  -Wmissing-prototypes -fno-strict-aliasing -MMD -MP \
-	  -DCONNLAB_VERSION='"$(VERSION)"' -Isrc
+	  -DCONNLAB_VERSION='"$(VERSION)"' -Isrc -Inetns
 ifeq ($(WERROR),1)
 CFLAGS += -Werror
 endif
@@ -28,11 +28,13 @@ Q := @
 quiet = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-SRCS := $(wildcard src/*.c)
+SRCS := $(wildcard src/*.c netns/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out src/main.c,$(SRCS)))
 MAIN_OBJ := $(BUILD)/src/main.o
 UNIT_SRCS := $(wildcard tests/unit/check_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+ROOT_SRCS := $(wildcard tests/root/check_*.c)
+ROOT_BINS := $(patsubst tests/root/%.c,$(BUILD)/tests/%,$(ROOT_SRCS))
 BIN := $(BUILD)/connlab
 
 .SECONDARY:
@@ -53,9 +55,17 @@ $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
+$(BUILD)/netns/%.o: netns/%.c
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
 $(BUILD)/src/embed.o: lab/default.lab
 
 $(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/root/%.c
 	@mkdir -p $(dir $@)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
@@ -69,8 +79,8 @@ deps:
 check: deps
 	$(Q)$(MAKE) --no-print-directory test
 
-test: $(BIN) $(UNIT_BINS)
-	$(Q)CONNLAB=$(abspath $(BIN)) BUILD=$(BUILD) tests/run.sh $(UNIT_BINS)
+test: $(BIN) $(UNIT_BINS) $(ROOT_BINS)
+	$(Q)CONNLAB=$(abspath $(BIN)) BUILD=$(BUILD) tests/run.sh $(UNIT_BINS) $(ROOT_BINS)
 
 unit: $(UNIT_BINS)
 	$(Q)BUILD=$(BUILD) tests/run.sh --unit-only $(UNIT_BINS)
@@ -111,7 +121,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/bin/connlab $(DESTDIR)$(PREFIX)/share/connlab \
 		$(DESTDIR)$(PREFIX)/share/doc/connlab $(DESTDIR)$(PREFIX)/share/man/man1/connlab.1
 
-FORMAT_FILES = $(wildcard src/*.[ch] tests/unit/*.c tests/fuzz/*.c)
+FORMAT_FILES = $(wildcard src/*.[ch] netns/*.[ch] tests/unit/*.c tests/root/*.c tests/fuzz/*.c)
 format:
 	clang-format -i $(FORMAT_FILES)
 format-check:

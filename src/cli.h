@@ -45,5 +45,8 @@ const struct command *command_find(const char *name);
 
 int cmd_plan(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
 
 #endif

@@ -12,7 +12,7 @@
 static json_t *plan_json(const struct plan *p, const struct lab *lab)
 {
 	json_t *root = json_object(), *nss = json_array();
-	char a[16], b[16];
+	char a[16], b[16], c[16];
 
 	for (unsigned i = 0; i < p->namespaces; i++) {
 		const struct plan_ns *ns = &p->ns[i];
@@ -24,7 +24,7 @@ static json_t *plan_json(const struct plan *p, const struct lab *lab)
 			json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "name", name,
 				  "link_address", units_fmt_ipv4(ns->link_peer, a, sizeof(a)),
 				  "first_address", units_fmt_ipv4(ns->first_addr, b, sizeof(b)),
-				  "server_link_address", units_fmt_ipv4(ns->link_srv, a, sizeof(a)),
+				  "server_link_address", units_fmt_ipv4(ns->link_srv, c, sizeof(c)),
 				  "addresses", (json_int_t)ns->n_addr, "connections",
 				  (json_int_t)ns->connections, "flood_processes",
 				  (json_int_t)ns->workers, "per_process_max",
@@ -79,7 +79,7 @@ int cmd_plan(int argc, char **argv)
 
 	plan_env_read(&env);
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+s:c:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:c:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (cli_sets_add(&sets, optarg))

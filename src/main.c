@@ -35,6 +35,38 @@ const struct command commands[] = {
 	  "Exit status: 0 the plan works, 2 the lab or the plan is wrong (the message\n"
 	  "says what to change).\n",
 	  cmd_plan },
+	{ "up", "build a lab's namespaces, links and addresses, without traffic",
+	  "connlab up [LAB] [--set SECTION.KEY=VALUE]... [--foreground | --try]",
+	  "Builds the topology of LAB (the built-in default lab without one): a server\n"
+	  "namespace, a probe namespace and the client namespaces, each joined to the\n"
+	  "server by a veth pair, with the lab's addresses, routes and sysctls. Nothing\n"
+	  "is added to the namespace connlab runs in, and no namespace has a route out.\n"
+	  "\n"
+	  "By default the namespaces are named /run/netns/connlab-LAB-srv, -probe, -c0,\n"
+	  "..., so that 'ip netns exec' enters them, and stay until 'connlab down LAB'.\n"
+	  "\n"
+	  "Options:\n"
+	  "  -s, --set SECTION.KEY=VALUE  override a key of the lab file (repeatable)\n"
+	  "      --foreground             no names: the lab lives while this command runs\n"
+	  "                               (Ctrl-C or SIGTERM ends it; so does kill -9);\n"
+	  "                               it prints nsenter commands to enter each namespace\n"
+	  "      --try                    build the lab without names, report the time it\n"
+	  "                               took, and tear it down\n"
+	  "\n"
+	  "Exit status: 0 built; 2 lab error, lab already up, or missing privileges;\n"
+	  "3 the kernel refused (the message says what).\n",
+	  cmd_up },
+	{ "down", "remove labs built by 'connlab up'", "connlab down LAB... | --all",
+	  "Removes the named namespaces of each LAB (/run/netns/connlab-LAB-*), and so\n"
+	  "every veth pair, address and route in them. Processes still running inside\n"
+	  "are named (they keep their namespace alive until they exit). Taking down a\n"
+	  "lab that is not up says so and succeeds.\n"
+	  "\n"
+	  "Options:\n"
+	  "  -a, --all   every connlab lab\n",
+	  cmd_down },
+	{ "ls", "list the labs that are up", "connlab ls",
+	  "Lists the labs whose named namespaces exist under /run/netns.\n", cmd_ls },
 	{ "help", "show help for a command, the lab file keys or the metrics",
 	  "connlab help [COMMAND | labfile | metrics]",
 	  "connlab help COMMAND   the options of a command\n"

@@ -8,7 +8,12 @@ unit_only=0
 passed=0 failed=0 skipped=0
 failures=()
 for t in "$@"; do
-	if "$t"; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$t"); fi
+	"$t"
+	case $? in
+	0) passed=$((passed + 1)) ;;
+	77) skipped=$((skipped + 1)) ;;
+	*) failed=$((failed + 1)); failures+=("$t") ;;
+	esac
 done
 if [ $unit_only = 0 ]; then
 	for t in tests/*/test_*.sh; do
