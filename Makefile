@@ -38,7 +38,7 @@ ROOT_BINS := $(patsubst tests/root/%.c,$(BUILD)/tests/%,$(ROOT_SRCS))
 BIN := $(BUILD)/connlab
 
 .SECONDARY:
-.PHONY: all deps check test unit sanitize fuzz install uninstall demo clean format format-check
+.PHONY: all deps check test unit sanitize fuzz bench install uninstall demo clean format format-check
 all: connlab
 
 # The binary at the top of the tree is the one of the default build.
@@ -105,6 +105,13 @@ fuzz: deps
 		-dict=tests/fuzz/labfile.dict -artifact_prefix=build/fuzz/ build/fuzz/corpus 2>build/fuzz/log || \
 		{ tail -n 60 build/fuzz/log; exit 1; }
 	$(Q)grep -E 'stat::number_of_executed_units|Done' build/fuzz/log | tail -n 2
+
+# Benchmarks (root): never part of `make check`. QUICK=1 for fewer runs.
+BENCH_RUNS ?= $(if $(QUICK),3,5)
+bench: deps
+	$(Q)$(MAKE) --no-print-directory connlab
+	$(Q)mkdir -p build/bench
+	CONNLAB=./connlab tests/bench/topology.sh $(BENCH_RUNS) | tee build/bench/topology.md
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory connlab
