@@ -48,5 +48,7 @@ int cmd_help(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_server(int argc, char **argv);
+int cmd_flood(int argc, char **argv);
 
 #endif

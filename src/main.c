@@ -67,6 +67,71 @@ const struct command commands[] = {
 	  cmd_down },
 	{ "ls", "list the labs that are up", "connlab ls",
 	  "Lists the labs whose named namespaces exist under /run/netns.\n", cmd_ls },
+	{ "server", "accept and hold connections (one of the lab's roles; usable alone)",
+	  "connlab server [--address A] [--ports P] [--workers N|auto] [--mode M] [options]",
+	  "Listens on PORTS of ADDRESS with N worker processes sharing each port\n"
+	  "(SO_REUSEPORT) and holds connections at a few hundred bytes each. A worker\n"
+	  "near its open-file limit leaves the port group, so that the kernel gives new\n"
+	  "connections to the others, and rejoins below 90% of it.\n"
+	  "\n"
+	  "Options:\n"
+	  "  -a, --address A          address to listen on (default 0.0.0.0)\n"
+	  "  -p, --ports P            8081, 8081-8084 or 80,8080 (default 8081)\n"
+	  "  -w, --workers N|auto     processes (default 1); auto: enough for\n"
+	  "                           --max-connections under the open-file limit\n"
+	  "  -m, --max-connections N  what auto plans for (default 10k)\n"
+	  "  -M, --mode M             keepalive: a welcome line, then \"ok\" every interval\n"
+	  "                           echo: sends back what it reads\n"
+	  "                           close: writes \"bye\" and closes first (TIME_WAIT here)\n"
+	  "                           silent: never reads or closes (CLOSE_WAIT here)\n"
+	  "                           noaccept: listens, never accepts (accept queue fills)\n"
+	  "  -i, --interval D         keepalive line interval (default 10s)\n"
+	  "  -b, --backlog N          listen backlog (default 4096; capped by somaxconn)\n"
+	  "  -d, --duration D         stop after D (default: at SIGTERM or SIGINT)\n"
+	  "  -s, --stats-interval D   a JSON stats line every D (default 1s; 0: only the last)\n"
+	  "  -f, --stats-fd N         write stats lines to descriptor N (default 1)\n"
+	  "\n"
+	  "Stats line: {\"t\", \"role\":\"server\", \"workers\", \"accepted\", \"open\", \"closed\",\n"
+	  "\"closed_by_peer\", \"listening\", \"bytes_in\", \"bytes_out\", \"rss_bytes\",\n"
+	  "\"errors\": {\"EMFILE\": {\"accept\": n}}, \"errors_total\", \"final\"}; see docs/engines.md.\n",
+	  cmd_server },
+	{ "flood", "open and hold, or churn, many connections (a lab role; usable alone)",
+	  "connlab flood --target A [--ports P] [--source LIST] [--connections N] [--rate R/s] [options]",
+	  "Opens connections to TARGET's PORTS from the SOURCE addresses, paced at RATE\n"
+	  "with at most INFLIGHT connects in progress, with N worker processes, and\n"
+	  "holds them (hold) or closes each once connected (churn). Every socket binds\n"
+	  "its source address with IP_BIND_ADDRESS_NO_PORT, so one address can hold\n"
+	  "more than 64k connections to several server ports. Always ends: at\n"
+	  "--duration, SIGTERM or SIGINT (churn: also when all connections are done),\n"
+	  "closing every socket and writing a final stats line.\n"
+	  "\n"
+	  "Options:\n"
+	  "  -t, --target A           server address (required)\n"
+	  "  -p, --ports P            server ports: 8081, 8081-8084, 80,8080 (default 8081)\n"
+	  "  -S, --source LIST        source addresses: 198.18.1.1-198.18.1.16, a CIDR\n"
+	  "                           range or a list; each socket takes the next\n"
+	  "                           (default: the kernel chooses)\n"
+	  "  -c, --connections N      hold: to open and hold; churn: to open in all (1k)\n"
+	  "  -r, --rate R/s           new connections per second, all workers (20k/s),\n"
+	  "                           or unlimited\n"
+	  "  -i, --inflight N         most connects in progress at once (1000)\n"
+	  "  -w, --workers N|auto     processes (default auto: enough for the open-file\n"
+	  "                           limit)\n"
+	  "  -M, --mode hold|churn    (default hold)\n"
+	  "  -C, --closer client|server  churn: who closes first and keeps TIME_WAIT\n"
+	  "  -R, --reconnect          hold: reopen connections the server closes\n"
+	  "  -T, --connect-timeout D  a slower connect counts as ETIMEDOUT (10s)\n"
+	  "  -d, --duration D         the longest run (default 60s)\n"
+	  "  -s, --stats-interval D   a JSON stats line every D (default 1s; 0: only the last)\n"
+	  "  -f, --stats-fd N         write stats lines to descriptor N (default 1)\n"
+	  "\n"
+	  "Stats line: {\"t\", \"role\":\"flood\", \"workers\", \"target\", \"opened\",\n"
+	  "\"connecting\", \"established\", \"open\", \"closed\", \"closed_by_peer\",\n"
+	  "\"lines_in\", \"bytes_in\", \"connect_us\": {\"count\", \"p50\", \"p90\", \"p99\",\n"
+	  "\"p999\", \"max\", \"mean\"}, \"ramp_s\", \"rss_bytes\", \"errors\":\n"
+	  "{\"EADDRNOTAVAIL\": {\"connect\": n}}, \"errors_total\", \"final\"}. The first\n"
+	  "error of each kind is explained on stderr.\n",
+	  cmd_flood },
 	{ "help", "show help for a command, the lab file keys or the metrics",
 	  "connlab help [COMMAND | labfile | metrics]",
 	  "connlab help COMMAND   the options of a command\n"

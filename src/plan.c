@@ -55,6 +55,23 @@ static void warn(struct plan *p, const char *fmt, ...)
 	va_end(ap);
 }
 
+uint64_t plan_fd_usable(uint64_t fd_limit)
+{
+	return fd_limit - (fd_limit / 20 > 32 ? fd_limit / 20 : 32);
+}
+
+static uint64_t server_per_worker(uint64_t fd_usable, unsigned nports)
+{
+	return (fd_usable - nports) * 9 / 10;
+}
+
+unsigned plan_server_workers(uint64_t sockets, uint64_t fd_usable, unsigned nports)
+{
+	uint64_t n = div_up(sockets ? sockets : 1, server_per_worker(fd_usable, nports));
+
+	return (unsigned)n;
+}
+
 void plan_env_read(struct plan_env *env)
 {
 	struct rlimit rl;
@@ -239,9 +256,8 @@ static int servers_plan(const struct lab *lab, struct plan *p, char *err, size_t
 {
 	int holds = lab->client_mode == CLIENT_HOLD && lab->server_mode != SERVER_NOACCEPT;
 	uint64_t sockets = holds ? lab->connections : lab->inflight;
-	/* SO_REUSEPORT spreads by hash, not evenly: keep 10% spare */
-	uint64_t per = (p->fd_usable - p->nports) * 9 / 10;
-	uint64_t need = div_up(sockets, per);
+	uint64_t per = server_per_worker(p->fd_usable, p->nports);
+	uint64_t need = plan_server_workers(sockets, p->fd_usable, p->nports);
 
 	if (lab->server_mode == SERVER_NOACCEPT)
 		need = 1;
@@ -301,7 +317,7 @@ int plan_build(const struct lab *lab, const struct plan_env *env, struct plan *p
 			(unsigned long long)p->fd_limit);
 		return -EINVAL;
 	}
-	p->fd_usable = p->fd_limit - (p->fd_limit / 20 > 32 ? p->fd_limit / 20 : 32);
+	p->fd_usable = plan_fd_usable(p->fd_limit);
 
 	if (addresses_plan(lab, p, err, errlen) || layout(lab, p, err, errlen))
 		return -EINVAL;

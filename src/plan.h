@@ -55,6 +55,13 @@ struct plan {
 	struct plan_ns ns[PLAN_NS_MAX];
 };
 
+/* Sockets one process may hold under an open-file limit, leaving
+ * headroom (5%, at least 32) for pipes, listeners and the event loop. */
+uint64_t plan_fd_usable(uint64_t fd_limit);
+/* Server workers for a number of sockets: each under its usable limit
+ * less its listeners, with 10% spare since SO_REUSEPORT spreads by hash. */
+unsigned plan_server_workers(uint64_t sockets, uint64_t fd_usable, unsigned nports);
+
 /* Reads the open-file hard limit and MemAvailable of this machine. */
 void plan_env_read(struct plan_env *env);
 

@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "netns.h"
 
 void topo_ns_path_name(const char *lab, const char *ns, char *buf, size_t len)
@@ -64,7 +65,7 @@ static int create_namespaces(const struct lab *lab, const struct plan *plan, str
 			     char *err, size_t errlen)
 {
 	int creator, saved, r, r2 = 0, ehash_ok = 1;
-	uint64_t sockets, last = 0;
+	uint64_t sockets, last = 0, churn;
 	char v[32];
 
 	r = netns_new(&creator);
@@ -80,13 +81,19 @@ static int create_namespaces(const struct lab *lab, const struct plan *plan, str
 		close(creator);
 		return r;
 	}
+	/* churn: sockets linger in TIME_WAIT for 60 s */
+	churn = lab->client_mode == CLIENT_CHURN ? (lab->rate ? lab->rate * 60 : plan->connections)
+						 : 0;
+	if (churn > plan->connections)
+		churn = plan->connections;
 	for (unsigned i = 0; i < t->n && !r; i++) {
 		if (i == TOPO_SRV)
-			sockets = lab->client_mode == CLIENT_HOLD ? plan->connections : 65536;
+			sockets = churn ? churn : plan->connections;
 		else if (i == TOPO_PROBE)
 			sockets = 0;
 		else
-			sockets = plan->ns[i - TOPO_CLIENT0].connections;
+			sockets = churn ? churn / plan->namespaces
+					: plan->ns[i - TOPO_CLIENT0].connections;
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)ehash_entries(sockets));
 		/* older kernels (before 6.1) have no per-namespace hash: go on */
 		if (ehash_ok && ehash_entries(sockets) != last &&
@@ -110,10 +117,27 @@ static int create_namespaces(const struct lab *lab, const struct plan *plan, str
 	return r;
 }
 
+/* A namespace with a hash of its own caps TIME_WAIT sockets at half its
+ * size (tcp_max_tw_buckets): a small lab would drop TIME_WAIT sockets long
+ * before the host does. Every lab namespace gets the host's cap instead,
+ * unless the lab sets one. Read in the starting namespace. */
+static char host_tw_buckets[32];
+
+static void read_host_tw_buckets(void)
+{
+	if (netns_sysctl_read(-1, "net.ipv4.tcp_max_tw_buckets", host_tw_buckets,
+			      sizeof(host_tw_buckets)))
+		host_tw_buckets[0] = 0;
+}
+
 /* Writes the lab's sysctls in the calling thread's namespace; on failure
  * *failed is the index of the sysctl that failed. */
 static int apply_sysctls(const struct lab *lab, unsigned *failed)
 {
+	if (host_tw_buckets[0] && !lab_sysctl_get(lab, "net.ipv4.tcp_max_tw_buckets") &&
+	    netns_sysctl_write(-1, "net.ipv4.tcp_max_tw_buckets", host_tw_buckets))
+		host_tw_buckets[0] = 0; /* best effort: the lab still works */
+
 	for (unsigned i = 0; i < lab->n_sysctl; i++) {
 		int r = netns_sysctl_write(-1, lab->sysctl[i].name, lab->sysctl[i].value);
 
@@ -176,6 +200,12 @@ static int ns_prepare(const struct lab *lab, struct topology *t, unsigned k, str
 		return r;
 	}
 	r = apply_sysctls(lab, &failed);
+	/* a server worker that leaves its SO_REUSEPORT group near its fd limit
+	 * hands its queued connections to the others instead of resetting
+	 * them (Linux 5.14 and later; best effort) */
+	if (!r && k == TOPO_SRV && !lab_sysctl_get(lab, "net.ipv4.tcp_migrate_req") &&
+	    netns_sysctl_write(-1, "net.ipv4.tcp_migrate_req", "1"))
+		log_msg(LOG_DEBUG, "net.ipv4.tcp_migrate_req is not available");
 	if (!r) {
 		r = nl_open(-1, nl);
 		if (r)
@@ -346,6 +376,7 @@ int topo_build(const struct lab *lab, const struct plan *plan, int named, struct
 			}
 		}
 	}
+	read_host_tw_buckets();
 	r = create_namespaces(lab, plan, t, err, errlen);
 	if (!r)
 		r = build_server_side(lab, plan, t, err, errlen);

@@ -95,6 +95,14 @@ for b in bad: print("  ", b)
 sys.exit(1 if bad else 0)
 PY
 
+host_tw=$(sysctl -n net.ipv4.tcp_max_tw_buckets)
+for ns in srv probe c0 c7; do
+	[ "$(ip netns exec "connlab-$lab-$ns" sysctl -n net.ipv4.tcp_max_tw_buckets)" = "$host_tw" ] || fail "$ns: tcp_max_tw_buckets is not the host's $host_tw"
+done
+if [ -e /proc/sys/net/ipv4/tcp_migrate_req ]; then
+	[ "$(ip netns exec "connlab-$lab-srv" sysctl -n net.ipv4.tcp_migrate_req)" = 1 ] || fail "srv: tcp_migrate_req is not 1"
+fi
+
 # ---- a TCP connection from every client address (bounded: 2 s each) ----
 ip netns exec "connlab-$lab-srv" python3 -c '
 import socket, sys, time

@@ -102,12 +102,16 @@ START_TEST(veth_across_namespaces_and_stats)
 	s = socket(AF_INET, SOCK_DGRAM, 0);
 	ck_assert_int_ge(s, 0);
 	to.sin_addr.s_addr = htonl(0x0a000002);
-	for (int i = 0; i < 10; i++)
+	/* until 10 have gone out (the first wait for ARP), for 3 s at most */
+	for (int i = 0; i < 60; i++) {
 		sendto(s, "x", 1, 0, (struct sockaddr *)&to, sizeof(to));
+		usleep(50000);
+		ck_assert_int_eq(nl_link_stats(nl, 20, &st, &e), 0);
+		if (st.tx_packets >= 11)
+			break;
+	}
 	close(s);
 	ck_assert_int_eq(netns_leave(saved), 0);
-	usleep(100000);
-	ck_assert_int_eq(nl_link_stats(nl, 20, &st, &e), 0);
 	ck_assert_uint_ge(st.tx_packets, 10);
 	ck_assert_int_eq(nl_link_stats(nl2, 21, &st, &e), 0);
 	ck_assert_uint_ge(st.rx_packets, 10);

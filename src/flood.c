@@ -1,0 +1,524 @@
+/* flood.c - `connlab flood`: opens and holds (or churns) connections from
+ * many source addresses, paced by a token bucket with a cap on connects in
+ * flight. Each socket binds its source address with IP_BIND_ADDRESS_NO_PORT,
+ * so the kernel picks the local port at connect() from the whole 4-tuple:
+ * one source address carries more than 64k connections to several server
+ * ports. One small struct per connection, its event embedded; connect
+ * timeouts share one common libevent timeout. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "engine.h"
+#include "lab.h"
+#include "log.h"
+#include "pace.h"
+#include "plan.h"
+#include "units.h"
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24
+#endif
+
+#define TICK_US 5000
+#define SOURCES_MAX 65536
+
+struct flood_cfg {
+	uint32_t target;
+	struct port_list ports;
+	uint32_t *src;
+	size_t nsrc;
+	uint64_t connections;
+	uint64_t rate;
+	uint64_t inflight;
+	enum client_mode mode;
+	enum closer closer;
+	uint64_t duration_us;
+	uint64_t connect_timeout_us;
+	int reconnect;
+	unsigned workers;
+	uint64_t fd_limit;
+};
+
+struct fconn {
+	struct event ev; /* holds the fd */
+	uint64_t t0_ns;	 /* when connect() was called */
+};
+
+struct fworker {
+	const struct flood_cfg *cfg;
+	struct engine_stats *st;
+	struct event_base *base;
+	unsigned index;
+	uint64_t share, inflight_max;
+	uint64_t next; /* this worker's next connection number */
+	uint64_t started, inflight, open, lost;
+	uint64_t backoff_until_ns; /* hold: no new connects after a failure */
+	struct pace pace;
+	const struct timeval *connect_timeout;
+	struct fconn **conns; /* by fd */
+	size_t nconns;
+};
+
+static void conn_free(struct fworker *w, int fd)
+{
+	struct fconn *c = w->conns[fd];
+
+	if (c) {
+		event_del(&c->ev);
+		free(c);
+		w->conns[fd] = NULL;
+	}
+	close(fd);
+}
+
+static void closed(struct fworker *w, int fd, int by_peer)
+{
+	conn_free(w, fd);
+	w->open--;
+	STAT_SUB(w->st->open, 1);
+	if (by_peer)
+		STAT_ADD(w->st->closed_by_peer, 1);
+	else
+		STAT_ADD(w->st->closed, 1);
+}
+
+static void open_more(struct fworker *w);
+
+#define BACKOFF_NS 100000000ULL
+
+/* A failed connect in hold mode is tried again, but not at once: without
+ * a pause a refusing or missing server would be hammered at full speed. */
+static void failed(struct fworker *w)
+{
+	if (w->cfg->mode == CLIENT_HOLD)
+		w->backoff_until_ns = engine_now_ns() + BACKOFF_NS;
+}
+
+static void on_data(evutil_socket_t fd, short what, void *arg)
+{
+	struct fworker *w = arg;
+	char buf[2048];
+	ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+	(void)what;
+	if (n > 0) {
+		const char *p = buf, *end = buf + n;
+
+		STAT_ADD(w->st->bytes_in, (uint64_t)n);
+		while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+			STAT_ADD(w->st->lines_in, 1);
+			p++;
+		}
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0)
+		engine_error(w->st, errno, PHASE_ESTABLISHED);
+	closed(w, (int)fd, n == 0);
+	if (w->cfg->mode == CLIENT_HOLD && !w->cfg->reconnect)
+		w->lost++;
+	open_more(w);
+}
+
+static void on_connected(evutil_socket_t fd, short what, void *arg)
+{
+	struct fworker *w = arg;
+	struct fconn *c = w->conns[fd];
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	w->inflight--;
+	STAT_SUB(w->st->connecting, 1);
+	if (what & EV_TIMEOUT)
+		err = ETIMEDOUT;
+	else if (getsockopt((int)fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err) {
+		engine_error(w->st, err, PHASE_CONNECT);
+		conn_free(w, (int)fd);
+		failed(w);
+		open_more(w);
+		return;
+	}
+	hist_add(&w->st->connect_us, (engine_now_ns() - c->t0_ns) / 1000);
+	STAT_ADD(w->st->established, 1);
+	STAT_ADD(w->st->open, 1);
+	w->open++;
+	if (w->cfg->mode == CLIENT_CHURN && w->cfg->closer == CLOSER_CLIENT) {
+		closed(w, (int)fd, 0); /* we close first: TIME_WAIT stays here */
+		open_more(w);
+		return;
+	}
+	/* hold: read what the server sends; churn with the server closing
+	 * first: wait for its FIN */
+	event_assign(&c->ev, w->base, fd, EV_READ | EV_PERSIST, on_data, w);
+	event_add(&c->ev, NULL);
+	if (w->cfg->mode == CLIENT_HOLD && w->open == w->share && !w->st->target_reached_ns)
+		STAT_SET(w->st->target_reached_ns, engine_now_ns());
+	open_more(w);
+}
+
+/* Starts one connect; -1 when no more can start now (fd limit). */
+static int open_one(struct fworker *w)
+{
+	const struct flood_cfg *cfg = w->cfg;
+	uint64_t g = w->next++ * cfg->workers + w->index;
+	struct sockaddr_in src = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(cfg->src[g % cfg->nsrc]) };
+	struct sockaddr_in dst = {
+		.sin_family = AF_INET,
+		.sin_port = htons(cfg->ports.port[(g / cfg->nsrc) % cfg->ports.n]),
+		.sin_addr.s_addr = htonl(cfg->target),
+	};
+	int one = 1, fd;
+	struct fconn *c;
+
+	w->started++;
+	STAT_ADD(w->st->opened, 1);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		engine_error(w->st, errno, PHASE_BIND);
+		return -1;
+	}
+	if ((size_t)fd >= w->nconns || !(c = malloc(sizeof(*c)))) {
+		engine_error(w->st, (size_t)fd >= w->nconns ? EMFILE : ENOMEM, PHASE_BIND);
+		close(fd);
+		return -1;
+	}
+	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&src, sizeof(src))) {
+		engine_error(w->st, errno, PHASE_BIND);
+		free(c);
+		close(fd);
+		failed(w);
+		return 0;
+	}
+	c->t0_ns = engine_now_ns();
+	event_assign(&c->ev, w->base, fd, EV_WRITE, on_connected, w);
+	w->conns[fd] = c;
+	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) && errno != EINPROGRESS) {
+		engine_error(w->st, errno, PHASE_CONNECT);
+		conn_free(w, fd);
+		failed(w);
+		return 0;
+	}
+	w->inflight++;
+	STAT_ADD(w->st->connecting, 1);
+	event_add(&c->ev, w->connect_timeout);
+	return 0;
+}
+
+static uint64_t wanted(const struct fworker *w)
+{
+	uint64_t busy, room;
+
+	if (w->cfg->mode == CLIENT_HOLD)
+		busy = w->open + w->inflight + w->lost;
+	else
+		busy = w->started;
+	if (busy >= w->share || w->inflight >= w->inflight_max)
+		return 0;
+	room = w->inflight_max - w->inflight;
+	return w->share - busy < room ? w->share - busy : room;
+}
+
+static void open_more(struct fworker *w)
+{
+	uint64_t now = engine_now_ns(), n;
+
+	if (now < w->backoff_until_ns)
+		return;
+	n = pace_take(&w->pace, wanted(w), now);
+	while (n-- && now >= w->backoff_until_ns)
+		if (open_one(w) < 0)
+			break;
+	if (w->cfg->mode == CLIENT_CHURN && w->started >= w->share && !w->inflight && !w->open)
+		event_base_loopbreak(w->base); /* every short connection is done */
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	open_more(arg);
+}
+
+static void on_maintain(evutil_socket_t fd, short what, void *arg)
+{
+	struct fworker *w = arg;
+
+	(void)fd;
+	(void)what;
+	STAT_SET(w->st->rss_bytes, engine_rss());
+}
+
+static void on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+static struct timeval tv_of(uint64_t us)
+{
+	return (struct timeval){ .tv_sec = (time_t)(us / 1000000),
+				 .tv_usec = (suseconds_t)(us % 1000000) };
+}
+
+static int flood_worker(unsigned index, struct engine_stats *st, void *arg)
+{
+	static struct fworker w;
+	const struct flood_cfg *cfg = arg;
+	struct event *ev_term, *ev_int, *ev_tick, *ev_end, *ev_maint;
+	struct timeval tv;
+	uint64_t rate;
+
+	signal(SIGPIPE, SIG_IGN);
+	w.cfg = cfg;
+	w.st = st;
+	w.index = index;
+	w.share = cfg->connections / cfg->workers + (index < cfg->connections % cfg->workers);
+	w.inflight_max = cfg->inflight / cfg->workers + (index < cfg->inflight % cfg->workers);
+	if (!w.inflight_max)
+		w.inflight_max = 1;
+	rate = cfg->rate ? cfg->rate / cfg->workers + (index < cfg->rate % cfg->workers) : 0;
+	if (cfg->rate && !rate)
+		rate = 1;
+	/* a burst of two ticks: pacing stays smooth at any rate */
+	pace_init(&w.pace, rate, rate ? rate * TICK_US * 2 / 1000000 + 1 : 0, engine_now_ns());
+	w.nconns = cfg->fd_limit;
+	w.conns = calloc(w.nconns, sizeof(*w.conns));
+	w.base = event_base_new();
+	if (!w.conns || !w.base)
+		return 3;
+	tv = tv_of(cfg->connect_timeout_us);
+	w.connect_timeout = event_base_init_common_timeout(w.base, &tv);
+	ev_term = evsignal_new(w.base, SIGTERM, on_stop, w.base);
+	ev_int = evsignal_new(w.base, SIGINT, on_stop, w.base);
+	event_add(ev_term, NULL);
+	event_add(ev_int, NULL);
+	ev_tick = event_new(w.base, -1, EV_PERSIST, on_tick, &w);
+	tv = tv_of(TICK_US);
+	event_add(ev_tick, &tv);
+	ev_maint = event_new(w.base, -1, EV_PERSIST, on_maintain, &w);
+	tv = tv_of(200000);
+	event_add(ev_maint, &tv);
+	ev_end = event_new(w.base, -1, 0, on_stop, w.base);
+	tv = tv_of(cfg->duration_us);
+	event_add(ev_end, &tv);
+	STAT_SET(st->rss_bytes, engine_rss());
+	if (!w.share) /* more workers than connections */
+		return 0;
+	open_more(&w);
+	event_base_dispatch(w.base);
+	/* the end: close every socket, in progress or open */
+	for (size_t fd = 0; fd < w.nconns; fd++) {
+		if (!w.conns[fd])
+			continue;
+		conn_free(&w, (int)fd);
+	}
+	STAT_ADD(st->closed, w.open);
+	STAT_SET(st->open, 0);
+	STAT_SET(st->connecting, 0);
+	return 0;
+}
+
+static int local_port_range(unsigned *lo, unsigned *hi)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "%u %u", lo, hi);
+	fclose(f);
+	return n == 2 ? 0 : -1;
+}
+
+int cmd_flood(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "target", required_argument, NULL, 't' },
+		{ "ports", required_argument, NULL, 'p' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "connections", required_argument, NULL, 'c' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "inflight", required_argument, NULL, 'i' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "closer", required_argument, NULL, 'C' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "connect-timeout", required_argument, NULL, 'T' },
+		{ "reconnect", no_argument, NULL, 'R' },
+		{ "stats-interval", required_argument, NULL, 's' },
+		{ "stats-fd", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static struct flood_cfg cfg = { .ports = { .n = 1, .port = { 8081 } },
+					.connections = 1000,
+					.rate = 20000,
+					.inflight = 1000,
+					.duration_us = 60000000,
+					.connect_timeout_us = 10000000 };
+	static uint32_t sources[SOURCES_MAX];
+	struct engine_opts eo = { .role = "flood", .stats_interval_us = 1000000, .stats_fd = 1 };
+	uint64_t workers = 0, v, usable;
+	int have_target = 0, opt;
+	unsigned lo, hi;
+	char err[256];
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "t:p:S:c:r:i:w:M:C:d:T:Rs:f:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 't':
+			if (units_parse_ipv4(optarg, &cfg.target, err, sizeof(err)))
+				return cli_usage_error("flood", "--target: %s", err);
+			have_target = 1;
+			break;
+		case 'p':
+			if (units_parse_ports(optarg, &cfg.ports, err, sizeof(err)))
+				return cli_usage_error("flood", "--ports: %s", err);
+			break;
+		case 'S':
+			if (units_parse_addr_list(optarg, sources, SOURCES_MAX, &cfg.nsrc, err,
+						  sizeof(err)))
+				return cli_usage_error("flood", "--source: %s", err);
+			cfg.src = sources;
+			break;
+		case 'c':
+			if (units_parse_count(optarg, &cfg.connections, err, sizeof(err)) ||
+			    !cfg.connections)
+				return cli_usage_error("flood", "--connections: %s",
+						       cfg.connections ? err
+								       : "must be at least 1");
+			break;
+		case 'r':
+			if (units_parse_rate(optarg, &cfg.rate, err, sizeof(err)))
+				return cli_usage_error("flood", "--rate: %s", err);
+			break;
+		case 'i':
+			if (units_parse_count(optarg, &cfg.inflight, err, sizeof(err)) ||
+			    !cfg.inflight)
+				return cli_usage_error("flood", "--inflight: %s",
+						       cfg.inflight ? err : "must be at least 1");
+			break;
+		case 'w':
+			if (!strcmp(optarg, "auto"))
+				workers = 0;
+			else if (units_parse_count(optarg, &workers, err, sizeof(err)) ||
+				 !workers || workers > 4096)
+				return cli_usage_error(
+					"flood", "--workers: expected 1 to 4096 or auto, got '%s'",
+					optarg);
+			break;
+		case 'M':
+			if (!strcmp(optarg, "hold"))
+				cfg.mode = CLIENT_HOLD;
+			else if (!strcmp(optarg, "churn"))
+				cfg.mode = CLIENT_CHURN;
+			else
+				return cli_usage_error(
+					"flood", "--mode: '%s' is not one of hold, churn", optarg);
+			break;
+		case 'C':
+			if (!strcmp(optarg, "client"))
+				cfg.closer = CLOSER_CLIENT;
+			else if (!strcmp(optarg, "server"))
+				cfg.closer = CLOSER_SERVER;
+			else
+				return cli_usage_error(
+					"flood", "--closer: '%s' is not one of client, server",
+					optarg);
+			break;
+		case 'd':
+			if (units_parse_duration(optarg, &cfg.duration_us, err, sizeof(err)) ||
+			    !cfg.duration_us)
+				return cli_usage_error(
+					"flood", "--duration: %s",
+					cfg.duration_us
+						? err
+						: "a flood always ends: give a duration such as 60s");
+			break;
+		case 'T':
+			if (units_parse_duration(optarg, &cfg.connect_timeout_us, err,
+						 sizeof(err)) ||
+			    cfg.connect_timeout_us < 1000)
+				return cli_usage_error(
+					"flood", "--connect-timeout: %s",
+					cfg.connect_timeout_us < 1000 ? "at least 1ms" : err);
+			break;
+		case 'R':
+			cfg.reconnect = 1;
+			break;
+		case 's':
+			if (units_parse_duration(optarg, &eo.stats_interval_us, err, sizeof(err)))
+				return cli_usage_error("flood", "--stats-interval: %s", err);
+			break;
+		case 'f':
+			if (units_parse_uint(optarg, &v, err, sizeof(err)) || v > 1000000)
+				return cli_usage_error("flood", "--stats-fd: %s", err);
+			eo.stats_fd = (int)v;
+			break;
+		case 'h':
+			return cmd_help(2, (char *[]){ "help", "flood", NULL });
+		default:
+			return cli_usage_error("flood", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("flood", "unexpected argument '%s'", argv[optind]);
+	if (!have_target)
+		return cli_usage_error("flood", "--target ADDRESS is required");
+	if (!cfg.src) {
+		sources[0] = 0; /* INADDR_ANY: the kernel picks the source address */
+		cfg.src = sources;
+		cfg.nsrc = 1;
+	}
+	if (cfg.mode == CLIENT_HOLD && local_port_range(&lo, &hi) == 0 &&
+	    cfg.connections > (uint64_t)cfg.nsrc * cfg.ports.n * (hi - lo + 1)) {
+		uint64_t per = (uint64_t)cfg.ports.n * (hi - lo + 1);
+
+		log_msg(LOG_ERROR,
+			"%llu connections over %zu source %s and %u server %s need more local ports than the %u of %u-%u: use at least %llu source addresses",
+			(unsigned long long)cfg.connections, cfg.nsrc,
+			cfg.nsrc == 1 ? "address" : "addresses", cfg.ports.n,
+			cfg.ports.n == 1 ? "port" : "ports", hi - lo + 1, lo, hi,
+			(unsigned long long)((cfg.connections + per - 1) / per));
+		return EXIT_USAGE;
+	}
+	cfg.fd_limit = engine_raise_nofile();
+	usable = plan_fd_usable(cfg.fd_limit);
+	if (!workers) {
+		uint64_t sockets = cfg.mode == CLIENT_HOLD ? cfg.connections : cfg.inflight;
+
+		workers = (sockets + usable - 1) / usable;
+	} else if (cfg.mode == CLIENT_HOLD && (cfg.connections + workers - 1) / workers > usable) {
+		log_msg(LOG_ERROR,
+			"%llu connections need at least %llu flood workers with an open-file limit of %llu; use --workers %llu or auto",
+			(unsigned long long)cfg.connections,
+			(unsigned long long)((cfg.connections + usable - 1) / usable),
+			(unsigned long long)cfg.fd_limit,
+			(unsigned long long)((cfg.connections + usable - 1) / usable));
+		return EXIT_USAGE;
+	}
+	cfg.workers = (unsigned)workers;
+	eo.workers = cfg.workers;
+	eo.target = cfg.connections;
+	eo.worker = flood_worker;
+	eo.arg = &cfg;
+	return engine_run(&eo);
+}

@@ -1,0 +1,30 @@
+/* hist.h - latency histogram: log-linear buckets (exact below 64 us, then
+ * 32 per power of two: at most 3% above the true value), fixed size, no
+ * allocation, mergeable by adding buckets. Values are microseconds. */
+#ifndef CONNLAB_HIST_H
+#define CONNLAB_HIST_H
+
+#include <stdint.h>
+
+#define HIST_SUB 32
+#define HIST_LINEAR 64
+#define HIST_BUCKETS (HIST_LINEAR + HIST_SUB * 32) /* up to 2^37 us, 38 hours */
+
+struct hist {
+	uint64_t count;
+	uint64_t max;
+	uint64_t sum;
+	uint32_t bucket[HIST_BUCKETS];
+};
+
+void hist_add(struct hist *h, uint64_t us);
+/* dst += src */
+void hist_merge(struct hist *dst, const struct hist *src);
+/* The value at quantile q (0..1): the upper bound of the bucket holding
+ * it, never above the largest value seen; 0 when empty. */
+uint64_t hist_quantile(const struct hist *h, double q);
+/* Bucket index of a value, and the largest value the bucket holds. */
+unsigned hist_bucket(uint64_t us);
+uint64_t hist_bucket_upper(unsigned b);
+
+#endif

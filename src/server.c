@@ -1,0 +1,451 @@
+/* server.c - `connlab server`: listens on one or more ports with
+ * SO_REUSEPORT workers and holds connections cheaply: one small struct per
+ * connection with its libevent event embedded, found by fd; no buffers
+ * while idle; keepalive lines written by one sweeping timer, not a timer
+ * per connection. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "engine.h"
+#include "lab.h"
+#include "log.h"
+#include "plan.h"
+#include "units.h"
+
+#define KEEPALIVE_SLICES 16 /* the sweep writes to 1/16 of the connections per tick */
+#define ACCEPT_BATCH 64
+
+static const char welcome[] = "connlab keepalive\n";
+static const char keepalive_line[] = "ok\n";
+static const char bye[] = "bye\n";
+
+struct server_cfg {
+	uint32_t address;
+	struct port_list ports;
+	enum server_mode mode;
+	uint64_t interval_us;
+	uint64_t duration_us;
+	unsigned backlog;
+	uint64_t fd_limit;
+};
+
+struct conn {
+	struct event ev; /* holds the fd */
+};
+
+struct worker {
+	const struct server_cfg *cfg;
+	struct engine_stats *st;
+	struct event_base *base;
+	struct event listen_ev[PORTS_MAX];
+	int listen_fd[PORTS_MAX];
+	int listening;	     /* listeners open and in the SO_REUSEPORT group */
+	int paused;	     /* accept events off after EMFILE, until the retry timer */
+	struct conn **conns; /* by fd */
+	size_t nconns;
+	uint64_t open;
+	uint64_t high_water; /* leave the group here; rejoin below low_water */
+	uint64_t low_water;
+	unsigned tick;
+	int near_limit_logged;
+};
+
+static void worker_close(struct worker *w, int fd, int by_peer)
+{
+	struct conn *c = (size_t)fd < w->nconns ? w->conns[fd] : NULL;
+
+	if (c) {
+		event_del(&c->ev);
+		free(c);
+		w->conns[fd] = NULL;
+	}
+	close(fd);
+	w->open--;
+	STAT_SUB(w->st->open, 1);
+	if (by_peer)
+		STAT_ADD(w->st->closed_by_peer, 1);
+	else
+		STAT_ADD(w->st->closed, 1);
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	char buf[4096];
+	ssize_t n;
+
+	(void)what;
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n > 0) {
+		STAT_ADD(w->st->bytes_in, (uint64_t)n);
+		if (w->cfg->mode == SERVER_ECHO) {
+			ssize_t m = send(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+			if (m > 0)
+				STAT_ADD(w->st->bytes_out, (uint64_t)m);
+		}
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0)
+		engine_error(w->st, errno, PHASE_ESTABLISHED);
+	worker_close(w, (int)fd, 1);
+}
+
+static int listeners_open(struct worker *w, int log_errors)
+{
+	const struct server_cfg *cfg = w->cfg;
+
+	for (unsigned i = 0; i < cfg->ports.n; i++) {
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_port = htons(cfg->ports.port[i]),
+					  .sin_addr.s_addr = htonl(cfg->address) };
+		int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+		    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+		    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, (int)cfg->backlog)) {
+			char a[16];
+			int e = errno;
+
+			if (log_errors)
+				log_msg(LOG_ERROR, "server: cannot listen on %s:%u: %s%s",
+					units_fmt_ipv4(cfg->address, a, sizeof(a)),
+					cfg->ports.port[i], strerror(e),
+					e == EADDRNOTAVAIL
+						? " (that address is not on this host or namespace)"
+					: e == EADDRINUSE ? " (another program listens there)"
+							  : "");
+			if (fd >= 0)
+				close(fd);
+			for (unsigned j = 0; j < i; j++) {
+				event_del(&w->listen_ev[j]);
+				close(w->listen_fd[j]);
+			}
+			return -e;
+		}
+		w->listen_fd[i] = fd;
+	}
+	w->listening = 1;
+	STAT_SET(w->st->listening, cfg->ports.n);
+	return 0;
+}
+
+static void on_accept(evutil_socket_t fd, short what, void *arg);
+
+static void listeners_arm(struct worker *w)
+{
+	if (w->cfg->mode == SERVER_NOACCEPT)
+		return; /* listens, never accepts: the accept queue overflows */
+	for (unsigned i = 0; i < w->cfg->ports.n; i++) {
+		event_assign(&w->listen_ev[i], w->base, w->listen_fd[i], EV_READ | EV_PERSIST,
+			     on_accept, w);
+		event_add(&w->listen_ev[i], NULL);
+	}
+}
+
+/* Near the open-file limit: leave the SO_REUSEPORT group so that the
+ * kernel sends new connections to the other workers. */
+static void listeners_close(struct worker *w)
+{
+	for (unsigned i = 0; i < w->cfg->ports.n; i++) {
+		event_del(&w->listen_ev[i]);
+		close(w->listen_fd[i]);
+	}
+	w->listening = 0;
+	STAT_SET(w->st->listening, 0);
+}
+
+static void accepted(struct worker *w, int fd)
+{
+	struct conn *c;
+
+	STAT_ADD(w->st->opened, 1);
+	STAT_ADD(w->st->open, 1);
+	w->open++;
+	switch (w->cfg->mode) {
+	case SERVER_CLOSE:
+		if (send(fd, bye, sizeof(bye) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+			STAT_ADD(w->st->bytes_out, sizeof(bye) - 1);
+		worker_close(w, fd, 0);
+		return;
+	case SERVER_SILENT:
+	case SERVER_NOACCEPT:
+		return; /* held, never read: CLOSE_WAIT once the client closes */
+	case SERVER_KEEPALIVE:
+		if (send(fd, welcome, sizeof(welcome) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+			STAT_ADD(w->st->bytes_out, sizeof(welcome) - 1);
+		break;
+	case SERVER_ECHO:
+		break;
+	}
+	c = malloc(sizeof(*c));
+	if (!c || (size_t)fd >= w->nconns) {
+		free(c);
+		engine_error(w->st, ENOMEM, PHASE_ACCEPT);
+		worker_close(w, fd, 0);
+		return;
+	}
+	event_assign(&c->ev, w->base, fd, EV_READ | EV_PERSIST, on_read, w);
+	event_add(&c->ev, NULL);
+	w->conns[fd] = c;
+}
+
+static void on_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)what;
+	for (int i = 0; i < ACCEPT_BATCH && w->listening; i++) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			engine_error(w->st, errno, PHASE_ACCEPT);
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* the socket stays readable: stop listening for it, or we
+				 * would spin; the retry timer turns it back on */
+				for (unsigned p = 0; p < w->cfg->ports.n; p++)
+					event_del(&w->listen_ev[p]);
+				w->paused = 1;
+			}
+			return;
+		}
+		accepted(w, fd);
+		if (w->open >= w->high_water) {
+			if (!w->near_limit_logged)
+				log_msg(LOG_INFO,
+					"server worker %d: %llu connections, near its open-file limit %llu: stops accepting; other workers take new connections",
+					(int)getpid(), (unsigned long long)w->open,
+					(unsigned long long)w->cfg->fd_limit);
+			w->near_limit_logged = 1;
+			listeners_close(w);
+		}
+	}
+}
+
+/* Every 100 ms: listen again after EMFILE, or rejoin the group once
+ * connections have dropped well below the limit; refresh the RSS. */
+static void on_maintain(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	if (w->paused && w->listening) {
+		w->paused = 0;
+		listeners_arm(w);
+	}
+	if (!w->listening && w->open < w->low_water && listeners_open(w, 0) == 0)
+		listeners_arm(w);
+	STAT_SET(w->st->rss_bytes, engine_rss());
+}
+
+static void on_keepalive(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	unsigned slice = w->tick++ % KEEPALIVE_SLICES;
+
+	(void)fd;
+	(void)what;
+	for (size_t i = slice; i < w->nconns; i += KEEPALIVE_SLICES) {
+		ssize_t n;
+
+		if (!w->conns[i])
+			continue;
+		n = send((int)i, keepalive_line, sizeof(keepalive_line) - 1,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			STAT_ADD(w->st->bytes_out, (uint64_t)n);
+		} else if (n < 0 && errno != EAGAIN) {
+			engine_error(w->st, errno, PHASE_ESTABLISHED);
+			worker_close(w, (int)i, 1);
+		}
+	}
+}
+
+static void on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+static struct timeval tv_of(uint64_t us)
+{
+	return (struct timeval){ .tv_sec = (time_t)(us / 1000000),
+				 .tv_usec = (suseconds_t)(us % 1000000) };
+}
+
+static int server_worker(unsigned index, struct engine_stats *st, void *arg)
+{
+	static struct worker w;
+	struct event *ev_term, *ev_int, *ev_maint, *ev_keep = NULL, *ev_end = NULL;
+	struct timeval tv;
+	int r;
+
+	(void)index;
+	signal(SIGPIPE, SIG_IGN);
+	w.cfg = arg;
+	w.st = st;
+	w.nconns = w.cfg->fd_limit;
+	w.conns = calloc(w.nconns, sizeof(*w.conns));
+	w.high_water = plan_fd_usable(w.cfg->fd_limit) - w.cfg->ports.n;
+	w.low_water = w.high_water * 9 / 10;
+	w.base = event_base_new();
+	if (!w.conns || !w.base)
+		return 3;
+	r = listeners_open(&w, 1);
+	if (r)
+		return 3;
+	listeners_arm(&w);
+	ev_term = evsignal_new(w.base, SIGTERM, on_stop, w.base);
+	ev_int = evsignal_new(w.base, SIGINT, on_stop, w.base);
+	event_add(ev_term, NULL);
+	event_add(ev_int, NULL);
+	ev_maint = event_new(w.base, -1, EV_PERSIST, on_maintain, &w);
+	tv = tv_of(100000);
+	event_add(ev_maint, &tv);
+	if (w.cfg->mode == SERVER_KEEPALIVE) {
+		ev_keep = event_new(w.base, -1, EV_PERSIST, on_keepalive, &w);
+		tv = tv_of(w.cfg->interval_us / KEEPALIVE_SLICES);
+		event_add(ev_keep, &tv);
+	}
+	if (w.cfg->duration_us) {
+		ev_end = event_new(w.base, -1, 0, on_stop, w.base);
+		tv = tv_of(w.cfg->duration_us);
+		event_add(ev_end, &tv);
+	}
+	STAT_SET(st->rss_bytes, engine_rss());
+	event_base_dispatch(w.base);
+	/* held sockets close when the process exits; count them first */
+	STAT_ADD(st->closed, w.open);
+	STAT_SET(st->open, 0);
+	return 0;
+}
+
+int cmd_server(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "address", required_argument, NULL, 'a' },
+		{ "ports", required_argument, NULL, 'p' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "max-connections", required_argument, NULL, 'm' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "backlog", required_argument, NULL, 'b' },
+		{ "stats-interval", required_argument, NULL, 's' },
+		{ "stats-fd", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static struct server_cfg cfg = { .ports = { .n = 1, .port = { 8081 } },
+					 .interval_us = 10000000,
+					 .backlog = 4096 };
+	static const char *const modes[] = { "keepalive", "echo", "close", "silent", "noaccept" };
+	struct engine_opts eo = { .role = "server", .stats_interval_us = 1000000, .stats_fd = 1 };
+	uint64_t workers = 1, max_conn = 10000, v;
+	int auto_workers = 0, opt, found;
+	char err[256];
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "a:p:w:m:M:i:d:b:s:f:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			if (units_parse_ipv4(optarg, &cfg.address, err, sizeof(err)))
+				return cli_usage_error("server", "--address: %s", err);
+			break;
+		case 'p':
+			if (units_parse_ports(optarg, &cfg.ports, err, sizeof(err)))
+				return cli_usage_error("server", "--ports: %s", err);
+			break;
+		case 'w':
+			if (!strcmp(optarg, "auto"))
+				auto_workers = 1;
+			else if (units_parse_count(optarg, &workers, err, sizeof(err)) ||
+				 !workers || workers > 1024)
+				return cli_usage_error(
+					"server", "--workers: expected 1 to 1024 or auto, got '%s'",
+					optarg);
+			break;
+		case 'm':
+			if (units_parse_count(optarg, &max_conn, err, sizeof(err)) || !max_conn)
+				return cli_usage_error("server", "--max-connections: %s",
+						       max_conn ? err : "must be at least 1");
+			break;
+		case 'M':
+			found = 0;
+			for (unsigned i = 0; i < 5; i++)
+				if (!strcmp(optarg, modes[i]))
+					cfg.mode = (enum server_mode)i, found = 1;
+			if (!found)
+				return cli_usage_error(
+					"server",
+					"--mode: '%s' is not one of keepalive, echo, close, silent, noaccept",
+					optarg);
+			break;
+		case 'i':
+			if (units_parse_duration(optarg, &cfg.interval_us, err, sizeof(err)) ||
+			    cfg.interval_us < 16000)
+				return cli_usage_error("server", "--interval: %s",
+						       cfg.interval_us < 16000 ? "at least 16ms"
+									       : err);
+			break;
+		case 'd':
+			if (units_parse_duration(optarg, &cfg.duration_us, err, sizeof(err)))
+				return cli_usage_error("server", "--duration: %s", err);
+			break;
+		case 'b':
+			if (units_parse_count(optarg, &v, err, sizeof(err)) || !v || v > 65535)
+				return cli_usage_error("server",
+						       "--backlog: expected 1 to 65535, got '%s'",
+						       optarg);
+			cfg.backlog = (unsigned)v;
+			break;
+		case 's':
+			if (units_parse_duration(optarg, &eo.stats_interval_us, err, sizeof(err)))
+				return cli_usage_error("server", "--stats-interval: %s", err);
+			break;
+		case 'f':
+			if (units_parse_uint(optarg, &v, err, sizeof(err)) || v > 1000000)
+				return cli_usage_error("server", "--stats-fd: %s", err);
+			eo.stats_fd = (int)v;
+			break;
+		case 'h':
+			return cmd_help(2, (char *[]){ "help", "server", NULL });
+		default:
+			return cli_usage_error("server", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("server", "unexpected argument '%s'", argv[optind]);
+	cfg.fd_limit = engine_raise_nofile();
+	if (cfg.fd_limit < 256) {
+		log_msg(LOG_ERROR,
+			"the open-file limit is %llu; raise it (ulimit -n) to at least 256",
+			(unsigned long long)cfg.fd_limit);
+		return EXIT_USAGE;
+	}
+	if (auto_workers)
+		workers = plan_server_workers(max_conn, plan_fd_usable(cfg.fd_limit), cfg.ports.n);
+	eo.workers = (unsigned)workers;
+	eo.worker = server_worker;
+	eo.arg = &cfg;
+	return engine_run(&eo);
+}
