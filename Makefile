@@ -112,6 +112,7 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory connlab
 	$(Q)mkdir -p build/bench
 	CONNLAB=./connlab tests/bench/topology.sh $(BENCH_RUNS) | tee build/bench/topology.md
+	CONNLAB=./connlab tests/bench/engines.sh $(BENCH_RUNS) | tee build/bench/engines.md
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory connlab
