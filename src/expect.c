@@ -50,7 +50,7 @@ static const struct metric metrics[] = {
 
 /* Counters of /proc/net/netstat (TcpExt) and /proc/net/snmp (Tcp) that
  * can be named in counters.NS.NAME. */
-static const char *const counters[] = {
+const char *const expect_counters[] = {
 	"ListenOverflows",
 	"ListenDrops",
 	"TCPTimeWaitOverflow",
@@ -80,7 +80,8 @@ static const char *const counters[] = {
 };
 
 #define N_METRICS (sizeof(metrics) / sizeof(metrics[0]))
-#define N_COUNTERS (sizeof(counters) / sizeof(counters[0]))
+#define N_COUNTERS (sizeof(expect_counters) / sizeof(expect_counters[0]))
+const size_t expect_counters_count = N_COUNTERS;
 
 static int valid_ns(const char *ns, size_t len)
 {
@@ -131,12 +132,12 @@ int expect_metric_unit(const char *name, enum metric_unit *unit, char *err, size
 			return -EINVAL;
 		}
 		for (size_t i = 0; i < N_COUNTERS; i++) {
-			if (!strcmp(dot + 1, counters[i])) {
+			if (!strcmp(dot + 1, expect_counters[i])) {
 				*unit = MU_COUNT;
 				return 0;
 			}
 		}
-		hint = suggest_closest(dot + 1, counters, N_COUNTERS);
+		hint = suggest_closest(dot + 1, expect_counters, N_COUNTERS);
 		snprintf(err, errlen,
 			 "unknown kernel counter '%s'%s%s%s; 'connlab help metrics' lists them",
 			 dot + 1, hint ? " (did you mean " : "", hint ? hint : "",
@@ -324,5 +325,5 @@ void expect_metrics_write(FILE *out)
 	fprintf(out, "  %-24s %-10s %s\n", "counters.NS.NAME", "count",
 		"increase of a kernel counter during the run; NS is srv, clients, probe or c0, c1, ...; NAME one of:");
 	for (size_t i = 0; i < N_COUNTERS; i++)
-		fprintf(out, "  %26s%s\n", "", counters[i]);
+		fprintf(out, "  %26s%s\n", "", expect_counters[i]);
 }

@@ -44,6 +44,11 @@ const char *expect_unit_name(enum metric_unit u);
 /* Formats a value of a metric's unit for people ("12ms", "0.1%", "100k"). */
 char *expect_fmt_value(enum metric_unit u, double v, char *buf, size_t len);
 
+/* Kernel counters (TcpExt of /proc/net/netstat, Tcp of /proc/net/snmp)
+ * that runs record and counters.NS.NAME can name. */
+extern const char *const expect_counters[];
+extern const size_t expect_counters_count;
+
 /* Lists every metric name and pattern, one a line. */
 void expect_metrics_write(FILE *out);
 

@@ -11,6 +11,29 @@
 #endif
 
 const struct command commands[] = {
+	{ "run", "run a lab: build it, load it, measure, tear down, write the results",
+	  "connlab run [LAB] [--set SECTION.KEY=VALUE]... [--out DIR] [--keep]",
+	  "Runs LAB (the built-in default lab without one): preflight, build the\n"
+	  "namespaces, start the servers and wait until they listen, ping and probe\n"
+	  "from the probe namespace, start the floods (ramp), hold for lab.duration\n"
+	  "(or churn), drain, tear down. The kernel of every lab namespace is sampled\n"
+	  "each lab.interval. Results go to runs/<UTC time>-<lab>/: result.json,\n"
+	  "timeline.csv, junit.xml and children.log; the summary is printed.\n"
+	  "\n"
+	  "Options:\n"
+	  "  -s, --set SECTION.KEY=VALUE  override a key of the lab file (repeatable)\n"
+	  "  -o, --out DIR                the run directory (it must not hold a run)\n"
+	  "  -k, --keep                   name the namespaces (connlab-LAB-*) so that they\n"
+	  "                               can be entered with ip netns exec; they stay\n"
+	  "                               until 'connlab down LAB'\n"
+	  "\n"
+	  "Ctrl-C or SIGTERM drains and tears down, and still writes the results; a\n"
+	  "second Ctrl-C stops at once. kill -9 leaves nothing behind either.\n"
+	  "\n"
+	  "Exit status: 0 every expectation holds; 1 an expectation failed; 2 usage or\n"
+	  "lab error; 3 the lab could not run (the reason is printed and in\n"
+	  "result.json); 130 interrupted.\n",
+	  cmd_run },
 	{ "plan",
 	  "show the resolved lab and how it spreads over namespaces, addresses and processes",
 	  "connlab plan [LAB] [--set SECTION.KEY=VALUE]... [-c N] [--fd-limit N] [--json]",

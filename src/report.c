@@ -1,0 +1,581 @@
+/* report.c - the run directory: result.json (schema 1, docs/results.md),
+ * timeline.csv, junit.xml, each written to a temporary file and renamed;
+ * the expectations judged; the summary on the terminal. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "errnames.h"
+#include "log.h"
+#include "run.h"
+
+#ifndef CONNLAB_VERSION
+#define CONNLAB_VERSION "0.0.0"
+#endif
+
+static const char *const phase_names[PH_COUNT] = {
+	"preflight", "build", "servers", "before", "ramp", "hold", "drain", "teardown",
+};
+
+/* Writes text produced by fn to DIR/name through a temporary file. */
+static int write_atomic(const char *dir, const char *name, void (*fn)(FILE *, void *), void *arg)
+{
+	char tmp[700], path[700];
+	FILE *f;
+	int fd, r = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		r = -errno;
+		log_msg(LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	fn(f, arg);
+	if (fflush(f) || fsync(fileno(f)))
+		r = -errno;
+	if (fclose(f) && !r)
+		r = -errno;
+	if (!r && rename(tmp, path))
+		r = -errno;
+	if (r) {
+		log_msg(LOG_ERROR, "cannot write %s: %s (disk full?)", path, strerror(-r));
+		unlink(tmp);
+	}
+	return r;
+}
+
+/* ---- aggregates ---- */
+
+static struct hist *merged(const struct hist *h, int from, int to)
+{
+	static struct hist m;
+
+	memset(&m, 0, sizeof(m));
+	for (int p = from; p <= to; p++)
+		hist_merge(&m, &h[p]);
+	return &m;
+}
+
+static uint64_t sum_u(const uint64_t *v, int from, int to)
+{
+	uint64_t s = 0;
+
+	for (int p = from; p <= to; p++)
+		s += v[p];
+	return s;
+}
+
+/* the worst value of key.sub over the flood children (percentiles of
+ * several processes cannot be merged from their summaries) */
+static double flood_worst(const struct run *r, const char *key, const char *sub)
+{
+	double worst = NAN;
+
+	for (unsigned i = 0; i < r->nchild; i++) {
+		json_t *o = r->child[i].is_flood && r->child[i].last
+				    ? json_object_get(r->child[i].last, key)
+				    : NULL;
+		json_t *v = sub ? json_object_get(o, sub) : o;
+
+		if (json_is_number(v) && (isnan(worst) || json_number_value(v) > worst))
+			worst = json_number_value(v);
+	}
+	return worst;
+}
+
+static uint64_t flood_errors(const struct run *r, const char *name)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < r->nchild; i++) {
+		json_t *e = r->child[i].last ? json_object_get(r->child[i].last, "errors") : NULL;
+		const char *k;
+		json_t *byphase;
+
+		if (!r->child[i].is_flood)
+			continue;
+		json_object_foreach(e, k, byphase)
+		{
+			const char *ph;
+			json_t *n;
+
+			if (name && strcmp(k, name))
+				continue;
+			json_object_foreach(byphase, ph, n) sum += (uint64_t)json_integer_value(n);
+		}
+	}
+	return sum;
+}
+
+static uint64_t counter_delta(const struct run *r, unsigned ns, size_t idx)
+{
+	return r->now[ns].counter[idx] - r->first[ns].counter[idx];
+}
+
+static double per_conn(const struct run *r, double total)
+{
+	return r->estab_at_mem ? total / (double)r->estab_at_mem : NAN;
+}
+
+/* The measured value of a metric, NAN when the run has none. */
+static double actual(const struct run *r, const char *m)
+{
+	struct hist *ping = merged(r->ping, PH_BEFORE, PH_DRAIN);
+	struct hist *pc = merged(r->probe_conn, PH_BEFORE, PH_DRAIN);
+	uint64_t sent = sum_u(r->ping_sent, PH_BEFORE, PH_DRAIN);
+
+	if (!strcmp(m, "established"))
+		return (double)r->peak_estab_clients;
+	if (!strcmp(m, "established.final"))
+		return (double)r->final_estab_clients;
+	if (!strcmp(m, "time_wait"))
+		return (double)r->peak_tw_total;
+	if (!strcmp(m, "close_wait"))
+		return (double)r->peak_close_wait;
+	if (!strcmp(m, "syn_recv"))
+		return (double)r->peak_syn_recv;
+	if (!strcmp(m, "orphans"))
+		return (double)r->peak_orphans;
+	if (!strcmp(m, "ramp.time"))
+		return r->ramp_s >= 0 ? r->ramp_s * 1e6 : NAN;
+	if (!strcmp(m, "ramp.rate"))
+		return r->ramp_s > 0 ? (double)r->plan->connections / r->ramp_s : NAN;
+	if (!strncmp(m, "connect.", 8))
+		return flood_worst(r, "connect_us", m + 8);
+	if (!strcmp(m, "ping.loss"))
+		return sent ? (double)sum_u(r->ping_lost, PH_BEFORE, PH_DRAIN) / (double)sent : NAN;
+	if (!strncmp(m, "ping.", 5) && ping->count) {
+		const char *q = m + 5;
+
+		return !strcmp(q, "max")
+			       ? (double)ping->max
+			       : (double)hist_quantile(
+					 ping,
+					 atof(q + 1) /
+						 (q[1] == '9' && q[2] == '9' && q[3] ? 1000 : 100));
+	}
+	if (!strcmp(m, "probe.connect.failures"))
+		return (double)sum_u(r->probe_fail, PH_BEFORE, PH_DRAIN);
+	if (!strncmp(m, "probe.connect.", 14) && pc->count) {
+		const char *q = m + 14;
+
+		return !strcmp(q, "max") ? (double)pc->max
+					 : (double)hist_quantile(pc, atof(q + 1) / 100);
+	}
+	if (!strcmp(m, "errors.total"))
+		return (double)flood_errors(r, NULL);
+	if (!strncmp(m, "errors.", 7))
+		return (double)flood_errors(r, m + 7);
+	if (!strcmp(m, "memory.kernel_per_conn"))
+		return r->slab_hold_kb
+			       ? per_conn(r, ((double)r->slab_hold_kb - (double)r->slab_before_kb) *
+						     1024)
+			       : NAN;
+	if (!strcmp(m, "memory.user_per_conn"))
+		return r->pss_hold ? per_conn(r, (double)r->pss_hold) : NAN;
+	if (!strncmp(m, "counters.", 9)) {
+		const char *ns = m + 9, *dot = strchr(ns, '.');
+		size_t idx = 0, nl = (size_t)(dot - ns);
+		double v = 0;
+
+		for (size_t i = 0; i < expect_counters_count; i++)
+			if (!strcmp(expect_counters[i], dot + 1))
+				idx = i;
+		if (nl == 3 && !strncmp(ns, "srv", 3))
+			return (double)counter_delta(r, TOPO_SRV, idx);
+		if (nl == 5 && !strncmp(ns, "probe", 5))
+			return (double)counter_delta(r, TOPO_PROBE, idx);
+		if (nl == 7 && !strncmp(ns, "clients", 7)) {
+			for (unsigned i = TOPO_CLIENT0; i < r->topo.n; i++)
+				v += (double)counter_delta(r, i, idx);
+			return v;
+		}
+		if (ns[0] == 'c') {
+			unsigned k = (unsigned)atoi(ns + 1);
+
+			return TOPO_CLIENT0 + k < r->topo.n
+				       ? (double)counter_delta(r, TOPO_CLIENT0 + k, idx)
+				       : NAN;
+		}
+	}
+	return NAN;
+}
+
+/* ---- result.json ---- */
+
+static json_t *hist_json(const struct hist *h)
+{
+	return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f}", "count", (json_int_t)h->count, "p50_ms",
+			 (double)hist_quantile(h, 0.5) / 1e3, "p90_ms",
+			 (double)hist_quantile(h, 0.9) / 1e3, "p99_ms",
+			 (double)hist_quantile(h, 0.99) / 1e3, "max_ms", (double)h->max / 1e3,
+			 "mean_ms", h->count ? (double)h->sum / (double)h->count / 1e3 : 0.0);
+}
+
+static json_t *num_or_null(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+static json_t *result_json(struct run *r, int *failed)
+{
+	json_t *j = json_object(), *phases = json_array(), *ping = json_object(),
+	       *probe = json_object(), *states = json_object(), *counters = json_object(),
+	       *expect = json_array(), *errors = json_object(), *host = json_object(),
+	       *children = json_array();
+	struct utsname u;
+	char *labtext = NULL, when[32];
+	size_t lablen = 0;
+	FILE *mf = open_memstream(&labtext, &lablen);
+	struct tm tm;
+
+	lab_write(r->lab, mf);
+	fclose(mf);
+	gmtime_r(&r->started_wall, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_object_set_new(j, "schema", json_integer(1));
+	json_object_set_new(j, "connlab", json_string(CONNLAB_VERSION));
+	json_object_set_new(j, "lab",
+			    json_pack("{s:s, s:s, s:s}", "name", r->lab->name, "source",
+				      r->lab->source, "resolved", labtext ? labtext : ""));
+	free(labtext);
+	uname(&u);
+	json_object_set_new(host, "kernel", json_string(u.release));
+	json_object_set_new(host, "machine", json_string(u.machine));
+	json_object_set_new(host, "cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+	json_object_set_new(
+		host, "memory_bytes",
+		json_integer((json_int_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE)));
+	json_object_set_new(host, "fd_limit", json_integer((json_int_t)r->plan->fd_limit));
+	json_object_set_new(j, "host", host);
+	json_object_set_new(j, "started", json_string(when));
+	json_object_set_new(j, "outcome", json_string(r->outcome));
+	json_object_set_new(j, "reason", json_string(r->reason));
+	for (int p = 0; p < PH_COUNT; p++)
+		if (r->phase_seen[p])
+			json_array_append_new(phases,
+					      json_pack("{s:s, s:f, s:f}", "name", phase_names[p],
+							"start_s", r->phase_t[p][0], "end_s",
+							r->phase_t[p][1]));
+	json_object_set_new(j, "phases", phases);
+	json_object_set_new(j, "plan",
+			    json_pack("{s:I, s:i, s:i, s:i, s:i, s:I}", "connections",
+				      (json_int_t)r->plan->connections, "client_addresses",
+				      r->plan->addresses, "client_namespaces", r->plan->namespaces,
+				      "server_workers", r->plan->server_workers, "flood_processes",
+				      r->plan->flood_workers, "per_pair_max",
+				      (json_int_t)r->plan->per_pair_max));
+	json_object_set_new(
+		j, "connections",
+		json_pack("{s:I, s:I, s:I, s:o, s:o}", "target", (json_int_t)r->plan->connections,
+			  "established_peak", (json_int_t)r->peak_estab_clients,
+			  "established_final", (json_int_t)r->final_estab_clients, "ramp_s",
+			  r->ramp_s >= 0 ? json_real(r->ramp_s) : json_null(), "ramp_rate",
+			  r->ramp_s > 0 ? json_real((double)r->plan->connections / r->ramp_s)
+					: json_null()));
+	for (unsigned i = 0; i < r->topo.n; i++) {
+		json_t *peak = json_object(), *fin = json_object(), *ctr = json_object();
+
+		json_object_set_new(peak, "ESTABLISHED",
+				    json_integer((json_int_t)r->peak_estab[i]));
+		json_object_set_new(peak, "TIME_WAIT", json_integer((json_int_t)r->peak_tw[i]));
+		json_object_set_new(peak, "orphans", json_integer((json_int_t)r->peak_orphan[i]));
+		json_object_set_new(fin, "ESTABLISHED",
+				    json_integer((json_int_t)r->now[i].curr_estab));
+		json_object_set_new(fin, "TIME_WAIT", json_integer((json_int_t)r->now[i].tw));
+		for (int st = ST_SYN_SENT; st < ST_MAX; st++) {
+			if (st == ST_TIME_WAIT || st == ST_CLOSE || st == ST_LISTEN)
+				continue;
+			json_object_set_new(peak, sampler_state_name(st),
+					    json_integer((json_int_t)r->peak_state[i][st]));
+			json_object_set_new(fin, sampler_state_name(st),
+					    json_integer((json_int_t)r->now[i].state[st]));
+		}
+		json_object_set_new(states, r->topo.ns[i].name,
+				    json_pack("{s:o, s:o}", "peak", peak, "final", fin));
+		for (size_t c = 0; c < expect_counters_count; c++)
+			json_object_set_new(ctr, expect_counters[c],
+					    json_integer((json_int_t)counter_delta(r, i, c)));
+		json_object_set_new(counters, r->topo.ns[i].name, ctr);
+	}
+	json_object_set_new(j, "states", states);
+	json_object_set_new(j, "counters", counters);
+	for (size_t e = 0; e < errnames_count; e++) {
+		uint64_t n = flood_errors(r, errnames[e].name);
+
+		if (n)
+			json_object_set_new(errors, errnames[e].name, json_integer((json_int_t)n));
+	}
+	json_object_set_new(j, "errors", errors);
+	json_object_set_new(j, "errors_total", json_integer((json_int_t)flood_errors(r, NULL)));
+	json_object_set_new(j, "connect_worst_namespace",
+			    json_pack("{s:o, s:o, s:o, s:o, s:o}", "p50_us",
+				      num_or_null(flood_worst(r, "connect_us", "p50")), "p90_us",
+				      num_or_null(flood_worst(r, "connect_us", "p90")), "p99_us",
+				      num_or_null(flood_worst(r, "connect_us", "p99")), "p999_us",
+				      num_or_null(flood_worst(r, "connect_us", "p999")), "max_us",
+				      num_or_null(flood_worst(r, "connect_us", "max"))));
+	for (int p = PH_BEFORE; p <= PH_DRAIN; p++) {
+		if (!r->phase_seen[p])
+			continue;
+		json_t *ph = hist_json(&r->ping[p]);
+
+		json_object_set_new(ph, "sent", json_integer((json_int_t)r->ping_sent[p]));
+		json_object_set_new(ph, "lost", json_integer((json_int_t)r->ping_lost[p]));
+		json_object_set_new(ph, "loss",
+				    r->ping_sent[p] ? json_real((double)r->ping_lost[p] /
+								(double)r->ping_sent[p])
+						    : json_null());
+		json_object_set_new(ping, phase_names[p], ph);
+		ph = hist_json(&r->probe_conn[p]);
+		json_object_set_new(ph, "failures", json_integer((json_int_t)r->probe_fail[p]));
+		json_object_set_new(probe, phase_names[p], ph);
+	}
+	{
+		json_t *all = hist_json(merged(r->ping, PH_BEFORE, PH_DRAIN));
+		uint64_t sent = sum_u(r->ping_sent, PH_BEFORE, PH_DRAIN);
+
+		json_object_set_new(all, "sent", json_integer((json_int_t)sent));
+		json_object_set_new(
+			all, "lost",
+			json_integer((json_int_t)sum_u(r->ping_lost, PH_BEFORE, PH_DRAIN)));
+		json_object_set_new(all, "loss", num_or_null(actual(r, "ping.loss")));
+		json_object_set_new(ping, "all", all);
+		all = hist_json(merged(r->probe_conn, PH_BEFORE, PH_DRAIN));
+		json_object_set_new(
+			all, "failures",
+			json_integer((json_int_t)sum_u(r->probe_fail, PH_BEFORE, PH_DRAIN)));
+		json_object_set_new(probe, "all", all);
+	}
+	json_object_set_new(j, "ping", ping);
+	json_object_set_new(j, "probe_connect", probe);
+	json_object_set_new(
+		j, "memory",
+		json_pack("{s:o, s:o, s:I, s:I, s:I, s:o}", "kernel_slab_per_conn_bytes",
+			  num_or_null(actual(r, "memory.kernel_per_conn")),
+			  "user_pss_per_conn_bytes", num_or_null(actual(r, "memory.user_per_conn")),
+			  "user_pss_bytes", (json_int_t)r->pss_hold, "user_pss_before_bytes",
+			  (json_int_t)r->pss_before, "connections_measured",
+			  (json_int_t)r->estab_at_mem, "launcher_cpu_hold_percent",
+			  r->hold_wall_s > 0 ? json_real(100 * r->cpu_hold_s / r->hold_wall_s)
+					     : json_null()));
+	json_object_set_new(j, "sampler",
+			    json_pack("{s:f, s:f}", "state_dump_cost_s", r->dump_cost_s,
+				      "last_state_dump_s", r->last_dump_s));
+	for (unsigned i = 0; i < r->nchild; i++) {
+		const struct child *c = &r->child[i];
+
+		json_array_append(children,
+				  json_pack("{s:s, s:i, s:o}", "name", c->name, "pid", (int)c->pid,
+					    "last_stats",
+					    c->last ? json_incref(c->last) : json_null()));
+	}
+	json_object_set_new(j, "children", children);
+	*failed = 0;
+	for (unsigned i = 0; i < r->lab->n_expect; i++) {
+		const struct expectation *e = &r->lab->expect[i];
+		double a = actual(r, e->metric);
+		int ok = expect_holds(e, a);
+
+		*failed += !ok;
+		json_array_append_new(expect, json_pack("{s:s, s:s, s:s, s:f, s:o, s:b}", "metric",
+							e->metric, "op", expect_op_name(e->op),
+							"text", e->text, "value", e->value,
+							"actual", num_or_null(a), "holds", ok));
+	}
+	json_object_set_new(j, "expectations", expect);
+	return j;
+}
+
+static void write_json(FILE *f, void *arg)
+{
+	json_dumpf(arg, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+	fputc('\n', f);
+}
+
+static void write_csv(FILE *f, void *arg)
+{
+	const struct run *r = arg;
+
+	fprintf(f,
+		"t_s,phase,established_clients,established_server,time_wait,close_wait,syn_recv,orphans,"
+		"flood_open,flood_errors,server_open,accept_queue,listen_overflows,ping_max_ms,pings_sent,"
+		"pings_lost,probe_connect_ms,slab_kb,states_age_s\n");
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct row *w = &r->rows[i];
+
+		fprintf(f, "%.3f,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,", w->t,
+			phase_names[w->phase], (unsigned long long)w->estab_clients,
+			(unsigned long long)w->estab_srv, (unsigned long long)w->time_wait,
+			(unsigned long long)w->close_wait, (unsigned long long)w->syn_recv,
+			(unsigned long long)w->orphans, (unsigned long long)w->flood_open,
+			(unsigned long long)w->flood_errors, (unsigned long long)w->server_open,
+			(unsigned long long)w->accept_queue,
+			(unsigned long long)w->listen_overflows);
+		if (w->ping_ms >= 0)
+			fprintf(f, "%.3f", w->ping_ms);
+		fprintf(f, ",%u,%u,", w->ping_sent, w->ping_lost);
+		if (w->probe_ms >= 0)
+			fprintf(f, "%.3f", w->probe_ms);
+		fprintf(f, ",%llu,%.1f\n", (unsigned long long)w->slab_kb, w->states_age_s);
+	}
+}
+
+static void xml_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
+}
+
+static void write_junit(FILE *f, void *arg)
+{
+	struct run *r = arg;
+	unsigned failures = 0;
+	char v[64];
+
+	for (unsigned i = 0; i < r->lab->n_expect; i++)
+		failures += !expect_holds(&r->lab->expect[i], actual(r, r->lab->expect[i].metric));
+	fprintf(f,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"connlab.");
+	xml_escape(f, r->lab->name);
+	fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"%d\">\n", r->lab->n_expect + 1,
+		failures, r->exit_status == EXIT_CANNOT_RUN);
+	fprintf(f, "  <testcase classname=\"connlab.");
+	xml_escape(f, r->lab->name);
+	fprintf(f, "\" name=\"run completes\">");
+	if (r->exit_status == EXIT_CANNOT_RUN || r->exit_status == EXIT_INTERRUPTED) {
+		fprintf(f, "<error message=\"");
+		xml_escape(f, r->reason);
+		fprintf(f, "\"/>");
+	}
+	fprintf(f, "</testcase>\n");
+	for (unsigned i = 0; i < r->lab->n_expect; i++) {
+		const struct expectation *e = &r->lab->expect[i];
+		double a = actual(r, e->metric);
+
+		fprintf(f, "  <testcase classname=\"connlab.");
+		xml_escape(f, r->lab->name);
+		fprintf(f, "\" name=\"");
+		xml_escape(f, e->metric);
+		fputc(' ', f);
+		xml_escape(f, expect_op_name(e->op));
+		fputc(' ', f);
+		xml_escape(f, e->text);
+		fprintf(f, "\">");
+		if (!expect_holds(e, a)) {
+			fprintf(f, "<failure message=\"actual: ");
+			xml_escape(f, isnan(a) ? "not measured"
+					       : expect_fmt_value(e->unit, a, v, sizeof(v)));
+			fprintf(f, "\"/>");
+		}
+		fprintf(f, "</testcase>\n");
+	}
+	fprintf(f, "</testsuite>\n</testsuites>\n");
+}
+
+static void print_summary(struct run *r, int failed)
+{
+	struct hist *ping = merged(r->ping, PH_BEFORE, PH_DRAIN), *pc;
+	uint64_t sent = sum_u(r->ping_sent, PH_BEFORE, PH_DRAIN);
+	double a;
+	char v[64];
+
+	printf("\nconnlab run of lab '%s': %s%s%s\n", r->lab->name, r->outcome,
+	       r->reason[0] ? ": " : "", r->reason);
+	printf("  connections   %llu of %llu established (kernel, client side)",
+	       (unsigned long long)r->peak_estab_clients, (unsigned long long)r->plan->connections);
+	if (r->ramp_s >= 0)
+		printf(", ramp %.2f s (%.0f/s)", r->ramp_s,
+		       (double)r->plan->connections / r->ramp_s);
+	printf("\n  sockets       peak TIME_WAIT %llu, CLOSE_WAIT %llu, SYN_RECV %llu, orphans %llu\n",
+	       (unsigned long long)r->peak_tw_total, (unsigned long long)r->peak_close_wait,
+	       (unsigned long long)r->peak_syn_recv, (unsigned long long)r->peak_orphans);
+	printf("  errors        %llu", (unsigned long long)flood_errors(r, NULL));
+	for (size_t e = 0; e < errnames_count; e++) {
+		uint64_t n = flood_errors(r, errnames[e].name);
+
+		if (n)
+			printf(", %s %llu", errnames[e].name, (unsigned long long)n);
+	}
+	printf("\n");
+	if (sent)
+		printf("  ping          %llu sent, %.2f%% lost; RTT p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+		       (unsigned long long)sent,
+		       100.0 * (double)sum_u(r->ping_lost, PH_BEFORE, PH_DRAIN) / (double)sent,
+		       (double)hist_quantile(ping, 0.5) / 1e3,
+		       (double)hist_quantile(ping, 0.99) / 1e3, (double)ping->max / 1e3);
+	if (r->phase_seen[PH_HOLD] && r->ping_sent[PH_HOLD])
+		printf("  ping (hold)   %.2f%% lost; RTT p50 %.3f ms, p99 %.3f ms\n",
+		       100.0 * (double)r->ping_lost[PH_HOLD] / (double)r->ping_sent[PH_HOLD],
+		       (double)hist_quantile(&r->ping[PH_HOLD], 0.5) / 1e3,
+		       (double)hist_quantile(&r->ping[PH_HOLD], 0.99) / 1e3);
+	pc = merged(r->probe_conn, PH_BEFORE, PH_DRAIN);
+	if (pc->count || sum_u(r->probe_fail, PH_BEFORE, PH_DRAIN))
+		printf("  new conn      %llu probes, %llu failed; p50 %.3f ms, p99 %.3f ms\n",
+		       (unsigned long long)pc->count,
+		       (unsigned long long)sum_u(r->probe_fail, PH_BEFORE, PH_DRAIN),
+		       (double)hist_quantile(pc, 0.5) / 1e3, (double)hist_quantile(pc, 0.99) / 1e3);
+	a = actual(r, "memory.kernel_per_conn");
+	if (!isnan(a))
+		printf("  memory        kernel %.0f B per connection (slab, both ends), user %.0f B (Pss of the lab's processes)\n",
+		       a, actual(r, "memory.user_per_conn"));
+	for (unsigned i = 0; i < r->lab->n_expect; i++) {
+		const struct expectation *e = &r->lab->expect[i];
+		double x = actual(r, e->metric);
+
+		printf("  %-4s %s %s %s (actual %s)\n", expect_holds(e, x) ? "ok" : "FAIL",
+		       e->metric, expect_op_name(e->op), e->text,
+		       isnan(x) ? "not measured" : expect_fmt_value(e->unit, x, v, sizeof(v)));
+	}
+	if (failed)
+		printf("  %d of %u expectations failed\n", failed, r->lab->n_expect);
+	printf("  results in %s/\n", r->outdir);
+	fflush(stdout);
+}
+
+int report_write(struct run *r)
+{
+	int failed = 0, bad = 0;
+	json_t *j = result_json(r, &failed);
+
+	if (!r->exit_status && failed) {
+		r->exit_status = EXIT_EXPECT_FAILED;
+		json_object_set_new(j, "outcome", json_string("expectations failed"));
+	}
+	json_object_set_new(j, "exit_status", json_integer(r->exit_status));
+	bad |= write_atomic(r->outdir, "timeline.csv", write_csv, r);
+	bad |= write_atomic(r->outdir, "junit.xml", write_junit, r);
+	bad |= write_atomic(r->outdir, "result.json", write_json, j);
+	json_decref(j);
+	print_summary(r, failed);
+	if (bad && !r->exit_status)
+		r->exit_status = EXIT_CANNOT_RUN;
+	return r->exit_status;
+}

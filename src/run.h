@@ -1,0 +1,116 @@
+/* run.h - one experiment: `connlab run`. The launcher builds the lab,
+ * starts the servers, floods and probes, samples the kernel, moves through
+ * the phases, and leaves a run directory. Split over run.c (the run) and
+ * report.c (what it writes). */
+#ifndef CONNLAB_RUN_H
+#define CONNLAB_RUN_H
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "hist.h"
+#include "lab.h"
+#include "plan.h"
+#include "probe.h"
+#include "sampler.h"
+#include "topology.h"
+
+enum phase {
+	PH_PREFLIGHT,
+	PH_BUILD,
+	PH_SERVERS,
+	PH_BEFORE,
+	PH_RAMP,
+	PH_HOLD,
+	PH_DRAIN,
+	PH_TEARDOWN,
+	PH_COUNT
+};
+
+struct child {
+	char name[32]; /* "server", "flood c0" */
+	int is_flood;
+	int ns; /* topology index */
+	pid_t pid;
+	int stats_fd;
+	struct bufferevent *bev;
+	json_t *last; /* the last stats line */
+	int exited, status;
+};
+
+struct row {
+	double t;
+	int phase;
+	uint64_t estab_clients, estab_srv, time_wait, close_wait, syn_recv, orphans;
+	uint64_t flood_open, flood_errors, server_open, accept_queue;
+	uint64_t listen_overflows;
+	double ping_ms; /* worst answered ping of the interval, -1 none */
+	unsigned ping_lost, ping_sent;
+	double probe_ms; /* last probe connect of the interval, -1 none */
+	uint64_t slab_kb;
+	double states_age_s; /* how old the per-state counts are */
+};
+
+#define RUN_CHILDREN_MAX (TOPO_NS_MAX + 2)
+
+struct run {
+	struct lab *lab;
+	struct plan *plan;
+	struct topology topo;
+	struct event_base *base;
+	char outdir[512];
+	int keep;
+	int tty;
+	int log_fd; /* children's stderr */
+
+	struct child child[RUN_CHILDREN_MAX];
+	unsigned nchild;
+
+	struct sampler_ns samp[TOPO_NS_MAX];
+	struct ns_sample first[TOPO_NS_MAX], now[TOPO_NS_MAX];
+	uint64_t peak_state[TOPO_NS_MAX][ST_MAX];
+	uint64_t peak_tw[TOPO_NS_MAX], peak_estab[TOPO_NS_MAX], peak_orphan[TOPO_NS_MAX];
+	uint64_t peak_estab_clients, peak_tw_total, peak_close_wait, peak_syn_recv, peak_orphans;
+	uint64_t final_estab_clients;
+	double next_dump_s, last_dump_s, dump_cost_s;
+
+	enum phase phase;
+	double start_s; /* monotonic, seconds */
+	double phase_t[PH_COUNT][2];
+	int phase_seen[PH_COUNT];
+	time_t started_wall;
+
+	struct probe *probe;
+	struct hist ping[PH_COUNT], probe_conn[PH_COUNT];
+	uint64_t ping_sent[PH_COUNT], ping_lost[PH_COUNT], probe_fail[PH_COUNT];
+	double iv_ping_max;
+	unsigned iv_ping_lost, iv_ping_sent;
+	double iv_probe;
+
+	double ramp_s; /* < 0: not reached */
+	uint64_t slab_before_kb, slab_hold_kb, pss_before, pss_hold, estab_at_mem;
+	double cpu_hold_s, cpu_hold_start, hold_wall_s;
+
+	struct row *rows;
+	size_t nrows, cap_rows;
+
+	int interrupts;
+	const char *outcome; /* completed, interrupted, failed */
+	char reason[800];
+	int exit_status;
+
+	struct event *ev_sample, *ev_tick, *ev_sig[4];
+	uint64_t server_ready_needed;
+	uint64_t now_estab_clients;
+	int user_server, user_clients; /* [server] or [clients] command */
+};
+
+/* report.c: writes result.json, timeline.csv and junit.xml into outdir and
+ * prints the summary; judges the expectations. Returns the exit status. */
+int report_write(struct run *r);
+
+double run_now_s(void);
+
+#endif
