@@ -114,9 +114,10 @@ bench: deps
 	CONNLAB=./connlab tests/bench/topology.sh $(BENCH_RUNS) | tee build/bench/topology.md
 	CONNLAB=./connlab tests/bench/engines.sh $(BENCH_RUNS) | tee build/bench/engines.md
 
+# The default lab: 100k connections held, ping and new connections measured.
 demo: deps
 	$(Q)$(MAKE) --no-print-directory connlab
-	./connlab plan
+	./connlab run
 
 install: connlab
 	install -D -m 0755 connlab $(DESTDIR)$(PREFIX)/bin/connlab

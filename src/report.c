@@ -376,10 +376,10 @@ static json_t *result_json(struct run *r, int *failed)
 	for (unsigned i = 0; i < r->nchild; i++) {
 		const struct child *c = &r->child[i];
 
-		json_array_append(children,
-				  json_pack("{s:s, s:i, s:o}", "name", c->name, "pid", (int)c->pid,
-					    "last_stats",
-					    c->last ? json_incref(c->last) : json_null()));
+		json_array_append_new(children,
+				      json_pack("{s:s, s:i, s:o}", "name", c->name, "pid",
+						(int)c->pid, "last_stats",
+						c->last ? json_incref(c->last) : json_null()));
 	}
 	json_object_set_new(j, "children", children);
 	*failed = 0;

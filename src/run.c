@@ -145,11 +145,19 @@ static int spawn(struct run *r, const char *name, int is_flood, unsigned ns, cha
 	return 0;
 }
 
+static void signal_child(const struct child *c, int sig)
+{
+	if (c->group)
+		kill(-c->pid, sig); /* a user's command and whatever it started */
+	else if (!c->exited)
+		kill(c->pid, sig);
+}
+
 static void signal_children(struct run *r, int is_flood, int sig)
 {
 	for (unsigned i = 0; i < r->nchild; i++)
-		if (r->child[i].is_flood == is_flood && !r->child[i].exited)
-			kill(r->child[i].pid, sig);
+		if (r->child[i].is_flood == is_flood && (!r->child[i].exited || r->child[i].group))
+			signal_child(&r->child[i], sig);
 }
 
 static int children_running(const struct run *r, int is_flood)
@@ -177,6 +185,7 @@ static uint64_t child_sum(const struct run *r, int is_flood, const char *key)
 }
 
 static void start_teardown(struct run *r);
+static void on_probe(void *arg, int is_ping, int64_t us, int err);
 static int start_builtin_servers(struct run *r);
 
 static void on_sigchld(struct run *r)
@@ -435,6 +444,8 @@ static void on_probe(void *arg, int is_ping, int64_t us, int err)
 	enum phase p = r->phase;
 
 	(void)err;
+	if (p >= PH_TEARDOWN)
+		return; /* the lab is going away: not a measurement */
 	if (is_ping) {
 		r->ping_sent[p]++;
 		r->iv_ping_sent++;
@@ -480,10 +491,14 @@ static void substitute(const char *in, char *out, size_t len, const char *const 
 	out[o < len ? o : len - 1] = 0;
 }
 
+/* A user's command runs as `exec COMMAND` under /bin/sh, so that the
+ * program itself keeps PR_SET_PDEATHSIG, in a process group of its own that
+ * the launcher signals as a whole. */
 static int spawn_command(struct run *r, const char *name, int is_flood, unsigned ns,
 			 const char *cmd)
 {
-	char *argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
+	char line[1100];
+	char *argv[] = { "/bin/sh", "-c", line, NULL };
 	struct child *c;
 	pid_t parent = getpid(), pid;
 
@@ -500,15 +515,18 @@ static int spawn_command(struct run *r, const char *name, int is_flood, unsigned
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGINT, SIG_IGN);
+		setpgid(0, 0);
 		if (setns(r->topo.ns[ns].fd, CLONE_NEWNET))
 			_exit(126);
 		if (r->log_fd >= 0) {
 			dup2(r->log_fd, 2);
 			dup2(r->log_fd, 1);
 		}
+		snprintf(line, sizeof(line), "exec %s", cmd);
 		execv("/bin/sh", argv);
 		_exit(127);
 	}
+	setpgid(pid, pid); /* also here: no race with the first signal */
 	c = &r->child[r->nchild++];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", name);
@@ -516,6 +534,7 @@ static int spawn_command(struct run *r, const char *name, int is_flood, unsigned
 	c->ns = (int)ns;
 	c->pid = pid;
 	c->stats_fd = -1;
+	c->group = 1;
 	return 0;
 }
 
@@ -738,6 +757,12 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 					     (r->server_ready_needed || in_phase > 0.5)) {
 			take_memory(r, 1);
 			phase_enter(r, PH_BEFORE);
+			/* measured from here: the network before any load */
+			if (probe_start(r->base, r->topo.ns[TOPO_PROBE].fd, r->plan->service_addr,
+					r->lab->ports.port[0], r->lab->ping_interval_us,
+					r->lab->connect_interval_us, on_probe, r, &r->probe))
+				fail(r, EXIT_CANNOT_RUN,
+				     "cannot start the probes in the probe namespace");
 		} else if (in_phase > 15) {
 			fail(r, EXIT_CANNOT_RUN,
 			     "the server did not listen within 15 s (see %s/children.log)",
@@ -792,8 +817,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 			event_base_loopbreak(r->base);
 		else if (in_phase > 10) {
 			for (unsigned i = 0; i < r->nchild; i++)
-				if (!r->child[i].exited)
-					kill(r->child[i].pid, SIGKILL);
+				signal_child(&r->child[i], SIGKILL);
 		}
 		break;
 	default:
@@ -820,8 +844,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	log_msg(LOG_INFO, "stopping at once");
 	for (unsigned i = 0; i < r->nchild; i++)
-		if (!r->child[i].exited)
-			kill(r->child[i].pid, SIGKILL);
+		signal_child(&r->child[i], SIGKILL);
 	if (r->phase < PH_TEARDOWN)
 		phase_enter(r, PH_TEARDOWN);
 }
@@ -1015,10 +1038,6 @@ int cmd_run(int argc, char **argv)
 		phase_enter(r, PH_SERVERS);
 		if (start_servers(r))
 			fail(r, EXIT_CANNOT_RUN, "cannot start the server: %s", strerror(errno));
-		else if (probe_start(r->base, r->topo.ns[TOPO_PROBE].fd, plan.service_addr,
-				     lab.ports.port[0], lab.ping_interval_us,
-				     lab.connect_interval_us, on_probe, r, &r->probe))
-			fail(r, EXIT_CANNOT_RUN, "cannot start the probes in the probe namespace");
 	}
 	if (r->exit_status && !r->nchild)
 		phase_enter(r, PH_TEARDOWN);

@@ -38,6 +38,7 @@ struct child {
 	struct bufferevent *bev;
 	json_t *last; /* the last stats line */
 	int exited, status;
+	int group; /* a user's command: signal its process group */
 };
 
 struct row {

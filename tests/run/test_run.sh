@@ -1,0 +1,146 @@
+#!/bin/bash
+# Root end-to-end tests of `connlab run` at a small scale: a 10k run whose
+# result.json agrees with the kernel and the processes; a failed
+# expectation (exit 1, junit failure); SIGINT mid-run (130, results
+# written); kill -9 of the launcher (nothing left); a crashing child (3); a
+# user's own server; bad labs (2). Before and after: no leftovers.
+set -u
+CONNLAB=${CONNLAB:-./connlab}
+HERE=$(cd "$(dirname "$0")" && pwd)
+if [ "$(id -u)" != 0 ]; then echo "test_run: skipped: needs root"; exit 77; fi
+if ! unshare -n true 2>/dev/null; then echo "test_run: skipped: cannot create network namespaces"; exit 77; fi
+tmp=$(mktemp -d)
+bg=
+cleanup() { [ -n "$bg" ] && kill -9 "$bg" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; } # zombies are gone
+json() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); [v:=v[int(k)] if isinstance(v,list) else v[k] for k in sys.argv[2].split(".")]; print(v)' "$1" "$2"; }
+host_state() { ip -o link; ip -o addr; ip route show table all; ip netns list; grep -c nsfs /proc/self/mountinfo; }
+host_state >"$tmp/before"
+
+cat >"$tmp/small.lab" <<'LAB'
+[lab]
+name = small
+duration = 2s
+[server]
+ports = 8081-8082
+[clients]
+connections = 10k
+rate = 20k/s
+addresses = 4
+namespaces = 2
+[probe]
+ping_interval = 100ms
+connect_interval = 500ms
+[expect]
+established >= clients.connections
+ping.loss <= 5%
+errors.total == 0
+counters.srv.ListenOverflows == 0
+LAB
+
+# ---- 1. 10k connections; the results agree with the kernel and the processes ----
+"$CONNLAB" run "$tmp/small.lab" --out "$tmp/r1" >"$tmp/r1.out" 2>&1; rc=$?
+[ $rc = 0 ] || { fail "10k run exit $rc"; tail -20 "$tmp/r1.out"; }
+for f in result.json timeline.csv junit.xml; do [ -s "$tmp/r1/$f" ] || fail "no $f"; done
+python3 - "$tmp/r1/result.json" "$tmp/r1/timeline.csv" <<'PY' || fail "result.json does not agree"
+import csv, json, sys
+r = json.load(open(sys.argv[1])); rows = list(csv.DictReader(open(sys.argv[2])))
+bad = []
+def check(cond, what):
+    if not cond: bad.append(what)
+check(r["schema"] == 1 and r["outcome"] == "completed" and r["exit_status"] == 0, "outcome")
+check(r["connections"]["established_peak"] == 10000, f"kernel peak {r['connections']['established_peak']}")
+floods = [c for c in r["children"] if c["name"].startswith("flood")]
+check(len(floods) == 2, "two floods")
+check(sum(c["last_stats"]["established"] for c in floods) == 10000, "floods established")
+server = [c for c in r["children"] if c["name"] == "server"][0]["last_stats"]
+# the probe's new connections reach the server too
+probes = r["probe_connect"]["all"]["count"] + r["probe_connect"]["all"]["failures"]
+check(10000 <= server["accepted"] <= 10000 + probes + 1, f"server accepted {server['accepted']}, {probes} probes")
+check(10000 <= r["counters"]["srv"]["PassiveOpens"] <= 10000 + probes + 1, f"srv PassiveOpens {r['counters']['srv']['PassiveOpens']}")
+check(r["counters"]["c0"]["ActiveOpens"] + r["counters"]["c1"]["ActiveOpens"] == 10000, "ActiveOpens")
+check(r["states"]["srv"]["peak"]["ESTABLISHED"] == 10000, "srv peak")
+check(max(int(x["established_clients"]) for x in rows) == 10000, "timeline peak")
+check(any(x["phase"] == "hold" for x in rows), "no hold rows")
+check([p["name"] for p in r["phases"]] == ["preflight", "build", "servers", "before", "ramp", "hold", "drain", "teardown"], f"phases {[p['name'] for p in r['phases']]}")
+check(r["ping"]["all"]["sent"] > 20 and r["ping"]["hold"]["sent"] > 0, "pings")
+check(r["probe_connect"]["all"]["count"] > 3, "probe connects")
+check(all(e["holds"] for e in r["expectations"]) and len(r["expectations"]) == 4, "expectations")
+check(8000 < r["memory"]["kernel_slab_per_conn_bytes"] < 20000, f"kernel memory {r['memory']['kernel_slab_per_conn_bytes']}")
+for b in bad: print("  ", b)
+sys.exit(1 if bad else 0)
+PY
+xmllint --noout "$tmp/r1/junit.xml" || fail "junit.xml does not parse"
+grep -q "connlab run of lab 'small': completed" "$tmp/r1.out" || fail "no summary"
+
+# ---- 2. a failed expectation: exit 1, junit shows it ----
+"$CONNLAB" run "$tmp/small.lab" --set clients.connections=2000 --set lab.duration=1s \
+	--set 'expect.established=>= 3000' --out "$tmp/r2" >"$tmp/r2.out" 2>&1; rc=$?
+[ $rc = 1 ] || fail "failed expectation: exit $rc"
+grep -q '<failure message="actual: 2000"/>' "$tmp/r2/junit.xml" || fail "junit: $(cat "$tmp/r2/junit.xml")"
+[ "$(json "$tmp/r2/result.json" outcome)" = "expectations failed" ] || fail "outcome $(json "$tmp/r2/result.json" outcome)"
+grep -q "FAIL established >= 3000 (actual 2000)" "$tmp/r2.out" || fail "summary lacks the failure"
+
+# ---- 3. SIGINT mid-run: drained, torn down, results written, 130 ----
+"$CONNLAB" run "$tmp/small.lab" --set lab.duration=60s --out "$tmp/r3" >"$tmp/r3.out" 2>&1 &
+bg=$!
+for _ in $(seq 100); do grep -q "phase hold" "$tmp/r3.out" && break; sleep 0.1; done
+kids=$(ps -o pid= --ppid $bg | tr '\n' ' ')
+kill -INT $bg; wait $bg; rc=$?; bg=
+[ $rc = 130 ] || fail "SIGINT: exit $rc"
+[ "$(json "$tmp/r3/result.json" outcome)" = interrupted ] || fail "SIGINT outcome"
+for k in $kids; do alive "$k" && fail "child $k survived SIGINT"; done
+
+# ---- 4. kill -9 of the launcher: nothing left ----
+"$CONNLAB" run "$tmp/small.lab" --set lab.duration=60s --out "$tmp/r4" >"$tmp/r4.out" 2>&1 &
+bg=$!
+for _ in $(seq 100); do grep -q "phase hold" "$tmp/r4.out" && break; sleep 0.1; done
+kids=$(pgrep -d ' ' -P $bg); grandkids=$(for k in $kids; do pgrep -d ' ' -P "$k"; done)
+inodes=$(for f in /proc/$bg/fd/*; do readlink "$f"; done | sed -n 's/^net:\[\([0-9]*\)\]$/\1/p' | sort -u)
+[ "$(echo "$inodes" | wc -w)" -ge 4 ] || fail "the launcher holds $(echo "$inodes" | wc -w) namespaces"
+kill -9 $bg; wait $bg 2>/dev/null; bg=
+sleep 1
+for k in $kids $grandkids; do alive "$k" && fail "process $k survived kill -9 of the launcher"; done
+for ino in $inodes; do
+	ls -l /proc/[0-9]*/ns/net /proc/[0-9]*/fd/ 2>/dev/null | grep -q "net:\[$ino\]" && fail "namespace $ino survived"
+done
+
+# ---- 5. a child that crashes: 3, named, results written ----
+"$CONNLAB" run "$tmp/small.lab" --set lab.duration=60s --out "$tmp/r5" >"$tmp/r5.out" 2>&1 &
+bg=$!
+for _ in $(seq 100); do grep -q "phase hold" "$tmp/r5.out" && break; sleep 0.1; done
+srv=$(for k in $(pgrep -P $bg); do tr '\0' ' ' <"/proc/$k/cmdline" | grep -q " server " && echo "$k"; done | head -1)
+kill -9 "$srv"
+wait $bg; rc=$?; bg=
+[ $rc = 3 ] || fail "crashed child: exit $rc"
+grep -q "server (pid $srv) died of signal 9 during the hold phase" "$tmp/r5.out" || fail "crash not named: $(grep error "$tmp/r5.out")"
+[ "$(json "$tmp/r5/result.json" outcome)" = failed ] || fail "crash outcome"
+
+# ---- 6. a user's own server ----
+"$CONNLAB" run "$tmp/small.lab" --set clients.connections=1000 --set lab.duration=2s \
+	--set "server.command=python3 $HERE/keepalive_server.py {address} {port} 1" --set server.ports=8081 \
+	--set expect.errors.total=off --out "$tmp/r6" >"$tmp/r6.out" 2>&1; rc=$?
+[ $rc = 0 ] || { fail "user server: exit $rc"; tail -5 "$tmp/r6.out"; }
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); f=[c for c in r["children"] if c["name"].startswith("flood")]; sys.exit(0 if sum(c["last_stats"]["lines_in"] for c in f) >= 2000 else 1)' "$tmp/r6/result.json" ||
+	fail "the user's server sent too few lines"
+sleep 0.3
+for p in $(pgrep -f "keepalive_server.py 198.18.0.1"); do alive "$p" && fail "the user's server (pid $p) outlived the run"; done
+
+# ---- 7. bad labs and arguments: 2, before anything is built ----
+"$CONNLAB" run "$tmp/small.lab" --set 'expect.nope=>= 1' >"$tmp/r7" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "unknown metric 'nope'" "$tmp/r7" || fail "unknown metric: exit $rc"
+"$CONNLAB" run "$tmp/small.lab" --set clients.addresses=1 --set server.ports=8081 --set clients.namespaces=1 --set clients.connections=100k >"$tmp/r8" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "need at least 2 client addresses" "$tmp/r8" || fail "impossible plan: exit $rc"
+"$CONNLAB" run "$tmp/small.lab" --out /proc/nope >"$tmp/r9" 2>&1; rc=$?
+[ $rc = 3 ] && grep -q "cannot write the run directory /proc/nope" "$tmp/r9" || fail "unwritable run directory: exit $rc: $(cat "$tmp/r9")"
+"$CONNLAB" run "$tmp/small.lab" --out "$tmp/r1" >"$tmp/r10" 2>&1; rc=$?
+[ $rc = 3 ] && grep -q "already holds a run" "$tmp/r10" || fail "overwriting a run: exit $rc"
+
+sleep 0.5
+host_state >"$tmp/after"
+diff "$tmp/before" "$tmp/after" >/dev/null || { fail "the host changed:"; diff "$tmp/before" "$tmp/after"; }
+if [ $fails -gt 0 ]; then echo "test_run: $fails failed"; exit 1; fi
+echo "test_run: all passed"
