@@ -290,7 +290,7 @@ static json_t *result_json(struct run *r, int *failed)
 		json_object_set_new(peak, "ESTABLISHED",
 				    json_integer((json_int_t)r->peak_estab[i]));
 		json_object_set_new(peak, "TIME_WAIT", json_integer((json_int_t)r->peak_tw[i]));
-		json_object_set_new(peak, "orphans", json_integer((json_int_t)r->peak_orphan[i]));
+
 		json_object_set_new(fin, "ESTABLISHED",
 				    json_integer((json_int_t)r->now[i].curr_estab));
 		json_object_set_new(fin, "TIME_WAIT", json_integer((json_int_t)r->now[i].tw));
@@ -307,9 +307,14 @@ static json_t *result_json(struct run *r, int *failed)
 		for (size_t c = 0; c < expect_counters_count; c++)
 			json_object_set_new(ctr, expect_counters[c],
 					    json_integer((json_int_t)counter_delta(r, i, c)));
+		if (i != TOPO_SRV)
+			json_object_set_new(
+				ctr, "link_drops",
+				json_integer((json_int_t)(r->drops_now[i] - r->drops_first[i])));
 		json_object_set_new(counters, r->topo.ns[i].name, ctr);
 	}
 	json_object_set_new(j, "states", states);
+	json_object_set_new(j, "orphans_host_peak", json_integer((json_int_t)r->peak_orphans));
 	json_object_set_new(j, "counters", counters);
 	for (size_t e = 0; e < errnames_count; e++) {
 		uint64_t n = flood_errors(r, errnames[e].name);
@@ -411,7 +416,7 @@ static void write_csv(FILE *f, void *arg)
 	fprintf(f,
 		"t_s,phase,established_clients,established_server,time_wait,close_wait,syn_recv,orphans,"
 		"flood_open,flood_errors,server_open,accept_queue,listen_overflows,ping_max_ms,pings_sent,"
-		"pings_lost,probe_connect_ms,slab_kb,states_age_s\n");
+		"pings_lost,probe_connect_ms,slab_kb,link_drops,states_age_s\n");
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct row *w = &r->rows[i];
 
@@ -428,7 +433,8 @@ static void write_csv(FILE *f, void *arg)
 		fprintf(f, ",%u,%u,", w->ping_sent, w->ping_lost);
 		if (w->probe_ms >= 0)
 			fprintf(f, "%.3f", w->probe_ms);
-		fprintf(f, ",%llu,%.1f\n", (unsigned long long)w->slab_kb, w->states_age_s);
+		fprintf(f, ",%llu,%llu,%.1f\n", (unsigned long long)w->slab_kb,
+			(unsigned long long)w->link_drops, w->states_age_s);
 	}
 }
 

@@ -358,10 +358,9 @@ static void sample(struct run *r)
 			r->peak_tw[i] = s->tw;
 		if (s->curr_estab > r->peak_estab[i])
 			r->peak_estab[i] = s->curr_estab;
-		if (s->orphan > r->peak_orphan[i])
-			r->peak_orphan[i] = s->orphan;
 		row.time_wait += s->tw;
-		row.orphans += s->orphan;
+		if (i == TOPO_SRV) /* the kernel counts orphans for the whole host */
+			row.orphans = s->orphan;
 		row.close_wait += s->state[ST_CLOSE_WAIT];
 		if (i == TOPO_SRV) {
 			row.estab_srv = s->curr_estab;
@@ -381,6 +380,13 @@ static void sample(struct run *r)
 					      : (double)r->lab->interval_us / 1e6);
 	}
 	row.states_age_s = t - r->last_dump_s;
+	for (unsigned k = TOPO_PROBE; r->srv_nl && k < r->topo.n; k++) {
+		struct rtnl_link_stats64 st;
+
+		if (nl_link_stats(r->srv_nl, TOPO_SRV_IFINDEX0 + (int)k, &st, NULL) == 0)
+			r->drops_now[k] = st.rx_dropped + st.tx_dropped;
+		row.link_drops += r->drops_now[k] - r->drops_first[k];
+	}
 	row.flood_open = child_sum(r, 1, "open");
 	row.flood_errors = child_sum(r, 1, "errors_total");
 	row.server_open = child_sum(r, 0, "open");
@@ -1018,6 +1024,14 @@ int cmd_run(int argc, char **argv)
 		}
 		r->now[i] = r->first[i];
 	}
+	if (!r->exit_status && nl_open(r->topo.ns[TOPO_SRV].fd, &r->srv_nl) == 0) {
+		for (unsigned k = TOPO_PROBE; k < r->topo.n; k++) {
+			struct rtnl_link_stats64 ls;
+
+			if (nl_link_stats(r->srv_nl, TOPO_SRV_IFINDEX0 + (int)k, &ls, NULL) == 0)
+				r->drops_first[k] = r->drops_now[k] = ls.rx_dropped + ls.tx_dropped;
+		}
+	}
 	r->base = event_base_new();
 	for (int i = 0; i < 4; i++) {
 		r->ev_sig[i] = evsignal_new(r->base, sigs[i], on_signal, r);
@@ -1047,6 +1061,7 @@ int cmd_run(int argc, char **argv)
 		printf("\n");
 	sample(r);
 	probe_stop(r->probe);
+	nl_close(r->srv_nl);
 	for (unsigned i = 0; i < r->topo.n; i++)
 		sampler_ns_close(&r->samp[i]);
 	topo_close(&r->topo);

@@ -12,6 +12,7 @@
 
 #include "hist.h"
 #include "lab.h"
+#include "netns.h"
 #include "plan.h"
 #include "probe.h"
 #include "sampler.h"
@@ -51,6 +52,7 @@ struct row {
 	unsigned ping_lost, ping_sent;
 	double probe_ms; /* last probe connect of the interval, -1 none */
 	uint64_t slab_kb;
+	uint64_t link_drops; /* rx+tx dropped on the server's links since the start */
 	double states_age_s; /* how old the per-state counts are */
 };
 
@@ -72,7 +74,7 @@ struct run {
 	struct sampler_ns samp[TOPO_NS_MAX];
 	struct ns_sample first[TOPO_NS_MAX], now[TOPO_NS_MAX];
 	uint64_t peak_state[TOPO_NS_MAX][ST_MAX];
-	uint64_t peak_tw[TOPO_NS_MAX], peak_estab[TOPO_NS_MAX], peak_orphan[TOPO_NS_MAX];
+	uint64_t peak_tw[TOPO_NS_MAX], peak_estab[TOPO_NS_MAX];
 	uint64_t peak_estab_clients, peak_tw_total, peak_close_wait, peak_syn_recv, peak_orphans;
 	uint64_t final_estab_clients;
 	double next_dump_s, last_dump_s, dump_cost_s;
@@ -84,6 +86,8 @@ struct run {
 	time_t started_wall;
 
 	struct probe *probe;
+	struct nl *srv_nl; /* link statistics of the server side of every veth */
+	uint64_t drops_first[TOPO_NS_MAX], drops_now[TOPO_NS_MAX];
 	struct hist ping[PH_COUNT], probe_conn[PH_COUNT];
 	uint64_t ping_sent[PH_COUNT], ping_lost[PH_COUNT], probe_fail[PH_COUNT];
 	double iv_ping_max;
