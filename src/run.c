@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+
+#define IP_BIND_ADDRESS_NO_PORT_ 24 /* linux/in.h, not in every libc */
 #include "log.h"
 #include "netns.h"
 
@@ -922,6 +924,20 @@ static int preflight(struct run *r)
 		log_msg(LOG_ERROR, "the open-file hard limit is %llu: raise it to at least 256",
 			(unsigned long long)rl.rlim_max);
 		return EXIT_CANNOT_RUN;
+	}
+	{
+		int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int bad = fd >= 0 &&
+			  setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT_, &one, sizeof(one)) &&
+			  errno == ENOPROTOOPT;
+
+		if (fd >= 0)
+			close(fd);
+		if (bad) {
+			log_msg(LOG_ERROR,
+				"this kernel lacks IP_BIND_ADDRESS_NO_PORT (Linux 4.2 and later), which the flood needs to put more than 64k connections on one source address");
+			return EXIT_CANNOT_RUN;
+		}
 	}
 	if (access("/proc/self/exe", X_OK)) {
 		log_msg(LOG_ERROR, "cannot re-execute connlab through /proc/self/exe: %s",

@@ -94,6 +94,14 @@ kill -INT $bg; wait $bg; rc=$?; bg=
 [ "$(json "$tmp/r3/result.json" outcome)" = interrupted ] || fail "SIGINT outcome"
 for k in $kids; do alive "$k" && fail "child $k survived SIGINT"; done
 
+# ---- 3b. a second SIGINT stops at once, and still writes the results ----
+"$CONNLAB" run "$tmp/small.lab" --set lab.duration=60s --set lab.drain_timeout=60s --out "$tmp/r3b" >"$tmp/r3b.out" 2>&1 &
+bg=$!
+for _ in $(seq 100); do grep -q "phase hold" "$tmp/r3b.out" && break; sleep 0.1; done
+kill -INT $bg; sleep 0.05; kill -INT $bg; wait $bg; rc=$?; bg=
+[ $rc = 130 ] && grep -q "stopping at once" "$tmp/r3b.out" || fail "second SIGINT: exit $rc"
+[ "$(json "$tmp/r3b/result.json" outcome)" = interrupted ] || fail "second SIGINT: no results"
+
 # ---- 4. kill -9 of the launcher: nothing left ----
 "$CONNLAB" run "$tmp/small.lab" --set lab.duration=60s --out "$tmp/r4" >"$tmp/r4.out" 2>&1 &
 bg=$!
@@ -138,6 +146,12 @@ for p in $(pgrep -f "keepalive_server.py 198.18.0.1"); do alive "$p" && fail "th
 [ $rc = 3 ] && grep -q "cannot write the run directory /proc/nope" "$tmp/r9" || fail "unwritable run directory: exit $rc: $(cat "$tmp/r9")"
 "$CONNLAB" run "$tmp/small.lab" --out "$tmp/r1" >"$tmp/r10" 2>&1; rc=$?
 [ $rc = 3 ] && grep -q "already holds a run" "$tmp/r10" || fail "overwriting a run: exit $rc"
+
+# ---- 8. a low open-file limit: 50k connections with 4096 files per process ----
+bash -c "ulimit -n 4096 && exec '$CONNLAB' run '$tmp/small.lab' --set clients.connections=50k --set lab.duration=1s --out '$tmp/r11'" >"$tmp/r11.out" 2>&1; rc=$?
+[ $rc = 0 ] || { fail "50k at 4096 files: exit $rc"; tail -5 "$tmp/r11.out"; }
+[ "$(json "$tmp/r11/result.json" host.fd_limit)" = 4096 ] || fail "fd limit not seen"
+[ "$(json "$tmp/r11/result.json" plan.flood_processes)" -ge 13 ] || fail "not spread: $(json "$tmp/r11/result.json" plan)"
 
 sleep 0.5
 host_state >"$tmp/after"
