@@ -415,16 +415,19 @@ static void write_csv(FILE *f, void *arg)
 
 	fprintf(f,
 		"t_s,phase,established_clients,established_server,time_wait,close_wait,syn_recv,orphans,"
-		"flood_open,flood_errors,server_open,accept_queue,listen_overflows,ping_max_ms,pings_sent,"
+		"flood_open,flood_connected,flood_errors,server_open,accept_queue,listen_overflows,ping_max_ms,pings_sent,"
 		"pings_lost,probe_connect_ms,slab_kb,link_drops,states_age_s\n");
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct row *w = &r->rows[i];
 
-		fprintf(f, "%.3f,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,", w->t,
-			phase_names[w->phase], (unsigned long long)w->estab_clients,
+		fprintf(f, "%.3f,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,", w->t,
+			w->phase == PH_RAMP && r->lab->client_mode == CLIENT_CHURN ? "churn"
+										    : phase_names[w->phase],
+			(unsigned long long)w->estab_clients,
 			(unsigned long long)w->estab_srv, (unsigned long long)w->time_wait,
 			(unsigned long long)w->close_wait, (unsigned long long)w->syn_recv,
 			(unsigned long long)w->orphans, (unsigned long long)w->flood_open,
+			(unsigned long long)w->flood_connected,
 			(unsigned long long)w->flood_errors, (unsigned long long)w->server_open,
 			(unsigned long long)w->accept_queue,
 			(unsigned long long)w->listen_overflows);
@@ -515,11 +518,31 @@ static void print_summary(struct run *r, int failed)
 
 	printf("\nconnlab run of lab '%s': %s%s%s\n", r->lab->name, r->outcome,
 	       r->reason[0] ? ": " : "", r->reason);
-	printf("  connections   %llu of %llu established (kernel, client side)",
-	       (unsigned long long)r->peak_estab_clients, (unsigned long long)r->plan->connections);
-	if (r->ramp_s >= 0)
-		printf(", ramp %.2f s (%.0f/s)", r->ramp_s,
-		       (double)r->plan->connections / r->ramp_s);
+	if (r->lab->client_mode == CLIENT_CHURN) {
+		uint64_t done = 0, prev = 0, best = 0, last = 0;
+
+		for (size_t i = 0; i < r->nrows; i++) {
+			const struct row *w = &r->rows[i];
+			uint64_t d = w->flood_connected - prev;
+
+			if (w->phase != PH_RAMP)
+				continue;
+			prev = w->flood_connected;
+			done = w->flood_connected;
+			best = d > best ? d : best;
+			last = d;
+		}
+		printf("  connections   %llu of %llu short connections made; best second %llu/s, last %llu/s",
+		       (unsigned long long)done, (unsigned long long)r->plan->connections,
+		       (unsigned long long)best, (unsigned long long)last);
+	} else {
+		printf("  connections   %llu of %llu established (kernel, client side)",
+		       (unsigned long long)r->peak_estab_clients,
+		       (unsigned long long)r->plan->connections);
+		if (r->ramp_s >= 0)
+			printf(", ramp %.2f s (%.0f/s)", r->ramp_s,
+			       (double)r->plan->connections / r->ramp_s);
+	}
 	printf("\n  sockets       peak TIME_WAIT %llu, CLOSE_WAIT %llu, SYN_RECV %llu, orphans %llu\n",
 	       (unsigned long long)r->peak_tw_total, (unsigned long long)r->peak_close_wait,
 	       (unsigned long long)r->peak_syn_recv, (unsigned long long)r->peak_orphans);

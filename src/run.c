@@ -51,6 +51,12 @@ static double elapsed(const struct run *r)
 	return run_now_s() - r->start_s;
 }
 
+/* churn has no ramp: the floods open and close until they are done */
+static const char *phase_label(const struct run *r, enum phase p)
+{
+	return p == PH_RAMP && r->lab->client_mode == CLIENT_CHURN ? "churn" : phase_names[p];
+}
+
 static void phase_enter(struct run *r, enum phase p)
 {
 	double t = elapsed(r);
@@ -62,7 +68,7 @@ static void phase_enter(struct run *r, enum phase p)
 	r->phase_t[p][0] = t;
 	r->phase_t[p][1] = t;
 	if (!r->tty)
-		printf("[%7.1fs] phase %s\n", t, phase_names[p]);
+		printf("[%7.1fs] phase %s\n", t, phase_label(r, p));
 	fflush(stdout);
 }
 
@@ -390,6 +396,7 @@ static void sample(struct run *r)
 		row.link_drops += r->drops_now[k] - r->drops_first[k];
 	}
 	row.flood_open = child_sum(r, 1, "open");
+	row.flood_connected = child_sum(r, 1, "established");
 	row.flood_errors = child_sum(r, 1, "errors_total");
 	row.server_open = child_sum(r, 0, "open");
 	row.slab_kb = meminfo_kb("Slab");

@@ -46,7 +46,7 @@ struct row {
 	double t;
 	int phase;
 	uint64_t estab_clients, estab_srv, time_wait, close_wait, syn_recv, orphans;
-	uint64_t flood_open, flood_errors, server_open, accept_queue;
+	uint64_t flood_open, flood_connected, flood_errors, server_open, accept_queue;
 	uint64_t listen_overflows;
 	double ping_ms; /* worst answered ping of the interval, -1 none */
 	unsigned ping_lost, ping_sent;
