@@ -254,7 +254,9 @@ static int floods_plan(const struct lab *lab, struct plan *p, char *err, size_t 
 
 static int servers_plan(const struct lab *lab, struct plan *p, char *err, size_t errlen)
 {
-	int holds = lab->client_mode == CLIENT_HOLD && lab->server_mode != SERVER_NOACCEPT;
+	/* a silent server never closes: it holds every connection, churned or not */
+	int holds = (lab->client_mode == CLIENT_HOLD && lab->server_mode != SERVER_NOACCEPT) ||
+		    lab->server_mode == SERVER_SILENT;
 	uint64_t sockets = holds ? lab->connections : lab->inflight;
 	uint64_t per = server_per_worker(p->fd_usable, p->nports);
 	uint64_t need = plan_server_workers(sockets, p->fd_usable, p->nports);

@@ -420,14 +420,15 @@ static void write_csv(FILE *f, void *arg)
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct row *w = &r->rows[i];
 
-		fprintf(f, "%.3f,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,", w->t,
-			w->phase == PH_RAMP && r->lab->client_mode == CLIENT_CHURN ? "churn"
-										    : phase_names[w->phase],
-			(unsigned long long)w->estab_clients,
-			(unsigned long long)w->estab_srv, (unsigned long long)w->time_wait,
-			(unsigned long long)w->close_wait, (unsigned long long)w->syn_recv,
-			(unsigned long long)w->orphans, (unsigned long long)w->flood_open,
-			(unsigned long long)w->flood_connected,
+		fprintf(f, "%.3f,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,",
+			w->t,
+			w->phase == PH_RAMP && r->lab->client_mode == CLIENT_CHURN
+				? "churn"
+				: phase_names[w->phase],
+			(unsigned long long)w->estab_clients, (unsigned long long)w->estab_srv,
+			(unsigned long long)w->time_wait, (unsigned long long)w->close_wait,
+			(unsigned long long)w->syn_recv, (unsigned long long)w->orphans,
+			(unsigned long long)w->flood_open, (unsigned long long)w->flood_connected,
 			(unsigned long long)w->flood_errors, (unsigned long long)w->server_open,
 			(unsigned long long)w->accept_queue,
 			(unsigned long long)w->listen_overflows);
@@ -528,9 +529,15 @@ static void print_summary(struct run *r, int failed)
 			if (w->phase != PH_RAMP)
 				continue;
 			prev = w->flood_connected;
-			done = w->flood_connected;
 			best = d > best ? d : best;
 			last = d;
+		}
+		for (unsigned i = 0; i < r->nchild; i++) { /* the floods' final counts */
+			json_t *est = r->child[i].is_flood && r->child[i].last
+					      ? json_object_get(r->child[i].last, "established")
+					      : NULL;
+
+			done += json_is_integer(est) ? (uint64_t)json_integer_value(est) : 0;
 		}
 		printf("  connections   %llu of %llu short connections made; best second %llu/s, last %llu/s",
 		       (unsigned long long)done, (unsigned long long)r->plan->connections,
@@ -568,7 +575,7 @@ static void print_summary(struct run *r, int failed)
 	pc = merged(r->probe_conn, PH_BEFORE, PH_DRAIN);
 	if (pc->count || sum_u(r->probe_fail, PH_BEFORE, PH_DRAIN))
 		printf("  new conn      %llu probes, %llu failed; p50 %.3f ms, p99 %.3f ms\n",
-		       (unsigned long long)pc->count,
+		       (unsigned long long)(pc->count + sum_u(r->probe_fail, PH_BEFORE, PH_DRAIN)),
 		       (unsigned long long)sum_u(r->probe_fail, PH_BEFORE, PH_DRAIN),
 		       (double)hist_quantile(pc, 0.5) / 1e3, (double)hist_quantile(pc, 0.99) / 1e3);
 	a = actual(r, "memory.kernel_per_conn");
