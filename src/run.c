@@ -222,7 +222,7 @@ static void on_sigchld(struct run *r)
 				     c->name, (int)pid,
 				     WIFSIGNALED(st) ? "died of signal" : "exited with status",
 				     WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
-				     phase_names[r->phase]);
+				     phase_label(r, r->phase));
 			}
 		}
 	}
@@ -434,7 +434,7 @@ static void sample(struct run *r)
 		snprintf(
 			line, sizeof(line),
 			"[%7.1fs] %-8s established %llu/%llu  TIME_WAIT %llu  ping %s%.2f ms  lost %u  errors %llu",
-			t, phase_names[r->phase], (unsigned long long)row.estab_clients,
+			t, phase_label(r, r->phase), (unsigned long long)row.estab_clients,
 			(unsigned long long)r->plan->connections, (unsigned long long)row.time_wait,
 			row.ping_ms < 0 ? "-" : "", row.ping_ms < 0 ? 0.0 : row.ping_ms,
 			row.ping_lost, (unsigned long long)row.flood_errors);
@@ -796,7 +796,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		break;
 	case PH_RAMP:
 		if (r->lab->client_mode == CLIENT_CHURN) {
-			if (!children_running(r, 1)) {
+			/* churn for the lab's duration, observing what is left even
+			 * when the floods have made all their connections sooner */
+			if (!children_running(r, 1) &&
+			    in_phase * 1e6 >= (double)r->lab->duration_us) {
 				r->ramp_s = in_phase;
 				phase_enter(r, PH_DRAIN);
 			}
