@@ -65,6 +65,7 @@ struct fworker {
 	uint64_t next; /* this worker's next connection number */
 	uint64_t started, inflight, open, lost;
 	uint64_t backoff_until_ns; /* hold: no new connects after a failure */
+	uint64_t end_ns; /* --duration */
 	struct pace pace;
 	const struct timeval *connect_timeout;
 	struct fconn **conns; /* by fd */
@@ -97,6 +98,7 @@ static void closed(struct fworker *w, int fd, int by_peer)
 static void open_more(struct fworker *w);
 
 #define BACKOFF_NS 100000000ULL
+#define OPEN_BUDGET_NS 2000000ULL
 
 /* A failed connect in hold mode is tried again, but not at once: without
  * a pause a refusing or missing server would be hammered at full speed. */
@@ -239,12 +241,25 @@ static void open_more(struct fworker *w)
 {
 	uint64_t now = engine_now_ns(), n;
 
+	if (now >= w->end_ns) { /* the loop may not get to the timer: connects can be slow */
+		event_base_loopbreak(w->base);
+		return;
+	}
 	if (now < w->backoff_until_ns)
 		return;
 	n = pace_take(&w->pace, wanted(w), now);
-	while (n-- && now >= w->backoff_until_ns)
+	/* at most OPEN_BUDGET_NS per call: when TIME_WAIT fills the port range
+	 * a connect() can take milliseconds in the kernel, and the event loop
+	 * must still run its timers */
+	while (n-- && now >= w->backoff_until_ns) {
 		if (open_one(w) < 0)
 			break;
+		if (engine_now_ns() - now > OPEN_BUDGET_NS) {
+			/* what is left of the tokens goes back */
+			w->pace.tokens_milli += n * 1000;
+			break;
+		}
+	}
 	if (w->cfg->mode == CLIENT_CHURN && w->started >= w->share && !w->inflight && !w->open)
 		event_base_loopbreak(w->base); /* every short connection is done */
 }
@@ -320,6 +335,7 @@ static int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 	tv = tv_of(cfg->duration_us);
 	event_add(ev_end, &tv);
 	STAT_SET(st->rss_bytes, engine_rss());
+	w.end_ns = engine_now_ns() + cfg->duration_us * 1000;
 	if (!w.share) /* more workers than connections */
 		return 0;
 	open_more(&w);
