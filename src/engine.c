@@ -14,8 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "errnames.h"
 #include "log.h"
+#include "units.h"
 
 _Static_assert(ENGINE_ERR_SLOTS > 13, "errnames must fit in ENGINE_ERR_SLOTS");
 
@@ -48,6 +50,55 @@ uint64_t engine_rss(void)
 	n = fscanf(f, "%lu %lu", &size, &resident);
 	fclose(f);
 	return n == 2 ? (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
+struct timeval engine_tv(uint64_t us)
+{
+	return (struct timeval){ .tv_sec = (time_t)(us / 1000000),
+				 .tv_usec = (suseconds_t)(us % 1000000) };
+}
+
+static void on_stop_signal(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+void engine_stop_on_signals(struct event_base *base)
+{
+	/* freed with the base's process: workers exit after their loop */
+	event_add(evsignal_new(base, SIGTERM, on_stop_signal, base), NULL);
+	event_add(evsignal_new(base, SIGINT, on_stop_signal, base), NULL);
+}
+
+void engine_stop_after(struct event_base *base, uint64_t us)
+{
+	struct timeval tv = engine_tv(us);
+
+	event_add(event_new(base, -1, 0, on_stop_signal, base), &tv);
+}
+
+int engine_common_option(int opt, const char *arg, struct engine_opts *eo)
+{
+	char err[200];
+	uint64_t v;
+
+	switch (opt) {
+	case 's':
+		if (units_parse_duration(arg, &eo->stats_interval_us, err, sizeof(err)))
+			return cli_usage_error(eo->role, "--stats-interval: %s", err);
+		return 0;
+	case 'f':
+		if (units_parse_uint(arg, &v, err, sizeof(err)) || v > 1000000)
+			return cli_usage_error(eo->role,
+					       "--stats-fd: expected a descriptor number, got '%s'",
+					       arg);
+		eo->stats_fd = (int)v;
+		return 0;
+	default:
+		return -1;
+	}
 }
 
 uint64_t engine_raise_nofile(void)

@@ -55,6 +55,22 @@ struct engine_opts {
 	void *arg;
 };
 
+struct event_base;
+struct timeval;
+
+/* A timeval of microseconds. */
+struct timeval engine_tv(uint64_t us);
+
+/* Makes SIGTERM and SIGINT end base's loop (a worker's orderly stop). */
+void engine_stop_on_signals(struct event_base *base);
+/* Ends base's loop after us microseconds. */
+void engine_stop_after(struct event_base *base, uint64_t us);
+
+/* Parses the options every engine has: -s/--stats-interval and
+ * -f/--stats-fd. Returns 0 when opt was one of them and is fine, 2 (after
+ * saying why) when its value is wrong, -1 when opt is not one of them. */
+int engine_common_option(int opt, const char *arg, struct engine_opts *eo);
+
 /* Raises the open-file soft limit to the hard limit; returns the limit. */
 uint64_t engine_raise_nofile(void);
 

@@ -65,7 +65,7 @@ struct fworker {
 	uint64_t next; /* this worker's next connection number */
 	uint64_t started, inflight, open, lost;
 	uint64_t backoff_until_ns; /* hold: no new connects after a failure */
-	uint64_t end_ns; /* --duration */
+	uint64_t end_ns;	   /* --duration */
 	struct pace pace;
 	const struct timeval *connect_timeout;
 	struct fconn **conns; /* by fd */
@@ -280,24 +280,11 @@ static void on_maintain(evutil_socket_t fd, short what, void *arg)
 	STAT_SET(w->st->rss_bytes, engine_rss());
 }
 
-static void on_stop(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	event_base_loopbreak(arg);
-}
-
-static struct timeval tv_of(uint64_t us)
-{
-	return (struct timeval){ .tv_sec = (time_t)(us / 1000000),
-				 .tv_usec = (suseconds_t)(us % 1000000) };
-}
-
 static int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 {
 	static struct fworker w;
 	const struct flood_cfg *cfg = arg;
-	struct event *ev_term, *ev_int, *ev_tick, *ev_end, *ev_maint;
+	struct event *ev_tick, *ev_maint;
 	struct timeval tv;
 	uint64_t rate;
 
@@ -319,21 +306,16 @@ static int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 	w.base = event_base_new();
 	if (!w.conns || !w.base)
 		return 3;
-	tv = tv_of(cfg->connect_timeout_us);
+	tv = engine_tv(cfg->connect_timeout_us);
 	w.connect_timeout = event_base_init_common_timeout(w.base, &tv);
-	ev_term = evsignal_new(w.base, SIGTERM, on_stop, w.base);
-	ev_int = evsignal_new(w.base, SIGINT, on_stop, w.base);
-	event_add(ev_term, NULL);
-	event_add(ev_int, NULL);
+	engine_stop_on_signals(w.base);
 	ev_tick = event_new(w.base, -1, EV_PERSIST, on_tick, &w);
-	tv = tv_of(TICK_US);
+	tv = engine_tv(TICK_US);
 	event_add(ev_tick, &tv);
 	ev_maint = event_new(w.base, -1, EV_PERSIST, on_maintain, &w);
-	tv = tv_of(200000);
+	tv = engine_tv(200000);
 	event_add(ev_maint, &tv);
-	ev_end = event_new(w.base, -1, 0, on_stop, w.base);
-	tv = tv_of(cfg->duration_us);
-	event_add(ev_end, &tv);
+	engine_stop_after(w.base, cfg->duration_us);
 	STAT_SET(st->rss_bytes, engine_rss());
 	w.end_ns = engine_now_ns() + cfg->duration_us * 1000;
 	if (!w.share) /* more workers than connections */
@@ -392,7 +374,7 @@ int cmd_flood(int argc, char **argv)
 					.connect_timeout_us = 10000000 };
 	static uint32_t sources[SOURCES_MAX];
 	struct engine_opts eo = { .role = "flood", .stats_interval_us = 1000000, .stats_fd = 1 };
-	uint64_t workers = 0, v, usable;
+	uint64_t workers = 0, usable;
 	int have_target = 0, opt;
 	unsigned lo, hi;
 	char err[256];
@@ -481,13 +463,9 @@ int cmd_flood(int argc, char **argv)
 			cfg.reconnect = 1;
 			break;
 		case 's':
-			if (units_parse_duration(optarg, &eo.stats_interval_us, err, sizeof(err)))
-				return cli_usage_error("flood", "--stats-interval: %s", err);
-			break;
 		case 'f':
-			if (units_parse_uint(optarg, &v, err, sizeof(err)) || v > 1000000)
-				return cli_usage_error("flood", "--stats-fd: %s", err);
-			eo.stats_fd = (int)v;
+			if (engine_common_option(opt, optarg, &eo))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			return cmd_help(2, (char *[]){ "help", "flood", NULL });

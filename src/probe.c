@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine.h"
 #include "netns.h"
 
 #define PING_SLOTS 64
@@ -157,12 +158,6 @@ static void on_connect_timer(evutil_socket_t fd, short what, void *arg)
 	event_add(p->conn_ev, &tv);
 }
 
-static struct timeval tv_of(uint64_t us)
-{
-	return (struct timeval){ .tv_sec = (time_t)(us / 1000000),
-				 .tv_usec = (suseconds_t)(us % 1000000) };
-}
-
 int probe_start(struct event_base *base, int ns_fd, uint32_t target, uint16_t port,
 		uint64_t ping_us, uint64_t connect_us, probe_cb cb, void *arg, struct probe **out)
 {
@@ -193,12 +188,12 @@ int probe_start(struct event_base *base, int ns_fd, uint32_t target, uint16_t po
 		p->ping_read = event_new(base, p->ping_fd, EV_READ | EV_PERSIST, on_ping_read, p);
 		p->ping_timer = event_new(base, -1, EV_PERSIST, on_ping_timer, p);
 		event_add(p->ping_read, NULL);
-		tv = tv_of(ping_us);
+		tv = engine_tv(ping_us);
 		event_add(p->ping_timer, &tv);
 	}
 	if (connect_us) {
 		p->connect_timer = event_new(base, -1, EV_PERSIST, on_connect_timer, p);
-		tv = tv_of(connect_us);
+		tv = engine_tv(connect_us);
 		event_add(p->connect_timer, &tv);
 	}
 	*out = p;

@@ -102,6 +102,29 @@ static void on_stats_event(struct bufferevent *bev, short what, void *arg)
 	(void)arg; /* EOF: the child is exiting; SIGCHLD tells the rest */
 }
 
+/* In a forked child, before exec: die with the launcher (and check that it
+ * is not already gone), take signals again but leave Ctrl-C to the
+ * launcher, enter namespace ns, write output to the run's log. */
+static void child_prepare(const struct run *r, unsigned ns, pid_t parent, int own_group)
+{
+	sigset_t none;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGINT, SIG_IGN);
+	if (own_group)
+		setpgid(0, 0);
+	if (setns(r->topo.ns[ns].fd, CLONE_NEWNET))
+		_exit(126);
+	if (r->log_fd >= 0) {
+		dup2(r->log_fd, 2);
+		dup2(r->log_fd, 1);
+	}
+}
+
 /* Forks this binary into namespace ns with argv; its stats lines come on
  * its fd 3. */
 static int spawn(struct run *r, const char *name, int is_flood, unsigned ns, char **argv)
@@ -120,21 +143,8 @@ static int spawn(struct run *r, const char *name, int is_flood, unsigned ns, cha
 		return -errno;
 	}
 	if (pid == 0) {
-		sigset_t none;
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGINT, SIG_IGN); /* the launcher decides when children stop */
-		if (setns(r->topo.ns[ns].fd, CLONE_NEWNET))
-			_exit(126);
+		child_prepare(r, ns, parent, 0);
 		dup2(p[1], 3);
-		if (r->log_fd >= 0) {
-			dup2(r->log_fd, 2);
-			dup2(r->log_fd, 1);
-		}
 		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
@@ -522,21 +532,7 @@ static int spawn_command(struct run *r, const char *name, int is_flood, unsigned
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		sigset_t none;
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGINT, SIG_IGN);
-		setpgid(0, 0);
-		if (setns(r->topo.ns[ns].fd, CLONE_NEWNET))
-			_exit(126);
-		if (r->log_fd >= 0) {
-			dup2(r->log_fd, 2);
-			dup2(r->log_fd, 1);
-		}
+		child_prepare(r, ns, parent, 1);
 		snprintf(line, sizeof(line), "exec %s", cmd);
 		execv("/bin/sh", argv);
 		_exit(127);

@@ -279,23 +279,10 @@ static void on_keepalive(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static void on_stop(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	event_base_loopbreak(arg);
-}
-
-static struct timeval tv_of(uint64_t us)
-{
-	return (struct timeval){ .tv_sec = (time_t)(us / 1000000),
-				 .tv_usec = (suseconds_t)(us % 1000000) };
-}
-
 static int server_worker(unsigned index, struct engine_stats *st, void *arg)
 {
 	static struct worker w;
-	struct event *ev_term, *ev_int, *ev_maint, *ev_keep = NULL, *ev_end = NULL;
+	struct event *ev_maint, *ev_keep = NULL;
 	struct timeval tv;
 	int r;
 
@@ -314,23 +301,17 @@ static int server_worker(unsigned index, struct engine_stats *st, void *arg)
 	if (r)
 		return 3;
 	listeners_arm(&w);
-	ev_term = evsignal_new(w.base, SIGTERM, on_stop, w.base);
-	ev_int = evsignal_new(w.base, SIGINT, on_stop, w.base);
-	event_add(ev_term, NULL);
-	event_add(ev_int, NULL);
+	engine_stop_on_signals(w.base);
 	ev_maint = event_new(w.base, -1, EV_PERSIST, on_maintain, &w);
-	tv = tv_of(100000);
+	tv = engine_tv(100000);
 	event_add(ev_maint, &tv);
 	if (w.cfg->mode == SERVER_KEEPALIVE) {
 		ev_keep = event_new(w.base, -1, EV_PERSIST, on_keepalive, &w);
-		tv = tv_of(w.cfg->interval_us / KEEPALIVE_SLICES);
+		tv = engine_tv(w.cfg->interval_us / KEEPALIVE_SLICES);
 		event_add(ev_keep, &tv);
 	}
-	if (w.cfg->duration_us) {
-		ev_end = event_new(w.base, -1, 0, on_stop, w.base);
-		tv = tv_of(w.cfg->duration_us);
-		event_add(ev_end, &tv);
-	}
+	if (w.cfg->duration_us)
+		engine_stop_after(w.base, w.cfg->duration_us);
 	STAT_SET(st->rss_bytes, engine_rss());
 	event_base_dispatch(w.base);
 	/* held sockets close when the process exits; count them first */
@@ -419,13 +400,9 @@ int cmd_server(int argc, char **argv)
 			cfg.backlog = (unsigned)v;
 			break;
 		case 's':
-			if (units_parse_duration(optarg, &eo.stats_interval_us, err, sizeof(err)))
-				return cli_usage_error("server", "--stats-interval: %s", err);
-			break;
 		case 'f':
-			if (units_parse_uint(optarg, &v, err, sizeof(err)) || v > 1000000)
-				return cli_usage_error("server", "--stats-fd: %s", err);
-			eo.stats_fd = (int)v;
+			if (engine_common_option(opt, optarg, &eo))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			return cmd_help(2, (char *[]){ "help", "server", NULL });

@@ -6,6 +6,8 @@
 #include "hist.h"
 #include "pace.h"
 
+#include "check_main.h"
+
 START_TEST(hist_buckets)
 {
 	ck_assert_uint_eq(hist_bucket(0), 0);
@@ -81,20 +83,14 @@ START_TEST(pacing)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("engine_parts");
-	TCase *tc = tcase_create("engine_parts");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_test(tc, hist_buckets);
 	tcase_add_test(tc, hist_quantiles);
 	tcase_add_test(tc, pacing);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(void)
+{
+	return check_main("engine_parts", add_tests);
 }

@@ -8,6 +8,8 @@
 #include "expect.h"
 #include "suggest.h"
 
+#include "check_main.h"
+
 static char err[512];
 
 START_TEST(parse_and_judge)
@@ -95,21 +97,15 @@ START_TEST(suggestions)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("expect");
-	TCase *tc = tcase_create("expect");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_test(tc, parse_and_judge);
 	tcase_add_test(tc, parse_errors);
 	tcase_add_test(tc, formatting);
 	tcase_add_test(tc, suggestions);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(void)
+{
+	return check_main("expect", add_tests);
 }

@@ -7,6 +7,8 @@
 
 #include "lab.h"
 
+#include "check_main.h"
+
 static struct lab lab;
 static struct lab_diag diag;
 
@@ -458,13 +460,8 @@ START_TEST(file_errors)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("labfile");
-	TCase *tc = tcase_create("labfile");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, every_key);
 	tcase_add_test(tc, issue_example);
@@ -478,10 +475,9 @@ int main(void)
 	tcase_add_test(tc, write_reads_back);
 	tcase_add_test(tc, default_lab);
 	tcase_add_test(tc, file_errors);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(void)
+{
+	return check_main("labfile", add_tests);
 }

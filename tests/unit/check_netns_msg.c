@@ -11,6 +11,8 @@
 
 #include "netns.h"
 
+#include "check_main.h"
+
 static char buf[NL_MSG_MAX * 2];
 
 struct attrs {
@@ -174,22 +176,16 @@ START_TEST(link_get)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("netns_msg");
-	TCase *tc = tcase_create("netns_msg");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_test(tc, veth);
 	tcase_add_test(tc, link_set);
 	tcase_add_test(tc, addr);
 	tcase_add_test(tc, route);
 	tcase_add_test(tc, link_get);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(void)
+{
+	return check_main("netns_msg", add_tests);
 }

@@ -7,6 +7,8 @@
 
 #include "plan.h"
 
+#include "check_main.h"
+
 static struct lab lab;
 static struct lab_diag diag;
 static struct plan plan;
@@ -205,13 +207,8 @@ START_TEST(churn_time_wait_warning)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("plan");
-	TCase *tc = tcase_create("plan");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_test(tc, default_lab_spread);
 	tcase_add_test(tc, refusal_needs_addresses);
 	tcase_add_test(tc, refusal_uses_port_range);
@@ -222,10 +219,9 @@ int main(void)
 	tcase_add_test(tc, namespaces_need_addresses);
 	tcase_add_test(tc, pool_too_small);
 	tcase_add_test(tc, churn_time_wait_warning);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(void)
+{
+	return check_main("plan", add_tests);
 }

@@ -6,6 +6,8 @@
 
 #include "units.h"
 
+#include "check_main.h"
+
 static char err[256];
 
 START_TEST(duration_ok)
@@ -210,13 +212,8 @@ START_TEST(formatters_round_trip)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("units");
-	TCase *tc = tcase_create("units");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_test(tc, duration_ok);
 	tcase_add_test(tc, duration_bad);
 	tcase_add_test(tc, count_ok);
@@ -226,10 +223,9 @@ int main(void)
 	tcase_add_test(tc, addresses);
 	tcase_add_test(tc, ports);
 	tcase_add_test(tc, formatters_round_trip);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(void)
+{
+	return check_main("units", add_tests);
 }
