@@ -74,7 +74,7 @@ int cmd_plan(int argc, char **argv)
 	static struct plan plan;
 	static char conn_set[64];
 	char err[512];
-	int json = 0, opt, r;
+	int json = 0, plain = 0, opt, r;
 	uint64_t fd_limit = 0;
 
 	plan_env_read(&env);
@@ -86,9 +86,12 @@ int cmd_plan(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'c':
+			/* "what do I need for N?": the addresses are worked out */
 			snprintf(conn_set, sizeof(conn_set), "clients.connections=%s", optarg);
-			if (cli_sets_add(&sets, conn_set))
+			if (cli_sets_add(&sets, conn_set) ||
+			    cli_sets_add(&sets, "clients.addresses=auto"))
 				return EXIT_USAGE;
+			plain = 1;
 			break;
 		case 'f':
 			if (units_parse_count(optarg, &fd_limit, err, sizeof(err)))
@@ -120,6 +123,10 @@ int cmd_plan(int argc, char **argv)
 		json_dumpf(j, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 		json_decref(j);
+		return EXIT_OK;
+	}
+	if (plain) {
+		plan_write_needs(&plan, &lab, stdout);
 		return EXIT_OK;
 	}
 	lab_write(&lab, stdout);

@@ -467,3 +467,47 @@ void plan_write(const struct plan *p, const struct lab *lab, FILE *out)
 	for (unsigned i = 0; i < p->n_warn; i++)
 		fprintf(out, "  ! %s\n", p->warn[i]);
 }
+
+void plan_write_needs(const struct plan *p, const struct lab *lab, FILE *out)
+{
+	char c[32], k[32], u[32], m[32], ports[256];
+	uint64_t total = p->kernel_bytes + p->user_bytes;
+
+	units_fmt_ports(&lab->ports, ports, sizeof(ports));
+	fprintf(out, "What %s connections need on this machine (both ends on it):\n\n",
+		units_fmt_count(p->connections, c, sizeof(c)));
+	fprintf(out,
+		"  Addresses: %u client %s and %u server %s (%s). A client address can hold\n"
+		"    %u connections to each server port (local ports %u-%u); the plan keeps at most\n"
+		"    %llu on each (address, port) pair, below the %d where connect() stays fast.\n",
+		p->addresses, plural(p->addresses, "address", "addresses"), p->nports,
+		plural(p->nports, "port", "ports"), ports, p->port_range, p->port_lo, p->port_hi,
+		(unsigned long long)p->per_pair_max, PLAN_PAIR_FAST);
+	fprintf(out, "  Namespaces: %u for the clients, one for the server, one for the probe.\n",
+		p->namespaces);
+	fprintf(out,
+		"  Processes: %u flood and %u server %s, because one process may open only\n"
+		"    %llu files here (%llu usable for sockets); more files per process\n"
+		"    (ulimit -Hn, LimitNOFILE=) means fewer processes.\n",
+		p->flood_workers, p->server_workers,
+		plural(p->server_workers, "process", "processes"), (unsigned long long)p->fd_limit,
+		(unsigned long long)p->fd_usable);
+	fprintf(out, "  Memory: about %s in the kernel and %s in the programs",
+		units_fmt_size(p->kernel_bytes, k, sizeof(k)),
+		units_fmt_size(p->user_bytes, u, sizeof(u)));
+	if (p->mem_available)
+		fprintf(out, "; %s available: %s", units_fmt_size(p->mem_available, m, sizeof(m)),
+			total <= p->mem_available * 9 / 10 ? "fits" : "does NOT fit");
+	fprintf(out, ".\n");
+	fprintf(out, "  Sysctls, set inside the lab's namespaces only:\n");
+	for (unsigned i = 0; i < lab->n_sysctl; i++)
+		fprintf(out, "    %s = %s\n", lab->sysctl[i].name, lab->sysctl[i].value);
+	fprintf(out,
+		"  Global limits it relies on (not changed by connlab): fs.file-max, fs.nr_open\n"
+		"    (at least the open-file limit above), and kernel memory for TCP (net.ipv4.tcp_mem).\n");
+	for (unsigned i = 0; i < p->n_warn; i++)
+		fprintf(out, "  Note: %s\n", p->warn[i]);
+	fprintf(out,
+		"\nThe full plan: connlab plan --set clients.connections=%s --set clients.addresses=auto\n",
+		units_fmt_count(p->connections, c, sizeof(c)));
+}

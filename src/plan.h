@@ -71,5 +71,7 @@ __attribute__((warn_unused_result)) int plan_build(const struct lab *lab,
 						   char *err, size_t errlen);
 
 void plan_write(const struct plan *p, const struct lab *lab, FILE *out);
+/* The same in plain words: what N connections need on this machine. */
+void plan_write_needs(const struct plan *p, const struct lab *lab, FILE *out);
 
 #endif

@@ -50,6 +50,10 @@ expect_run 2 '100000 connections to 1 server port need at least 2 client address
 expect_run 2 'need at least 12 flood processes with an open-file limit of 10000' \
 	plan -c 100k --fd-limit 10000 --set clients.workers=2
 
+# What N connections need, in plain words.
+expect_run 0 'Processes: 54 flood and 59 server processes, because one process may open only' plan -c 1M --fd-limit 20000
+expect_run 0 'Addresses: 16 client addresses and 4 server ports' plan -c 1M --fd-limit 20000
+
 # Lab files: the resolved lab written by plan reads back as a lab file.
 "$CONNLAB" plan --set clients.rate=unlimited | sed '/^Plan for/,$d' >"$tmp/resolved.lab"
 expect_run 0 'rate += unlimited +; line' plan "$tmp/resolved.lab"
