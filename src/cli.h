@@ -51,5 +51,6 @@ int cmd_ls(int argc, char **argv);
 int cmd_server(int argc, char **argv);
 int cmd_flood(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -34,6 +34,15 @@ const struct command commands[] = {
 	  "lab error; 3 the lab could not run (the reason is printed and in\n"
 	  "result.json); 130 interrupted.\n",
 	  cmd_run },
+	{ "report", "show a run's results, or compare two runs", "connlab report RUNDIR [RUNDIR2]",
+	  "With one run directory: its key figures and expectations, from result.json.\n"
+	  "With two: side by side, with the change from the first to the second; for\n"
+	  "the before and after of a fix:\n"
+	  "\n"
+	  "  connlab run lab/time-wait.lab --out runs/before\n"
+	  "  connlab run lab/time-wait.lab --set sysctl.net.ipv4.tcp_tw_reuse=1 --out runs/after\n"
+	  "  connlab report runs/before runs/after\n",
+	  cmd_report },
 	{ "plan",
 	  "show the resolved lab and how it spreads over namespaces, addresses and processes",
 	  "connlab plan [LAB] [--set SECTION.KEY=VALUE]... [-c N] [--fd-limit N] [--json]",

@@ -118,6 +118,21 @@ static uint64_t flood_errors(const struct run *r, const char *name)
 	return sum;
 }
 
+/* Connects that succeeded, by the floods' final counts. */
+static uint64_t flood_made(const struct run *r)
+{
+	uint64_t done = 0;
+
+	for (unsigned i = 0; i < r->nchild; i++) {
+		json_t *est = r->child[i].is_flood && r->child[i].last
+				      ? json_object_get(r->child[i].last, "established")
+				      : NULL;
+
+		done += json_is_integer(est) ? (uint64_t)json_integer_value(est) : 0;
+	}
+	return done;
+}
+
 static uint64_t counter_delta(const struct run *r, unsigned ns, size_t idx)
 {
 	return r->now[ns].counter[idx] - r->first[ns].counter[idx];
@@ -150,7 +165,11 @@ static double actual(const struct run *r, const char *m)
 	if (!strcmp(m, "ramp.time"))
 		return r->ramp_s >= 0 ? r->ramp_s * 1e6 : NAN;
 	if (!strcmp(m, "ramp.rate"))
-		return r->ramp_s > 0 ? (double)r->plan->connections / r->ramp_s : NAN;
+		return r->ramp_s > 0 ? (double)(r->lab->client_mode == CLIENT_CHURN
+							? flood_made(r)
+							: r->plan->connections) /
+					       r->ramp_s
+				     : NAN;
 	if (!strncmp(m, "connect.", 8))
 		return flood_worst(r, "connect_us", m + 8);
 	if (!strcmp(m, "ping.loss"))
@@ -278,11 +297,15 @@ static json_t *result_json(struct run *r, int *failed)
 				      (json_int_t)r->plan->per_pair_max));
 	json_object_set_new(
 		j, "connections",
-		json_pack("{s:I, s:I, s:I, s:o, s:o}", "target", (json_int_t)r->plan->connections,
+		json_pack("{s:I, s:I, s:I, s:I, s:o, s:o}", "target",
+			  (json_int_t)r->plan->connections, "made", (json_int_t)flood_made(r),
 			  "established_peak", (json_int_t)r->peak_estab_clients,
 			  "established_final", (json_int_t)r->final_estab_clients, "ramp_s",
 			  r->ramp_s >= 0 ? json_real(r->ramp_s) : json_null(), "ramp_rate",
-			  r->ramp_s > 0 ? json_real((double)r->plan->connections / r->ramp_s)
+			  r->ramp_s > 0 ? json_real((double)(r->lab->client_mode == CLIENT_CHURN
+								     ? flood_made(r)
+								     : r->plan->connections) /
+						    r->ramp_s)
 					: json_null()));
 	for (unsigned i = 0; i < r->topo.n; i++) {
 		json_t *peak = json_object(), *fin = json_object(), *ctr = json_object();
@@ -532,13 +555,7 @@ static void print_summary(struct run *r, int failed)
 			best = d > best ? d : best;
 			last = d;
 		}
-		for (unsigned i = 0; i < r->nchild; i++) { /* the floods' final counts */
-			json_t *est = r->child[i].is_flood && r->child[i].last
-					      ? json_object_get(r->child[i].last, "established")
-					      : NULL;
-
-			done += json_is_integer(est) ? (uint64_t)json_integer_value(est) : 0;
-		}
+		done = flood_made(r);
 		printf("  connections   %llu of %llu short connections made; best second %llu/s, last %llu/s",
 		       (unsigned long long)done, (unsigned long long)r->plan->connections,
 		       (unsigned long long)best, (unsigned long long)last);

@@ -33,6 +33,10 @@ run time-wait-fixed 0 lab/time-wait.lab --set "sysctl.net.ipv4.ip_local_port_ran
 	--set sysctl.net.ipv4.tcp_tw_reuse=1 --set 'expect.errors.EADDRNOTAVAIL=== 0' --set expect.time_wait=off
 run close-wait 0 lab/close-wait.lab --set clients.connections=2000 --set lab.duration=2s
 run syn-backlog 0 lab/syn-backlog.lab --set clients.connections=400 --set lab.duration=3s
+# before and after: the fix shows in the comparison (TWRecycled was 0)
+"$CONNLAB" report "$tmp/time-wait" "$tmp/time-wait-fixed" >"$tmp/compare" 2>&1
+grep -Eq "^TWRecycled \(all namespaces\) +0 +[1-9][0-9]* +\(was 0\)" "$tmp/compare" ||
+	{ echo "FAIL: comparison of time-wait runs:"; cat "$tmp/compare"; fails=$((fails + 1)); }
 for f in lab/*.lab; do
 	n=$(basename "$f" .lab)
 	[ -d "$tmp/$n" ] || { echo "FAIL: lab/$n.lab has no reduced run in this test"; fails=$((fails + 1)); }

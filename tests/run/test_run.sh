@@ -84,6 +84,12 @@ grep -q '<failure message="actual: 2000"/>' "$tmp/r2/junit.xml" || fail "junit: 
 [ "$(json "$tmp/r2/result.json" outcome)" = "expectations failed" ] || fail "outcome $(json "$tmp/r2/result.json" outcome)"
 grep -q "FAIL established >= 3000 (actual 2000)" "$tmp/r2.out" || fail "summary lacks the failure"
 
+# ---- report: one run, two runs side by side, bad input ----
+"$CONNLAB" report "$tmp/r1" >"$tmp/rep1" 2>&1 && grep -Eq "^established \(peak, kernel\) +10000" "$tmp/rep1" || fail "report of one run: $(head -5 "$tmp/rep1")"
+"$CONNLAB" report "$tmp/r1" "$tmp/r2" >"$tmp/rep2" 2>&1 && grep -Eq "^established \(peak, kernel\) +10000 +2000 +-80%" "$tmp/rep2" || fail "report of two runs: $(head -5 "$tmp/rep2")"
+grep -q "FAIL established >= 3000" "$tmp/rep2" || fail "report lacks the failed expectation"
+"$CONNLAB" report "$tmp/nope" >/dev/null 2>&1; [ $? = 2 ] || fail "report of a missing run"
+
 # ---- 3. SIGINT mid-run: drained, torn down, results written, 130 ----
 "$CONNLAB" run "$tmp/small.lab" --set lab.duration=60s --out "$tmp/r3" >"$tmp/r3.out" 2>&1 &
 bg=$!
