@@ -3,7 +3,7 @@
 # packages. Idempotent and quiet: does nothing when all are present.
 set -eu
 PKGS="build-essential pkg-config libmnl-dev libevent-dev check libinih-dev libjansson-dev
-clang llvm clang-format iproute2 iputils-ping procps libxml2-utils python3"
+clang llvm clang-format iproute2 iputils-ping procps libxml2-utils python3 nftables"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

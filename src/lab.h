@@ -46,6 +46,7 @@ struct lab {
 	uint64_t server_workers; /* 0: auto */
 	uint64_t backlog;
 	char server_command[LAB_COMMAND_MAX + 1];
+	char server_setup[LAB_COMMAND_MAX + 1];
 
 	/* [clients] */
 	uint64_t connections;

@@ -87,6 +87,9 @@ static const struct key keys[] = {
 	{ "server", "command", K_STRING, F(server_command), "", 0, LAB_COMMAND_MAX,
 	  "run this program as the server instead of the built-in one; {address} and {port} are replaced" },
 
+	{ "server", "setup", K_STRING, F(server_setup), "", 0, LAB_COMMAND_MAX,
+	  "a shell command run in the server namespace before the server starts, such as firewall rules; {labdir} is the lab file's directory; a failure stops the run" },
+
 	{ "clients", "connections", K_COUNT, F(connections), "1000", 1, 100000000,
 	  "hold: connections to open and hold; churn: connections to open in all (each closed after its exchange)" },
 	{ "clients", "rate", K_RATE, F(rate), "20k/s", 1, 10000000,

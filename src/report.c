@@ -133,6 +133,17 @@ static uint64_t flood_made(const struct run *r)
 	return done;
 }
 
+static uint64_t conntrack_drops(const struct run *r)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < r->topo.n; i++)
+		sum += (r->now[i].ct_drop - r->first[i].ct_drop) +
+		       (r->now[i].ct_early_drop - r->first[i].ct_early_drop) +
+		       (r->now[i].ct_insert_failed - r->first[i].ct_insert_failed);
+	return sum;
+}
+
 static uint64_t counter_delta(const struct run *r, unsigned ns, size_t idx)
 {
 	return r->now[ns].counter[idx] - r->first[ns].counter[idx];
@@ -192,6 +203,12 @@ static double actual(const struct run *r, const char *m)
 		return !strcmp(q, "max") ? (double)pc->max
 					 : (double)hist_quantile(pc, atof(q + 1) / 100);
 	}
+	if (!strcmp(m, "conntrack.count"))
+		return (double)r->ct_peak[TOPO_SRV];
+	if (!strcmp(m, "conntrack.drops"))
+		return (double)conntrack_drops(r);
+	if (!strcmp(m, "kernel_log.lines"))
+		return (double)(r->nklog + r->klog_dropped);
 	if (!strcmp(m, "errors.total"))
 		return (double)flood_errors(r, NULL);
 	if (!strncmp(m, "errors.", 7))
@@ -337,6 +354,31 @@ static json_t *result_json(struct run *r, int *failed)
 		json_object_set_new(counters, r->topo.ns[i].name, ctr);
 	}
 	json_object_set_new(j, "states", states);
+	{
+		json_t *ct = json_object(), *klog = json_array();
+
+		for (unsigned i = 0; i < r->topo.n; i++) {
+			const struct ns_sample *a = &r->first[i], *b = &r->now[i];
+
+			if (!b->have_conntrack)
+				continue;
+			json_object_set_new(
+				ct, r->topo.ns[i].name,
+				json_pack("{s:I, s:I, s:I, s:I, s:I}", "peak_count",
+					  (json_int_t)r->ct_peak[i], "final_count",
+					  (json_int_t)b->ct_count, "drop",
+					  (json_int_t)(b->ct_drop - a->ct_drop), "early_drop",
+					  (json_int_t)(b->ct_early_drop - a->ct_early_drop),
+					  "insert_failed",
+					  (json_int_t)(b->ct_insert_failed - a->ct_insert_failed)));
+		}
+		json_object_set_new(ct, "max_host", json_integer((json_int_t)r->ct_max));
+		json_object_set_new(j, "conntrack", ct);
+		for (unsigned i = 0; i < r->nklog; i++)
+			json_array_append_new(klog, json_string(r->klog[i]));
+		json_object_set_new(j, "kernel_log", klog);
+		json_object_set_new(j, "kernel_log_dropped", json_integer(r->klog_dropped));
+	}
 	json_object_set_new(j, "orphans_host_peak", json_integer((json_int_t)r->peak_orphans));
 	json_object_set_new(j, "counters", counters);
 	for (size_t e = 0; e < errnames_count; e++) {
@@ -439,7 +481,7 @@ static void write_csv(FILE *f, void *arg)
 	fprintf(f,
 		"t_s,phase,established_clients,established_server,time_wait,close_wait,syn_recv,orphans,"
 		"flood_open,flood_connected,flood_errors,server_open,accept_queue,listen_overflows,ping_max_ms,pings_sent,"
-		"pings_lost,probe_connect_ms,slab_kb,link_drops,states_age_s\n");
+		"pings_lost,probe_connect_ms,slab_kb,link_drops,conntrack_srv,conntrack_drops,states_age_s\n");
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct row *w = &r->rows[i];
 
@@ -460,8 +502,9 @@ static void write_csv(FILE *f, void *arg)
 		fprintf(f, ",%u,%u,", w->ping_sent, w->ping_lost);
 		if (w->probe_ms >= 0)
 			fprintf(f, "%.3f", w->probe_ms);
-		fprintf(f, ",%llu,%llu,%.1f\n", (unsigned long long)w->slab_kb,
-			(unsigned long long)w->link_drops, w->states_age_s);
+		fprintf(f, ",%llu,%llu,%llu,%llu,%.1f\n", (unsigned long long)w->slab_kb,
+			(unsigned long long)w->link_drops, (unsigned long long)w->conntrack_srv,
+			(unsigned long long)w->conntrack_drops, w->states_age_s);
 	}
 }
 
@@ -595,6 +638,13 @@ static void print_summary(struct run *r, int failed)
 		       (unsigned long long)(pc->count + sum_u(r->probe_fail, PH_BEFORE, PH_DRAIN)),
 		       (unsigned long long)sum_u(r->probe_fail, PH_BEFORE, PH_DRAIN),
 		       (double)hist_quantile(pc, 0.5) / 1e3, (double)hist_quantile(pc, 0.99) / 1e3);
+	if (r->ct_peak[TOPO_SRV] || conntrack_drops(r))
+		printf("  conntrack     server table peak %llu of %llu (host-wide limit), %llu packets dropped\n",
+		       (unsigned long long)r->ct_peak[TOPO_SRV], (unsigned long long)r->ct_max,
+		       (unsigned long long)conntrack_drops(r));
+	if (r->nklog)
+		printf("  kernel log    %u lines, first: %s\n", r->nklog + r->klog_dropped,
+		       r->klog[0]);
 	a = actual(r, "memory.kernel_per_conn");
 	if (!isnan(a))
 		printf("  memory        kernel %.0f B per connection (slab, both ends), user %.0f B (Pss of the lab's processes)\n",

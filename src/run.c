@@ -203,6 +203,8 @@ static uint64_t child_sum(const struct run *r, int is_flood, const char *key)
 }
 
 static void start_teardown(struct run *r);
+static void substitute(const char *in, char *out, size_t len, const char *const *keys,
+		       const char *const *vals, size_t n);
 static void on_probe(void *arg, int is_ping, int64_t us, int err);
 static int start_builtin_servers(struct run *r);
 
@@ -380,7 +382,13 @@ static void sample(struct run *r)
 		if (i == TOPO_SRV) /* the kernel counts orphans for the whole host */
 			row.orphans = s->orphan;
 		row.close_wait += s->state[ST_CLOSE_WAIT];
+		if (s->ct_count > r->ct_peak[i])
+			r->ct_peak[i] = s->ct_count;
+		row.conntrack_drops += (s->ct_drop - r->first[i].ct_drop) +
+				       (s->ct_early_drop - r->first[i].ct_early_drop) +
+				       (s->ct_insert_failed - r->first[i].ct_insert_failed);
 		if (i == TOPO_SRV) {
+			row.conntrack_srv = s->ct_count;
 			row.estab_srv = s->curr_estab;
 			row.syn_recv = s->state[ST_SYN_RECV];
 			row.accept_queue = s->accept_queue;
@@ -488,6 +496,96 @@ static void on_probe(void *arg, int is_ping, int64_t us, int err)
 		hist_add(&r->probe_conn[p], (uint64_t)us);
 		r->iv_probe = (double)us / 1000;
 	}
+}
+
+/* ---- the kernel's log ---- */
+
+#define KLOG_MAX 200
+
+/* Records of /dev/kmsg printed during the run ("nf_conntrack: table full,
+ * dropping packet", "TCP: out of memory", ...): kept for the results. */
+static void on_kmsg(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *r = arg;
+	char rec[2048];
+	ssize_t n;
+
+	(void)what;
+	while ((n = read((int)fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		char *msg, *end;
+
+		if (n <= 0)
+			continue; /* EPIPE: records were overwritten; read on */
+		rec[n] = 0;
+		msg = strchr(rec, ';');
+		if (!msg)
+			continue;
+		msg++;
+		end = strchr(msg, '\n');
+		if (end)
+			*end = 0;
+		if (r->nklog == KLOG_MAX) {
+			r->klog_dropped++;
+			continue;
+		}
+		r->klog[r->nklog] = strdup(msg);
+		if (r->klog[r->nklog])
+			r->nklog++;
+	}
+}
+
+static void kmsg_open(struct run *r)
+{
+	r->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	r->klog = calloc(KLOG_MAX, sizeof(*r->klog));
+	if (r->kmsg_fd < 0 || !r->klog)
+		return; /* no kernel log here (containers): nothing to keep */
+	lseek(r->kmsg_fd, 0, SEEK_END);
+	r->ev_kmsg = event_new(r->base, r->kmsg_fd, EV_READ | EV_PERSIST, on_kmsg, r);
+	event_add(r->ev_kmsg, NULL);
+}
+
+/* [server] setup: runs to its end in the server namespace (30 s at most). */
+static int run_setup(struct run *r)
+{
+	char cmd[1100], dir[300];
+	const char *keys[] = { "{labdir}" }, *vals[] = { dir };
+	const char *slash = strrchr(r->lab->source, '/');
+	pid_t parent = getpid(), pid;
+	int st = 0;
+
+	if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - r->lab->source), r->lab->source);
+	else
+		snprintf(dir, sizeof(dir), ".");
+	substitute(r->lab->server_setup, cmd, sizeof(cmd), keys, vals, 1);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		child_prepare(r, TOPO_SRV, parent, 1);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 600; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+				return 0;
+			fail(r, EXIT_CANNOT_RUN,
+			     "server.setup '%s' %s %d (its output is in %s/children.log)",
+			     r->lab->server_setup,
+			     WIFSIGNALED(st) ? "died of signal" : "exited with status",
+			     WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), r->outdir);
+			return -EINVAL;
+		}
+		usleep(50000);
+	}
+	kill(-pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	fail(r, EXIT_CANNOT_RUN, "server.setup '%s' did not finish within 30 s",
+	     r->lab->server_setup);
+	return -ETIMEDOUT;
 }
 
 /* ---- phases ---- */
@@ -1007,6 +1105,7 @@ int cmd_run(int argc, char **argv)
 	r->lab = &lab;
 	r->plan = &plan;
 	r->log_fd = -1;
+	r->kmsg_fd = -1;
 	r->outcome = "completed";
 	r->ramp_s = -1;
 	r->iv_ping_max = -1;
@@ -1054,6 +1153,15 @@ int cmd_run(int argc, char **argv)
 				r->drops_first[k] = r->drops_now[k] = ls.rx_dropped + ls.tx_dropped;
 		}
 	}
+	{
+		FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_max", "re");
+
+		if (f) {
+			if (fscanf(f, "%llu", (unsigned long long *)&r->ct_max) != 1)
+				r->ct_max = 0;
+			fclose(f);
+		}
+	}
 	r->base = event_base_new();
 	for (int i = 0; i < 4; i++) {
 		r->ev_sig[i] = evsignal_new(r->base, sigs[i], on_signal, r);
@@ -1070,6 +1178,9 @@ int cmd_run(int argc, char **argv)
 		r->ev_tick = event_new(r->base, -1, EV_PERSIST, on_tick, r);
 		event_add(r->ev_tick, &tick);
 	}
+	kmsg_open(r);
+	if (!r->exit_status && r->lab->server_setup[0])
+		run_setup(r);
 	if (!r->exit_status) {
 		phase_enter(r, PH_SERVERS);
 		if (start_servers(r))
@@ -1093,6 +1204,13 @@ int cmd_run(int argc, char **argv)
 			bufferevent_free(r->child[i].bev);
 		json_decref(r->child[i].last);
 	}
+	if (r->ev_kmsg)
+		event_free(r->ev_kmsg);
+	if (r->kmsg_fd >= 0)
+		close(r->kmsg_fd);
+	for (unsigned i = 0; i < r->nklog; i++)
+		free(r->klog[i]);
+	free(r->klog);
 	event_free(r->ev_sample);
 	event_free(r->ev_tick);
 	for (int i = 0; i < 4; i++)

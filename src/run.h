@@ -53,6 +53,7 @@ struct row {
 	double probe_ms; /* last probe connect of the interval, -1 none */
 	uint64_t slab_kb;
 	uint64_t link_drops; /* rx+tx dropped on the server's links since the start */
+	uint64_t conntrack_srv, conntrack_drops;
 	double states_age_s; /* how old the per-state counts are */
 };
 
@@ -109,6 +110,11 @@ struct run {
 	struct event *ev_sample, *ev_tick, *ev_sig[4];
 	uint64_t server_ready_needed;
 	uint64_t now_estab_clients;
+	uint64_t ct_peak[TOPO_NS_MAX], ct_max;
+	int kmsg_fd;
+	struct event *ev_kmsg;
+	char **klog;
+	unsigned nklog, klog_dropped;
 	int user_server, user_clients; /* [server] or [clients] command */
 };
 

@@ -112,7 +112,7 @@ int sampler_ns_open(struct sampler_ns *s, int ns_fd)
 	int saved = -1, r, r2;
 
 	memset(s, 0, sizeof(*s));
-	s->fd_sockstat = s->fd_snmp = s->fd_netstat = -1;
+	s->fd_sockstat = s->fd_snmp = s->fd_netstat = s->fd_ct_count = s->fd_ct_stat = -1;
 	if (ns_fd >= 0) {
 		r = netns_enter(ns_fd, &saved);
 		if (r)
@@ -123,6 +123,13 @@ int sampler_ns_open(struct sampler_ns *s, int ns_fd)
 		r = open_in("/proc/thread-self/net/snmp", &s->fd_snmp);
 	if (!r)
 		r = open_in("/proc/thread-self/net/netstat", &s->fd_netstat);
+	if (!r) {
+		/* only where netfilter's connection tracking is loaded */
+		if (open_in("/proc/sys/net/netfilter/nf_conntrack_count", &s->fd_ct_count))
+			s->fd_ct_count = -1;
+		if (open_in("/proc/thread-self/net/stat/nf_conntrack", &s->fd_ct_stat))
+			s->fd_ct_stat = -1;
+	}
 	if (!r) {
 		s->diag = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
 		if (!s->diag || mnl_socket_bind(s->diag, 0, MNL_SOCKET_AUTOPID) < 0)
@@ -146,9 +153,13 @@ void sampler_ns_close(struct sampler_ns *s)
 		close(s->fd_snmp);
 	if (s->fd_netstat >= 0)
 		close(s->fd_netstat);
+	if (s->fd_ct_count >= 0)
+		close(s->fd_ct_count);
+	if (s->fd_ct_stat >= 0)
+		close(s->fd_ct_stat);
 	if (s->diag)
 		mnl_socket_close(s->diag);
-	s->fd_sockstat = s->fd_snmp = s->fd_netstat = -1;
+	s->fd_sockstat = s->fd_snmp = s->fd_netstat = s->fd_ct_count = s->fd_ct_stat = -1;
 	s->diag = NULL;
 }
 
@@ -197,6 +208,16 @@ int sampler_read(struct sampler_ns *s, struct ns_sample *out)
 
 		if (sampler_parse_table(buf, "TcpExt", expect_counters[i], &v) == 0)
 			out->counter[i] = v;
+	}
+	out->have_conntrack = 0;
+	if (s->fd_ct_count >= 0 && pread_all(s->fd_ct_count, buf, sizeof(buf)) == 0) {
+		out->ct_count = strtoull(buf, NULL, 10);
+		out->have_conntrack = 1;
+	}
+	if (s->fd_ct_stat >= 0 && pread_all(s->fd_ct_stat, buf, sizeof(buf)) == 0) {
+		sampler_parse_ct_stat(buf, "drop", &out->ct_drop);
+		sampler_parse_ct_stat(buf, "early_drop", &out->ct_early_drop);
+		sampler_parse_ct_stat(buf, "insert_failed", &out->ct_insert_failed);
 	}
 	return 0;
 }
@@ -248,4 +269,45 @@ int sampler_dump_states(struct sampler_ns *s, uint32_t mask, struct ns_sample *o
 			}
 		}
 	}
+}
+
+int sampler_parse_ct_stat(const char *text, const char *name, uint64_t *sum)
+{
+	const char *nl = strchr(text, '\n'), *p = text;
+	size_t nlen = strlen(name);
+	int col = -1, idx = 0;
+
+	*sum = 0;
+	if (!nl)
+		return -EINVAL;
+	while (p < nl) { /* find the column */
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, name, nlen) && (p[nlen] == ' ' || p + nlen == nl)) {
+			col = idx;
+			break;
+		}
+		while (p < nl && *p != ' ')
+			p++;
+		idx++;
+	}
+	if (col < 0)
+		return -ENOENT;
+	for (p = nl + 1; *p;) {
+		for (int i = 0; i <= col; i++) {
+			char *end;
+			unsigned long long v = strtoull(p, &end, 16);
+
+			if (end == p)
+				return 0;
+			if (i == col)
+				*sum += v;
+			p = end;
+		}
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+		p++;
+	}
+	return 0;
 }

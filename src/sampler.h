@@ -39,10 +39,14 @@ struct ns_sample {
 	int have_states;
 	uint64_t state[ST_MAX];
 	uint64_t accept_queue, accept_queue_max;
+	/* netfilter connection tracking, where the kernel has it */
+	int have_conntrack;
+	uint64_t ct_count, ct_drop, ct_early_drop, ct_insert_failed;
 };
 
 struct sampler_ns {
 	int fd_sockstat, fd_snmp, fd_netstat;
+	int fd_ct_count, fd_ct_stat; /* -1 without conntrack */
 	struct mnl_socket *diag;
 	uint32_t seq;
 };
@@ -65,5 +69,9 @@ int sampler_parse_sockstat(const char *text, struct ns_sample *out);
 int sampler_parse_table(const char *text, const char *prefix, const char *name, uint64_t *value);
 
 const char *sampler_state_name(int state);
+
+/* /proc/net/stat/nf_conntrack: a header of names, then one line of hex
+ * values per CPU; the sum over CPUs of column name. */
+int sampler_parse_ct_stat(const char *text, const char *name, uint64_t *sum);
 
 #endif

@@ -37,6 +37,19 @@ run syn-backlog 0 lab/syn-backlog.lab --set clients.connections=400 --set lab.du
 "$CONNLAB" report "$tmp/time-wait" "$tmp/time-wait-fixed" >"$tmp/compare" 2>&1
 grep -Eq "^TWRecycled \(all namespaces\) +0 +[1-9][0-9]* +\(was 0\)" "$tmp/compare" ||
 	{ echo "FAIL: comparison of time-wait runs:"; cat "$tmp/compare"; fails=$((fails + 1)); }
+# conntrack-full needs its full scale: the table (nf_conntrack_max, host-wide,
+# 262144 here) must fill. About a minute; not repeated under the sanitizers.
+if [ ! -r /proc/sys/net/netfilter/nf_conntrack_max ] || ! command -v nft >/dev/null; then
+	echo "  conntrack-full: skipped: no netfilter connection tracking or nft here"; mkdir -p "$tmp/conntrack-full"
+elif case "${BUILD:-}" in *san*) true ;; *) false ;; esac; then
+	echo "  conntrack-full: skipped under the sanitizers (300k connections; it runs in the plain build's pass)"; mkdir -p "$tmp/conntrack-full"
+else
+	run conntrack-full 0 lab/conntrack-full.lab
+	grep -q '"nf_conntrack: .*table full' "$tmp/conntrack-full/result.json" || [ ! -r /dev/kmsg ] ||
+		{ echo "FAIL: conntrack-full: no 'table full' line from the kernel log in result.json"; fails=$((fails + 1)); }
+	run conntrack-fixed 0 lab/conntrack-full.lab --set "server.setup=nft -f {labdir}/conntrack-notrack.nft" \
+		--set expect.conntrack.drops=off --set 'expect.ping.loss=<= 0.1%' --set 'expect.established=>= clients.connections'
+fi
 for f in lab/*.lab; do
 	n=$(basename "$f" .lab)
 	[ -d "$tmp/$n" ] || { echo "FAIL: lab/$n.lab has no reduced run in this test"; fails=$((fails + 1)); }
