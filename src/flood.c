@@ -361,6 +361,7 @@ int cmd_flood(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "connect-timeout", required_argument, NULL, 'T' },
 		{ "reconnect", no_argument, NULL, 'R' },
+		{ "beyond-ports", no_argument, NULL, 'B' },
 		{ "stats-interval", required_argument, NULL, 's' },
 		{ "stats-fd", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -375,12 +376,12 @@ int cmd_flood(int argc, char **argv)
 	static uint32_t sources[SOURCES_MAX];
 	struct engine_opts eo = { .role = "flood", .stats_interval_us = 1000000, .stats_fd = 1 };
 	uint64_t workers = 0, usable;
-	int have_target = 0, opt;
+	int have_target = 0, beyond = 0, opt;
 	unsigned lo, hi;
 	char err[256];
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "t:p:S:c:r:i:w:M:C:d:T:Rs:f:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "t:p:S:c:r:i:w:M:C:d:T:RBs:f:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			if (units_parse_ipv4(optarg, &cfg.target, err, sizeof(err)))
@@ -462,6 +463,9 @@ int cmd_flood(int argc, char **argv)
 		case 'R':
 			cfg.reconnect = 1;
 			break;
+		case 'B':
+			beyond = 1;
+			break;
 		case 's':
 		case 'f':
 			if (engine_common_option(opt, optarg, &eo))
@@ -482,7 +486,7 @@ int cmd_flood(int argc, char **argv)
 		cfg.src = sources;
 		cfg.nsrc = 1;
 	}
-	if (cfg.mode == CLIENT_HOLD && local_port_range(&lo, &hi) == 0 &&
+	if (cfg.mode == CLIENT_HOLD && !beyond && local_port_range(&lo, &hi) == 0 &&
 	    cfg.connections > (uint64_t)cfg.nsrc * cfg.ports.n * (hi - lo + 1)) {
 		uint64_t per = (uint64_t)cfg.ports.n * (hi - lo + 1);
 

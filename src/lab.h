@@ -57,6 +57,7 @@ struct lab {
 	uint64_t client_workers; /* 0: auto */
 	uint64_t inflight;
 	enum closer closer;
+	int beyond_ports; /* 1: try past the local ports (shows EADDRNOTAVAIL) */
 	uint64_t connect_timeout_us;
 	char client_command[LAB_COMMAND_MAX + 1];
 

@@ -39,6 +39,7 @@ enum ktype {
 	K_SERVER_MODE,
 	K_CLIENT_MODE,
 	K_CLOSER,
+	K_BEYOND,
 };
 
 struct key {
@@ -58,6 +59,7 @@ struct key {
 static const char *const server_modes[] = { "keepalive", "echo", "close", "silent", "noaccept" };
 static const char *const client_modes[] = { "hold", "churn" };
 static const char *const closers[] = { "client", "server" };
+static const char *const beyonds[] = { "refuse", "try" };
 static const char *const sections[] = { "lab", "server", "clients", "probe", "sysctl", "expect" };
 
 static const struct key keys[] = {
@@ -106,6 +108,8 @@ static const struct key keys[] = {
 	  "most connects in progress at once, over all flood processes" },
 	{ "clients", "closer", K_CLOSER, F(closer), "client", 0, 0,
 	  "churn mode: which side closes first, and so keeps the TIME_WAIT socket" },
+	{ "clients", "beyond_ports", K_BEYOND, F(beyond_ports), "refuse", 0, 0,
+	  "hold mode, when the connections need more local ports than the client addresses, server ports and port range give: refuse (with the fix), or try (the lab shows EADDRNOTAVAIL)" },
 	{ "clients", "connect_timeout", K_DURATION, F(connect_timeout_us), "10s", 100 * MS,
 	  300 * SEC, "a connect that takes longer counts as ETIMEDOUT" },
 	{ "clients", "command", K_STRING, F(client_command), "", 0, LAB_COMMAND_MAX,
@@ -261,6 +265,11 @@ static int key_assign(struct lab *lab, const struct key *k, const char *v, char 
 		if (parse_enum(v, closers, ARRAY_LEN(closers), &e))
 			return enum_fail(v, closers, ARRAY_LEN(closers), err, errlen);
 		*(enum closer *)field(lab, k) = (enum closer)e;
+		return 0;
+	case K_BEYOND:
+		if (parse_enum(v, beyonds, ARRAY_LEN(beyonds), &e))
+			return enum_fail(v, beyonds, ARRAY_LEN(beyonds), err, errlen);
+		*(int *)field(lab, k) = e;
 		return 0;
 	case K_DURATION:
 	case K_DURATION_OFF:
@@ -950,6 +959,9 @@ static void key_format(const struct lab *lab, const struct key *k, char *buf, si
 		break;
 	case K_CLOSER:
 		snprintf(buf, len, "%s", closers[*(const enum closer *)p]);
+		break;
+	case K_BEYOND:
+		snprintf(buf, len, "%s", beyonds[*(const int *)p]);
 		break;
 	case K_DURATION:
 		units_fmt_duration(u, buf, len);

@@ -152,6 +152,8 @@ const struct command commands[] = {
 	  "  -M, --mode hold|churn    (default hold)\n"
 	  "  -C, --closer client|server  churn: who closes first and keeps TIME_WAIT\n"
 	  "  -R, --reconnect          hold: reopen connections the server closes\n"
+	  "  -B, --beyond-ports       hold: try even when the connections need more local\n"
+	  "                           ports than there are (to show EADDRNOTAVAIL)\n"
 	  "  -T, --connect-timeout D  a slower connect counts as ETIMEDOUT (10s)\n"
 	  "  -d, --duration D         the longest run (default 60s)\n"
 	  "  -s, --stats-interval D   a JSON stats line every D (default 1s; 0: only the last)\n"

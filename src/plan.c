@@ -138,7 +138,11 @@ static int addresses_plan(const struct lab *lab, struct plan *p, char *err, size
 			return -EINVAL;
 		}
 	}
-	if (hold && C > (uint64_t)p->addresses * P * R) {
+	if (hold && C > (uint64_t)p->addresses * P * R && lab->beyond_ports) {
+		warn(p,
+		     "%llu connections but only %llu local (address, port) pairs: past them every connect() fails with EADDRNOTAVAIL (clients.beyond_ports = try)",
+		     (unsigned long long)C, (unsigned long long)p->addresses * P * R);
+	} else if (hold && C > (uint64_t)p->addresses * P * R) {
 		uint64_t need = div_up(C, P * R);
 
 		if (need < lab->namespaces)
@@ -331,7 +335,7 @@ int plan_build(const struct lab *lab, const struct plan_env *env, struct plan *p
 		if (ns->per_pair_max > p->per_pair_max)
 			p->per_pair_max = ns->per_pair_max;
 	}
-	if (hold && p->per_pair_max > p->port_range) {
+	if (hold && p->per_pair_max > p->port_range && !lab->beyond_ports) {
 		/* uneven spreading over namespaces: ask for one address more */
 		snprintf(
 			err, errlen,

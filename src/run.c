@@ -792,6 +792,7 @@ static int start_floods(struct run *r)
 				 "500ms",
 				 "--stats-fd",
 				 "3",
+				 NULL,
 				 NULL };
 		int e;
 
@@ -810,6 +811,8 @@ static int start_floods(struct run *r)
 		units_fmt_duration(dur, duration, sizeof(duration));
 		units_fmt_duration(r->lab->connect_timeout_us, timeout, sizeof(timeout));
 		snprintf(name, sizeof(name), "flood c%u", i);
+		if (r->lab->beyond_ports) /* the slot before the last NULL */
+			argv[sizeof(argv) / sizeof(argv[0]) - 2] = "--beyond-ports";
 		e = spawn(r, name, 1, TOPO_CLIENT0 + i, argv);
 		if (e)
 			return e;

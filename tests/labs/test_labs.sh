@@ -31,6 +31,9 @@ run time-wait 0 lab/time-wait.lab --set "sysctl.net.ipv4.ip_local_port_range=400
 run time-wait-fixed 0 lab/time-wait.lab --set "sysctl.net.ipv4.ip_local_port_range=40000 40999" \
 	--set clients.connections=1500 --set clients.rate=500/s --set lab.duration=3s \
 	--set sysctl.net.ipv4.tcp_tw_reuse=1 --set 'expect.errors.EADDRNOTAVAIL=== 0' --set expect.time_wait=off
+# 1000 ports: the ceiling at 1000 connections, EADDRNOTAVAIL past it
+run port-range 0 lab/port-range.lab --set "sysctl.net.ipv4.ip_local_port_range=40000 40999" \
+	--set clients.connections=1100 --set lab.ramp_timeout=3s --set lab.duration=1s
 run close-wait 0 lab/close-wait.lab --set clients.connections=2000 --set lab.duration=2s
 run syn-backlog 0 lab/syn-backlog.lab --set clients.connections=400 --set lab.duration=3s
 # before and after: the fix shows in the comparison (TWRecycled was 0)

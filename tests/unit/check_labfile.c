@@ -53,6 +53,8 @@ START_TEST(defaults)
 	ck_assert_uint_eq(lab.client_workers, 0);
 	ck_assert_uint_eq(lab.inflight, 1000);
 	ck_assert_int_eq(lab.closer, CLOSER_CLIENT);
+	ck_assert_int_eq(lab.beyond_ports, 0);
+	ck_assert_str_eq(lab.server_setup, "");
 	ck_assert_uint_eq(lab.connect_timeout_us, 10000000);
 	ck_assert_uint_eq(lab.ping_interval_us, 200000);
 	ck_assert_uint_eq(lab.connect_interval_us, 1000000);
