@@ -1044,7 +1044,9 @@ static const char *type_name(enum ktype t)
 		[K_RATE] = "rate",	    [K_CIDR] = "CIDR range",
 		[K_PORTS] = "port list",    [K_SERVER_MODE] = "choice",
 		[K_CLIENT_MODE] = "choice", [K_CLOSER] = "choice",
+		[K_BEYOND] = "choice",
 	};
+	_Static_assert(sizeof(names) / sizeof(names[0]) == K_BEYOND + 1, "a name for every type");
 	return names[t];
 }
 
