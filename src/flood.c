@@ -425,23 +425,12 @@ int cmd_flood(int argc, char **argv)
 					optarg);
 			break;
 		case 'M':
-			if (!strcmp(optarg, "hold"))
-				cfg.mode = CLIENT_HOLD;
-			else if (!strcmp(optarg, "churn"))
-				cfg.mode = CLIENT_CHURN;
-			else
-				return cli_usage_error(
-					"flood", "--mode: '%s' is not one of hold, churn", optarg);
+			if (lab_client_mode_parse(optarg, &cfg.mode, err, sizeof(err)))
+				return cli_usage_error("flood", "--mode: %s", err);
 			break;
 		case 'C':
-			if (!strcmp(optarg, "client"))
-				cfg.closer = CLOSER_CLIENT;
-			else if (!strcmp(optarg, "server"))
-				cfg.closer = CLOSER_SERVER;
-			else
-				return cli_usage_error(
-					"flood", "--closer: '%s' is not one of client, server",
-					optarg);
+			if (lab_closer_parse(optarg, &cfg.closer, err, sizeof(err)))
+				return cli_usage_error("flood", "--closer: %s", err);
 			break;
 		case 'd':
 			if (units_parse_duration(optarg, &cfg.duration_us, err, sizeof(err)) ||

@@ -119,6 +119,11 @@ void lab_write(const struct lab *lab, FILE *out);
 WUR int lab_key_number(const struct lab *lab, const char *key, double *out);
 
 const char *lab_server_mode_name(enum server_mode m);
+/* The choices of the lab file, for the engines' options too: 0, or -EINVAL
+ * with "'x' is not one of ... (did you mean ...?)" in err. */
+WUR int lab_server_mode_parse(const char *v, enum server_mode *m, char *err, size_t errlen);
+WUR int lab_client_mode_parse(const char *v, enum client_mode *m, char *err, size_t errlen);
+WUR int lab_closer_parse(const char *v, enum closer *c, char *err, size_t errlen);
 const char *lab_client_mode_name(enum client_mode m);
 
 /* Prints every key with its type, default and range (for docs and help). */

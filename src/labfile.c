@@ -252,20 +252,11 @@ static int key_assign(struct lab *lab, const struct key *k, const char *v, char 
 	case K_PORTS:
 		return units_parse_ports(v, field(lab, k), err, errlen);
 	case K_SERVER_MODE:
-		if (parse_enum(v, server_modes, ARRAY_LEN(server_modes), &e))
-			return enum_fail(v, server_modes, ARRAY_LEN(server_modes), err, errlen);
-		*(enum server_mode *)field(lab, k) = (enum server_mode)e;
-		return 0;
+		return lab_server_mode_parse(v, field(lab, k), err, errlen);
 	case K_CLIENT_MODE:
-		if (parse_enum(v, client_modes, ARRAY_LEN(client_modes), &e))
-			return enum_fail(v, client_modes, ARRAY_LEN(client_modes), err, errlen);
-		*(enum client_mode *)field(lab, k) = (enum client_mode)e;
-		return 0;
+		return lab_client_mode_parse(v, field(lab, k), err, errlen);
 	case K_CLOSER:
-		if (parse_enum(v, closers, ARRAY_LEN(closers), &e))
-			return enum_fail(v, closers, ARRAY_LEN(closers), err, errlen);
-		*(enum closer *)field(lab, k) = (enum closer)e;
-		return 0;
+		return lab_closer_parse(v, field(lab, k), err, errlen);
 	case K_BEYOND:
 		if (parse_enum(v, beyonds, ARRAY_LEN(beyonds), &e))
 			return enum_fail(v, beyonds, ARRAY_LEN(beyonds), err, errlen);
@@ -922,6 +913,21 @@ const char *lab_server_mode_name(enum server_mode m)
 {
 	return server_modes[m];
 }
+
+#define CHOICE_PARSE(fn, type, names)                                                              \
+	int fn(const char *v, type *out, char *err, size_t errlen)                                 \
+	{                                                                                          \
+		int e;                                                                             \
+                                                                                                   \
+		if (parse_enum(v, names, ARRAY_LEN(names), &e))                                    \
+			return enum_fail(v, names, ARRAY_LEN(names), err, errlen);                 \
+		*out = (type)e;                                                                    \
+		return 0;                                                                          \
+	}
+
+CHOICE_PARSE(lab_server_mode_parse, enum server_mode, server_modes)
+CHOICE_PARSE(lab_client_mode_parse, enum client_mode, client_modes)
+CHOICE_PARSE(lab_closer_parse, enum closer, closers)
 
 const char *lab_client_mode_name(enum client_mode m)
 {

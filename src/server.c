@@ -339,10 +339,9 @@ int cmd_server(int argc, char **argv)
 	static struct server_cfg cfg = { .ports = { .n = 1, .port = { 8081 } },
 					 .interval_us = 10000000,
 					 .backlog = 4096 };
-	static const char *const modes[] = { "keepalive", "echo", "close", "silent", "noaccept" };
 	struct engine_opts eo = { .role = "server", .stats_interval_us = 1000000, .stats_fd = 1 };
 	uint64_t workers = 1, max_conn = 10000, v;
-	int auto_workers = 0, opt, found;
+	int auto_workers = 0, opt;
 	char err[256];
 
 	opterr = 0;
@@ -371,15 +370,8 @@ int cmd_server(int argc, char **argv)
 						       max_conn ? err : "must be at least 1");
 			break;
 		case 'M':
-			found = 0;
-			for (unsigned i = 0; i < 5; i++)
-				if (!strcmp(optarg, modes[i]))
-					cfg.mode = (enum server_mode)i, found = 1;
-			if (!found)
-				return cli_usage_error(
-					"server",
-					"--mode: '%s' is not one of keepalive, echo, close, silent, noaccept",
-					optarg);
+			if (lab_server_mode_parse(optarg, &cfg.mode, err, sizeof(err)))
+				return cli_usage_error("server", "--mode: %s", err);
 			break;
 		case 'i':
 			if (units_parse_duration(optarg, &cfg.interval_us, err, sizeof(err)) ||
