@@ -19,7 +19,7 @@ endif
 # pkg-config runs when a recipe needs it, so `make check` can install the
 # libraries first on a fresh machine.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS = $(shell pkg-config --libs check)
 
@@ -38,7 +38,7 @@ ROOT_BINS := $(patsubst tests/root/%.c,$(BUILD)/tests/%,$(ROOT_SRCS))
 BIN := $(BUILD)/connlab
 
 .SECONDARY:
-.PHONY: all deps check test unit sanitize fuzz bench install uninstall demo clean format format-check
+.PHONY: all deps deps-test check test unit sanitize fuzz bench install uninstall demo clean format format-check
 all: connlab
 
 # The binary at the top of the tree is the one of the default build.
@@ -75,8 +75,11 @@ $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(BUILD)/libconnlab.a
 deps:
 	$(Q)ci/install-deps.sh
 
+deps-test:
+	$(Q)ci/install-deps.sh --test
+
 # The README's test command: dependencies, build, every test.
-check: deps
+check: deps-test
 	$(Q)$(MAKE) --no-print-directory test
 
 test: $(BIN) $(UNIT_BINS) $(ROOT_BINS)
@@ -85,7 +88,7 @@ test: $(BIN) $(UNIT_BINS) $(ROOT_BINS)
 unit: $(UNIT_BINS)
 	$(Q)BUILD=$(BUILD) tests/run.sh --unit-only $(UNIT_BINS)
 
-sanitize: deps
+sanitize: deps-test
 	$(Q)$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 test
 
 # Coverage-guided fuzzing of the lab file parser (libFuzzer, clang).

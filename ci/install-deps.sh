@@ -1,9 +1,12 @@
 #!/bin/sh
 # Installs every build, test and run dependency of connlab from Debian's
 # packages. Idempotent and quiet: does nothing when all are present.
+# --test adds what only the tests use: Chromium to take a picture of
+# report.html, and the Python modules that check the page and the picture.
 set -eu
 PKGS="build-essential pkg-config libmnl-dev libevent-dev check libinih-dev libjansson-dev
 clang llvm clang-format iproute2 iputils-ping procps libxml2-utils python3 nftables"
+[ "${1:-}" = --test ] && PKGS="$PKGS chromium python3-pil python3-html5lib"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

@@ -6,71 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-
-struct row_def {
-	const char *label;
-	const char *path; /* dots into result.json; "*" sums over namespaces */
-	const char *fmt;
-};
-
-static const struct row_def rows[] = {
-	{ "established (peak, kernel)", "connections.established_peak", "%.0f" },
-	{ "connections made (floods)", "connections.made", "%.0f" },
-	{ "ramp, s", "connections.ramp_s", "%.2f" },
-	{ "rate, conn/s (ramp, or churn)", "connections.ramp_rate", "%.0f" },
-	{ "errors", "errors_total", "%.0f" },
-	{ "EADDRNOTAVAIL", "errors.EADDRNOTAVAIL", "%.0f" },
-	{ "ETIMEDOUT", "errors.ETIMEDOUT", "%.0f" },
-	{ "ECONNRESET", "errors.ECONNRESET", "%.0f" },
-	{ "TIME_WAIT (peak, all namespaces)", "states.*.peak.TIME_WAIT", "%.0f" },
-	{ "CLOSE_WAIT (peak, all namespaces)", "states.*.peak.CLOSE_WAIT", "%.0f" },
-	{ "SYN_RECV (peak, server)", "states.srv.peak.SYN_RECV", "%.0f" },
-	{ "ping loss", "ping.all.loss", "%.4f" },
-	{ "ping p50, ms", "ping.all.p50_ms", "%.3f" },
-	{ "ping p99, ms", "ping.all.p99_ms", "%.3f" },
-	{ "new connection p99, ms", "probe_connect.all.p99_ms", "%.3f" },
-	{ "new connection failures", "probe_connect.all.failures", "%.0f" },
-	{ "ListenOverflows (server)", "counters.srv.ListenOverflows", "%.0f" },
-	{ "TWRecycled (all namespaces)", "counters.*.TWRecycled", "%.0f" },
-	{ "TCPTimeWaitOverflow (all)", "counters.*.TCPTimeWaitOverflow", "%.0f" },
-	{ "RetransSegs (all namespaces)", "counters.*.RetransSegs", "%.0f" },
-	{ "kernel bytes per connection", "memory.kernel_slab_per_conn_bytes", "%.0f" },
-	{ "user bytes per connection", "memory.user_pss_per_conn_bytes", "%.0f" },
-};
-
-/* The number at a dotted path; a "*" step sums over an object's members. */
-static double lookup(json_t *v, const char *path)
-{
-	const char *dot = strchr(path, '.');
-	char key[64];
-	size_t n = dot ? (size_t)(dot - path) : strlen(path);
-
-	if (n >= sizeof(key) || !v)
-		return NAN;
-	memcpy(key, path, n);
-	key[n] = 0;
-	if (!strcmp(key, "*") && dot) {
-		const char *k;
-		json_t *m;
-		double sum = 0;
-		int any = 0;
-
-		json_object_foreach(v, k, m)
-		{
-			double x = lookup(m, dot + 1);
-
-			if (!isnan(x)) {
-				sum += x;
-				any = 1;
-			}
-		}
-		return any ? sum : NAN;
-	}
-	v = json_object_get(v, key);
-	if (dot)
-		return lookup(v, dot + 1);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
+#include "report.h"
 
 static void cell(char *buf, size_t len, const char *fmt, double v)
 {
@@ -98,23 +34,81 @@ static json_t *load(const char *dir)
 	return j;
 }
 
+struct html_job {
+	json_t *const *res;
+	const char *const *dirs;
+	int n;
+};
+
+static void write_page(FILE *f, void *arg)
+{
+	const struct html_job *h = arg;
+
+	report_html(h->res, h->dirs, h->n, f);
+}
+
+/* Splits PATH into a directory and a file name for report_write_atomic. */
+static int write_page_at(const char *path, struct html_job *h)
+{
+	char dir[1024];
+	const char *slash = strrchr(path, '/');
+
+	if (slash && slash != path)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	else
+		snprintf(dir, sizeof(dir), "%s", slash ? "/" : ".");
+	return report_write_atomic(dir, slash ? slash + 1 : path, write_page, h);
+}
+
 int cmd_report(int argc, char **argv)
 {
 	json_t *run[2] = { NULL, NULL };
-	int n = argc - 1, status = EXIT_OK;
+	const char *dirs[2] = { NULL, NULL }, *outpath = NULL;
+	char page[1100];
+	int n = 0, status = EXIT_OK;
 
-	if (n >= 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-		return cmd_help(2, (char *[]){ "help", "report", NULL });
-	if (n < 1 || n > 2)
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return cmd_help(2, (char *[]){ "help", "report", NULL });
+		if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+			if (i + 1 == argc)
+				return cli_usage_error("report", "%s needs a file name", argv[i]);
+			outpath = argv[++i];
+		} else if (argv[i][0] == '-') {
+			return cli_usage_error("report", "unknown option '%s'", argv[i]);
+		} else if (n == 2) {
+			return cli_usage_error("report",
+					       "give one run directory, or two to compare");
+		} else {
+			dirs[n++] = argv[i];
+		}
+	}
+	if (n < 1)
 		return cli_usage_error("report", "give one run directory, or two to compare");
+	if (n == 1 && outpath)
+		return cli_usage_error(
+			"report", "-o is for a comparison; one run's page is RUNDIR/report.html");
 	for (int i = 0; i < n; i++) {
-		if (argv[i + 1][0] == '-')
-			return cli_usage_error("report", "unknown option '%s'", argv[i + 1]);
-		run[i] = load(argv[i + 1]);
+		run[i] = load(dirs[i]);
 		if (!run[i]) {
 			status = EXIT_USAGE;
 			goto out;
 		}
+		json_object_set_new(run[i], "outdir", json_string(dirs[i]));
+		if (!json_object_get(run[i], "timeline"))
+			fprintf(stderr,
+				"connlab: %s/result.json has no timeline (written by connlab before 0.2): the page will have tables but empty charts\n",
+				dirs[i]);
+	}
+	if (n == 1) {
+		struct html_job h = { run, dirs, 1 };
+
+		report_summary(run[0], stdout);
+		if (report_write_atomic(dirs[0], "report.html", write_page, &h))
+			status = EXIT_CANNOT_RUN;
+		else
+			printf("  report        %s/report.html\n", dirs[0]);
+		goto out;
 	}
 	printf("%-34s", "");
 	for (int i = 0; i < n; i++)
@@ -125,17 +119,17 @@ int cmd_report(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		printf(" %-18.18s", json_string_value(json_object_get(run[i], "outcome")));
 	printf("\n");
-	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
-		double v[2] = { lookup(run[0], rows[r].path),
-				n == 2 ? lookup(run[1], rows[r].path) : NAN };
+	for (size_t r = 0; r < report_rows_count; r++) {
+		double v[2] = { report_row_value(run[0], &report_rows[r]),
+				n == 2 ? report_row_value(run[1], &report_rows[r]) : NAN };
 		char a[32], b[32];
 
 		if (isnan(v[0]) && isnan(v[1]))
 			continue;
-		cell(a, sizeof(a), rows[r].fmt, v[0]);
-		printf("%-34s %-18s", rows[r].label, a);
+		cell(a, sizeof(a), report_rows[r].fmt, v[0]);
+		printf("%-34s %-18s", report_rows[r].label, a);
 		if (n == 2) {
-			cell(b, sizeof(b), rows[r].fmt, v[1]);
+			cell(b, sizeof(b), report_rows[r].fmt, v[1]);
 			printf(" %-18s", b);
 			if (!isnan(v[0]) && !isnan(v[1]) && v[0] != 0)
 				printf(" %+.0f%%", 100 * (v[1] - v[0]) / fabs(v[0]));
@@ -148,7 +142,7 @@ int cmd_report(int argc, char **argv)
 		json_t *ex = json_object_get(run[i], "expectations"), *e;
 		size_t k;
 
-		printf("\n%s: %s\n", n == 2 ? (i ? "B" : "A") : "expectations", argv[i + 1]);
+		printf("\n%s: %s\n", i ? "B" : "A", dirs[i]);
 		json_array_foreach(ex, k, e)
 		{
 			printf("  %-4s %s %s %s\n",
@@ -157,6 +151,18 @@ int cmd_report(int argc, char **argv)
 			       json_string_value(json_object_get(e, "op")),
 			       json_string_value(json_object_get(e, "text")));
 		}
+	}
+	if (!outpath) {
+		snprintf(page, sizeof(page), "%s/compare.html", dirs[1]);
+		outpath = page;
+	}
+	{
+		struct html_job h = { run, dirs, 2 };
+
+		if (write_page_at(outpath, &h))
+			status = EXIT_CANNOT_RUN;
+		else
+			printf("\ncomparison page: %s\n", outpath);
 	}
 out:
 	json_decref(run[0]);

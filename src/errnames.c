@@ -25,6 +25,7 @@ const struct errname errnames[] = {
 	{ EINPROGRESS, "EINPROGRESS", "connect still in progress when the run ended" },
 };
 const size_t errnames_count = sizeof(errnames) / sizeof(errnames[0]);
+_Static_assert(sizeof(errnames) / sizeof(errnames[0]) <= ERRNAMES_MAX, "raise ERRNAMES_MAX");
 
 const struct errname *errname_by_value(int err)
 {

@@ -11,6 +11,9 @@ struct errname {
 	const char *meaning;
 };
 
+/* errnames_count never exceeds this (a static check in errnames.c) */
+#define ERRNAMES_MAX 16
+
 extern const struct errname errnames[];
 extern const size_t errnames_count;
 

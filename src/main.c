@@ -34,14 +34,24 @@ const struct command commands[] = {
 	  "lab error; 3 the lab could not run (the reason is printed and in\n"
 	  "result.json); 130 interrupted.\n",
 	  cmd_run },
-	{ "report", "show a run's results, or compare two runs", "connlab report RUNDIR [RUNDIR2]",
-	  "With one run directory: its key figures and expectations, from result.json.\n"
-	  "With two: side by side, with the change from the first to the second; for\n"
-	  "the before and after of a fix:\n"
+	{ "report", "show a run's results, or compare two runs",
+	  "connlab report RUNDIR | connlab report [-o FILE] RUNDIR_A RUNDIR_B",
+	  "With one run directory: prints the run's summary and writes RUNDIR/report.html\n"
+	  "again, both from result.json alone (every run writes them; this is for a run\n"
+	  "directory copied elsewhere, or a page lost).\n"
+	  "With two: the key figures side by side with the change from A to B, and a\n"
+	  "comparison page with the charts of both runs overlaid (A solid, B dashed),\n"
+	  "written to RUNDIR_B/compare.html or to FILE with -o. For the before and after\n"
+	  "of a fix:\n"
 	  "\n"
 	  "  connlab run lab/time-wait.lab --out runs/before\n"
 	  "  connlab run lab/time-wait.lab --set sysctl.net.ipv4.tcp_tw_reuse=1 --out runs/after\n"
-	  "  connlab report runs/before runs/after\n",
+	  "  connlab report runs/before runs/after\n"
+	  "\n"
+	  "  -o, --output FILE   where to write the comparison page\n"
+	  "\n"
+	  "report.html is one file with no scripts and no links out: open it from disk\n"
+	  "or keep it as a CI artifact.\n",
 	  cmd_report },
 	{ "plan",
 	  "show the resolved lab and how it spreads over namespaces, addresses and processes",

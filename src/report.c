@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "errnames.h"
 #include "log.h"
+#include "report.h"
 #include "run.h"
 
 #ifndef CONNLAB_VERSION
@@ -24,8 +25,8 @@ static const char *const phase_names[PH_COUNT] = {
 	"preflight", "build", "servers", "before", "ramp", "hold", "drain", "teardown",
 };
 
-/* Writes text produced by fn to DIR/name through a temporary file. */
-static int write_atomic(const char *dir, const char *name, void (*fn)(FILE *, void *), void *arg)
+/* report.h */
+int report_write_atomic(const char *dir, const char *name, void (*fn)(FILE *, void *), void *arg)
 {
 	char tmp[700], path[700];
 	FILE *f;
@@ -92,30 +93,6 @@ static double flood_worst(const struct run *r, const char *key, const char *sub)
 			worst = json_number_value(v);
 	}
 	return worst;
-}
-
-static uint64_t flood_errors(const struct run *r, const char *name)
-{
-	uint64_t sum = 0;
-
-	for (unsigned i = 0; i < r->nchild; i++) {
-		json_t *e = r->child[i].last ? json_object_get(r->child[i].last, "errors") : NULL;
-		const char *k;
-		json_t *byphase;
-
-		if (!r->child[i].is_flood)
-			continue;
-		json_object_foreach(e, k, byphase)
-		{
-			const char *ph;
-			json_t *n;
-
-			if (name && strcmp(k, name))
-				continue;
-			json_object_foreach(byphase, ph, n) sum += (uint64_t)json_integer_value(n);
-		}
-	}
-	return sum;
 }
 
 /* Connects that succeeded, by the floods' final counts. */
@@ -210,9 +187,9 @@ static double actual(const struct run *r, const char *m)
 	if (!strcmp(m, "kernel_log.lines"))
 		return (double)(r->nklog + r->klog_dropped);
 	if (!strcmp(m, "errors.total"))
-		return (double)flood_errors(r, NULL);
+		return (double)run_flood_errors(r, NULL);
 	if (!strncmp(m, "errors.", 7))
-		return (double)flood_errors(r, m + 7);
+		return (double)run_flood_errors(r, m + 7);
 	if (!strcmp(m, "memory.kernel_per_conn"))
 		return r->slab_hold_kb
 			       ? per_conn(r, ((double)r->slab_hold_kb - (double)r->slab_before_kb) *
@@ -262,6 +239,97 @@ static json_t *hist_json(const struct hist *h)
 static json_t *num_or_null(double v)
 {
 	return isnan(v) ? json_null() : json_real(v);
+}
+
+/* The timeline, column by column: what report.html plots (docs/results.md). */
+static json_t *timeline_json(const struct run *r)
+{
+	static const struct {
+		const char *name;
+		int state;
+	} st[] = {
+		{ "established", ST_ESTABLISHED }, { "time_wait", ST_TIME_WAIT },
+		{ "close_wait", ST_CLOSE_WAIT },   { "syn_sent", ST_SYN_SENT },
+		{ "syn_recv", ST_SYN_RECV },	   { "fin_wait1", ST_FIN_WAIT1 },
+		{ "fin_wait2", ST_FIN_WAIT2 },	   { "last_ack", ST_LAST_ACK },
+		{ "closing", ST_CLOSING },
+	};
+	json_t *tl = json_object(), *states = json_object(), *errs = json_object();
+	json_t *t = json_array(), *ph = json_array(), *ec = json_array(), *es = json_array();
+	json_t *conn = json_array(), *etot = json_array(), *pmed = json_array(),
+	       *pmax = json_array(), *psent = json_array(), *plost = json_array(),
+	       *pc = json_array(), *pcf = json_array(), *slab = json_array(), *lo = json_array(),
+	       *aq = json_array(), *ld = json_array(), *ct = json_array(), *ctd = json_array(),
+	       *age = json_array(), *orph = json_array();
+	json_t *stcol[sizeof(st) / sizeof(st[0])], *ecol[ERRNAMES_MAX] = { NULL };
+
+	for (size_t k = 0; k < sizeof(st) / sizeof(st[0]); k++) {
+		stcol[k] = json_array();
+		json_object_set_new(states, st[k].name, stcol[k]);
+	}
+	for (size_t e = 0; e < errnames_count; e++)
+		if (r->nrows && r->rows[r->nrows - 1].err[e]) {
+			ecol[e] = json_array();
+			json_object_set_new(errs, errnames[e].name, ecol[e]);
+		}
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct row *w = &r->rows[i];
+
+		json_array_append_new(t, json_real(round(w->t * 1000) / 1000));
+		json_array_append_new(
+			ph, json_string(w->phase == PH_RAMP && r->lab->client_mode == CLIENT_CHURN
+						? "churn"
+						: phase_names[w->phase]));
+		for (size_t k = 0; k < sizeof(st) / sizeof(st[0]); k++)
+			json_array_append_new(stcol[k],
+					      json_integer((json_int_t)w->state[st[k].state]));
+		json_array_append_new(ec, json_integer((json_int_t)w->estab_clients));
+		json_array_append_new(es, json_integer((json_int_t)w->estab_srv));
+		json_array_append_new(orph, json_integer((json_int_t)w->orphans));
+		json_array_append_new(conn, json_integer((json_int_t)w->flood_connected));
+		json_array_append_new(etot, json_integer((json_int_t)w->flood_errors));
+		for (size_t e = 0; e < errnames_count; e++)
+			if (ecol[e])
+				json_array_append_new(ecol[e], json_integer((json_int_t)w->err[e]));
+		json_array_append_new(pmed, w->ping_p50_ms >= 0 ? json_real(w->ping_p50_ms)
+								: json_null());
+		json_array_append_new(pmax, w->ping_ms >= 0 ? json_real(w->ping_ms) : json_null());
+		json_array_append_new(psent, json_integer(w->ping_sent));
+		json_array_append_new(plost, json_integer(w->ping_lost));
+		json_array_append_new(pc, w->probe_ms >= 0 ? json_real(w->probe_ms) : json_null());
+		json_array_append_new(pcf, json_integer(w->probe_fail));
+		json_array_append_new(slab, json_integer((json_int_t)w->slab_kb * 1024));
+		json_array_append_new(lo, json_integer((json_int_t)w->listen_overflows));
+		json_array_append_new(aq, json_integer((json_int_t)w->accept_queue));
+		json_array_append_new(ld, json_integer((json_int_t)w->link_drops));
+		json_array_append_new(ct, json_integer((json_int_t)w->conntrack_srv));
+		json_array_append_new(ctd, json_integer((json_int_t)w->conntrack_drops));
+		json_array_append_new(age, json_real(round(w->states_age_s * 10) / 10));
+	}
+	json_object_set_new(tl, "interval_s", json_real((double)r->lab->interval_us / 1e6));
+	json_object_set_new(tl, "t_s", t);
+	json_object_set_new(tl, "phase", ph);
+	json_object_set_new(tl, "states", states);
+	json_object_set_new(tl, "states_age_s", age);
+	json_object_set_new(tl, "established_clients", ec);
+	json_object_set_new(tl, "established_server", es);
+	json_object_set_new(tl, "orphans_host", orph);
+	json_object_set_new(tl, "connected", conn);
+	json_object_set_new(tl, "errors_total", etot);
+	json_object_set_new(tl, "errors", errs);
+	json_object_set_new(tl, "ping_p50_ms", pmed);
+	json_object_set_new(tl, "ping_max_ms", pmax);
+	json_object_set_new(tl, "pings_sent", psent);
+	json_object_set_new(tl, "pings_lost", plost);
+	json_object_set_new(tl, "probe_connect_ms", pc);
+	json_object_set_new(tl, "probe_connect_failures", pcf);
+	json_object_set_new(tl, "slab_bytes", slab);
+	json_object_set_new(tl, "listen_overflows", lo);
+	json_object_set_new(tl, "accept_queue", aq);
+	json_object_set_new(tl, "link_drops", ld);
+	json_object_set_new(tl, "conntrack_srv", ct);
+	json_object_set_new(tl, "conntrack_drops", ctd);
+	return tl;
 }
 
 static json_t *result_json(struct run *r, int *failed)
@@ -373,6 +441,8 @@ static json_t *result_json(struct run *r, int *failed)
 					  (json_int_t)(b->ct_insert_failed - a->ct_insert_failed)));
 		}
 		json_object_set_new(ct, "max_host", json_integer((json_int_t)r->ct_max));
+		json_object_set_new(ct, "drops_total",
+				    json_integer((json_int_t)conntrack_drops(r)));
 		json_object_set_new(j, "conntrack", ct);
 		for (unsigned i = 0; i < r->nklog; i++)
 			json_array_append_new(klog, json_string(r->klog[i]));
@@ -380,15 +450,22 @@ static json_t *result_json(struct run *r, int *failed)
 		json_object_set_new(j, "kernel_log_dropped", json_integer(r->klog_dropped));
 	}
 	json_object_set_new(j, "orphans_host_peak", json_integer((json_int_t)r->peak_orphans));
+	json_object_set_new(j, "peaks",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "established_clients",
+				      (json_int_t)r->peak_estab_clients, "time_wait",
+				      (json_int_t)r->peak_tw_total, "close_wait",
+				      (json_int_t)r->peak_close_wait, "syn_recv",
+				      (json_int_t)r->peak_syn_recv, "orphans_host",
+				      (json_int_t)r->peak_orphans));
 	json_object_set_new(j, "counters", counters);
 	for (size_t e = 0; e < errnames_count; e++) {
-		uint64_t n = flood_errors(r, errnames[e].name);
+		uint64_t n = run_flood_errors(r, errnames[e].name);
 
 		if (n)
 			json_object_set_new(errors, errnames[e].name, json_integer((json_int_t)n));
 	}
 	json_object_set_new(j, "errors", errors);
-	json_object_set_new(j, "errors_total", json_integer((json_int_t)flood_errors(r, NULL)));
+	json_object_set_new(j, "errors_total", json_integer((json_int_t)run_flood_errors(r, NULL)));
 	json_object_set_new(j, "connect_worst_namespace",
 			    json_pack("{s:o, s:o, s:o, s:o, s:o}", "p50_us",
 				      num_or_null(flood_worst(r, "connect_us", "p50")), "p90_us",
@@ -458,13 +535,21 @@ static json_t *result_json(struct run *r, int *failed)
 		double a = actual(r, e->metric);
 		int ok = expect_holds(e, a);
 
+		char v[64];
+
 		*failed += !ok;
-		json_array_append_new(expect, json_pack("{s:s, s:s, s:s, s:f, s:o, s:b}", "metric",
-							e->metric, "op", expect_op_name(e->op),
-							"text", e->text, "value", e->value,
-							"actual", num_or_null(a), "holds", ok));
+		json_array_append_new(
+			expect,
+			json_pack("{s:s, s:s, s:s, s:f, s:o, s:s, s:s, s:b}", "metric", e->metric,
+				  "op", expect_op_name(e->op), "text", e->text, "value", e->value,
+				  "actual", num_or_null(a), "actual_text",
+				  isnan(a) ? "not measured"
+					   : expect_fmt_value(e->unit, a, v, sizeof(v)),
+				  "unit", expect_unit_name(e->unit), "holds", ok));
 	}
 	json_object_set_new(j, "expectations", expect);
+	json_object_set_new(j, "outdir", json_string(r->outdir));
+	json_object_set_new(j, "timeline", timeline_json(r));
 	return j;
 }
 
@@ -472,6 +557,14 @@ static void write_json(FILE *f, void *arg)
 {
 	json_dumpf(arg, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 	fputc('\n', f);
+}
+
+static void write_html(FILE *f, void *arg)
+{
+	json_t *j = arg;
+	const char *dir = json_string_value(json_object_get(j, "outdir"));
+
+	report_html(&j, &dir, 1, f);
 }
 
 static void write_csv(FILE *f, void *arg)
@@ -576,93 +669,6 @@ static void write_junit(FILE *f, void *arg)
 	fprintf(f, "</testsuite>\n</testsuites>\n");
 }
 
-static void print_summary(struct run *r, int failed)
-{
-	struct hist *ping = merged(r->ping, PH_BEFORE, PH_DRAIN), *pc;
-	uint64_t sent = sum_u(r->ping_sent, PH_BEFORE, PH_DRAIN);
-	double a;
-	char v[64];
-
-	printf("\nconnlab run of lab '%s': %s%s%s\n", r->lab->name, r->outcome,
-	       r->reason[0] ? ": " : "", r->reason);
-	if (r->lab->client_mode == CLIENT_CHURN) {
-		uint64_t done = 0, prev = 0, best = 0, last = 0;
-
-		for (size_t i = 0; i < r->nrows; i++) {
-			const struct row *w = &r->rows[i];
-			uint64_t d = w->flood_connected - prev;
-
-			if (w->phase != PH_RAMP)
-				continue;
-			prev = w->flood_connected;
-			best = d > best ? d : best;
-			last = d;
-		}
-		done = flood_made(r);
-		printf("  connections   %llu of %llu short connections made; best second %llu/s, last %llu/s",
-		       (unsigned long long)done, (unsigned long long)r->plan->connections,
-		       (unsigned long long)best, (unsigned long long)last);
-	} else {
-		printf("  connections   %llu of %llu established (kernel, client side)",
-		       (unsigned long long)r->peak_estab_clients,
-		       (unsigned long long)r->plan->connections);
-		if (r->ramp_s >= 0)
-			printf(", ramp %.2f s (%.0f/s)", r->ramp_s,
-			       (double)r->plan->connections / r->ramp_s);
-	}
-	printf("\n  sockets       peak TIME_WAIT %llu, CLOSE_WAIT %llu, SYN_RECV %llu, orphans %llu\n",
-	       (unsigned long long)r->peak_tw_total, (unsigned long long)r->peak_close_wait,
-	       (unsigned long long)r->peak_syn_recv, (unsigned long long)r->peak_orphans);
-	printf("  errors        %llu", (unsigned long long)flood_errors(r, NULL));
-	for (size_t e = 0; e < errnames_count; e++) {
-		uint64_t n = flood_errors(r, errnames[e].name);
-
-		if (n)
-			printf(", %s %llu", errnames[e].name, (unsigned long long)n);
-	}
-	printf("\n");
-	if (sent)
-		printf("  ping          %llu sent, %.2f%% lost; RTT p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
-		       (unsigned long long)sent,
-		       100.0 * (double)sum_u(r->ping_lost, PH_BEFORE, PH_DRAIN) / (double)sent,
-		       (double)hist_quantile(ping, 0.5) / 1e3,
-		       (double)hist_quantile(ping, 0.99) / 1e3, (double)ping->max / 1e3);
-	if (r->phase_seen[PH_HOLD] && r->ping_sent[PH_HOLD])
-		printf("  ping (hold)   %.2f%% lost; RTT p50 %.3f ms, p99 %.3f ms\n",
-		       100.0 * (double)r->ping_lost[PH_HOLD] / (double)r->ping_sent[PH_HOLD],
-		       (double)hist_quantile(&r->ping[PH_HOLD], 0.5) / 1e3,
-		       (double)hist_quantile(&r->ping[PH_HOLD], 0.99) / 1e3);
-	pc = merged(r->probe_conn, PH_BEFORE, PH_DRAIN);
-	if (pc->count || sum_u(r->probe_fail, PH_BEFORE, PH_DRAIN))
-		printf("  new conn      %llu probes, %llu failed; p50 %.3f ms, p99 %.3f ms\n",
-		       (unsigned long long)(pc->count + sum_u(r->probe_fail, PH_BEFORE, PH_DRAIN)),
-		       (unsigned long long)sum_u(r->probe_fail, PH_BEFORE, PH_DRAIN),
-		       (double)hist_quantile(pc, 0.5) / 1e3, (double)hist_quantile(pc, 0.99) / 1e3);
-	if (r->ct_peak[TOPO_SRV] || conntrack_drops(r))
-		printf("  conntrack     server table peak %llu of %llu (host-wide limit), %llu packets dropped\n",
-		       (unsigned long long)r->ct_peak[TOPO_SRV], (unsigned long long)r->ct_max,
-		       (unsigned long long)conntrack_drops(r));
-	if (r->nklog)
-		printf("  kernel log    %u lines, first: %s\n", r->nklog + r->klog_dropped,
-		       r->klog[0]);
-	a = actual(r, "memory.kernel_per_conn");
-	if (!isnan(a))
-		printf("  memory        kernel %.0f B per connection (slab, both ends), user %.0f B (Pss of the lab's processes)\n",
-		       a, actual(r, "memory.user_per_conn"));
-	for (unsigned i = 0; i < r->lab->n_expect; i++) {
-		const struct expectation *e = &r->lab->expect[i];
-		double x = actual(r, e->metric);
-
-		printf("  %-4s %s %s %s (actual %s)\n", expect_holds(e, x) ? "ok" : "FAIL",
-		       e->metric, expect_op_name(e->op), e->text,
-		       isnan(x) ? "not measured" : expect_fmt_value(e->unit, x, v, sizeof(v)));
-	}
-	if (failed)
-		printf("  %d of %u expectations failed\n", failed, r->lab->n_expect);
-	printf("  results in %s/\n", r->outdir);
-	fflush(stdout);
-}
-
 int report_write(struct run *r)
 {
 	int failed = 0, bad = 0;
@@ -673,11 +679,12 @@ int report_write(struct run *r)
 		json_object_set_new(j, "outcome", json_string("expectations failed"));
 	}
 	json_object_set_new(j, "exit_status", json_integer(r->exit_status));
-	bad |= write_atomic(r->outdir, "timeline.csv", write_csv, r);
-	bad |= write_atomic(r->outdir, "junit.xml", write_junit, r);
-	bad |= write_atomic(r->outdir, "result.json", write_json, j);
+	bad |= report_write_atomic(r->outdir, "timeline.csv", write_csv, r);
+	bad |= report_write_atomic(r->outdir, "junit.xml", write_junit, r);
+	bad |= report_write_atomic(r->outdir, "result.json", write_json, j);
+	bad |= report_write_atomic(r->outdir, "report.html", write_html, j);
+	report_summary(j, stdout);
 	json_decref(j);
-	print_summary(r, failed);
 	if (bad && !r->exit_status)
 		r->exit_status = EXIT_CANNOT_RUN;
 	return r->exit_status;

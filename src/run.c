@@ -202,6 +202,31 @@ static uint64_t child_sum(const struct run *r, int is_flood, const char *key)
 	return sum;
 }
 
+/* The floods' errors by errno name (NULL: all), from their last stats lines. */
+uint64_t run_flood_errors(const struct run *r, const char *name)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < r->nchild; i++) {
+		json_t *e = r->child[i].last ? json_object_get(r->child[i].last, "errors") : NULL;
+		const char *k;
+		json_t *byphase;
+
+		if (!r->child[i].is_flood)
+			continue;
+		json_object_foreach(e, k, byphase)
+		{
+			const char *ph;
+			json_t *n;
+
+			if (name && strcmp(k, name))
+				continue;
+			json_object_foreach(byphase, ph, n) sum += (uint64_t)json_integer_value(n);
+		}
+	}
+	return sum;
+}
+
 static void start_teardown(struct run *r);
 static void substitute(const char *in, char *out, size_t len, const char *const *keys,
 		       const char *const *vals, size_t n);
@@ -351,6 +376,13 @@ static size_t counter_index(const char *name)
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
 static void sample(struct run *r)
 {
 	double t = elapsed(r), t0;
@@ -359,7 +391,9 @@ static void sample(struct run *r)
 			   .ping_ms = r->iv_ping_max,
 			   .ping_lost = r->iv_ping_lost,
 			   .ping_sent = r->iv_ping_sent,
-			   .probe_ms = r->iv_probe };
+			   .ping_p50_ms = -1,
+			   .probe_ms = r->iv_probe,
+			   .probe_fail = r->iv_probe_fail };
 	int dump = t >= r->next_dump_s;
 	size_t lo = counter_index("ListenOverflows");
 
@@ -379,6 +413,10 @@ static void sample(struct run *r)
 		if (s->curr_estab > r->peak_estab[i])
 			r->peak_estab[i] = s->curr_estab;
 		row.time_wait += s->tw;
+		for (int st = 0; st < ST_MAX; st++)
+			row.state[st] += st == ST_ESTABLISHED ? s->curr_estab
+					 : st == ST_TIME_WAIT ? s->tw
+							      : s->state[st];
 		if (i == TOPO_SRV) /* the kernel counts orphans for the whole host */
 			row.orphans = s->orphan;
 		row.close_wait += s->state[ST_CLOSE_WAIT];
@@ -418,6 +456,12 @@ static void sample(struct run *r)
 	row.flood_errors = child_sum(r, 1, "errors_total");
 	row.server_open = child_sum(r, 0, "open");
 	row.slab_kb = meminfo_kb("Slab");
+	for (size_t e = 0; e < errnames_count; e++)
+		row.err[e] = run_flood_errors(r, errnames[e].name);
+	if (r->iv_ping_n) {
+		qsort(r->iv_ping_ms, r->iv_ping_n, sizeof(double), cmp_double);
+		row.ping_p50_ms = r->iv_ping_ms[r->iv_ping_n / 2];
+	}
 	if (row.estab_clients > r->peak_estab_clients)
 		r->peak_estab_clients = row.estab_clients;
 	if (row.time_wait > r->peak_tw_total)
@@ -443,8 +487,9 @@ static void sample(struct run *r)
 	if (r->nrows < r->cap_rows)
 		r->rows[r->nrows++] = row;
 	r->iv_ping_max = -1;
-	r->iv_ping_lost = r->iv_ping_sent = 0;
+	r->iv_ping_lost = r->iv_ping_sent = r->iv_ping_n = 0;
 	r->iv_probe = -1;
+	r->iv_probe_fail = 0;
 
 	if (r->tty || (r->nrows % 5) == 0) {
 		char line[256];
@@ -489,12 +534,16 @@ static void on_probe(void *arg, int is_ping, int64_t us, int err)
 			hist_add(&r->ping[p], (uint64_t)us);
 			if ((double)us / 1000 > r->iv_ping_max)
 				r->iv_ping_max = (double)us / 1000;
+			if (r->iv_ping_n < sizeof(r->iv_ping_ms) / sizeof(r->iv_ping_ms[0]))
+				r->iv_ping_ms[r->iv_ping_n++] = (double)us / 1000;
 		}
 	} else if (us < 0) {
 		r->probe_fail[p]++;
+		r->iv_probe_fail++;
 	} else {
 		hist_add(&r->probe_conn[p], (uint64_t)us);
-		r->iv_probe = (double)us / 1000;
+		if ((double)us / 1000 > r->iv_probe)
+			r->iv_probe = (double)us / 1000;
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "errnames.h"
 #include "hist.h"
 #include "lab.h"
 #include "netns.h"
@@ -48,9 +49,13 @@ struct row {
 	uint64_t estab_clients, estab_srv, time_wait, close_wait, syn_recv, orphans;
 	uint64_t flood_open, flood_connected, flood_errors, server_open, accept_queue;
 	uint64_t listen_overflows;
-	double ping_ms; /* worst answered ping of the interval, -1 none */
+	uint64_t state[ST_MAX]; /* every lab namespace; dumped states are states_age_s old */
+	double ping_ms;		/* worst answered ping of the interval, -1 none */
+	double ping_p50_ms;	/* median answered ping of the interval, -1 none */
 	unsigned ping_lost, ping_sent;
-	double probe_ms; /* last probe connect of the interval, -1 none */
+	double probe_ms;	    /* slowest probe connect of the interval, -1 none */
+	unsigned probe_fail;	    /* probe connects that failed in the interval */
+	uint64_t err[ERRNAMES_MAX]; /* the floods' errors so far, by errnames[] index */
 	uint64_t slab_kb;
 	uint64_t link_drops; /* rx+tx dropped on the server's links since the start */
 	uint64_t conntrack_srv, conntrack_drops;
@@ -93,7 +98,10 @@ struct run {
 	uint64_t ping_sent[PH_COUNT], ping_lost[PH_COUNT], probe_fail[PH_COUNT];
 	double iv_ping_max;
 	unsigned iv_ping_lost, iv_ping_sent;
+	double iv_ping_ms[64]; /* the interval's answered pings, for its median */
+	unsigned iv_ping_n;
 	double iv_probe;
+	unsigned iv_probe_fail;
 
 	double ramp_s; /* < 0: not reached */
 	uint64_t slab_before_kb, slab_hold_kb, pss_before, pss_hold, estab_at_mem;
@@ -123,5 +131,8 @@ struct run {
 int report_write(struct run *r);
 
 double run_now_s(void);
+
+/* The floods' socket errors by errno name (NULL: all of them). */
+uint64_t run_flood_errors(const struct run *r, const char *name);
 
 #endif

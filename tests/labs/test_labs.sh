@@ -40,6 +40,11 @@ run syn-backlog 0 lab/syn-backlog.lab --set clients.connections=400 --set lab.du
 "$CONNLAB" report "$tmp/time-wait" "$tmp/time-wait-fixed" >"$tmp/compare" 2>&1
 grep -Eq "^TWRecycled \(all namespaces\) +0 +[1-9][0-9]* +\(was 0\)" "$tmp/compare" ||
 	{ echo "FAIL: comparison of time-wait runs:"; cat "$tmp/compare"; fails=$((fails + 1)); }
+# ... and on the comparison page: both runs plotted, A's EADDRNOTAVAIL among them
+page="$tmp/time-wait-fixed/compare.html"
+/usr/bin/python3 "$(dirname "$0")/../report/check_report.py" "$page" "$tmp/time-wait/result.json" "$tmp/time-wait-fixed/result.json" &&
+	grep -q 'data-series="EADDRNOTAVAIL" data-run="0"' "$page" ||
+	{ echo "FAIL: comparison page $page"; fails=$((fails + 1)); }
 # conntrack-full needs its full scale: the table (nf_conntrack_max, host-wide,
 # 262144 here) must fill. About a minute; not repeated under the sanitizers.
 if [ ! -r /proc/sys/net/netfilter/nf_conntrack_max ] || ! command -v nft >/dev/null; then

@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+"""Checks a connlab report page against the result.json it was made from.
+
+    check_report.py PAGE RESULT.json [RESULT_B.json]
+
+- the page parses as XML (it is XHTML) and as HTML5 with html5lib in strict
+  mode, and every inline <svg> parses as a document of its own (xmllint);
+- it is self-contained: no script, no link, no src or href attribute, no url();
+- every chart has a title and a description and is labelled for screen readers;
+- every plotted point, read back through the chart's own data-to-pixel
+  mapping, is the value in result.json's timeline (stacked series: the running
+  sum; rates: the rise per second), and no value is missing or extra;
+- every interval with lost pings or failed connects has its marker, no other;
+- the expectations table says what result.json says.
+Prints what it checked; exits 1 on the first disagreement."""
+import json
+import math
+import re
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+import html5lib
+
+NS = {"h": "http://www.w3.org/1999/xhtml", "s": "http://www.w3.org/2000/svg"}
+CHARTS = ["states", "rate", "ping", "probe", "memory"]
+
+
+def fail(msg):
+    print("check_report: FAIL: " + msg)
+    sys.exit(1)
+
+
+def path_points(d):
+    """The segments of a path of M/L commands, as lists of (x, y)."""
+    segs = []
+    for cmd, x, y in re.findall(r"([ML])\s*(-?[\d.]+)\s+(-?[\d.]+)", d):
+        if cmd == "M":
+            segs.append([])
+        segs[-1].append((float(x), float(y)))
+    return [p for s in segs for p in s]
+
+
+def rate(t, c):
+    out = [None]
+    for i in range(1, len(t)):
+        dt = t[i] - t[i - 1]
+        out.append((c[i] - c[i - 1]) / dt if dt > 0 else None)
+    return out
+
+
+def main():
+    page, results = sys.argv[1], [json.load(open(p)) for p in sys.argv[2:]]
+    raw = open(page, "rb").read()
+    try:
+        root = ET.fromstring(raw)
+    except ET.ParseError as e:
+        fail(f"{page} is not well-formed XML: {e}")
+    try:
+        html5lib.HTMLParser(strict=True).parse(raw)
+    except Exception as e:  # html5lib raises ParseError with the position
+        fail(f"{page}: HTML5 parse error: {e}")
+    text = raw.decode()
+    if "<script" in text or "<link" in text or "url(" in text:
+        fail("the page loads or runs something (script, link or url())")
+    for el in root.iter():
+        for a in ("src", "href", "{http://www.w3.org/1999/xlink}href"):
+            if a in el.attrib:
+                fail(f"<{el.tag}> has {a}: the page must not refer to anything")
+    svgs = root.findall(".//s:svg", NS)
+    ids = [s.get("id") for s in svgs]
+    if ids != CHARTS:
+        fail(f"charts {ids}, expected {CHARTS}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for s in svgs:
+            f = f"{tmp}/{s.get('id')}.svg"
+            ET.ElementTree(s).write(f, xml_declaration=True, encoding="utf-8")
+            r = subprocess.run(["xmllint", "--noout", f], capture_output=True, text=True)
+            if r.returncode:
+                fail(f"chart {s.get('id')} alone is not a valid SVG document: {r.stderr}")
+    points = 0
+    for svg in svgs:
+        cid = svg.get("id")
+        title, desc = svg.find("s:title", NS), svg.find("s:desc", NS)
+        if title is None or not title.text or desc is None or not desc.text:
+            fail(f"chart {cid} has no title or description")
+        if svg.get("role") != "img" or svg.get("aria-labelledby") != f"{cid}-t {cid}-d":
+            fail(f"chart {cid} is not labelled for screen readers")
+        m = {k: float(svg.get("data-" + k)) for k in ("x0", "x1", "px0", "px1", "y0", "y1", "py0", "py1")}
+        log = svg.get("data-yscale") == "log"
+
+        def to_px(t, v):
+            x = m["px0"] + (m["px1"] - m["px0"]) * (t - m["x0"]) / (m["x1"] - m["x0"])
+            if log:
+                f = (math.log10(v) - math.log10(m["y0"])) / (math.log10(m["y1"]) - math.log10(m["y0"]))
+            else:
+                f = (v - m["y0"]) / (m["y1"] - m["y0"])
+            return x, m["py0"] - (m["py0"] - m["py1"]) * f
+
+        stacked_base = {}
+        nseries = 0
+        for p in svg.findall("s:path[@data-series]", NS):
+            name, run = p.get("data-series"), int(p.get("data-run"))
+            tl = results[run]["timeline"]
+            t = tl["t_s"]
+            if cid == "states":
+                vals = tl["states"][name]
+                if p.get("data-stacked"):
+                    base = stacked_base.setdefault(run, [0] * len(t))
+                    vals = [b + (v or 0) for b, v in zip(base, vals)]
+                    stacked_base[run] = vals
+            elif cid == "rate":
+                vals = rate(t, tl["connected"] if name == "connected" else tl["errors"][name])
+            else:
+                vals = tl[name]
+            want = [to_px(ti, v) for ti, v in zip(t, vals) if v is not None and (not log or v > 0)]
+            got = path_points(p.get("d"))
+            if len(got) != len(want):
+                fail(f"chart {cid}, series {name} of run {run}: {len(got)} points plotted, result.json has {len(want)}")
+            for (gx, gy), (wx, wy) in zip(got, want):
+                if abs(gx - wx) > 0.02 or abs(gy - wy) > 0.02:
+                    fail(f"chart {cid}, series {name}: point ({gx}, {gy}) should be ({wx:.2f}, {wy:.2f})")
+            points += len(got)
+            nseries += 1
+        if nseries == 0:
+            fail(f"chart {cid} has no series")
+        mark_col = {"ping": "pings_lost", "probe": "probe_connect_failures"}.get(cid)
+        if mark_col:
+            got = sorted((int(p.get("data-run")), float(p.get("data-t")), float(p.get("data-lost")))
+                         for p in svg.findall("s:path[@data-lost]", NS))
+            want = sorted((r, t, float(n)) for r, res in enumerate(results)
+                          for t, n in zip(res["timeline"]["t_s"], res["timeline"][mark_col]) if n)
+            if got != want:
+                fail(f"chart {cid}: loss markers {got}, result.json has {want}")
+        if cid == "rate" and len(results) == 2:
+            runs = {int(p.get("data-run")) for p in svg.findall("s:path[@data-series='connected']", NS)}
+            if runs != {0, 1}:
+                fail("the comparison does not plot both runs")
+    if len(results) == 1:
+        rows = root.findall(".//h:table[@id='expectations']/h:tbody/h:tr", NS)
+        exp = results[0]["expectations"]
+        if exp and len(rows) != len(exp):
+            fail(f"{len(rows)} expectation rows, result.json has {len(exp)}")
+        for row, e in zip(rows, exp):
+            verdict = row.find("h:td", NS).text
+            if verdict != ("ok" if e["holds"] else "FAIL"):
+                fail(f"expectation {e['metric']}: page says {verdict}")
+    else:
+        if root.find(".//h:table[@id='differences']", NS) is None:
+            fail("the comparison has no table of differences")
+    print(f"check_report: {page}: {len(svgs)} charts, {points} points agree with result.json")
+
+
+main()
