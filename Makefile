@@ -38,7 +38,7 @@ ROOT_BINS := $(patsubst tests/root/%.c,$(BUILD)/tests/%,$(ROOT_SRCS))
 BIN := $(BUILD)/connlab
 
 .SECONDARY:
-.PHONY: all deps deps-test check test unit sanitize fuzz bench install uninstall demo clean format format-check
+.PHONY: all deps deps-test docker-check docker-clean check test unit sanitize fuzz bench install uninstall demo clean format format-check
 all: connlab
 
 # The binary at the top of the tree is the one of the default build.
@@ -111,6 +111,13 @@ fuzz: deps
 
 # Benchmarks (root): never part of `make check`. QUICK=1 for fewer runs.
 BENCH_RUNS ?= $(if $(QUICK),3,5)
+# the container image, built and run (docker/test.sh; needs root)
+docker-check: deps
+	docker/test.sh
+
+docker-clean:
+	rm -rf $${CONNLAB_DOCKER_CACHE:-/var/cache/connlab-docker}
+
 bench: deps
 	$(Q)$(MAKE) --no-print-directory connlab
 	$(Q)mkdir -p build/bench

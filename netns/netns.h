@@ -37,6 +37,15 @@ WUR int netns_enter(int fd, int *saved);
 /* Returns to the namespace saved by netns_enter and closes saved. */
 WUR int netns_leave(int saved);
 
+/* Where /proc/sys is mounted read-only (Docker and other container engines
+ * do that), moves the process into a mount namespace of its own in which
+ * /proc/sys is read-write, so sysctls of namespaces it creates can be set;
+ * names (netns_name) are still made in the mount namespace it started in.
+ * Call before any thread is created. 0 (also when nothing was needed), or
+ * -errno: EPERM without CAP_SYS_ADMIN, EACCES where a security module
+ * (AppArmor, SELinux) forbids the remount. */
+WUR int netns_sysctl_writable(void);
+
 /* Writes a sysctl ("net.ipv4.tcp_tw_reuse") inside the namespace of fd
  * (fd < 0: the calling thread's namespace).
  * -ENOENT: not there (not per namespace, or unknown to this kernel);

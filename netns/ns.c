@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "netns.h"
@@ -147,6 +148,74 @@ int netns_sysctl_read(int fd, const char *name, char *value, size_t len)
 	return r;
 }
 
+/* The mount namespace connlab started in, when netns_sysctl_writable()
+ * moved the process into one of its own; -1 otherwise. */
+static int orig_mnt = -1;
+
+int netns_sysctl_writable(void)
+{
+	struct statvfs sv;
+	unsigned long keep;
+	int fd, r, cwd;
+
+	if (orig_mnt >= 0 || statvfs("/proc/sys", &sv) < 0 || !(sv.f_flag & ST_RDONLY))
+		return 0;
+	fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (unshare(CLONE_NEWNS) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	/* mounts of the host still reach us; ours reach nobody */
+	if (mount("", "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		goto fail;
+	keep = (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0) | (sv.f_flag & ST_NODEV ? MS_NODEV : 0) |
+	       (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0);
+	if (mount(NULL, "/proc/sys", NULL, MS_REMOUNT | MS_BIND | keep, NULL) < 0)
+		goto fail;
+	orig_mnt = fd;
+	return 0;
+fail:
+	r = -errno;
+	/* back to where names outlive us (setns moves to the root: come back) */
+	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (setns(fd, CLONE_NEWNS) < 0 || (cwd >= 0 && fchdir(cwd) < 0))
+		r = -errno;
+	if (cwd >= 0)
+		close(cwd);
+	close(fd);
+	return r;
+}
+
+/* Runs fn in the mount namespace connlab started in: names of namespaces
+ * must outlive the process, so they cannot be mounted in its own one. */
+static int in_orig_mnt(int (*fn)(const char *name, int fd), const char *name, int nsfd)
+{
+	int self, cwd, r, r2 = 0;
+
+	if (orig_mnt < 0)
+		return fn(name, nsfd);
+	self = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (self < 0 || cwd < 0 || setns(orig_mnt, CLONE_NEWNS) < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = fn(name, nsfd);
+	if (setns(self, CLONE_NEWNS) < 0)
+		r2 = -errno;
+	if (fchdir(cwd) < 0 && !r2) /* setns moved us to the root */
+		r2 = -errno;
+out:
+	if (self >= 0)
+		close(self);
+	if (cwd >= 0)
+		close(cwd);
+	return r ? r : r2;
+}
+
 static int valid_name(const char *name)
 {
 	return *name && strlen(name) < 200 && !strchr(name, '/') && strcmp(name, ".") &&
@@ -171,13 +240,11 @@ static int run_dir_prepare(void)
 	return 0;
 }
 
-int netns_name(int fd, const char *name)
+static int name_here(const char *name, int fd)
 {
 	char path[256], src[64];
 	int f, r;
 
-	if (!valid_name(name))
-		return -EINVAL;
 	r = run_dir_prepare();
 	if (r)
 		return r;
@@ -195,19 +262,32 @@ int netns_name(int fd, const char *name)
 	return 0;
 }
 
-int netns_unname(const char *name)
+int netns_name(int fd, const char *name)
+{
+	if (!valid_name(name))
+		return -EINVAL;
+	return in_orig_mnt(name_here, name, fd);
+}
+
+static int unname_here(const char *name, int fd)
 {
 	char path[256];
 	int r = 0;
 
-	if (!valid_name(name))
-		return -EINVAL;
+	(void)fd;
 	snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", name);
 	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL)
 		r = errno == ENOENT ? -ENOENT : -errno;
 	if (unlink(path) < 0 && !r)
 		r = -errno;
 	return r;
+}
+
+int netns_unname(const char *name)
+{
+	if (!valid_name(name))
+		return -EINVAL;
+	return in_orig_mnt(unname_here, name, -1);
 }
 
 int netns_open_named(const char *name, int *fd)

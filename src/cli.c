@@ -1,10 +1,14 @@
 /* cli.c - loading labs for commands and printing what went wrong. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "netns.h"
 
 int cli_sets_add(struct cli_sets *sets, const char *assignment)
 {
@@ -58,4 +62,50 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 	else
 		fprintf(stderr, "usage: connlab <command> [options]\nMore: connlab --help\n");
 	return EXIT_USAGE;
+}
+
+int cli_need_privileges(void)
+{
+	static const struct {
+		int bit;
+		const char *name, *why;
+	} caps[] = {
+		{ 21, "SYS_ADMIN", "to create network namespaces and mount their names" },
+		{ 12, "NET_ADMIN", "to make veth pairs, addresses, routes and set sysctls" },
+	};
+	unsigned long long eff = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+	int missing = 0, r;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	if (f)
+		fclose(f);
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		missing |= !(eff & (1ULL << caps[i].bit)) << i;
+	if (missing && geteuid() != 0) {
+		fprintf(stderr,
+			"connlab: needs root, or CAP_SYS_ADMIN and CAP_NET_ADMIN; run it with sudo (in Docker: --cap-add SYS_ADMIN --cap-add NET_ADMIN)\n");
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		if (missing & (1 << i))
+			fprintf(stderr,
+				"connlab: this process lacks the capability CAP_%s (%s): in Docker, add --cap-add %s to docker run; elsewhere run as root with full capabilities\n",
+				caps[i].name, caps[i].why, caps[i].name);
+	if (missing)
+		return EXIT_USAGE;
+	r = netns_sysctl_writable();
+	if (r) {
+		fprintf(stderr,
+			"connlab: /proc/sys is read-only here (a container?) and connlab could not make it writable in a mount namespace of its own: %s; %s (docs/docker.md)\n",
+			strerror(-r),
+			r == -EACCES
+				? "a security module forbids the mount: in Docker add --security-opt apparmor=unconfined (AppArmor) or --security-opt label=disable (SELinux)"
+				: "in Docker, add --cap-add SYS_ADMIN");
+		return EXIT_USAGE;
+	}
+	return 0;
 }

@@ -43,6 +43,11 @@ struct command {
 extern const struct command commands[];
 const struct command *command_find(const char *name);
 
+/* Before building a lab: CAP_SYS_ADMIN and CAP_NET_ADMIN are there (or a
+ * message naming each one missing and the docker flag that adds it), and
+ * /proc/sys is writable (netns_sysctl_writable). 0, or EXIT_USAGE. */
+int cli_need_privileges(void);
+
 int cmd_plan(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_up(int argc, char **argv);

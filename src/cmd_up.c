@@ -112,6 +112,9 @@ int cmd_up(int argc, char **argv)
 		fprintf(stderr, "connlab: %s: cannot work: %s\n", lab.source, err);
 		return EXIT_USAGE;
 	}
+	r = cli_need_privileges();
+	if (r)
+		return r;
 	if (foreground) {
 		/* stop signals are taken before anything exists, so none is lost */
 		struct sigaction sa = { .sa_handler = on_stop };

@@ -1169,6 +1169,9 @@ int cmd_run(int argc, char **argv)
 	st = preflight(r);
 	if (st)
 		return st;
+	st = cli_need_privileges();
+	if (st)
+		return st;
 	if (make_outdir(r, out))
 		return EXIT_CANNOT_RUN;
 
