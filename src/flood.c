@@ -3,8 +3,10 @@
  * flight. Each socket binds its source address with IP_BIND_ADDRESS_NO_PORT,
  * so the kernel picks the local port at connect() from the whole 4-tuple:
  * one source address carries more than 64k connections to several server
- * ports. One small struct per connection, its event embedded; connect
- * timeouts share one common libevent timeout. */
+ * ports. Per connection: a state byte and the connect's start time, in
+ * arrays indexed by fd; the sockets sit in an epoll set of the worker's own
+ * (fdset.h). Connect timeouts: connects start in order, so a queue of
+ * (fd, start) checked from its head finds every overdue one. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,11 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "engine.h"
+#include "fdset.h"
 #include "lab.h"
 #include "log.h"
 #include "pace.h"
@@ -51,9 +55,16 @@ struct flood_cfg {
 	uint64_t fd_limit;
 };
 
-struct fconn {
-	struct event ev; /* holds the fd */
-	uint64_t t0_ns;	 /* when connect() was called */
+enum fconn_state {
+	FC_NONE,
+	FC_CONNECTING,
+	FC_OPEN,
+};
+
+/* A connect in flight, in the order they started. */
+struct pending {
+	int fd;
+	uint64_t t0_ns;
 };
 
 struct fworker {
@@ -67,21 +78,39 @@ struct fworker {
 	uint64_t backoff_until_ns; /* hold: no new connects after a failure */
 	uint64_t end_ns;	   /* --duration */
 	struct pace pace;
-	const struct timeval *connect_timeout;
-	struct fconn **conns; /* by fd */
+	struct fdset set;
+	uint8_t *state;	 /* enum fconn_state, by fd */
+	uint64_t *t0_ns; /* by fd: when its connect() was called */
 	size_t nconns;
+	struct pending *q; /* ring of connects in flight (and some done: skipped) */
+	size_t qcap, qhead, qlen;
 };
 
 static void conn_free(struct fworker *w, int fd)
 {
-	struct fconn *c = w->conns[fd];
+	w->state[fd] = FC_NONE;
+	close(fd); /* also leaves the fdset */
+}
 
-	if (c) {
-		event_del(&c->ev);
-		free(c);
-		w->conns[fd] = NULL;
+/* Remembers a connect in flight; 0, or -ENOMEM. The ring grows to the
+ * connects started within one timeout (done ones leave from the head). */
+static int pending_push(struct fworker *w, int fd, uint64_t t0)
+{
+	if (w->qlen == w->qcap) {
+		size_t cap = w->qcap ? w->qcap * 2 : 1024;
+		struct pending *q = malloc(cap * sizeof(*q));
+
+		if (!q)
+			return -ENOMEM;
+		for (size_t i = 0; i < w->qlen; i++)
+			q[i] = w->q[(w->qhead + i) % w->qcap];
+		free(w->q);
+		w->q = q;
+		w->qcap = cap;
+		w->qhead = 0;
 	}
-	close(fd);
+	w->q[(w->qhead + w->qlen++) % w->qcap] = (struct pending){ fd, t0 };
+	return 0;
 }
 
 static void closed(struct fworker *w, int fd, int by_peer)
@@ -108,13 +137,11 @@ static void failed(struct fworker *w)
 		w->backoff_until_ns = engine_now_ns() + BACKOFF_NS;
 }
 
-static void on_data(evutil_socket_t fd, short what, void *arg)
+static void on_data(struct fworker *w, int fd)
 {
-	struct fworker *w = arg;
 	char buf[2048];
 	ssize_t n = recv(fd, buf, sizeof(buf), 0);
 
-	(void)what;
 	if (n > 0) {
 		const char *p = buf, *end = buf + n;
 
@@ -129,45 +156,50 @@ static void on_data(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (n < 0)
 		engine_error(w->st, errno, PHASE_ESTABLISHED);
-	closed(w, (int)fd, n == 0);
+	closed(w, fd, n == 0);
 	if (w->cfg->mode == CLIENT_HOLD && !w->cfg->reconnect)
 		w->lost++;
 	open_more(w);
 }
 
-static void on_connected(evutil_socket_t fd, short what, void *arg)
+/* A connect finished (timed_out: did not finish in time). */
+static void on_connected(struct fworker *w, int fd, int timed_out)
 {
-	struct fworker *w = arg;
-	struct fconn *c = w->conns[fd];
-	int err = 0;
+	int err = 0, r;
 	socklen_t len = sizeof(err);
 
 	w->inflight--;
 	STAT_SUB(w->st->connecting, 1);
-	if (what & EV_TIMEOUT)
+	if (timed_out)
 		err = ETIMEDOUT;
-	else if (getsockopt((int)fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err) {
 		engine_error(w->st, err, PHASE_CONNECT);
-		conn_free(w, (int)fd);
+		conn_free(w, fd);
 		failed(w);
 		open_more(w);
 		return;
 	}
-	hist_add(&w->st->connect_us, (engine_now_ns() - c->t0_ns) / 1000);
+	hist_add(&w->st->connect_us, (engine_now_ns() - w->t0_ns[fd]) / 1000);
 	STAT_ADD(w->st->established, 1);
 	STAT_ADD(w->st->open, 1);
 	w->open++;
+	w->state[fd] = FC_OPEN;
 	if (w->cfg->mode == CLIENT_CHURN && w->cfg->closer == CLOSER_CLIENT) {
-		closed(w, (int)fd, 0); /* we close first: TIME_WAIT stays here */
+		closed(w, fd, 0); /* we close first: TIME_WAIT stays here */
 		open_more(w);
 		return;
 	}
 	/* hold: read what the server sends; churn with the server closing
 	 * first: wait for its FIN */
-	event_assign(&c->ev, w->base, fd, EV_READ | EV_PERSIST, on_data, w);
-	event_add(&c->ev, NULL);
+	r = fdset_mod(&w->set, fd, EPOLLIN);
+	if (r) {
+		engine_error(w->st, -r, PHASE_ESTABLISHED);
+		closed(w, fd, 0);
+		open_more(w);
+		return;
+	}
 	if (w->cfg->mode == CLIENT_HOLD && w->open == w->share && !w->st->target_reached_ns)
 		STAT_SET(w->st->target_reached_ns, engine_now_ns());
 	open_more(w);
@@ -185,8 +217,7 @@ static int open_one(struct fworker *w)
 		.sin_port = htons(cfg->ports.port[(g / cfg->nsrc) % cfg->ports.n]),
 		.sin_addr.s_addr = htonl(cfg->target),
 	};
-	int one = 1, fd;
-	struct fconn *c;
+	int one = 1, fd, r;
 
 	w->started++;
 	STAT_ADD(w->st->opened, 1);
@@ -195,31 +226,36 @@ static int open_one(struct fworker *w)
 		engine_error(w->st, errno, PHASE_BIND);
 		return -1;
 	}
-	if ((size_t)fd >= w->nconns || !(c = malloc(sizeof(*c)))) {
-		engine_error(w->st, (size_t)fd >= w->nconns ? EMFILE : ENOMEM, PHASE_BIND);
+	if ((size_t)fd >= w->nconns) {
+		engine_error(w->st, EMFILE, PHASE_BIND);
 		close(fd);
 		return -1;
 	}
 	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) ||
 	    bind(fd, (struct sockaddr *)&src, sizeof(src))) {
 		engine_error(w->st, errno, PHASE_BIND);
-		free(c);
 		close(fd);
 		failed(w);
 		return 0;
 	}
-	c->t0_ns = engine_now_ns();
-	event_assign(&c->ev, w->base, fd, EV_WRITE, on_connected, w);
-	w->conns[fd] = c;
+	w->t0_ns[fd] = engine_now_ns();
 	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) && errno != EINPROGRESS) {
 		engine_error(w->st, errno, PHASE_CONNECT);
-		conn_free(w, fd);
+		close(fd);
 		failed(w);
 		return 0;
 	}
+	r = fdset_add(&w->set, fd, EPOLLOUT);
+	if (!r)
+		r = pending_push(w, fd, w->t0_ns[fd]);
+	if (r) {
+		engine_error(w->st, -r, PHASE_CONNECT);
+		close(fd);
+		return -1;
+	}
+	w->state[fd] = FC_CONNECTING;
 	w->inflight++;
 	STAT_ADD(w->st->connecting, 1);
-	event_add(&c->ev, w->connect_timeout);
 	return 0;
 }
 
@@ -264,11 +300,45 @@ static void open_more(struct fworker *w)
 		event_base_loopbreak(w->base); /* every short connection is done */
 }
 
+static void on_socket(int fd, uint32_t events, void *arg)
+{
+	struct fworker *w = arg;
+
+	(void)events;
+	if (w->state[fd] == FC_CONNECTING)
+		on_connected(w, fd, 0);
+	else if (w->state[fd] == FC_OPEN)
+		on_data(w, fd);
+}
+
+/* Connects past their timeout, from the head of the queue; entries whose
+ * socket is no longer connecting (or is another connect on the same fd)
+ * leave as they reach the head. */
+static void timeouts(struct fworker *w, uint64_t now)
+{
+	uint64_t limit = w->cfg->connect_timeout_us * 1000;
+
+	while (w->qlen) {
+		struct pending p = w->q[w->qhead];
+
+		if (w->state[p.fd] == FC_CONNECTING && w->t0_ns[p.fd] == p.t0_ns) {
+			if (now - p.t0_ns < limit)
+				break;
+			on_connected(w, p.fd, 1);
+		}
+		w->qhead = (w->qhead + 1) % w->qcap;
+		w->qlen--;
+	}
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
+	struct fworker *w = arg;
+
 	(void)fd;
 	(void)what;
-	open_more(arg);
+	timeouts(w, engine_now_ns());
+	open_more(w);
 }
 
 static void on_maintain(evutil_socket_t fd, short what, void *arg)
@@ -302,12 +372,11 @@ static int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 	/* a burst of two ticks: pacing stays smooth at any rate */
 	pace_init(&w.pace, rate, rate ? rate * TICK_US * 2 / 1000000 + 1 : 0, engine_now_ns());
 	w.nconns = cfg->fd_limit;
-	w.conns = calloc(w.nconns, sizeof(*w.conns));
+	w.state = calloc(w.nconns, sizeof(*w.state));
+	w.t0_ns = calloc(w.nconns, sizeof(*w.t0_ns));
 	w.base = event_base_new();
-	if (!w.conns || !w.base)
+	if (!w.state || !w.t0_ns || !w.base || fdset_init(&w.set, w.base, on_socket, &w))
 		return 3;
-	tv = engine_tv(cfg->connect_timeout_us);
-	w.connect_timeout = event_base_init_common_timeout(w.base, &tv);
 	engine_stop_on_signals(w.base);
 	ev_tick = event_new(w.base, -1, EV_PERSIST, on_tick, &w);
 	tv = engine_tv(TICK_US);
@@ -324,7 +393,7 @@ static int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 	event_base_dispatch(w.base);
 	/* the end: close every socket, in progress or open */
 	for (size_t fd = 0; fd < w.nconns; fd++) {
-		if (!w.conns[fd])
+		if (w.state[fd] == FC_NONE)
 			continue;
 		conn_free(&w, (int)fd);
 	}

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dumper.h"
 
 #define IP_BIND_ADDRESS_NO_PORT_ 24 /* linux/in.h, not in every libc */
 #include "log.h"
@@ -383,9 +384,100 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* ---- state dumps, on their own thread (dumper.h) ---- */
+
+static uint64_t sockets_now(const struct run *r)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < r->topo.n; i++)
+		n += r->now[i].inuse + r->now[i].tw;
+	return n;
+}
+
+/* sock_diag walks every socket of a hash: keep the dumps under 2% of a
+ * core. The next dump's cost is predicted from the last one's per socket,
+ * so a ramp from thousands to a million sockets does not start a dump of
+ * seconds on the strength of one that took milliseconds. */
+#define DUMP_BUDGET 0.02
+
+/* The last dump's CPU time, scaled up by the sockets there are now over
+ * those it walked; below 10k sockets a dump's fixed cost (a netlink round
+ * trip per namespace) dominates, so no scaling from smaller counts. */
+static double dump_predicted(const struct run *r)
+{
+	double now = (double)sockets_now(r), then = (double)r->dump_sockets;
+
+	then = then > 10000 ? then : 10000;
+	return r->dump_cost_s * (now > then ? now / then : 1);
+}
+
+static void dumped(struct run *r)
+{
+	double cpu, wall, iv = (double)r->lab->interval_us / 1e6;
+
+	if (!dumper_collect(&r->dumper, r->now, r->topo.n, &cpu, &wall))
+		return;
+	for (unsigned i = 0; i < r->topo.n; i++)
+		for (int st = 0; st < ST_MAX; st++)
+			if (r->now[i].state[st] > r->peak_state[i][st])
+				r->peak_state[i][st] = r->now[i].state[st];
+	r->dump_cost_s = cpu;
+	r->dump_wall_s = wall;
+	r->ndumps++;
+	r->last_dump_s = r->dump_started_s; /* the counts are as of the dump */
+	r->last_dump_end_s = elapsed(r);
+	/* a little early: samples come every interval, give or take */
+	r->next_dump_s =
+		r->dump_started_s + (cpu / DUMP_BUDGET > iv ? cpu / DUMP_BUDGET : iv) - iv / 10;
+}
+
+static void dump_maybe(struct run *r, double t)
+{
+	double gap = dump_predicted(r) / DUMP_BUDGET;
+
+	if (!r->dumper.started || t < r->next_dump_s)
+		return;
+	if (t - r->dump_started_s < gap) {
+		r->next_dump_s = r->dump_started_s + gap;
+		return;
+	}
+	if (dumper_request(&r->dumper) == 0) {
+		r->dump_started_s = t;
+		r->dump_sockets = sockets_now(r);
+		/* a dump of milliseconds: wait for it, so this sample has it */
+		if (dump_predicted(r) < 0.005) {
+			dumper_wait(&r->dumper);
+			dumped(r);
+		}
+	}
+}
+
+static void on_dumped(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	dumped(arg);
+}
+
+/* The end: one more dump when it is cheap (under half a second), so the
+ * final counts are the final state; then the thread stops. */
+static void dump_final(struct run *r)
+{
+	if (!r->dumper.started)
+		return;
+	if (dump_predicted(r) < 0.5 && dumper_request(&r->dumper) == 0) {
+		r->dump_started_s = elapsed(r);
+		r->dump_sockets = sockets_now(r);
+	}
+	dumper_wait(&r->dumper);
+	dumped(r);
+	dumper_stop(&r->dumper);
+}
+
 static void sample(struct run *r)
 {
-	double t = elapsed(r), t0;
+	double t = elapsed(r);
 	struct row row = { .t = t,
 			   .phase = r->phase,
 			   .ping_ms = r->iv_ping_max,
@@ -394,20 +486,14 @@ static void sample(struct run *r)
 			   .ping_p50_ms = -1,
 			   .probe_ms = r->iv_probe,
 			   .probe_fail = r->iv_probe_fail };
-	int dump = t >= r->next_dump_s;
 	size_t lo = counter_index("ListenOverflows");
 
-	t0 = run_now_s();
+	dump_maybe(r, t); /* before the sums: a quick dump is in this row */
 	for (unsigned i = 0; i < r->topo.n; i++) {
 		struct ns_sample *s = &r->now[i];
 
 		if (sampler_read(&r->samp[i], s))
 			continue;
-		if (dump && sampler_dump_states(&r->samp[i], STATE_MASK, s) == 0) {
-			for (int st = 0; st < ST_MAX; st++)
-				if (s->state[st] > r->peak_state[i][st])
-					r->peak_state[i][st] = s->state[st];
-		}
 		if (s->tw > r->peak_tw[i])
 			r->peak_tw[i] = s->tw;
 		if (s->curr_estab > r->peak_estab[i])
@@ -434,14 +520,6 @@ static void sample(struct run *r)
 		} else if (i >= TOPO_CLIENT0) {
 			row.estab_clients += s->curr_estab;
 		}
-	}
-	if (dump) {
-		/* sock_diag walks the whole hash: keep it under 2% of a core */
-		r->dump_cost_s = run_now_s() - t0;
-		r->last_dump_s = t;
-		r->next_dump_s = t + (r->dump_cost_s / 0.02 > (double)r->lab->interval_us / 1e6
-					      ? r->dump_cost_s / 0.02
-					      : (double)r->lab->interval_us / 1e6);
 	}
 	row.states_age_s = t - r->last_dump_s;
 	for (unsigned k = TOPO_PROBE; r->srv_nl && k < r->topo.n; k++) {
@@ -1200,6 +1278,8 @@ int cmd_run(int argc, char **argv)
 		}
 		r->now[i] = r->first[i];
 	}
+	if (!r->exit_status && dumper_start(&r->dumper, r->samp, r->topo.n, STATE_MASK))
+		fail(r, EXIT_CANNOT_RUN, "cannot start the state dump thread");
 	if (!r->exit_status && nl_open(r->topo.ns[TOPO_SRV].fd, &r->srv_nl) == 0) {
 		for (unsigned k = TOPO_PROBE; k < r->topo.n; k++) {
 			struct rtnl_link_stats64 ls;
@@ -1232,6 +1312,11 @@ int cmd_run(int argc, char **argv)
 		event_add(r->ev_sample, &iv);
 		r->ev_tick = event_new(r->base, -1, EV_PERSIST, on_tick, r);
 		event_add(r->ev_tick, &tick);
+		if (r->dumper.started) {
+			r->ev_dump = event_new(r->base, r->dumper.efd, EV_READ | EV_PERSIST,
+					       on_dumped, r);
+			event_add(r->ev_dump, NULL);
+		}
 	}
 	kmsg_open(r);
 	if (!r->exit_status && r->lab->server_setup[0])
@@ -1247,6 +1332,7 @@ int cmd_run(int argc, char **argv)
 		event_base_dispatch(r->base);
 	if (r->tty)
 		printf("\n");
+	dump_final(r);
 	sample(r);
 	probe_stop(r->probe);
 	nl_close(r->srv_nl);
@@ -1268,6 +1354,8 @@ int cmd_run(int argc, char **argv)
 	free(r->klog);
 	event_free(r->ev_sample);
 	event_free(r->ev_tick);
+	if (r->ev_dump)
+		event_free(r->ev_dump);
 	for (int i = 0; i < 4; i++)
 		event_free(r->ev_sig[i]);
 	event_base_free(r->base);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "dumper.h"
 #include "errnames.h"
 #include "hist.h"
 #include "lab.h"
@@ -83,7 +84,12 @@ struct run {
 	uint64_t peak_tw[TOPO_NS_MAX], peak_estab[TOPO_NS_MAX];
 	uint64_t peak_estab_clients, peak_tw_total, peak_close_wait, peak_syn_recv, peak_orphans;
 	uint64_t final_estab_clients;
-	double next_dump_s, last_dump_s, dump_cost_s;
+	struct dumper dumper;
+	struct event *ev_dump;
+	double next_dump_s, last_dump_s, last_dump_end_s, dump_started_s;
+	double dump_cost_s, dump_wall_s;
+	uint64_t dump_sockets;
+	unsigned ndumps;
 
 	enum phase phase;
 	double start_s; /* monotonic, seconds */

@@ -1,8 +1,9 @@
 /* server.c - `connlab server`: listens on one or more ports with
- * SO_REUSEPORT workers and holds connections cheaply: one small struct per
- * connection with its libevent event embedded, found by fd; no buffers
- * while idle; keepalive lines written by one sweeping timer, not a timer
- * per connection. */
+ * SO_REUSEPORT workers and holds connections cheaply: one byte of state per
+ * connection, indexed by fd, and the sockets in an epoll set of the
+ * worker's own (fdset.h), not a libevent event each; no buffers while idle;
+ * keepalive lines written by one sweeping timer, not a timer per
+ * connection. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,11 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "engine.h"
+#include "fdset.h"
 #include "lab.h"
 #include "log.h"
 #include "plan.h"
@@ -41,8 +44,10 @@ struct server_cfg {
 	uint64_t fd_limit;
 };
 
-struct conn {
-	struct event ev; /* holds the fd */
+enum conn_state {
+	CONN_NONE,
+	CONN_WATCHED, /* in the worker's fdset: read, and written to by the sweep */
+	CONN_HELD,    /* silent and noaccept modes: accepted, never read */
 };
 
 struct worker {
@@ -51,9 +56,10 @@ struct worker {
 	struct event_base *base;
 	struct event listen_ev[PORTS_MAX];
 	int listen_fd[PORTS_MAX];
-	int listening;	     /* listeners open and in the SO_REUSEPORT group */
-	int paused;	     /* accept events off after EMFILE, until the retry timer */
-	struct conn **conns; /* by fd */
+	int listening; /* listeners open and in the SO_REUSEPORT group */
+	int paused;    /* accept events off after EMFILE, until the retry timer */
+	struct fdset set;
+	uint8_t *conn; /* enum conn_state, by fd */
 	size_t nconns;
 	uint64_t open;
 	uint64_t high_water; /* leave the group here; rejoin below low_water */
@@ -64,14 +70,9 @@ struct worker {
 
 static void worker_close(struct worker *w, int fd, int by_peer)
 {
-	struct conn *c = (size_t)fd < w->nconns ? w->conns[fd] : NULL;
-
-	if (c) {
-		event_del(&c->ev);
-		free(c);
-		w->conns[fd] = NULL;
-	}
-	close(fd);
+	if ((size_t)fd < w->nconns)
+		w->conn[fd] = CONN_NONE;
+	close(fd); /* also leaves the fdset */
 	w->open--;
 	STAT_SUB(w->st->open, 1);
 	if (by_peer)
@@ -80,13 +81,13 @@ static void worker_close(struct worker *w, int fd, int by_peer)
 		STAT_ADD(w->st->closed, 1);
 }
 
-static void on_read(evutil_socket_t fd, short what, void *arg)
+static void on_read(int fd, uint32_t events, void *arg)
 {
 	struct worker *w = arg;
 	char buf[4096];
 	ssize_t n;
 
-	(void)what;
+	(void)events;
 	n = recv(fd, buf, sizeof(buf), 0);
 	if (n > 0) {
 		STAT_ADD(w->st->bytes_in, (uint64_t)n);
@@ -102,7 +103,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (n < 0)
 		engine_error(w->st, errno, PHASE_ESTABLISHED);
-	worker_close(w, (int)fd, 1);
+	worker_close(w, fd, 1);
 }
 
 static int listeners_open(struct worker *w, int log_errors)
@@ -171,7 +172,7 @@ static void listeners_close(struct worker *w)
 
 static void accepted(struct worker *w, int fd)
 {
-	struct conn *c;
+	int r;
 
 	STAT_ADD(w->st->opened, 1);
 	STAT_ADD(w->st->open, 1);
@@ -184,7 +185,10 @@ static void accepted(struct worker *w, int fd)
 		return;
 	case SERVER_SILENT:
 	case SERVER_NOACCEPT:
-		return; /* held, never read: CLOSE_WAIT once the client closes */
+		/* held, never read: CLOSE_WAIT once the client closes */
+		if ((size_t)fd < w->nconns)
+			w->conn[fd] = CONN_HELD;
+		return;
 	case SERVER_KEEPALIVE:
 		if (send(fd, welcome, sizeof(welcome) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
 			STAT_ADD(w->st->bytes_out, sizeof(welcome) - 1);
@@ -192,16 +196,13 @@ static void accepted(struct worker *w, int fd)
 	case SERVER_ECHO:
 		break;
 	}
-	c = malloc(sizeof(*c));
-	if (!c || (size_t)fd >= w->nconns) {
-		free(c);
-		engine_error(w->st, ENOMEM, PHASE_ACCEPT);
+	r = (size_t)fd < w->nconns ? fdset_add(&w->set, fd, EPOLLIN) : -EMFILE;
+	if (r) {
+		engine_error(w->st, -r, PHASE_ACCEPT);
 		worker_close(w, fd, 0);
 		return;
 	}
-	event_assign(&c->ev, w->base, fd, EV_READ | EV_PERSIST, on_read, w);
-	event_add(&c->ev, NULL);
-	w->conns[fd] = c;
+	w->conn[fd] = CONN_WATCHED;
 }
 
 static void on_accept(evutil_socket_t lfd, short what, void *arg)
@@ -266,7 +267,7 @@ static void on_keepalive(evutil_socket_t fd, short what, void *arg)
 	for (size_t i = slice; i < w->nconns; i += KEEPALIVE_SLICES) {
 		ssize_t n;
 
-		if (!w->conns[i])
+		if (w->conn[i] != CONN_WATCHED)
 			continue;
 		n = send((int)i, keepalive_line, sizeof(keepalive_line) - 1,
 			 MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -291,11 +292,11 @@ static int server_worker(unsigned index, struct engine_stats *st, void *arg)
 	w.cfg = arg;
 	w.st = st;
 	w.nconns = w.cfg->fd_limit;
-	w.conns = calloc(w.nconns, sizeof(*w.conns));
+	w.conn = calloc(w.nconns, sizeof(*w.conn));
 	w.high_water = plan_fd_usable(w.cfg->fd_limit) - w.cfg->ports.n;
 	w.low_water = w.high_water * 9 / 10;
 	w.base = event_base_new();
-	if (!w.conns || !w.base)
+	if (!w.conn || !w.base || fdset_init(&w.set, w.base, on_read, &w))
 		return 3;
 	r = listeners_open(&w, 1);
 	if (r)

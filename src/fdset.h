@@ -1,0 +1,31 @@
+/* fdset.h - many sockets, no per-socket allocation: an epoll set of its own,
+ * polled through one libevent event. The engines keep per-connection state
+ * in flat arrays indexed by fd (a few bytes each) instead of a libevent
+ * event per connection (~130 bytes plus its allocation); timers, signals and
+ * listeners stay on the libevent loop. Closing a socket removes it from the
+ * set (the kernel drops the registration with the last reference). */
+#ifndef CONNLAB_FDSET_H
+#define CONNLAB_FDSET_H
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <stdint.h>
+
+typedef void (*fdset_cb)(int fd, uint32_t events, void *arg);
+
+struct fdset {
+	int epfd;
+	struct event ev;
+	fdset_cb cb;
+	void *arg;
+};
+
+/* 0, or -errno. */
+__attribute__((warn_unused_result)) int fdset_init(struct fdset *s, struct event_base *base,
+						   fdset_cb cb, void *arg);
+/* Registers fd for EPOLLIN, EPOLLOUT... (level-triggered); 0 or -errno. */
+__attribute__((warn_unused_result)) int fdset_add(struct fdset *s, int fd, uint32_t events);
+__attribute__((warn_unused_result)) int fdset_mod(struct fdset *s, int fd, uint32_t events);
+void fdset_free(struct fdset *s);
+
+#endif
