@@ -38,7 +38,7 @@ ROOT_BINS := $(patsubst tests/root/%.c,$(BUILD)/tests/%,$(ROOT_SRCS))
 BIN := $(BUILD)/connlab
 
 .SECONDARY:
-.PHONY: all deps deps-test docker-check docker-clean check test unit sanitize fuzz bench install uninstall demo clean format format-check
+.PHONY: all deps deps-test deps-bench docker-check docker-clean check test unit sanitize fuzz bench install uninstall demo clean format format-check
 all: connlab
 
 # The binary at the top of the tree is the one of the default build.
@@ -78,6 +78,9 @@ deps:
 deps-test:
 	$(Q)ci/install-deps.sh --test
 
+deps-bench:
+	$(Q)ci/install-deps.sh --bench
+
 # The README's test command: dependencies, build, every test.
 check: deps-test
 	$(Q)$(MAKE) --no-print-directory test
@@ -109,7 +112,8 @@ fuzz: deps
 		{ tail -n 60 build/fuzz/log; exit 1; }
 	$(Q)grep -E 'stat::number_of_executed_units|Done' build/fuzz/log | tail -n 2
 
-# Benchmarks (root): never part of `make check`. QUICK=1 for fewer runs.
+# Benchmarks (root): never part of `make check`. QUICK=1: a few minutes
+# (200k instead of 1M, one run each); the full run takes about 25 minutes.
 BENCH_RUNS ?= $(if $(QUICK),3,5)
 # the container image, built and run (docker/test.sh; needs root)
 docker-check: deps
@@ -118,11 +122,12 @@ docker-check: deps
 docker-clean:
 	rm -rf $${CONNLAB_DOCKER_CACHE:-/var/cache/connlab-docker}
 
-bench: deps
+bench: deps-bench
 	$(Q)$(MAKE) --no-print-directory connlab
 	$(Q)mkdir -p build/bench
 	CONNLAB=./connlab tests/bench/topology.sh $(BENCH_RUNS) | tee build/bench/topology.md
-	CONNLAB=./connlab tests/bench/engines.sh $(BENCH_RUNS) | tee build/bench/engines.md
+	CONNLAB=$(CURDIR)/connlab tests/bench/scale.py $(if $(QUICK),--quick) --out build/bench
+	@echo "tables: build/bench/topology.md, build/bench/results.md (and results.json)"
 
 # The default lab: 100k connections held, ping and new connections measured.
 demo: deps
