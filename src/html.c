@@ -331,9 +331,11 @@ static void phases(FILE *f, const struct chart *c)
 				fprintf(f,
 					"<rect class=\"phase%d\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>"
 					"<text class=\"phase\" x=\"%.1f\" y=\"%.1f\">%s%s</text>\n",
-					band++ % 2, xpix(c, a), PY1, xpix(c, b) - xpix(c, a),
-					PY0 - PY1, xpix(c, a) + 3, PY1 - 4,
+					band % 2, xpix(c, a), PY1, xpix(c, b) - xpix(c, a),
+					PY0 - PY1, xpix(c, a) + 3,
+					band % 2 ? PY1 + 11 : PY1 - 4, /* two lines: short phases */
 					c->nruns > 1 ? "A " : "", name);
+				band++;
 			} else {
 				fprintf(f,
 					"<line class=\"phaseb\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
