@@ -422,12 +422,16 @@ static void dumped(struct run *r)
 		for (int st = 0; st < ST_MAX; st++)
 			if (r->now[i].state[st] > r->peak_state[i][st])
 				r->peak_state[i][st] = r->now[i].state[st];
-	r->dump_cost_s = cpu;
+	/* the thread's CPU time includes the softirqs (packet processing) that
+	 * ran on its CPU meanwhile, and its wall time the waits for a CPU: the
+	 * smaller of the two is the nearer to the dump's own cost */
+	r->dump_cost_s = cpu < wall ? cpu : wall;
 	r->dump_wall_s = wall;
 	r->ndumps++;
 	r->last_dump_s = r->dump_started_s; /* the counts are as of the dump */
 	r->last_dump_end_s = elapsed(r);
 	/* a little early: samples come every interval, give or take */
+	cpu = r->dump_cost_s;
 	r->next_dump_s =
 		r->dump_started_s + (cpu / DUMP_BUDGET > iv ? cpu / DUMP_BUDGET : iv) - iv / 10;
 }

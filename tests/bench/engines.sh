@@ -77,10 +77,22 @@ run_connlab() {
 	$CLI "$CONNLAB" flood --target 198.18.0.1 --ports 8081-8084 --source "$FIRST-$LAST" --connections "$N" \
 		--rate unlimited --inflight 1000 --workers "$PROCS" --duration 60s --stats-interval 100ms >"$tmp/cf" 2>/dev/null &
 	local fp=$!; pids+=($fp)
-	for _ in $(seq 600); do
-		python3 -c 'import json,sys; l=open(sys.argv[1]).readlines(); sys.exit(0 if l and json.loads(l[-1])["open"] >= int(sys.argv[2]) else 1)' "$tmp/cf" "$N" 2>/dev/null && break
-		sleep 0.1
-	done
+	# one watcher for the whole run (a python started every 100 ms would
+	# take a good part of a core from the run it measures)
+	python3 - "$tmp/cf" "$N" <<'PY'
+import json, sys, time
+n, end = int(sys.argv[2]), time.monotonic() + 60
+buf = ""
+with open(sys.argv[1]) as f:
+    while time.monotonic() < end:
+        buf += f.readline()
+        if not buf.endswith("\n"):
+            time.sleep(0.05)
+            continue
+        line, buf = buf, ""
+        if json.loads(line)["open"] >= n:
+            break
+PY
 	sleep 0.5
 	kill -TERM $fp; wait $fp || true
 	kill -TERM $sp; wait $sp || true
