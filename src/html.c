@@ -33,7 +33,7 @@ static const char *const state_labels[] = { "ESTABLISHED", "TIME_WAIT", "CLOSE_W
 
 /* ---- text ---- */
 
-static void esc(FILE *f, const char *s)
+void report_xml_escape(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
@@ -300,7 +300,7 @@ static void axes(FILE *f, const struct chart *c)
 	fprintf(f,
 		"<text class=\"label\" x=\"14\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 14 %.1f)\">",
 		(PY0 + PY1) / 2, (PY0 + PY1) / 2);
-	esc(f, c->yunit);
+	report_xml_escape(f, c->yunit);
 	fprintf(f, "%s</text>\n", c->ylog ? " (log scale)" : "");
 }
 
@@ -368,7 +368,7 @@ static void line(FILE *f, const struct chart *c, const struct series *s, const d
 		pen = 1;
 	}
 	fprintf(f, "\"><title>");
-	esc(f, s->label);
+	report_xml_escape(f, s->label);
 	fprintf(f, "</title></path>\n");
 }
 
@@ -431,7 +431,7 @@ static void legend(FILE *f, const struct chart *c)
 			"<line class=\"line c%d%s\" x1=\"%.1f\" x2=\"%.1f\" y1=\"12\" y2=\"12\"/>"
 			"<text class=\"legend\" x=\"%.1f\" y=\"16\">",
 			s->color, s->run ? " dash" : "", x, x + 18, x + 22);
-		esc(f, s->label);
+		report_xml_escape(f, s->label);
 		fprintf(f, "</text>\n");
 		x += w;
 	}
@@ -454,11 +454,11 @@ static void chart_write(FILE *f, struct chart *c)
 		" data-x0=\"0\" data-x1=\"%.6g\" data-px0=\"%.1f\" data-px1=\"%.1f\" data-y0=\"%.6g\" data-y1=\"%.6g\" data-py0=\"%.1f\" data-py1=\"%.1f\" data-yscale=\"%s\">\n",
 		c->x1, PX0, PX1, c->y0, c->y1, PY0, PY1, c->ylog ? "log" : "lin");
 	fprintf(f, "<title id=\"%s-t\">", c->id);
-	esc(f, c->title);
+	report_xml_escape(f, c->title);
 	fprintf(f, "</title>\n<desc id=\"%s-d\">", c->id);
-	esc(f, c->desc);
+	report_xml_escape(f, c->desc);
 	fprintf(f, " Vertical axis: ");
-	esc(f, c->yunit);
+	report_xml_escape(f, c->yunit);
 	fprintf(f, ", %s to %s%s; horizontal: seconds since the start, 0 to %s.</desc>\n",
 		si(c->y0, b0, sizeof(b0)), si(c->y1, b1, sizeof(b1)), c->ylog ? ", log scale" : "",
 		si(round(c->x1), b0, sizeof(b0)));
@@ -485,9 +485,9 @@ static void chart_write(FILE *f, struct chart *c)
 	marks(f, c);
 	legend(f, c);
 	fprintf(f, "</svg>\n<figcaption>");
-	esc(f, c->title);
+	report_xml_escape(f, c->title);
 	fprintf(f, ". ");
-	esc(f, c->desc);
+	report_xml_escape(f, c->desc);
 	fprintf(f, "</figcaption>\n</figure>\n");
 	for (int k = 0; k < c->ns; k++)
 		free(c->s[k].y);
@@ -584,6 +584,18 @@ static void chart_rate(FILE *f, struct rundata *runs, int n)
 	chart_write(f, &c);
 }
 
+/* A timeline column of run r as a series, labelled "A label" / "B label"
+ * when two runs are compared. */
+static void add_column(struct chart *c, int r, const char *col, const char *label, int color)
+{
+	char l[64];
+
+	snprintf(l, sizeof(l), "%s%s", c->nruns > 1 ? (r ? "B " : "A ") : "", label);
+	add_series(c, col, l,
+		   column(json_object_get(c->runs[r].res, "timeline"), col, c->runs[r].n), r,
+		   color);
+}
+
 static void chart_ping(FILE *f, struct rundata *runs, int n)
 {
 	struct chart c;
@@ -599,13 +611,8 @@ static void chart_ping(FILE *f, struct rundata *runs, int n)
 	c.mark_of = "pings_sent";
 	c.mark_what = "pings lost";
 	for (int r = 0; r < n; r++) {
-		json_t *tl = json_object_get(runs[r].res, "timeline");
-		char label[64];
-
-		snprintf(label, sizeof(label), "%smedian", n > 1 ? (r ? "B " : "A ") : "");
-		add_series(&c, "ping_p50_ms", label, column(tl, "ping_p50_ms", runs[r].n), r, 0);
-		snprintf(label, sizeof(label), "%smax", n > 1 ? (r ? "B " : "A ") : "");
-		add_series(&c, "ping_max_ms", label, column(tl, "ping_max_ms", runs[r].n), r, 1);
+		add_column(&c, r, "ping_p50_ms", "median", 0);
+		add_column(&c, r, "ping_max_ms", "max", 1);
 	}
 	chart_write(f, &c);
 }
@@ -623,15 +630,8 @@ static void chart_probe(FILE *f, struct rundata *runs, int n)
 	c.ylog = 1;
 	c.mark_col = "probe_connect_failures";
 	c.mark_what = "connects failed";
-	for (int r = 0; r < n; r++) {
-		char label[64];
-
-		snprintf(label, sizeof(label), "%sconnect time", n > 1 ? (r ? "B " : "A ") : "");
-		add_series(&c, "probe_connect_ms", label,
-			   column(json_object_get(runs[r].res, "timeline"), "probe_connect_ms",
-				  runs[r].n),
-			   r, 2);
-	}
+	for (int r = 0; r < n; r++)
+		add_column(&c, r, "probe_connect_ms", "connect time", 2);
 	chart_write(f, &c);
 }
 
@@ -645,15 +645,8 @@ static void chart_memory(FILE *f, struct rundata *runs, int n)
 	c.desc = "Slab from /proc/meminfo: the whole host's kernel object memory, where socket "
 		 "memory goes.";
 	c.yunit = "bytes";
-	for (int r = 0; r < n; r++) {
-		char label[64];
-
-		snprintf(label, sizeof(label), "%sSlab", n > 1 ? (r ? "B " : "A ") : "");
-		add_series(
-			&c, "slab_bytes", label,
-			column(json_object_get(runs[r].res, "timeline"), "slab_bytes", runs[r].n),
-			r, 3);
-	}
+	for (int r = 0; r < n; r++)
+		add_column(&c, r, "slab_bytes", "Slab", 3);
 	chart_write(f, &c);
 }
 
@@ -714,13 +707,13 @@ static void expectations(FILE *f, json_t *j, const char *who)
 
 		fprintf(f, "<tr><td class=\"%s\">%s</td><td><code>", ok ? "ok" : "fail",
 			ok ? "ok" : "FAIL");
-		esc(f, jstr(e, "metric"));
+		report_xml_escape(f, jstr(e, "metric"));
 		fputc(' ', f);
-		esc(f, jstr(e, "op"));
+		report_xml_escape(f, jstr(e, "op"));
 		fputc(' ', f);
-		esc(f, jstr(e, "text"));
+		report_xml_escape(f, jstr(e, "text"));
 		fprintf(f, "</code></td><td>");
-		esc(f, jstr(e, "actual_text"));
+		report_xml_escape(f, jstr(e, "actual_text"));
 		fprintf(f, "</td></tr>\n");
 	}
 	fprintf(f, "</tbody></table>\n");
@@ -742,7 +735,7 @@ static void figures(FILE *f, json_t *const *res, int n)
 		if (isnan(v[0]) && isnan(v[1]))
 			continue;
 		fprintf(f, "<tr><td>");
-		esc(f, report_rows[k].label);
+		report_xml_escape(f, report_rows[k].label);
 		fprintf(f, "</td>");
 		for (int r = 0; r < n; r++) {
 			if (isnan(v[r]))
@@ -797,7 +790,7 @@ static void counters(FILE *f, json_t *j)
 			continue;
 		any = 1;
 		fprintf(f, "<tr><td>");
-		esc(f, path);
+		report_xml_escape(f, path);
 		fprintf(f,
 			"</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
 			fig(x, 0, a, sizeof(a)), fig(y, 0, b, sizeof(b)), fig(z, 0, d, sizeof(d)));
@@ -813,9 +806,9 @@ static void host(FILE *f, json_t *j)
 	char a[48];
 
 	fprintf(f, "<h2>Host and plan</h2>\n<table><tbody>\n<tr><td>kernel</td><td>");
-	esc(f, jstr(h, "kernel"));
+	report_xml_escape(f, jstr(h, "kernel"));
 	fprintf(f, " (");
-	esc(f, jstr(h, "machine"));
+	report_xml_escape(f, jstr(h, "machine"));
 	fprintf(f, ")</td></tr>\n<tr><td>CPUs, memory</td><td>%lld, %s GiB</td></tr>\n",
 		(long long)json_integer_value(json_object_get(h, "cpus")),
 		fig((double)json_integer_value(json_object_get(h, "memory_bytes")) / 1073741824.0,
@@ -823,9 +816,9 @@ static void host(FILE *f, json_t *j)
 	fprintf(f, "<tr><td>open files per process</td><td>%s</td></tr>\n",
 		fig((double)json_integer_value(json_object_get(h, "fd_limit")), 0, a, sizeof(a)));
 	fprintf(f, "<tr><td>connlab</td><td>");
-	esc(f, jstr(j, "connlab"));
+	report_xml_escape(f, jstr(j, "connlab"));
 	fprintf(f, "</td></tr>\n<tr><td>started</td><td>");
-	esc(f, jstr(j, "started"));
+	report_xml_escape(f, jstr(j, "started"));
 	fprintf(f, "</td></tr>\n");
 	{
 		const char *k;
@@ -834,7 +827,7 @@ static void host(FILE *f, json_t *j)
 		json_object_foreach(p, k, v)
 		{
 			fprintf(f, "<tr><td>plan: ");
-			esc(f, k);
+			report_xml_escape(f, k);
 			fprintf(f, "</td><td>%s</td></tr>\n",
 				fig(json_number_value(v), 0, a, sizeof(a)));
 		}
@@ -847,7 +840,7 @@ static void resolved(FILE *f, json_t *j, const char *who)
 	fprintf(f,
 		"<details><summary>The lab as run%s%s (every key, with where its value came from)</summary>\n<pre>",
 		who ? ": " : "", who ? who : "");
-	esc(f, jstr(json_object_get(j, "lab"), "resolved"));
+	report_xml_escape(f, jstr(json_object_get(j, "lab"), "resolved"));
 	fprintf(f, "</pre></details>\n");
 }
 
@@ -898,7 +891,7 @@ static void head(FILE *f, const char *title)
 		   "<head>\n<meta charset=\"utf-8\"/>\n"
 		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
 		   "<meta name=\"color-scheme\" content=\"light dark\"/>\n<title>");
-	esc(f, title);
+	report_xml_escape(f, title);
 	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
 }
 
@@ -908,11 +901,11 @@ static void outcome(FILE *f, json_t *j)
 	const char *reason = jstr(j, "reason");
 
 	fprintf(f, "<span class=\"badge %s\">", ok ? "ok" : "fail");
-	esc(f, jstr(j, "outcome"));
+	report_xml_escape(f, jstr(j, "outcome"));
 	fprintf(f, "</span>");
 	if (reason[0]) {
 		fprintf(f, " ");
-		esc(f, reason);
+		report_xml_escape(f, reason);
 	}
 }
 
@@ -932,20 +925,20 @@ void report_html(json_t *const *res, const char *const *dirs, int n, FILE *f)
 			 jstr(json_object_get(res[1], "lab"), "name"));
 	head(f, title);
 	fprintf(f, "<h1>");
-	esc(f, title);
+	report_xml_escape(f, title);
 	fprintf(f, "</h1>\n");
 	for (int r = 0; r < n; r++) {
 		fprintf(f, "<p>%s",
 			n > 1 ? (r ? "<b>B</b> (after, dashed): " : "<b>A</b> (before, solid): ")
 			      : "");
 		fprintf(f, "lab <b>");
-		esc(f, jstr(json_object_get(res[r], "lab"), "name"));
+		report_xml_escape(f, jstr(json_object_get(res[r], "lab"), "name"));
 		fprintf(f, "</b> from <code>");
-		esc(f, jstr(json_object_get(res[r], "lab"), "source"));
+		report_xml_escape(f, jstr(json_object_get(res[r], "lab"), "source"));
 		fprintf(f, "</code>, started ");
-		esc(f, jstr(res[r], "started"));
+		report_xml_escape(f, jstr(res[r], "started"));
 		fprintf(f, ", run directory <code>");
-		esc(f, dirs[r]);
+		report_xml_escape(f, dirs[r]);
 		fprintf(f, "</code>: ");
 		outcome(f, res[r]);
 		fprintf(f, "</p>\n");

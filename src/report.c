@@ -602,28 +602,6 @@ static void write_csv(FILE *f, void *arg)
 	}
 }
 
-static void xml_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
-
 static void write_junit(FILE *f, void *arg)
 {
 	struct run *r = arg;
@@ -634,15 +612,15 @@ static void write_junit(FILE *f, void *arg)
 		failures += !expect_holds(&r->lab->expect[i], actual(r, r->lab->expect[i].metric));
 	fprintf(f,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"connlab.");
-	xml_escape(f, r->lab->name);
+	report_xml_escape(f, r->lab->name);
 	fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"%d\">\n", r->lab->n_expect + 1,
 		failures, r->exit_status == EXIT_CANNOT_RUN);
 	fprintf(f, "  <testcase classname=\"connlab.");
-	xml_escape(f, r->lab->name);
+	report_xml_escape(f, r->lab->name);
 	fprintf(f, "\" name=\"run completes\">");
 	if (r->exit_status == EXIT_CANNOT_RUN || r->exit_status == EXIT_INTERRUPTED) {
 		fprintf(f, "<error message=\"");
-		xml_escape(f, r->reason);
+		report_xml_escape(f, r->reason);
 		fprintf(f, "\"/>");
 	}
 	fprintf(f, "</testcase>\n");
@@ -651,18 +629,18 @@ static void write_junit(FILE *f, void *arg)
 		double a = actual(r, e->metric);
 
 		fprintf(f, "  <testcase classname=\"connlab.");
-		xml_escape(f, r->lab->name);
+		report_xml_escape(f, r->lab->name);
 		fprintf(f, "\" name=\"");
-		xml_escape(f, e->metric);
+		report_xml_escape(f, e->metric);
 		fputc(' ', f);
-		xml_escape(f, expect_op_name(e->op));
+		report_xml_escape(f, expect_op_name(e->op));
 		fputc(' ', f);
-		xml_escape(f, e->text);
+		report_xml_escape(f, e->text);
 		fprintf(f, "\">");
 		if (!expect_holds(e, a)) {
 			fprintf(f, "<failure message=\"actual: ");
-			xml_escape(f, isnan(a) ? "not measured"
-					       : expect_fmt_value(e->unit, a, v, sizeof(v)));
+			report_xml_escape(f, isnan(a) ? "not measured"
+						      : expect_fmt_value(e->unit, a, v, sizeof(v)));
 			fprintf(f, "\"/>");
 		}
 		fprintf(f, "</testcase>\n");

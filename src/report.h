@@ -24,6 +24,10 @@ extern const size_t report_rows_count;
 /* A row's value in a run (NAN: not measured). */
 double report_row_value(json_t *res, const struct report_row *row);
 
+/* Text for XML and XHTML: <, >, &, " escaped, control characters left out
+ * (XML 1.0 forbids them). */
+void report_xml_escape(FILE *f, const char *s);
+
 /* The terminal summary of a run. */
 void report_summary(json_t *res, FILE *out);
 
