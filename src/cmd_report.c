@@ -8,14 +8,6 @@
 #include "cli.h"
 #include "report.h"
 
-static void cell(char *buf, size_t len, const char *fmt, double v)
-{
-	if (isnan(v))
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, fmt, v);
-}
-
 static json_t *load(const char *dir)
 {
 	char path[1024];
@@ -111,34 +103,26 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	}
 	printf("%-34s", "");
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < 2; i++)
 		printf(" %-18.18s",
 		       json_string_value(json_object_get(json_object_get(run[i], "lab"), "name")));
-	printf("%s\n", n == 2 ? " change" : "");
-	printf("%-34s", "outcome");
-	for (int i = 0; i < n; i++)
+	printf(" change\n%-34s", "outcome");
+	for (int i = 0; i < 2; i++)
 		printf(" %-18.18s", json_string_value(json_object_get(run[i], "outcome")));
 	printf("\n");
 	for (size_t r = 0; r < report_rows_count; r++) {
 		double v[2] = { report_row_value(run[0], &report_rows[r]),
-				n == 2 ? report_row_value(run[1], &report_rows[r]) : NAN };
-		char a[32], b[32];
+				report_row_value(run[1], &report_rows[r]) };
+		char a[32], b[32], c[32];
 
 		if (isnan(v[0]) && isnan(v[1]))
 			continue;
-		cell(a, sizeof(a), report_rows[r].fmt, v[0]);
-		printf("%-34s %-18s", report_rows[r].label, a);
-		if (n == 2) {
-			cell(b, sizeof(b), report_rows[r].fmt, v[1]);
-			printf(" %-18s", b);
-			if (!isnan(v[0]) && !isnan(v[1]) && v[0] != 0)
-				printf(" %+.0f%%", 100 * (v[1] - v[0]) / fabs(v[0]));
-			else if (!isnan(v[0]) && !isnan(v[1]) && v[1] != v[0])
-				printf(" (was 0)");
-		}
-		printf("\n");
+		printf("%-34s %-18s %-18s %s\n", report_rows[r].label,
+		       report_cell(a, sizeof(a), report_rows[r].fmt, v[0]),
+		       report_cell(b, sizeof(b), report_rows[r].fmt, v[1]),
+		       report_change(c, sizeof(c), v[0], v[1]));
 	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < 2; i++) {
 		json_t *ex = json_object_get(run[i], "expectations"), *e;
 		size_t k;
 

@@ -737,22 +737,12 @@ static void figures(FILE *f, json_t *const *res, int n)
 		fprintf(f, "<tr><td>");
 		report_xml_escape(f, report_rows[k].label);
 		fprintf(f, "</td>");
-		for (int r = 0; r < n; r++) {
-			if (isnan(v[r]))
-				snprintf(b, sizeof(b), "-");
-			else
-				snprintf(b, sizeof(b), report_rows[k].fmt, v[r]);
-			fprintf(f, "<td class=\"num\">%s</td>", b);
-		}
-		if (n > 1) {
-			if (!isnan(v[0]) && !isnan(v[1]) && v[0] != 0)
-				snprintf(b, sizeof(b), "%+.0f%%", 100 * (v[1] - v[0]) / fabs(v[0]));
-			else if (!isnan(v[0]) && !isnan(v[1]) && v[1] != v[0])
-				snprintf(b, sizeof(b), "was 0");
-			else
-				snprintf(b, sizeof(b), "%s", "");
-			fprintf(f, "<td class=\"num\">%s</td>", b);
-		}
+		for (int r = 0; r < n; r++)
+			fprintf(f, "<td class=\"num\">%s</td>",
+				report_cell(b, sizeof(b), report_rows[k].fmt, v[r]));
+		if (n > 1)
+			fprintf(f, "<td class=\"num\">%s</td>",
+				report_change(b, sizeof(b), v[0], v[1]));
 		fprintf(f, "</tr>\n");
 	}
 	fprintf(f, "</tbody></table>\n");
@@ -762,7 +752,8 @@ static void figures(FILE *f, json_t *const *res, int n)
  * only counters that moved. */
 static void counters(FILE *f, json_t *j)
 {
-	json_t *c = json_object_get(j, "counters"), *srv = json_object_get(c, "srv"), *v;
+	json_t *c = json_object_get(j, "counters"), *srv = json_object_get(c, "srv");
+	json_t *probe = json_object_get(c, "probe"), *v;
 	const char *k;
 	int any = 0;
 
@@ -771,26 +762,25 @@ static void counters(FILE *f, json_t *j)
 		   "not move left out.</p>\n");
 	fprintf(f,
 		"<table><thead><tr><th>counter</th><th class=\"num\">server</th><th class=\"num\">probe</th><th class=\"num\">clients</th></tr></thead><tbody>\n");
-	json_object_foreach(json_object_get(c, "probe") ? json_object_get(c, "probe") : srv, k, v)
+	/* the probe's counters: the server's and link_drops */
+	json_object_foreach(probe ? probe : srv, k, v)
 	{
-		char path[128], a[48], b[48], d[48];
-		double x, y, z = 0;
+		double x = json_number_value(json_object_get(srv, k)),
+		       y = json_number_value(json_object_get(probe, k)), z = 0;
+		char a[48], b[48], d[48];
 		const char *ns;
 		json_t *m;
 
-		x = json_number_value(json_object_get(srv, k));
-		y = json_number_value(json_object_get(json_object_get(c, "probe"), k));
 		json_object_foreach(c, ns, m)
 		{
-			if (ns[0] == 'c' && ns[1] >= '0' && ns[1] <= '9')
+			if (ns[0] == 'c' && ns[1] >= '0' && ns[1] <= '9') /* c0, c1, ... */
 				z += json_number_value(json_object_get(m, k));
 		}
-		snprintf(path, sizeof(path), "%s", k);
 		if (x == 0 && y == 0 && z == 0)
 			continue;
 		any = 1;
 		fprintf(f, "<tr><td>");
-		report_xml_escape(f, path);
+		report_xml_escape(f, k);
 		fprintf(f,
 			"</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
 			fig(x, 0, a, sizeof(a)), fig(y, 0, b, sizeof(b)), fig(z, 0, d, sizeof(d)));

@@ -188,8 +188,13 @@ static double actual(const struct run *r, const char *m)
 		return (double)(r->nklog + r->klog_dropped);
 	if (!strcmp(m, "errors.total"))
 		return (double)run_flood_errors(r, NULL);
-	if (!strncmp(m, "errors.", 7))
-		return (double)run_flood_errors(r, m + 7);
+	if (!strncmp(m, "errors.", 7)) {
+		const struct errname *en = errname_by_name(m + 7);
+		uint64_t by[ERRNAMES_MAX];
+
+		run_flood_errors(r, by);
+		return en ? (double)by[en - errnames] : 0;
+	}
 	if (!strcmp(m, "memory.kernel_per_conn"))
 		return r->slab_hold_kb
 			       ? per_conn(r, ((double)r->slab_hold_kb - (double)r->slab_before_kb) *
@@ -458,14 +463,16 @@ static json_t *result_json(struct run *r, int *failed)
 				      (json_int_t)r->peak_syn_recv, "orphans_host",
 				      (json_int_t)r->peak_orphans));
 	json_object_set_new(j, "counters", counters);
-	for (size_t e = 0; e < errnames_count; e++) {
-		uint64_t n = run_flood_errors(r, errnames[e].name);
+	{
+		uint64_t by[ERRNAMES_MAX], total = run_flood_errors(r, by);
 
-		if (n)
-			json_object_set_new(errors, errnames[e].name, json_integer((json_int_t)n));
+		for (size_t e = 0; e < errnames_count; e++)
+			if (by[e])
+				json_object_set_new(errors, errnames[e].name,
+						    json_integer((json_int_t)by[e]));
+		json_object_set_new(j, "errors", errors);
+		json_object_set_new(j, "errors_total", json_integer((json_int_t)total));
 	}
-	json_object_set_new(j, "errors", errors);
-	json_object_set_new(j, "errors_total", json_integer((json_int_t)run_flood_errors(r, NULL)));
 	json_object_set_new(j, "connect_worst_namespace",
 			    json_pack("{s:o, s:o, s:o, s:o, s:o}", "p50_us",
 				      num_or_null(flood_worst(r, "connect_us", "p50")), "p90_us",

@@ -21,6 +21,11 @@ struct report_row {
 extern const struct report_row report_rows[];
 extern const size_t report_rows_count;
 
+/* A value as fmt prints it, "-" when not measured. */
+char *report_cell(char *buf, size_t len, const char *fmt, double v);
+/* The change from a to b: "+12%", "(was 0)", or "" when there is none. */
+char *report_change(char *buf, size_t len, double a, double b);
+
 /* A row's value in a run (NAN: not measured). */
 double report_row_value(json_t *res, const struct report_row *row);
 

@@ -203,11 +203,14 @@ static uint64_t child_sum(const struct run *r, int is_flood, const char *key)
 	return sum;
 }
 
-/* The floods' errors by errno name (NULL: all), from their last stats lines. */
-uint64_t run_flood_errors(const struct run *r, const char *name)
+/* The floods' socket errors so far, from their last stats lines: by
+ * errnames[] index into by_name (may be NULL); returns the total. */
+uint64_t run_flood_errors(const struct run *r, uint64_t *by_name)
 {
 	uint64_t sum = 0;
 
+	if (by_name)
+		memset(by_name, 0, ERRNAMES_MAX * sizeof(*by_name));
 	for (unsigned i = 0; i < r->nchild; i++) {
 		json_t *e = r->child[i].last ? json_object_get(r->child[i].last, "errors") : NULL;
 		const char *k;
@@ -217,12 +220,15 @@ uint64_t run_flood_errors(const struct run *r, const char *name)
 			continue;
 		json_object_foreach(e, k, byphase)
 		{
+			const struct errname *en = errname_by_name(k);
 			const char *ph;
 			json_t *n;
+			uint64_t v = 0;
 
-			if (name && strcmp(k, name))
-				continue;
-			json_object_foreach(byphase, ph, n) sum += (uint64_t)json_integer_value(n);
+			json_object_foreach(byphase, ph, n) v += (uint64_t)json_integer_value(n);
+			sum += v;
+			if (en && by_name)
+				by_name[en - errnames] += v;
 		}
 	}
 	return sum;
@@ -432,7 +438,6 @@ static void dumped(struct run *r)
 	r->dump_wall_s = wall;
 	r->ndumps++;
 	r->last_dump_s = r->dump_started_s; /* the counts are as of the dump */
-	r->last_dump_end_s = elapsed(r);
 	/* a little early: samples come every interval, give or take */
 	cpu = r->dump_cost_s;
 	r->next_dump_s =
@@ -541,8 +546,7 @@ static void sample(struct run *r)
 	row.flood_errors = child_sum(r, 1, "errors_total");
 	row.server_open = child_sum(r, 0, "open");
 	row.slab_kb = meminfo_kb("Slab");
-	for (size_t e = 0; e < errnames_count; e++)
-		row.err[e] = run_flood_errors(r, errnames[e].name);
+	run_flood_errors(r, row.err);
 	if (r->iv_ping_n) {
 		qsort(r->iv_ping_ms, r->iv_ping_n, sizeof(double), cmp_double);
 		row.ping_p50_ms = r->iv_ping_ms[r->iv_ping_n / 2];
@@ -679,13 +683,31 @@ static void kmsg_open(struct run *r)
 	event_add(r->ev_kmsg, NULL);
 }
 
+/* Forks `/bin/sh -c line` into namespace ns, in a process group of its
+ * own; the pid, or -errno. */
+static pid_t fork_sh(struct run *r, unsigned ns, const char *line)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		child_prepare(r, ns, parent, 1);
+		execl("/bin/sh", "sh", "-c", line, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
 /* [server] setup: runs to its end in the server namespace (30 s at most). */
 static int run_setup(struct run *r)
 {
 	char cmd[1100], dir[300];
 	const char *keys[] = { "{labdir}" }, *vals[] = { dir };
 	const char *slash = strrchr(r->lab->source, '/');
-	pid_t parent = getpid(), pid;
+	pid_t pid;
 	int st = 0;
 
 	if (slash)
@@ -693,15 +715,9 @@ static int run_setup(struct run *r)
 	else
 		snprintf(dir, sizeof(dir), ".");
 	substitute(r->lab->server_setup, cmd, sizeof(cmd), keys, vals, 1);
-	fflush(NULL);
-	pid = fork();
+	pid = fork_sh(r, TOPO_SRV, cmd);
 	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		child_prepare(r, TOPO_SRV, parent, 1);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
+		return (int)pid;
 	for (int i = 0; i < 600; i++) {
 		if (waitpid(pid, &st, WNOHANG) == pid) {
 			if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
@@ -755,20 +771,13 @@ static int spawn_command(struct run *r, const char *name, int is_flood, unsigned
 			 const char *cmd)
 {
 	char line[1100];
-	char *argv[] = { "/bin/sh", "-c", line, NULL };
 	struct child *c;
-	pid_t parent = getpid(), pid;
+	pid_t pid;
 
-	fflush(NULL);
-	pid = fork();
+	snprintf(line, sizeof(line), "exec %s", cmd);
+	pid = fork_sh(r, ns, line);
 	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		child_prepare(r, ns, parent, 1);
-		snprintf(line, sizeof(line), "exec %s", cmd);
-		execv("/bin/sh", argv);
-		_exit(127);
-	}
+		return (int)pid;
 	setpgid(pid, pid); /* also here: no race with the first signal */
 	c = &r->child[r->nchild++];
 	memset(c, 0, sizeof(*c));

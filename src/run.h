@@ -86,7 +86,7 @@ struct run {
 	uint64_t final_estab_clients;
 	struct dumper dumper;
 	struct event *ev_dump;
-	double next_dump_s, last_dump_s, last_dump_end_s, dump_started_s;
+	double next_dump_s, last_dump_s, dump_started_s;
 	double dump_cost_s, dump_wall_s;
 	uint64_t dump_sockets;
 	unsigned ndumps;
@@ -138,7 +138,8 @@ int report_write(struct run *r);
 
 double run_now_s(void);
 
-/* The floods' socket errors by errno name (NULL: all of them). */
-uint64_t run_flood_errors(const struct run *r, const char *name);
+/* The floods' socket errors so far: by errnames[] index into by_name
+ * (ERRNAMES_MAX entries; may be NULL); returns the total. */
+uint64_t run_flood_errors(const struct run *r, uint64_t *by_name);
 
 #endif

@@ -64,6 +64,24 @@ double report_lookup(json_t *v, const char *path)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
+char *report_cell(char *buf, size_t len, const char *fmt, double v)
+{
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, fmt, v);
+	return buf;
+}
+
+char *report_change(char *buf, size_t len, double a, double b)
+{
+	if (!isnan(a) && !isnan(b) && a != 0)
+		snprintf(buf, len, "%+.0f%%", 100 * (b - a) / fabs(a));
+	else
+		snprintf(buf, len, "%s", !isnan(a) && !isnan(b) && b != a ? "(was 0)" : "");
+	return buf;
+}
+
 double report_row_value(json_t *res, const struct report_row *row)
 {
 	double v = report_lookup(res, row->path);
