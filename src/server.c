@@ -205,6 +205,8 @@ static void accepted(struct worker *w, int fd)
 	w->conn[fd] = CONN_WATCHED;
 }
 
+static void on_maintain(evutil_socket_t fd, short what, void *arg);
+
 static void on_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct worker *w = arg;
@@ -220,9 +222,14 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM) {
 				/* the socket stays readable: stop listening for it, or we
-				 * would spin; the retry timer turns it back on */
+				 * would spin; a retry in 100 ms turns it back on */
+				struct timeval retry = engine_tv(100000);
+
 				for (unsigned p = 0; p < w->cfg->ports.n; p++)
 					event_del(&w->listen_ev[p]);
+				if (!w->paused)
+					event_base_once(w->base, -1, EV_TIMEOUT, on_maintain, w,
+							&retry);
 				w->paused = 1;
 			}
 			return;
@@ -240,8 +247,10 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 	}
 }
 
-/* Every 100 ms: listen again after EMFILE, or rejoin the group once
- * connections have dropped well below the limit; refresh the RSS. */
+/* Every second (and 100 ms after EMFILE): listen again after EMFILE, or
+ * rejoin the group once connections have dropped well below the limit;
+ * refresh the RSS. Not more often: 59 workers at 1M would wake 590 times a
+ * second for nothing. */
 static void on_maintain(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
@@ -304,7 +313,7 @@ static int server_worker(unsigned index, struct engine_stats *st, void *arg)
 	listeners_arm(&w);
 	engine_stop_on_signals(w.base);
 	ev_maint = event_new(w.base, -1, EV_PERSIST, on_maintain, &w);
-	tv = engine_tv(100000);
+	tv = engine_tv(1000000);
 	event_add(ev_maint, &tv);
 	if (w.cfg->mode == SERVER_KEEPALIVE) {
 		ev_keep = event_new(w.base, -1, EV_PERSIST, on_keepalive, &w);

@@ -142,6 +142,9 @@ $C1 "$CONNLAB" flood --target 198.18.0.1 --ports 8088 --source "$A1" --connectio
 after=$($SRV awk '/^TcpExt:/ { if (!h) { split($0, n); h = 1 } else { split($0, v); for (i in n) if (n[i] == "ListenOverflows") print v[i] } }' /proc/net/netstat)
 [ "$after" -gt "$before" ] || fail "noaccept: ListenOverflows $before -> $after"
 [ "$(field "$tmp/noacc" accepted)" = 0 ] || fail "noaccept accepted connections"
+# connects the full backlog drops time out after 1 s: the flood's timer finds them
+to=$(field "$tmp/fn" errors.ETIMEDOUT.connect)
+[ "${to:-0}" -gt 0 ] || fail "noaccept: no connect timed out: $(tail -1 "$tmp/fn")"
 
 # ---- 5. the open-file limit: a full worker leaves the group, the other takes the rest ----
 # 300 files: 267 connections per worker at most; 533 over 2 workers fill one of them
