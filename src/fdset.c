@@ -20,6 +20,20 @@ static void on_ready(evutil_socket_t fd, short what, void *arg)
 		s->cb((int)ev[i].data.u64, ev[i].events, s->arg);
 }
 
+struct event_base *fdset_base_new(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base;
+
+	if (!cfg)
+		return NULL;
+	event_config_avoid_method(cfg, "epoll");
+	event_config_avoid_method(cfg, "select");
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
+}
+
 int fdset_init(struct fdset *s, struct event_base *base, fdset_cb cb, void *arg)
 {
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -20,6 +20,14 @@ struct fdset {
 	void *arg;
 };
 
+/* An event base for a loop that polls an fdset: libevent's poll backend
+ * (the loop watches a handful of descriptors: the set, signals, listeners).
+ * Not epoll: an epoll set registered in another epoll set is "nested", and
+ * then every EPOLL_CTL_ADD into it takes the kernel's global epnested_mutex
+ * and checks wake-up paths; with 115 processes adding a socket per
+ * connection, that is measurable (perf: mutex spinning in do_epoll_ctl). */
+struct event_base *fdset_base_new(void);
+
 /* 0, or -errno. */
 __attribute__((warn_unused_result)) int fdset_init(struct fdset *s, struct event_base *base,
 						   fdset_cb cb, void *arg);

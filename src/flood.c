@@ -139,12 +139,15 @@ static void failed(struct fworker *w)
 		w->backoff_until_ns = engine_now_ns() + BACKOFF_NS;
 }
 
-static void on_data(struct fworker *w, int fd)
+/* Reads what the server sent (the set is edge-triggered: the next event
+ * comes with the next data). A short read has emptied the socket unless
+ * the event also said the peer closed or failed: then read on to the end. */
+static void on_data(struct fworker *w, int fd, uint32_t events)
 {
 	char buf[2048];
-	ssize_t n = recv(fd, buf, sizeof(buf), 0);
+	ssize_t n;
 
-	if (n > 0) {
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
 		const char *p = buf, *end = buf + n;
 
 		STAT_ADD(w->st->bytes_in, (uint64_t)n);
@@ -152,7 +155,8 @@ static void on_data(struct fworker *w, int fd)
 			STAT_ADD(w->st->lines_in, 1);
 			p++;
 		}
-		return;
+		if ((size_t)n < sizeof(buf) && !(events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+			return;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -167,7 +171,7 @@ static void on_data(struct fworker *w, int fd)
 /* A connect finished (timed_out: did not finish in time). */
 static void on_connected(struct fworker *w, int fd, int timed_out)
 {
-	int err = 0, r;
+	int err = 0;
 	socklen_t len = sizeof(err);
 
 	w->inflight--;
@@ -194,14 +198,8 @@ static void on_connected(struct fworker *w, int fd, int timed_out)
 		return;
 	}
 	/* hold: read what the server sends; churn with the server closing
-	 * first: wait for its FIN */
-	r = fdset_mod(&w->set, fd, EPOLLIN);
-	if (r) {
-		engine_error(w->st, -r, PHASE_ESTABLISHED);
-		closed(w, fd, 0);
-		open_more(w);
-		return;
-	}
+	 * first: wait for its FIN. The socket is in the set for both since
+	 * its connect (edge-triggered): no epoll_ctl here */
 	if (w->cfg->mode == CLIENT_HOLD && w->open == w->share && !w->st->target_reached_ns)
 		STAT_SET(w->st->target_reached_ns, engine_now_ns());
 	open_more(w);
@@ -247,7 +245,10 @@ static int open_one(struct fworker *w)
 		failed(w);
 		return 0;
 	}
-	r = fdset_add(&w->set, fd, EPOLLOUT);
+	/* EPOLLOUT when the connect is done, EPOLLIN/RDHUP for what comes
+	 * after, edge-triggered so that a writable socket does not report
+	 * itself again: one epoll_ctl per connection, not two */
+	r = fdset_add(&w->set, fd, EPOLLOUT | EPOLLIN | EPOLLRDHUP | EPOLLET);
 	if (!r)
 		r = pending_push(w, fd, w->t0_ns[fd]);
 	if (r) {
@@ -343,11 +344,16 @@ static void on_socket(int fd, uint32_t events, void *arg)
 {
 	struct fworker *w = arg;
 
-	(void)events;
-	if (w->state[fd] == FC_CONNECTING)
+	if (w->state[fd] == FC_CONNECTING) {
 		on_connected(w, fd, 0);
-	else if (w->state[fd] == FC_OPEN)
-		on_data(w, fd);
+		/* the server's first line may have come with the same edge; still
+		 * FC_OPEN means the same connection (a closed fd reused by a new
+		 * connect would be FC_CONNECTING) */
+		if (w->state[fd] == FC_OPEN && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)))
+			on_data(w, fd, events);
+	} else if (w->state[fd] == FC_OPEN) {
+		on_data(w, fd, events);
+	}
 }
 
 /* Connects past their timeout, from the head of the queue; entries whose
@@ -418,7 +424,7 @@ static int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 	w.nconns = cfg->fd_limit;
 	w.state = calloc(w.nconns, sizeof(*w.state));
 	w.t0_ns = calloc(w.nconns, sizeof(*w.t0_ns));
-	w.base = event_base_new();
+	w.base = fdset_base_new();
 	if (!w.state || !w.t0_ns || !w.base || fdset_init(&w.set, w.base, on_socket, &w))
 		return 3;
 	engine_stop_on_signals(w.base);

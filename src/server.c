@@ -304,7 +304,7 @@ static int server_worker(unsigned index, struct engine_stats *st, void *arg)
 	w.conn = calloc(w.nconns, sizeof(*w.conn));
 	w.high_water = plan_fd_usable(w.cfg->fd_limit) - w.cfg->ports.n;
 	w.low_water = w.high_water * 9 / 10;
-	w.base = event_base_new();
+	w.base = fdset_base_new();
 	if (!w.conn || !w.base || fdset_init(&w.set, w.base, on_read, &w))
 		return 3;
 	r = listeners_open(&w, 1);

@@ -129,6 +129,8 @@ $C1 "$CONNLAB" flood --target 198.18.0.1 --ports 8086 --source "$A1" --mode chur
 tws=$($SRV ss -Htan state time-wait "( sport = :8086 )" | wc -l)
 twc=$($C1 ss -Htan state time-wait "( dport = :8086 )" | wc -l)
 [ "$tws" -ge 290 ] && [ "$twc" = 0 ] || fail "close mode: TIME_WAIT $tws on the server, $twc on the client"
+# the "bye" and the FIN often come with the connect's own event: each is seen
+[ "$(field "$tmp/fc" closed_by_peer)" = 300 ] || fail "close mode: the flood saw $(field "$tmp/fc" closed_by_peer) of 300 closes"
 
 start_server silent --ports 8087 --mode silent --duration 10s
 $C0 "$CONNLAB" flood --target 198.18.0.1 --ports 8087 --source "$A0" --connections 200 --duration 1s --stats-interval 0 >"$tmp/fs" 2>&1
