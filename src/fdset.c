@@ -50,21 +50,11 @@ int fdset_init(struct fdset *s, struct event_base *base, fdset_cb cb, void *arg)
 	return 0;
 }
 
-static int ctl(struct fdset *s, int op, int fd, uint32_t events)
+int fdset_add(struct fdset *s, int fd, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.u64 = (uint64_t)fd };
 
-	return epoll_ctl(s->epfd, op, fd, &ev) ? -errno : 0;
-}
-
-int fdset_add(struct fdset *s, int fd, uint32_t events)
-{
-	return ctl(s, EPOLL_CTL_ADD, fd, events);
-}
-
-int fdset_mod(struct fdset *s, int fd, uint32_t events)
-{
-	return ctl(s, EPOLL_CTL_MOD, fd, events);
+	return epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
 void fdset_free(struct fdset *s)

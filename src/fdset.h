@@ -31,9 +31,9 @@ struct event_base *fdset_base_new(void);
 /* 0, or -errno. */
 __attribute__((warn_unused_result)) int fdset_init(struct fdset *s, struct event_base *base,
 						   fdset_cb cb, void *arg);
-/* Registers fd for EPOLLIN, EPOLLOUT... (level-triggered); 0 or -errno. */
+/* Registers fd for events (EPOLLIN, EPOLLOUT..., EPOLLET for edge-triggered);
+ * 0 or -errno. */
 __attribute__((warn_unused_result)) int fdset_add(struct fdset *s, int fd, uint32_t events);
-__attribute__((warn_unused_result)) int fdset_mod(struct fdset *s, int fd, uint32_t events);
 void fdset_free(struct fdset *s);
 
 #endif

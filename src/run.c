@@ -403,9 +403,9 @@ static uint64_t sockets_now(const struct run *r)
 
 /* sock_diag walks every socket of a hash: keep the dumps under 1% of a
  * core (the launcher's whole budget at 1M is 2%; its probes and sampling
- * take about 0.4%). The next dump's cost is predicted from the last one's per socket,
- * so a ramp from thousands to a million sockets does not start a dump of
- * seconds on the strength of one that took milliseconds. */
+ * take about 0.4%). The next dump's cost is predicted from the last one's
+ * per socket, so a ramp from thousands to a million sockets does not start
+ * a dump of seconds on the strength of one that took milliseconds. */
 #define DUMP_BUDGET 0.01
 
 /* What the next dump will cost: the sockets there are now at the last
