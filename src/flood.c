@@ -115,6 +115,19 @@ static int pending_push(struct fworker *w, int fd, uint64_t t0)
 	return 0;
 }
 
+/* The oldest connect still in flight, or NULL: entries of connects that
+ * finished (or of an earlier connect on a reused fd) leave from the head. */
+static const struct pending *pending_head(struct fworker *w)
+{
+	for (; w->qlen; w->qhead = (w->qhead + 1) % w->qcap, w->qlen--) {
+		const struct pending *p = &w->q[w->qhead];
+
+		if (w->state[p->fd] == FC_CONNECTING && w->t0_ns[p->fd] == p->t0_ns)
+			return p;
+	}
+	return NULL;
+}
+
 static void closed(struct fworker *w, int fd, int by_peer)
 {
 	conn_free(w, fd);
@@ -285,7 +298,7 @@ static void arm(struct fworker *w, uint64_t at_ns, uint64_t now)
 		return;
 	tv = engine_tv(at_ns > now ? (at_ns - now + 999) / 1000 : 0);
 	if (evtimer_add(w->ev_tick, &tv) == 0)
-		w->tick_at_ns = at_ns ? at_ns : 1;
+		w->tick_at_ns = at_ns;
 }
 
 /* The tick runs only when there is something to do: a connect that may
@@ -295,14 +308,10 @@ static void arm(struct fworker *w, uint64_t at_ns, uint64_t now)
  * be 11,000 wake-ups a second on a box that is busy with the ramp. */
 static void schedule(struct fworker *w, uint64_t now, int again_now)
 {
-	/* done connects leave the ring from its head */
-	while (w->qlen && !(w->state[w->q[w->qhead].fd] == FC_CONNECTING &&
-			    w->t0_ns[w->q[w->qhead].fd] == w->q[w->qhead].t0_ns)) {
-		w->qhead = (w->qhead + 1) % w->qcap;
-		w->qlen--;
-	}
-	if (w->qlen)
-		arm(w, w->q[w->qhead].t0_ns + w->cfg->connect_timeout_us * 1000, now);
+	const struct pending *oldest = pending_head(w);
+
+	if (oldest)
+		arm(w, oldest->t0_ns + w->cfg->connect_timeout_us * 1000, now);
 	if (wanted(w)) {
 		uint64_t at = again_now ? now : now + TICK_US * 1000ULL;
 
@@ -362,21 +371,15 @@ static void on_socket(int fd, uint32_t events, void *arg)
 static void timeouts(struct fworker *w, uint64_t now)
 {
 	uint64_t limit = w->cfg->connect_timeout_us * 1000;
+	const struct pending *p;
 
-	while (w->qlen) {
-		struct pending p = w->q[w->qhead];
+	while ((p = pending_head(w)) && now - p->t0_ns >= limit) {
+		int fd = p->fd;
 
-		if (w->state[p.fd] == FC_CONNECTING && w->t0_ns[p.fd] == p.t0_ns) {
-			if (now - p.t0_ns < limit)
-				break;
-			/* off the ring first: on_connected schedules from its head */
-			w->qhead = (w->qhead + 1) % w->qcap;
-			w->qlen--;
-			on_connected(w, p.fd, 1);
-			continue;
-		}
+		/* off the ring first: on_connected schedules from its head */
 		w->qhead = (w->qhead + 1) % w->qcap;
 		w->qlen--;
+		on_connected(w, fd, 1);
 	}
 }
 
