@@ -8,7 +8,7 @@ PKGS := libmnl libevent inih jansson
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral \
 	  -Wmissing-prototypes -fno-strict-aliasing -MMD -MP \
-	  -DCONNLAB_VERSION='"$(VERSION)"' -Isrc -Inetns
+	  -DCONNLAB_VERSION='"$(VERSION)"' -Isrc -I.
 ifeq ($(WERROR),1)
 CFLAGS += -Werror
 endif
@@ -28,9 +28,14 @@ Q := @
 quiet = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-SRCS := $(wildcard src/*.c netns/*.c)
-LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out src/main.c,$(SRCS)))
-MAIN_OBJ := $(BUILD)/src/main.o
+# src/ in layers, each folder a library of its own kind (docs/internals.md);
+# netns/ is an archive of its own that knows nothing of src/.
+LAYERS := util engine lab plan run report cmd
+SRCS := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
+NETNS_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard netns/*.c))
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out src/cmd/main.c,$(SRCS)))
+MAIN_OBJ := $(BUILD)/src/cmd/main.o
+NETNS_LIB := $(BUILD)/libnetns.a
 UNIT_SRCS := $(wildcard tests/unit/check_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ROOT_SRCS := $(wildcard tests/root/check_*.c)
@@ -38,17 +43,20 @@ ROOT_BINS := $(patsubst tests/root/%.c,$(BUILD)/tests/%,$(ROOT_SRCS))
 BIN := $(BUILD)/connlab
 
 .SECONDARY:
-.PHONY: all deps deps-test deps-bench docker-check docker-clean check test unit sanitize fuzz bench install uninstall demo clean format format-check
+.PHONY: all layers deps deps-test deps-bench docker-check docker-clean check test unit sanitize fuzz bench install uninstall demo clean format format-check
 all: connlab
 
 # The binary at the top of the tree is the one of the default build.
 connlab: $(BIN)
 	$(Q)cp $(BIN) $@
 
-$(BIN): $(LIB_OBJS) $(MAIN_OBJ)
+$(BIN): $(MAIN_OBJ) $(BUILD)/libconnlab.a $(NETNS_LIB)
 	$(call quiet,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/libconnlab.a: $(LIB_OBJS)
+	$(call quiet,AR,$@)rm -f $@ && ar rcs $@ $^
+
+$(NETNS_LIB): $(NETNS_OBJS)
 	$(call quiet,AR,$@)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/src/%.o: src/%.c
@@ -59,7 +67,7 @@ $(BUILD)/netns/%.o: netns/%.c
 	@mkdir -p $(dir $@)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-$(BUILD)/src/embed.o: lab/default.lab
+$(BUILD)/src/lab/embed.o: lab/default.lab
 
 $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
@@ -69,7 +77,7 @@ $(BUILD)/tests/%.o: tests/root/%.c
 	@mkdir -p $(dir $@)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(BUILD)/libconnlab.a
+$(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(BUILD)/libconnlab.a $(NETNS_LIB)
 	$(call quiet,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 deps:
@@ -97,10 +105,10 @@ sanitize: deps-test
 # Coverage-guided fuzzing of the lab file parser (libFuzzer, clang).
 FUZZ_SECONDS ?= 60
 FUZZ_BIN := build/fuzz/fuzz_labfile
-FUZZ_SRCS := $(addprefix src/,labfile.c units.c expect.c suggest.c errnames.c plan.c embed.c)
+FUZZ_SRCS := $(wildcard src/util/*.c src/lab/*.c) src/engine/modes.c src/engine/budget.c src/plan/plan.c
 $(FUZZ_BIN): tests/fuzz/fuzz_labfile.c $(FUZZ_SRCS) lab/default.lab
 	@mkdir -p $(dir $@)
-	$(call quiet,CLANG,$@)clang -std=gnu11 -g -O1 -Isrc -fsanitize=fuzzer,address,undefined \
+	$(call quiet,CLANG,$@)clang -std=gnu11 -g -O1 -Isrc -I. -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(PKG_CFLAGS) -o $@ tests/fuzz/fuzz_labfile.c \
 		$(FUZZ_SRCS) $(PKG_LIBS)
 
@@ -145,7 +153,12 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/bin/connlab $(DESTDIR)$(PREFIX)/share/connlab \
 		$(DESTDIR)$(PREFIX)/share/doc/connlab $(DESTDIR)$(PREFIX)/share/man/man1/connlab.1
 
-FORMAT_FILES = $(wildcard src/*.[ch] netns/*.[ch] tests/unit/*.c tests/root/*.c tests/fuzz/*.c)
+# The layer rule (docs/internals.md): includes point down, and the symbol
+# graph of the objects has no edge up and no cycle.
+layers: $(LIB_OBJS) $(MAIN_OBJ) $(NETNS_OBJS)
+	$(Q)tests/layers/layers.py --objects $(BUILD)
+
+FORMAT_FILES = $(wildcard src/*/*.[ch] netns/*.[ch] tests/unit/*.c tests/root/*.c tests/fuzz/*.c)
 format:
 	clang-format -i $(FORMAT_FILES)
 format-check:

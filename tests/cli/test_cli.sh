@@ -1,26 +1,8 @@
 #!/bin/bash
 # The command line: help, version, usage errors and their exit codes, plan
 # of the default lab and of a lab file, refusals with the fix.
-set -u
-CONNLAB=${CONNLAB:-./connlab}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-
-# expect_run EXIT PATTERN ARGS...: runs connlab, checks the exit status
-# and that stdout+stderr match the extended regular expression.
-expect_run() {
-	local want=$1 pattern=$2
-	shift 2
-	"$CONNLAB" "$@" >"$tmp/out" 2>&1
-	local rc=$?
-	if [ "$rc" != "$want" ] || ! grep -Eq -- "$pattern" "$tmp/out"; then
-		echo "FAIL: connlab $* -> exit $rc (want $want), output:"
-		sed 's/^/    /' "$tmp/out" | head -20
-		echo "    (wanted /$pattern/)"
-		fails=$((fails + 1))
-	fi
-}
+. "$(dirname "$0")/../lib.sh"
+lib_init test_cli
 
 expect_run 0 '^usage: connlab <command> \[options\]' --help
 expect_run 0 '^connlab [0-9]+\.[0-9]+\.[0-9]+$' --version
@@ -30,6 +12,8 @@ expect_run 2 "unknown option '--frob'" --frob
 expect_run 2 "unknown option '--frob'" plan --frob
 expect_run 2 "one lab file at most" plan a.lab b.lab
 expect_run 0 'usage: connlab plan' help plan
+expect_run 0 'report.html \(the run in charts' help run
+expect_run 0 'result.json: ping.all.p99_ms' help metrics
 expect_run 0 'connect_timeout +duration, default 10s, 100ms to 5m' help labfile
 expect_run 0 'errors.NAME' help metrics
 expect_run 2 "no help for 'frob'" help frob
@@ -42,7 +26,7 @@ expect_run 0 'connections += 5k +; --set' plan --set clients.connections=5000 --
 expect_run 0 'duration += 3s +; --set' plan --set clients.connections=5000 --set lab.duration=3s
 expect_run 0 '"flood_processes": 6' plan --json --fd-limit 20000
 "$CONNLAB" plan --json >"$tmp/plan.json" && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/plan.json" ||
-	{ echo "FAIL: plan --json is not JSON"; fails=$((fails + 1)); }
+	fail "plan --json is not JSON"
 
 # Refusal with the computed fix, the same numbers as in the issue.
 expect_run 2 '100000 connections to 1 server port need at least 2 client addresses with ports 1024-65535; you have 1: set clients.addresses = 2 or more' \
@@ -74,13 +58,9 @@ done
 # docs/labfile.md documents every key the program knows, with its default.
 "$CONNLAB" help labfile | awk '/^\[/ { sec = substr($1, 2, length($1) - 2) }
 	/^  [a-z_]+ +[a-zA-Z ]+, default/ { print sec "." $1 }' >"$tmp/keys"
-[ -s "$tmp/keys" ] || { echo "FAIL: no keys listed by help labfile"; fails=$((fails + 1)); }
+[ -s "$tmp/keys" ] || fail "no keys listed by help labfile"
 while read -r key; do
-	grep -q "\`$key\`" docs/labfile.md || { echo "FAIL: docs/labfile.md lacks $key"; fails=$((fails + 1)); }
+	grep -q "\`$key\`" docs/labfile.md || fail "docs/labfile.md lacks $key"
 done <"$tmp/keys"
 
-if [ $fails -gt 0 ]; then
-	echo "test_cli: $fails failed"
-	exit 1
-fi
-echo "test_cli: all passed"
+lib_done

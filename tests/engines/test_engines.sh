@@ -4,23 +4,11 @@
 # connections from one source address, TIME_WAIT exhaustion and its fix,
 # every server mode, SIGTERM mid-ramp, the open-file limit, bad arguments.
 # Every run is bounded by --duration. Exits 77 when it cannot run here.
-set -u
-CONNLAB=${CONNLAB:-./connlab}
-if [ "$(id -u)" != 0 ]; then echo "test_engines: skipped: needs root"; exit 77; fi
-if ! unshare -n true 2>/dev/null; then echo "test_engines: skipped: cannot create network namespaces"; exit 77; fi
-
+. "$(dirname "$0")/../lib.sh"
+lib_init test_engines root
 lab=e$$
-tmp=$(mktemp -d)
 pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	"$CONNLAB" down "$lab" >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+on_exit 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; "$CONNLAB" down "$lab" >/dev/null 2>&1'
 SRV="ip netns exec connlab-$lab-srv"
 C0="ip netns exec connlab-$lab-c0"
 C1="ip netns exec connlab-$lab-c1"
@@ -181,5 +169,4 @@ bad "need at least 11 flood workers" flood --target 198.18.0.1 --source 198.18.0
 
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 wait 2>/dev/null
-if [ $fails -gt 0 ]; then echo "test_engines: $fails failed"; exit 1; fi
-echo "test_engines: all passed"
+lib_done

@@ -3,19 +3,14 @@
 # seconds) and its own [expect] lines must hold: a lab that stops
 # reproducing its case fails here. time-wait.lab must also stop failing
 # with its fix. Exits 77 when it cannot run here.
-set -u
-CONNLAB=${CONNLAB:-./connlab}
-if [ "$(id -u)" != 0 ]; then echo "test_labs: skipped: needs root"; exit 77; fi
-if ! unshare -n true 2>/dev/null; then echo "test_labs: skipped: cannot create network namespaces"; exit 77; fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
+. "$(dirname "$0")/../lib.sh"
+lib_init test_labs root
 run() { # NAME EXPECTED-STATUS ARGS...
 	local name=$1 want=$2; shift 2
 	"$CONNLAB" run "$@" --out "$tmp/$name" >"$tmp/$name.out" 2>&1
 	local rc=$?
 	if [ "$rc" != "$want" ]; then
-		echo "FAIL: $name: exit $rc, expected $want"; tail -15 "$tmp/$name.out"; fails=$((fails + 1))
+		fail "$name: exit $rc, expected $want"; tail -15 "$tmp/$name.out"
 	else
 		echo "  $name: exit $rc as expected"
 	fi
@@ -39,12 +34,12 @@ run syn-backlog 0 lab/syn-backlog.lab --set clients.connections=400 --set lab.du
 # before and after: the fix shows in the comparison (TWRecycled was 0)
 "$CONNLAB" report "$tmp/time-wait" "$tmp/time-wait-fixed" >"$tmp/compare" 2>&1
 grep -Eq "^TWRecycled \(all namespaces\) +0 +[1-9][0-9]* +\(was 0\)" "$tmp/compare" ||
-	{ echo "FAIL: comparison of time-wait runs:"; cat "$tmp/compare"; fails=$((fails + 1)); }
+	{ fail "comparison of time-wait runs:"; cat "$tmp/compare"; }
 # ... and on the comparison page: both runs plotted, A's EADDRNOTAVAIL among them
 page="$tmp/time-wait-fixed/compare.html"
 /usr/bin/python3 "$(dirname "$0")/../report/check_report.py" "$page" "$tmp/time-wait/result.json" "$tmp/time-wait-fixed/result.json" &&
 	grep -q 'data-series="EADDRNOTAVAIL" data-run="0"' "$page" ||
-	{ echo "FAIL: comparison page $page"; fails=$((fails + 1)); }
+	fail "comparison page $page"
 # conntrack-full needs its full scale: the table (nf_conntrack_max, host-wide,
 # 262144 here) must fill. About a minute; not repeated under the sanitizers.
 if [ ! -r /proc/sys/net/netfilter/nf_conntrack_max ] || ! command -v nft >/dev/null; then
@@ -54,13 +49,12 @@ elif case "${BUILD:-}" in *san*) true ;; *) false ;; esac; then
 else
 	run conntrack-full 0 lab/conntrack-full.lab
 	grep -q '"nf_conntrack: .*table full' "$tmp/conntrack-full/result.json" || [ ! -r /dev/kmsg ] ||
-		{ echo "FAIL: conntrack-full: no 'table full' line from the kernel log in result.json"; fails=$((fails + 1)); }
+		fail "conntrack-full: no 'table full' line from the kernel log in result.json"
 	run conntrack-fixed 0 lab/conntrack-full.lab --set "server.setup=nft -f {labdir}/conntrack-notrack.nft" \
 		--set expect.conntrack.drops=off --set 'expect.probe.connect.failures=== 0' --set 'expect.ping.loss=<= 0.1%' --set 'expect.established=>= clients.connections'
 fi
 for f in lab/*.lab; do
 	n=$(basename "$f" .lab)
-	[ -d "$tmp/$n" ] || { echo "FAIL: lab/$n.lab has no reduced run in this test"; fails=$((fails + 1)); }
+	[ -d "$tmp/$n" ] || fail "lab/$n.lab has no reduced run in this test"
 done
-if [ $fails -gt 0 ]; then echo "test_labs: $fails failed"; exit 1; fi
-echo "test_labs: all passed"
+lib_done

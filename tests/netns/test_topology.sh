@@ -4,23 +4,11 @@
 # from every client address; the starting namespace untouched; up/down
 # leaving nothing; SIGKILL of a process holding an anonymous lab leaving
 # nothing; the errors users can cause. Exits 77 when it cannot run here.
-set -u
-CONNLAB=${CONNLAB:-./connlab}
-if [ "$(id -u)" != 0 ]; then echo "test_topology: skipped: needs root"; exit 77; fi
-if ! unshare -n true 2>/dev/null; then echo "test_topology: skipped: cannot create network namespaces"; exit 77; fi
-
+. "$(dirname "$0")/../lib.sh"
+lib_init test_topology root
 lab=t$$
-tmp=$(mktemp -d)
 fg_pid=
-cleanup() {
-	[ -n "$fg_pid" ] && kill -9 "$fg_pid" 2>/dev/null
-	"$CONNLAB" down "$lab" >/dev/null 2>&1
-	"$CONNLAB" down "${lab}b" >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+on_exit '[ -n "$fg_pid" ] && kill -9 "$fg_pid" 2>/dev/null; "$CONNLAB" down "$lab" >/dev/null 2>&1; "$CONNLAB" down "${lab}b" >/dev/null 2>&1'
 
 host_state() {
 	{
@@ -166,6 +154,24 @@ ip netns list | grep -q "connlab-${lab}b-" && fail "a failed up left namespaces 
 ip netns list | grep -q "connlab-$lab-" && fail "down left namespaces"
 grep -q "connlab-$lab-" /proc/self/mountinfo && fail "down left mounts"
 
+# ---- down of labs whose names hold each other ("ab" then "b"): each named ----
+on_exit '"$CONNLAB" down "b$lab" "ab$lab" "bab$lab" >/dev/null 2>&1'
+for n in "b$lab" "ab$lab" "bab$lab"; do
+	"$CONNLAB" up --set lab.name="$n" --set clients.connections=10 --set clients.namespaces=1 \
+		--set clients.addresses=1 >/dev/null 2>&1 || fail "up $n"
+done
+"$CONNLAB" down "b$lab" "ab$lab" "bab$lab" >"$tmp/down3" 2>&1
+for n in "b$lab" "ab$lab" "bab$lab"; do
+	grep -q "^took down $n (3 namespaces)$" "$tmp/down3" || { fail "down did not name $n:"; cat "$tmp/down3"; }
+done
+"$CONNLAB" up --set lab.name="b$lab" --set clients.connections=10 --set clients.namespaces=1 \
+	--set clients.addresses=1 >/dev/null 2>&1 &&
+	"$CONNLAB" up --set lab.name="ab$lab" --set clients.connections=10 --set clients.namespaces=1 \
+		--set clients.addresses=1 >/dev/null 2>&1 || fail "up b, ab"
+"$CONNLAB" down --all >"$tmp/down3" 2>&1
+grep -Eq "^took down (ab$lab, b$lab|b$lab, ab$lab) \(6 namespaces\)$" "$tmp/down3" ||
+	{ fail "down --all did not name both labs:"; cat "$tmp/down3"; }
+
 # ---- anonymous lab held in the foreground, killed with SIGKILL ----
 "$CONNLAB" up --foreground "$tmp/lab.lab" >"$tmp/fg.out" 2>&1 &
 fg_pid=$!
@@ -192,5 +198,4 @@ grep -q nsfs /proc/self/mountinfo && grep nsfs /proc/self/mountinfo | grep -q "c
 host_state >"$tmp/after"
 diff "$tmp/before" "$tmp/after" >"$tmp/diff" || { fail "the starting namespace changed:"; cat "$tmp/diff"; }
 
-if [ $fails -gt 0 ]; then echo "test_topology: $fails failed"; exit 1; fi
-echo "test_topology: all passed"
+lib_done

@@ -10,16 +10,9 @@
 #   installed outside CI;
 # - usage errors. (The comparison page of two time-wait runs is checked in
 #   tests/labs/test_labs.sh, which makes those runs.)
-set -u
-CONNLAB=${CONNLAB:-./connlab}
+. "$(dirname "$0")/../lib.sh"
+lib_init test_report root
 HERE=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3 # Debian's, with python3-html5lib and python3-pil
-if [ "$(id -u)" != 0 ]; then echo "test_report: skipped: needs root"; exit 77; fi
-if ! unshare -n true 2>/dev/null; then echo "test_report: skipped: cannot create network namespaces"; exit 77; fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 "$CONNLAB" run --set clients.connections=5000 --set lab.duration=3s --set lab.interval=500ms \
 	--set 'expect.established=>= 1M' --out "$tmp/run" >"$tmp/run.out" 2>&1
@@ -33,13 +26,41 @@ grep -q '<td class="fail">FAIL</td><td><code>established &gt;= 1M</code>' "$tmp/
 # regenerated from result.json: the same page, the same summary
 cp "$tmp/run/report.html" "$tmp/first.html"
 rm "$tmp/run/report.html"
-"$CONNLAB" report "$tmp/run" >"$tmp/again.out" 2>&1 || fail "connlab report DIR: exit $?"
+"$CONNLAB" report "$tmp/run" >"$tmp/again.out" 2>&1
+rc=$?
+[ $rc = 1 ] || fail "connlab report DIR: exit $rc, expected 1 (judged again: the same expectation fails)"
 cmp -s "$tmp/first.html" "$tmp/run/report.html" || fail "connlab report DIR wrote a different report.html"
 sed -n '/^connlab run of lab/,/results in/p' "$tmp/run.out" >"$tmp/summary.run"
 sed -n '/^connlab run of lab/,/results in/p' "$tmp/again.out" >"$tmp/summary.again"
 [ -s "$tmp/summary.run" ] && cmp -s "$tmp/summary.run" "$tmp/summary.again" ||
 	{ fail "connlab report DIR printed another summary than the run:"; diff "$tmp/summary.run" "$tmp/summary.again"; }
 grep -q "report        $tmp/run/report.html" "$tmp/again.out" || fail "connlab report does not say where the page is"
+
+# judged again against other expectations: exit status as for run, the
+# verdicts of the run kept, and the files written again with the new ones
+cp "$tmp/run/result.json" "$tmp/result.first"
+"$CONNLAB" report "$tmp/run" --set 'expect.established=off' >"$tmp/rejudge.out" 2>&1
+rc=$?
+[ $rc = 0 ] || { fail "report --set expect.established=off: exit $rc, expected 0"; tail -5 "$tmp/rejudge.out"; }
+grep -q 'FAIL' "$tmp/rejudge.out" && fail "report --set expect.established=off still prints a FAIL"
+[ "$(json "$tmp/run/result.json" exit_status)" = 0 ] || fail "result.json of the re-judged run: exit_status is not 0"
+[ "$(json "$tmp/run/result.json" outcome)" = completed ] || fail "result.json of the re-judged run: outcome is not completed"
+[ "$(json "$tmp/run/result.json" expectations_at_run.0.holds)" = "$(json "$tmp/result.first" expectations.0.holds)" ] ||
+	fail "the run's own verdicts are not kept as expectations_at_run"
+grep -q 'failures="0"' "$tmp/run/junit.xml" || fail "junit.xml was not written again with the new verdicts"
+"$CONNLAB" report "$tmp/run" --set 'expect.ping.p99=<= 1us' >"$tmp/rejudge.out" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -Eq '^  FAIL ping.p99 <= 1us \(actual [0-9.]+(us|ms)\)' "$tmp/rejudge.out" ||
+	{ fail "report --set 'expect.ping.p99=<= 1us': exit $rc, expected 1 and the FAIL line"; tail -5 "$tmp/rejudge.out"; }
+# the ping percentile is the pings', not the probe connects'
+[ "$(json "$tmp/run/result.json" expectations.3.actual)" = "$($PY -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["ping"]["all"]["p99_ms"]*1000, 3))' "$tmp/run/result.json")" ] ||
+	fail "ping.p99 is not judged on ping.all.p99_ms"
+"$CONNLAB" report "$tmp/run" --set clients.connections=5 >"$tmp/e0" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q 'a past run is judged again against expectations only' "$tmp/e0" ||
+	{ fail "report --set of a lab key: exit $rc"; cat "$tmp/e0"; }
+"$CONNLAB" report "$tmp/run" --set 'expect.nope=<= 1' >"$tmp/e0" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "unknown metric 'nope'" "$tmp/e0" || { fail "report --set of an unknown metric: exit $rc"; cat "$tmp/e0"; }
+"$CONNLAB" report "$tmp/run" >/dev/null 2>&1 # its own expectations again: one fails
 
 # a picture of it
 chromium=$(command -v chromium || command -v chromium-browser || true)
@@ -67,12 +88,17 @@ fi
 
 # usage errors
 "$CONNLAB" report "$tmp/nothing" >"$tmp/e1" 2>&1; rc=$?
-[ $rc = 2 ] && grep -q "$tmp/nothing/result.json" "$tmp/e1" || { fail "report of a missing run: exit $rc"; cat "$tmp/e1"; }
+[ $rc = 2 ] && grep -q "$tmp/nothing: No such file or directory; give a run directory" "$tmp/e1" ||
+	{ fail "report of a missing run: exit $rc"; cat "$tmp/e1"; }
+"$CONNLAB" report "$tmp" >"$tmp/e1" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "^connlab: $tmp is not a run directory: it has no result.json" "$tmp/e1" ||
+	{ fail "report of a directory that is not a run: exit $rc"; cat "$tmp/e1"; }
 "$CONNLAB" report -o "$tmp/x.html" "$tmp/run" >"$tmp/e2" 2>&1; rc=$?
 [ $rc = 2 ] && grep -q -- "-o is for a comparison" "$tmp/e2" || { fail "-o with one run: exit $rc"; cat "$tmp/e2"; }
 "$CONNLAB" report "$tmp/run" "$tmp/run" "$tmp/run" >"$tmp/e3" 2>&1; rc=$?
 [ $rc = 2 ] || fail "three runs: exit $rc"
 "$CONNLAB" report -o "$tmp/self.html" "$tmp/run" "$tmp/run" >"$tmp/e4" 2>&1 || fail "comparison with -o: exit $?"
+grep -Eq '^outcome +expectations failed +expectations failed$' "$tmp/e4" ||
+	{ fail "the comparison cuts the outcome short:"; head -3 "$tmp/e4"; }
 $PY "$HERE/check_report.py" "$tmp/self.html" "$tmp/run/result.json" "$tmp/run/result.json" || fail "comparison page"
-if [ $fails -gt 0 ]; then echo "test_report: $fails failed"; exit 1; fi
-echo "test_report: all passed"
+lib_done

@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "netns.h"
+#include "netns/netns.h"
 
 static int ns1 = -1, ns2 = -1;
 

@@ -4,19 +4,12 @@
 # expectation (exit 1, junit failure); SIGINT mid-run (130, results
 # written); kill -9 of the launcher (nothing left); a crashing child (3); a
 # user's own server; bad labs (2). Before and after: no leftovers.
-set -u
-CONNLAB=${CONNLAB:-./connlab}
+. "$(dirname "$0")/../lib.sh"
+lib_init test_run root
 HERE=$(cd "$(dirname "$0")" && pwd)
-if [ "$(id -u)" != 0 ]; then echo "test_run: skipped: needs root"; exit 77; fi
-if ! unshare -n true 2>/dev/null; then echo "test_run: skipped: cannot create network namespaces"; exit 77; fi
-tmp=$(mktemp -d)
 bg=
-cleanup() { [ -n "$bg" ] && kill -9 "$bg" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+on_exit '[ -n "$bg" ] && kill -9 "$bg" 2>/dev/null'
 alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; } # zombies are gone
-json() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); [v:=v[int(k)] if isinstance(v,list) else v[k] for k in sys.argv[2].split(".")]; print(v)' "$1" "$2"; }
 host_state() { ip -o link; ip -o addr; ip route show table all; ip netns list; grep -c nsfs /proc/self/mountinfo; }
 host_state >"$tmp/before"
 
@@ -45,6 +38,9 @@ LAB
 "$CONNLAB" run "$tmp/small.lab" --out "$tmp/r1" >"$tmp/r1.out" 2>&1; rc=$?
 [ $rc = 0 ] || { fail "10k run exit $rc"; tail -20 "$tmp/r1.out"; }
 for f in result.json timeline.csv junit.xml; do [ -s "$tmp/r1/$f" ] || fail "no $f"; done
+# the progress lines say which ping figure they show
+grep -Eq '^\[ *[0-9.]+s\] (ramp|hold) +established [0-9]+/10000  TIME_WAIT [0-9]+  ping max -?[0-9.]+ ms  lost [0-9]+  errors [0-9]+$' "$tmp/r1.out" ||
+	{ fail "no progress line with 'ping max'"; grep established "$tmp/r1.out" | head -3; }
 python3 - "$tmp/r1/result.json" "$tmp/r1/timeline.csv" <<'PY' || fail "result.json does not agree"
 import csv, json, sys
 r = json.load(open(sys.argv[1])); rows = list(csv.DictReader(open(sys.argv[2])))
@@ -178,5 +174,4 @@ grep -Eq "^30000[[:space:]]+39999$" "$tmp/r12.out" || { fail "up with read-only 
 sleep 0.5
 host_state >"$tmp/after"
 diff "$tmp/before" "$tmp/after" >/dev/null || { fail "the host changed:"; diff "$tmp/before" "$tmp/after"; }
-if [ $fails -gt 0 ]; then echo "test_run: $fails failed"; exit 1; fi
-echo "test_run: all passed"
+lib_done

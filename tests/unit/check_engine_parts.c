@@ -3,8 +3,8 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "hist.h"
-#include "pace.h"
+#include "util/hist.h"
+#include "engine/pace.h"
 
 #include "check_main.h"
 

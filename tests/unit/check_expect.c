@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expect.h"
-#include "suggest.h"
+#include "lab/expect.h"
+#include "util/suggest.h"
 
 #include "check_main.h"
 
@@ -76,11 +76,11 @@ START_TEST(formatting)
 {
 	char buf[32];
 
-	ck_assert_str_eq(expect_fmt_value(MU_DURATION, 12500, buf, sizeof(buf)), "12.5ms");
-	ck_assert_str_eq(expect_fmt_value(MU_DURATION, 2500000, buf, sizeof(buf)), "2.5s");
-	ck_assert_str_eq(expect_fmt_value(MU_PERCENT, 0.001, buf, sizeof(buf)), "0.1%");
-	ck_assert_str_eq(expect_fmt_value(MU_COUNT, 100000, buf, sizeof(buf)), "100000");
-	ck_assert_str_eq(expect_fmt_value(MU_RATE, 20000, buf, sizeof(buf)), "20000/s");
+	ck_assert_str_eq(metric_fmt_value(MU_DURATION, 12500, buf, sizeof(buf)), "12.5ms");
+	ck_assert_str_eq(metric_fmt_value(MU_DURATION, 2500000, buf, sizeof(buf)), "2.5s");
+	ck_assert_str_eq(metric_fmt_value(MU_PERCENT, 0.001, buf, sizeof(buf)), "0.1%");
+	ck_assert_str_eq(metric_fmt_value(MU_COUNT, 100000, buf, sizeof(buf)), "100000");
+	ck_assert_str_eq(metric_fmt_value(MU_RATE, 20000, buf, sizeof(buf)), "20000/s");
 }
 END_TEST
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netns.h"
+#include "netns/netns.h"
 
 #include "check_main.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plan.h"
+#include "plan/plan.h"
 
 #include "check_main.h"
 
@@ -37,8 +37,8 @@ START_TEST(default_lab_spread)
 	ck_assert_uint_eq(plan.namespaces, 2);
 	ck_assert_uint_eq(plan.fd_usable, 19000);
 	ck_assert_uint_eq(plan.flood_workers, 6); /* 50000 / 19000 -> 3 per namespace */
-	ck_assert_uint_eq(plan.ns[0].workers, 3);
-	ck_assert_uint_eq(plan.ns[0].per_worker_max, 16667);
+	ck_assert_uint_eq(plan.netns[0].workers, 3);
+	ck_assert_uint_eq(plan.netns[0].per_worker_max, 16667);
 	ck_assert_uint_eq(plan.server_workers, 6); /* 100000 / ((19000 - 4) * 0.9) */
 	ck_assert_uint_eq(plan.server_per_worker, 16667);
 	ck_assert_uint_eq(plan.per_pair_max, 1563); /* 50000 / (8 addresses * 4 ports) */
@@ -47,13 +47,13 @@ START_TEST(default_lab_spread)
 	ck_assert_uint_eq(plan.service_addr, 0xc6120001u); /* 198.18.0.1 */
 	ck_assert_uint_eq(plan.probe_srv, 0xc6120005u);
 	ck_assert_uint_eq(plan.probe_addr, 0xc6120006u);
-	ck_assert_uint_eq(plan.ns[0].link_srv, 0xc6120009u);
-	ck_assert_uint_eq(plan.ns[0].link_peer, 0xc612000au);
-	ck_assert_uint_eq(plan.ns[1].link_peer, 0xc612000eu);
+	ck_assert_uint_eq(plan.netns[0].link_srv, 0xc6120009u);
+	ck_assert_uint_eq(plan.netns[0].link_peer, 0xc612000au);
+	ck_assert_uint_eq(plan.netns[1].link_peer, 0xc612000eu);
 	ck_assert_uint_eq(plan.block_size, 16);
-	ck_assert_uint_eq(plan.ns[0].first_addr, 0xc6120011u); /* 198.18.0.17 */
-	ck_assert_uint_eq(plan.ns[1].first_addr, 0xc6120021u); /* 198.18.0.33 */
-	ck_assert_uint_eq(plan.ns[1].n_addr, 8);
+	ck_assert_uint_eq(plan.netns[0].first_addr, 0xc6120011u); /* 198.18.0.17 */
+	ck_assert_uint_eq(plan.netns[1].first_addr, 0xc6120021u); /* 198.18.0.33 */
+	ck_assert_uint_eq(plan.netns[1].n_addr, 8);
 	ck_assert_uint_eq(plan.pool_used, 48);
 	ck_assert_uint_eq(plan.kernel_bytes, 200000ULL * 5120);
 	ck_assert_uint_eq(plan.user_bytes, 200000ULL * 256 + 14ULL * 512 * 1024);
@@ -115,7 +115,7 @@ START_TEST(auto_addresses_one_million)
 	ck_assert_uint_eq(plan.per_pair_max, 15625);
 	ck_assert_uint_eq(plan.flood_workers, 56);  /* 250000 / 19000 = 14 per namespace */
 	ck_assert_uint_eq(plan.server_workers, 59); /* 1M / 17096 */
-	ck_assert_uint_eq(plan.ns[3].first_addr, 0xc6120000u + 24 + 3 * 8 + 1);
+	ck_assert_uint_eq(plan.netns[3].first_addr, 0xc6120000u + 24 + 3 * 8 + 1);
 }
 END_TEST
 

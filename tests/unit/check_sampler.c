@@ -3,13 +3,13 @@
 #include <check.h>
 #include <errno.h>
 
-#include "sampler.h"
+#include "run/sampler.h"
 
 #include "check_main.h"
 
 START_TEST(sockstat)
 {
-	struct ns_sample s = { 0 };
+	struct netns_sample s = { 0 };
 
 	ck_assert_int_eq(
 		sampler_parse_sockstat("sockets: used 340\n"

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.c - loading labs for commands and printing what went wrong. */
+#include "cmd/cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "netns/netns.h"
+#include "util/log.h"
+#include "util/units.h"
+
+int cli_sets_add(struct cli_sets *sets, const char *assignment)
+{
+	if (sets->n == (int)(sizeof(sets->item) / sizeof(sets->item[0]))) {
+		log_msg(LOGL_ERROR, "too many --set options (at most %zu)",
+			sizeof(sets->item) / sizeof(sets->item[0]));
+		return EXIT_USAGE;
+	}
+	sets->item[sets->n++] = assignment;
+	return EXIT_OK;
+}
+
+void cli_diag_print(const struct lab_diag *d)
+{
+	for (unsigned i = 0; i < d->n; i++)
+		fprintf(stderr, "%s\n", d->msg[i]);
+	if (d->dropped)
+		fprintf(stderr, "(and %u more problems)\n", d->dropped);
+}
+
+int cli_lab_load(struct lab *lab, const char *path, const struct cli_sets *sets)
+{
+	struct lab_diag diag = { 0 };
+	int bad;
+
+	bad = path ? lab_load_file(lab, path, &diag) : lab_load_default(lab, &diag);
+	if (!bad)
+		for (int i = 0; i < sets->n; i++)
+			bad |= lab_set(lab, sets->item[i], &diag);
+	if (!bad)
+		bad = lab_validate(lab, &diag);
+	if (bad) {
+		cli_diag_print(&diag);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int cli_usage_error(const struct command *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("connlab: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (c)
+		fprintf(stderr, "usage: %s\nMore: connlab help %s\n", c->usage, c->name);
+	else
+		fprintf(stderr, "usage: connlab <command> [options]\nMore: connlab --help\n");
+	return EXIT_USAGE;
+}
+
+int cli_help(const struct command *c)
+{
+	printf("usage: %s\n\n%s", c->usage, c->help);
+	return EXIT_OK;
+}
+
+int cli_engine_option(const struct command *c, int opt, const char *arg, struct engine_opts *eo)
+{
+	char err[200];
+	uint64_t v;
+
+	switch (opt) {
+	case 's':
+		if (units_parse_duration(arg, &eo->stats_interval_us, err, sizeof(err)))
+			return cli_usage_error(c, "--stats-interval: %s", err);
+		return 0;
+	case 'f':
+		if (units_parse_uint(arg, &v, err, sizeof(err)) || v > 1000000)
+			return cli_usage_error(
+				c, "--stats-fd: expected a descriptor number, got '%s'", arg);
+		eo->stats_fd = (int)v;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int cli_need_privileges(void)
+{
+	static const struct {
+		int bit;
+		const char *name, *why;
+	} caps[] = {
+		{ CAP_BIT_SYS_ADMIN, "SYS_ADMIN",
+		  "to create network namespaces and mount their names" },
+		{ CAP_BIT_NET_ADMIN, "NET_ADMIN",
+		  "to make veth pairs, addresses, routes and set sysctls" },
+	};
+	unsigned long long eff = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+	int missing = 0, r;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	if (f)
+		fclose(f);
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		missing |= !(eff & (1ULL << caps[i].bit)) << i;
+	if (missing && geteuid() != 0) {
+		fprintf(stderr,
+			"connlab: needs root, or CAP_SYS_ADMIN and CAP_NET_ADMIN; run it with sudo (in Docker: --cap-add SYS_ADMIN --cap-add NET_ADMIN)\n");
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		if (missing & (1 << i))
+			fprintf(stderr,
+				"connlab: this process lacks the capability CAP_%s (%s): in Docker, add --cap-add %s to docker run; elsewhere run as root with full capabilities\n",
+				caps[i].name, caps[i].why, caps[i].name);
+	if (missing)
+		return EXIT_USAGE;
+	r = netns_sysctl_writable();
+	if (r) {
+		fprintf(stderr,
+			"connlab: /proc/sys is read-only here (a container?) and connlab could not make it writable in a mount namespace of its own: %s; %s (docs/docker.md)\n",
+			strerror(-r),
+			r == -EACCES
+				? "a security module forbids the mount: in Docker add --security-opt apparmor=unconfined (AppArmor) or --security-opt label=disable (SELinux)"
+				: "in Docker, add --cap-add SYS_ADMIN");
+		return EXIT_USAGE;
+	}
+	return 0;
+}

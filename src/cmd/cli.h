@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.h - what the command entry points share: the command record (name,
+ * usage and help kept in each command's own file), loading a lab from the
+ * command line, and printing diagnostics. Only commands print and exit. */
+#ifndef CONNLAB_CMD_CLI_H
+#define CONNLAB_CMD_CLI_H
+
+#include "engine/engine.h"
+#include "lab/lab.h"
+#include "util/status.h"
+
+struct command {
+	const char *name;
+	const char *summary;
+	const char *usage;
+	const char *help; /* the full help text */
+	int (*run)(int argc, char **argv);
+};
+
+/* Every command, each defined in its own file (cmd/NAME.c). */
+extern const struct command command_run, command_report, command_plan, command_up, command_down,
+	command_ls, command_server, command_flood;
+
+struct cli_sets {
+	int n;
+	const char *item[128];
+};
+
+/* Adds a --set; EXIT_USAGE when there are too many. */
+int cli_sets_add(struct cli_sets *sets, const char *assignment);
+
+/* Prints a lab's diagnostics to stderr. */
+void cli_diag_print(const struct lab_diag *d);
+
+/* Loads path (or the built-in default lab when NULL), applies the --set
+ * items and validates. Prints every problem; returns EXIT_OK or
+ * EXIT_USAGE. */
+int cli_lab_load(struct lab *lab, const char *path, const struct cli_sets *sets);
+
+/* Prints "connlab: unknown option ..." style usage errors and the
+ * command's usage line (c may be NULL: the general usage); returns
+ * EXIT_USAGE. */
+int cli_usage_error(const struct command *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Prints a command's usage and help to stdout; returns EXIT_OK. */
+int cli_help(const struct command *c);
+
+/* The options every engine command has: -s/--stats-interval and
+ * -f/--stats-fd. Returns 0 when opt was one of them and is fine,
+ * EXIT_USAGE (after saying why) when its value is wrong, -1 when opt is
+ * not one of them. */
+int cli_engine_option(const struct command *c, int opt, const char *arg, struct engine_opts *eo);
+
+/* Before building a lab: CAP_SYS_ADMIN and CAP_NET_ADMIN are there (or a
+ * message naming each one missing and the docker flag that adds it), and
+ * /proc/sys is writable (netns_sysctl_writable). 0, or EXIT_USAGE. */
+int cli_need_privileges(void);
+
+#endif

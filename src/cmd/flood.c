@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/* flood.c - `connlab flood`: its options, checked and turned into the engine's
+ * configuration; the work is in engine/flood.c. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cmd/cli.h"
+#include "engine/budget.h"
+#include "engine/engine.h"
+#include "engine/flood.h"
+#include "util/log.h"
+#include "util/procfs.h"
+#include "util/status.h"
+#include "util/units.h"
+
+static int cmd_flood(int argc, char **argv);
+
+const struct command command_flood = {
+	.name = "flood",
+	.summary = "open and hold, or churn, many connections (a lab role; usable alone)",
+	.usage =
+		"connlab flood --target A [--ports P] [--source LIST] [--connections N] [--rate R/s] [options]",
+	.help = "Opens connections to TARGET's PORTS from the SOURCE addresses, paced at RATE\n"
+		"with at most INFLIGHT connects in progress, with N worker processes, and\n"
+		"holds them (hold) or closes each once connected (churn). Every socket binds\n"
+		"its source address with IP_BIND_ADDRESS_NO_PORT, so one address can hold\n"
+		"more than 64k connections to several server ports. Always ends: at\n"
+		"--duration, SIGTERM or SIGINT (churn: also when all connections are done),\n"
+		"closing every socket and writing a final stats line.\n"
+		"\n"
+		"Options:\n"
+		"  -t, --target A           server address (required)\n"
+		"  -p, --ports P            server ports: 8081, 8081-8084, 80,8080 (default 8081)\n"
+		"  -S, --source LIST        source addresses: 198.18.1.1-198.18.1.16, a CIDR\n"
+		"                           range or a list; each socket takes the next\n"
+		"                           (default: the kernel chooses)\n"
+		"  -c, --connections N      hold: to open and hold; churn: to open in all (1k)\n"
+		"  -r, --rate R/s           new connections per second, all workers (20k/s),\n"
+		"                           or unlimited\n"
+		"  -i, --inflight N         most connects in progress at once (1000)\n"
+		"  -w, --workers N|auto     processes (default auto: enough for the open-file\n"
+		"                           limit)\n"
+		"  -M, --mode hold|churn    (default hold)\n"
+		"  -C, --closer client|server  churn: who closes first and keeps TIME_WAIT\n"
+		"  -R, --reconnect          hold: reopen connections the server closes\n"
+		"  -B, --beyond-ports       hold: try even when the connections need more local\n"
+		"                           ports than there are (to show EADDRNOTAVAIL)\n"
+		"  -T, --connect-timeout D  a slower connect counts as ETIMEDOUT (10s)\n"
+		"  -d, --duration D         the longest run (default 60s)\n"
+		"  -s, --stats-interval D   a JSON stats line every D (default 1s; 0: only the last)\n"
+		"  -f, --stats-fd N         write stats lines to descriptor N (default 1)\n"
+		"\n"
+		"Stats line: {\"t\", \"role\":\"flood\", \"workers\", \"target\", \"opened\",\n"
+		"\"connecting\", \"established\", \"open\", \"closed\", \"closed_by_peer\",\n"
+		"\"lines_in\", \"bytes_in\", \"connect_us\": {\"count\", \"p50\", \"p90\", \"p99\",\n"
+		"\"p999\", \"max\", \"mean\"}, \"ramp_s\", \"rss_bytes\", \"errors\":\n"
+		"{\"EADDRNOTAVAIL\": {\"connect\": n}}, \"errors_total\", \"final\"}. The first\n"
+		"error of each kind is explained on stderr.\n",
+	.run = cmd_flood,
+};
+
+static int local_port_range(unsigned *lo, unsigned *hi)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "%u %u", lo, hi);
+	fclose(f);
+	return n == 2 ? 0 : -1;
+}
+
+static int cmd_flood(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "target", required_argument, NULL, 't' },
+		{ "ports", required_argument, NULL, 'p' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "connections", required_argument, NULL, 'c' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "inflight", required_argument, NULL, 'i' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "closer", required_argument, NULL, 'C' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "connect-timeout", required_argument, NULL, 'T' },
+		{ "reconnect", no_argument, NULL, 'R' },
+		{ "beyond-ports", no_argument, NULL, 'B' },
+		{ "stats-interval", required_argument, NULL, 's' },
+		{ "stats-fd", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static struct flood_cfg cfg = { .ports = { .n = 1, .port = { 8081 } },
+					.connections = 1000,
+					.rate = 20000,
+					.inflight = 1000,
+					.duration_us = 60000000,
+					.connect_timeout_us = 10000000 };
+	static uint32_t sources[SOURCES_MAX];
+	struct engine_opts eo = { .role = "flood", .stats_interval_us = 1000000, .stats_fd = 1 };
+	uint64_t workers = 0, usable;
+	int have_target = 0, beyond = 0, opt;
+	unsigned lo, hi;
+	char err[256];
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "t:p:S:c:r:i:w:M:C:d:T:RBs:f:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 't':
+			if (units_parse_ipv4(optarg, &cfg.target, err, sizeof(err)))
+				return cli_usage_error(&command_flood, "--target: %s", err);
+			have_target = 1;
+			break;
+		case 'p':
+			if (units_parse_ports(optarg, &cfg.ports, err, sizeof(err)))
+				return cli_usage_error(&command_flood, "--ports: %s", err);
+			break;
+		case 'S':
+			if (units_parse_addr_list(optarg, sources, SOURCES_MAX, &cfg.nsrc, err,
+						  sizeof(err)))
+				return cli_usage_error(&command_flood, "--source: %s", err);
+			cfg.src = sources;
+			break;
+		case 'c':
+			if (units_parse_count(optarg, &cfg.connections, err, sizeof(err)) ||
+			    !cfg.connections)
+				return cli_usage_error(&command_flood, "--connections: %s",
+						       cfg.connections ? err
+								       : "must be at least 1");
+			break;
+		case 'r':
+			if (units_parse_rate(optarg, &cfg.rate, err, sizeof(err)))
+				return cli_usage_error(&command_flood, "--rate: %s", err);
+			break;
+		case 'i':
+			if (units_parse_count(optarg, &cfg.inflight, err, sizeof(err)) ||
+			    !cfg.inflight)
+				return cli_usage_error(&command_flood, "--inflight: %s",
+						       cfg.inflight ? err : "must be at least 1");
+			break;
+		case 'w':
+			if (!strcmp(optarg, "auto"))
+				workers = 0;
+			else if (units_parse_count(optarg, &workers, err, sizeof(err)) ||
+				 !workers || workers > 4096)
+				return cli_usage_error(
+					&command_flood,
+					"--workers: expected 1 to 4096 or auto, got '%s'", optarg);
+			break;
+		case 'M':
+			if (client_mode_parse(optarg, &cfg.mode, err, sizeof(err)))
+				return cli_usage_error(&command_flood, "--mode: %s", err);
+			break;
+		case 'C':
+			if (closer_parse(optarg, &cfg.closer, err, sizeof(err)))
+				return cli_usage_error(&command_flood, "--closer: %s", err);
+			break;
+		case 'd':
+			if (units_parse_duration(optarg, &cfg.duration_us, err, sizeof(err)) ||
+			    !cfg.duration_us)
+				return cli_usage_error(
+					&command_flood, "--duration: %s",
+					cfg.duration_us
+						? err
+						: "a flood always ends: give a duration such as 60s");
+			break;
+		case 'T':
+			if (units_parse_duration(optarg, &cfg.connect_timeout_us, err,
+						 sizeof(err)) ||
+			    cfg.connect_timeout_us < 1000)
+				return cli_usage_error(
+					&command_flood, "--connect-timeout: %s",
+					cfg.connect_timeout_us < 1000 ? "at least 1ms" : err);
+			break;
+		case 'R':
+			cfg.reconnect = 1;
+			break;
+		case 'B':
+			beyond = 1;
+			break;
+		case 's':
+		case 'f':
+			if (cli_engine_option(&command_flood, opt, optarg, &eo))
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			return cli_help(&command_flood);
+		default:
+			return cli_usage_error(&command_flood, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(&command_flood, "unexpected argument '%s'", argv[optind]);
+	if (!have_target)
+		return cli_usage_error(&command_flood, "--target ADDRESS is required");
+	if (!cfg.src) {
+		sources[0] = 0; /* INADDR_ANY: the kernel picks the source address */
+		cfg.src = sources;
+		cfg.nsrc = 1;
+	}
+	if (cfg.mode == CLIENT_HOLD && !beyond && local_port_range(&lo, &hi) == 0 &&
+	    cfg.connections > (uint64_t)cfg.nsrc * cfg.ports.n * (hi - lo + 1)) {
+		uint64_t per = (uint64_t)cfg.ports.n * (hi - lo + 1);
+
+		log_msg(LOGL_ERROR,
+			"%llu connections over %zu source %s and %u server %s need more local ports than the %u of %u-%u: use at least %llu source addresses",
+			(unsigned long long)cfg.connections, cfg.nsrc,
+			cfg.nsrc == 1 ? "address" : "addresses", cfg.ports.n,
+			cfg.ports.n == 1 ? "port" : "ports", hi - lo + 1, lo, hi,
+			(unsigned long long)((cfg.connections + per - 1) / per));
+		return EXIT_USAGE;
+	}
+	cfg.fd_limit = procfs_nofile_raise();
+	usable = budget_fd_usable(cfg.fd_limit);
+	if (!workers) {
+		uint64_t sockets = cfg.mode == CLIENT_HOLD ? cfg.connections : cfg.inflight;
+
+		workers = (sockets + usable - 1) / usable;
+	} else if (cfg.mode == CLIENT_HOLD && (cfg.connections + workers - 1) / workers > usable) {
+		log_msg(LOGL_ERROR,
+			"%llu connections need at least %llu flood workers with an open-file limit of %llu; use --workers %llu or auto",
+			(unsigned long long)cfg.connections,
+			(unsigned long long)((cfg.connections + usable - 1) / usable),
+			(unsigned long long)cfg.fd_limit,
+			(unsigned long long)((cfg.connections + usable - 1) / usable));
+		return EXIT_USAGE;
+	}
+	cfg.workers = (unsigned)workers;
+	eo.workers = cfg.workers;
+	eo.target = cfg.connections;
+	eo.worker = flood_worker;
+	eo.arg = &cfg;
+	return engine_run(&eo);
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/* run.c - `connlab run`: the options, the lab and its plan; the launcher
+ * (run/) runs it and hands back result.json, the report side (report/)
+ * judges the expectations and writes the run directory. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+
+#include "cmd/cli.h"
+#include "plan/plan.h"
+#include "report/report.h"
+#include "run/run.h"
+
+static int cmd_run(int argc, char **argv);
+
+const struct command command_run = {
+	.name = "run",
+	.summary = "run a lab: build it, load it, measure, tear down, write the results",
+	.usage = "connlab run [LAB] [--set SECTION.KEY=VALUE]... [--out DIR] [--keep]",
+	.help = "Runs LAB (the built-in default lab without one): preflight, build the\n"
+		"namespaces, start the servers and wait until they listen, ping and probe\n"
+		"from the probe namespace, start the floods (ramp), hold for lab.duration\n"
+		"(or churn), drain, tear down. The kernel of every lab namespace is sampled\n"
+		"each lab.interval. Results go to runs/<UTC time>-<lab>/: result.json,\n"
+		"timeline.csv, junit.xml, report.html (the run in charts, one file) and\n"
+		"children.log (what the lab's processes printed); the summary is printed. The\n"
+		"progress line shows the slowest ping of the last interval (ping max).\n"
+		"\n"
+		"Options:\n"
+		"  -s, --set SECTION.KEY=VALUE  override a key of the lab file (repeatable)\n"
+		"  -o, --out DIR                the run directory (it must not hold a run)\n"
+		"  -k, --keep                   name the namespaces (connlab-LAB-*) so that they\n"
+		"                               can be entered with ip netns exec; they stay\n"
+		"                               until 'connlab down LAB'\n"
+		"\n"
+		"Ctrl-C or SIGTERM drains and tears down, and still writes the results; a\n"
+		"second Ctrl-C stops at once. kill -9 leaves nothing behind either.\n"
+		"\n"
+		"Exit status: 0 every expectation holds; 1 an expectation failed; 2 usage or\n"
+		"lab error; 3 the lab could not run (the reason is printed and in\n"
+		"result.json); 130 interrupted.\n",
+	.run = cmd_run,
+};
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "set", required_argument, NULL, 's' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static struct lab lab;
+	static struct plan plan;
+	struct run_opts ro = { .lab = &lab, .plan = &plan };
+	struct cli_sets sets = { 0 };
+	struct plan_env env;
+	char err[768], outdir[512];
+	json_t *res;
+	int opt, st;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "s:o:kh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			if (cli_sets_add(&sets, optarg))
+				return EXIT_USAGE;
+			break;
+		case 'o':
+			ro.out = optarg;
+			break;
+		case 'k':
+			ro.keep = 1;
+			break;
+		case 'h':
+			return cli_help(&command_run);
+		default:
+			return cli_usage_error(&command_run, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage_error(&command_run, "one lab file at most, got '%s' and '%s'",
+				       argv[optind], argv[optind + 1]);
+	st = cli_lab_load(&lab, optind < argc ? argv[optind] : NULL, &sets);
+	if (st)
+		return st;
+	plan_env_read(&env);
+	if (plan_build(&lab, &env, &plan, err, sizeof(err))) {
+		fprintf(stderr, "connlab: %s: cannot work: %s\n", lab.source, err);
+		return EXIT_USAGE;
+	}
+	st = cli_need_privileges();
+	if (st)
+		return st;
+	st = run_lab(&ro, &res, outdir, sizeof(outdir));
+	if (!res)
+		return st;
+	st = report_finish(res, outdir, lab.expect, lab.n_expect, st);
+	json_decref(res);
+	return st;
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/* server.c - `connlab server`: its options, checked and turned into the engine's
+ * configuration; the work is in engine/server.c. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cmd/cli.h"
+#include "engine/budget.h"
+#include "engine/engine.h"
+#include "engine/server.h"
+#include "util/log.h"
+#include "util/procfs.h"
+#include "util/status.h"
+#include "util/units.h"
+
+static int cmd_server(int argc, char **argv);
+
+const struct command command_server = {
+	.name = "server",
+	.summary = "accept and hold connections (one of the lab's roles; usable alone)",
+	.usage = "connlab server [--address A] [--ports P] [--workers N|auto] [--mode M] [options]",
+	.help = "Listens on PORTS of ADDRESS with N worker processes sharing each port\n"
+		"(SO_REUSEPORT) and holds connections at a few hundred bytes each. A worker\n"
+		"near its open-file limit leaves the port group, so that the kernel gives new\n"
+		"connections to the others, and rejoins below 90% of it.\n"
+		"\n"
+		"Options:\n"
+		"  -a, --address A          address to listen on (default 0.0.0.0)\n"
+		"  -p, --ports P            8081, 8081-8084 or 80,8080 (default 8081)\n"
+		"  -w, --workers N|auto     processes (default 1); auto: enough for\n"
+		"                           --max-connections under the open-file limit\n"
+		"  -m, --max-connections N  what auto plans for (default 10k)\n"
+		"  -M, --mode M             keepalive: a welcome line, then \"ok\" every interval\n"
+		"                           echo: sends back what it reads\n"
+		"                           close: writes \"bye\" and closes first (TIME_WAIT here)\n"
+		"                           silent: never reads or closes (CLOSE_WAIT here)\n"
+		"                           noaccept: listens, never accepts (accept queue fills)\n"
+		"  -i, --interval D         keepalive line interval (default 10s)\n"
+		"  -b, --backlog N          listen backlog (default 4096; capped by somaxconn)\n"
+		"  -d, --duration D         stop after D (default: at SIGTERM or SIGINT)\n"
+		"  -s, --stats-interval D   a JSON stats line every D (default 1s; 0: only the last)\n"
+		"  -f, --stats-fd N         write stats lines to descriptor N (default 1)\n"
+		"\n"
+		"Stats line: {\"t\", \"role\":\"server\", \"workers\", \"accepted\", \"open\", \"closed\",\n"
+		"\"closed_by_peer\", \"listening\", \"bytes_in\", \"bytes_out\", \"rss_bytes\",\n"
+		"\"errors\": {\"EMFILE\": {\"accept\": n}}, \"errors_total\", \"final\"}; see docs/engines.md.\n",
+	.run = cmd_server,
+};
+
+static int cmd_server(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "address", required_argument, NULL, 'a' },
+		{ "ports", required_argument, NULL, 'p' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "max-connections", required_argument, NULL, 'm' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "backlog", required_argument, NULL, 'b' },
+		{ "stats-interval", required_argument, NULL, 's' },
+		{ "stats-fd", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static struct server_cfg cfg = { .ports = { .n = 1, .port = { 8081 } },
+					 .interval_us = 10000000,
+					 .backlog = 4096 };
+	struct engine_opts eo = { .role = "server", .stats_interval_us = 1000000, .stats_fd = 1 };
+	uint64_t workers = 1, max_conn = 10000, v;
+	int auto_workers = 0, opt;
+	char err[256];
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "a:p:w:m:M:i:d:b:s:f:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			if (units_parse_ipv4(optarg, &cfg.address, err, sizeof(err)))
+				return cli_usage_error(&command_server, "--address: %s", err);
+			break;
+		case 'p':
+			if (units_parse_ports(optarg, &cfg.ports, err, sizeof(err)))
+				return cli_usage_error(&command_server, "--ports: %s", err);
+			break;
+		case 'w':
+			if (!strcmp(optarg, "auto"))
+				auto_workers = 1;
+			else if (units_parse_count(optarg, &workers, err, sizeof(err)) ||
+				 !workers || workers > 1024)
+				return cli_usage_error(
+					&command_server,
+					"--workers: expected 1 to 1024 or auto, got '%s'", optarg);
+			break;
+		case 'm':
+			if (units_parse_count(optarg, &max_conn, err, sizeof(err)) || !max_conn)
+				return cli_usage_error(&command_server, "--max-connections: %s",
+						       max_conn ? err : "must be at least 1");
+			break;
+		case 'M':
+			if (server_mode_parse(optarg, &cfg.mode, err, sizeof(err)))
+				return cli_usage_error(&command_server, "--mode: %s", err);
+			break;
+		case 'i':
+			if (units_parse_duration(optarg, &cfg.interval_us, err, sizeof(err)) ||
+			    cfg.interval_us < 16000)
+				return cli_usage_error(&command_server, "--interval: %s",
+						       cfg.interval_us < 16000 ? "at least 16ms"
+									       : err);
+			break;
+		case 'd':
+			if (units_parse_duration(optarg, &cfg.duration_us, err, sizeof(err)))
+				return cli_usage_error(&command_server, "--duration: %s", err);
+			break;
+		case 'b':
+			if (units_parse_count(optarg, &v, err, sizeof(err)) || !v || v > 65535)
+				return cli_usage_error(&command_server,
+						       "--backlog: expected 1 to 65535, got '%s'",
+						       optarg);
+			cfg.backlog = (unsigned)v;
+			break;
+		case 's':
+		case 'f':
+			if (cli_engine_option(&command_server, opt, optarg, &eo))
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			return cli_help(&command_server);
+		default:
+			return cli_usage_error(&command_server, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(&command_server, "unexpected argument '%s'", argv[optind]);
+	cfg.fd_limit = procfs_nofile_raise();
+	if (cfg.fd_limit < 256) {
+		log_msg(LOGL_ERROR,
+			"the open-file limit is %llu; raise it (ulimit -n) to at least 256",
+			(unsigned long long)cfg.fd_limit);
+		return EXIT_USAGE;
+	}
+	if (auto_workers)
+		workers = budget_server_workers(max_conn, budget_fd_usable(cfg.fd_limit),
+						cfg.ports.n);
+	eo.workers = (unsigned)workers;
+	eo.worker = server_worker;
+	eo.arg = &cfg;
+	return engine_run(&eo);
+}

@@ -1,0 +1,421 @@
+/* cmd_up.c - `connlab up`, `connlab down` and `connlab ls`: a lab's
+ * topology without traffic, named for `ip netns exec`, or held in the
+ * foreground, or built once to see that (and how fast) it builds. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd/cli.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "netns/netns.h"
+#include "plan/plan.h"
+#include "plan/topology.h"
+
+static int cmd_up(int argc, char **argv);
+static int cmd_down(int argc, char **argv);
+static int cmd_ls(int argc, char **argv);
+
+const struct command command_up = {
+	.name = "up",
+	.summary = "build a lab's namespaces, links and addresses, without traffic",
+	.usage = "connlab up [LAB] [--set SECTION.KEY=VALUE]... [--foreground | --try]",
+	.help = "Builds the topology of LAB (the built-in default lab without one): a server\n"
+		"namespace, a probe namespace and the client namespaces, each joined to the\n"
+		"server by a veth pair, with the lab's addresses, routes and sysctls. Nothing\n"
+		"is added to the namespace connlab runs in, and no namespace has a route out.\n"
+		"\n"
+		"By default the namespaces are named /run/netns/connlab-LAB-srv, -probe, -c0,\n"
+		"..., so that 'ip netns exec' enters them, and stay until 'connlab down LAB'.\n"
+		"\n"
+		"Options:\n"
+		"  -s, --set SECTION.KEY=VALUE  override a key of the lab file (repeatable)\n"
+		"      --foreground             no names: the lab lives while this command runs\n"
+		"                               (Ctrl-C or SIGTERM ends it; so does kill -9);\n"
+		"                               it prints nsenter commands to enter each namespace\n"
+		"      --try                    build the lab without names, report the time it\n"
+		"                               took, and tear it down\n"
+		"\n"
+		"Exit status: 0 built; 2 lab error, lab already up, or missing privileges;\n"
+		"3 the kernel refused (the message says what).\n",
+	.run = cmd_up,
+};
+
+const struct command command_down = {
+	.name = "down",
+	.summary = "remove labs built by 'connlab up'",
+	.usage = "connlab down LAB... | --all",
+	.help = "Removes the named namespaces of each LAB (/run/netns/connlab-LAB-*), and so\n"
+		"every veth pair, address and route in them. Processes still running inside\n"
+		"are named (they keep their namespace alive until they exit). Taking down a\n"
+		"lab that is not up says so and succeeds.\n"
+		"\n"
+		"Options:\n"
+		"  -a, --all   every connlab lab\n",
+	.run = cmd_down,
+};
+
+const struct command command_ls = {
+	.name = "ls",
+	.summary = "list the labs that are up",
+	.usage = "connlab ls",
+	.help = "Lists the labs whose named namespaces exist under /run/netns.\n",
+	.run = cmd_ls,
+};
+
+static void print_topology(const struct topology *t, const struct plan *p, int named)
+{
+	char a[16], b[16], name[64], enter[128];
+
+	for (unsigned i = 0; i < t->n; i++) {
+		if (named) {
+			topo_netns_path_name(t->lab, t->netns[i].name, name, sizeof(name));
+			snprintf(enter, sizeof(enter), "ip netns exec %s bash", name);
+		} else {
+			snprintf(enter, sizeof(enter), "nsenter --net=/proc/%d/fd/%d bash",
+				 (int)getpid(), t->netns[i].fd);
+		}
+		if (i == TOPO_SRV)
+			printf("  %-6s %-48s service address %s on lo\n", t->netns[i].name, enter,
+			       units_fmt_ipv4(p->service_addr, a, sizeof(a)));
+		else if (i == TOPO_PROBE)
+			printf("  %-6s %-48s %s\n", t->netns[i].name, enter,
+			       units_fmt_ipv4(p->probe_addr, a, sizeof(a)));
+		else {
+			const struct plan_netns *netns = &p->netns[i - TOPO_CLIENT0];
+
+			printf("  %-6s %-48s %u client %s %s-%s\n", t->netns[i].name, enter,
+			       netns->n_addr, netns->n_addr == 1 ? "address" : "addresses",
+			       units_fmt_ipv4(netns->first_addr, a, sizeof(a)),
+			       units_fmt_ipv4(netns->first_addr + netns->n_addr - 1, b, sizeof(b)));
+		}
+	}
+}
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static int cmd_up(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "set", required_argument, NULL, 's' },
+		{ "foreground", no_argument, NULL, 'F' },
+		{ "try", no_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static struct lab lab;
+	static struct plan plan;
+	static struct topology topo;
+	struct cli_sets sets = { 0 };
+	struct plan_env env;
+	int foreground = 0, try_only = 0, opt, r;
+	char err[768];
+	double t0, t1, t2;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			if (cli_sets_add(&sets, optarg))
+				return EXIT_USAGE;
+			break;
+		case 'F':
+			foreground = 1;
+			break;
+		case 'T':
+			try_only = 1;
+			break;
+		case 'h':
+			return cli_help(&command_up);
+		default:
+			return cli_usage_error(&command_up, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (foreground && try_only)
+		return cli_usage_error(&command_up, "--foreground and --try exclude each other");
+	if (argc - optind > 1)
+		return cli_usage_error(&command_up, "one lab file at most, got '%s' and '%s'",
+				       argv[optind], argv[optind + 1]);
+	r = cli_lab_load(&lab, optind < argc ? argv[optind] : NULL, &sets);
+	if (r)
+		return r;
+	plan_env_read(&env);
+	if (plan_build(&lab, &env, &plan, err, sizeof(err))) {
+		fprintf(stderr, "connlab: %s: cannot work: %s\n", lab.source, err);
+		return EXIT_USAGE;
+	}
+	r = cli_need_privileges();
+	if (r)
+		return r;
+	if (foreground) {
+		/* stop signals are taken before anything exists, so none is lost */
+		struct sigaction sa = { .sa_handler = on_stop };
+
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	t0 = (clock_now_s() * 1e3);
+	r = topo_build(&lab, &plan, !foreground && !try_only, &topo, err, sizeof(err));
+	t1 = (clock_now_s() * 1e3);
+	if (r) {
+		fprintf(stderr, "connlab: lab '%s': %s\n", lab.name, err);
+		return r == -EEXIST || r == -EPERM || r == -EACCES || r == -EINVAL
+			       ? EXIT_USAGE
+			       : EXIT_CANNOT_RUN;
+	}
+	if (try_only) {
+		topo_close(&topo);
+		t2 = (clock_now_s() * 1e3);
+		printf("lab '%s': built %u namespaces, %u veth pairs and %u client addresses in %.1f ms; closed in %.1f ms\n",
+		       lab.name, topo.n, topo.n - 1, plan.addresses, t1 - t0, t2 - t1);
+		return EXIT_OK;
+	}
+	if (!foreground) {
+		topo_close(&topo);
+		printf("Lab '%s' is up: %u namespaces built in %.1f ms. Enter one with:\n",
+		       lab.name, topo.n, t1 - t0);
+		print_topology(&topo, &plan, 1);
+		printf("Take it down with: connlab down %s\n", lab.name);
+		return EXIT_OK;
+	}
+	printf("Lab '%s' is up while this command runs (%u namespaces, built in %.1f ms); Ctrl-C takes it down. Enter one with:\n",
+	       lab.name, topo.n, t1 - t0);
+	print_topology(&topo, &plan, 0);
+	fflush(stdout);
+	while (!stop_signal)
+		pause();
+	topo_close(&topo);
+	printf("lab '%s' is down\n", lab.name);
+	return EXIT_OK;
+}
+
+/* connlab-LAB-NS with NS one of srv, probe, cN: the lab part, or NULL. */
+static int split_name(const char *name, char *lab, size_t len)
+{
+	const char *dash = strrchr(name, '-'), *netns;
+	size_t n;
+
+	if (strncmp(name, "connlab-", 8) || !dash || dash <= name + 8)
+		return -EINVAL;
+	netns = dash + 1;
+	if (strcmp(netns, "srv") && strcmp(netns, "probe")) {
+		if (netns[0] != 'c' || !netns[1] ||
+		    strspn(netns + 1, "0123456789") != strlen(netns + 1))
+			return -EINVAL;
+	}
+	n = (size_t)(dash - (name + 8));
+	if (n >= len)
+		return -EINVAL;
+	memcpy(lab, name + 8, n);
+	lab[n] = 0;
+	return 0;
+}
+
+struct down_ctx {
+	const char *lab; /* NULL: all */
+	unsigned removed, failed;
+	uint64_t ino[TOPO_NETNS_MAX * 4];
+	unsigned n_ino;
+	char labs[512];	    /* "a, b" for the message */
+	char taken[64][64]; /* the labs in labs, whole names */
+	unsigned n_taken;
+};
+
+/* Adds lab to the message once: compared whole, so that "b" is still
+ * listed after "ab" */
+static void down_note(struct down_ctx *c, const char *lab)
+{
+	size_t off = strlen(c->labs);
+
+	for (unsigned i = 0; i < c->n_taken; i++)
+		if (!strcmp(c->taken[i], lab))
+			return;
+	if (c->n_taken < sizeof(c->taken) / sizeof(c->taken[0]))
+		snprintf(c->taken[c->n_taken++], sizeof(c->taken[0]), "%s", lab);
+	if (off + strlen(lab) + 3 < sizeof(c->labs))
+		snprintf(c->labs + off, sizeof(c->labs) - off, "%s%s", off ? ", " : "", lab);
+}
+
+/* Processes still inside a namespace keep it alive; name them. */
+static void report_processes(const struct down_ctx *c)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	char pids[256] = "";
+	size_t off = 0;
+	unsigned count = 0;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[300];
+		struct stat st;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/netns/net", de->d_name);
+		if (stat(path, &st))
+			continue;
+		for (unsigned i = 0; i < c->n_ino; i++) {
+			if ((uint64_t)st.st_ino != c->ino[i])
+				continue;
+			if (off < sizeof(pids) - 16)
+				off += (size_t)snprintf(pids + off, sizeof(pids) - off, "%s%s",
+							count ? ", " : "", de->d_name);
+			count++;
+			break;
+		}
+	}
+	closedir(d);
+	if (count)
+		log_msg(LOGL_WARN,
+			"%u %s still inside the removed namespaces (PID %s): they keep them alive until they exit",
+			count, count == 1 ? "process is" : "processes are", pids);
+}
+
+static int down_one(const char *name, void *arg)
+{
+	struct down_ctx *c = arg;
+	char lab[64];
+	int fd, r;
+
+	if (split_name(name, lab, sizeof(lab)))
+		return 0;
+	if (c->lab && strcmp(lab, c->lab))
+		return 0;
+	if (netns_open_named(name, &fd) == 0) {
+		uint64_t ino;
+
+		if (netns_inode(fd, &ino) == 0 && c->n_ino < sizeof(c->ino) / sizeof(c->ino[0]))
+			c->ino[c->n_ino++] = ino;
+		close(fd);
+	}
+	r = netns_unname(name);
+	if (r) {
+		log_msg(LOGL_ERROR, "cannot remove /run/netns/%s: %s", name, strerror(-r));
+		c->failed++;
+	} else {
+		c->removed++;
+		down_note(c, lab);
+	}
+	return 0;
+}
+
+static int cmd_down(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int all = 0, opt, status = EXIT_OK;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "ah", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			all = 1;
+			break;
+		case 'h':
+			return cli_help(&command_down);
+		default:
+			return cli_usage_error(&command_down, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (all == (optind < argc))
+		return cli_usage_error(&command_down, "name the labs to take down, or --all");
+	for (int i = optind; i < argc || (all && i == optind); i++) {
+		static struct down_ctx c;
+		int r;
+
+		memset(&c, 0, sizeof(c));
+		c.lab = all ? NULL : argv[i];
+		r = netns_list("connlab-", down_one, &c);
+		if (r) {
+			log_msg(LOGL_ERROR, "cannot read /run/netns: %s", strerror(-r));
+			return EXIT_CANNOT_RUN;
+		}
+		report_processes(&c);
+		if (c.failed)
+			status = EXIT_CANNOT_RUN;
+		else if (c.removed)
+			printf("took down %s (%u namespaces)\n", c.labs, c.removed);
+		else if (all)
+			printf("no lab is up\n");
+		else
+			printf("no lab '%s' is up (no /run/netns/connlab-%s-*): nothing to do\n",
+			       argv[i], argv[i]);
+	}
+	return status;
+}
+
+struct ls_ctx {
+	char lab[64];
+	unsigned count, labs;
+	char members[512];
+};
+
+static void ls_flush(struct ls_ctx *c)
+{
+	if (c->count)
+		printf("%-22s %3u   %s\n", c->lab, c->count, c->members);
+	c->count = 0;
+	c->members[0] = 0;
+}
+
+static int ls_one(const char *name, void *arg)
+{
+	struct ls_ctx *c = arg;
+	char lab[64];
+	size_t off;
+
+	if (split_name(name, lab, sizeof(lab)))
+		return 0;
+	if (strcmp(lab, c->lab)) {
+		ls_flush(c);
+		snprintf(c->lab, sizeof(c->lab), "%s", lab);
+		c->labs++;
+	}
+	off = strlen(c->members);
+	if (off < sizeof(c->members) - 16)
+		snprintf(c->members + off, sizeof(c->members) - off, "%s%s", off ? " " : "",
+			 strrchr(name, '-') + 1);
+	else if (!strstr(c->members, "..."))
+		strcat(c->members, " ...");
+	c->count++;
+	return 0;
+}
+
+static int cmd_ls(int argc, char **argv)
+{
+	static struct ls_ctx c;
+	int r;
+
+	if (argc > 1)
+		return cli_usage_error(&command_ls, "'%s': ls takes no arguments", argv[1]);
+	printf("%-22s %s   %s\n", "LAB", "NS", "NAMESPACES (/run/netns/connlab-LAB-NS)");
+	r = netns_list("connlab-", ls_one, &c);
+	ls_flush(&c);
+	if (r) {
+		log_msg(LOGL_ERROR, "cannot read /run/netns: %s", strerror(-r));
+		return EXIT_CANNOT_RUN;
+	}
+	if (!c.labs)
+		printf("(no lab is up)\n");
+	return EXIT_OK;
+}

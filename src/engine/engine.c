@@ -1,0 +1,325 @@
+/* engine.c - the supervisor of server and flood workers. */
+#include "engine/engine.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/clock.h"
+#include "util/procfs.h"
+#include "util/status.h"
+#include "util/errnames.h"
+#include "util/log.h"
+#include "util/units.h"
+
+_Static_assert(ENGINE_ERR_SLOTS > 13, "errnames must fit in ENGINE_ERR_SLOTS");
+
+static const char *const phase_names[PHASE_COUNT] = { "bind", "connect", "established", "accept" };
+
+void engine_error(struct engine_stats *st, int err, enum engine_phase phase)
+{
+	const struct errname *e = errname_by_value(err);
+	size_t slot = e ? (size_t)(e - errnames) : ENGINE_ERR_SLOTS - 1;
+
+	STAT_ADD(st->errors[slot][phase], 1);
+}
+
+static void on_stop_signal(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+void engine_stop_on_signals(struct event_base *base)
+{
+	/* freed with the base's process: workers exit after their loop */
+	event_add(evsignal_new(base, SIGTERM, on_stop_signal, base), NULL);
+	event_add(evsignal_new(base, SIGINT, on_stop_signal, base), NULL);
+}
+
+void engine_stop_after(struct event_base *base, uint64_t us)
+{
+	struct timeval tv = clock_tv(us);
+
+	event_add(event_new(base, -1, 0, on_stop_signal, base), &tv);
+}
+
+struct supervisor {
+	const struct engine_opts *o;
+	struct engine_stats *stats;
+	pid_t *pids;
+	int *status;
+	unsigned running;
+	int stopping;
+	int failed;
+	uint64_t start_ns;
+	uint64_t seen_errors[ENGINE_ERR_SLOTS];
+	FILE *out;
+	struct event_base *base;
+};
+
+static void sum_stats(const struct supervisor *s, struct engine_stats *sum, uint64_t *reached)
+{
+	uint64_t latest = 0;
+	int all = 1;
+
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned w = 0; w < s->o->workers; w++) {
+		const struct engine_stats *st = &s->stats[w];
+		uint64_t r = __atomic_load_n(&st->target_reached_ns, __ATOMIC_RELAXED);
+
+		sum->opened += st->opened;
+		sum->established += st->established;
+		sum->open += st->open;
+		sum->connecting += st->connecting;
+		sum->closed += st->closed;
+		sum->closed_by_peer += st->closed_by_peer;
+		sum->bytes_in += st->bytes_in;
+		sum->bytes_out += st->bytes_out;
+		sum->lines_in += st->lines_in;
+		sum->listening += st->listening;
+		sum->rss_bytes += st->rss_bytes;
+		for (unsigned e = 0; e < ENGINE_ERR_SLOTS; e++)
+			for (unsigned p = 0; p < PHASE_COUNT; p++)
+				sum->errors[e][p] += st->errors[e][p];
+		hist_merge(&sum->connect_us, &st->connect_us);
+		if (!r)
+			all = 0;
+		else if (r > latest)
+			latest = r;
+	}
+	*reached = all ? latest : 0;
+}
+
+static void print_stats(struct supervisor *s, int final)
+{
+	static struct engine_stats sum;
+	uint64_t reached, now = clock_now_ns(), total_errors = 0;
+	json_t *j = json_object(), *errs = json_object();
+	char *line;
+
+	sum_stats(s, &sum, &reached);
+	json_object_set_new(j, "t", json_real((double)(now - s->start_ns) / 1e9));
+	json_object_set_new(j, "role", json_string(s->o->role));
+	json_object_set_new(j, "pid", json_integer(getpid()));
+	json_object_set_new(j, "workers", json_integer(s->o->workers));
+	json_object_set_new(j, "open", json_integer((json_int_t)sum.open));
+	json_object_set_new(j, "closed", json_integer((json_int_t)sum.closed));
+	json_object_set_new(j, "closed_by_peer", json_integer((json_int_t)sum.closed_by_peer));
+	json_object_set_new(j, "bytes_in", json_integer((json_int_t)sum.bytes_in));
+	json_object_set_new(j, "bytes_out", json_integer((json_int_t)sum.bytes_out));
+	json_object_set_new(j, "rss_bytes", json_integer((json_int_t)sum.rss_bytes));
+	if (!strcmp(s->o->role, "server")) {
+		json_object_set_new(j, "accepted", json_integer((json_int_t)sum.opened));
+		json_object_set_new(j, "listening", json_integer((json_int_t)sum.listening));
+	} else {
+		json_object_set_new(j, "target", json_integer((json_int_t)s->o->target));
+		json_object_set_new(j, "opened", json_integer((json_int_t)sum.opened));
+		json_object_set_new(j, "connecting", json_integer((json_int_t)sum.connecting));
+		json_object_set_new(j, "established", json_integer((json_int_t)sum.established));
+		json_object_set_new(j, "lines_in", json_integer((json_int_t)sum.lines_in));
+		json_object_set_new(
+			j, "connect_us",
+			json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "count",
+				  (json_int_t)sum.connect_us.count, "p50",
+				  (json_int_t)hist_quantile(&sum.connect_us, 0.5), "p90",
+				  (json_int_t)hist_quantile(&sum.connect_us, 0.9), "p99",
+				  (json_int_t)hist_quantile(&sum.connect_us, 0.99), "p999",
+				  (json_int_t)hist_quantile(&sum.connect_us, 0.999), "max",
+				  (json_int_t)sum.connect_us.max, "mean",
+				  (json_int_t)(sum.connect_us.count
+						       ? sum.connect_us.sum / sum.connect_us.count
+						       : 0)));
+		json_object_set_new(j, "ramp_s",
+				    reached ? json_real((double)(reached - s->start_ns) / 1e9)
+					    : json_null());
+	}
+	for (unsigned e = 0; e < ENGINE_ERR_SLOTS; e++) {
+		json_t *by_phase = NULL;
+		uint64_t n = 0;
+
+		for (unsigned p = 0; p < PHASE_COUNT; p++) {
+			if (!sum.errors[e][p])
+				continue;
+			if (!by_phase)
+				by_phase = json_object();
+			json_object_set_new(by_phase, phase_names[p],
+					    json_integer((json_int_t)sum.errors[e][p]));
+			n += sum.errors[e][p];
+		}
+		if (!by_phase)
+			continue;
+		total_errors += n;
+		json_object_set_new(errs, e < errnames_count ? errnames[e].name : "other",
+				    by_phase);
+		if (!s->seen_errors[e] && e < errnames_count)
+			log_msg(LOGL_WARN, "%s: %s: %s", s->o->role, errnames[e].name,
+				errnames[e].meaning);
+		s->seen_errors[e] = n;
+	}
+	json_object_set_new(j, "errors", errs);
+	json_object_set_new(j, "errors_total", json_integer((json_int_t)total_errors));
+	json_object_set_new(j, "final", json_boolean(final));
+	line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+	if (line) {
+		fprintf(s->out, "%s\n", line);
+		fflush(s->out);
+		free(line);
+	}
+	json_decref(j);
+}
+
+static void on_stats(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	print_stats(arg, 0);
+}
+
+static void stop_workers(struct supervisor *s)
+{
+	if (s->stopping)
+		return;
+	s->stopping = 1;
+	for (unsigned w = 0; w < s->o->workers; w++)
+		if (s->pids[w] > 0 && s->status[w] == -1)
+			kill(s->pids[w], SIGTERM);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct supervisor *s = arg;
+
+	(void)what;
+	if (sig == SIGCHLD) {
+		pid_t pid;
+		int st;
+
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+			for (unsigned w = 0; w < s->o->workers; w++) {
+				if (s->pids[w] != pid)
+					continue;
+				s->status[w] = st;
+				s->running--;
+				if (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st))) {
+					if (!s->failed)
+						log_msg(LOGL_ERROR, "%s worker %u (pid %d) %s %d",
+							s->o->role, w, (int)pid,
+							WIFSIGNALED(st) ? "died of signal"
+									: "exited with status",
+							WIFSIGNALED(st) ? WTERMSIG(st)
+									: WEXITSTATUS(st));
+					s->failed = 1;
+					stop_workers(s);
+				}
+			}
+		}
+		if (s->running == 0)
+			event_base_loopbreak(s->base);
+		return;
+	}
+	stop_workers(s);
+}
+
+int engine_run(const struct engine_opts *o)
+{
+	struct supervisor s = { .o = o, .out = NULL };
+	struct event *ev_stats = NULL, *ev_sig[3] = { 0 };
+	static const int sigs[3] = { SIGTERM, SIGINT, SIGCHLD };
+	sigset_t block, old;
+	size_t len = sizeof(struct engine_stats) * o->workers;
+	pid_t parent = getpid();
+	int ret = 0;
+
+	s.out = fdopen(dup(o->stats_fd), "w");
+	if (!s.out) {
+		log_msg(LOGL_ERROR, "cannot write stats to fd %d: %s", o->stats_fd,
+			strerror(errno));
+		return EXIT_CANNOT_RUN;
+	}
+	s.stats = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	s.pids = calloc(o->workers, sizeof(*s.pids));
+	s.status = calloc(o->workers, sizeof(*s.status));
+	if (s.stats == MAP_FAILED || !s.pids || !s.status) {
+		log_msg(LOGL_ERROR, "out of memory for %u workers", o->workers);
+		ret = EXIT_CANNOT_RUN;
+		goto out;
+	}
+	sigemptyset(&block);
+	for (int i = 0; i < 3; i++)
+		sigaddset(&block, sigs[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	s.start_ns = clock_now_ns();
+	for (unsigned w = 0; w < o->workers; w++) {
+		pid_t pid;
+
+		s.status[w] = -1;
+		fflush(NULL);
+		pid = fork();
+		if (pid < 0) {
+			log_msg(LOGL_ERROR, "cannot start %s worker %u: %s", o->role, w,
+				strerror(errno));
+			ret = EXIT_CANNOT_RUN;
+			break;
+		}
+		if (pid == 0) {
+			/* die with the supervisor; it may already be gone */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(1);
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			_exit(o->worker(w, &s.stats[w], o->arg));
+		}
+		s.pids[w] = pid;
+		s.running++;
+	}
+	s.base = event_base_new();
+	if (!s.base) {
+		ret = EXIT_CANNOT_RUN;
+		goto out_unblock;
+	}
+	for (int i = 0; i < 3; i++) {
+		ev_sig[i] = evsignal_new(s.base, sigs[i], on_signal, &s);
+		event_add(ev_sig[i], NULL);
+	}
+	if (o->stats_interval_us) {
+		struct timeval tv = { .tv_sec = (time_t)(o->stats_interval_us / 1000000),
+				      .tv_usec = (suseconds_t)(o->stats_interval_us % 1000000) };
+
+		ev_stats = event_new(s.base, -1, EV_PERSIST, on_stats, &s);
+		event_add(ev_stats, &tv);
+	}
+	if (ret)
+		stop_workers(&s);
+out_unblock:
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (s.base && s.running)
+		event_base_dispatch(s.base);
+	print_stats(&s, 1);
+	if (s.failed)
+		ret = EXIT_CANNOT_RUN;
+	if (ev_stats)
+		event_free(ev_stats);
+	for (int i = 0; i < 3; i++)
+		if (ev_sig[i])
+			event_free(ev_sig[i]);
+	if (s.base)
+		event_base_free(s.base);
+out:
+	if (s.stats != MAP_FAILED)
+		munmap(s.stats, len);
+	free(s.pids);
+	free(s.status);
+	fclose(s.out);
+	return ret;
+}

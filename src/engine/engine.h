@@ -1,0 +1,68 @@
+/* engine.h - what connlab server and connlab flood share: worker
+ * processes forked by a small supervisor, counters in shared memory (one
+ * writer each: the worker), and the JSON stats line the supervisor prints
+ * every interval and once more at the end.
+ *
+ * The stats line is a stable format (docs/engines.md): one JSON object a
+ * line, so that a launcher, or a script on another host, can merge them. */
+#ifndef CONNLAB_ENGINE_H
+#define CONNLAB_ENGINE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/hist.h"
+
+enum engine_phase { PHASE_BIND, PHASE_CONNECT, PHASE_ESTABLISHED, PHASE_ACCEPT, PHASE_COUNT };
+#define ENGINE_ERR_SLOTS 16 /* errnames, and "other" last */
+
+struct engine_stats {
+	uint64_t opened;      /* flood: connects started; server: accepted */
+	uint64_t established; /* flood: connects that succeeded */
+	uint64_t open;	      /* connections open now */
+	uint64_t connecting;  /* flood: connects in progress */
+	uint64_t closed;      /* closed by this side */
+	uint64_t closed_by_peer;
+	uint64_t bytes_in, bytes_out;
+	uint64_t lines_in;	    /* flood: lines received from the server */
+	uint64_t listening;	    /* server: listening sockets open */
+	uint64_t target_reached_ns; /* flood: when this worker's share was up */
+	uint64_t rss_bytes;
+	uint64_t errors[ENGINE_ERR_SLOTS][PHASE_COUNT];
+	struct hist connect_us; /* flood: SYN sent to established */
+};
+
+/* Counter updates: one writer per worker, read by the supervisor. */
+#define STAT_ADD(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)
+#define STAT_SUB(field, n) __atomic_fetch_sub(&(field), (n), __ATOMIC_RELAXED)
+#define STAT_SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
+
+/* Counts an error by errno and phase. */
+void engine_error(struct engine_stats *st, int err, enum engine_phase phase);
+
+struct engine_opts {
+	const char *role; /* "server" or "flood" */
+	unsigned workers;
+	uint64_t stats_interval_us;
+	int stats_fd;
+	uint64_t target; /* flood: connections; server: 0 */
+	/* runs in each forked worker; returns its exit status */
+	int (*worker)(unsigned index, struct engine_stats *st, void *arg);
+	void *arg;
+};
+
+struct event_base;
+struct timeval;
+
+/* Makes SIGTERM and SIGINT end base's loop (a worker's orderly stop). */
+void engine_stop_on_signals(struct event_base *base);
+/* Ends base's loop after us microseconds. */
+void engine_stop_after(struct event_base *base, uint64_t us);
+
+/* Forks the workers (each with PR_SET_PDEATHSIG), prints a stats line
+ * every interval and a final one when all have exited; SIGTERM and SIGINT
+ * are passed on to the workers. Returns the exit status: 0, or 3 when a
+ * worker failed (named on stderr). */
+int engine_run(const struct engine_opts *o);
+
+#endif

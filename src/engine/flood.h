@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* flood.h - the flood worker: its share of the connections opened, paced
+ * and held (or churned), from many source addresses. */
+#ifndef CONNLAB_ENGINE_FLOOD_H
+#define CONNLAB_ENGINE_FLOOD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "engine/modes.h"
+#include "util/units.h"
+
+#define SOURCES_MAX 65536 /* source addresses one flood takes */
+
+struct flood_cfg {
+	uint32_t target;
+	struct port_list ports;
+	uint32_t *src;
+	size_t nsrc;
+	uint64_t connections;
+	uint64_t rate;
+	uint64_t inflight;
+	enum client_mode mode;
+	enum closer closer;
+	uint64_t duration_us;
+	uint64_t connect_timeout_us;
+	int reconnect;
+	unsigned workers;
+	uint64_t fd_limit;
+};
+
+/* An engine_opts worker: arg is a struct flood_cfg. */
+int flood_worker(unsigned index, struct engine_stats *st, void *arg);
+
+#endif

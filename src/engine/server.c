@@ -1,0 +1,322 @@
+/* server.c - `connlab server`: listens on one or more ports with
+ * SO_REUSEPORT workers and holds connections cheaply: one byte of state per
+ * connection, indexed by fd, and the sockets in an epoll set of the
+ * worker's own (fdset.h), not a libevent event each; no buffers while idle;
+ * keepalive lines written by one sweeping timer, not a timer per
+ * connection. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "engine/server.h"
+#include "engine/fdset.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/procfs.h"
+#include "util/status.h"
+#include "engine/budget.h"
+#include "util/units.h"
+
+#define KEEPALIVE_SLICES 16 /* the sweep writes to 1/16 of the connections per tick */
+#define ACCEPT_BATCH 64
+
+static const char welcome[] = "connlab keepalive\n";
+static const char keepalive_line[] = "ok\n";
+static const char bye[] = "bye\n";
+
+enum conn_state {
+	CONN_NONE,
+	CONN_WATCHED, /* in the worker's fdset: read, and written to by the sweep */
+	CONN_HELD,    /* silent and noaccept modes: accepted, never read */
+};
+
+struct worker {
+	const struct server_cfg *cfg;
+	struct engine_stats *st;
+	struct event_base *base;
+	struct event listen_ev[PORTS_MAX];
+	int listen_fd[PORTS_MAX];
+	int listening; /* listeners open and in the SO_REUSEPORT group */
+	int paused;    /* accept events off after EMFILE, until the retry timer */
+	struct fdset set;
+	uint8_t *conn; /* enum conn_state, by fd */
+	size_t nconns;
+	uint64_t open;
+	uint64_t high_water; /* leave the group here; rejoin below low_water */
+	uint64_t low_water;
+	unsigned tick;
+	int near_limit_logged;
+};
+
+static void worker_close(struct worker *w, int fd, int by_peer)
+{
+	if ((size_t)fd < w->nconns)
+		w->conn[fd] = CONN_NONE;
+	close(fd); /* also leaves the fdset */
+	w->open--;
+	STAT_SUB(w->st->open, 1);
+	if (by_peer)
+		STAT_ADD(w->st->closed_by_peer, 1);
+	else
+		STAT_ADD(w->st->closed, 1);
+}
+
+static void on_read(int fd, uint32_t events, void *arg)
+{
+	struct worker *w = arg;
+	char buf[4096];
+	ssize_t n;
+
+	(void)events;
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n > 0) {
+		STAT_ADD(w->st->bytes_in, (uint64_t)n);
+		if (w->cfg->mode == SERVER_ECHO) {
+			ssize_t m = send(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+			if (m > 0)
+				STAT_ADD(w->st->bytes_out, (uint64_t)m);
+		}
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0)
+		engine_error(w->st, errno, PHASE_ESTABLISHED);
+	worker_close(w, fd, 1);
+}
+
+static int listeners_open(struct worker *w, int log_errors)
+{
+	const struct server_cfg *cfg = w->cfg;
+
+	for (unsigned i = 0; i < cfg->ports.n; i++) {
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_port = htons(cfg->ports.port[i]),
+					  .sin_addr.s_addr = htonl(cfg->address) };
+		int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+		    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+		    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, (int)cfg->backlog)) {
+			char a[16];
+			int e = errno;
+
+			if (log_errors)
+				log_msg(LOGL_ERROR, "server: cannot listen on %s:%u: %s%s",
+					units_fmt_ipv4(cfg->address, a, sizeof(a)),
+					cfg->ports.port[i], strerror(e),
+					e == EADDRNOTAVAIL
+						? " (that address is not on this host or namespace)"
+					: e == EADDRINUSE ? " (another program listens there)"
+							  : "");
+			if (fd >= 0)
+				close(fd);
+			for (unsigned j = 0; j < i; j++) {
+				event_del(&w->listen_ev[j]);
+				close(w->listen_fd[j]);
+			}
+			return -e;
+		}
+		w->listen_fd[i] = fd;
+	}
+	w->listening = 1;
+	STAT_SET(w->st->listening, cfg->ports.n);
+	return 0;
+}
+
+static void on_accept(evutil_socket_t fd, short what, void *arg);
+
+static void listeners_arm(struct worker *w)
+{
+	if (w->cfg->mode == SERVER_NOACCEPT)
+		return; /* listens, never accepts: the accept queue overflows */
+	for (unsigned i = 0; i < w->cfg->ports.n; i++) {
+		event_assign(&w->listen_ev[i], w->base, w->listen_fd[i], EV_READ | EV_PERSIST,
+			     on_accept, w);
+		event_add(&w->listen_ev[i], NULL);
+	}
+}
+
+/* Near the open-file limit: leave the SO_REUSEPORT group so that the
+ * kernel sends new connections to the other workers. */
+static void listeners_close(struct worker *w)
+{
+	for (unsigned i = 0; i < w->cfg->ports.n; i++) {
+		event_del(&w->listen_ev[i]);
+		close(w->listen_fd[i]);
+	}
+	w->listening = 0;
+	STAT_SET(w->st->listening, 0);
+}
+
+static void accepted(struct worker *w, int fd)
+{
+	int r;
+
+	STAT_ADD(w->st->opened, 1);
+	STAT_ADD(w->st->open, 1);
+	w->open++;
+	switch (w->cfg->mode) {
+	case SERVER_CLOSE:
+		if (send(fd, bye, sizeof(bye) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+			STAT_ADD(w->st->bytes_out, sizeof(bye) - 1);
+		worker_close(w, fd, 0);
+		return;
+	case SERVER_SILENT:
+	case SERVER_NOACCEPT:
+		/* held, never read: CLOSE_WAIT once the client closes */
+		if ((size_t)fd < w->nconns)
+			w->conn[fd] = CONN_HELD;
+		return;
+	case SERVER_KEEPALIVE:
+		if (send(fd, welcome, sizeof(welcome) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+			STAT_ADD(w->st->bytes_out, sizeof(welcome) - 1);
+		break;
+	case SERVER_ECHO:
+		break;
+	}
+	r = (size_t)fd < w->nconns ? fdset_add(&w->set, fd, EPOLLIN) : -EMFILE;
+	if (r) {
+		engine_error(w->st, -r, PHASE_ACCEPT);
+		worker_close(w, fd, 0);
+		return;
+	}
+	w->conn[fd] = CONN_WATCHED;
+}
+
+static void on_maintain(evutil_socket_t fd, short what, void *arg);
+
+static void on_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)what;
+	for (int i = 0; i < ACCEPT_BATCH && w->listening; i++) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			engine_error(w->st, errno, PHASE_ACCEPT);
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* the socket stays readable: stop listening for it, or we
+				 * would spin; a retry in 100 ms turns it back on */
+				struct timeval retry = clock_tv(100000);
+
+				for (unsigned p = 0; p < w->cfg->ports.n; p++)
+					event_del(&w->listen_ev[p]);
+				if (!w->paused)
+					event_base_once(w->base, -1, EV_TIMEOUT, on_maintain, w,
+							&retry);
+				w->paused = 1;
+			}
+			return;
+		}
+		accepted(w, fd);
+		if (w->open >= w->high_water) {
+			if (!w->near_limit_logged)
+				log_msg(LOGL_INFO,
+					"server worker %d: %llu connections, near its open-file limit %llu: stops accepting; other workers take new connections",
+					(int)getpid(), (unsigned long long)w->open,
+					(unsigned long long)w->cfg->fd_limit);
+			w->near_limit_logged = 1;
+			listeners_close(w);
+		}
+	}
+}
+
+/* Every second (and 100 ms after EMFILE): listen again after EMFILE, or
+ * rejoin the group once connections have dropped well below the limit;
+ * refresh the RSS. Not more often: 59 workers at 1M would wake 590 times a
+ * second for nothing. */
+static void on_maintain(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	if (w->paused && w->listening) {
+		w->paused = 0;
+		listeners_arm(w);
+	}
+	if (!w->listening && w->open < w->low_water && listeners_open(w, 0) == 0)
+		listeners_arm(w);
+	STAT_SET(w->st->rss_bytes, procfs_rss_self());
+}
+
+static void on_keepalive(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	unsigned slice = w->tick++ % KEEPALIVE_SLICES;
+
+	(void)fd;
+	(void)what;
+	for (size_t i = slice; i < w->nconns; i += KEEPALIVE_SLICES) {
+		ssize_t n;
+
+		if (w->conn[i] != CONN_WATCHED)
+			continue;
+		n = send((int)i, keepalive_line, sizeof(keepalive_line) - 1,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			STAT_ADD(w->st->bytes_out, (uint64_t)n);
+		} else if (n < 0 && errno != EAGAIN) {
+			engine_error(w->st, errno, PHASE_ESTABLISHED);
+			worker_close(w, (int)i, 1);
+		}
+	}
+}
+
+int server_worker(unsigned index, struct engine_stats *st, void *arg)
+{
+	static struct worker w;
+	struct event *ev_maint, *ev_keep = NULL;
+	struct timeval tv;
+	int r;
+
+	(void)index;
+	signal(SIGPIPE, SIG_IGN);
+	w.cfg = arg;
+	w.st = st;
+	w.nconns = w.cfg->fd_limit;
+	w.conn = calloc(w.nconns, sizeof(*w.conn));
+	w.high_water = budget_fd_usable(w.cfg->fd_limit) - w.cfg->ports.n;
+	w.low_water = w.high_water * 9 / 10;
+	w.base = fdset_base_new();
+	if (!w.conn || !w.base || fdset_init(&w.set, w.base, on_read, &w))
+		return EXIT_CANNOT_RUN;
+	r = listeners_open(&w, 1);
+	if (r)
+		return EXIT_CANNOT_RUN;
+	listeners_arm(&w);
+	engine_stop_on_signals(w.base);
+	ev_maint = event_new(w.base, -1, EV_PERSIST, on_maintain, &w);
+	tv = clock_tv(1000000);
+	event_add(ev_maint, &tv);
+	if (w.cfg->mode == SERVER_KEEPALIVE) {
+		ev_keep = event_new(w.base, -1, EV_PERSIST, on_keepalive, &w);
+		tv = clock_tv(w.cfg->interval_us / KEEPALIVE_SLICES);
+		event_add(ev_keep, &tv);
+	}
+	if (w.cfg->duration_us)
+		engine_stop_after(w.base, w.cfg->duration_us);
+	STAT_SET(st->rss_bytes, procfs_rss_self());
+	event_base_dispatch(w.base);
+	/* held sockets close when the process exits; count them first */
+	STAT_ADD(st->closed, w.open);
+	STAT_SET(st->open, 0);
+	return 0;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* server.h - the server worker: listeners on every port of the list
+ * (SO_REUSEPORT), connections held at one state byte each. */
+#ifndef CONNLAB_ENGINE_SERVER_H
+#define CONNLAB_ENGINE_SERVER_H
+
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "engine/modes.h"
+#include "util/units.h"
+
+struct server_cfg {
+	uint32_t address;
+	struct port_list ports;
+	enum server_mode mode;
+	uint64_t interval_us;
+	uint64_t duration_us;
+	unsigned backlog;
+	uint64_t fd_limit;
+};
+
+/* An engine_opts worker: arg is a struct server_cfg. */
+int server_worker(unsigned index, struct engine_stats *st, void *arg);
+
+#endif

@@ -1,0 +1,120 @@
+/* lab.h - a lab as parsed from a lab file (INI) and --set overrides: plain
+ * values, no pointers, so a lab can be copied and compared freely. */
+#ifndef CONNLAB_LAB_H
+#define CONNLAB_LAB_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/modes.h"
+#include "lab/expect.h"
+#include "util/compiler.h"
+#include "util/units.h"
+
+#define LAB_NAME_MAX 20
+#define LAB_COMMAND_MAX 200
+#define LAB_SYSCTL_MAX 64
+#define LAB_SYSCTL_NAME_MAX 80
+#define LAB_SYSCTL_VALUE_MAX 64
+#define LAB_EXPECT_MAX 64
+#define LAB_DIAG_MAX 16
+#define LAB_LINE_MAX 199 /* longest line inih reads whole (INI_MAX_LINE - 1) */
+
+struct sysctl_setting {
+	char name[LAB_SYSCTL_NAME_MAX];
+	char value[LAB_SYSCTL_VALUE_MAX];
+	int line; /* 0: a default of every lab, -1: --set */
+};
+
+struct lab {
+	char source[256]; /* file name, or "(built-in default.lab)" */
+
+	/* [lab] */
+	char name[LAB_NAME_MAX + 1];
+	uint64_t duration_us;
+	uint64_t ramp_timeout_us;
+	uint64_t drain_timeout_us;
+	uint64_t interval_us;
+	struct cidr pool;
+
+	/* [server] */
+	struct port_list ports;
+	enum server_mode server_mode;
+	uint64_t keepalive_us;
+	uint64_t server_workers; /* 0: auto */
+	uint64_t backlog;
+	char server_command[LAB_COMMAND_MAX + 1];
+	char server_setup[LAB_COMMAND_MAX + 1];
+
+	/* [clients] */
+	uint64_t connections;
+	uint64_t rate;	    /* per second, 0: unlimited */
+	uint64_t addresses; /* 0: auto */
+	uint64_t namespaces;
+	enum client_mode client_mode;
+	uint64_t client_workers; /* 0: auto */
+	uint64_t inflight;
+	enum closer closer;
+	int beyond_ports; /* 1: try past the local ports (shows EADDRNOTAVAIL) */
+	uint64_t connect_timeout_us;
+	char client_command[LAB_COMMAND_MAX + 1];
+
+	/* [probe] */
+	uint64_t ping_interval_us;    /* 0: off */
+	uint64_t connect_interval_us; /* 0: off */
+
+	/* [sysctl], the lab defaults first */
+	unsigned n_sysctl;
+	struct sysctl_setting sysctl[LAB_SYSCTL_MAX];
+
+	/* [expect] */
+	unsigned n_expect;
+	struct expectation expect[LAB_EXPECT_MAX];
+
+	/* where each key of the table in labfile.c was set: 0 default,
+	 * -1 --set, otherwise its line */
+	int key_line[64];
+};
+
+/* Errors found while reading a lab: each "file:line: what; what to do". */
+struct lab_diag {
+	unsigned n;
+	unsigned dropped;
+	char msg[LAB_DIAG_MAX][320];
+};
+
+/* A lab with every default set and no file read. */
+void lab_init(struct lab *lab, const char *source);
+
+/* Parses a lab file held in memory (it need not be NUL-terminated) on top
+ * of what lab holds. Returns 0, or -EINVAL with every problem in diag. */
+WUR int lab_parse(struct lab *lab, const char *buf, size_t len, struct lab_diag *diag);
+
+/* Reads and parses a file; -errno when it cannot be read (in diag too). */
+WUR int lab_load_file(struct lab *lab, const char *path, struct lab_diag *diag);
+
+/* The built-in default lab (lab/default.lab compiled in). */
+WUR int lab_load_default(struct lab *lab, struct lab_diag *diag);
+
+/* Applies "section.key=value" on top of a parsed lab. For [sysctl]:
+ * "sysctl.net.ipv4.tcp_tw_reuse=1"; for [expect]: "expect.METRIC=OP VALUE"
+ * replaces the expectations on METRIC, "expect.METRIC=off" removes them. */
+WUR int lab_set(struct lab *lab, const char *assignment, struct lab_diag *diag);
+
+/* Checks what involves several keys; run after every --set. */
+WUR int lab_validate(struct lab *lab, struct lab_diag *diag);
+
+/* The value of a sysctl the lab sets, or NULL. */
+const char *lab_sysctl_get(const struct lab *lab, const char *name);
+
+/* Writes the resolved lab as a lab file, with where each value came from. */
+void lab_write(const struct lab *lab, FILE *out);
+
+/* Looks up a numeric key ("clients.connections") for expectations that
+ * compare against the lab itself. */
+WUR int lab_key_number(const struct lab *lab, const char *key, double *out);
+
+/* Prints every key with its type, default and range (for docs and help). */
+void lab_keys_write_reference(FILE *out);
+
+#endif

@@ -1,0 +1,490 @@
+/* plan.c - the planner: processes, addresses and spreading for a lab.
+ *
+ * Address layout inside the pool (198.18.0.0/15 by default):
+ *   pool+1            the service address, on the server namespace's lo
+ *   pool+4k .. +4k+3  a /30 per link: k = 1 the probe, k = 2.. the client
+ *                     namespaces; server end +1, other end +2
+ *   then one block per client namespace (a power of two, aligned) holding
+ *   its client addresses from block+1 on. The server routes each block via
+ *   the client end of its link, so the server keeps one neighbour entry
+ *   per link however many client addresses there are. */
+#include "plan/plan.h"
+
+#include "engine/budget.h"
+#include "util/procfs.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+static uint64_t div_up(uint64_t a, uint64_t b)
+{
+	return (a + b - 1) / b;
+}
+
+static uint64_t pow2_at_least(uint64_t v)
+{
+	uint64_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+static void why(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void why(struct plan *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->n_why == sizeof(p->why) / sizeof(p->why[0]))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->why[p->n_why++], sizeof(p->why[0]), fmt, ap);
+	va_end(ap);
+}
+
+static void warn(struct plan *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->n_warn == sizeof(p->warn) / sizeof(p->warn[0]))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->warn[p->n_warn++], sizeof(p->warn[0]), fmt, ap);
+	va_end(ap);
+}
+
+void plan_env_read(struct plan_env *env)
+{
+	env->fd_limit = procfs_nofile_hard();
+	env->mem_available = procfs_meminfo_kb("MemAvailable") * 1024;
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static int addresses_plan(const struct lab *lab, struct plan *p, char *err, size_t errlen)
+{
+	uint64_t C = lab->connections, P = p->nports, R = p->port_range;
+	int hold = lab->client_mode == CLIENT_HOLD && lab->server_mode != SERVER_CLOSE;
+
+	if (lab->addresses == 0) {
+		uint64_t need = hold ? div_up(C, P * PLAN_PAIR_FAST) : 1;
+
+		if (need < lab->namespaces)
+			need = lab->namespaces;
+		if (need > 16384) {
+			snprintf(
+				err, errlen,
+				"%llu connections to %llu server %s would need %llu client addresses (at most 16384): add server ports (server.ports)",
+				(unsigned long long)C, (unsigned long long)P,
+				plural(P, "port", "ports"), (unsigned long long)need);
+			return -EINVAL;
+		}
+		p->addresses = (unsigned)need;
+		if (hold)
+			why(p,
+			    "%u client %s (auto): %llu connections / %llu server %s / %d per (address, port) pair, at least one per namespace",
+			    p->addresses, plural(p->addresses, "address", "addresses"),
+			    (unsigned long long)C, (unsigned long long)P,
+			    plural(P, "port", "ports"), PLAN_PAIR_FAST);
+		else
+			why(p,
+			    "%u client %s (auto): one per namespace; churn reuses ports as TIME_WAIT allows",
+			    p->addresses, plural(p->addresses, "address", "addresses"));
+	} else {
+		p->addresses = (unsigned)lab->addresses;
+		if (p->addresses < lab->namespaces) {
+			snprintf(
+				err, errlen,
+				"%u client %s cannot be spread over %llu namespaces: every namespace needs one; set clients.addresses = %llu or more, or fewer clients.namespaces",
+				p->addresses, plural(p->addresses, "address", "addresses"),
+				(unsigned long long)lab->namespaces,
+				(unsigned long long)lab->namespaces);
+			return -EINVAL;
+		}
+	}
+	if (hold && C > (uint64_t)p->addresses * P * R && lab->beyond_ports) {
+		warn(p,
+		     "%llu connections but only %llu local (address, port) pairs: past them every connect() fails with EADDRNOTAVAIL (clients.beyond_ports = try)",
+		     (unsigned long long)C, (unsigned long long)p->addresses * P * R);
+	} else if (hold && C > (uint64_t)p->addresses * P * R) {
+		uint64_t need = div_up(C, P * R);
+
+		if (need < lab->namespaces)
+			need = lab->namespaces;
+		snprintf(
+			err, errlen,
+			"%llu connections to %llu server %s need at least %llu client %s with ports %u-%u; you have %u: set clients.addresses = %llu or more",
+			(unsigned long long)C, (unsigned long long)P, plural(P, "port", "ports"),
+			(unsigned long long)need, plural(need, "address", "addresses"), p->port_lo,
+			p->port_hi, p->addresses, (unsigned long long)need);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int layout(const struct lab *lab, struct plan *p, char *err, size_t errlen)
+{
+	uint32_t base = lab->pool.addr, maxn = 0;
+	uint64_t link_end, start;
+	unsigned N = p->namespaces;
+	char a[16];
+
+	p->pool_size = 1ULL << (32 - lab->pool.len);
+	p->service_addr = base + 1;
+	p->probe_srv = base + 4 + 1;
+	p->probe_addr = base + 4 + 2;
+	for (unsigned i = 0; i < N; i++) {
+		p->netns[i].n_addr = p->addresses / N + (i < p->addresses % N);
+		if (p->netns[i].n_addr > maxn)
+			maxn = p->netns[i].n_addr;
+	}
+	p->block_size = (uint32_t)pow2_at_least(maxn + 1ULL);
+	link_end = 4ULL * (N + 2);
+	start = div_up(link_end, p->block_size) * p->block_size;
+	p->pool_used = start + (uint64_t)N * p->block_size;
+	if (p->pool_used > p->pool_size) {
+		unsigned len = 32;
+
+		while ((1ULL << (32 - len)) < p->pool_used)
+			len--;
+		snprintf(
+			err, errlen,
+			"pool %s/%u has %llu addresses; this lab needs %llu (%u client namespaces of %u addresses, links and the service address): set lab.pool to a /%u or larger",
+			units_fmt_ipv4(base, a, sizeof(a)), lab->pool.len,
+			(unsigned long long)p->pool_size, (unsigned long long)p->pool_used, N,
+			p->block_size, len);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < N; i++) {
+		p->netns[i].link_srv = base + 4 * (i + 2) + 1;
+		p->netns[i].link_peer = base + 4 * (i + 2) + 2;
+		p->netns[i].first_addr = base + (uint32_t)start + i * p->block_size + 1;
+	}
+	return 0;
+}
+
+static int floods_plan(const struct lab *lab, struct plan *p, char *err, size_t errlen)
+{
+	unsigned N = p->namespaces;
+	int hold = lab->client_mode == CLIENT_HOLD;
+	uint64_t need_total = 0;
+
+	for (unsigned i = 0; i < N; i++) {
+		struct plan_netns *netns = &p->netns[i];
+		uint64_t share = hold ? netns->connections : div_up(lab->inflight, N);
+
+		need_total += div_up(share ? share : 1, p->fd_usable);
+	}
+	if (lab->client_workers == 0) {
+		p->flood_workers = 0;
+		for (unsigned i = 0; i < N; i++) {
+			uint64_t share = hold ? p->netns[i].connections : div_up(lab->inflight, N);
+
+			p->netns[i].workers = (uint32_t)div_up(share ? share : 1, p->fd_usable);
+			p->flood_workers += p->netns[i].workers;
+		}
+		why(p,
+		    "%u flood %s (auto): %s / %llu sockets per process (open-file limit %llu less headroom), at least one per namespace",
+		    p->flood_workers, plural(p->flood_workers, "process", "processes"),
+		    hold ? "connections per namespace" : "connects in flight",
+		    (unsigned long long)p->fd_usable, (unsigned long long)p->fd_limit);
+	} else {
+		if (lab->client_workers < N) {
+			snprintf(
+				err, errlen,
+				"%llu flood %s for %u client namespaces: every namespace needs one; set clients.workers = %u or more, or auto",
+				(unsigned long long)lab->client_workers,
+				plural(lab->client_workers, "process", "processes"), N, N);
+			return -EINVAL;
+		}
+		p->flood_workers = (unsigned)lab->client_workers;
+		for (unsigned i = 0; i < N; i++)
+			p->netns[i].workers = p->flood_workers / N + (i < p->flood_workers % N);
+	}
+	for (unsigned i = 0; i < N; i++) {
+		uint64_t share = hold ? p->netns[i].connections : div_up(lab->inflight, N);
+
+		p->netns[i].per_worker_max = div_up(share, p->netns[i].workers);
+		if (p->netns[i].per_worker_max > p->fd_usable) {
+			uint64_t need = need_total;
+
+			snprintf(
+				err, errlen,
+				"%llu connections need at least %llu flood processes with an open-file limit of %llu (%llu sockets each after headroom); set clients.workers = %llu or more, or auto",
+				(unsigned long long)(hold ? lab->connections : lab->inflight),
+				(unsigned long long)need, (unsigned long long)p->fd_limit,
+				(unsigned long long)p->fd_usable, (unsigned long long)need);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int servers_plan(const struct lab *lab, struct plan *p, char *err, size_t errlen)
+{
+	/* a silent server never closes: it holds every connection, churned or not */
+	int holds = (lab->client_mode == CLIENT_HOLD && lab->server_mode != SERVER_NOACCEPT) ||
+		    lab->server_mode == SERVER_SILENT;
+	uint64_t sockets = holds ? lab->connections : lab->inflight;
+	uint64_t per = budget_server_per_worker(p->fd_usable, p->nports);
+	uint64_t need = budget_server_workers(sockets, p->fd_usable, p->nports);
+
+	if (lab->server_mode == SERVER_NOACCEPT)
+		need = 1;
+	if (lab->server_workers == 0) {
+		p->server_workers = (unsigned)need;
+		why(p,
+		    "%u server %s (auto): %llu sockets / %llu per worker (open-file limit %llu less headroom and %u %s, 10%% spare for SO_REUSEPORT's uneven spreading)",
+		    p->server_workers, plural(p->server_workers, "worker", "workers"),
+		    (unsigned long long)sockets, (unsigned long long)per,
+		    (unsigned long long)p->fd_limit, p->nports,
+		    plural(p->nports, "listener", "listeners"));
+	} else {
+		if (div_up(sockets, lab->server_workers) > p->fd_usable - p->nports) {
+			snprintf(
+				err, errlen,
+				"%llu connections need at least %llu server workers with an open-file limit of %llu; set server.workers = %llu or more, or auto",
+				(unsigned long long)sockets, (unsigned long long)need,
+				(unsigned long long)p->fd_limit, (unsigned long long)need);
+			return -EINVAL;
+		}
+		p->server_workers = (unsigned)lab->server_workers;
+	}
+	p->server_per_worker = div_up(sockets, p->server_workers);
+	return 0;
+}
+
+static int tw_reuse(const struct lab *lab)
+{
+	const char *v = lab_sysctl_get(lab, "net.ipv4.tcp_tw_reuse");
+
+	return v && !strcmp(v, "1");
+}
+
+int plan_build(const struct lab *lab, const struct plan_env *env, struct plan *p, char *err,
+	       size_t errlen)
+{
+	const char *range = lab_sysctl_get(lab, "net.ipv4.ip_local_port_range");
+	int hold = lab->client_mode == CLIENT_HOLD;
+	unsigned N = (unsigned)lab->namespaces;
+	uint64_t sockets;
+
+	memset(p, 0, sizeof(*p));
+	p->connections = lab->connections;
+	p->nports = lab->ports.n;
+	p->namespaces = N;
+	p->fd_limit = env->fd_limit;
+	p->mem_available = env->mem_available;
+	if (!range || sscanf(range, "%u %u", &p->port_lo, &p->port_hi) != 2) {
+		p->port_lo = 32768; /* the kernel's default */
+		p->port_hi = 60999;
+	}
+	p->port_range = p->port_hi - p->port_lo + 1;
+	if (p->fd_limit < 256) {
+		snprintf(
+			err, errlen,
+			"the open-file limit is %llu: connlab needs at least 256 per process; raise it with ulimit -Hn or in limits.conf",
+			(unsigned long long)p->fd_limit);
+		return -EINVAL;
+	}
+	p->fd_usable = budget_fd_usable(p->fd_limit);
+
+	if (addresses_plan(lab, p, err, errlen) || layout(lab, p, err, errlen))
+		return -EINVAL;
+	for (unsigned i = 0; i < N; i++) {
+		struct plan_netns *netns = &p->netns[i];
+
+		netns->connections = lab->connections / N + (i < lab->connections % N);
+		netns->per_pair_max =
+			div_up(netns->connections, (uint64_t)netns->n_addr * p->nports);
+		if (netns->per_pair_max > p->per_pair_max)
+			p->per_pair_max = netns->per_pair_max;
+	}
+	if (hold && p->per_pair_max > p->port_range && !lab->beyond_ports) {
+		/* uneven spreading over namespaces: ask for one address more */
+		snprintf(
+			err, errlen,
+			"client namespace c0 would carry %llu connections per (address, server port) pair, more than the %u ports of %u-%u; set clients.addresses = %u or more",
+			(unsigned long long)p->per_pair_max, p->port_range, p->port_lo, p->port_hi,
+			p->addresses + N);
+		return -EINVAL;
+	}
+	if (floods_plan(lab, p, err, errlen) || servers_plan(lab, p, err, errlen))
+		return -EINVAL;
+
+	if (hold && p->per_pair_max > PLAN_PAIR_FAST)
+		warn(p,
+		     "%llu connections per (source address, server port) pair: past about 30k the kernel's search for a free port makes connect() crawl (measured here: from 15k/s to a few hundred per second); more clients.addresses or server.ports keep it fast",
+		     (unsigned long long)p->per_pair_max);
+	if (!hold) {
+		uint64_t tuples = (uint64_t)p->addresses * p->nports * p->port_range;
+		uint64_t tw = lab->rate ? lab->rate * 60 : 0;
+
+		if (!tw_reuse(lab) && lab->rate && tw > tuples)
+			warn(p,
+			     "churn at %llu/s leaves %llu sockets in TIME_WAIT (60 s each) but %u %s x %u %s x %u local ports give %llu: expect connect() to slow down and then fail with EADDRNOTAVAIL after about %.1f s, unless net.ipv4.tcp_tw_reuse = 1, more addresses or ports",
+			     (unsigned long long)lab->rate, (unsigned long long)tw, p->addresses,
+			     plural(p->addresses, "address", "addresses"), p->nports,
+			     plural(p->nports, "port", "ports"), p->port_range,
+			     (unsigned long long)tuples, (double)tuples / (double)lab->rate);
+		else if (!lab->rate && !tw_reuse(lab))
+			warn(p,
+			     "churn at an unlimited rate without net.ipv4.tcp_tw_reuse = 1: TIME_WAIT will use up the %llu local (address, port) pairs",
+			     (unsigned long long)tuples);
+	}
+	if (lab->rate)
+		why(p, "ramp: %llu connections at %llu/s take at least %.1f s",
+		    (unsigned long long)lab->connections, (unsigned long long)lab->rate,
+		    (double)lab->connections / (double)lab->rate);
+
+	sockets = hold ? 2 * lab->connections : 2 * lab->inflight;
+	p->kernel_bytes = sockets * PLAN_KERNEL_PER_SOCKET;
+	p->user_bytes =
+		sockets * PLAN_USER_PER_SOCKET +
+		(uint64_t)(p->flood_workers + p->server_workers + 2) * PLAN_USER_PER_PROCESS;
+	if (p->mem_available && p->kernel_bytes + p->user_bytes > p->mem_available * 9 / 10)
+		warn(p,
+		     "the memory estimate (%llu MiB) is more than 90%% of the %llu MiB available: the run may fail with ENOMEM or TCPAbortOnMemory",
+		     (unsigned long long)((p->kernel_bytes + p->user_bytes) >> 20),
+		     (unsigned long long)(p->mem_available >> 20));
+	return 0;
+}
+
+void plan_write(const struct plan *p, const struct lab *lab, FILE *out)
+{
+	char a[16], b[16], c[32], d[32], ports[256];
+	unsigned N = p->namespaces;
+	int hold = lab->client_mode == CLIENT_HOLD;
+
+	units_fmt_ports(&lab->ports, ports, sizeof(ports));
+	fprintf(out, "Plan for lab '%s' (%s)\n", lab->name, lab->source);
+	if (hold)
+		fprintf(out, "  %s connections held for %s, opened at %s, server mode %s\n\n",
+			units_fmt_count(p->connections, c, sizeof(c)),
+			units_fmt_duration(lab->duration_us, d, sizeof(d)),
+			units_fmt_rate(lab->rate, a, sizeof(a)),
+			server_mode_name(lab->server_mode));
+	else
+		fprintf(out,
+			"  churn: %s short connections at %s for at most %s, closed first by the %s, server mode %s\n\n",
+			units_fmt_count(p->connections, c, sizeof(c)),
+			units_fmt_rate(lab->rate, a, sizeof(a)),
+			units_fmt_duration(lab->duration_us, d, sizeof(d)),
+			lab->closer == CLOSER_CLIENT ? "client" : "server",
+			server_mode_name(lab->server_mode));
+
+	fprintf(out, "Namespaces (named connlab-%s-NS with --keep or 'connlab up')\n", lab->name);
+	fprintf(out, "  %-6s %s on lo, ports %s, %u server %s, up to %llu sockets each\n", "srv",
+		units_fmt_ipv4(p->service_addr, a, sizeof(a)), ports, p->server_workers,
+		plural(p->server_workers, "worker", "workers"),
+		(unsigned long long)p->server_per_worker);
+	fprintf(out, "  %-6s %s/30, link to srv %s; ping every %s, connect every %s\n", "probe",
+		units_fmt_ipv4(p->probe_addr, a, sizeof(a)),
+		units_fmt_ipv4(p->probe_srv, b, sizeof(b)),
+		lab->ping_interval_us ? units_fmt_duration(lab->ping_interval_us, c, sizeof(c))
+				      : "(off)",
+		lab->connect_interval_us
+			? units_fmt_duration(lab->connect_interval_us, d, sizeof(d))
+			: "(off)");
+	for (unsigned i = 0; i < N; i++) {
+		const struct plan_netns *netns = &p->netns[i];
+		char name[16], first[16], last[16];
+
+		snprintf(name, sizeof(name), "c%u", i);
+		units_fmt_ipv4(netns->first_addr, first, sizeof(first));
+		units_fmt_ipv4(netns->first_addr + netns->n_addr - 1, last, sizeof(last));
+		fprintf(out, "  %-6s %s/30, %u %s %s%s%s, %llu %s, %u flood %s of up to %llu\n",
+			name, units_fmt_ipv4(netns->link_peer, a, sizeof(a)), netns->n_addr,
+			plural(netns->n_addr, "address", "addresses"), first,
+			netns->n_addr > 1 ? "-" : "", netns->n_addr > 1 ? last : "",
+			(unsigned long long)netns->connections,
+			plural(netns->connections, "connection", "connections"), netns->workers,
+			plural(netns->workers, "process", "processes"),
+			(unsigned long long)netns->per_worker_max);
+	}
+	fprintf(out, "\nSpread\n");
+	fprintf(out, "  %u client %s x %u server %s; local ports %u-%u (%u per pair)\n",
+		p->addresses, plural(p->addresses, "address", "addresses"), p->nports,
+		plural(p->nports, "port", "ports"), p->port_lo, p->port_hi, p->port_range);
+	if (hold)
+		fprintf(out,
+			"  at most %llu connections per (source address, server port) pair (fast below %d)\n",
+			(unsigned long long)p->per_pair_max, PLAN_PAIR_FAST);
+	fprintf(out,
+		"  %u processes: %u server, %u flood, 1 probe; open-file limit %llu (%llu usable per process)\n",
+		p->server_workers + p->flood_workers + 1, p->server_workers, p->flood_workers,
+		(unsigned long long)p->fd_limit, (unsigned long long)p->fd_usable);
+	fprintf(out, "  pool %s/%u: %llu of %llu addresses used\n",
+		units_fmt_ipv4(lab->pool.addr, a, sizeof(a)), lab->pool.len,
+		(unsigned long long)p->pool_used, (unsigned long long)p->pool_size);
+
+	fprintf(out, "\nMemory estimate (measured figures come with the run)\n");
+	fprintf(out, "  kernel %s (%d bytes per socket, two sockets per connection in the box)\n",
+		units_fmt_size(p->kernel_bytes, c, sizeof(c)), PLAN_KERNEL_PER_SOCKET);
+	fprintf(out, "  user   %s (%d bytes per socket and %d KiB per process)\n",
+		units_fmt_size(p->user_bytes, c, sizeof(c)), PLAN_USER_PER_SOCKET,
+		PLAN_USER_PER_PROCESS / 1024);
+	if (p->mem_available)
+		fprintf(out, "  available on this machine: %s\n",
+			units_fmt_size(p->mem_available, c, sizeof(c)));
+
+	fprintf(out, "\nWhy\n");
+	for (unsigned i = 0; i < p->n_why; i++)
+		fprintf(out, "  - %s\n", p->why[i]);
+	if (p->n_warn)
+		fprintf(out, "\nWarnings\n");
+	for (unsigned i = 0; i < p->n_warn; i++)
+		fprintf(out, "  ! %s\n", p->warn[i]);
+}
+
+void plan_write_needs(const struct plan *p, const struct lab *lab, FILE *out)
+{
+	char c[32], k[32], u[32], m[32], ports[256];
+	uint64_t total = p->kernel_bytes + p->user_bytes;
+
+	units_fmt_ports(&lab->ports, ports, sizeof(ports));
+	fprintf(out, "What %s connections need on this machine (both ends on it):\n\n",
+		units_fmt_count(p->connections, c, sizeof(c)));
+	fprintf(out,
+		"  Addresses: %u client %s and %u server %s (%s). A client address can hold\n"
+		"    %u connections to each server port (local ports %u-%u); the plan keeps at most\n"
+		"    %llu on each (address, port) pair, below the %d where connect() stays fast.\n",
+		p->addresses, plural(p->addresses, "address", "addresses"), p->nports,
+		plural(p->nports, "port", "ports"), ports, p->port_range, p->port_lo, p->port_hi,
+		(unsigned long long)p->per_pair_max, PLAN_PAIR_FAST);
+	fprintf(out, "  Namespaces: %u for the clients, one for the server, one for the probe.\n",
+		p->namespaces);
+	fprintf(out,
+		"  Processes: %u flood and %u server %s, because one process may open only\n"
+		"    %llu files here (%llu usable for sockets); more files per process\n"
+		"    (ulimit -Hn, LimitNOFILE=) means fewer processes.\n",
+		p->flood_workers, p->server_workers,
+		plural(p->server_workers, "process", "processes"), (unsigned long long)p->fd_limit,
+		(unsigned long long)p->fd_usable);
+	fprintf(out, "  Memory: about %s in the kernel and %s in the programs",
+		units_fmt_size(p->kernel_bytes, k, sizeof(k)),
+		units_fmt_size(p->user_bytes, u, sizeof(u)));
+	if (p->mem_available)
+		fprintf(out, "; %s available: %s", units_fmt_size(p->mem_available, m, sizeof(m)),
+			total <= p->mem_available * 9 / 10 ? "fits" : "does NOT fit");
+	fprintf(out, ".\n");
+	fprintf(out, "  Sysctls, set inside the lab's namespaces only:\n");
+	for (unsigned i = 0; i < lab->n_sysctl; i++)
+		fprintf(out, "    %s = %s\n", lab->sysctl[i].name, lab->sysctl[i].value);
+	fprintf(out,
+		"  Global limits it relies on (not changed by connlab): fs.file-max, fs.nr_open\n"
+		"    (at least the open-file limit above), and kernel memory for TCP (net.ipv4.tcp_mem).\n");
+	for (unsigned i = 0; i < p->n_warn; i++)
+		fprintf(out, "  Note: %s\n", p->warn[i]);
+	fprintf(out,
+		"\nThe full plan: connlab plan --set clients.connections=%s --set clients.addresses=auto\n",
+		units_fmt_count(p->connections, c, sizeof(c)));
+}

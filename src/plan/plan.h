@@ -1,0 +1,70 @@
+/* plan.h - from a lab to a plan: how many processes on each side, which
+ * addresses in which namespace, how the connections spread over source
+ * addresses, server ports and namespaces, what it costs in memory, and
+ * why. A plan that cannot work is refused with the computed fix. */
+#ifndef CONNLAB_PLAN_H
+#define CONNLAB_PLAN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lab/lab.h"
+
+/* Connections per (source address, server port) pair that stay fast: past
+ * ~30k the kernel's search for a free local port makes connect() crawl
+ * (measured here: 15k/s down to a few hundred per second). */
+#define PLAN_PAIR_FAST 16000
+/* Kernel memory per socket, from the baseline's measurement on this kind
+ * of machine: 10.2 KB of slab per connection with both ends in the box. */
+#define PLAN_KERNEL_PER_SOCKET 5120
+#define PLAN_USER_PER_SOCKET 256
+#define PLAN_USER_PER_PROCESS (512 * 1024)
+#define PLAN_NETNS_MAX 256
+
+struct plan_env {
+	uint64_t fd_limit;	/* hard RLIMIT_NOFILE the children may raise to */
+	uint64_t mem_available; /* bytes, 0: unknown */
+};
+
+struct plan_netns {
+	uint32_t link_srv, link_peer; /* the /30 between it and the server */
+	uint32_t first_addr, n_addr;  /* client addresses, consecutive */
+	uint64_t connections;
+	uint32_t workers;
+	uint64_t per_worker_max;
+	uint64_t per_pair_max;
+};
+
+struct plan {
+	uint64_t connections;
+	unsigned nports;
+	unsigned port_lo, port_hi, port_range;
+	uint32_t service_addr;
+	uint32_t probe_srv, probe_addr;
+	uint32_t block_size; /* addresses reserved per client namespace */
+	uint64_t pool_used, pool_size;
+	unsigned addresses, namespaces;
+	unsigned flood_workers, server_workers;
+	uint64_t fd_limit, fd_usable;
+	uint64_t server_per_worker;
+	uint64_t per_pair_max;
+	uint64_t kernel_bytes, user_bytes, mem_available;
+	unsigned n_why, n_warn;
+	char why[8][240];
+	char warn[8][320];
+	struct plan_netns netns[PLAN_NETNS_MAX];
+};
+
+/* Reads the open-file hard limit and MemAvailable of this machine. */
+void plan_env_read(struct plan_env *env);
+
+/* 0, or -EINVAL with the reason and the fix in err. */
+__attribute__((warn_unused_result)) int plan_build(const struct lab *lab,
+						   const struct plan_env *env, struct plan *p,
+						   char *err, size_t errlen);
+
+void plan_write(const struct plan *p, const struct lab *lab, FILE *out);
+/* The same in plain words: what N connections need on this machine. */
+void plan_write_needs(const struct plan *p, const struct lab *lab, FILE *out);
+
+#endif

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/* summary.c - the terminal summary of a run, and the key figures two runs
+ * are compared by, from result.json. */
+#include <math.h>
+#include <string.h>
+
+#include "report/report.h"
+
+const struct report_row report_rows[] = {
+	{ "established (peak, kernel)", "connections.established_peak", "%.0f" },
+	{ "connections made (floods)", "connections.made", "%.0f" },
+	{ "ramp, s", "connections.ramp_s", "%.2f" },
+	{ "rate, conn/s (ramp, or churn)", "connections.ramp_rate", "%.0f" },
+	{ "errors", "errors_total", "%.0f" },
+	{ "EADDRNOTAVAIL", "errors.EADDRNOTAVAIL", "%.0f" },
+	{ "ETIMEDOUT", "errors.ETIMEDOUT", "%.0f" },
+	{ "ECONNRESET", "errors.ECONNRESET", "%.0f" },
+	{ "TIME_WAIT (peak, all namespaces)", "peaks.time_wait", "%.0f" },
+	{ "CLOSE_WAIT (peak, all namespaces)", "peaks.close_wait", "%.0f" },
+	{ "SYN_RECV (peak, server)", "states.srv.peak.SYN_RECV", "%.0f" },
+	{ "ping loss", "ping.all.loss", "%.4f" },
+	{ "ping p50, ms", "ping.all.p50_ms", "%.3f" },
+	{ "ping p99, ms", "ping.all.p99_ms", "%.3f" },
+	{ "new connection p99, ms", "probe_connect.all.p99_ms", "%.3f" },
+	{ "new connection failures", "probe_connect.all.failures", "%.0f" },
+	{ "ListenOverflows (server)", "counters.srv.ListenOverflows", "%.0f" },
+	{ "TWRecycled (all namespaces)", "counters.*.TWRecycled", "%.0f" },
+	{ "TCPTimeWaitOverflow (all)", "counters.*.TCPTimeWaitOverflow", "%.0f" },
+	{ "RetransSegs (all namespaces)", "counters.*.RetransSegs", "%.0f" },
+	{ "kernel bytes per connection", "memory.kernel_slab_per_conn_bytes", "%.0f" },
+	{ "user bytes per connection", "memory.user_pss_per_conn_bytes", "%.0f" },
+};
+const size_t report_rows_count = sizeof(report_rows) / sizeof(report_rows[0]);
+
+char *report_cell(char *buf, size_t len, const char *fmt, double v)
+{
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, fmt, v);
+	return buf;
+}
+
+char *report_change(char *buf, size_t len, double a, double b)
+{
+	if (!isnan(a) && !isnan(b) && a != 0)
+		snprintf(buf, len, "%+.0f%%", 100 * (b - a) / fabs(a));
+	else
+		snprintf(buf, len, "%s", !isnan(a) && !isnan(b) && b != a ? "(was 0)" : "");
+	return buf;
+}
+
+double report_row_value(json_t *res, const struct report_row *row)
+{
+	double v = report_lookup(res, row->path);
+
+	/* an errno that never happened is not in "errors": zero, not unknown */
+	if (isnan(v) && !strncmp(row->path, "errors.", 7) && json_object_get(res, "errors"))
+		return 0;
+	return v;
+}
+
+static double num(json_t *j, const char *path)
+{
+	return report_lookup(j, path);
+}
+
+static const char *str(json_t *j, const char *key)
+{
+	const char *s = json_string_value(json_object_get(j, key));
+
+	return s ? s : "";
+}
+
+/* Best and last second of a churn: the rise of "connected" per row. */
+static void churn_rates(json_t *tl, double *best, double *last)
+{
+	json_t *t = json_object_get(tl, "t_s"), *c = json_object_get(tl, "connected");
+	json_t *ph = json_object_get(tl, "phase");
+
+	*best = *last = 0;
+	for (size_t i = 1; i < json_array_size(t); i++) {
+		double dt = json_number_value(json_array_get(t, i)) -
+			    json_number_value(json_array_get(t, i - 1));
+		double d = json_number_value(json_array_get(c, i)) -
+			   json_number_value(json_array_get(c, i - 1));
+		const char *p = json_string_value(json_array_get(ph, i));
+
+		if (!p || strcmp(p, PHASE_CHURN_NAME) || dt <= 0)
+			continue;
+		*last = d / dt;
+		if (*last > *best)
+			*best = *last;
+	}
+}
+
+void report_summary(json_t *j, FILE *out)
+{
+	json_t *errors = json_object_get(j, "errors"), *v, *ex;
+	const char *reason = str(j, "reason"), *k;
+	double sent = num(j, "ping.all.sent"), a;
+	size_t i;
+	int failed = 0;
+
+	fprintf(out, "\nconnlab run of lab '%s': %s%s%s\n", str(json_object_get(j, "lab"), "name"),
+		str(j, "outcome"), reason[0] ? ": " : "", reason);
+	{
+		json_t *ph = json_object_get(json_object_get(j, "timeline"), "phase");
+		int churn = 0;
+
+		for (i = 0; i < json_array_size(ph); i++)
+			churn |= !strcmp(json_string_value(json_array_get(ph, i)) ?: "",
+					 PHASE_CHURN_NAME);
+		if (churn) {
+			double best, last;
+
+			churn_rates(json_object_get(j, "timeline"), &best, &last);
+			fprintf(out,
+				"  connections   %.0f of %.0f short connections made; best second %.0f/s, last %.0f/s\n",
+				num(j, "connections.made"), num(j, "connections.target"), best,
+				last);
+		} else {
+			fprintf(out,
+				"  connections   %.0f of %.0f established (kernel, client side)",
+				num(j, "peaks.established_clients"), num(j, "connections.target"));
+			a = num(j, "connections.ramp_s");
+			if (!isnan(a))
+				fprintf(out, ", ramp %.2f s (%.0f/s)", a,
+					num(j, "connections.ramp_rate"));
+			fprintf(out, "\n");
+		}
+	}
+	fprintf(out,
+		"  sockets       peak TIME_WAIT %.0f, CLOSE_WAIT %.0f, SYN_RECV %.0f, orphans %.0f\n",
+		num(j, "peaks.time_wait"), num(j, "peaks.close_wait"), num(j, "peaks.syn_recv"),
+		num(j, "peaks.orphans_host"));
+	fprintf(out, "  errors        %.0f", num(j, "errors_total"));
+	json_object_foreach(errors, k, v)
+	{
+		if (json_integer_value(v))
+			fprintf(out, ", %s %lld", k, (long long)json_integer_value(v));
+	}
+	fprintf(out, "\n");
+	if (sent > 0)
+		fprintf(out,
+			"  ping          %.0f sent, %.2f%% lost; RTT p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+			sent, 100 * num(j, "ping.all.loss"), num(j, "ping.all.p50_ms"),
+			num(j, "ping.all.p99_ms"), num(j, "ping.all.max_ms"));
+	if (num(j, "ping.hold.sent") > 0)
+		fprintf(out, "  ping (hold)   %.2f%% lost; RTT p50 %.3f ms, p99 %.3f ms\n",
+			100 * num(j, "ping.hold.loss"), num(j, "ping.hold.p50_ms"),
+			num(j, "ping.hold.p99_ms"));
+	a = num(j, "probe_connect.all.count") + num(j, "probe_connect.all.failures");
+	if (a > 0)
+		fprintf(out, "  new conn      %.0f probes, %.0f failed; p50 %.3f ms, p99 %.3f ms\n",
+			a, num(j, "probe_connect.all.failures"), num(j, "probe_connect.all.p50_ms"),
+			num(j, "probe_connect.all.p99_ms"));
+	if (num(j, "conntrack.srv.peak_count") > 0 || num(j, "conntrack.drops_total") > 0)
+		fprintf(out,
+			"  conntrack     server table peak %.0f of %.0f (host-wide limit), %.0f packets dropped\n",
+			num(j, "conntrack.srv.peak_count"), num(j, "conntrack.max_host"),
+			num(j, "conntrack.drops_total"));
+	v = json_object_get(j, "kernel_log");
+	if (json_array_size(v))
+		fprintf(out, "  kernel log    %.0f lines, first: %s\n",
+			(double)json_array_size(v) + num(j, "kernel_log_dropped"),
+			json_string_value(json_array_get(v, 0)) ?: "");
+	a = num(j, "memory.kernel_slab_per_conn_bytes");
+	if (!isnan(a))
+		fprintf(out,
+			"  memory        kernel %.0f B per connection (slab, both ends), user %.0f B (Pss of the lab's processes)\n",
+			a, num(j, "memory.user_pss_per_conn_bytes"));
+	ex = json_object_get(j, "expectations");
+	json_array_foreach(ex, i, v)
+	{
+		int ok = json_is_true(json_object_get(v, "holds"));
+
+		failed += !ok;
+		fprintf(out, "  %-4s %s %s %s (actual %s)\n", ok ? "ok" : "FAIL", str(v, "metric"),
+			str(v, "op"), str(v, "text"), str(v, "actual_text"));
+	}
+	if (failed)
+		fprintf(out, "  %d of %zu expectations failed\n", failed, json_array_size(ex));
+	fprintf(out, "  results in %s/\n", str(j, "outdir"));
+	fflush(out);
+}

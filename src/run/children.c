@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/* children.c - the lab's processes: this binary re-executed in a namespace
+ * (its stats lines on a pipe), or a user's command under /bin/sh in a
+ * process group of its own; signalled, reaped, and their stats summed. */
+#define _GNU_SOURCE
+#include "run/launcher.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "run/dumper.h"
+
+#include "netns/netns.h"
+
+/* ---- children ---- */
+
+static void on_stats_line(struct bufferevent *bev, void *arg)
+{
+	struct child *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char *line;
+	size_t len;
+
+	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF))) {
+		json_t *j = json_loads(line, 0, NULL);
+
+		if (j) {
+			json_decref(c->last);
+			c->last = j;
+		}
+		free(line);
+	}
+}
+
+static void on_stats_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	(void)arg; /* EOF: the child is exiting; SIGCHLD tells the rest */
+}
+
+/* In a forked child, before exec: die with the launcher (and check that it
+ * is not already gone), take signals again but leave Ctrl-C to the
+ * launcher, enter namespace netns, write output to the run's log. */
+static void child_prepare(const struct run *r, unsigned netns, pid_t parent, int own_group)
+{
+	sigset_t none;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGINT, SIG_IGN);
+	if (own_group)
+		setpgid(0, 0);
+	if (setns(r->topo.netns[netns].fd, CLONE_NEWNET))
+		_exit(126);
+	if (r->log_fd >= 0) {
+		dup2(r->log_fd, 2);
+		dup2(r->log_fd, 1);
+	}
+}
+
+/* Forks this binary into namespace netns with argv; its stats lines come on
+ * its fd 3. */
+int run_spawn(struct run *r, const char *name, int is_flood, unsigned netns, char **argv)
+{
+	struct child *c = &r->child[r->nchild];
+	pid_t parent = getpid(), pid;
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		child_prepare(r, netns, parent, 0);
+		dup2(p[1], 3);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	close(p[1]);
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->is_flood = is_flood;
+	c->netns = (int)netns;
+	c->pid = pid;
+	c->stats_fd = p[0];
+	evutil_make_socket_nonblocking(p[0]);
+	c->bev = bufferevent_socket_new(r->base, p[0], BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(c->bev, on_stats_line, NULL, on_stats_event, c);
+	bufferevent_enable(c->bev, EV_READ);
+	r->nchild++;
+	return 0;
+}
+
+void run_signal_child(const struct child *c, int sig)
+{
+	if (c->group)
+		kill(-c->pid, sig); /* a user's command and whatever it started */
+	else if (!c->exited)
+		kill(c->pid, sig);
+}
+
+void run_signal_children(struct run *r, int is_flood, int sig)
+{
+	for (unsigned i = 0; i < r->nchild; i++)
+		if (r->child[i].is_flood == is_flood && (!r->child[i].exited || r->child[i].group))
+			run_signal_child(&r->child[i], sig);
+}
+
+int run_children_running(const struct run *r, int is_flood)
+{
+	int n = 0;
+
+	for (unsigned i = 0; i < r->nchild; i++)
+		n += r->child[i].is_flood == is_flood && !r->child[i].exited;
+	return n;
+}
+
+uint64_t run_child_sum(const struct run *r, int is_flood, const char *key)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < r->nchild; i++) {
+		const struct child *c = &r->child[i];
+		json_t *v =
+			c->is_flood == is_flood && c->last ? json_object_get(c->last, key) : NULL;
+
+		if (json_is_integer(v))
+			sum += (uint64_t)json_integer_value(v);
+	}
+	return sum;
+}
+
+/* The floods' socket errors so far, from their last stats lines: by
+ * errnames[] index into by_name (may be NULL); returns the total. */
+uint64_t run_flood_errors(const struct run *r, uint64_t *by_name)
+{
+	uint64_t sum = 0;
+
+	if (by_name)
+		memset(by_name, 0, ERRNAMES_MAX * sizeof(*by_name));
+	for (unsigned i = 0; i < r->nchild; i++) {
+		json_t *e = r->child[i].last ? json_object_get(r->child[i].last, "errors") : NULL;
+		const char *k;
+		json_t *byphase;
+
+		if (!r->child[i].is_flood)
+			continue;
+		json_object_foreach(e, k, byphase)
+		{
+			const struct errname *en = errname_by_name(k);
+			const char *ph;
+			json_t *n;
+			uint64_t v = 0;
+
+			json_object_foreach(byphase, ph, n) v += (uint64_t)json_integer_value(n);
+			sum += v;
+			if (en && by_name)
+				by_name[en - errnames] += v;
+		}
+	}
+	return sum;
+}
+
+/* Forks `/bin/sh -c line` into namespace netns, in a process group of its
+ * own; the pid, or -errno. */
+pid_t run_fork_sh(struct run *r, unsigned netns, const char *line)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		child_prepare(r, netns, parent, 1);
+		execl("/bin/sh", "sh", "-c", line, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* [server] setup: runs to its end in the server namespace (30 s at most). */
+/* "{address}" and the like replaced in a user's command */
+void run_substitute(const char *in, char *out, size_t len, const char *const *keys,
+		    const char *const *vals, size_t n)
+{
+	size_t o = 0;
+
+	while (*in && o + 1 < len) {
+		size_t i, kl = 0;
+
+		for (i = 0; i < n; i++) {
+			kl = strlen(keys[i]);
+			if (!strncmp(in, keys[i], kl))
+				break;
+		}
+		if (i < n) {
+			o += (size_t)snprintf(out + o, len - o, "%s", vals[i]);
+			in += kl;
+		} else {
+			out[o++] = *in++;
+		}
+	}
+	out[o < len ? o : len - 1] = 0;
+}
+
+/* A user's command runs as `exec COMMAND` under /bin/sh, so that the
+ * program itself keeps PR_SET_PDEATHSIG, in a process group of its own that
+ * the launcher signals as a whole. */
+int run_spawn_command(struct run *r, const char *name, int is_flood, unsigned netns,
+		      const char *cmd)
+{
+	char line[1100];
+	struct child *c;
+	pid_t pid;
+
+	snprintf(line, sizeof(line), "exec %s", cmd);
+	pid = run_fork_sh(r, netns, line);
+	if (pid < 0)
+		return (int)pid;
+	setpgid(pid, pid); /* also here: no race with the first signal */
+	c = &r->child[r->nchild++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->is_flood = is_flood;
+	c->netns = (int)netns;
+	c->pid = pid;
+	c->stats_fd = -1;
+	c->group = 1;
+	return 0;
+}
+
+/* Is something listening on the service address? A connect from the probe
+ * namespace, waited for at most 100 ms. */

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/* launcher.h - the launcher's own state, private to src/run/: what one
+ * run holds while it runs (children, samplers, histograms, the timeline),
+ * and the functions its files share. The rest of connlab sees only
+ * run.h and the result it hands back. */
+#ifndef CONNLAB_RUN_LAUNCHER_H
+#define CONNLAB_RUN_LAUNCHER_H
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lab/phase.h"
+#include "util/clock.h"
+#include "util/kcounters.h"
+#include "util/log.h"
+#include "util/procfs.h"
+#include "util/status.h"
+#include "util/units.h"
+#include "run/dumper.h"
+#include "run/run.h"
+#include "util/errnames.h"
+#include "util/hist.h"
+#include "lab/lab.h"
+#include "netns/netns.h"
+#include "plan/plan.h"
+#include "run/probe.h"
+#include "run/sampler.h"
+#include "plan/topology.h"
+
+/* linux/in.h, not in every libc */
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24
+#endif
+
+/* The states a sock_diag dump counts (the others come from sockstat). */
+#define RUN_STATE_MASK                                                                             \
+	((1u << ST_SYN_SENT) | (1u << ST_SYN_RECV) | (1u << ST_FIN_WAIT1) | (1u << ST_FIN_WAIT2) | \
+	 (1u << ST_CLOSE_WAIT) | (1u << ST_LAST_ACK) | (1u << ST_CLOSING) | (1u << ST_LISTEN))
+
+struct child {
+	char name[32]; /* "server", "flood c0" */
+	int is_flood;
+	int netns; /* topology index */
+	pid_t pid;
+	int stats_fd;
+	struct bufferevent *bev;
+	json_t *last; /* the last stats line */
+	int exited, status;
+	int group; /* a user's command: signal its process group */
+};
+
+struct row {
+	double t;
+	int phase;
+	uint64_t estab_clients, estab_srv, time_wait, close_wait, syn_recv, orphans;
+	uint64_t flood_open, flood_connected, flood_errors, server_open, accept_queue;
+	uint64_t listen_overflows;
+	uint64_t state[ST_MAX]; /* every lab namespace; dumped states are states_age_s old */
+	double ping_ms;		/* worst answered ping of the interval, -1 none */
+	double ping_p50_ms;	/* median answered ping of the interval, -1 none */
+	unsigned ping_lost, ping_sent;
+	double probe_ms;	    /* slowest probe connect of the interval, -1 none */
+	unsigned probe_fail;	    /* probe connects that failed in the interval */
+	uint64_t err[ERRNAMES_MAX]; /* the floods' errors so far, by errnames[] index */
+	uint64_t slab_kb;
+	uint64_t link_drops; /* rx+tx dropped on the server's links since the start */
+	uint64_t conntrack_srv, conntrack_drops;
+	double states_age_s; /* how old the per-state counts are */
+};
+
+#define RUN_CHILDREN_MAX (TOPO_NETNS_MAX + 2)
+
+struct run {
+	struct lab *lab;
+	struct plan *plan;
+	struct topology topo;
+	struct event_base *base;
+	char outdir[512];
+	int keep;
+	int tty;
+	int log_fd; /* children's stderr */
+
+	struct child child[RUN_CHILDREN_MAX];
+	unsigned nchild;
+
+	struct sampler_netns samp[TOPO_NETNS_MAX];
+	struct netns_sample first[TOPO_NETNS_MAX], now[TOPO_NETNS_MAX];
+	uint64_t peak_state[TOPO_NETNS_MAX][ST_MAX];
+	uint64_t peak_tw[TOPO_NETNS_MAX], peak_estab[TOPO_NETNS_MAX];
+	uint64_t peak_estab_clients, peak_tw_total, peak_close_wait, peak_syn_recv, peak_orphans;
+	uint64_t final_estab_clients;
+	struct dumper dumper;
+	struct event *ev_dump;
+	double next_dump_s, last_dump_s, dump_started_s;
+	double dump_cost_s, dump_wall_s;
+	uint64_t dump_sockets;
+	unsigned ndumps;
+
+	enum phase phase;
+	double start_s; /* monotonic, seconds */
+	double phase_t[PH_COUNT][2];
+	int phase_seen[PH_COUNT];
+	time_t started_wall;
+
+	struct probe *probe;
+	struct nl *srv_nl; /* link statistics of the server side of every veth */
+	uint64_t drops_first[TOPO_NETNS_MAX], drops_now[TOPO_NETNS_MAX];
+	struct hist ping[PH_COUNT], probe_conn[PH_COUNT];
+	uint64_t ping_sent[PH_COUNT], ping_lost[PH_COUNT], probe_fail[PH_COUNT];
+	double iv_ping_max;
+	unsigned iv_ping_lost, iv_ping_sent;
+	double iv_ping_ms[64]; /* the interval's answered pings, for its median */
+	unsigned iv_ping_n;
+	double iv_probe;
+	unsigned iv_probe_fail;
+
+	double ramp_s; /* < 0: not reached */
+	uint64_t slab_before_kb, slab_hold_kb, pss_before, pss_hold, estab_at_mem;
+	double cpu_hold_s, cpu_hold_start, hold_wall_s;
+
+	struct row *rows;
+	size_t nrows, cap_rows;
+
+	int interrupts;
+	const char *outcome; /* completed, interrupted, failed */
+	char reason[800];
+	int exit_status;
+
+	struct event *ev_sample, *ev_tick, *ev_sig[4];
+	uint64_t server_ready_needed;
+	uint64_t now_estab_clients;
+	uint64_t ct_peak[TOPO_NETNS_MAX], ct_max;
+	int kmsg_fd;
+	struct event *ev_kmsg;
+	char **klog;
+	unsigned nklog, klog_dropped;
+	int user_server, user_clients; /* [server] or [clients] command */
+};
+
+/* state.c */
+double run_elapsed(const struct run *r);
+const char *run_phase_label(const struct run *r, enum phase p);
+void run_phase_enter(struct run *r, enum phase p);
+/* Ends the run with status and a reason (the first one stands): drains,
+ * then tears down. */
+void run_fail(struct run *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void run_start_teardown(struct run *r);
+/* SIGCHLD: reaps the children and fails the run on an unexpected exit. */
+void run_reap(struct run *r);
+
+/* children.c */
+/* Forks this binary into namespace netns with argv; its stats lines come
+ * on its fd 3. 0 or -errno. */
+int run_spawn(struct run *r, const char *name, int is_flood, unsigned netns, char **argv);
+/* Forks `/bin/sh -c line` into namespace netns, in a process group of its
+ * own; the pid, or -errno. */
+pid_t run_fork_sh(struct run *r, unsigned netns, const char *line);
+/* A user's command as a child (exec COMMAND under /bin/sh); 0 or -errno. */
+int run_spawn_command(struct run *r, const char *name, int is_flood, unsigned netns,
+		      const char *cmd);
+/* "{address}" and the like replaced in a user's command. */
+void run_substitute(const char *in, char *out, size_t len, const char *const *keys,
+		    const char *const *vals, size_t n);
+/* A child, or a user's command with its whole process group. */
+void run_signal_child(const struct child *c, int sig);
+void run_signal_children(struct run *r, int is_flood, int sig);
+int run_children_running(const struct run *r, int is_flood);
+/* The sum of an integer of the last stats lines of the floods or servers. */
+uint64_t run_child_sum(const struct run *r, int is_flood, const char *key);
+/* The floods' socket errors so far: by errnames[] index into by_name
+ * (ERRNAMES_MAX entries; may be NULL); returns the total. */
+uint64_t run_flood_errors(const struct run *r, uint64_t *by_name);
+
+/* sample.c */
+double run_cpu_self_s(void);
+void run_sample(struct run *r);
+void run_on_sample(evutil_socket_t fd, short what, void *arg);
+void run_on_dumped(evutil_socket_t fd, short what, void *arg);
+void run_dump_final(struct run *r);
+void run_on_probe(void *arg, int is_ping, int64_t us, int err);
+
+/* kmsg.c */
+void run_kmsg_open(struct run *r);
+
+/* phases.c */
+int run_setup_command(struct run *r);
+int run_start_servers(struct run *r);
+void run_on_tick(evutil_socket_t fd, short what, void *arg);
+void run_on_signal(evutil_socket_t sig, short what, void *arg);
+
+/* preflight.c */
+int run_make_outdir(struct run *r, const char *out);
+int run_preflight(struct run *r);
+
+/* result.c: result.json's tree of a finished run, expectations not yet
+ * judged. */
+json_t *run_result(const struct run *r);
+
+#endif

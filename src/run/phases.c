@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: MIT */
+/* phases.c - the run's phases after the build: the server setup, the
+ * servers (until the service answers), the floods, the ramp, hold or
+ * churn, the drain; the memory taken before and at the hold; signals. */
+#define _GNU_SOURCE
+#include "run/launcher.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "run/dumper.h"
+
+#include "netns/netns.h"
+
+int run_setup_command(struct run *r)
+{
+	char cmd[1100], dir[300];
+	const char *keys[] = { "{labdir}" }, *vals[] = { dir };
+	const char *slash = strrchr(r->lab->source, '/');
+	pid_t pid;
+	int st = 0;
+
+	if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - r->lab->source), r->lab->source);
+	else
+		snprintf(dir, sizeof(dir), ".");
+	run_substitute(r->lab->server_setup, cmd, sizeof(cmd), keys, vals, 1);
+	pid = run_fork_sh(r, TOPO_SRV, cmd);
+	if (pid < 0)
+		return (int)pid;
+	for (int i = 0; i < 600; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+				return 0;
+			run_fail(r, EXIT_CANNOT_RUN,
+				 "server.setup '%s' %s %d (its output is in %s/children.log)",
+				 r->lab->server_setup,
+				 WIFSIGNALED(st) ? "died of signal" : "exited with status",
+				 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), r->outdir);
+			return -EINVAL;
+		}
+		usleep(50000);
+	}
+	kill(-pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	run_fail(r, EXIT_CANNOT_RUN, "server.setup '%s' did not finish within 30 s",
+		 r->lab->server_setup);
+	return -ETIMEDOUT;
+}
+
+static int service_answers(struct run *r)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(r->lab->ports.port[0]),
+				  .sin_addr.s_addr = htonl(r->plan->service_addr) };
+	struct pollfd pfd;
+	int saved, fd, err = 1;
+	socklen_t len = sizeof(err);
+
+	if (netns_enter(r->topo.netns[TOPO_PROBE].fd, &saved))
+		return 0;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (netns_leave(saved) || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		err = 0;
+	} else if (errno == EINPROGRESS) {
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, 100) == 1)
+			getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	}
+	close(fd);
+	return err == 0;
+}
+
+static int start_builtin_servers(struct run *r)
+{
+	char ports[256], addr[16], workers[16], interval[32], backlog[16];
+	char *argv[] = { "connlab",
+			 "server",
+			 "--address",
+			 addr,
+			 "--ports",
+			 ports,
+			 "--workers",
+			 workers,
+			 "--mode",
+			 (char *)server_mode_name(r->lab->server_mode),
+			 "--interval",
+			 interval,
+			 "--backlog",
+			 backlog,
+			 "--stats-interval",
+			 "500ms",
+			 "--stats-fd",
+			 "3",
+			 NULL };
+
+	units_fmt_ports(&r->lab->ports, ports, sizeof(ports));
+	units_fmt_ipv4(r->plan->service_addr, addr, sizeof(addr));
+	snprintf(workers, sizeof(workers), "%u", r->plan->server_workers);
+	units_fmt_duration(r->lab->keepalive_us, interval, sizeof(interval));
+	snprintf(backlog, sizeof(backlog), "%llu", (unsigned long long)r->lab->backlog);
+	r->server_ready_needed = (uint64_t)r->plan->server_workers * r->lab->ports.n;
+	if (r->lab->server_mode == SERVER_NOACCEPT)
+		r->server_ready_needed = 0;
+	return run_spawn(r, "server", 0, TOPO_SRV, argv);
+}
+
+int run_start_servers(struct run *r)
+{
+	if (r->lab->server_command[0]) {
+		char addr[16], port[8], cmd[1024];
+		const char *keys[] = { "{address}", "{port}" }, *vals[] = { addr, port };
+
+		units_fmt_ipv4(r->plan->service_addr, addr, sizeof(addr));
+		snprintf(port, sizeof(port), "%u", r->lab->ports.port[0]);
+		run_substitute(r->lab->server_command, cmd, sizeof(cmd), keys, vals, 2);
+		r->user_server = 1;
+		return run_spawn_command(r, "server command", 0, TOPO_SRV, cmd);
+	}
+	return start_builtin_servers(r);
+}
+
+static int start_floods(struct run *r)
+{
+	const struct plan *p = r->plan;
+
+	if (r->lab->client_command[0]) {
+		for (unsigned i = 0; i < p->namespaces; i++) {
+			const struct plan_netns *netns = &p->netns[i];
+			char addr[16], port[8], src[40], conns[24], a[16], b[16], cmd[1024],
+				name[32];
+			const char *keys[] = { "{address}", "{port}", "{source}", "{connections}" };
+			const char *vals[] = { addr, port, src, conns };
+
+			units_fmt_ipv4(p->service_addr, addr, sizeof(addr));
+			snprintf(port, sizeof(port), "%u", r->lab->ports.port[0]);
+			snprintf(src, sizeof(src), "%s-%s",
+				 units_fmt_ipv4(netns->first_addr, a, sizeof(a)),
+				 units_fmt_ipv4(netns->first_addr + netns->n_addr - 1, b,
+						sizeof(b)));
+			snprintf(conns, sizeof(conns), "%llu",
+				 (unsigned long long)netns->connections);
+			run_substitute(r->lab->client_command, cmd, sizeof(cmd), keys, vals, 4);
+			snprintf(name, sizeof(name), "client command c%u", i);
+			if (run_spawn_command(r, name, 1, TOPO_CLIENT0 + i, cmd))
+				return -errno;
+		}
+		r->user_clients = 1;
+		return 0;
+	}
+	for (unsigned i = 0; i < p->namespaces; i++) {
+		const struct plan_netns *netns = &p->netns[i];
+		char target[16], ports[256], src[40], a[16], b[16], conns[24], rate[32],
+			inflight[24];
+		char workers[16], duration[32], timeout[32], name[32];
+		uint64_t share_rate = r->lab->rate ? r->lab->rate / p->namespaces +
+							     (i < r->lab->rate % p->namespaces)
+						   : 0;
+		uint64_t dur = r->lab->client_mode == CLIENT_HOLD
+				       ? r->lab->ramp_timeout_us + r->lab->duration_us + 60000000
+				       : r->lab->duration_us;
+		char *argv[] = { "connlab",
+				 "flood",
+				 "--target",
+				 target,
+				 "--ports",
+				 ports,
+				 "--source",
+				 src,
+				 "--connections",
+				 conns,
+				 "--rate",
+				 rate,
+				 "--inflight",
+				 inflight,
+				 "--workers",
+				 workers,
+				 "--mode",
+				 (char *)client_mode_name(r->lab->client_mode),
+				 "--closer",
+				 r->lab->closer == CLOSER_CLIENT ? "client" : "server",
+				 "--duration",
+				 duration,
+				 "--connect-timeout",
+				 timeout,
+				 "--stats-interval",
+				 "500ms",
+				 "--stats-fd",
+				 "3",
+				 NULL,
+				 NULL };
+		int e;
+
+		units_fmt_ipv4(p->service_addr, target, sizeof(target));
+		units_fmt_ports(&r->lab->ports, ports, sizeof(ports));
+		snprintf(src, sizeof(src), "%s-%s", units_fmt_ipv4(netns->first_addr, a, sizeof(a)),
+			 units_fmt_ipv4(netns->first_addr + netns->n_addr - 1, b, sizeof(b)));
+		snprintf(conns, sizeof(conns), "%llu", (unsigned long long)netns->connections);
+		if (share_rate)
+			snprintf(rate, sizeof(rate), "%llu/s", (unsigned long long)share_rate);
+		else
+			snprintf(rate, sizeof(rate), "unlimited");
+		snprintf(inflight, sizeof(inflight), "%llu",
+			 (unsigned long long)(r->lab->inflight / p->namespaces + 1));
+		snprintf(workers, sizeof(workers), "%u", netns->workers);
+		units_fmt_duration(dur, duration, sizeof(duration));
+		units_fmt_duration(r->lab->connect_timeout_us, timeout, sizeof(timeout));
+		snprintf(name, sizeof(name), "flood c%u", i);
+		if (r->lab->beyond_ports) /* the slot before the last NULL */
+			argv[sizeof(argv) / sizeof(argv[0]) - 2] = "--beyond-ports";
+		e = run_spawn(r, name, 1, TOPO_CLIENT0 + i, argv);
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+static int floods_reached(const struct run *r)
+{
+	if (r->user_clients) /* the kernel's count, as nothing else reports */
+		return r->now_estab_clients >= r->plan->connections;
+	for (unsigned i = 0; i < r->nchild; i++) {
+		const struct child *c = &r->child[i];
+		json_t *v;
+
+		if (!c->is_flood)
+			continue;
+		v = c->last ? json_object_get(c->last, "ramp_s") : NULL;
+		if (!json_is_real(v) && !json_is_integer(v))
+			return 0;
+	}
+	return 1;
+}
+
+static void take_memory(struct run *r, int before)
+{
+	uint64_t pss = procfs_pss(getpid());
+
+	for (unsigned i = 0; i < r->nchild; i++)
+		if (!r->child[i].exited)
+			pss += procfs_pss_tree(r->child[i].pid);
+	if (before) {
+		r->slab_before_kb = procfs_meminfo_kb("Slab");
+		r->pss_before = pss;
+	} else {
+		r->slab_hold_kb = procfs_meminfo_kb("Slab");
+		r->pss_hold = pss;
+		/* each connection once: the server side's CurrEstab */
+		r->estab_at_mem = r->now[TOPO_SRV].curr_estab;
+	}
+}
+
+void run_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *r = arg;
+	double t = run_elapsed(r), in_phase = t - r->phase_t[r->phase][0];
+
+	(void)fd;
+	(void)what;
+	switch (r->phase) {
+	case PH_SERVERS:
+		if (r->user_server ? service_answers(r)
+				   : run_child_sum(r, 0, "listening") >= r->server_ready_needed &&
+					     (r->server_ready_needed || in_phase > 0.5)) {
+			take_memory(r, 1);
+			run_phase_enter(r, PH_BEFORE);
+			/* measured from here: the network before any load */
+			if (probe_start(r->base, r->topo.netns[TOPO_PROBE].fd,
+					r->plan->service_addr, r->lab->ports.port[0],
+					r->lab->ping_interval_us, r->lab->connect_interval_us,
+					run_on_probe, r, &r->probe))
+				run_fail(r, EXIT_CANNOT_RUN,
+					 "cannot start the probes in the probe namespace");
+		} else if (in_phase > 15) {
+			run_fail(r, EXIT_CANNOT_RUN,
+				 "the server did not listen within 15 s (see %s/children.log)",
+				 r->outdir);
+		}
+		break;
+	case PH_BEFORE:
+		if (in_phase >= 2) {
+			if (start_floods(r)) {
+				run_fail(r, EXIT_CANNOT_RUN, "cannot start the flood: %s",
+					 strerror(errno));
+				break;
+			}
+			run_phase_enter(r, PH_RAMP);
+		}
+		break;
+	case PH_RAMP:
+		if (r->lab->client_mode == CLIENT_CHURN) {
+			/* churn for the lab's duration, observing what is left even
+			 * when the floods have made all their connections sooner */
+			if (!run_children_running(r, 1) &&
+			    in_phase * 1e6 >= (double)r->lab->duration_us) {
+				r->ramp_s = in_phase;
+				run_phase_enter(r, PH_DRAIN);
+			}
+		} else if (floods_reached(r)) {
+			r->ramp_s = in_phase;
+			run_phase_enter(r, PH_HOLD);
+			r->cpu_hold_start = run_cpu_self_s();
+		} else if (in_phase * 1e6 > (double)r->lab->ramp_timeout_us) {
+			log_msg(LOGL_WARN,
+				"the target was not reached within lab.ramp_timeout; holding what is open");
+			run_phase_enter(r, PH_HOLD);
+			r->cpu_hold_start = run_cpu_self_s();
+		}
+		break;
+	case PH_HOLD:
+		if (!r->pss_hold && in_phase >= 1)
+			take_memory(r, 0);
+		if (in_phase * 1e6 >= (double)r->lab->duration_us) {
+			r->cpu_hold_s = run_cpu_self_s() - r->cpu_hold_start;
+			r->hold_wall_s = in_phase;
+			if (!r->pss_hold)
+				take_memory(r, 0);
+			run_phase_enter(r, PH_DRAIN);
+			run_signal_children(r, 1, SIGTERM);
+		}
+		break;
+	case PH_DRAIN:
+		if (!run_children_running(r, 1) ||
+		    in_phase * 1e6 > (double)r->lab->drain_timeout_us)
+			run_start_teardown(r);
+		break;
+	case PH_TEARDOWN:
+		if (!run_children_running(r, 0) && !run_children_running(r, 1))
+			event_base_loopbreak(r->base);
+		else if (in_phase > 10) {
+			for (unsigned i = 0; i < r->nchild; i++)
+				run_signal_child(&r->child[i], SIGKILL);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void run_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct run *r = arg;
+
+	(void)what;
+	if (sig == SIGCHLD) {
+		run_reap(r);
+		return;
+	}
+	if (++r->interrupts == 1) {
+		if (r->tty)
+			printf("\n");
+		log_msg(LOGL_INFO,
+			"stopping: draining and tearing down (Ctrl-C again to stop at once)");
+		run_fail(r, EXIT_INTERRUPTED, "interrupted by signal %d", (int)sig);
+		return;
+	}
+	log_msg(LOGL_INFO, "stopping at once");
+	for (unsigned i = 0; i < r->nchild; i++)
+		run_signal_child(&r->child[i], SIGKILL);
+	if (r->phase < PH_TEARDOWN)
+		run_phase_enter(r, PH_TEARDOWN);
+}

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/* sample.c - every interval, the kernel of every lab namespace (constant
+ * time sources), the floods' and servers' stats and the probes: one row
+ * of the timeline, the peaks, the progress line; sock_diag state dumps on
+ * their own thread within a CPU budget. */
+#define _GNU_SOURCE
+#include "run/launcher.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "run/dumper.h"
+
+#include "netns/netns.h"
+
+/* ---- memory ---- */
+
+double run_cpu_self_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* ---- sampling ---- */
+
+static size_t counter_index(const char *name)
+{
+	for (size_t i = 0; i < kcounters_count; i++)
+		if (!strcmp(kcounters[i], name))
+			return i;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* ---- state dumps, on their own thread (dumper.h) ---- */
+
+static uint64_t sockets_now(const struct run *r)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < r->topo.n; i++)
+		n += r->now[i].inuse + r->now[i].tw;
+	return n;
+}
+
+/* sock_diag walks every socket of a hash: keep the dumps under 1% of a
+ * core (the launcher's whole budget at 1M is 2%; its probes and sampling
+ * take about 0.4%). The next dump's cost is predicted from the last one's
+ * per socket, so a ramp from thousands to a million sockets does not start
+ * a dump of seconds on the strength of one that took milliseconds. */
+#define DUMP_BUDGET 0.01
+
+/* What the next dump will cost: the sockets there are now at the last
+ * dump's cost per socket, once a dump has walked enough of them (100k) to
+ * tell; before that 0.5 us per socket, about what an empty filtered dump of
+ * two million sockets cost here (0.58 s). A small dump's own time is mostly
+ * its fixed cost and the packet processing charged to its thread, and
+ * scaling it up would put the next dump off for minutes. */
+static double dump_predicted(const struct run *r)
+{
+	double now = (double)sockets_now(r), then = (double)r->dump_sockets;
+	double p = now * (then >= 100000 ? r->dump_cost_s / then : 0.5e-6);
+
+	return now <= then && r->dump_cost_s > p ? r->dump_cost_s : p;
+}
+
+static void dumped(struct run *r)
+{
+	double cpu, wall, iv = (double)r->lab->interval_us / 1e6;
+
+	if (!dumper_collect(&r->dumper, r->now, r->topo.n, &cpu, &wall))
+		return;
+	for (unsigned i = 0; i < r->topo.n; i++)
+		for (int st = 0; st < ST_MAX; st++)
+			if (r->now[i].state[st] > r->peak_state[i][st])
+				r->peak_state[i][st] = r->now[i].state[st];
+	/* the thread's CPU time includes the softirqs (packet processing) that
+	 * ran on its CPU meanwhile, and its wall time the waits for a CPU: the
+	 * smaller of the two is the nearer to the dump's own cost */
+	r->dump_cost_s = cpu < wall ? cpu : wall;
+	r->dump_wall_s = wall;
+	r->ndumps++;
+	r->last_dump_s = r->dump_started_s; /* the counts are as of the dump */
+	/* a little early: samples come every interval, give or take */
+	cpu = r->dump_cost_s;
+	r->next_dump_s =
+		r->dump_started_s + (cpu / DUMP_BUDGET > iv ? cpu / DUMP_BUDGET : iv) - iv / 10;
+}
+
+static void dump_maybe(struct run *r, double t)
+{
+	double gap = dump_predicted(r) / DUMP_BUDGET;
+
+	if (!r->dumper.started || t < r->next_dump_s)
+		return;
+	if (t - r->dump_started_s < gap) {
+		r->next_dump_s = r->dump_started_s + gap;
+		return;
+	}
+	if (dumper_request(&r->dumper) == 0) {
+		r->dump_started_s = t;
+		r->dump_sockets = sockets_now(r);
+		/* a dump of milliseconds: wait for it, so this sample has it */
+		if (dump_predicted(r) < 0.005) {
+			dumper_wait(&r->dumper);
+			dumped(r);
+		}
+	}
+}
+
+void run_on_dumped(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	dumped(arg);
+}
+
+/* The end: one more dump when it is cheap (under half a second), so the
+ * final counts are the final state; then the thread stops. */
+void run_dump_final(struct run *r)
+{
+	if (!r->dumper.started)
+		return;
+	if (dump_predicted(r) < 0.5 && dumper_request(&r->dumper) == 0) {
+		r->dump_started_s = run_elapsed(r);
+		r->dump_sockets = sockets_now(r);
+	}
+	dumper_wait(&r->dumper);
+	dumped(r);
+	dumper_stop(&r->dumper);
+}
+
+void run_sample(struct run *r)
+{
+	double t = run_elapsed(r);
+	struct row row = { .t = t,
+			   .phase = r->phase,
+			   .ping_ms = r->iv_ping_max,
+			   .ping_lost = r->iv_ping_lost,
+			   .ping_sent = r->iv_ping_sent,
+			   .ping_p50_ms = -1,
+			   .probe_ms = r->iv_probe,
+			   .probe_fail = r->iv_probe_fail };
+	size_t lo = counter_index("ListenOverflows");
+
+	dump_maybe(r, t); /* before the sums: a quick dump is in this row */
+	for (unsigned i = 0; i < r->topo.n; i++) {
+		struct netns_sample *s = &r->now[i];
+
+		if (sampler_read(&r->samp[i], s))
+			continue;
+		if (s->tw > r->peak_tw[i])
+			r->peak_tw[i] = s->tw;
+		if (s->curr_estab > r->peak_estab[i])
+			r->peak_estab[i] = s->curr_estab;
+		row.time_wait += s->tw;
+		for (int st = 0; st < ST_MAX; st++)
+			row.state[st] += st == ST_ESTABLISHED ? s->curr_estab
+					 : st == ST_TIME_WAIT ? s->tw
+							      : s->state[st];
+		if (i == TOPO_SRV) /* the kernel counts orphans for the whole host */
+			row.orphans = s->orphan;
+		row.close_wait += s->state[ST_CLOSE_WAIT];
+		if (s->ct_count > r->ct_peak[i])
+			r->ct_peak[i] = s->ct_count;
+		row.conntrack_drops += (s->ct_drop - r->first[i].ct_drop) +
+				       (s->ct_early_drop - r->first[i].ct_early_drop) +
+				       (s->ct_insert_failed - r->first[i].ct_insert_failed);
+		if (i == TOPO_SRV) {
+			row.conntrack_srv = s->ct_count;
+			row.estab_srv = s->curr_estab;
+			row.syn_recv = s->state[ST_SYN_RECV];
+			row.accept_queue = s->accept_queue;
+			row.listen_overflows = s->counter[lo] - r->first[i].counter[lo];
+		} else if (i >= TOPO_CLIENT0) {
+			row.estab_clients += s->curr_estab;
+		}
+	}
+	row.states_age_s = t - r->last_dump_s;
+	for (unsigned k = TOPO_PROBE; r->srv_nl && k < r->topo.n; k++) {
+		struct rtnl_link_stats64 st;
+
+		if (nl_link_stats(r->srv_nl, TOPO_SRV_IFINDEX0 + (int)k, &st, NULL) == 0)
+			r->drops_now[k] = st.rx_dropped + st.tx_dropped;
+		row.link_drops += r->drops_now[k] - r->drops_first[k];
+	}
+	row.flood_open = run_child_sum(r, 1, "open");
+	row.flood_connected = run_child_sum(r, 1, "established");
+	row.flood_errors = run_child_sum(r, 1, "errors_total");
+	row.server_open = run_child_sum(r, 0, "open");
+	row.slab_kb = procfs_meminfo_kb("Slab");
+	run_flood_errors(r, row.err);
+	if (r->iv_ping_n) {
+		qsort(r->iv_ping_ms, r->iv_ping_n, sizeof(double), cmp_double);
+		row.ping_p50_ms = r->iv_ping_ms[r->iv_ping_n / 2];
+	}
+	if (row.estab_clients > r->peak_estab_clients)
+		r->peak_estab_clients = row.estab_clients;
+	if (row.time_wait > r->peak_tw_total)
+		r->peak_tw_total = row.time_wait;
+	if (row.close_wait > r->peak_close_wait)
+		r->peak_close_wait = row.close_wait;
+	if (row.syn_recv > r->peak_syn_recv)
+		r->peak_syn_recv = row.syn_recv;
+	if (row.orphans > r->peak_orphans)
+		r->peak_orphans = row.orphans;
+	if (r->phase <= PH_HOLD)
+		r->final_estab_clients = row.estab_clients;
+	r->now_estab_clients = row.estab_clients;
+	if (r->nrows == r->cap_rows) {
+		size_t cap = r->cap_rows ? r->cap_rows * 2 : 256;
+		struct row *n = realloc(r->rows, cap * sizeof(*n));
+
+		if (n) {
+			r->rows = n;
+			r->cap_rows = cap;
+		}
+	}
+	if (r->nrows < r->cap_rows)
+		r->rows[r->nrows++] = row;
+	r->iv_ping_max = -1;
+	r->iv_ping_lost = r->iv_ping_sent = r->iv_ping_n = 0;
+	r->iv_probe = -1;
+	r->iv_probe_fail = 0;
+
+	if (r->tty || (r->nrows % 5) == 0) {
+		char line[256];
+
+		snprintf(
+			line, sizeof(line),
+			"[%7.1fs] %-8s established %llu/%llu  TIME_WAIT %llu  ping max %s%.2f ms  lost %u  errors %llu",
+			t, run_phase_label(r, r->phase), (unsigned long long)row.estab_clients,
+			(unsigned long long)r->plan->connections, (unsigned long long)row.time_wait,
+			row.ping_ms < 0 ? "-" : "", row.ping_ms < 0 ? 0.0 : row.ping_ms,
+			row.ping_lost, (unsigned long long)row.flood_errors);
+		if (r->tty)
+			printf("\r%-110s", line);
+		else
+			printf("%s\n", line);
+		fflush(stdout);
+	}
+}
+
+void run_on_sample(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	run_sample(arg);
+}
+
+void run_on_probe(void *arg, int is_ping, int64_t us, int err)
+{
+	struct run *r = arg;
+	enum phase p = r->phase;
+
+	(void)err;
+	if (p >= PH_TEARDOWN)
+		return; /* the lab is going away: not a measurement */
+	if (is_ping) {
+		r->ping_sent[p]++;
+		r->iv_ping_sent++;
+		if (us < 0) {
+			r->ping_lost[p]++;
+			r->iv_ping_lost++;
+		} else {
+			hist_add(&r->ping[p], (uint64_t)us);
+			if ((double)us / 1000 > r->iv_ping_max)
+				r->iv_ping_max = (double)us / 1000;
+			if (r->iv_ping_n < sizeof(r->iv_ping_ms) / sizeof(r->iv_ping_ms[0]))
+				r->iv_ping_ms[r->iv_ping_n++] = (double)us / 1000;
+		}
+	} else if (us < 0) {
+		r->probe_fail[p]++;
+		r->iv_probe_fail++;
+	} else {
+		hist_add(&r->probe_conn[p], (uint64_t)us);
+		if ((double)us / 1000 > r->iv_probe)
+			r->iv_probe = (double)us / 1000;
+	}
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/* state.c - where a run is: the phase it is in (entered, timed, said on
+ * the terminal), its failure (the first reason stands; drain, then
+ * teardown), and children that exit, expectedly or not. */
+#define _GNU_SOURCE
+#include "run/launcher.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "run/dumper.h"
+
+#include "netns/netns.h"
+
+double run_elapsed(const struct run *r)
+{
+	return clock_now_s() - r->start_s;
+}
+
+/* churn has no ramp: the floods open and close until they are done */
+const char *run_phase_label(const struct run *r, enum phase p)
+{
+	return phase_name(p, r->lab->client_mode);
+}
+
+void run_phase_enter(struct run *r, enum phase p)
+{
+	double t = run_elapsed(r);
+
+	if (r->phase_seen[r->phase])
+		r->phase_t[r->phase][1] = t;
+	r->phase = p;
+	r->phase_seen[p] = 1;
+	r->phase_t[p][0] = t;
+	r->phase_t[p][1] = t;
+	if (!r->tty)
+		printf("[%7.1fs] phase %s\n", t, run_phase_label(r, p));
+	fflush(stdout);
+}
+
+void run_fail(struct run *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->exit_status)
+		return; /* the first reason stands */
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+	r->outcome = status == EXIT_INTERRUPTED ? "interrupted" : "failed";
+	r->exit_status = status;
+	if (status != EXIT_INTERRUPTED)
+		log_msg(LOGL_ERROR, "%s", r->reason);
+	if (r->phase < PH_DRAIN) {
+		run_phase_enter(r, PH_DRAIN);
+		run_signal_children(r, 1, SIGTERM);
+	} else if (r->phase == PH_DRAIN && status != EXIT_INTERRUPTED) {
+		run_start_teardown(r);
+	}
+}
+
+void run_start_teardown(struct run *r)
+{
+	if (r->phase >= PH_TEARDOWN)
+		return;
+	run_phase_enter(r, PH_TEARDOWN);
+	run_signal_children(r, 1, SIGKILL);
+	run_signal_children(r, 0, SIGTERM);
+}
+
+void run_reap(struct run *r)
+{
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (unsigned i = 0; i < r->nchild; i++) {
+			struct child *c = &r->child[i];
+			int expected;
+
+			if (c->pid != pid)
+				continue;
+			c->exited = 1;
+			c->status = st;
+			/* floods end on their own in churn mode, and when told to */
+			expected = r->phase >= PH_TEARDOWN ||
+				   (c->is_flood &&
+				    (r->phase == PH_DRAIN || r->lab->client_mode == CLIENT_CHURN));
+			if (!expected || WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st))) {
+				if (expected && WIFSIGNALED(st) &&
+				    (WTERMSIG(st) == SIGTERM || WTERMSIG(st) == SIGKILL))
+					continue;
+				run_fail(r, EXIT_CANNOT_RUN,
+					 "%s (pid %d) %s %d during the %s phase", c->name, (int)pid,
+					 WIFSIGNALED(st) ? "died of signal" : "exited with status",
+					 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
+					 run_phase_label(r, r->phase));
+			}
+		}
+	}
+}
