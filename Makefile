@@ -148,10 +148,14 @@ install: connlab
 	install -m 0644 lab/*.lab $(DESTDIR)$(PREFIX)/share/connlab/lab/
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/connlab/
 	install -D -m 0644 docs/connlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/connlab.1
+	install -D -m 0644 completion/connlab.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/connlab
+	install -m 0644 LICENSE $(DESTDIR)$(PREFIX)/share/doc/connlab/
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/bin/connlab $(DESTDIR)$(PREFIX)/share/connlab \
-		$(DESTDIR)$(PREFIX)/share/doc/connlab $(DESTDIR)$(PREFIX)/share/man/man1/connlab.1
+		$(DESTDIR)$(PREFIX)/share/doc/connlab $(DESTDIR)$(PREFIX)/share/man/man1/connlab.1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/connlab
 
 # The layer rule (docs/internals.md): includes point down, and the symbol
 # graph of the objects has no edge up and no cycle.

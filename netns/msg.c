@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* msg.c - rtnetlink request messages, built in a caller's buffer. Every
  * request asks for an acknowledgement, so that a batch can check each. */
 #include <arpa/inet.h>

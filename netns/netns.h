@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* netns.h - a small library on libmnl for building sealed network labs:
  * anonymous network namespaces held by file descriptor, veth pairs created
  * with each end directly in its namespace, links, addresses and routes in

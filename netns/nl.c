@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nl.c - rtnetlink sockets inside a namespace, batches of requests with
  * every acknowledgement read, and single requests. Follows libmnl's batch
  * example: a sequence number and NLM_F_ACK on each message, send when the

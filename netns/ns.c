@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ns.c - network namespaces: create and hold by descriptor, enter and
  * leave, sysctls inside one, names under /run/netns (like `ip netns`). */
 #define _GNU_SOURCE

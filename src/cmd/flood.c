@@ -83,6 +83,46 @@ static int local_port_range(unsigned *lo, unsigned *hi)
 	return n == 2 ? 0 : -1;
 }
 
+/* Whether the connections fit the local ports and the open-file limit
+ * (raised to its hard limit here); workers (0: auto) set. 0, or -1 after
+ * saying what to change. */
+static int flood_fits(struct flood_cfg *cfg, int beyond, uint64_t *workersp)
+{
+	uint64_t workers = *workersp, usable;
+	unsigned lo, hi;
+
+	if (cfg->mode == CLIENT_HOLD && !beyond && local_port_range(&lo, &hi) == 0 &&
+	    cfg->connections > (uint64_t)cfg->nsrc * cfg->ports.n * (hi - lo + 1)) {
+		uint64_t per = (uint64_t)cfg->ports.n * (hi - lo + 1);
+
+		log_msg(LOGL_ERROR,
+			"%llu connections over %zu source %s and %u server %s need more local ports than the %u of %u-%u: use at least %llu source addresses",
+			(unsigned long long)cfg->connections, cfg->nsrc,
+			cfg->nsrc == 1 ? "address" : "addresses", cfg->ports.n,
+			cfg->ports.n == 1 ? "port" : "ports", hi - lo + 1, lo, hi,
+			(unsigned long long)((cfg->connections + per - 1) / per));
+		return -1;
+	}
+	cfg->fd_limit = procfs_nofile_raise();
+	usable = budget_fd_usable(cfg->fd_limit);
+	if (!workers) {
+		uint64_t sockets = cfg->mode == CLIENT_HOLD ? cfg->connections : cfg->inflight;
+
+		workers = (sockets + usable - 1) / usable;
+	} else if (cfg->mode == CLIENT_HOLD &&
+		   (cfg->connections + workers - 1) / workers > usable) {
+		log_msg(LOGL_ERROR,
+			"%llu connections need at least %llu flood workers with an open-file limit of %llu; use --workers %llu or auto",
+			(unsigned long long)cfg->connections,
+			(unsigned long long)((cfg->connections + usable - 1) / usable),
+			(unsigned long long)cfg->fd_limit,
+			(unsigned long long)((cfg->connections + usable - 1) / usable));
+		return -1;
+	}
+	*workersp = workers;
+	return 0;
+}
+
 static int cmd_flood(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -112,9 +152,8 @@ static int cmd_flood(int argc, char **argv)
 					.connect_timeout_us = 10000000 };
 	static uint32_t sources[SOURCES_MAX];
 	struct engine_opts eo = { .role = "flood", .stats_interval_us = 1000000, .stats_fd = 1 };
-	uint64_t workers = 0, usable;
+	uint64_t workers = 0;
 	int have_target = 0, beyond = 0, opt;
-	unsigned lo, hi;
 	char err[256];
 
 	opterr = 0;
@@ -213,33 +252,8 @@ static int cmd_flood(int argc, char **argv)
 		cfg.src = sources;
 		cfg.nsrc = 1;
 	}
-	if (cfg.mode == CLIENT_HOLD && !beyond && local_port_range(&lo, &hi) == 0 &&
-	    cfg.connections > (uint64_t)cfg.nsrc * cfg.ports.n * (hi - lo + 1)) {
-		uint64_t per = (uint64_t)cfg.ports.n * (hi - lo + 1);
-
-		log_msg(LOGL_ERROR,
-			"%llu connections over %zu source %s and %u server %s need more local ports than the %u of %u-%u: use at least %llu source addresses",
-			(unsigned long long)cfg.connections, cfg.nsrc,
-			cfg.nsrc == 1 ? "address" : "addresses", cfg.ports.n,
-			cfg.ports.n == 1 ? "port" : "ports", hi - lo + 1, lo, hi,
-			(unsigned long long)((cfg.connections + per - 1) / per));
+	if (flood_fits(&cfg, beyond, &workers))
 		return EXIT_USAGE;
-	}
-	cfg.fd_limit = procfs_nofile_raise();
-	usable = budget_fd_usable(cfg.fd_limit);
-	if (!workers) {
-		uint64_t sockets = cfg.mode == CLIENT_HOLD ? cfg.connections : cfg.inflight;
-
-		workers = (sockets + usable - 1) / usable;
-	} else if (cfg.mode == CLIENT_HOLD && (cfg.connections + workers - 1) / workers > usable) {
-		log_msg(LOGL_ERROR,
-			"%llu connections need at least %llu flood workers with an open-file limit of %llu; use --workers %llu or auto",
-			(unsigned long long)cfg.connections,
-			(unsigned long long)((cfg.connections + usable - 1) / usable),
-			(unsigned long long)cfg.fd_limit,
-			(unsigned long long)((cfg.connections + usable - 1) / usable));
-		return EXIT_USAGE;
-	}
 	cfg.workers = (unsigned)workers;
 	eo.workers = cfg.workers;
 	eo.target = cfg.connections;

@@ -1,4 +1,5 @@
-/* cmd_plan.c - `connlab plan`: the resolved lab and its plan, or the
+/* SPDX-License-Identifier: MIT */
+/* plan.c - `connlab plan`: the resolved lab and its plan, or the
  * refusal with the computed fix. */
 #include <getopt.h>
 #include <jansson.h>
@@ -6,8 +7,8 @@
 #include <string.h>
 
 #include "cmd/cli.h"
-#include "util/log.h"
 #include "plan/plan.h"
+#include "util/log.h"
 
 static int cmd_plan(int argc, char **argv);
 

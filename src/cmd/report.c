@@ -138,12 +138,68 @@ static int write_page_at(const char *path, struct html_job *h)
 	return report_write_atomic(dir, slash ? slash + 1 : path, write_page, h);
 }
 
+/* Two runs: the key figures side by side, their expectations, and the
+ * comparison page. */
+static int report_two(json_t *const *run, const char *const *dirs, const char *outpath)
+{
+	char page[1100];
+	int status = EXIT_OK;
+
+	printf("%-34s", "");
+	for (int i = 0; i < 2; i++)
+		printf(" %-19.19s",
+		       json_string_value(json_object_get(json_object_get(run[i], "lab"), "name")));
+	/* outcomes in full ("expectations failed" is 19 characters) */
+	printf(" change\n%-34s", "outcome");
+	for (int i = 0; i < 2; i++)
+		printf(" %-19s", json_string_value(json_object_get(run[i], "outcome")));
+	printf("\n");
+	for (size_t r = 0; r < report_rows_count; r++) {
+		double v[2] = { report_row_value(run[0], &report_rows[r]),
+				report_row_value(run[1], &report_rows[r]) };
+		char a[32], b[32], c[32];
+
+		if (isnan(v[0]) && isnan(v[1]))
+			continue;
+		printf("%-34s %-19s %-19s %s\n", report_rows[r].label,
+		       report_cell(a, sizeof(a), report_rows[r].fmt, v[0]),
+		       report_cell(b, sizeof(b), report_rows[r].fmt, v[1]),
+		       report_change(c, sizeof(c), v[0], v[1]));
+	}
+	for (int i = 0; i < 2; i++) {
+		json_t *ex = json_object_get(run[i], "expectations"), *e;
+		size_t k;
+
+		printf("\n%s: %s\n", i ? "B" : "A", dirs[i]);
+		json_array_foreach(ex, k, e)
+		{
+			printf("  %-4s %s %s %s\n",
+			       json_is_true(json_object_get(e, "holds")) ? "ok" : "FAIL",
+			       json_string_value(json_object_get(e, "metric")),
+			       json_string_value(json_object_get(e, "op")),
+			       json_string_value(json_object_get(e, "text")));
+		}
+	}
+	if (!outpath) {
+		snprintf(page, sizeof(page), "%s/compare.html", dirs[1]);
+		outpath = page;
+	}
+	{
+		struct html_job h = { run, dirs, 2 };
+
+		if (write_page_at(outpath, &h))
+			status = EXIT_CANNOT_RUN;
+		else
+			printf("\ncomparison page: %s\n", outpath);
+	}
+	return status;
+}
+
 static int cmd_report(int argc, char **argv)
 {
 	json_t *run[2] = { NULL, NULL };
 	const char *dirs[2] = { NULL, NULL }, *outpath = NULL;
 	struct cli_sets sets = { 0 };
-	char page[1100];
 	int n = 0, status = EXIT_OK;
 
 	for (int i = 1; i < argc; i++) {
@@ -198,53 +254,7 @@ static int cmd_report(int argc, char **argv)
 		status = report_one(run[0], dirs[0], &sets);
 		goto out;
 	}
-	printf("%-34s", "");
-	for (int i = 0; i < 2; i++)
-		printf(" %-19.19s",
-		       json_string_value(json_object_get(json_object_get(run[i], "lab"), "name")));
-	/* outcomes in full ("expectations failed" is 19 characters) */
-	printf(" change\n%-34s", "outcome");
-	for (int i = 0; i < 2; i++)
-		printf(" %-19s", json_string_value(json_object_get(run[i], "outcome")));
-	printf("\n");
-	for (size_t r = 0; r < report_rows_count; r++) {
-		double v[2] = { report_row_value(run[0], &report_rows[r]),
-				report_row_value(run[1], &report_rows[r]) };
-		char a[32], b[32], c[32];
-
-		if (isnan(v[0]) && isnan(v[1]))
-			continue;
-		printf("%-34s %-19s %-19s %s\n", report_rows[r].label,
-		       report_cell(a, sizeof(a), report_rows[r].fmt, v[0]),
-		       report_cell(b, sizeof(b), report_rows[r].fmt, v[1]),
-		       report_change(c, sizeof(c), v[0], v[1]));
-	}
-	for (int i = 0; i < 2; i++) {
-		json_t *ex = json_object_get(run[i], "expectations"), *e;
-		size_t k;
-
-		printf("\n%s: %s\n", i ? "B" : "A", dirs[i]);
-		json_array_foreach(ex, k, e)
-		{
-			printf("  %-4s %s %s %s\n",
-			       json_is_true(json_object_get(e, "holds")) ? "ok" : "FAIL",
-			       json_string_value(json_object_get(e, "metric")),
-			       json_string_value(json_object_get(e, "op")),
-			       json_string_value(json_object_get(e, "text")));
-		}
-	}
-	if (!outpath) {
-		snprintf(page, sizeof(page), "%s/compare.html", dirs[1]);
-		outpath = page;
-	}
-	{
-		struct html_job h = { run, dirs, 2 };
-
-		if (write_page_at(outpath, &h))
-			status = EXIT_CANNOT_RUN;
-		else
-			printf("\ncomparison page: %s\n", outpath);
-	}
+	status = report_two(run, dirs, outpath);
 out:
 	json_decref(run[0]);
 	json_decref(run[1]);

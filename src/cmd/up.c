@@ -1,4 +1,5 @@
-/* cmd_up.c - `connlab up`, `connlab down` and `connlab ls`: a lab's
+/* SPDX-License-Identifier: MIT */
+/* up.c - `connlab up`, `connlab down` and `connlab ls`: a lab's
  * topology without traffic, named for `ip netns exec`, or held in the
  * foreground, or built once to see that (and how fast) it builds. */
 #include <dirent.h>
@@ -13,11 +14,11 @@
 #include <unistd.h>
 
 #include "cmd/cli.h"
-#include "util/clock.h"
-#include "util/log.h"
 #include "netns/netns.h"
 #include "plan/plan.h"
 #include "plan/topology.h"
+#include "util/clock.h"
+#include "util/log.h"
 
 static int cmd_up(int argc, char **argv);
 static int cmd_down(int argc, char **argv);

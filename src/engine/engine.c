@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* engine.c - the supervisor of server and flood workers. */
 #include "engine/engine.h"
 
@@ -15,10 +16,10 @@
 #include <unistd.h>
 
 #include "util/clock.h"
-#include "util/procfs.h"
-#include "util/status.h"
 #include "util/errnames.h"
 #include "util/log.h"
+#include "util/procfs.h"
+#include "util/status.h"
 #include "util/units.h"
 
 _Static_assert(ENGINE_ERR_SLOTS > 13, "errnames must fit in ENGINE_ERR_SLOTS");

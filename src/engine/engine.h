@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* engine.h - what connlab server and connlab flood share: worker
  * processes forked by a small supervisor, counters in shared memory (one
  * writer each: the worker), and the JSON stats line the supervisor prints

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fdset.c - see fdset.h. */
 #include "engine/fdset.h"
 

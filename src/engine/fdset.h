@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fdset.h - many sockets, no per-socket allocation: an epoll set of its own,
  * polled through one libevent event. The engines keep per-connection state
  * in flat arrays indexed by fd (a few bytes each) instead of a libevent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* flood.c - `connlab flood`: opens and holds (or churns) connections from
  * many source addresses, paced by a token bucket with a cap on connects in
  * flight. Each socket binds its source address with IP_BIND_ADDRESS_NO_PORT,
@@ -22,14 +23,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "engine/flood.h"
+#include "engine/budget.h"
 #include "engine/fdset.h"
+#include "engine/flood.h"
+#include "engine/pace.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/procfs.h"
 #include "util/status.h"
-#include "engine/pace.h"
-#include "engine/budget.h"
 #include "util/units.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT

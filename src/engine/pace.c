@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pace.c - token bucket. */
 #include "engine/pace.h"
 

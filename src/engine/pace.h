@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pace.h - a token bucket for connect pacing: rate per second, a burst
  * of at most one tick's worth, refilled from a monotonic clock. */
 #ifndef CONNLAB_PACE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* server.c - `connlab server`: listens on one or more ports with
  * SO_REUSEPORT workers and holds connections cheaply: one byte of state per
  * connection, indexed by fd, and the sockets in an epoll set of the
@@ -19,13 +20,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "engine/server.h"
+#include "engine/budget.h"
 #include "engine/fdset.h"
+#include "engine/server.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/procfs.h"
 #include "util/status.h"
-#include "engine/budget.h"
 #include "util/units.h"
 
 #define KEEPALIVE_SLICES 16 /* the sweep writes to 1/16 of the connections per tick */

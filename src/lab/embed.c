@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* embed.c - lab/default.lab compiled into the binary. The Makefile runs
  * the compiler from the top of the tree, so the path is relative to it. */
 __asm__(".section .rodata\n"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lab.h - a lab as parsed from a lab file (INI) and --set overrides: plain
  * values, no pointers, so a lab can be copied and compared freely. */
 #ifndef CONNLAB_LAB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* plan.c - the planner: processes, addresses and spreading for a lab.
  *
  * Address layout inside the pool (198.18.0.0/15 by default):

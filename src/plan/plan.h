@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* plan.h - from a lab to a plan: how many processes on each side, which
  * addresses in which namespace, how the connections spread over source
  * addresses, server ports and namespaces, what it costs in memory, and

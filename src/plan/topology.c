@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* topology.c - building a lab's star topology through netns/.
  *
  * Every namespace is created from inside a throw-away "creator" namespace
@@ -17,8 +18,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "util/log.h"
 #include "netns/netns.h"
+#include "util/log.h"
 
 void topo_netns_path_name(const char *lab, const char *netns, char *buf, size_t len)
 {

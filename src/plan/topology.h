@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* topology.h - a lab's namespaces, links, addresses, routes and sysctls,
  * built from its plan: a star around the server namespace. Owns the order
  * of building and tearing down. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* html.c - report.html: a run (or two, overlaid) as one self-contained
  * page: inline SVG charts over time with the phases marked, and tables.
  * Everything comes from result.json. The page is well-formed XHTML (it
@@ -13,502 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/report.h"
-
-#define W 760
-#define H 270
-#define PX0 70.0
-#define PX1 (W - 16.0)
-#define PY0 (H - 40.0) /* bottom of the plot area */
-#define PY1 34.0       /* top */
-#define SERIES_MAX 24
-
-static const char *const state_cols[] = { "established", "time_wait", "close_wait",
-					  "syn_sent",	 "syn_recv",  "fin_wait1",
-					  "fin_wait2",	 "last_ack",  "closing" };
-static const char *const state_labels[] = { "ESTABLISHED", "TIME_WAIT", "CLOSE_WAIT",
-					    "SYN_SENT",	   "SYN_RECV",	"FIN_WAIT1",
-					    "FIN_WAIT2",   "LAST_ACK",	"CLOSING" };
-#define NSTATES (sizeof(state_cols) / sizeof(state_cols[0]))
-
-/* ---- text ---- */
-
-void report_xml_escape(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			/* control characters are not allowed in XML 1.0 */
-			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-				fputc(*s, f);
-		}
-	}
-}
-
-static const char *jstr(json_t *j, const char *key)
-{
-	const char *s = json_string_value(json_object_get(j, key));
-
-	return s ? s : "";
-}
-
-/* 1k, 10k, 2.5M, 0.05: axis ticks and figures. */
-static char *si(double v, char *buf, size_t len)
-{
-	double a = fabs(v);
-
-	if (a >= 1e9)
-		snprintf(buf, len, "%gG", v / 1e9);
-	else if (a >= 1e6)
-		snprintf(buf, len, "%gM", v / 1e6);
-	else if (a >= 1e3)
-		snprintf(buf, len, "%gk", v / 1e3);
-	else
-		snprintf(buf, len, "%g", v);
-	return buf;
-}
-
-/* A figure for a table: thousands grouped, fixed decimals. */
-static char *fig(double v, int decimals, char *buf, size_t len)
-{
-	char raw[64];
-	const char *dot;
-	size_t ilen, o = 0;
-
-	if (isnan(v) || fabs(v) >= 1e18) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	snprintf(raw, sizeof(raw), "%.*f", decimals, fabs(v));
-	dot = strchr(raw, '.');
-	ilen = dot ? (size_t)(dot - raw) : strlen(raw);
-	if (v < 0 && strspn(raw, "0.") != strlen(raw))
-		buf[o++] = '-';
-	for (size_t i = 0; i < ilen && o + 2 < len; i++) {
-		buf[o++] = raw[i];
-		if (i + 1 < ilen && (ilen - i - 1) % 3 == 0)
-			buf[o++] = ',';
-	}
-	snprintf(buf + o, len - o, "%s", dot ? dot : "");
-	return buf;
-}
-
-/* ---- one run's timeline ---- */
-
-struct series {
-	char name[40]; /* data-series */
-	char label[64];
-	double *y; /* n values, NAN for none */
-	int run;   /* 0 or 1 (dashed) */
-	int color;
-};
-
-struct rundata {
-	json_t *res;
-	const char *dir;
-	size_t n;
-	double *t;
-	int churn;
-};
-
-static double *column(json_t *tl, const char *name, size_t n)
-{
-	json_t *a = json_object_get(tl, name);
-	double *v = calloc(n ? n : 1, sizeof(double));
-
-	for (size_t i = 0; v && i < n; i++) {
-		json_t *x = json_array_get(a, i);
-
-		v[i] = json_is_number(x) ? json_number_value(x) : NAN;
-	}
-	return v;
-}
-
-/* The rise per second of a cumulative column. */
-static double *rate(const struct rundata *d, const double *c)
-{
-	double *v = calloc(d->n ? d->n : 1, sizeof(double));
-
-	for (size_t i = 0; v && i < d->n; i++) {
-		double dt = i ? d->t[i] - d->t[i - 1] : 0;
-
-		v[i] = i && dt > 0 && !isnan(c[i]) && !isnan(c[i - 1]) ? (c[i] - c[i - 1]) / dt
-								       : NAN;
-	}
-	return v;
-}
-
-static void rundata_load(struct rundata *d, json_t *res, const char *dir)
-{
-	json_t *tl = json_object_get(res, "timeline"), *ph = json_object_get(tl, "phase");
-
-	d->res = res;
-	d->dir = dir;
-	d->n = json_array_size(json_object_get(tl, "t_s"));
-	d->t = column(tl, "t_s", d->n);
-	d->churn = 0;
-	for (size_t i = 0; i < json_array_size(ph); i++)
-		d->churn |= !strcmp(json_string_value(json_array_get(ph, i)) ?: "", "churn");
-}
-
-/* ---- a chart ---- */
-
-struct chart {
-	const char *id, *title, *desc, *yunit;
-	int ylog, stacked;
-	double x1, y0, y1;
-	struct series s[SERIES_MAX];
-	int nseries;
-	struct rundata *runs;
-	int nruns;
-	const char *mark_col, *mark_of; /* lost pings: count column, out of column */
-	const char *mark_what;
-};
-
-static double xpix(const struct chart *c, double x)
-{
-	return PX0 + (PX1 - PX0) * x / c->x1;
-}
-
-static double ypix(const struct chart *c, double y)
-{
-	double f = c->ylog ? (log10(y) - log10(c->y0)) / (log10(c->y1) - log10(c->y0))
-			   : (y - c->y0) / (c->y1 - c->y0);
-
-	return PY0 - (PY0 - PY1) * f;
-}
-
-static double nice_step(double range, int ticks)
-{
-	double raw = range / ticks, mag = pow(10, floor(log10(raw))), norm = raw / mag;
-
-	return (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
-}
-
-static struct series *add_series(struct chart *c, const char *name, const char *label, double *y,
-				 int run, int color)
-{
-	struct series *s;
-
-	if (c->nseries == SERIES_MAX || !y) {
-		free(y);
-		return NULL;
-	}
-	s = &c->s[c->nseries++];
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	snprintf(s->label, sizeof(s->label), "%s", label);
-	s->y = y;
-	s->run = run;
-	s->color = color;
-	return s;
-}
-
-/* The y domain: from zero (linear) or the decade below the smallest value
- * (log) to a round number above the largest (stacked: the largest sum). */
-static void chart_scale(struct chart *c)
-{
-	double lo = INFINITY, hi = 0;
-
-	for (int r = 0; r < c->nruns; r++) {
-		const struct rundata *d = &c->runs[r];
-
-		for (size_t i = 0; i < d->n; i++) {
-			double sum = 0;
-
-			for (int k = 0; k < c->nseries; k++) {
-				double v = c->s[k].run == r ? c->s[k].y[i] : NAN;
-
-				if (isnan(v))
-					continue;
-				if (c->stacked) {
-					sum += v;
-					v = sum;
-				}
-				hi = v > hi ? v : hi;
-				if (v > 0)
-					lo = v < lo ? v : lo;
-			}
-		}
-		if (d->n && d->t[d->n - 1] > c->x1)
-			c->x1 = d->t[d->n - 1];
-	}
-	if (c->x1 <= 0)
-		c->x1 = 1;
-	if (c->ylog) {
-		if (!isfinite(lo))
-			lo = hi = 1;
-		c->y0 = pow(10, floor(log10(lo)));
-		c->y1 = pow(10, ceil(log10(hi)));
-		if (c->y1 <= c->y0)
-			c->y1 = c->y0 * 10;
-	} else {
-		double step = nice_step(hi > 0 ? hi : 1, 5);
-
-		c->y0 = 0;
-		c->y1 = hi > 0 ? ceil(hi / step) * step : 1;
-	}
-}
-
-static void axes(FILE *f, const struct chart *c)
-{
-	char b[32];
-	double step = nice_step(c->x1, 8);
-
-	/* y ticks and grid */
-	if (c->ylog) {
-		for (double v = c->y0; v <= c->y1 * 1.0001; v *= 10)
-			fprintf(f,
-				"<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
-				"<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
-				PX0, PX1, ypix(c, v), ypix(c, v), PX0 - 6, ypix(c, v) + 4,
-				si(v, b, sizeof(b)));
-	} else {
-		double ys = nice_step(c->y1 - c->y0, 5);
-
-		for (double v = c->y0; v <= c->y1 + ys / 1000; v += ys)
-			fprintf(f,
-				"<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
-				"<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
-				PX0, PX1, ypix(c, v), ypix(c, v), PX0 - 6, ypix(c, v) + 4,
-				si(fabs(v) < ys / 1000 ? 0 : v, b, sizeof(b)));
-	}
-	for (double x = 0; x <= c->x1 + step / 1000; x += step)
-		fprintf(f,
-			"<line class=\"axis\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
-			"<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-			xpix(c, x), xpix(c, x), PY0, PY0 + 5, xpix(c, x), PY0 + 18,
-			si(x, b, sizeof(b)));
-	fprintf(f,
-		"<line class=\"axis\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
-		"<line class=\"axis\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>\n",
-		PX0, PX1, PY0, PY0, PX0, PX0, PY0, PY1);
-	fprintf(f,
-		"<text class=\"label\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">time since start, s</text>\n",
-		(PX0 + PX1) / 2, H - 6);
-	fprintf(f,
-		"<text class=\"label\" x=\"14\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 14 %.1f)\">",
-		(PY0 + PY1) / 2, (PY0 + PY1) / 2);
-	report_xml_escape(f, c->yunit);
-	fprintf(f, "%s</text>\n", c->ylog ? " (log scale)" : "");
-}
-
-/* Shaded bands for the first run's phases; the second run's phase starts
- * as dashed lines labelled at the bottom. */
-static void phases(FILE *f, const struct chart *c)
-{
-	for (int r = 0; r < c->nruns; r++) {
-		json_t *ph = json_object_get(c->runs[r].res, "phases"), *p;
-		size_t i;
-		int band = 0;
-
-		json_array_foreach(ph, i, p)
-		{
-			const char *name = jstr(p, "name");
-			double a = json_number_value(json_object_get(p, "start_s")),
-			       b = json_number_value(json_object_get(p, "end_s"));
-
-			if (strcmp(name, "before") && strcmp(name, "ramp") &&
-			    strcmp(name, "hold") && strcmp(name, "drain"))
-				continue;
-			if (b <= a || a > c->x1)
-				continue;
-			if (!strcmp(name, "ramp") && c->runs[r].churn)
-				name = "churn";
-			b = b > c->x1 ? c->x1 : b;
-			if (r == 0) {
-				fprintf(f,
-					"<rect class=\"phase%d\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>"
-					"<text class=\"phase\" x=\"%.1f\" y=\"%.1f\">%s%s</text>\n",
-					band % 2, xpix(c, a), PY1, xpix(c, b) - xpix(c, a),
-					PY0 - PY1, xpix(c, a) + 3,
-					band % 2 ? PY1 + 11 : PY1 - 4, /* two lines: short phases */
-					c->nruns > 1 ? "A " : "", name);
-				band++;
-			} else {
-				fprintf(f,
-					"<line class=\"phaseb\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
-					"<text class=\"phase\" x=\"%.1f\" y=\"%.1f\">B %s</text>\n",
-					xpix(c, a), xpix(c, a), PY1, PY0, xpix(c, a) + 3, PY0 - 4,
-					name);
-			}
-		}
-	}
-}
-
-/* A line as a path of segments, broken where there is no value. */
-static void line(FILE *f, const struct chart *c, const struct series *s, const double *base)
-{
-	const struct rundata *d = &c->runs[s->run];
-	int pen = 0;
-
-	fprintf(f, "<path class=\"line c%d%s\" data-series=\"%s\" data-run=\"%d\"%s d=\"", s->color,
-		s->run ? " dash" : "", s->name, s->run, base ? " data-stacked=\"1\"" : "");
-	for (size_t i = 0; i < d->n; i++) {
-		double y = s->y[i];
-
-		if (isnan(y) || (c->ylog && y <= 0)) {
-			pen = 0;
-			continue;
-		}
-		if (base)
-			y += base[i];
-		fprintf(f, "%s%.2f %.2f", pen ? " L" : " M", xpix(c, d->t[i]), ypix(c, y));
-		pen = 1;
-	}
-	fprintf(f, "\"><title>");
-	report_xml_escape(f, s->label);
-	fprintf(f, "</title></path>\n");
-}
-
-static void area(FILE *f, const struct chart *c, const struct series *s, const double *base)
-{
-	const struct rundata *d = &c->runs[s->run];
-
-	if (!d->n)
-		return;
-	fprintf(f, "<path class=\"area c%d\" d=\"", s->color);
-	for (size_t i = 0; i < d->n; i++)
-		fprintf(f, "%s%.2f %.2f", i ? " L" : "M", xpix(c, d->t[i]),
-			ypix(c, base[i] + (isnan(s->y[i]) ? 0 : s->y[i])));
-	for (size_t i = d->n; i-- > 0;)
-		fprintf(f, " L%.2f %.2f", xpix(c, d->t[i]), ypix(c, base[i]));
-	fprintf(f, " Z\"/>\n");
-}
-
-/* Markers along the top for intervals with losses (pings, probe connects). */
-static void marks(FILE *f, const struct chart *c)
-{
-	for (int r = 0; c->mark_col && r < c->nruns; r++) {
-		const struct rundata *d = &c->runs[r];
-		json_t *tl = json_object_get(d->res, "timeline");
-		double *lost = column(tl, c->mark_col, d->n);
-		double *of = c->mark_of ? column(tl, c->mark_of, d->n) : NULL;
-		char b[32];
-
-		for (size_t i = 0; lost && i < d->n; i++) {
-			double x = xpix(c, d->t[i]), y = PY1 + 8 + 10 * r;
-
-			if (!(lost[i] > 0))
-				continue;
-			fprintf(f,
-				"<path class=\"lost%s\" data-lost=\"%g\" data-run=\"%d\" data-t=\"%g\" d=\"M%.1f %.1f l-4 -7 h8 z\"><title>",
-				r ? " dash" : "", lost[i], r, d->t[i], x, y);
-			if (c->nruns > 1)
-				fprintf(f, "%s: ", r ? "B" : "A");
-			fprintf(f, "%s %s", si(lost[i], b, sizeof(b)), c->mark_what);
-			if (of)
-				fprintf(f, " of %g", of[i]);
-			fprintf(f, " at %.1f s</title></path>\n", d->t[i]);
-		}
-		free(lost);
-		free(of);
-	}
-}
-
-static void legend(FILE *f, const struct chart *c)
-{
-	double x = PX0;
-
-	for (int k = 0; k < c->nseries; k++) {
-		const struct series *s = &c->s[k];
-		double w = 34 + 6.4 * (double)strlen(s->label);
-
-		if (x + w > PX1) /* no room: the <title> of each line still names it */
-			break;
-		fprintf(f,
-			"<line class=\"line c%d%s\" x1=\"%.1f\" x2=\"%.1f\" y1=\"12\" y2=\"12\"/>"
-			"<text class=\"legend\" x=\"%.1f\" y=\"16\">",
-			s->color, s->run ? " dash" : "", x, x + 18, x + 22);
-		report_xml_escape(f, s->label);
-		fprintf(f, "</text>\n");
-		x += w;
-	}
-	if (c->mark_col) {
-		fprintf(f,
-			"<path class=\"lost\" d=\"M%.1f 16 l-4 -7 h8 z\"/><text class=\"legend\" x=\"%.1f\" y=\"16\">%s</text>\n",
-			x + 6, x + 14, c->mark_what);
-	}
-}
-
-static void chart_write(FILE *f, struct chart *c)
-{
-	char b0[32], b1[32];
-
-	chart_scale(c);
-	fprintf(f,
-		"<figure>\n<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 %d %d\" width=\"100%%\" aria-labelledby=\"%s-t %s-d\" id=\"%s\"",
-		W, H, c->id, c->id, c->id);
-	fprintf(f,
-		" data-x0=\"0\" data-x1=\"%.6g\" data-px0=\"%.1f\" data-px1=\"%.1f\" data-y0=\"%.6g\" data-y1=\"%.6g\" data-py0=\"%.1f\" data-py1=\"%.1f\" data-yscale=\"%s\">\n",
-		c->x1, PX0, PX1, c->y0, c->y1, PY0, PY1, c->ylog ? "log" : "lin");
-	fprintf(f, "<title id=\"%s-t\">", c->id);
-	report_xml_escape(f, c->title);
-	fprintf(f, "</title>\n<desc id=\"%s-d\">", c->id);
-	report_xml_escape(f, c->desc);
-	fprintf(f, " Vertical axis: ");
-	report_xml_escape(f, c->yunit);
-	fprintf(f, ", %s to %s%s; horizontal: seconds since the start, 0 to %s.</desc>\n",
-		si(c->y0, b0, sizeof(b0)), si(c->y1, b1, sizeof(b1)), c->ylog ? ", log scale" : "",
-		si(round(c->x1), b0, sizeof(b0)));
-	phases(f, c);
-	axes(f, c);
-	if (c->stacked) {
-		for (int r = 0; r < c->nruns; r++) {
-			double *base = calloc(c->runs[r].n ? c->runs[r].n : 1, sizeof(double));
-
-			for (int k = 0; base && k < c->nseries; k++) {
-				if (c->s[k].run != r)
-					continue;
-				area(f, c, &c->s[k], base);
-				line(f, c, &c->s[k], base);
-				for (size_t i = 0; i < c->runs[r].n; i++)
-					base[i] += isnan(c->s[k].y[i]) ? 0 : c->s[k].y[i];
-			}
-			free(base);
-		}
-	} else {
-		for (int k = 0; k < c->nseries; k++)
-			line(f, c, &c->s[k], NULL);
-	}
-	marks(f, c);
-	legend(f, c);
-	fprintf(f, "</svg>\n<figcaption>");
-	report_xml_escape(f, c->title);
-	fprintf(f, ". ");
-	report_xml_escape(f, c->desc);
-	fprintf(f, "</figcaption>\n</figure>\n");
-	for (int k = 0; k < c->nseries; k++)
-		free(c->s[k].y);
-}
-
-/* ---- the charts ---- */
-
-static int has_any(const double *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isnan(v[i]) && v[i] != 0)
-			return 1;
-	return 0;
-}
-
-static void chart_init(struct chart *c, struct rundata *runs, int nruns)
-{
-	memset(c, 0, sizeof(*c));
-	c->runs = runs;
-	c->nruns = nruns;
-}
+#include "report/chart.h"
 
 static void chart_states(FILE *f, struct rundata *runs, int n)
 {
@@ -527,11 +33,11 @@ static void chart_states(FILE *f, struct rundata *runs, int n)
 		int any = 0;
 
 		for (int r = 0; r < n; r++) {
-			double *y = column(
+			double *y = chart_column(
 				json_object_get(json_object_get(runs[r].res, "timeline"), "states"),
 				state_cols[k], runs[r].n);
 
-			any |= y && has_any(y, runs[r].n);
+			any |= y && chart_has_any(y, runs[r].n);
 			free(y);
 		}
 		for (int r = 0; any && r < n; r++) {
@@ -539,11 +45,12 @@ static void chart_states(FILE *f, struct rundata *runs, int n)
 
 			snprintf(label, sizeof(label), "%s%s", n > 1 ? (r ? "B " : "A ") : "",
 				 state_labels[k]);
-			add_series(&c, state_cols[k], label,
-				   column(json_object_get(json_object_get(runs[r].res, "timeline"),
-							  "states"),
-					  state_cols[k], runs[r].n),
-				   r, (int)k);
+			chart_add_series(&c, state_cols[k], label,
+					 chart_column(json_object_get(json_object_get(runs[r].res,
+										      "timeline"),
+								      "states"),
+						      state_cols[k], runs[r].n),
+					 r, (int)k);
 		}
 	}
 	chart_write(f, &c);
@@ -562,22 +69,23 @@ static void chart_rate(FILE *f, struct rundata *runs, int n)
 	c.yunit = "per second";
 	for (int r = 0; r < n; r++) {
 		json_t *tl = json_object_get(runs[r].res, "timeline"), *errs;
-		double *conn = column(tl, "connected", runs[r].n);
+		double *conn = chart_column(tl, "connected", runs[r].n);
 		const char *k;
 		json_t *v;
 		int color = 0;
 		char label[64];
 
 		snprintf(label, sizeof(label), "%sconnections/s", n > 1 ? (r ? "B " : "A ") : "");
-		add_series(&c, "connected", label, rate(&runs[r], conn), r, 0);
+		chart_add_series(&c, "connected", label, chart_rise(&runs[r], conn), r, 0);
 		free(conn);
 		errs = json_object_get(tl, "errors");
 		json_object_foreach(errs, k, v)
 		{
-			double *e = column(errs, k, runs[r].n);
+			double *e = chart_column(errs, k, runs[r].n);
 
 			snprintf(label, sizeof(label), "%s%s/s", n > 1 ? (r ? "B " : "A ") : "", k);
-			add_series(&c, k, label, rate(&runs[r], e), r, err_colors[color++ % 6]);
+			chart_add_series(&c, k, label, chart_rise(&runs[r], e), r,
+					 err_colors[color++ % 6]);
 			free(e);
 		}
 	}
@@ -591,9 +99,10 @@ static void add_column(struct chart *c, int r, const char *col, const char *labe
 	char l[64];
 
 	snprintf(l, sizeof(l), "%s%s", c->nruns > 1 ? (r ? "B " : "A ") : "", label);
-	add_series(c, col, l,
-		   column(json_object_get(c->runs[r].res, "timeline"), col, c->runs[r].n), r,
-		   color);
+	chart_add_series(
+		c, col, l,
+		chart_column(json_object_get(c->runs[r].res, "timeline"), col, c->runs[r].n), r,
+		color);
 }
 
 static void chart_ping(FILE *f, struct rundata *runs, int n)
@@ -662,29 +171,29 @@ static void cards(FILE *f, json_t *j)
 	fprintf(f, "<div class=\"cards\">\n");
 	fprintf(f,
 		"<div class=\"card\"><div class=\"k\">established (peak)</div><div class=\"v\">%s</div><div class=\"s\">of %s planned; %s made by the floods</div></div>\n",
-		fig(report_lookup(j, "peaks.established_clients"), 0, a, sizeof(a)),
-		fig(target, 0, b, sizeof(b)), fig(made, 0, c, sizeof(c)));
+		chart_fig(report_lookup(j, "peaks.established_clients"), 0, a, sizeof(a)),
+		chart_fig(target, 0, b, sizeof(b)), chart_fig(made, 0, c, sizeof(c)));
 	fprintf(f,
 		"<div class=\"card\"><div class=\"k\">ramp</div><div class=\"v\">%s s</div><div class=\"s\">%s connections/s</div></div>\n",
-		fig(report_lookup(j, "connections.ramp_s"), 2, a, sizeof(a)),
-		fig(report_lookup(j, "connections.ramp_rate"), 0, b, sizeof(b)));
+		chart_fig(report_lookup(j, "connections.ramp_s"), 2, a, sizeof(a)),
+		chart_fig(report_lookup(j, "connections.ramp_rate"), 0, b, sizeof(b)));
 	fprintf(f,
 		"<div class=\"card\"><div class=\"k\">ping</div><div class=\"v\">%s ms</div><div class=\"s\">median; %s%% of %s lost</div></div>\n",
-		fig(report_lookup(j, "ping.all.p50_ms"), 3, a, sizeof(a)),
-		fig(isnan(loss) ? NAN : 100 * loss, 2, b, sizeof(b)),
-		fig(report_lookup(j, "ping.all.sent"), 0, c, sizeof(c)));
+		chart_fig(report_lookup(j, "ping.all.p50_ms"), 3, a, sizeof(a)),
+		chart_fig(isnan(loss) ? NAN : 100 * loss, 2, b, sizeof(b)),
+		chart_fig(report_lookup(j, "ping.all.sent"), 0, c, sizeof(c)));
 	fprintf(f,
 		"<div class=\"card\"><div class=\"k\">new connection</div><div class=\"v\">%s ms</div><div class=\"s\">p99; %s failed</div></div>\n",
-		fig(report_lookup(j, "probe_connect.all.p99_ms"), 3, a, sizeof(a)),
-		fig(report_lookup(j, "probe_connect.all.failures"), 0, b, sizeof(b)));
+		chart_fig(report_lookup(j, "probe_connect.all.p99_ms"), 3, a, sizeof(a)),
+		chart_fig(report_lookup(j, "probe_connect.all.failures"), 0, b, sizeof(b)));
 	fprintf(f,
 		"<div class=\"card\"><div class=\"k\">errors</div><div class=\"v\">%s</div><div class=\"s\">peak TIME_WAIT %s</div></div>\n",
-		fig(report_lookup(j, "errors_total"), 0, a, sizeof(a)),
-		fig(report_lookup(j, "peaks.time_wait"), 0, b, sizeof(b)));
+		chart_fig(report_lookup(j, "errors_total"), 0, a, sizeof(a)),
+		chart_fig(report_lookup(j, "peaks.time_wait"), 0, b, sizeof(b)));
 	fprintf(f,
 		"<div class=\"card\"><div class=\"k\">memory per connection</div><div class=\"v\">%s B</div><div class=\"s\">kernel; %s B user</div></div>\n",
-		fig(report_lookup(j, "memory.kernel_slab_per_conn_bytes"), 0, a, sizeof(a)),
-		fig(report_lookup(j, "memory.user_pss_per_conn_bytes"), 0, b, sizeof(b)));
+		chart_fig(report_lookup(j, "memory.kernel_slab_per_conn_bytes"), 0, a, sizeof(a)),
+		chart_fig(report_lookup(j, "memory.user_pss_per_conn_bytes"), 0, b, sizeof(b)));
 	fprintf(f, "</div>\n");
 }
 
@@ -707,13 +216,13 @@ static void expectations(FILE *f, json_t *j, const char *who)
 
 		fprintf(f, "<tr><td class=\"%s\">%s</td><td><code>", ok ? "ok" : "fail",
 			ok ? "ok" : "FAIL");
-		report_xml_escape(f, jstr(e, "metric"));
+		report_xml_escape(f, chart_str(e, "metric"));
 		fputc(' ', f);
-		report_xml_escape(f, jstr(e, "op"));
+		report_xml_escape(f, chart_str(e, "op"));
 		fputc(' ', f);
-		report_xml_escape(f, jstr(e, "text"));
+		report_xml_escape(f, chart_str(e, "text"));
 		fprintf(f, "</code></td><td>");
-		report_xml_escape(f, jstr(e, "actual_text"));
+		report_xml_escape(f, chart_str(e, "actual_text"));
 		fprintf(f, "</td></tr>\n");
 	}
 	fprintf(f, "</tbody></table>\n");
@@ -783,7 +292,8 @@ static void counters(FILE *f, json_t *j)
 		report_xml_escape(f, k);
 		fprintf(f,
 			"</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
-			fig(x, 0, a, sizeof(a)), fig(y, 0, b, sizeof(b)), fig(z, 0, d, sizeof(d)));
+			chart_fig(x, 0, a, sizeof(a)), chart_fig(y, 0, b, sizeof(b)),
+			chart_fig(z, 0, d, sizeof(d)));
 	}
 	if (!any)
 		fprintf(f, "<tr><td colspan=\"4\">no counter moved</td></tr>\n");
@@ -796,19 +306,21 @@ static void host(FILE *f, json_t *j)
 	char a[48];
 
 	fprintf(f, "<h2>Host and plan</h2>\n<table><tbody>\n<tr><td>kernel</td><td>");
-	report_xml_escape(f, jstr(h, "kernel"));
+	report_xml_escape(f, chart_str(h, "kernel"));
 	fprintf(f, " (");
-	report_xml_escape(f, jstr(h, "machine"));
+	report_xml_escape(f, chart_str(h, "machine"));
 	fprintf(f, ")</td></tr>\n<tr><td>CPUs, memory</td><td>%lld, %s GiB</td></tr>\n",
 		(long long)json_integer_value(json_object_get(h, "cpus")),
-		fig((double)json_integer_value(json_object_get(h, "memory_bytes")) / 1073741824.0,
-		    1, a, sizeof(a)));
+		chart_fig((double)json_integer_value(json_object_get(h, "memory_bytes")) /
+				  1073741824.0,
+			  1, a, sizeof(a)));
 	fprintf(f, "<tr><td>open files per process</td><td>%s</td></tr>\n",
-		fig((double)json_integer_value(json_object_get(h, "fd_limit")), 0, a, sizeof(a)));
+		chart_fig((double)json_integer_value(json_object_get(h, "fd_limit")), 0, a,
+			  sizeof(a)));
 	fprintf(f, "<tr><td>connlab</td><td>");
-	report_xml_escape(f, jstr(j, "connlab"));
+	report_xml_escape(f, chart_str(j, "connlab"));
 	fprintf(f, "</td></tr>\n<tr><td>started</td><td>");
-	report_xml_escape(f, jstr(j, "started"));
+	report_xml_escape(f, chart_str(j, "started"));
 	fprintf(f, "</td></tr>\n");
 	{
 		const char *k;
@@ -819,7 +331,7 @@ static void host(FILE *f, json_t *j)
 			fprintf(f, "<tr><td>plan: ");
 			report_xml_escape(f, k);
 			fprintf(f, "</td><td>%s</td></tr>\n",
-				fig(json_number_value(v), 0, a, sizeof(a)));
+				chart_fig(json_number_value(v), 0, a, sizeof(a)));
 		}
 	}
 	fprintf(f, "</tbody></table>\n");
@@ -830,7 +342,7 @@ static void resolved(FILE *f, json_t *j, const char *who)
 	fprintf(f,
 		"<details><summary>The lab as run%s%s (every key, with where its value came from)</summary>\n<pre>",
 		who ? ": " : "", who ? who : "");
-	report_xml_escape(f, jstr(json_object_get(j, "lab"), "resolved"));
+	report_xml_escape(f, chart_str(json_object_get(j, "lab"), "resolved"));
 	fprintf(f, "</pre></details>\n");
 }
 
@@ -888,10 +400,10 @@ static void head(FILE *f, const char *title)
 static void outcome(FILE *f, json_t *j)
 {
 	int ok = json_integer_value(json_object_get(j, "exit_status")) == 0;
-	const char *reason = jstr(j, "reason");
+	const char *reason = chart_str(j, "reason");
 
 	fprintf(f, "<span class=\"badge %s\">", ok ? "ok" : "fail");
-	report_xml_escape(f, jstr(j, "outcome"));
+	report_xml_escape(f, chart_str(j, "outcome"));
 	fprintf(f, "</span>");
 	if (reason[0]) {
 		fprintf(f, " ");
@@ -905,14 +417,14 @@ void report_html(json_t *const *res, const char *const *dirs, int n, FILE *f)
 	char title[256];
 
 	for (int r = 0; r < n; r++)
-		rundata_load(&runs[r], res[r], dirs[r]);
+		chart_rundata_load(&runs[r], res[r], dirs[r]);
 	if (n == 1)
 		snprintf(title, sizeof(title), "connlab: %s",
-			 jstr(json_object_get(res[0], "lab"), "name"));
+			 chart_str(json_object_get(res[0], "lab"), "name"));
 	else
 		snprintf(title, sizeof(title), "connlab: %s and %s compared",
-			 jstr(json_object_get(res[0], "lab"), "name"),
-			 jstr(json_object_get(res[1], "lab"), "name"));
+			 chart_str(json_object_get(res[0], "lab"), "name"),
+			 chart_str(json_object_get(res[1], "lab"), "name"));
 	head(f, title);
 	fprintf(f, "<h1>");
 	report_xml_escape(f, title);
@@ -922,11 +434,11 @@ void report_html(json_t *const *res, const char *const *dirs, int n, FILE *f)
 			n > 1 ? (r ? "<b>B</b> (after, dashed): " : "<b>A</b> (before, solid): ")
 			      : "");
 		fprintf(f, "lab <b>");
-		report_xml_escape(f, jstr(json_object_get(res[r], "lab"), "name"));
+		report_xml_escape(f, chart_str(json_object_get(res[r], "lab"), "name"));
 		fprintf(f, "</b> from <code>");
-		report_xml_escape(f, jstr(json_object_get(res[r], "lab"), "source"));
+		report_xml_escape(f, chart_str(json_object_get(res[r], "lab"), "source"));
 		fprintf(f, "</code>, started ");
-		report_xml_escape(f, jstr(res[r], "started"));
+		report_xml_escape(f, chart_str(res[r], "started"));
 		fprintf(f, ", run directory <code>");
 		report_xml_escape(f, dirs[r]);
 		fprintf(f, "</code>: ");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dumper.c - see dumper.h. */
 #define _GNU_SOURCE
 #include "run/dumper.h"

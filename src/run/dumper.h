@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dumper.h - sock_diag state dumps on a thread of their own. A dump walks
  * every socket in a namespace's TCP hash whatever its filter: at a million
  * sockets that is seconds, which on the launcher's loop would stall the
@@ -9,8 +10,8 @@
 
 #include <pthread.h>
 
-#include "run/sampler.h"
 #include "plan/topology.h"
+#include "run/sampler.h"
 
 struct dumper {
 	pthread_t thread;

@@ -11,23 +11,23 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lab/lab.h"
 #include "lab/phase.h"
+#include "netns/netns.h"
+#include "plan/plan.h"
+#include "plan/topology.h"
+#include "run/dumper.h"
+#include "run/probe.h"
+#include "run/run.h"
+#include "run/sampler.h"
 #include "util/clock.h"
+#include "util/errnames.h"
+#include "util/hist.h"
 #include "util/kcounters.h"
 #include "util/log.h"
 #include "util/procfs.h"
 #include "util/status.h"
 #include "util/units.h"
-#include "run/dumper.h"
-#include "run/run.h"
-#include "util/errnames.h"
-#include "util/hist.h"
-#include "lab/lab.h"
-#include "netns/netns.h"
-#include "plan/plan.h"
-#include "run/probe.h"
-#include "run/sampler.h"
-#include "plan/topology.h"
 
 /* linux/in.h, not in every libc */
 #ifndef IP_BIND_ADDRESS_NO_PORT

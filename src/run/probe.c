@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* probe.c - ping and TCP connect probes from the probe namespace. */
 #include "run/probe.h"
 
@@ -11,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util/clock.h"
 #include "netns/netns.h"
+#include "util/clock.h"
 
 #define PING_SLOTS 64
 #define PING_TIMEOUT_NS 1000000000ULL

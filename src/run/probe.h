@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* probe.h - does the rest of the network still work? From a namespace
  * outside the flood: ICMP echo (through a datagram ping socket) and a timed
  * new TCP connection, on the caller's event loop. */

@@ -68,6 +68,66 @@ static int run_free(struct run *r)
 	return r->exit_status;
 }
 
+/* What the run reads of the kernel: a sampler per namespace, the state
+ * dump thread, the server side's link statistics, the conntrack limit. */
+static void run_sources_open(struct run *r)
+{
+	for (unsigned i = 0; i < r->topo.n; i++) {
+		if (sampler_netns_open(&r->samp[i], r->topo.netns[i].fd) ||
+		    sampler_read(&r->samp[i], &r->first[i])) {
+			run_fail(r, EXIT_CANNOT_RUN,
+				 "cannot read the kernel's counters in namespace %s",
+				 r->topo.netns[i].name);
+			break;
+		}
+		r->now[i] = r->first[i];
+	}
+	if (!r->exit_status && dumper_start(&r->dumper, r->samp, r->topo.n, RUN_STATE_MASK))
+		run_fail(r, EXIT_CANNOT_RUN, "cannot start the state dump thread");
+	if (!r->exit_status && nl_open(r->topo.netns[TOPO_SRV].fd, &r->srv_nl) == 0) {
+		for (unsigned k = TOPO_PROBE; k < r->topo.n; k++) {
+			struct rtnl_link_stats64 ls;
+
+			if (nl_link_stats(r->srv_nl, TOPO_SRV_IFINDEX0 + (int)k, &ls, NULL) == 0)
+				r->drops_first[k] = r->drops_now[k] = ls.rx_dropped + ls.tx_dropped;
+		}
+	}
+	{
+		FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_max", "re");
+
+		if (f) {
+			if (fscanf(f, "%llu", (unsigned long long *)&r->ct_max) != 1)
+				r->ct_max = 0;
+			fclose(f);
+		}
+	}
+}
+
+/* The loop: signals, the sampling timer, the phase tick, dump results. */
+static void run_events_add(struct run *r, const int *sigs, int nsigs)
+{
+	r->base = event_base_new();
+	for (int i = 0; i < nsigs; i++) {
+		r->ev_sig[i] = evsignal_new(r->base, sigs[i], run_on_signal, r);
+		event_add(r->ev_sig[i], NULL);
+	}
+	{
+		struct timeval iv = { .tv_sec = (time_t)(r->lab->interval_us / 1000000),
+				      .tv_usec = (suseconds_t)(r->lab->interval_us % 1000000) };
+		struct timeval tick = { .tv_usec = 100000 };
+
+		r->ev_sample = event_new(r->base, -1, EV_PERSIST, run_on_sample, r);
+		event_add(r->ev_sample, &iv);
+		r->ev_tick = event_new(r->base, -1, EV_PERSIST, run_on_tick, r);
+		event_add(r->ev_tick, &tick);
+		if (r->dumper.started) {
+			r->ev_dump = event_new(r->base, r->dumper.efd, EV_READ | EV_PERSIST,
+					       run_on_dumped, r);
+			event_add(r->ev_dump, NULL);
+		}
+	}
+}
+
 int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len)
 {
 	static struct run run;
@@ -115,56 +175,9 @@ int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len)
 		*result = run_result(r);
 		return run_free(r);
 	}
-	for (unsigned i = 0; i < r->topo.n; i++) {
-		if (sampler_netns_open(&r->samp[i], r->topo.netns[i].fd) ||
-		    sampler_read(&r->samp[i], &r->first[i])) {
-			run_fail(r, EXIT_CANNOT_RUN,
-				 "cannot read the kernel's counters in namespace %s",
-				 r->topo.netns[i].name);
-			break;
-		}
-		r->now[i] = r->first[i];
-	}
-	if (!r->exit_status && dumper_start(&r->dumper, r->samp, r->topo.n, RUN_STATE_MASK))
-		run_fail(r, EXIT_CANNOT_RUN, "cannot start the state dump thread");
-	if (!r->exit_status && nl_open(r->topo.netns[TOPO_SRV].fd, &r->srv_nl) == 0) {
-		for (unsigned k = TOPO_PROBE; k < r->topo.n; k++) {
-			struct rtnl_link_stats64 ls;
-
-			if (nl_link_stats(r->srv_nl, TOPO_SRV_IFINDEX0 + (int)k, &ls, NULL) == 0)
-				r->drops_first[k] = r->drops_now[k] = ls.rx_dropped + ls.tx_dropped;
-		}
-	}
-	{
-		FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_max", "re");
-
-		if (f) {
-			if (fscanf(f, "%llu", (unsigned long long *)&r->ct_max) != 1)
-				r->ct_max = 0;
-			fclose(f);
-		}
-	}
-	r->base = event_base_new();
-	for (int i = 0; i < 4; i++) {
-		r->ev_sig[i] = evsignal_new(r->base, sigs[i], run_on_signal, r);
-		event_add(r->ev_sig[i], NULL);
-	}
+	run_sources_open(r);
+	run_events_add(r, sigs, 4);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	{
-		struct timeval iv = { .tv_sec = (time_t)(r->lab->interval_us / 1000000),
-				      .tv_usec = (suseconds_t)(r->lab->interval_us % 1000000) };
-		struct timeval tick = { .tv_usec = 100000 };
-
-		r->ev_sample = event_new(r->base, -1, EV_PERSIST, run_on_sample, r);
-		event_add(r->ev_sample, &iv);
-		r->ev_tick = event_new(r->base, -1, EV_PERSIST, run_on_tick, r);
-		event_add(r->ev_tick, &tick);
-		if (r->dumper.started) {
-			r->ev_dump = event_new(r->base, r->dumper.efd, EV_READ | EV_PERSIST,
-					       run_on_dumped, r);
-			event_add(r->ev_dump, NULL);
-		}
-	}
 	run_kmsg_open(r);
 	if (!r->exit_status && r->lab->server_setup[0])
 		run_setup_command(r);

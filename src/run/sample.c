@@ -157,6 +157,26 @@ void run_dump_final(struct run *r)
 	dumper_stop(&r->dumper);
 }
 
+/* The progress line: rewritten in place on a terminal, every fifth sample
+ * otherwise. */
+static void progress(const struct run *r, const struct row *row, double t)
+{
+	char line[256];
+
+	snprintf(
+		line, sizeof(line),
+		"[%7.1fs] %-8s established %llu/%llu  TIME_WAIT %llu  ping max %s%.2f ms  lost %u  errors %llu",
+		t, run_phase_label(r, r->phase), (unsigned long long)row->estab_clients,
+		(unsigned long long)r->plan->connections, (unsigned long long)row->time_wait,
+		row->ping_ms < 0 ? "-" : "", row->ping_ms < 0 ? 0.0 : row->ping_ms, row->ping_lost,
+		(unsigned long long)row->flood_errors);
+	if (r->tty)
+		printf("\r%-110s", line);
+	else
+		printf("%s\n", line);
+	fflush(stdout);
+}
+
 void run_sample(struct run *r)
 {
 	double t = run_elapsed(r);
@@ -250,22 +270,8 @@ void run_sample(struct run *r)
 	r->iv_probe = -1;
 	r->iv_probe_fail = 0;
 
-	if (r->tty || (r->nrows % 5) == 0) {
-		char line[256];
-
-		snprintf(
-			line, sizeof(line),
-			"[%7.1fs] %-8s established %llu/%llu  TIME_WAIT %llu  ping max %s%.2f ms  lost %u  errors %llu",
-			t, run_phase_label(r, r->phase), (unsigned long long)row.estab_clients,
-			(unsigned long long)r->plan->connections, (unsigned long long)row.time_wait,
-			row.ping_ms < 0 ? "-" : "", row.ping_ms < 0 ? 0.0 : row.ping_ms,
-			row.ping_lost, (unsigned long long)row.flood_errors);
-		if (r->tty)
-			printf("\r%-110s", line);
-		else
-			printf("%s\n", line);
-		fflush(stdout);
-	}
+	if (r->tty || (r->nrows % 5) == 0)
+		progress(r, &row, t);
 }
 
 void run_on_sample(evutil_socket_t fd, short what, void *arg)

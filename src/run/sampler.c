@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sampler.c - reading one namespace's socket figures from the kernel. */
 #include "run/sampler.h"
 
@@ -13,8 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "util/kcounters.h"
 #include "netns/netns.h"
+#include "util/kcounters.h"
 
 _Static_assert(KCOUNTERS_MAX >= 26, "room for every counter");
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sampler.h - what the kernel says about one lab namespace: socket totals
  * (/proc/net/sockstat), counters (/proc/net/snmp, /proc/net/netstat), and
  * sockets by state and listener queues (sock_diag). The /proc files are

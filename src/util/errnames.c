@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* errnames.c - table of counted socket errors and their explanations. */
 #include "util/errnames.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* errnames.h - the socket errors connlab counts, by name, with what each
  * means for a connection lab in plain words. */
 #ifndef CONNLAB_ERRNAMES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hist.c - log-linear latency histogram. */
 #include "util/hist.h"
 

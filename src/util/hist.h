@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hist.h - latency histogram: log-linear buckets (exact below 64 us, then
  * 32 per power of two: at most 3% above the true value), fixed size, no
  * allocation, mergeable by adding buckets. Values are microseconds. */

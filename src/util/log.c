@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.c - messages to stderr, prefixed with the program name and level. */
 #include "util/log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.h - the one logging call; only command entry points print. */
 #ifndef CONNLAB_LOG_H
 #define CONNLAB_LOG_H

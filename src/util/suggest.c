@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* suggest.c - Levenshtein distance for "did you mean" hints. */
 #include "util/suggest.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* suggest.h - "did you mean": the closest of a set of known words. */
 #ifndef CONNLAB_SUGGEST_H
 #define CONNLAB_SUGGEST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* units.c - parsing and printing of values with units. Numbers are parsed
  * by hand as exact decimals (no strtod, no locale): "1.5k" is exactly 1500
  * and "0.1%" is exactly one thousandth. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* units.h - values with units, parsed and printed in one place: durations
  * (500ms, 30s, 2m), counts (100k, 1M), rates (20k/s), percentages (0.1%),
  * sizes (4KiB), IPv4 addresses, CIDR ranges, address lists and port lists.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_labfile.c - libFuzzer target: lab file parser, overrides, validation,
  * planner and writer on arbitrary input. `make fuzz` runs it. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_netns_live.c - netns/ against the real kernel (root): namespaces,
  * veth pairs across namespaces, batches that span several sends, errors
  * with the kernel's extended ack text, link statistics, sysctls, names.

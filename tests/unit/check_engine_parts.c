@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: MIT */
 /* check_engine_parts.c - the engines' pure parts: latency histogram and
  * connect pacing. */
 #include <check.h>
 #include <stdlib.h>
 
-#include "util/hist.h"
 #include "engine/pace.h"
+#include "util/hist.h"
 
 #include "check_main.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_expect.c - expectations: metric names, parsing, judging, hints. */
 #include <check.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_labfile.c - the lab file parser, overrides and every message. */
 #include <check.h>
 #include <errno.h>

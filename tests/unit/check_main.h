@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_main.h - the runner every Check test binary ends with. */
 #ifndef CONNLAB_CHECK_MAIN_H
 #define CONNLAB_CHECK_MAIN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_netns_msg.c - the netlink messages netns/ builds, parsed back with
  * libmnl's attribute parser and checked attribute by attribute. */
 #include <arpa/inet.h>

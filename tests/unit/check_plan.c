@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_plan.c - the planner: spreading, addresses, processes, refusals
  * with their computed numbers. */
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_sampler.c - parsers of /proc/net/sockstat, snmp/netstat tables and
  * /proc/net/stat/nf_conntrack, on text taken from this kernel. */
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_units.c - unit parsers and formatters: exact values and messages. */
 #include <check.h>
 #include <errno.h>

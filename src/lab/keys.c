@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: MIT */
+/* keys.c - the table of lab file keys (section, name, type, field,
+ * default, range, help), the sysctls every lab gets, and parsing and
+ * printing a key's value; the reference `connlab help labfile` prints. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lab/labfile.h"
+#include "util/suggest.h"
+
+#define F(field) offsetof(struct lab, field)
+#define MS 1000ULL
+#define SEC 1000000ULL
+
+static const char *const beyonds[] = { "refuse", "try" };
+const char *const sections[] = { "lab", "server", "clients", "probe", "sysctl", "expect" };
+
+const struct key keys[] = {
+	{ "lab", "name", K_NAME, F(name), "lab", 0, 0,
+	  "name of the lab: letters, digits and '-', at most 20; names the run directory and the namespaces (connlab-NAME-srv, ...); default: the file name without .lab" },
+	{ "lab", "duration", K_DURATION, F(duration_us), "60s", 100 * MS, 24 * 3600 * SEC,
+	  "hold: how long to hold the connections once the target is reached; churn: how long to churn" },
+	{ "lab", "ramp_timeout", K_DURATION, F(ramp_timeout_us), "5m", 1 * SEC, 24 * 3600 * SEC,
+	  "the ramp gives up (and the run fails) when the target is not reached in this time" },
+	{ "lab", "drain_timeout", K_DURATION, F(drain_timeout_us), "30s", 1 * SEC, 3600 * SEC,
+	  "longest wait for connections to close at the end" },
+	{ "lab", "interval", K_DURATION, F(interval_us), "1s", 100 * MS, 60 * SEC,
+	  "sampling interval of the kernel counters" },
+	{ "lab", "pool", K_CIDR, F(pool), "198.18.0.0/15", 8, 30,
+	  "addresses for the lab's links and hosts (RFC 2544 benchmarking range by default); prefix length 8 to 30" },
+
+	{ "server", "ports", K_PORTS, F(ports), "8081", 1, PORTS_MAX,
+	  "ports the server listens on: a port, a range or a list (8081-8084, 80,8080); at most 64" },
+	{ "server", "mode", K_SERVER_MODE, F(server_mode), "keepalive", 0, 0,
+	  "keepalive (welcome line, then a line every interval), echo, close (server closes first), silent (never reads or closes), noaccept (never accepts)" },
+	{ "server", "interval", K_DURATION, F(keepalive_us), "10s", 100 * MS, 3600 * SEC,
+	  "keepalive mode: time between the server's lines" },
+	{ "server", "workers", K_COUNT_AUTO, F(server_workers), "auto", 1, 1024,
+	  "server processes sharing the ports (SO_REUSEPORT); auto: enough for the open-file limit" },
+	{ "server", "backlog", K_COUNT, F(backlog), "4096", 1, 65535,
+	  "listen backlog (accept queue) of each listening socket; capped by net.core.somaxconn" },
+	{ "server", "command", K_STRING, F(server_command), "", 0, LAB_COMMAND_MAX,
+	  "run this program as the server instead of the built-in one; {address} and {port} are replaced" },
+
+	{ "server", "setup", K_STRING, F(server_setup), "", 0, LAB_COMMAND_MAX,
+	  "a shell command run in the server namespace before the server starts, such as firewall rules; {labdir} is the lab file's directory; a failure stops the run" },
+
+	{ "clients", "connections", K_COUNT, F(connections), "1000", 1, 100000000,
+	  "hold: connections to open and hold; churn: connections to open in all (each closed after its exchange)" },
+	{ "clients", "rate", K_RATE, F(rate), "20k/s", 1, 10000000,
+	  "new connections per second over all flood processes, or unlimited" },
+	{ "clients", "addresses", K_COUNT_AUTO, F(addresses), "auto", 1, 16384,
+	  "client source addresses, spread over the client namespaces; auto: enough that no (address, server port) pair carries more than 16k connections" },
+	{ "clients", "namespaces", K_COUNT, F(namespaces), "1", 1, 256,
+	  "client network namespaces, each with its own link to the server and its own port space" },
+	{ "clients", "mode", K_CLIENT_MODE, F(client_mode), "hold", 0, 0,
+	  "hold (open and keep), churn (connect, exchange a line, close, again)" },
+	{ "clients", "workers", K_COUNT_AUTO, F(client_workers), "auto", 1, 4096,
+	  "flood processes in all (at least one per namespace); auto: enough for the open-file limit" },
+	{ "clients", "inflight", K_COUNT, F(inflight), "1000", 1, 1000000,
+	  "most connects in progress at once, over all flood processes" },
+	{ "clients", "closer", K_CLOSER, F(closer), "client", 0, 0,
+	  "churn mode: which side closes first, and so keeps the TIME_WAIT socket" },
+	{ "clients", "beyond_ports", K_BEYOND, F(beyond_ports), "refuse", 0, 0,
+	  "hold mode, when the connections need more local ports than the client addresses, server ports and port range give: refuse (with the fix), or try (the lab shows EADDRNOTAVAIL)" },
+	{ "clients", "connect_timeout", K_DURATION, F(connect_timeout_us), "10s", 100 * MS,
+	  300 * SEC, "a connect that takes longer counts as ETIMEDOUT" },
+	{ "clients", "command", K_STRING, F(client_command), "", 0, LAB_COMMAND_MAX,
+	  "run this program in each client namespace instead of the built-in flood; {address}, {port}, {source} and {connections} are replaced" },
+
+	{ "probe", "ping_interval", K_DURATION_OFF, F(ping_interval_us), "200ms", 10 * MS, 60 * SEC,
+	  "ICMP echo from the probe namespace to the server address; off to disable" },
+	{ "probe", "connect_interval", K_DURATION_OFF, F(connect_interval_us), "1s", 10 * MS,
+	  60 * SEC, "a new TCP connection from the probe namespace, timed; off to disable" },
+};
+
+const size_t keys_count = ARRAY_LEN(keys);
+const size_t sections_count = ARRAY_LEN(sections);
+
+_Static_assert(ARRAY_LEN(keys) <= sizeof(((struct lab *)0)->key_line) / sizeof(int),
+	       "key_line too small");
+
+/* Sysctls every lab namespace gets unless the lab says otherwise. */
+const struct default_sysctl default_sysctls[] = {
+	{ "net.ipv4.ip_local_port_range", "1024 65535" },
+	{ "net.core.somaxconn", "65535" },
+	{ "net.ipv4.tcp_max_syn_backlog", "65535" },
+};
+
+const size_t default_sysctls_count = ARRAY_LEN(default_sysctls);
+
+void *field(struct lab *lab, const struct key *k)
+{
+	return (char *)lab + k->off;
+}
+
+const struct key *key_find(const char *section, const char *name)
+{
+	for (size_t i = 0; i < keys_count; i++)
+		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
+			return &keys[i];
+	return NULL;
+}
+
+int section_known(const char *s)
+{
+	for (size_t i = 0; i < sections_count; i++)
+		if (!strcmp(sections[i], s))
+			return 1;
+	return 0;
+}
+
+int valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > LAB_NAME_MAX || s[0] == '-')
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-')
+			return 0;
+	return 1;
+}
+
+/* Parses v into the key's field of lab, checking the range. */
+int key_assign(struct lab *lab, const struct key *k, const char *v, char *err, size_t errlen)
+{
+	uint64_t u = 0;
+	char a[32], b[32];
+	int e;
+
+	switch (k->type) {
+	case K_NAME:
+		if (!valid_name(v)) {
+			snprintf(
+				err, errlen,
+				"'%s' is not a lab name: use 1 to %d letters, digits and '-', not starting with '-'",
+				v, LAB_NAME_MAX);
+			return -EINVAL;
+		}
+		snprintf(field(lab, k), LAB_NAME_MAX + 1, "%s", v);
+		return 0;
+	case K_STRING:
+		if (strlen(v) > k->max) {
+			snprintf(err, errlen, "longer than %llu characters",
+				 (unsigned long long)k->max);
+			return -EINVAL;
+		}
+		snprintf(field(lab, k), k->max + 1, "%s", v);
+		return 0;
+	case K_CIDR: {
+		struct cidr c;
+
+		if (units_parse_cidr(v, &c, err, errlen))
+			return -EINVAL;
+		if (c.len < k->min || c.len > k->max) {
+			snprintf(err, errlen,
+				 "prefix length /%u is out of range: use /%llu to /%llu", c.len,
+				 (unsigned long long)k->min, (unsigned long long)k->max);
+			return -EINVAL;
+		}
+		*(struct cidr *)field(lab, k) = c;
+		return 0;
+	}
+	case K_PORTS:
+		return units_parse_ports(v, field(lab, k), err, errlen);
+	case K_SERVER_MODE:
+		return server_mode_parse(v, field(lab, k), err, errlen);
+	case K_CLIENT_MODE:
+		return client_mode_parse(v, field(lab, k), err, errlen);
+	case K_CLOSER:
+		return closer_parse(v, field(lab, k), err, errlen);
+	case K_BEYOND:
+		if (suggest_choice(v, beyonds, ARRAY_LEN(beyonds), &e, err, errlen))
+			return -EINVAL;
+		*(int *)field(lab, k) = e;
+		return 0;
+	case K_DURATION:
+	case K_DURATION_OFF:
+		if (k->type == K_DURATION_OFF && !strcmp(v, "off"))
+			break;
+		if (units_parse_duration(v, &u, err, errlen))
+			return -EINVAL;
+		if (u < k->min || u > k->max) {
+			snprintf(err, errlen, "%s is out of range: use %s to %s%s", v,
+				 units_fmt_duration(k->min, a, sizeof(a)),
+				 units_fmt_duration(k->max, b, sizeof(b)),
+				 k->type == K_DURATION_OFF ? ", or off" : "");
+			return -EINVAL;
+		}
+		break;
+	case K_COUNT:
+	case K_COUNT_AUTO:
+		if (k->type == K_COUNT_AUTO && !strcmp(v, "auto"))
+			break;
+		if (units_parse_count(v, &u, err, errlen))
+			return -EINVAL;
+		if (u < k->min || u > k->max) {
+			snprintf(err, errlen, "%s is out of range: use %s to %s%s", v,
+				 units_fmt_count(k->min, a, sizeof(a)),
+				 units_fmt_count(k->max, b, sizeof(b)),
+				 k->type == K_COUNT_AUTO ? ", or auto" : "");
+			return -EINVAL;
+		}
+		break;
+	case K_RATE:
+		if (units_parse_rate(v, &u, err, errlen))
+			return -EINVAL;
+		if (u && (u < k->min || u > k->max)) {
+			snprintf(err, errlen, "%s is out of range: use %s to %s, or unlimited", v,
+				 units_fmt_rate(k->min, a, sizeof(a)),
+				 units_fmt_rate(k->max, b, sizeof(b)));
+			return -EINVAL;
+		}
+		break;
+	}
+	*(uint64_t *)field(lab, k) = u;
+	return 0;
+}
+
+/* ---- checks over several keys ---- */
+
+int lab_key_number(const struct lab *lab, const char *key, double *out)
+{
+	char section[16];
+	const char *dot = strchr(key, '.');
+	const struct key *k;
+
+	if (!dot || (size_t)(dot - key) >= sizeof(section))
+		return -EINVAL;
+	memcpy(section, key, (size_t)(dot - key));
+	section[dot - key] = 0;
+	k = key_find(section, dot + 1);
+	if (!k)
+		return -EINVAL;
+	switch (k->type) {
+	case K_DURATION:
+	case K_DURATION_OFF:
+	case K_COUNT:
+	case K_COUNT_AUTO:
+	case K_RATE:
+		*out = (double)*(const uint64_t *)((const char *)lab + k->off);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+enum metric_unit key_unit(const char *key)
+{
+	const char *dot = strchr(key, '.');
+	char section[16];
+	const struct key *k;
+
+	snprintf(section, sizeof(section), "%.*s", (int)(dot - key), key);
+	k = key_find(section, dot + 1);
+	switch (k->type) {
+	case K_DURATION:
+	case K_DURATION_OFF:
+		return MU_DURATION;
+	case K_RATE:
+		return MU_RATE;
+	default:
+		return MU_COUNT;
+	}
+}
+
+/* ---- writing ---- */
+
+void key_format(const struct lab *lab, const struct key *k, char *buf, size_t len)
+{
+	const void *p = (const char *)lab + k->off;
+	uint64_t u = 0;
+
+	if (k->type == K_DURATION || k->type == K_DURATION_OFF || k->type == K_COUNT ||
+	    k->type == K_COUNT_AUTO || k->type == K_RATE)
+		memcpy(&u, p, sizeof(u));
+	switch (k->type) {
+	case K_NAME:
+	case K_STRING:
+		snprintf(buf, len, "%s", (const char *)p);
+		break;
+	case K_CIDR: {
+		const struct cidr *c = p;
+		char a[16];
+
+		snprintf(buf, len, "%s/%u", units_fmt_ipv4(c->addr, a, sizeof(a)), c->len);
+		break;
+	}
+	case K_PORTS:
+		units_fmt_ports(p, buf, len);
+		break;
+	case K_SERVER_MODE:
+		snprintf(buf, len, "%s", server_mode_names[*(const enum server_mode *)p]);
+		break;
+	case K_CLIENT_MODE:
+		snprintf(buf, len, "%s", client_mode_names[*(const enum client_mode *)p]);
+		break;
+	case K_CLOSER:
+		snprintf(buf, len, "%s", closer_names[*(const enum closer *)p]);
+		break;
+	case K_BEYOND:
+		snprintf(buf, len, "%s", beyonds[*(const int *)p]);
+		break;
+	case K_DURATION:
+		units_fmt_duration(u, buf, len);
+		break;
+	case K_DURATION_OFF:
+		if (u)
+			units_fmt_duration(u, buf, len);
+		else
+			snprintf(buf, len, "off");
+		break;
+	case K_COUNT:
+		units_fmt_count(u, buf, len);
+		break;
+	case K_COUNT_AUTO:
+		if (u)
+			units_fmt_count(u, buf, len);
+		else
+			snprintf(buf, len, "auto");
+		break;
+	case K_RATE:
+		units_fmt_rate(u, buf, len);
+		break;
+	}
+}
+
+static const char *type_name(enum ktype t)
+{
+	static const char *const names[] = {
+		[K_NAME] = "name",	    [K_STRING] = "text",
+		[K_DURATION] = "duration",  [K_DURATION_OFF] = "duration or off",
+		[K_COUNT] = "count",	    [K_COUNT_AUTO] = "count or auto",
+		[K_RATE] = "rate",	    [K_CIDR] = "CIDR range",
+		[K_PORTS] = "port list",    [K_SERVER_MODE] = "choice",
+		[K_CLIENT_MODE] = "choice", [K_CLOSER] = "choice",
+		[K_BEYOND] = "choice",
+	};
+	_Static_assert(sizeof(names) / sizeof(names[0]) == K_BEYOND + 1, "a name for every type");
+	return names[t];
+}
+
+void lab_keys_write_reference(FILE *out)
+{
+	const char *section = "";
+
+	for (size_t i = 0; i < keys_count; i++) {
+		const struct key *k = &keys[i];
+		char a[32], b[32];
+
+		if (strcmp(section, k->section)) {
+			section = k->section;
+			fprintf(out, "\n[%s]\n", section);
+		}
+		fprintf(out, "  %-16s %s, default %s", k->name, type_name(k->type),
+			k->def[0] ? k->def : "(none)");
+		switch (k->type) {
+		case K_DURATION:
+		case K_DURATION_OFF:
+			fprintf(out, ", %s to %s", units_fmt_duration(k->min, a, sizeof(a)),
+				units_fmt_duration(k->max, b, sizeof(b)));
+			break;
+		case K_COUNT:
+		case K_COUNT_AUTO:
+			fprintf(out, ", %s to %s", units_fmt_count(k->min, a, sizeof(a)),
+				units_fmt_count(k->max, b, sizeof(b)));
+			break;
+		case K_RATE:
+			fprintf(out, ", %s to %s", units_fmt_rate(k->min, a, sizeof(a)),
+				units_fmt_rate(k->max, b, sizeof(b)));
+			break;
+		default:
+			break;
+		}
+		fprintf(out, "\n  %-16s %s\n", "", k->help);
+	}
+	fprintf(out,
+		"\n[sysctl]\n  net.* sysctls written in every lab namespace, such as net.ipv4.tcp_tw_reuse = 1.\n"
+		"  Every lab sets, unless it says otherwise:\n");
+	for (size_t i = 0; i < default_sysctls_count; i++)
+		fprintf(out, "    %s = %s\n", default_sysctls[i].name, default_sysctls[i].value);
+	fprintf(out,
+		"\n[expect]\n  METRIC OP VALUE, judged after the run; OP is >=, <=, ==, !=, > or <; VALUE is\n"
+		"  in the metric's unit or a lab key such as clients.connections. Metrics: 'connlab help metrics'.\n");
+}
+
+const char *key_hint(const char *section, const char *name)
+{
+	const char *names[ARRAY_LEN(keys)];
+	size_t n = 0;
+
+	for (size_t i = 0; i < keys_count; i++)
+		if (!strcmp(keys[i].section, section))
+			names[n++] = keys[i].name;
+	return suggest_closest(name, names, n);
+}
+
+const char *skip_blank(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}

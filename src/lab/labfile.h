@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* labfile.h - private to src/lab/: the key table and what reading a lab
+ * file (read.c), the model (labfile.c) and the keys (keys.c) share. */
+#ifndef CONNLAB_LAB_LABFILE_H
+#define CONNLAB_LAB_LABFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lab/lab.h"
+#include "util/compiler.h"
+
+enum ktype {
+	K_NAME,
+	K_STRING,
+	K_DURATION,
+	K_DURATION_OFF, /* a duration or "off" (0) */
+	K_COUNT,
+	K_COUNT_AUTO, /* a count or "auto" (0) */
+	K_RATE,
+	K_CIDR,
+	K_PORTS,
+	K_SERVER_MODE,
+	K_CLIENT_MODE,
+	K_CLOSER,
+	K_BEYOND,
+};
+
+struct key {
+	const char *section;
+	const char *name;
+	enum ktype type;
+	size_t off;
+	const char *def;
+	uint64_t min, max; /* in the stored unit (us for durations) */
+	const char *help;
+};
+
+extern const struct key keys[];
+extern const size_t keys_count;
+extern const char *const sections[];
+extern const size_t sections_count;
+
+/* Sysctls every lab namespace gets unless the lab says otherwise. */
+struct default_sysctl {
+	const char *name, *value;
+};
+extern const struct default_sysctl default_sysctls[];
+extern const size_t default_sysctls_count;
+
+/* The field of lab a key sets. */
+void *field(struct lab *lab, const struct key *k);
+const struct key *key_find(const char *section, const char *name);
+/* The key of section closest to a mistyped name, or NULL. */
+const char *key_hint(const char *section, const char *name);
+int section_known(const char *s);
+/* Parses v into the key's field of lab, checking the range; 0 or -EINVAL
+ * with the reason in err. */
+int key_assign(struct lab *lab, const struct key *k, const char *v, char *err, size_t errlen);
+void key_format(const struct lab *lab, const struct key *k, char *buf, size_t len);
+/* The unit of a lab key an expectation compares with. */
+enum metric_unit key_unit(const char *key);
+
+/* 1 when s is a lab name: 1 to LAB_NAME_MAX letters, digits and -. */
+int valid_name(const char *s);
+/* s past spaces and tabs */
+const char *skip_blank(const char *s);
+
+void diag_add(struct lab_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A [sysctl] or [expect] line put into lab (line: where it was set); 0 or
+ * -EINVAL with the reason in err. */
+int sysctl_put(struct lab *lab, const char *name, const char *value, int line, char *err,
+	       size_t errlen);
+int expect_put(struct lab *lab, const char *metric, const char *rhs, int line, char *err,
+	       size_t errlen);
+
+#endif
