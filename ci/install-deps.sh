@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs every build, test and run dependency of connlab from Debian's
 # packages. Idempotent and quiet: does nothing when all are present.
 # --test adds what only the tests use: Chromium to take a picture of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs a connlab lab as a CI gate, for any CI system: prints the run's
 # summary and exits with the lab's status (0 every expectation held, 1 one
 # failed, 2 usage or lab error, 3 the lab could not run, 130 interrupted).

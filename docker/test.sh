@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # make docker-check: builds the connlab image and runs small labs in it,
 # asserting exit statuses, result.json, the capability messages and a low
 # open-files limit; also ci/lab-gate.sh with the image.

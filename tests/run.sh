@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Runs the test binaries given as arguments (Check unit tests), then the
 # shell tests under tests/ (tests/*/test_*.sh; those that need root skip
 # with a reason without it), and prints "N passed, N failed".

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Engine benchmark: opening and holding 100k connections with connlab
 # server + flood and with the raw epoll baseline (../shared/bench/baseline),
 # side by side: the same lab topology (built fresh for every run by

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """The classic single-process Python approach to many connections, with
 gevent (Debian's python3-gevent): a greenlet per connection. A benchmark peer
 for tests/bench/scale.sh, not part of connlab.

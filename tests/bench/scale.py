@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """connlab at scale, side by side with the baseline and a peer (root).
 
     tests/bench/scale.py [--quick] [--runs N] [--out DIR]

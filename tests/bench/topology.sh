@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Topology benchmark: the same lab topology built and torn down by
 # connlab (anonymous and named), by one `ip -batch` script, and by one
 # `ip` command per step, side by side, as the median of RUNS runs.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The command line: help, version, usage errors and their exit codes, plan
 # of the default lab and of a lab file, refusals with the fix.
 . "$(dirname "$0")/../lib.sh"
@@ -63,4 +64,17 @@ while read -r key; do
 	grep -q "\`$key\`" docs/labfile.md || fail "docs/labfile.md lacks $key"
 done <"$tmp/keys"
 
+# The man page lists every option of every command, in that command's
+# section (.SS NAME ...), as connlab help NAME has it.
+for cmd in run report plan up down ls server flood; do
+	"$CONNLAB" help "$cmd" | grep -E '^ +-' | grep -oE -- '--[a-z][a-z-]*' | sort -u >"$tmp/opts"
+	awk -v c="$cmd" '/^\.SS /{on = ($2 == c)} /^\.SH /{on = 0} on' docs/connlab.1 | sed 's/\\-/-/g' >"$tmp/section"
+	[ -s "$tmp/section" ] || fail "docs/connlab.1 has no section .SS $cmd"
+	while read -r opt; do
+		grep -q -- "$opt\b" "$tmp/section" || fail "docs/connlab.1: $cmd lacks $opt (connlab help $cmd has it)"
+	done <"$tmp/opts"
+done
+for sec in EXAMPLES 'SEE ALSO' 'EXIT STATUS'; do
+	grep -q "^\.SH $sec" docs/connlab.1 || fail "docs/connlab.1 has no $sec"
+done
 lib_done

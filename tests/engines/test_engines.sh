@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Root integration test of `connlab server` and `connlab flood` in lab
 # namespaces built by `connlab up`: counts agree with the kernel's, >64k
 # connections from one source address, TIME_WAIT exhaustion and its fix,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Every lab in lab/ runs at a reduced scale (a few thousand connections,
 # seconds) and its own [expect] lines must hold: a lab that stops
 # reproducing its case fails here. time-wait.lab must also stop failing

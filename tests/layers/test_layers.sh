@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The layer check fails where it should: an include planted upward in a
 # copy of the tree (util/ including run/), and objects that use a symbol of
 # a layer above and form a cycle, are each named; the real tree passes.

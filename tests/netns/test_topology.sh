@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Root integration test of the lab topology: 8 client namespaces x 64
 # addresses, checked through netlink (ip -j) and /proc; a TCP connection
 # from every client address; the starting namespace untouched; up/down

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Checks a connlab report page against the result.json it was made from.
 
     check_report.py PAGE RESULT.json [RESULT_B.json]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Checks a screenshot of report.html is a rendered page, not a blank one.
 
     check_shot.py PNG light|dark

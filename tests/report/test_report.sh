@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # report.html and `connlab report`, root, with a real run of the default lab
 # at a small scale (one expectation made to fail on purpose):
 # - the page parses (XML and strict HTML5), is self-contained, and every

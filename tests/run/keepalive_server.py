@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A user's own server for `[server] command`: the classic keepalive test
 server (a welcome line, then "ok" every few seconds), on asyncio.
 Usage: keepalive_server.py ADDRESS PORT [INTERVAL_S]. Ends at SIGTERM, or

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Root end-to-end tests of `connlab run` at a small scale: a 10k run whose
 # result.json agrees with the kernel and the processes; a failed
 # expectation (exit 1, junit failure); SIGINT mid-run (130, results
