@@ -23,7 +23,7 @@ int cli_sets_add(struct cli_sets *sets, const char *assignment)
 	return EXIT_OK;
 }
 
-void cli_diag_print(const struct lab_diag *d)
+static void cli_diag_print(const struct lab_diag *d)
 {
 	for (unsigned i = 0; i < d->n; i++)
 		fprintf(stderr, "%s\n", d->msg[i]);
@@ -31,19 +31,42 @@ void cli_diag_print(const struct lab_diag *d)
 		fprintf(stderr, "(and %u more problems)\n", d->dropped);
 }
 
+int cli_lab_finish(struct lab *lab, int bad, struct lab_diag *diag, const struct cli_sets *sets)
+{
+	for (int i = 0; !bad && i < sets->n; i++)
+		bad |= lab_set(lab, sets->item[i], diag);
+	if (!bad)
+		bad = lab_validate(lab, diag);
+	if (bad) {
+		cli_diag_print(diag);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 int cli_lab_load(struct lab *lab, const char *path, const struct cli_sets *sets)
 {
 	struct lab_diag diag = { 0 };
-	int bad;
+	int bad = path ? lab_load_file(lab, path, &diag) : lab_load_default(lab, &diag);
 
-	bad = path ? lab_load_file(lab, path, &diag) : lab_load_default(lab, &diag);
-	if (!bad)
-		for (int i = 0; i < sets->n; i++)
-			bad |= lab_set(lab, sets->item[i], &diag);
-	if (!bad)
-		bad = lab_validate(lab, &diag);
-	if (bad) {
-		cli_diag_print(&diag);
+	return cli_lab_finish(lab, bad, &diag, sets);
+}
+
+int cli_lab_plan(const struct command *c, int argc, char **argv, int first,
+		 const struct cli_sets *sets, struct lab *lab, const struct plan_env *env,
+		 struct plan *plan)
+{
+	char err[768];
+	int st;
+
+	if (argc - first > 1)
+		return cli_usage_error(c, "one lab file at most, got '%s' and '%s'", argv[first],
+				       argv[first + 1]);
+	st = cli_lab_load(lab, first < argc ? argv[first] : NULL, sets);
+	if (st)
+		return st;
+	if (plan_build(lab, env, plan, err, sizeof(err))) {
+		fprintf(stderr, "connlab: %s: cannot work: %s\n", lab->source, err);
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;

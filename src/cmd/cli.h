@@ -7,6 +7,7 @@
 
 #include "engine/engine.h"
 #include "lab/lab.h"
+#include "plan/plan.h"
 #include "util/status.h"
 
 struct command {
@@ -29,13 +30,22 @@ struct cli_sets {
 /* Adds a --set; EXIT_USAGE when there are too many. */
 int cli_sets_add(struct cli_sets *sets, const char *assignment);
 
-/* Prints a lab's diagnostics to stderr. */
-void cli_diag_print(const struct lab_diag *d);
+/* After a lab was read (bad: it had errors, in diag): the --set items,
+ * then the checks; prints every problem. EXIT_OK or EXIT_USAGE. */
+int cli_lab_finish(struct lab *lab, int bad, struct lab_diag *diag, const struct cli_sets *sets);
 
 /* Loads path (or the built-in default lab when NULL), applies the --set
  * items and validates. Prints every problem; returns EXIT_OK or
  * EXIT_USAGE. */
 int cli_lab_load(struct lab *lab, const char *path, const struct cli_sets *sets);
+
+/* What every lab command does after its options: at most one lab file in
+ * argv[first..], loaded (the built-in lab without one) with the --set
+ * items, and planned for env. Prints every problem (the file and line, or
+ * "cannot work" with the fix); EXIT_OK or EXIT_USAGE. */
+int cli_lab_plan(const struct command *c, int argc, char **argv, int first,
+		 const struct cli_sets *sets, struct lab *lab, const struct plan_env *env,
+		 struct plan *plan);
 
 /* Prints "connlab: unknown option ..." style usage errors and the
  * command's usage line (c may be NULL: the general usage); returns

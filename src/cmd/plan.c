@@ -140,16 +140,9 @@ static int cmd_plan(int argc, char **argv)
 					       argv[optind - 1]);
 		}
 	}
-	if (argc - optind > 1)
-		return cli_usage_error(&command_plan, "one lab file at most, got '%s' and '%s'",
-				       argv[optind], argv[optind + 1]);
-	r = cli_lab_load(&lab, optind < argc ? argv[optind] : NULL, &sets);
+	r = cli_lab_plan(&command_plan, argc, argv, optind, &sets, &lab, &env, &plan);
 	if (r)
 		return r;
-	if (plan_build(&lab, &env, &plan, err, sizeof(err))) {
-		fprintf(stderr, "connlab: %s: cannot work: %s\n", lab.source, err);
-		return EXIT_USAGE;
-	}
 	if (json) {
 		json_t *j = plan_json(&plan, &lab);
 

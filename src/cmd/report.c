@@ -82,15 +82,7 @@ static int run_lab_load(json_t *res, const char *dir, struct lab *lab, const str
 	snprintf(source, sizeof(source), "%s/result.json (lab.resolved)", dir);
 	lab_init(lab, source);
 	bad = lab_parse(lab, text, strlen(text), &diag);
-	for (int i = 0; !bad && i < sets->n; i++)
-		bad |= lab_set(lab, sets->item[i], &diag);
-	if (!bad)
-		bad = lab_validate(lab, &diag);
-	if (bad) {
-		cli_diag_print(&diag);
-		return EXIT_USAGE;
-	}
-	return EXIT_OK;
+	return cli_lab_finish(lab, bad, &diag, sets);
 }
 
 /* One run: judged again (against --set expectations too), its files

@@ -56,7 +56,7 @@ static int cmd_run(int argc, char **argv)
 	struct run_opts ro = { .lab = &lab, .plan = &plan };
 	struct cli_sets sets = { 0 };
 	struct plan_env env;
-	char err[768], outdir[512];
+	char outdir[512];
 	json_t *res;
 	int opt, st;
 
@@ -80,17 +80,10 @@ static int cmd_run(int argc, char **argv)
 					       argv[optind - 1]);
 		}
 	}
-	if (argc - optind > 1)
-		return cli_usage_error(&command_run, "one lab file at most, got '%s' and '%s'",
-				       argv[optind], argv[optind + 1]);
-	st = cli_lab_load(&lab, optind < argc ? argv[optind] : NULL, &sets);
+	plan_env_read(&env);
+	st = cli_lab_plan(&command_run, argc, argv, optind, &sets, &lab, &env, &plan);
 	if (st)
 		return st;
-	plan_env_read(&env);
-	if (plan_build(&lab, &env, &plan, err, sizeof(err))) {
-		fprintf(stderr, "connlab: %s: cannot work: %s\n", lab.source, err);
-		return EXIT_USAGE;
-	}
 	st = cli_need_privileges();
 	if (st)
 		return st;

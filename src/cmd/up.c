@@ -147,17 +147,10 @@ static int cmd_up(int argc, char **argv)
 	}
 	if (foreground && try_only)
 		return cli_usage_error(&command_up, "--foreground and --try exclude each other");
-	if (argc - optind > 1)
-		return cli_usage_error(&command_up, "one lab file at most, got '%s' and '%s'",
-				       argv[optind], argv[optind + 1]);
-	r = cli_lab_load(&lab, optind < argc ? argv[optind] : NULL, &sets);
+	plan_env_read(&env);
+	r = cli_lab_plan(&command_up, argc, argv, optind, &sets, &lab, &env, &plan);
 	if (r)
 		return r;
-	plan_env_read(&env);
-	if (plan_build(&lab, &env, &plan, err, sizeof(err))) {
-		fprintf(stderr, "connlab: %s: cannot work: %s\n", lab.source, err);
-		return EXIT_USAGE;
-	}
 	r = cli_need_privileges();
 	if (r)
 		return r;

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 #include <stdint.h>
+#include "util/compiler.h"
 
 typedef void (*fdset_cb)(int fd, uint32_t events, void *arg);
 
@@ -30,11 +31,10 @@ struct fdset {
 struct event_base *fdset_base_new(void);
 
 /* 0, or -errno. */
-__attribute__((warn_unused_result)) int fdset_init(struct fdset *s, struct event_base *base,
-						   fdset_cb cb, void *arg);
+WUR int fdset_init(struct fdset *s, struct event_base *base, fdset_cb cb, void *arg);
 /* Registers fd for events (EPOLLIN, EPOLLOUT..., EPOLLET for edge-triggered);
  * 0 or -errno. */
-__attribute__((warn_unused_result)) int fdset_add(struct fdset *s, int fd, uint32_t events);
+WUR int fdset_add(struct fdset *s, int fd, uint32_t events);
 void fdset_free(struct fdset *s);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "lab/metrics.h"
+#include "util/compiler.h"
 
 enum expect_op { OP_GE, OP_LE, OP_EQ, OP_NE, OP_GT, OP_LT };
 
@@ -28,8 +29,8 @@ struct expectation {
 /* Parses "OP VALUE" (">= 100k", "<= 0.1%", "== clients.connections") for
  * a metric. A value naming a lab key keeps the name in e->ref; the caller
  * resolves it. */
-__attribute__((warn_unused_result)) int
-expect_parse(const char *metric, const char *rhs, struct expectation *e, char *err, size_t errlen);
+WUR int expect_parse(const char *metric, const char *rhs, struct expectation *e, char *err,
+		     size_t errlen);
 
 /* 1 when actual satisfies e, else 0. */
 int expect_holds(const struct expectation *e, double actual);

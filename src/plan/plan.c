@@ -34,10 +34,10 @@ static uint64_t pow2_at_least(uint64_t v)
 	return p;
 }
 
-static void why(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warn(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void plan_why(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void plan_warn(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void why(struct plan *p, const char *fmt, ...)
+static void plan_why(struct plan *p, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -48,7 +48,7 @@ static void why(struct plan *p, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void warn(struct plan *p, const char *fmt, ...)
+static void plan_warn(struct plan *p, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -90,15 +90,17 @@ static int addresses_plan(const struct lab *lab, struct plan *p, char *err, size
 		}
 		p->addresses = (unsigned)need;
 		if (hold)
-			why(p,
-			    "%u client %s (auto): %llu connections / %llu server %s / %d per (address, port) pair, at least one per namespace",
-			    p->addresses, plural(p->addresses, "address", "addresses"),
-			    (unsigned long long)C, (unsigned long long)P,
-			    plural(P, "port", "ports"), PLAN_PAIR_FAST);
+			plan_why(
+				p,
+				"%u client %s (auto): %llu connections / %llu server %s / %d per (address, port) pair, at least one per namespace",
+				p->addresses, plural(p->addresses, "address", "addresses"),
+				(unsigned long long)C, (unsigned long long)P,
+				plural(P, "port", "ports"), PLAN_PAIR_FAST);
 		else
-			why(p,
-			    "%u client %s (auto): one per namespace; churn reuses ports as TIME_WAIT allows",
-			    p->addresses, plural(p->addresses, "address", "addresses"));
+			plan_why(
+				p,
+				"%u client %s (auto): one per namespace; churn reuses ports as TIME_WAIT allows",
+				p->addresses, plural(p->addresses, "address", "addresses"));
 	} else {
 		p->addresses = (unsigned)lab->addresses;
 		if (p->addresses < lab->namespaces) {
@@ -112,9 +114,10 @@ static int addresses_plan(const struct lab *lab, struct plan *p, char *err, size
 		}
 	}
 	if (hold && C > (uint64_t)p->addresses * P * R && lab->beyond_ports) {
-		warn(p,
-		     "%llu connections but only %llu local (address, port) pairs: past them every connect() fails with EADDRNOTAVAIL (clients.beyond_ports = try)",
-		     (unsigned long long)C, (unsigned long long)p->addresses * P * R);
+		plan_warn(
+			p,
+			"%llu connections but only %llu local (address, port) pairs: past them every connect() fails with EADDRNOTAVAIL (clients.beyond_ports = try)",
+			(unsigned long long)C, (unsigned long long)p->addresses * P * R);
 	} else if (hold && C > (uint64_t)p->addresses * P * R) {
 		uint64_t need = div_up(C, P * R);
 
@@ -192,11 +195,12 @@ static int floods_plan(const struct lab *lab, struct plan *p, char *err, size_t 
 			p->netns[i].workers = (uint32_t)div_up(share ? share : 1, p->fd_usable);
 			p->flood_workers += p->netns[i].workers;
 		}
-		why(p,
-		    "%u flood %s (auto): %s / %llu sockets per process (open-file limit %llu less headroom), at least one per namespace",
-		    p->flood_workers, plural(p->flood_workers, "process", "processes"),
-		    hold ? "connections per namespace" : "connects in flight",
-		    (unsigned long long)p->fd_usable, (unsigned long long)p->fd_limit);
+		plan_why(
+			p,
+			"%u flood %s (auto): %s / %llu sockets per process (open-file limit %llu less headroom), at least one per namespace",
+			p->flood_workers, plural(p->flood_workers, "process", "processes"),
+			hold ? "connections per namespace" : "connects in flight",
+			(unsigned long long)p->fd_usable, (unsigned long long)p->fd_limit);
 	} else {
 		if (lab->client_workers < N) {
 			snprintf(
@@ -242,12 +246,13 @@ static int servers_plan(const struct lab *lab, struct plan *p, char *err, size_t
 		need = 1;
 	if (lab->server_workers == 0) {
 		p->server_workers = (unsigned)need;
-		why(p,
-		    "%u server %s (auto): %llu sockets / %llu per worker (open-file limit %llu less headroom and %u %s, 10%% spare for SO_REUSEPORT's uneven spreading)",
-		    p->server_workers, plural(p->server_workers, "worker", "workers"),
-		    (unsigned long long)sockets, (unsigned long long)per,
-		    (unsigned long long)p->fd_limit, p->nports,
-		    plural(p->nports, "listener", "listeners"));
+		plan_why(
+			p,
+			"%u server %s (auto): %llu sockets / %llu per worker (open-file limit %llu less headroom and %u %s, 10%% spare for SO_REUSEPORT's uneven spreading)",
+			p->server_workers, plural(p->server_workers, "worker", "workers"),
+			(unsigned long long)sockets, (unsigned long long)per,
+			(unsigned long long)p->fd_limit, p->nports,
+			plural(p->nports, "listener", "listeners"));
 	} else {
 		if (div_up(sockets, lab->server_workers) > p->fd_usable - p->nports) {
 			snprintf(
@@ -322,29 +327,32 @@ int plan_build(const struct lab *lab, const struct plan_env *env, struct plan *p
 		return -EINVAL;
 
 	if (hold && p->per_pair_max > PLAN_PAIR_FAST)
-		warn(p,
-		     "%llu connections per (source address, server port) pair: past about 30k the kernel's search for a free port makes connect() crawl (measured here: from 15k/s to a few hundred per second); more clients.addresses or server.ports keep it fast",
-		     (unsigned long long)p->per_pair_max);
+		plan_warn(
+			p,
+			"%llu connections per (source address, server port) pair: past about 30k the kernel's search for a free port makes connect() crawl (measured here: from 15k/s to a few hundred per second); more clients.addresses or server.ports keep it fast",
+			(unsigned long long)p->per_pair_max);
 	if (!hold) {
 		uint64_t tuples = (uint64_t)p->addresses * p->nports * p->port_range;
 		uint64_t tw = lab->rate ? lab->rate * 60 : 0;
 
 		if (!tw_reuse(lab) && lab->rate && tw > tuples)
-			warn(p,
-			     "churn at %llu/s leaves %llu sockets in TIME_WAIT (60 s each) but %u %s x %u %s x %u local ports give %llu: expect connect() to slow down and then fail with EADDRNOTAVAIL after about %.1f s, unless net.ipv4.tcp_tw_reuse = 1, more addresses or ports",
-			     (unsigned long long)lab->rate, (unsigned long long)tw, p->addresses,
-			     plural(p->addresses, "address", "addresses"), p->nports,
-			     plural(p->nports, "port", "ports"), p->port_range,
-			     (unsigned long long)tuples, (double)tuples / (double)lab->rate);
+			plan_warn(
+				p,
+				"churn at %llu/s leaves %llu sockets in TIME_WAIT (60 s each) but %u %s x %u %s x %u local ports give %llu: expect connect() to slow down and then fail with EADDRNOTAVAIL after about %.1f s, unless net.ipv4.tcp_tw_reuse = 1, more addresses or ports",
+				(unsigned long long)lab->rate, (unsigned long long)tw, p->addresses,
+				plural(p->addresses, "address", "addresses"), p->nports,
+				plural(p->nports, "port", "ports"), p->port_range,
+				(unsigned long long)tuples, (double)tuples / (double)lab->rate);
 		else if (!lab->rate && !tw_reuse(lab))
-			warn(p,
-			     "churn at an unlimited rate without net.ipv4.tcp_tw_reuse = 1: TIME_WAIT will use up the %llu local (address, port) pairs",
-			     (unsigned long long)tuples);
+			plan_warn(
+				p,
+				"churn at an unlimited rate without net.ipv4.tcp_tw_reuse = 1: TIME_WAIT will use up the %llu local (address, port) pairs",
+				(unsigned long long)tuples);
 	}
 	if (lab->rate)
-		why(p, "ramp: %llu connections at %llu/s take at least %.1f s",
-		    (unsigned long long)lab->connections, (unsigned long long)lab->rate,
-		    (double)lab->connections / (double)lab->rate);
+		plan_why(p, "ramp: %llu connections at %llu/s take at least %.1f s",
+			 (unsigned long long)lab->connections, (unsigned long long)lab->rate,
+			 (double)lab->connections / (double)lab->rate);
 
 	sockets = hold ? 2 * lab->connections : 2 * lab->inflight;
 	p->kernel_bytes = sockets * PLAN_KERNEL_PER_SOCKET;
@@ -352,10 +360,11 @@ int plan_build(const struct lab *lab, const struct plan_env *env, struct plan *p
 		sockets * PLAN_USER_PER_SOCKET +
 		(uint64_t)(p->flood_workers + p->server_workers + 2) * PLAN_USER_PER_PROCESS;
 	if (p->mem_available && p->kernel_bytes + p->user_bytes > p->mem_available * 9 / 10)
-		warn(p,
-		     "the memory estimate (%llu MiB) is more than 90%% of the %llu MiB available: the run may fail with ENOMEM or TCPAbortOnMemory",
-		     (unsigned long long)((p->kernel_bytes + p->user_bytes) >> 20),
-		     (unsigned long long)(p->mem_available >> 20));
+		plan_warn(
+			p,
+			"the memory estimate (%llu MiB) is more than 90%% of the %llu MiB available: the run may fail with ENOMEM or TCPAbortOnMemory",
+			(unsigned long long)((p->kernel_bytes + p->user_bytes) >> 20),
+			(unsigned long long)(p->mem_available >> 20));
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "lab/lab.h"
+#include "util/compiler.h"
 
 /* Connections per (source address, server port) pair that stay fast: past
  * ~30k the kernel's search for a free local port makes connect() crawl
@@ -60,9 +61,8 @@ struct plan {
 void plan_env_read(struct plan_env *env);
 
 /* 0, or -EINVAL with the reason and the fix in err. */
-__attribute__((warn_unused_result)) int plan_build(const struct lab *lab,
-						   const struct plan_env *env, struct plan *p,
-						   char *err, size_t errlen);
+WUR int plan_build(const struct lab *lab, const struct plan_env *env, struct plan *p, char *err,
+		   size_t errlen);
 
 void plan_write(const struct plan *p, const struct lab *lab, FILE *out);
 /* The same in plain words: what N connections need on this machine. */

@@ -9,6 +9,7 @@
 
 #include "lab/lab.h"
 #include "plan/plan.h"
+#include "util/compiler.h"
 
 #define TOPO_NETNS_MAX (2 + PLAN_NETNS_MAX)
 #define TOPO_SRV 0
@@ -36,9 +37,8 @@ struct topology {
 /* Builds the lab. Named: each namespace also gets /run/netns/connlab-LAB-NS.
  * On failure nothing is left: namespaces closed, names removed; err says
  * what failed and what to do. */
-__attribute__((warn_unused_result)) int topo_build(const struct lab *lab, const struct plan *plan,
-						   int named, struct topology *t, char *err,
-						   size_t errlen);
+WUR int topo_build(const struct lab *lab, const struct plan *plan, int named, struct topology *t,
+		   char *err, size_t errlen);
 
 /* Closes the descriptors (anonymous namespaces die with the last one). */
 void topo_close(struct topology *t);

@@ -12,6 +12,7 @@
 
 #include "plan/topology.h"
 #include "run/sampler.h"
+#include "util/compiler.h"
 
 struct dumper {
 	pthread_t thread;
@@ -29,8 +30,7 @@ struct dumper {
 };
 
 /* Starts the thread for the namespaces' samplers; 0 or -errno. */
-__attribute__((warn_unused_result)) int dumper_start(struct dumper *d, struct sampler_netns *samp,
-						     unsigned n, uint32_t mask);
+WUR int dumper_start(struct dumper *d, struct sampler_netns *samp, unsigned n, uint32_t mask);
 /* Asks for a dump; 0, or -EBUSY while one runs. */
 int dumper_request(struct dumper *d);
 /* After efd was readable: 1 and the results copied (state, accept queues)

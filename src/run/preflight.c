@@ -83,7 +83,6 @@ fail:
 
 int run_preflight(struct run *r)
 {
-	struct rlimit rl;
 	uint64_t need = r->plan->kernel_bytes + r->plan->user_bytes;
 
 	if (r->plan->mem_available && need > r->plan->mem_available * 9 / 10) {
@@ -93,9 +92,9 @@ int run_preflight(struct run *r)
 			(unsigned long long)(r->plan->mem_available >> 20));
 		return EXIT_CANNOT_RUN;
 	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max < 256) {
+	if (procfs_nofile_hard() < 256) {
 		log_msg(LOGL_ERROR, "the open-file hard limit is %llu: raise it to at least 256",
-			(unsigned long long)rl.rlim_max);
+			(unsigned long long)procfs_nofile_hard());
 		return EXIT_CANNOT_RUN;
 	}
 	{

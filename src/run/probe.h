@@ -7,6 +7,7 @@
 
 #include <event2/event.h>
 #include <stdint.h>
+#include "util/compiler.h"
 
 struct probe;
 
@@ -17,10 +18,9 @@ typedef void (*probe_cb)(void *arg, int is_ping, int64_t us, int err);
 /* Sockets are created inside netns_fd. Intervals of 0 disable that probe. A
  * ping without an answer within a second counts as lost; a connect that
  * takes more than 3 s as failed. */
-__attribute__((warn_unused_result)) int probe_start(struct event_base *base, int netns_fd,
-						    uint32_t target, uint16_t port,
-						    uint64_t ping_us, uint64_t connect_us,
-						    probe_cb cb, void *arg, struct probe **out);
+WUR int probe_start(struct event_base *base, int netns_fd, uint32_t target, uint16_t port,
+		    uint64_t ping_us, uint64_t connect_us, probe_cb cb, void *arg,
+		    struct probe **out);
 void probe_stop(struct probe *p);
 
 #endif

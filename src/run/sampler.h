@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "util/compiler.h"
 
 #define KCOUNTERS_MAX 32
 
@@ -53,17 +54,15 @@ struct sampler_netns {
 };
 
 /* Opens the sources inside the namespace of netns_fd (-1: the caller's). */
-__attribute__((warn_unused_result)) int sampler_netns_open(struct sampler_netns *s, int netns_fd);
+WUR int sampler_netns_open(struct sampler_netns *s, int netns_fd);
 void sampler_netns_close(struct sampler_netns *s);
 
 /* The constant-time part: sockstat, snmp, netstat. */
-__attribute__((warn_unused_result)) int sampler_read(struct sampler_netns *s,
-						     struct netns_sample *out);
+WUR int sampler_read(struct sampler_netns *s, struct netns_sample *out);
 
 /* A sock_diag dump of the states in mask (1 << state): counts per state,
  * and for LISTEN the sum of accept queues and of their limits. */
-__attribute__((warn_unused_result)) int sampler_dump_states(struct sampler_netns *s, uint32_t mask,
-							    struct netns_sample *out);
+WUR int sampler_dump_states(struct sampler_netns *s, uint32_t mask, struct netns_sample *out);
 
 /* Parsers, for tests: return 0 or -EINVAL. */
 int sampler_parse_sockstat(const char *text, struct netns_sample *out);
