@@ -44,6 +44,6 @@ WUR int topo_build(const struct lab *lab, const struct plan *plan, int named, st
 void topo_close(struct topology *t);
 
 /* The name of namespace i as mounted: connlab-LAB-NAME. */
-void topo_netns_path_name(const char *lab, const char *ns, char *buf, size_t len);
+void topo_netns_path_name(const char *lab, const char *netns, char *buf, size_t len);
 
 #endif
