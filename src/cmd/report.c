@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cli.h"
 #include "report/report.h"
@@ -18,9 +19,10 @@ const struct command command_report = {
 	.usage =
 		"connlab report RUNDIR [--set expect.METRIC=OP VALUE]... | connlab report [-o FILE] RUNDIR_A RUNDIR_B",
 	.help = "With one run directory: judges the run's expectations again from result.json,\n"
-		"prints its summary and writes RUNDIR/result.json, junit.xml, timeline.csv and\n"
-		"report.html again, all from result.json alone (every run writes them; this is\n"
-		"for a run directory copied elsewhere, a page lost, or new expectations). With\n"
+		"prints its summary and writes RUNDIR/result.json, junit.xml and report.html\n"
+		"again (and timeline.csv if it is missing), all from result.json alone (every\n"
+		"run writes them; this is for a run directory copied elsewhere, a page lost,\n"
+		"or new expectations). With\n"
 		"--set 'expect.METRIC=OP VALUE' (or expect.METRIC=off) the run is judged against\n"
 		"other expectations, as --set does for connlab run; the verdicts of the run\n"
 		"itself stay in result.json as expectations_at_run. The exit status is as for\n"
@@ -90,6 +92,7 @@ static int run_lab_load(json_t *res, const char *dir, struct lab *lab, const str
 static int report_one(json_t *res, const char *dir, const struct cli_sets *sets)
 {
 	static struct lab lab;
+	char csv[1100];
 	int st = run_lab_load(res, dir, &lab, sets);
 	int was = (int)json_integer_value(json_object_get(res, "exit_status"));
 
@@ -98,8 +101,10 @@ static int report_one(json_t *res, const char *dir, const struct cli_sets *sets)
 	if (sets->n && !json_object_get(res, "expectations_at_run"))
 		/* the verdicts of the run itself stay on record */
 		json_object_set(res, "expectations_at_run", json_object_get(res, "expectations"));
+	snprintf(csv, sizeof(csv), "%s/timeline.csv", dir);
 	st = report_finish(res, dir, lab.expect, lab.n_expect,
-			   was == EXIT_CANNOT_RUN || was == EXIT_INTERRUPTED ? was : EXIT_OK);
+			   was == EXIT_CANNOT_RUN || was == EXIT_INTERRUPTED ? was : EXIT_OK,
+			   access(csv, F_OK) != 0);
 	printf("  report        %s/report.html\n", dir);
 	return st;
 }

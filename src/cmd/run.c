@@ -90,7 +90,7 @@ static int cmd_run(int argc, char **argv)
 	st = run_lab(&ro, &res, outdir, sizeof(outdir));
 	if (!res)
 		return st;
-	st = report_finish(res, outdir, lab.expect, lab.n_expect, st);
+	st = report_finish(res, outdir, lab.expect, lab.n_expect, st, 1);
 	json_decref(res);
 	return st;
 }

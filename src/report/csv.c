@@ -68,11 +68,13 @@ void report_csv(FILE *f, void *arg)
 			case C_STRING:
 				fputs(json_string_value(v) ? json_string_value(v) : "", f);
 				break;
-			case C_INT:
-				fprintf(f, "%lld", (long long)json_integer_value(v));
+			case C_INT: /* empty: not in this result.json */
+				if (v)
+					fprintf(f, "%lld", (long long)json_integer_value(v));
 				break;
 			case C_KB:
-				fprintf(f, "%lld", (long long)json_integer_value(v) / 1024);
+				if (v)
+					fprintf(f, "%lld", (long long)json_integer_value(v) / 1024);
 				break;
 			case C_MS:
 				if (json_is_number(v)) /* null: nothing measured */

@@ -36,10 +36,10 @@ unsigned report_judge(json_t *res, const struct expectation *e, unsigned n);
 
 /* write.c: judges, sets "outcome" and "exit_status" (status is the run's:
  * EXIT_OK, or EXIT_CANNOT_RUN or EXIT_INTERRUPTED, which stand), writes
- * the run directory's files into dir and prints the summary. Returns the
- * exit status. */
-int report_finish(json_t *res, const char *dir, const struct expectation *e, unsigned n,
-		  int status);
+ * the run directory's files into dir (timeline.csv only when csv) and
+ * prints the summary. Returns the exit status. */
+int report_finish(json_t *res, const char *dir, const struct expectation *e, unsigned n, int status,
+		  int csv);
 
 /* csv.c, junit.c: timeline.csv and junit.xml of a result (arg: json_t *),
  * for report_write_atomic. */

@@ -2,7 +2,9 @@
 /* write.c - a run directory's files from its result: expectations judged,
  * the outcome and exit status set, then timeline.csv, junit.xml,
  * result.json and report.html written (each atomically) and the summary
- * printed. The same for a run that just ended and for one judged again. */
+ * printed. The same for a run that just ended and for one judged again
+ * (whose timeline.csv stays as the run wrote it: verdicts do not change
+ * it, and a result.json of an older connlab may lack some of its columns). */
 #include <stdio.h>
 
 #include "report/report.h"
@@ -22,7 +24,8 @@ static void write_html(FILE *f, void *arg)
 	report_html(&j, &dir, 1, f);
 }
 
-int report_finish(json_t *res, const char *dir, const struct expectation *e, unsigned n, int status)
+int report_finish(json_t *res, const char *dir, const struct expectation *e, unsigned n, int status,
+		  int csv)
 {
 	unsigned failed = report_judge(res, e, n);
 	int bad = 0;
@@ -33,7 +36,8 @@ int report_finish(json_t *res, const char *dir, const struct expectation *e, uns
 				    json_string(failed ? "expectations failed" : "completed"));
 	}
 	json_object_set_new(res, "exit_status", json_integer(status));
-	bad |= report_write_atomic(dir, "timeline.csv", report_csv, res);
+	if (csv)
+		bad |= report_write_atomic(dir, "timeline.csv", report_csv, res);
 	bad |= report_write_atomic(dir, "junit.xml", report_junit, res);
 	bad |= report_write_atomic(dir, "result.json", write_json, res);
 	bad |= report_write_atomic(dir, "report.html", write_html, res);

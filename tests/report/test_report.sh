@@ -37,6 +37,14 @@ sed -n '/^connlab run of lab/,/results in/p' "$tmp/again.out" >"$tmp/summary.aga
 	{ fail "connlab report DIR printed another summary than the run:"; diff "$tmp/summary.run" "$tmp/summary.again"; }
 grep -q "report        $tmp/run/report.html" "$tmp/again.out" || fail "connlab report does not say where the page is"
 
+# timeline.csv: kept as the run wrote it, and the same again from result.json
+cp "$tmp/run/timeline.csv" "$tmp/timeline.first"
+"$CONNLAB" report "$tmp/run" >/dev/null 2>&1
+cmp -s "$tmp/timeline.first" "$tmp/run/timeline.csv" || fail "connlab report DIR changed timeline.csv"
+rm "$tmp/run/timeline.csv"
+"$CONNLAB" report "$tmp/run" >/dev/null 2>&1
+cmp -s "$tmp/timeline.first" "$tmp/run/timeline.csv" || fail "timeline.csv written again from result.json differs"
+
 # judged again against other expectations: exit status as for run, the
 # verdicts of the run kept, and the files written again with the new ones
 cp "$tmp/run/result.json" "$tmp/result.first"
