@@ -72,7 +72,7 @@ struct lab {
 	unsigned n_expect;
 	struct expectation expect[LAB_EXPECT_MAX];
 
-	/* where each key of the table in labfile.c was set: 0 default,
+	/* where each key of the table in keys.c was set: 0 default,
 	 * -1 --set, otherwise its line */
 	int key_line[64];
 };
