@@ -161,15 +161,16 @@ void run_dump_final(struct run *r)
  * otherwise. */
 static void progress(const struct run *r, const struct row *row, double t)
 {
-	char line[256];
+	char line[256], ping[32] = "-";
 
+	if (row->ping_ms >= 0) /* no ping answered in the interval: "-" */
+		snprintf(ping, sizeof(ping), "%.2f", row->ping_ms);
 	snprintf(
 		line, sizeof(line),
-		"[%7.1fs] %-8s established %llu/%llu  TIME_WAIT %llu  ping max %s%.2f ms  lost %u  errors %llu",
+		"[%7.1fs] %-8s established %llu/%llu  TIME_WAIT %llu  ping max %s ms  lost %u  errors %llu",
 		t, run_phase_label(r, r->phase), (unsigned long long)row->estab_clients,
-		(unsigned long long)r->plan->connections, (unsigned long long)row->time_wait,
-		row->ping_ms < 0 ? "-" : "", row->ping_ms < 0 ? 0.0 : row->ping_ms, row->ping_lost,
-		(unsigned long long)row->flood_errors);
+		(unsigned long long)r->plan->connections, (unsigned long long)row->time_wait, ping,
+		row->ping_lost, (unsigned long long)row->flood_errors);
 	if (r->tty)
 		printf("\r%-110s", line);
 	else

@@ -40,7 +40,7 @@ LAB
 [ $rc = 0 ] || { fail "10k run exit $rc"; tail -20 "$tmp/r1.out"; }
 for f in result.json timeline.csv junit.xml; do [ -s "$tmp/r1/$f" ] || fail "no $f"; done
 # the progress lines say which ping figure they show
-grep -Eq '^\[ *[0-9.]+s\] (ramp|hold) +established [0-9]+/10000  TIME_WAIT [0-9]+  ping max -?[0-9.]+ ms  lost [0-9]+  errors [0-9]+$' "$tmp/r1.out" ||
+grep -Eq '^\[ *[0-9.]+s\] (ramp|hold) +established [0-9]+/10000  TIME_WAIT [0-9]+  ping max (-|[0-9.]+) ms  lost [0-9]+  errors [0-9]+$' "$tmp/r1.out" ||
 	{ fail "no progress line with 'ping max'"; grep established "$tmp/r1.out" | head -3; }
 python3 - "$tmp/r1/result.json" "$tmp/r1/timeline.csv" <<'PY' || fail "result.json does not agree"
 import csv, json, sys
