@@ -294,8 +294,7 @@ int engine_run(const struct engine_opts *o)
 		event_add(ev_sig[i], NULL);
 	}
 	if (o->stats_interval_us) {
-		struct timeval tv = { .tv_sec = (time_t)(o->stats_interval_us / 1000000),
-				      .tv_usec = (suseconds_t)(o->stats_interval_us % 1000000) };
+		struct timeval tv = clock_tv(o->stats_interval_us);
 
 		ev_stats = event_new(s.base, -1, EV_PERSIST, on_stats, &s);
 		event_add(ev_stats, &tv);

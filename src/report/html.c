@@ -216,11 +216,7 @@ static void expectations(FILE *f, json_t *j, const char *who)
 
 		fprintf(f, "<tr><td class=\"%s\">%s</td><td><code>", ok ? "ok" : "fail",
 			ok ? "ok" : "FAIL");
-		report_xml_escape(f, chart_str(e, "metric"));
-		fputc(' ', f);
-		report_xml_escape(f, chart_str(e, "op"));
-		fputc(' ', f);
-		report_xml_escape(f, chart_str(e, "text"));
+		report_expectation_xml(f, e);
 		fprintf(f, "</code></td><td>");
 		report_xml_escape(f, chart_str(e, "actual_text"));
 		fprintf(f, "</td></tr>\n");

@@ -18,15 +18,7 @@ double report_metric_value(json_t *res, const char *name)
 		return NAN;
 	if (m->measured && !(report_lookup(res, m->measured) > 0))
 		return NAN;
-	v = report_lookup(res, path);
-	if (isnan(v) && m->absent_is_zero) {
-		/* the parent object is there, the member is not: none happened */
-		const char *dot = strrchr(path, '.');
-
-		path[dot - path] = 0;
-		if (json_is_object(json_object_get(res, path)))
-			return 0;
-	}
+	v = m->absent_is_zero ? report_lookup_count(res, path) : report_lookup(res, path);
 	if (m->scale != 1)
 		/* milliseconds and seconds in result.json (9 digits), microseconds
 		 * here: 44.418 ms is 44418 us, not 44417.99999 */

@@ -46,11 +46,7 @@ void report_junit(FILE *f, void *arg)
 	json_array_foreach(ex, i, e)
 	{
 		testcase_open(f, lab);
-		report_xml_escape(f, str(e, "metric"));
-		fputc(' ', f);
-		report_xml_escape(f, str(e, "op"));
-		fputc(' ', f);
-		report_xml_escape(f, str(e, "text"));
+		report_expectation_xml(f, e);
 		fprintf(f, "\">");
 		if (!json_is_true(json_object_get(e, "holds"))) {
 			fprintf(f, "<failure message=\"actual: ");

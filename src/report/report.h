@@ -23,6 +23,11 @@ json_t *report_load(const char *dir, char *err, size_t errlen);
  * when absent. */
 double report_lookup(json_t *v, const char *path);
 
+/* The same for a count in an object that lists only what happened
+ * ("errors.ECONNRESET"): 0 when the object is there and the member is
+ * not; NAN when the object is absent (an older result.json). */
+double report_lookup_count(json_t *v, const char *path);
+
 /* Writes what fn prints to DIR/NAME through a temporary file and a rename:
  * the file is complete or absent. 0, or -errno (and a message). */
 int report_write_atomic(const char *dir, const char *name, void (*fn)(FILE *, void *), void *arg);
@@ -66,6 +71,10 @@ double report_row_value(json_t *res, const struct report_row *row);
 /* Text for XML and XHTML: <, >, &, " escaped, control characters left out
  * (XML 1.0 forbids them). */
 void report_xml_escape(FILE *f, const char *s);
+
+/* An expectation of result.json as written ("ping.p99 <= 5ms"), escaped
+ * for XML. */
+void report_expectation_xml(FILE *f, json_t *e);
 
 /* The terminal summary of a run. */
 void report_summary(json_t *res, FILE *out);

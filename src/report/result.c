@@ -107,6 +107,32 @@ double report_lookup(json_t *v, const char *path)
 	return isnan(a) || isnan(b) ? NAN : a + b;
 }
 
+void report_expectation_xml(FILE *f, json_t *e)
+{
+	static const char *const parts[] = { "metric", "op", "text" };
+
+	for (size_t i = 0; i < 3; i++) {
+		const char *s = json_string_value(json_object_get(e, parts[i]));
+
+		if (i)
+			fputc(' ', f);
+		report_xml_escape(f, s ? s : "");
+	}
+}
+
+double report_lookup_count(json_t *v, const char *path)
+{
+	double x = report_lookup(v, path);
+	const char *dot = strrchr(path, '.');
+	char parent[128];
+
+	if (!isnan(x) || !dot || strstr(path, " + "))
+		return x;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(dot - path), path);
+	/* the object is there, the member is not: none happened */
+	return strchr(parent, '.') || !json_is_object(json_object_get(v, parent)) ? x : 0;
+}
+
 int report_write_atomic(const char *dir, const char *name, void (*fn)(FILE *, void *), void *arg)
 {
 	char tmp[700], path[700];

@@ -52,12 +52,9 @@ char *report_change(char *buf, size_t len, double a, double b)
 
 double report_row_value(json_t *res, const struct report_row *row)
 {
-	double v = report_lookup(res, row->path);
-
 	/* an errno that never happened is not in "errors": zero, not unknown */
-	if (isnan(v) && !strncmp(row->path, "errors.", 7) && json_object_get(res, "errors"))
-		return 0;
-	return v;
+	return !strncmp(row->path, "errors.", 7) ? report_lookup_count(res, row->path)
+						 : report_lookup(res, row->path);
 }
 
 static double num(json_t *j, const char *path)

@@ -112,9 +112,7 @@ static void run_events_add(struct run *r, const int *sigs, int nsigs)
 		event_add(r->ev_sig[i], NULL);
 	}
 	{
-		struct timeval iv = { .tv_sec = (time_t)(r->lab->interval_us / 1000000),
-				      .tv_usec = (suseconds_t)(r->lab->interval_us % 1000000) };
-		struct timeval tick = { .tv_usec = 100000 };
+		struct timeval iv = clock_tv(r->lab->interval_us), tick = clock_tv(100000);
 
 		r->ev_sample = event_new(r->base, -1, EV_PERSIST, run_on_sample, r);
 		event_add(r->ev_sample, &iv);
