@@ -94,6 +94,13 @@ static void sum_stats(const struct supervisor *s, struct engine_stats *sum, uint
 			for (unsigned p = 0; p < PHASE_COUNT; p++)
 				sum->errors[e][p] += st->errors[e][p];
 		hist_merge(&sum->connect_us, &st->connect_us);
+		hist_merge(&sum->peer_close_life_us, &st->peer_close_life_us);
+		if (!sum->peer_sample_len) {
+			uint32_t n = __atomic_load_n(&st->peer_sample_len, __ATOMIC_ACQUIRE);
+
+			memcpy(sum->peer_sample, st->peer_sample, n);
+			sum->peer_sample_len = n;
+		}
 		if (!r)
 			all = 0;
 		else if (r > latest)
@@ -129,6 +136,19 @@ static void print_stats(struct supervisor *s, int final)
 		json_object_set_new(j, "connecting", json_integer((json_int_t)sum.connecting));
 		json_object_set_new(j, "established", json_integer((json_int_t)sum.established));
 		json_object_set_new(j, "lines_in", json_integer((json_int_t)sum.lines_in));
+		if (sum.closed_by_peer) {
+			char sample[4 * sizeof(sum.peer_sample) + 1];
+
+			json_object_set_new(
+				j, "closed_by_peer_life_ms",
+				json_pack("{s:f, s:f}", "p50",
+					  (double)hist_quantile(&sum.peer_close_life_us, 0.5) / 1e3,
+					  "max", (double)sum.peer_close_life_us.max / 1e3));
+			json_object_set_new(
+				j, "closed_by_peer_sample",
+				json_string(units_escape(sum.peer_sample, sum.peer_sample_len,
+							 sample, sizeof(sample))));
+		}
 		json_object_set_new(
 			j, "connect_us",
 			json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "count",
@@ -229,14 +249,20 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 			event_base_loopbreak(s->base);
 		return;
 	}
+	if (sig == SIGUSR1) { /* the launcher's "hold what you have" */
+		for (unsigned w = 0; w < s->o->workers; w++)
+			if (s->pids[w] > 0 && s->status[w] == -1)
+				kill(s->pids[w], SIGUSR1);
+		return;
+	}
 	stop_workers(s);
 }
 
 int engine_run(const struct engine_opts *o)
 {
 	struct supervisor s = { .o = o, .out = NULL };
-	struct event *ev_stats = NULL, *ev_sig[3] = { 0 };
-	static const int sigs[3] = { SIGTERM, SIGINT, SIGCHLD };
+	struct event *ev_stats = NULL, *ev_sig[4] = { 0 };
+	static const int sigs[4] = { SIGTERM, SIGINT, SIGCHLD, SIGUSR1 };
 	sigset_t block, old;
 	size_t len = sizeof(struct engine_stats) * o->workers;
 	pid_t parent = getpid();
@@ -257,7 +283,7 @@ int engine_run(const struct engine_opts *o)
 		goto out;
 	}
 	sigemptyset(&block);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		sigaddset(&block, sigs[i]);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	s.start_ns = clock_now_ns();
@@ -278,6 +304,8 @@ int engine_run(const struct engine_opts *o)
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			if (getppid() != parent)
 				_exit(1);
+			/* until a worker takes SIGUSR1 (a flood does), it is not fatal */
+			signal(SIGUSR1, SIG_IGN);
 			sigprocmask(SIG_SETMASK, &old, NULL);
 			_exit(o->worker(w, &s.stats[w], o->arg));
 		}
@@ -289,7 +317,7 @@ int engine_run(const struct engine_opts *o)
 		ret = EXIT_CANNOT_RUN;
 		goto out_unblock;
 	}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		ev_sig[i] = evsignal_new(s.base, sigs[i], on_signal, &s);
 		event_add(ev_sig[i], NULL);
 	}
@@ -310,7 +338,7 @@ out_unblock:
 		ret = EXIT_CANNOT_RUN;
 	if (ev_stats)
 		event_free(ev_stats);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (ev_sig[i])
 			event_free(ev_sig[i]);
 	if (s.base)

@@ -29,6 +29,12 @@ struct engine_stats {
 	uint64_t listening;	    /* server: listening sockets open */
 	uint64_t target_reached_ns; /* flood: when this worker's share was up */
 	uint64_t rss_bytes;
+	/* flood: connections the server closed, their lifetimes (connect()
+	 * to the close), and the first bytes read in the wake-up that saw
+	 * such a close (written once: the length last, with release) */
+	struct hist peer_close_life_us;
+	char peer_sample[80];
+	uint32_t peer_sample_len;
 	uint64_t errors[ENGINE_ERR_SLOTS][PHASE_COUNT];
 	struct hist connect_us; /* flood: SYN sent to established */
 };

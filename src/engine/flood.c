@@ -141,11 +141,17 @@ static void failed(struct fworker *w)
  * the event also said the peer closed or failed: then read on to the end. */
 static void on_data(struct fworker *w, int fd, uint32_t events)
 {
-	char buf[2048];
+	char buf[2048], first[sizeof(w->st->peer_sample)];
+	size_t firstn = 0;
 	ssize_t n;
 
 	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
 		const char *p = buf, *end = buf + n;
+
+		if (!firstn) {
+			firstn = (size_t)n < sizeof(first) ? (size_t)n : sizeof(first);
+			memcpy(first, buf, firstn);
+		}
 
 		STAT_ADD(w->st->bytes_in, (uint64_t)n);
 		while ((p = memchr(p, '\n', (size_t)(end - p)))) {
@@ -159,6 +165,14 @@ static void on_data(struct fworker *w, int fd, uint32_t events)
 		return;
 	if (n < 0)
 		engine_error(w->st, errno, PHASE_ESTABLISHED);
+	if (n == 0) {
+		hist_add(&w->st->peer_close_life_us, (clock_now_ns() - w->t0_ns[fd]) / 1000);
+		if (firstn && !__atomic_load_n(&w->st->peer_sample_len, __ATOMIC_RELAXED)) {
+			memcpy(w->st->peer_sample, first, firstn);
+			__atomic_store_n(&w->st->peer_sample_len, (uint32_t)firstn,
+					 __ATOMIC_RELEASE);
+		}
+	}
 	closed(w, fd, n == 0);
 	if (w->cfg->mode == CLIENT_HOLD && !w->cfg->reconnect)
 		w->lost++;
@@ -378,6 +392,21 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	open_more(w);
 }
 
+/* SIGUSR1 from the launcher (the host's memory is at its floor): start no
+ * more connects, hold what is open or in flight. */
+static void on_hold_signal(evutil_socket_t fd, short what, void *arg)
+{
+	struct fworker *w = arg;
+	uint64_t busy = w->open + w->inflight + w->lost;
+
+	(void)fd;
+	(void)what;
+	if (busy < w->share)
+		w->share = busy;
+	if (w->open == w->share && !w->st->target_reached_ns)
+		STAT_SET(w->st->target_reached_ns, clock_now_ns());
+}
+
 static void on_maintain(evutil_socket_t fd, short what, void *arg)
 {
 	struct fworker *w = arg;
@@ -415,6 +444,7 @@ int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 	if (!w.state || !w.t0_ns || !w.base || fdset_init(&w.set, w.base, on_socket, &w))
 		return EXIT_CANNOT_RUN;
 	engine_stop_on_signals(w.base);
+	event_add(evsignal_new(w.base, SIGUSR1, on_hold_signal, &w), NULL);
 	w.ev_tick = evtimer_new(w.base, on_tick, &w);
 	ev_maint = event_new(w.base, -1, EV_PERSIST, on_maintain, &w);
 	if (!w.ev_tick || !ev_maint)

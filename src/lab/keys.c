@@ -34,6 +34,8 @@ const struct key keys[] = {
 	  "longest wait for connections to close at the end" },
 	{ "lab", "interval", K_DURATION, F(interval_us), "1s", 100 * MS, 60 * SEC,
 	  "sampling interval of the kernel counters" },
+	{ "lab", "memory_floor", K_MEMFLOOR, F(memory_floor), "10%", 1, 99,
+	  "the ramp stops and holds what it has when MemAvailable falls below this: a percent of the machine's memory, a size (512M, 2G) or off; below half of it the run stops" },
 	{ "lab", "pool", K_CIDR, F(pool), "198.18.0.0/15", 8, 30,
 	  "addresses for the lab's links and hosts (RFC 2544 benchmarking range by default); prefix length 8 to 30" },
 
@@ -130,6 +132,51 @@ int valid_name(const char *s)
 	return 1;
 }
 
+/* "10%", "512M", "2G", "off" */
+static int parse_floor(const char *v, struct memory_floor *f, const struct key *k, char *err,
+		       size_t errlen)
+{
+	static const char units[] = "KMGT";
+	char *end;
+	unsigned long long n;
+
+	if (!strcmp(v, "off")) {
+		*f = (struct memory_floor){ 0, 0 };
+		return 0;
+	}
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (end == v || errno || *v == '-')
+		goto bad;
+	if (!strcmp(end, "%")) {
+		if (n < k->min || n > k->max) {
+			snprintf(err, errlen,
+				 "%s is out of range: use %llu%% to %llu%%, a size or off", v,
+				 (unsigned long long)k->min, (unsigned long long)k->max);
+			return -EINVAL;
+		}
+		*f = (struct memory_floor){ n, 0 };
+		return 0;
+	}
+	if (end[0] && strchr(units, toupper((unsigned char)end[0])) &&
+	    (!end[1] || ((end[1] == 'B' || end[1] == 'i') && !end[2]) ||
+	     (end[1] == 'i' && end[2] == 'B' && !end[3]))) {
+		unsigned shift =
+			10 * (unsigned)(strchr(units, toupper((unsigned char)end[0])) - units + 1);
+
+		if (n && n <= (1ULL << 50) >> shift) {
+			*f = (struct memory_floor){ 0, n << shift };
+			return 0;
+		}
+	}
+bad:
+	snprintf(
+		err, errlen,
+		"'%s' is not a memory floor: use a percent of memory (10%%), a size (512M, 2G) or off",
+		v);
+	return -EINVAL;
+}
+
 /* Parses v into the key's field of lab, checking the range. */
 int key_assign(struct lab *lab, const struct key *k, const char *v, char *err, size_t errlen)
 {
@@ -183,6 +230,8 @@ int key_assign(struct lab *lab, const struct key *k, const char *v, char *err, s
 			return -EINVAL;
 		*(int *)field(lab, k) = e;
 		return 0;
+	case K_MEMFLOOR:
+		return parse_floor(v, field(lab, k), k, err, errlen);
 	case K_DURATION:
 	case K_DURATION_OFF:
 		if (k->type == K_DURATION_OFF && !strcmp(v, "off"))
@@ -310,6 +359,21 @@ void key_format(const struct lab *lab, const struct key *k, char *buf, size_t le
 	case K_BEYOND:
 		snprintf(buf, len, "%s", beyonds[*(const int *)p]);
 		break;
+	case K_MEMFLOOR: {
+		const struct memory_floor *f = p;
+
+		if (f->percent)
+			snprintf(buf, len, "%llu%%", (unsigned long long)f->percent);
+		else if (!f->bytes)
+			snprintf(buf, len, "off");
+		else if (f->bytes % (1 << 30) == 0)
+			snprintf(buf, len, "%lluG", (unsigned long long)(f->bytes >> 30));
+		else if (f->bytes % (1 << 20) == 0)
+			snprintf(buf, len, "%lluM", (unsigned long long)(f->bytes >> 20));
+		else
+			snprintf(buf, len, "%lluK", (unsigned long long)(f->bytes >> 10));
+		break;
+	}
 	case K_DURATION:
 		units_fmt_duration(u, buf, len);
 		break;
@@ -343,9 +407,9 @@ static const char *type_name(enum ktype t)
 		[K_RATE] = "rate",	    [K_CIDR] = "CIDR range",
 		[K_PORTS] = "port list",    [K_SERVER_MODE] = "choice",
 		[K_CLIENT_MODE] = "choice", [K_CLOSER] = "choice",
-		[K_BEYOND] = "choice",
+		[K_BEYOND] = "choice",	    [K_MEMFLOOR] = "percent, size or off",
 	};
-	_Static_assert(sizeof(names) / sizeof(names[0]) == K_BEYOND + 1, "a name for every type");
+	_Static_assert(sizeof(names) / sizeof(names[0]) == K_MEMFLOOR + 1, "a name for every type");
 	return names[t];
 }
 

@@ -37,6 +37,10 @@ struct lab {
 	uint64_t drain_timeout_us;
 	uint64_t interval_us;
 	struct cidr pool;
+	struct memory_floor {
+		uint64_t percent; /* of MemTotal; 0 with bytes 0: off */
+		uint64_t bytes;
+	} memory_floor;
 
 	/* [server] */
 	struct port_list ports;

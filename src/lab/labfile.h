@@ -24,6 +24,7 @@ enum ktype {
 	K_CLIENT_MODE,
 	K_CLOSER,
 	K_BEYOND,
+	K_MEMFLOOR, /* a percent of memory, a size (512M, 2G) or off */
 };
 
 struct key {

@@ -49,8 +49,17 @@ void report_junit(FILE *f, void *arg)
 		report_expectation_xml(f, e);
 		fprintf(f, "\">");
 		if (!json_is_true(json_object_get(e, "holds"))) {
+			json_t *why = report_first_cause(res);
+
 			fprintf(f, "<failure message=\"actual: ");
 			report_xml_escape(f, str(e, "actual_text"));
+			if (why) {
+				fprintf(f, "; finding %s: ", str(why, "id"));
+				report_xml_escape(f, str(why, "title"));
+				fprintf(f, " (fix: ");
+				report_xml_escape(f, str(why, "fix"));
+				fprintf(f, ")");
+			}
 			fprintf(f, "\"/>");
 		}
 		fprintf(f, "</testcase>\n");

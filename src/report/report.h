@@ -76,6 +76,16 @@ void report_xml_escape(FILE *f, const char *s);
  * for XML. */
 void report_expectation_xml(FILE *f, json_t *e);
 
+/* findings.c: the value at a path of result.json ("a.b[3].c"), or NULL. */
+json_t *report_get(json_t *v, const char *path);
+/* The findings of a run (docs/findings.md) from its result and, when dir
+ * is given, its children.log: a new JSON array. */
+json_t *report_findings(json_t *res, const char *dir);
+/* The first finding of res's "findings" that is a cause, or NULL. */
+json_t *report_first_cause(json_t *res);
+/* The findings in full, as `connlab explain` prints them. */
+void report_explain(json_t *res, FILE *out);
+
 /* The terminal summary of a run. */
 void report_summary(json_t *res, FILE *out);
 

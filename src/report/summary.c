@@ -91,6 +91,27 @@ static void churn_rates(json_t *tl, double *best, double *last)
 	}
 }
 
+/* The findings, a line each (notes too: they answer the classic
+ * questions), the fix of each cause; `connlab explain` has the rest. */
+static void why(json_t *j, FILE *out)
+{
+	json_t *fs = json_object_get(j, "findings"), *f;
+	size_t i;
+
+	if (!json_array_size(fs))
+		return;
+	fprintf(out, "  why\n");
+	json_array_foreach(fs, i, f)
+	{
+		const char *sev = str(f, "severity");
+
+		fprintf(out, "    %-7s %s: %s\n", sev, str(f, "id"), str(f, "title"));
+		if (!strcmp(sev, "cause") && json_is_string(json_object_get(f, "try")))
+			fprintf(out, "            try: %s\n", str(f, "try"));
+	}
+	fprintf(out, "    (evidence, explanation and fix: connlab explain %s)\n", str(j, "outdir"));
+}
+
 void report_summary(json_t *j, FILE *out)
 {
 	json_t *errors = json_object_get(j, "errors"), *v, *ex;
@@ -138,6 +159,15 @@ void report_summary(json_t *j, FILE *out)
 			fprintf(out, ", %s %lld", k, (long long)json_integer_value(v));
 	}
 	fprintf(out, "\n");
+	a = num(j, "connections.closed_by_server.count");
+	if (a > 0) {
+		fprintf(out, "  closed        %.0f by the server", a);
+		if (json_is_string(report_get(j, "connections.closed_by_server.first_bytes")))
+			fprintf(out, ", which first sent \"%s\"",
+				json_string_value(
+					report_get(j, "connections.closed_by_server.first_bytes")));
+		fprintf(out, "; %.0f lines received\n", num(j, "connections.lines_received"));
+	}
 	if (sent > 0)
 		fprintf(out,
 			"  ping          %.0f sent, %.2f%% lost; RTT p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
@@ -178,6 +208,7 @@ void report_summary(json_t *j, FILE *out)
 	}
 	if (failed)
 		fprintf(out, "  %d of %zu expectations failed\n", failed, json_array_size(ex));
+	why(j, out);
 	fprintf(out, "  results in %s/\n", str(j, "outdir"));
 	fflush(out);
 }

@@ -36,6 +36,8 @@ int report_finish(json_t *res, const char *dir, const struct expectation *e, uns
 				    json_string(failed ? "expectations failed" : "completed"));
 	}
 	json_object_set_new(res, "exit_status", json_integer(status));
+	/* from the judged result: a failed expectation is a missed target */
+	json_object_set_new(res, "findings", report_findings(res, dir));
 	if (csv)
 		bad |= report_write_atomic(dir, "timeline.csv", report_csv, res);
 	bad |= report_write_atomic(dir, "junit.xml", report_junit, res);

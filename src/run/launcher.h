@@ -48,7 +48,29 @@ struct child {
 	struct bufferevent *bev;
 	json_t *last; /* the last stats line */
 	int exited, status;
+	double exit_s; /* when it was reaped */
+	enum phase exit_phase;
 	int group; /* a user's command: signal its process group */
+};
+
+/* A lab process as the launcher watched it: a child, or one of its
+ * descendants (a flood's or server's worker, what a command started). */
+struct proc_watch {
+	pid_t pid;
+	int child; /* index of the child it belongs to */
+	char comm[16];
+	int64_t peak_fds;  /* -1: never read */
+	double peak_fds_s; /* when it first stood at its peak */
+	uint64_t fd_limit; /* soft RLIMIT_NOFILE, last read */
+	uint64_t peak_rss; /* VmHWM, bytes */
+};
+#define RUN_PROCS_MAX 512
+
+/* The slab caches a connection's kernel memory lands in (result.json's
+ * memory.slab_caches), measured before the ramp and during the hold. */
+#define RUN_SLAB_CACHES 12
+struct slab_cache {
+	uint64_t objects, bytes;
 };
 
 struct row {
@@ -68,6 +90,10 @@ struct row {
 	uint64_t link_drops; /* rx+tx dropped on the server's links since the start */
 	uint64_t conntrack_srv, conntrack_drops;
 	double states_age_s; /* how old the per-state counts are */
+	uint64_t mem_available_kb;
+	uint64_t closed_by_peer; /* the floods' connections the server closed, so far */
+	double connect_mean_us;	 /* the floods' connects finished in the interval, -1 none */
+	double sample_lag_ms;	 /* how late this sample ran */
 };
 
 #define RUN_CHILDREN_MAX (TOPO_NETNS_MAX + 2)
@@ -137,6 +163,15 @@ struct run {
 	char **klog;
 	unsigned nklog, klog_dropped;
 	int user_server, user_clients; /* [server] or [clients] command */
+
+	struct proc_watch procs[RUN_PROCS_MAX];
+	unsigned nprocs, procs_dropped;
+	double connect_prev_sum, connect_prev_count; /* the floods' connects so far */
+	double next_sample_s;			     /* when the next sample is due */
+	uint64_t mem_total_kb, floor_kb, mem_min_kb, floor_avail_kb;
+	double mem_min_s, floor_hit_s; /* floor_hit_s < 0: not hit */
+	struct slab_cache slab_before[RUN_SLAB_CACHES], slab_hold[RUN_SLAB_CACHES];
+	int have_slabinfo; /* 1 before, 2 both */
 };
 
 /* state.c */
@@ -181,6 +216,16 @@ void run_on_sample(evutil_socket_t fd, short what, void *arg);
 void run_on_dumped(evutil_socket_t fd, short what, void *arg);
 void run_dump_final(struct run *r);
 void run_on_probe(void *arg, int is_ping, int64_t us, int err);
+
+/* procs.c */
+/* Each lab process's open files, limit and peak memory, this sample. */
+void run_watch_procs(struct run *r);
+/* The slab caches now (before: 1 before the ramp, 0 during the hold). */
+void run_take_slabs(struct run *r, int before);
+extern const char *const run_slab_cache_names[RUN_SLAB_CACHES];
+/* MemAvailable against lab.memory_floor: during the ramp the floods are
+ * told to hold what they have. */
+void run_check_memory(struct run *r);
 
 /* kmsg.c */
 void run_kmsg_open(struct run *r);

@@ -263,6 +263,7 @@ static void take_memory(struct run *r, int before)
 	for (unsigned i = 0; i < r->nchild; i++)
 		if (!r->child[i].exited)
 			pss += procfs_pss_tree(r->child[i].pid);
+	run_take_slabs(r, before);
 	if (before) {
 		r->slab_before_kb = procfs_meminfo_kb("Slab");
 		r->pss_before = pss;
@@ -281,6 +282,13 @@ void run_on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	{
+		enum phase before = r->phase;
+
+		run_check_memory(r);
+		if (r->phase != before)
+			return; /* the memory floor ended the ramp */
+	}
 	switch (r->phase) {
 	case PH_SERVERS:
 		if (r->user_server ? service_answers(r)

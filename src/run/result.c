@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "run/launcher.h"
@@ -138,7 +139,8 @@ static json_t *timeline_json(const struct run *r)
 	       *pc = json_array(), *pcf = json_array(), *slab = json_array(), *lo = json_array(),
 	       *aq = json_array(), *ld = json_array(), *ct = json_array(), *ctd = json_array(),
 	       *age = json_array(), *orph = json_array(), *synr = json_array(),
-	       *fopen_ = json_array(), *sopen = json_array();
+	       *fopen_ = json_array(), *sopen = json_array(), *mem = json_array(),
+	       *cbp = json_array(), *cmean = json_array(), *lag = json_array();
 	json_t *stcol[sizeof(st) / sizeof(st[0])], *ecol[ERRNAMES_MAX] = { NULL };
 
 	for (size_t k = 0; k < sizeof(st) / sizeof(st[0]); k++) {
@@ -183,6 +185,11 @@ static json_t *timeline_json(const struct run *r)
 		json_array_append_new(synr, json_integer((json_int_t)w->syn_recv));
 		json_array_append_new(fopen_, json_integer((json_int_t)w->flood_open));
 		json_array_append_new(sopen, json_integer((json_int_t)w->server_open));
+		json_array_append_new(mem, json_integer((json_int_t)w->mem_available_kb * 1024));
+		json_array_append_new(cbp, json_integer((json_int_t)w->closed_by_peer));
+		json_array_append_new(cmean, w->connect_mean_us >= 0 ? json_real(w->connect_mean_us)
+								     : json_null());
+		json_array_append_new(lag, json_real(w->sample_lag_ms));
 	}
 	json_object_set_new(tl, "interval_s", json_real((double)r->lab->interval_us / 1e6));
 	json_object_set_new(tl, "t_s", t);
@@ -210,7 +217,32 @@ static json_t *timeline_json(const struct run *r)
 	json_object_set_new(tl, "syn_recv_server", synr);
 	json_object_set_new(tl, "flood_open", fopen_);
 	json_object_set_new(tl, "server_open", sopen);
+	json_object_set_new(tl, "mem_available_bytes", mem);
+	json_object_set_new(tl, "closed_by_server", cbp);
+	json_object_set_new(tl, "connect_mean_us", cmean);
+	json_object_set_new(tl, "sample_lag_ms", lag);
 	return tl;
+}
+
+/* The connections the server closed (the floods saw their FIN first), how
+ * long they had lived, the first bytes a server sent before such a close. */
+static json_t *closed_by_server(const struct run *r)
+{
+	json_t *sample = NULL;
+
+	for (unsigned i = 0; i < r->nchild && !sample; i++) {
+		json_t *v = r->child[i].is_flood && r->child[i].last
+				    ? json_object_get(r->child[i].last, "closed_by_peer_sample")
+				    : NULL;
+
+		if (json_is_string(v))
+			sample = v;
+	}
+	return json_pack(
+		"{s:I, s:o, s:o, s:o}", "count", (json_int_t)run_child_sum(r, 1, "closed_by_peer"),
+		"first_bytes", sample ? json_incref(sample) : json_null(), "life_p50_ms",
+		num_or_null(flood_worst(r, "closed_by_peer_life_ms", "p50")), "life_max_ms",
+		num_or_null(flood_worst(r, "closed_by_peer_life_ms", "max")));
 }
 
 /* schema, lab, host, phases, plan, connections */
@@ -252,13 +284,16 @@ static void result_head(const struct run *r, json_t *j)
 								"start_s", r->phase_t[p][0],
 								"end_s", r->phase_t[p][1]));
 	json_object_set_new(j, "phases", phases);
-	json_object_set_new(j, "plan",
-			    json_pack("{s:I, s:i, s:i, s:i, s:i, s:I}", "connections",
-				      (json_int_t)r->plan->connections, "client_addresses",
-				      r->plan->addresses, "client_namespaces", r->plan->namespaces,
-				      "server_workers", r->plan->server_workers, "flood_processes",
-				      r->plan->flood_workers, "per_pair_max",
-				      (json_int_t)r->plan->per_pair_max));
+	json_object_set_new(
+		j, "plan",
+		json_pack("{s:I, s:i, s:i, s:i, s:i, s:I, s:i, s:i, s:i, s:i}", "connections",
+			  (json_int_t)r->plan->connections, "client_addresses", r->plan->addresses,
+			  "client_namespaces", r->plan->namespaces, "server_workers",
+			  r->plan->server_workers, "flood_processes", r->plan->flood_workers,
+			  "per_pair_max", (json_int_t)r->plan->per_pair_max, "server_ports",
+			  (int)r->plan->nports, "local_port_first", (int)r->plan->port_lo,
+			  "local_port_last", (int)r->plan->port_hi, "local_ports",
+			  (int)r->plan->port_range));
 	json_object_set_new(
 		j, "connections",
 		json_pack("{s:I, s:I, s:I, s:I, s:o, s:o}", "target",
@@ -271,6 +306,29 @@ static void result_head(const struct run *r, json_t *j)
 								     : r->plan->connections) /
 						    r->ramp_s)
 					: json_null()));
+	{
+		json_t *pl = json_object_get(j, "plan");
+
+		json_object_set_new(pl, "server_backlog",
+				    json_integer((json_int_t)r->lab->backlog));
+		json_object_set_new(pl, "client_mode",
+				    json_string(r->user_clients
+							? "command"
+							: client_mode_name(r->lab->client_mode)));
+		json_object_set_new(pl, "server_mode",
+				    json_string(r->user_server
+							? "command"
+							: server_mode_name(r->lab->server_mode)));
+		json_object_set_new(
+			pl, "closer",
+			json_string(r->lab->closer == CLOSER_CLIENT ? "client" : "server"));
+		json_object_set_new(pl, "beyond_ports",
+				    json_string(r->lab->beyond_ports ? "try" : "refuse"));
+	}
+	json_object_set_new(json_object_get(j, "connections"), "closed_by_server",
+			    closed_by_server(r));
+	json_object_set_new(json_object_get(j, "connections"), "lines_received",
+			    json_integer((json_int_t)run_child_sum(r, 1, "lines_in")));
 }
 
 /* sockets by state and namespace, conntrack, the kernel log, peaks and
@@ -410,6 +468,103 @@ static void result_probes(const struct run *r, json_t *j)
 	json_object_set_new(j, "probe_connect", probe);
 }
 
+static json_t *exit_json(const struct run *r, const struct child *c)
+{
+	char sig[16];
+
+	if (!c->exited)
+		return json_null();
+	snprintf(sig, sizeof(sig), "SIG%s", sigabbrev_np(WTERMSIG(c->status)) ?: "?");
+	return json_pack("{s:o, s:o, s:f, s:s}", "code",
+			 WIFEXITED(c->status) ? json_integer(WEXITSTATUS(c->status)) : json_null(),
+			 "signal", WIFSIGNALED(c->status) ? json_string(sig) : json_null(), "t_s",
+			 round(c->exit_s * 1000) / 1000, "phase",
+			 phase_name(c->exit_phase, r->lab->client_mode));
+}
+
+/* Every lab process watched: a child (with how it ended) or one of its
+ * descendants (with its parent child's name). */
+static json_t *processes_json(const struct run *r)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < r->nprocs; i++) {
+		const struct proc_watch *p = &r->procs[i];
+		const struct child *c = &r->child[p->child];
+		int top = p->pid == c->pid;
+		json_t *o = json_pack(
+			"{s:s, s:s, s:i, s:s, s:o, s:o, s:o, s:I}", "name", c->name, "role",
+			c->group      ? "command"
+			: c->is_flood ? "flood"
+				      : "server",
+			"pid", (int)p->pid, "comm", p->comm, "peak_fds",
+			p->peak_fds >= 0 ? json_integer(p->peak_fds) : json_null(), "peak_fds_s",
+			p->peak_fds >= 0 ? json_real(round(p->peak_fds_s * 10) / 10) : json_null(),
+			"fd_limit",
+			!p->fd_limit		    ? json_null()
+			: p->fd_limit == UINT64_MAX ? json_string("unlimited")
+						    : json_integer((json_int_t)p->fd_limit),
+			"peak_rss_bytes", (json_int_t)p->peak_rss);
+
+		json_object_set_new(o, "main", json_boolean(top));
+		json_object_set_new(o, "exit", top ? exit_json(r, c) : json_null());
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* The host's memory over the run, the floor, the slab caches. */
+static void memory_more(const struct run *r, json_t *m)
+{
+	json_t *caches = json_object();
+	int64_t tracked = 0;
+
+	json_object_set_new(m, "total_bytes", json_integer((json_int_t)r->mem_total_kb * 1024));
+	json_object_set_new(m, "available_min_bytes",
+			    r->mem_min_kb ? json_integer((json_int_t)r->mem_min_kb * 1024)
+					  : json_null());
+	json_object_set_new(m, "available_min_s",
+			    r->mem_min_kb ? json_real(round(r->mem_min_s * 10) / 10) : json_null());
+	json_object_set_new(m, "floor_bytes",
+			    r->floor_kb ? json_integer((json_int_t)r->floor_kb * 1024)
+					: json_null());
+	json_object_set_new(m, "floor_hit_s",
+			    r->floor_hit_s >= 0 ? json_real(round(r->floor_hit_s * 10) / 10)
+						: json_null());
+	json_object_set_new(m, "available_at_floor_bytes",
+			    r->floor_hit_s >= 0 ? json_integer((json_int_t)r->floor_avail_kb * 1024)
+						: json_null());
+	json_object_set_new(m, "slab_before_bytes",
+			    json_integer((json_int_t)r->slab_before_kb * 1024));
+	json_object_set_new(m, "slab_hold_bytes", json_integer((json_int_t)r->slab_hold_kb * 1024));
+	if (r->have_slabinfo != 2) {
+		json_object_set_new(m, "slab_caches", json_null());
+		return;
+	}
+	for (int i = 0; i < RUN_SLAB_CACHES; i++) {
+		const struct slab_cache *a = &r->slab_before[i], *b = &r->slab_hold[i];
+		int64_t grow = (int64_t)b->bytes - (int64_t)a->bytes;
+
+		tracked += grow;
+		json_object_set_new(
+			caches, run_slab_cache_names[i],
+			json_pack("{s:I, s:I, s:I, s:I, s:o}", "before_bytes", (json_int_t)a->bytes,
+				  "hold_bytes", (json_int_t)b->bytes, "before_objects",
+				  (json_int_t)a->objects, "hold_objects", (json_int_t)b->objects,
+				  "per_conn_bytes",
+				  r->estab_at_mem ? json_real(round((double)grow /
+								    (double)r->estab_at_mem * 10) /
+							      10)
+						  : json_null()));
+	}
+	json_object_set_new(m, "slab_caches", caches);
+	json_object_set_new(
+		m, "slab_other_growth_bytes",
+		json_integer((json_int_t)(((int64_t)r->slab_hold_kb - (int64_t)r->slab_before_kb) *
+						  1024 -
+					  tracked)));
+}
+
 /* memory, the sampler's cost, the children's last stats lines */
 static void result_memory(const struct run *r, json_t *j)
 {
@@ -438,6 +593,8 @@ static void result_memory(const struct run *r, json_t *j)
 						c->last ? json_incref(c->last) : json_null()));
 	}
 	json_object_set_new(j, "children", children);
+	json_object_set_new(j, "processes", processes_json(r));
+	memory_more(r, json_object_get(j, "memory"));
 }
 
 json_t *run_result(const struct run *r)

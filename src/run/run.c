@@ -146,6 +146,11 @@ int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len)
 	r->ramp_s = -1;
 	r->iv_ping_max = -1;
 	r->iv_probe = -1;
+	r->floor_hit_s = -1;
+	r->mem_total_kb = procfs_meminfo_kb("MemTotal");
+	r->floor_kb = r->lab->memory_floor.percent
+			      ? r->mem_total_kb * r->lab->memory_floor.percent / 100
+			      : r->lab->memory_floor.bytes / 1024;
 	r->tty = isatty(1);
 	r->started_wall = time(NULL);
 	r->start_s = clock_now_s();

@@ -11,6 +11,7 @@
 #include <event2/bufferevent.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <poll.h>
@@ -178,6 +179,28 @@ static void progress(const struct run *r, const struct row *row, double t)
 	fflush(stdout);
 }
 
+/* The mean time of the floods' connects that finished since the last
+ * sample, from their running counts and means; -1 when none did. */
+static double connect_mean(struct run *r)
+{
+	double sum = 0, count = 0, d;
+
+	for (unsigned i = 0; i < r->nchild; i++) {
+		json_t *h = r->child[i].is_flood && r->child[i].last
+				    ? json_object_get(r->child[i].last, "connect_us")
+				    : NULL;
+		double n = json_number_value(json_object_get(h, "count"));
+
+		count += n;
+		sum += n * json_number_value(json_object_get(h, "mean"));
+	}
+	d = count - r->connect_prev_count;
+	sum -= r->connect_prev_sum;
+	r->connect_prev_count = count;
+	r->connect_prev_sum += sum;
+	return d > 0 ? round(sum / d * 10) / 10 : -1;
+}
+
 void run_sample(struct run *r)
 {
 	double t = run_elapsed(r);
@@ -237,6 +260,17 @@ void run_sample(struct run *r)
 	row.flood_errors = run_child_sum(r, 1, "errors_total");
 	row.server_open = run_child_sum(r, 0, "open");
 	row.slab_kb = procfs_meminfo_kb("Slab");
+	row.mem_available_kb = procfs_meminfo_kb("MemAvailable");
+	row.closed_by_peer = run_child_sum(r, 1, "closed_by_peer");
+	row.connect_mean_us = connect_mean(r);
+	row.sample_lag_ms = 0;
+	if (r->nrows && r->phase < PH_TEARDOWN) {
+		double lag = t - r->rows[r->nrows - 1].t - (double)r->lab->interval_us / 1e6;
+
+		row.sample_lag_ms = lag > 0 ? round(lag * 1e4) / 10 : 0;
+	}
+	run_watch_procs(r);
+	run_check_memory(r);
 	run_flood_errors(r, row.err);
 	if (r->iv_ping_n) {
 		qsort(r->iv_ping_ms, r->iv_ping_n, sizeof(double), cmp_double);

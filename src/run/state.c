@@ -100,6 +100,8 @@ void run_reap(struct run *r)
 				continue;
 			c->exited = 1;
 			c->status = st;
+			c->exit_s = run_elapsed(r);
+			c->exit_phase = r->phase;
 			/* floods end on their own in churn mode, and when told to */
 			expected = r->phase >= PH_TEARDOWN ||
 				   (c->is_flood &&

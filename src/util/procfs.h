@@ -25,4 +25,22 @@ uint64_t procfs_rss_self(void);
 uint64_t procfs_pss(pid_t pid);
 uint64_t procfs_pss_tree(pid_t pid);
 
+/* Another process, as the launcher watches the lab's processes: its
+ * open files (-1 when it cannot be read), its soft RLIMIT_NOFILE
+ * (/proc/PID/limits; 0 unknown, RLIM_INFINITY as UINT64_MAX), its peak
+ * resident memory in bytes (VmHWM), its command name. */
+int64_t procfs_fds(pid_t pid);
+uint64_t procfs_nofile_of(pid_t pid);
+uint64_t procfs_hwm(pid_t pid);
+int procfs_comm(pid_t pid, char *buf, size_t len);
+/* pid's children (not deeper): up to max into out; their number. */
+unsigned procfs_children(pid_t pid, pid_t *out, unsigned max);
+
+/* /proc/slabinfo (root only): for each cache, its name, objects in use and
+ * the memory of its slabs in bytes; fn's non-zero return stops. The text
+ * parser is separate for tests. 0, or -errno when it cannot be read. */
+typedef int (*procfs_slab_fn)(const char *name, uint64_t objects, uint64_t bytes, void *arg);
+int procfs_slabinfo(procfs_slab_fn fn, void *arg);
+int procfs_slabinfo_parse(const char *text, procfs_slab_fn fn, void *arg);
+
 #endif

@@ -481,3 +481,31 @@ char *units_fmt_ports(const struct port_list *pl, char *buf, size_t len)
 	}
 	return buf;
 }
+
+char *units_escape(const char *bytes, size_t n, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && len; i++) {
+		unsigned char c = (unsigned char)bytes[i];
+		char e[5];
+
+		if (c == '\r' || c == '\n' || c == '\t' || c == '\\')
+			snprintf(e, sizeof(e), "\\%c",
+				 c == '\r'   ? 'r'
+				 : c == '\n' ? 'n'
+				 : c == '\t' ? 't'
+					     : '\\');
+		else if (c < 0x20 || c >= 0x7f)
+			snprintf(e, sizeof(e), "\\x%02x", c);
+		else
+			snprintf(e, sizeof(e), "%c", c);
+		if (o + strlen(e) + 1 > len)
+			break;
+		memcpy(buf + o, e, strlen(e));
+		o += strlen(e);
+	}
+	if (len)
+		buf[o] = 0;
+	return buf;
+}

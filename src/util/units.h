@@ -49,6 +49,9 @@ char *units_fmt_size(uint64_t bytes, char *buf, size_t len); /* human, rounded *
 char *units_fmt_ipv4(uint32_t addr, char *buf, size_t len);
 char *units_fmt_ports(const struct port_list *pl, char *buf, size_t len);
 
+/* Bytes as printable ASCII: \r, \n, \t, \\ and \xHH for the others; cut
+ * to fit len (always terminated). Returns buf. */
+char *units_escape(const char *bytes, size_t n, char *buf, size_t len);
 uint32_t units_port_count_in(const struct port_list *pl);
 
 #endif
