@@ -272,6 +272,56 @@ static const char *fmt_n(double v, char *buf, size_t len)
 
 /* ---- the rules ---- */
 
+/* Has an earlier rule found id? */
+static int has(const struct fctx *x, const char *id)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(x->out, i, f)
+		if (!strcmp(json_string_value(json_object_get(f, "id")) ?: "", id))
+			return 1;
+	return 0;
+}
+
+/* Did an earlier finding id name a server (the built-in one or a
+ * user's)? */
+static int about_server(const struct fctx *x, const char *id)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(x->out, i, f)
+		if (!strcmp(json_string_value(json_object_get(f, "id")) ?: "", id) &&
+		    !strncmp(json_string_value(json_object_get(f, "title")) ?: "", "server", 6))
+			return 1;
+	return 0;
+}
+
+/* What follows from a server's death is not a cause of its own. */
+static const char *after_death(const struct fctx *x)
+{
+	return about_server(x, "process-died") ? "warning" : severity(x);
+}
+
+static const char *death_note(const struct fctx *x)
+{
+	return about_server(x, "process-died") ? ", as the server died (process-died)" : "";
+}
+
+/* Did a server (the built-in one or a user's) reach its file limit? */
+static int server_at_fd_limit(const struct fctx *x)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(x->out, i, f)
+		if (!strcmp(json_string_value(json_object_get(f, "id")) ?: "", "fd-limit") &&
+		    strstr(json_string_value(json_object_get(f, "title")) ?: "", "server"))
+			return 1;
+	return 0;
+}
+
 /* The role of a processes[] entry: server, flood or command. */
 static const char *role_of(json_t *p)
 {
@@ -395,7 +445,14 @@ static void rule_fd_limit(struct fctx *x)
 		ev(x, f, "connects that timed out", "errors.ETIMEDOUT");
 		text(f, "explanation",
 		     "Every connection is a file descriptor in the process that holds it, and RLIMIT_NOFILE caps how many one process may hold. At the limit accept() (and socket()) fail with EMFILE, errno 24, \"Too many open files\". The kernel still completes handshakes on the listening socket, so connections pile up in its accept queue that nobody drains, and past the backlog new SYNs are dropped and clients time out.");
-		if (!strcmp(role, "command")) {
+		if (!strcmp(role, "command") &&
+		    (double)json_integer_value(lim) >= num(x, "host.fd_limit")) {
+			double need = ceil(x->target / (0.9 * (double)json_integer_value(lim)));
+
+			text(f, "fix",
+			     "Its limit is already this machine's hard limit (host.fd_limit), which only a process with CAP_SYS_RESOURCE can raise: run %s or more server processes on the same port with SO_REUSEPORT, each under the limit, or hold fewer connections per process.",
+			     fmt_n(need < 2 ? 2 : need, a, sizeof(a)));
+		} else if (!strcmp(role, "command")) {
 			double need = ceil(x->target / (double)json_integer_value(lim));
 
 			text(f, "fix",
@@ -558,8 +615,10 @@ static void rule_accept_queue(struct fctx *x)
 		return;
 	f = finding(
 		x, "accept-queue", severity(x), tl_t(x, first),
-		"The server's accept queue overflowed %s times: it did not accept() as fast as connections arrived",
-		fmt_n(over, a, sizeof(a)));
+		"The server's accept queue overflowed %s times: %s", fmt_n(over, a, sizeof(a)),
+		server_at_fd_limit(x)
+			? "the server had stopped accepting at its open-file limit (fd-limit)"
+			: "it did not accept() as fast as connections arrived");
 	ev(x, f, "ListenOverflows in the server namespace", "counters.srv.ListenOverflows");
 	ev(x, f, "ListenDrops in the server namespace", "counters.srv.ListenDrops");
 	if (peak >= 0 && tl(x, "accept_queue", (size_t)peak) > 0)
@@ -567,9 +626,14 @@ static void rule_accept_queue(struct fctx *x)
 		   "timeline.accept_queue[%ld]", peak);
 	ev(x, f, "the listen backlog asked", "plan.server_backlog");
 	ev(x, f, "connects that timed out", "errors.ETIMEDOUT");
+	ev(x, f, "probe connects that failed", "probe_connect.all.failures");
 	(void)b;
 	text(f, "explanation",
 	     "A completed handshake waits in its listener's accept queue until the program calls accept(). The queue holds the backlog given to listen(), capped by net.core.somaxconn; when it is full the kernel drops the client's final ACK (ListenOverflows, ListenDrops), the client thinks it is connected while the server retries its SYN-ACK, and new SYNs are dropped: connects time out. A server that stopped accepting (see fd-limit) or accepts too slowly looks like this.");
+	if (server_at_fd_limit(x)) {
+		text(f, "fix", "Fix fd-limit first: a server that cannot accept fills any queue.");
+		return;
+	}
 	text(f, "fix",
 	     "Make the server accept faster (more processes on the port with SO_REUSEPORT: --set server.workers=N for the built-in one) and give it the limits it needs; a longer queue only absorbs bursts: --set server.backlog=65535 with --set sysctl.net.core.somaxconn=65535.");
 	text(f, "try", "--set server.backlog=65535 --set sysctl.net.core.somaxconn=65535");
@@ -656,9 +720,10 @@ static void rule_closed_by_server(struct fctx *x)
 
 	if (!(n > 0) || (x->churn && !strcmp(str(x, "plan.closer") ?: "", "server")))
 		return;
-	f = finding(x, "closed-by-server", severity(x), tl_t(x, first),
-		    "The server closed %s connections%s%s%s", fmt_n(n, a, sizeof(a)),
-		    bytes ? " after sending \"" : "", bytes ? bytes : "", bytes ? "\"" : "");
+	f = finding(x, "closed-by-server", after_death(x), tl_t(x, first),
+		    "The server closed %s connections%s%s%s%s", fmt_n(n, a, sizeof(a)),
+		    bytes ? " after sending \"" : "", bytes ? bytes : "", bytes ? "\"" : "",
+		    death_note(x));
 	ev(x, f, "connections the server closed", "connections.closed_by_server.count");
 	ev(x, f, "the first bytes it sent before closing one",
 	   "connections.closed_by_server.first_bytes");
@@ -682,9 +747,9 @@ static void rule_resets(struct fctx *x)
 
 	if (rst > 0) {
 		first = tl_first(x, "errors.ECONNRESET", 0);
-		f = finding(x, "connection-reset", severity(x), tl_t(x, first),
-			    "%s connections were reset by the other side",
-			    fmt_n(rst, a, sizeof(a)));
+		f = finding(x, "connection-reset", after_death(x), tl_t(x, first),
+			    "%s connections were reset by the other side%s",
+			    fmt_n(rst, a, sizeof(a)), death_note(x));
 		ev(x, f, "ECONNRESET", "errors.ECONNRESET");
 		ev(x, f, "resets sent by the server namespace (OutRsts)", "counters.srv.OutRsts");
 		ev(x, f, "resets received while established (EstabResets)",
@@ -696,9 +761,9 @@ static void rule_resets(struct fctx *x)
 	}
 	if (ref > 0) {
 		first = tl_first(x, "errors.ECONNREFUSED", 0);
-		f = finding(x, "connection-refused", severity(x), tl_t(x, first),
-			    "%s connects were refused: nothing listened on the address and port",
-			    fmt_n(ref, a, sizeof(a)));
+		f = finding(x, "connection-refused", after_death(x), tl_t(x, first),
+			    "%s connects were refused: nothing listened on the address and port%s",
+			    fmt_n(ref, a, sizeof(a)), death_note(x));
 		ev(x, f, "ECONNREFUSED", "errors.ECONNREFUSED");
 		ev(x, f, "server ports", "plan.server_ports");
 		text(f, "explanation",
@@ -717,7 +782,20 @@ static void rule_close_wait(struct fctx *x)
 	char a[32];
 	json_t *f;
 
+	long last = -1;
+	json_t *ph = report_get(x->res, "timeline.phase");
+
 	if (!(peak >= 100) || peak < 0.01 * x->target)
+		return;
+	/* piling up, not passing through: still there in the last sample of
+	 * the load (a program that closes at once shows a few in passing) */
+	for (size_t i = 0, n = tl_len(x); i < n; i++) {
+		const char *p = json_string_value(json_array_get(ph, i)) ?: "";
+
+		if (!strcmp(p, "hold") || !strcmp(p, "ramp") || !strcmp(p, "churn"))
+			last = (long)i;
+	}
+	if (last < 0 || !(tl(x, "states.close_wait", (size_t)last) >= 0.5 * peak))
 		return;
 	json_object_foreach(st, ns, v)
 	{
@@ -733,6 +811,7 @@ static void rule_close_wait(struct fctx *x)
 		"%s connections sat in CLOSE_WAIT%s%s: the program there got the FIN and never closed its socket",
 		fmt_n(peak, a, sizeof(a)), side ? " in namespace " : "", side ? side : "");
 	ev(x, f, "CLOSE_WAIT at the peak", "peaks.close_wait");
+	ev(x, f, "CLOSE_WAIT still at the end of the load", "timeline.states.close_wait[%ld]", last);
 	if (side)
 		ev(x, f, "CLOSE_WAIT at the peak in that namespace", "states.%s.peak.CLOSE_WAIT",
 		   side);
@@ -828,7 +907,10 @@ static void rule_retrans(struct fctx *x)
 		ev(x, f, "packets dropped on that namespace's link", "counters.%s.link_drops",
 		   dropns);
 	text(f, "explanation",
-	     "A segment that is not acknowledged in time is sent again after the retransmission timeout (at least 200 ms, doubling each time): a connect or request that meets one takes hundreds of milliseconds more. Drops on a veth link come from a full queue (a burst larger than the receiving side's backlog, net.core.netdev_max_backlog) or from the other side being gone.");
+	     "A segment that is not acknowledged in time is sent again after the retransmission timeout (at least 200 ms, doubling each time): a connect or request that meets one takes hundreds of milliseconds more. Drops on a veth link come from a full queue (a burst larger than the receiving side's backlog, net.core.netdev_max_backlog) or from the other side being gone.%s",
+	     has(x, "accept-queue") || has(x, "syn-queue") || has(x, "conntrack-full")
+		     ? " Here the kernel itself dropped handshakes (see the findings above): every SYN or ACK it dropped was sent again, so most of these retransmissions follow from them."
+		     : "");
 	text(f, "fix",
 	     "Smooth the bursts: a lower clients.rate or clients.inflight; on the host, a larger net.core.netdev_max_backlog.");
 }
@@ -913,8 +995,8 @@ static void rule_ping(struct fctx *x)
 	const char *loadph = x->churn ? "churn" : "hold";
 	json_t *f;
 
-	if (!(sent > 0))
-		return;
+	if (!(sent > 0) || !(hsent > 0))
+		return; /* no ping under the load: nothing to say */
 	if (lost > 0 || (h99 > 3 * b99 && h99 > 1)) {
 		double t = first >= 0 ? tl_t(x, first) : NAN;
 
@@ -940,6 +1022,8 @@ static void rule_ping(struct fctx *x)
 		text(f, "fix", "See the findings named; each has its fix.");
 		return;
 	}
+	if (!(x->peak >= 1000) || !(x->peak >= 0.5 * x->target))
+		return; /* too little load to answer the question */
 	f = finding(
 		x, "ping-unaffected", "note", NAN,
 		"Ping was unaffected: with %s connections %s, %s of %s pings were lost and RTT p99 was %s ms (%s ms before the load)",
@@ -952,7 +1036,6 @@ static void rule_ping(struct fctx *x)
 	ev(x, f, "RTT p99 before the load, ms", "ping.before.p99_ms");
 	ev(x, f, "RTT p99 under the load, ms", x->churn ? "ping.ramp.p99_ms" : "ping.hold.p99_ms");
 	ev(x, f, "pings under the load", x->churn ? "ping.ramp.sent" : "ping.hold.sent");
-	(void)hsent;
 	text(f, "explanation",
 	     "Idle connections cost memory, not time: the kernel looks a packet's socket up in a hash table, whose cost does not grow with the number of connections, and an established connection that sends nothing makes no work at all. So a host with many quiet connections answers ping as fast as an idle one. What does hurt is what connections do: many new ones a second, full queues, a full conntrack table, memory pressure.");
 	text(f, "fix",
