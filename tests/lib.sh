@@ -61,7 +61,24 @@ json() {
 	$PY -c 'import json,sys; v=json.load(open(sys.argv[1])); [v:=v[int(k)] if isinstance(v,list) else v[k] for k in sys.argv[2].split(".")]; print(v)' "$1" "$2"
 }
 
+# has_finding RUNDIR ID...: fails unless the run's result.json has each finding
+has_finding() {
+	local dir=$1 id ids
+	shift
+	ids=$($PY -c 'import json,sys; print(" ".join(f["id"] for f in json.load(open(sys.argv[1]))["findings"]))' "$dir/result.json" 2>/dev/null)
+	for id in "$@"; do
+		case " $ids " in *" $id "*) ;; *) fail "$dir: no '$id' finding (has: ${ids:-none})" ;; esac
+	done
+}
+
 lib_done() {
+	# every finding of every run this test made cites what stands in its run
+	local dirs
+	mapfile -t dirs < <(find "$tmp" -name result.json -printf '%h\n' 2>/dev/null)
+	if [ ${#dirs[@]} -gt 0 ]; then
+		$PY "$(dirname "${BASH_SOURCE[0]}")/check_findings.py" "${dirs[@]}" || fail "findings that cite what is not in their run (above)"
+		echo "  findings of ${#dirs[@]} runs checked against their result.json"
+	fi
 	if [ "$fails" -gt 0 ]; then
 		echo "$lib_name: $fails failed"
 		exit 1

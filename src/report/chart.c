@@ -299,6 +299,36 @@ static void phases(FILE *f, const struct chart *c)
 	}
 }
 
+/* A marker where each cause or warning of the runs' findings began. */
+static void finding_marks(FILE *f, const struct chart *c)
+{
+	for (int r = 0; r < c->nruns; r++) {
+		json_t *fs = json_object_get(c->runs[r].res, "findings"), *fd;
+		size_t i;
+		int k = 0;
+
+		json_array_foreach(fs, i, fd)
+		{
+			json_t *since = json_object_get(fd, "since_s");
+			const char *sev = chart_str(fd, "severity");
+			double x;
+
+			if (!json_is_number(since) || !strcmp(sev, "note"))
+				continue;
+			x = json_number_value(since);
+			if (x < 0 || x > c->x1)
+				continue;
+			fprintf(f,
+				"<g class=\"finding\" data-finding=\"%s\" data-run=\"%d\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
+				"<text x=\"%.1f\" y=\"%.1f\">%s%s</text></g>\n",
+				chart_str(fd, "id"), r, xpix(c, x), xpix(c, x), PY1, PY0,
+				xpix(c, x) + 3, PY1 + 22 + 11 * (k % 3),
+				c->nruns > 1 ? (r ? "B " : "A ") : "", chart_str(fd, "id"));
+			k++;
+		}
+	}
+}
+
 /* A line as a path of segments, broken where there is no value. */
 static void line(FILE *f, const struct chart *c, const struct series *s, const double *base)
 {
@@ -415,6 +445,7 @@ void chart_write(FILE *f, struct chart *c)
 		si(c->y0, b0, sizeof(b0)), si(c->y1, b1, sizeof(b1)), c->ylog ? ", log scale" : "",
 		si(round(c->x1), b0, sizeof(b0)));
 	phases(f, c);
+	finding_marks(f, c);
 	axes(f, c);
 	if (c->stacked) {
 		for (int r = 0; r < c->nruns; r++) {

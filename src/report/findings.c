@@ -278,9 +278,9 @@ static int has(const struct fctx *x, const char *id)
 	json_t *f;
 	size_t i;
 
-	json_array_foreach(x->out, i, f)
-		if (!strcmp(json_string_value(json_object_get(f, "id")) ?: "", id))
-			return 1;
+	json_array_foreach(
+		x->out, i,
+		f) if (!strcmp(json_string_value(json_object_get(f, "id")) ?: "", id)) return 1;
 	return 0;
 }
 
@@ -291,10 +291,10 @@ static int about_server(const struct fctx *x, const char *id)
 	json_t *f;
 	size_t i;
 
-	json_array_foreach(x->out, i, f)
-		if (!strcmp(json_string_value(json_object_get(f, "id")) ?: "", id) &&
-		    !strncmp(json_string_value(json_object_get(f, "title")) ?: "", "server", 6))
-			return 1;
+	json_array_foreach(x->out, i,
+			   f) if (!strcmp(json_string_value(json_object_get(f, "id")) ?: "", id) &&
+				  !strncmp(json_string_value(json_object_get(f, "title")) ?: "",
+					   "server", 6)) return 1;
 	return 0;
 }
 
@@ -315,10 +315,11 @@ static int server_at_fd_limit(const struct fctx *x)
 	json_t *f;
 	size_t i;
 
-	json_array_foreach(x->out, i, f)
-		if (!strcmp(json_string_value(json_object_get(f, "id")) ?: "", "fd-limit") &&
-		    strstr(json_string_value(json_object_get(f, "title")) ?: "", "server"))
-			return 1;
+	json_array_foreach(
+		x->out, i,
+		f) if (!strcmp(json_string_value(json_object_get(f, "id")) ?: "", "fd-limit") &&
+		       strstr(json_string_value(json_object_get(f, "title")) ?: "",
+			      "server")) return 1;
 	return 0;
 }
 
@@ -613,12 +614,11 @@ static void rule_accept_queue(struct fctx *x)
 
 	if (!(over > 0) && !(drops > 0))
 		return;
-	f = finding(
-		x, "accept-queue", severity(x), tl_t(x, first),
-		"The server's accept queue overflowed %s times: %s", fmt_n(over, a, sizeof(a)),
-		server_at_fd_limit(x)
-			? "the server had stopped accepting at its open-file limit (fd-limit)"
-			: "it did not accept() as fast as connections arrived");
+	f = finding(x, "accept-queue", severity(x), tl_t(x, first),
+		    "The server's accept queue overflowed %s times: %s", fmt_n(over, a, sizeof(a)),
+		    server_at_fd_limit(x)
+			    ? "the server had stopped accepting at its open-file limit (fd-limit)"
+			    : "it did not accept() as fast as connections arrived");
 	ev(x, f, "ListenOverflows in the server namespace", "counters.srv.ListenOverflows");
 	ev(x, f, "ListenDrops in the server namespace", "counters.srv.ListenDrops");
 	if (peak >= 0 && tl(x, "accept_queue", (size_t)peak) > 0)
@@ -811,7 +811,8 @@ static void rule_close_wait(struct fctx *x)
 		"%s connections sat in CLOSE_WAIT%s%s: the program there got the FIN and never closed its socket",
 		fmt_n(peak, a, sizeof(a)), side ? " in namespace " : "", side ? side : "");
 	ev(x, f, "CLOSE_WAIT at the peak", "peaks.close_wait");
-	ev(x, f, "CLOSE_WAIT still at the end of the load", "timeline.states.close_wait[%ld]", last);
+	ev(x, f, "CLOSE_WAIT still at the end of the load", "timeline.states.close_wait[%ld]",
+	   last);
 	if (side)
 		ev(x, f, "CLOSE_WAIT at the peak in that namespace", "states.%s.peak.CLOSE_WAIT",
 		   side);
@@ -1000,14 +1001,27 @@ static void rule_ping(struct fctx *x)
 	if (lost > 0 || (h99 > 3 * b99 && h99 > 1)) {
 		double t = first >= 0 ? tl_t(x, first) : NAN;
 
+		double hlost = num(x, x->churn ? "ping.ramp.lost" : "ping.hold.lost");
+		double hans = num(x, x->churn ? "ping.ramp.count" : "ping.hold.count");
+		char rtt[96];
+
+		if (hans > 0)
+			snprintf(rtt, sizeof(rtt), "RTT p99 %s ms against %s ms before the load",
+				 fmt_n(h99, c, sizeof(c)), fmt_n(b99, d, sizeof(d)));
+		else
+			snprintf(rtt, sizeof(rtt), "none answered");
 		f = finding(
 			x, "ping-affected", "warning", t,
-			"Ping suffered under the load: %s of %s lost, RTT p99 %s ms during the %s against %s ms before",
-			fmt_n(lost, a, sizeof(a)), fmt_n(sent, b, sizeof(b)),
-			fmt_n(h99, c, sizeof(c)), loadph, fmt_n(b99, d, sizeof(d)));
+			"Ping suffered under the load: %s of %s pings lost during the %s, %s (%s lost in all)",
+			fmt_n(hlost, a, sizeof(a)), fmt_n(hsent, b, sizeof(b)), loadph, rtt,
+			fmt_n(lost, act, sizeof(act)));
 		active_at(x, isnan(t) ? 1e18 : t, act, sizeof(act));
-		ev(x, f, "pings lost", "ping.all.lost");
-		ev(x, f, "pings sent", "ping.all.sent");
+		ev(x, f, "pings lost in all", "ping.all.lost");
+		ev(x, f, "pings sent in all", "ping.all.sent");
+		ev(x, f, "pings lost under the load",
+		   x->churn ? "ping.ramp.lost" : "ping.hold.lost");
+		ev(x, f, "pings sent under the load",
+		   x->churn ? "ping.ramp.sent" : "ping.hold.sent");
 		ev(x, f, "RTT p99 before the load, ms", "ping.before.p99_ms");
 		ev(x, f, "RTT p99 under the load, ms",
 		   x->churn ? "ping.ramp.p99_ms" : "ping.hold.p99_ms");

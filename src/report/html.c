@@ -381,7 +381,65 @@ static const char css[] =
 	".c4{stroke:var(--c4);fill:var(--c4)}.c5{stroke:var(--c5);fill:var(--c5)}"
 	".c6{stroke:var(--c6);fill:var(--c6)}.c7{stroke:var(--c7);fill:var(--c7)}"
 	".c8{stroke:var(--c8);fill:var(--c8)}svg path.line{fill:none}\n"
-	"pre{background:var(--card);padding:.6em;overflow-x:auto;font-size:.85em}\n";
+	"pre{background:var(--card);padding:.6em;overflow-x:auto;font-size:.85em}\n"
+	"svg .finding line{stroke:var(--fail);stroke-width:1.5;stroke-dasharray:2 2}"
+	"svg .finding text{fill:var(--fail);font-size:10px}\n"
+	".findings .cause{border-left:4px solid var(--fail)}.findings .warning{border-left:4px solid var(--c4)}"
+	".findings .note{border-left:4px solid var(--c0)}.findings section{padding:.1em .8em;margin:.5em 0;"
+	"background:var(--card)}.findings h3{font-size:1em;margin:.4em 0}\n";
+
+/* The findings: what happened, its evidence, why, and the fix. */
+static void findings(FILE *f, json_t *j)
+{
+	json_t *fs = json_object_get(j, "findings"), *fd, *e;
+	size_t i, k;
+
+	if (!json_array_size(fs))
+		return;
+	fprintf(f, "<div class=\"findings\"><h2>Why</h2>\n");
+	json_array_foreach(fs, i, fd)
+	{
+		json_t *since = json_object_get(fd, "since_s");
+		const char *sev = chart_str(fd, "severity");
+
+		fprintf(f, "<section class=\"%s\" id=\"finding-%s\"><h3>%s: ", sev,
+			chart_str(fd, "id"), sev);
+		report_xml_escape(f, chart_str(fd, "title"));
+		if (json_is_number(since))
+			fprintf(f, " <span class=\"muted\">(from %.1f s)</span>",
+				json_number_value(since));
+		fprintf(f, "</h3>\n<table>");
+		json_array_foreach(json_object_get(fd, "evidence"), k, e)
+		{
+			char *v = json_dumps(json_object_get(e, "value"),
+					     JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+
+			fprintf(f, "<tr><td>");
+			report_xml_escape(f, chart_str(e, "what"));
+			fprintf(f, "</td><td class=\"num\">");
+			report_xml_escape(f, v ? v : "");
+			fprintf(f, "</td><td class=\"muted\"><code>");
+			if (json_object_get(e, "path"))
+				report_xml_escape(f, chart_str(e, "path"));
+			else
+				fprintf(f, "children.log:%lld",
+					(long long)json_integer_value(json_object_get(e, "line")));
+			fprintf(f, "</code></td></tr>");
+			free(v);
+		}
+		fprintf(f, "</table>\n<p>");
+		report_xml_escape(f, chart_str(fd, "explanation"));
+		fprintf(f, "</p>\n<p><b>Fix:</b> ");
+		report_xml_escape(f, chart_str(fd, "fix"));
+		if (json_is_string(json_object_get(fd, "try"))) {
+			fprintf(f, " Try: <code>");
+			report_xml_escape(f, chart_str(fd, "try"));
+			fprintf(f, "</code>");
+		}
+		fprintf(f, "</p></section>\n");
+	}
+	fprintf(f, "</div>\n");
+}
 
 static void head(FILE *f, const char *title)
 {
@@ -441,6 +499,8 @@ void report_html(json_t *const *res, const char *const *dirs, int n, FILE *f)
 		outcome(f, res[r]);
 		fprintf(f, "</p>\n");
 	}
+	if (n == 1)
+		findings(f, res[0]);
 	if (n == 1)
 		cards(f, res[0]);
 	if (n == 1)

@@ -32,6 +32,15 @@ run port-range 0 lab/port-range.lab --set "sysctl.net.ipv4.ip_local_port_range=4
 	--set clients.connections=1100 --set lab.ramp_timeout=3s --set lab.duration=1s
 run close-wait 0 lab/close-wait.lab --set clients.connections=2000 --set lab.duration=2s
 run syn-backlog 0 lab/syn-backlog.lab --set clients.connections=400 --set lab.duration=3s
+# each lab's case is named by its finding
+has_finding "$tmp/default" ping-unaffected
+has_finding "$tmp/c100k-keepalive" ping-unaffected
+has_finding "$tmp/time-wait" ports
+has_finding "$tmp/port-range" ports
+has_finding "$tmp/close-wait" close-wait
+has_finding "$tmp/syn-backlog" accept-queue
+# the default lab finds no cause
+! grep -q '"severity": "cause"' "$tmp/default/result.json" || fail "the default lab has a cause: $(grep -A2 '"severity": "cause"' "$tmp/default/result.json")"
 # before and after: the fix shows in the comparison (TWRecycled was 0)
 "$CONNLAB" report "$tmp/time-wait" "$tmp/time-wait-fixed" >"$tmp/compare" 2>&1
 grep -Eq "^TWRecycled \(all namespaces\) +0 +[1-9][0-9]* +\(was 0\)" "$tmp/compare" ||
@@ -51,6 +60,7 @@ else
 	run conntrack-full 0 lab/conntrack-full.lab
 	grep -q '"nf_conntrack: .*table full' "$tmp/conntrack-full/result.json" || [ ! -r /dev/kmsg ] ||
 		fail "conntrack-full: no 'table full' line from the kernel log in result.json"
+	has_finding "$tmp/conntrack-full" conntrack-full
 	run conntrack-fixed 0 lab/conntrack-full.lab --set "server.setup=nft -f {labdir}/conntrack-notrack.nft" \
 		--set expect.conntrack.drops=off --set 'expect.probe.connect.failures=== 0' --set 'expect.ping.loss=<= 0.1%' --set 'expect.established=>= clients.connections'
 fi

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/* check_findings.c - every rule of report/findings.c from fixture run
+ * directories (tests/fixtures/findings/: real runs captured here, and
+ * hand-made ones written by synth.py from the default run), including
+ * negatives: the default lab finds no cause. Every value a finding cites
+ * must stand at its place in the fixture's result.json. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report/report.h"
+#include "util/procfs.h"
+#include "util/units.h"
+
+#include "check_main.h"
+
+static json_t *load(const char *name, json_t **findings)
+{
+	char dir[256], err[800];
+	json_t *j;
+
+	snprintf(dir, sizeof(dir), "tests/fixtures/findings/%s", name);
+	j = report_load(dir, err, sizeof(err));
+	ck_assert_msg(j, "%s", err);
+	*findings = report_findings(j, dir);
+	json_object_set(j, "findings", *findings);
+	return j;
+}
+
+static json_t *find(json_t *fs, const char *id)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(
+		fs, i, f) if (!strcmp(json_string_value(json_object_get(f, "id")), id)) return f;
+	return NULL;
+}
+
+/* Every evidence value stands at its path (or its children.log line). */
+static void cites_truly(const char *name, json_t *res, json_t *fs)
+{
+	json_t *f, *e;
+	size_t i, k;
+
+	json_array_foreach(fs, i, f)
+	{
+		ck_assert_msg(json_array_size(json_object_get(f, "evidence")) > 0,
+			      "%s: %s has no evidence", name,
+			      json_string_value(json_object_get(f, "id")));
+		ck_assert_msg(strlen(json_string_value(json_object_get(f, "explanation"))) > 40 &&
+				      strlen(json_string_value(json_object_get(f, "fix"))) > 10,
+			      "%s: %s explains nothing", name,
+			      json_string_value(json_object_get(f, "id")));
+		json_array_foreach(json_object_get(f, "evidence"), k, e)
+		{
+			const char *path = json_string_value(json_object_get(e, "path"));
+
+			if (!path)
+				continue;
+			ck_assert_msg(
+				json_equal(report_get(res, path), json_object_get(e, "value")),
+				"%s: %s cites %s, not what result.json holds", name,
+				json_string_value(json_object_get(f, "id")), path);
+		}
+	}
+}
+
+/* Each fixture: the findings it must have (id:severity) and must not. */
+static const struct {
+	const char *dir;
+	const char *want[6];
+	const char * not [6];
+} cases[] = {
+	/* the default lab, 3000 connections: no cause, ping's answer, memory */
+	{ "default",
+	  { "ping-unaffected:note", "memory-per-connection:note" },
+	  { "no-cause-found", "fd-limit", "accept-queue", "ports", "close-wait",
+	    "launcher-delayed" } },
+	/* "tried as a new user would" 1: a one-process Python server, 30,000
+	 * connections, 20,000 files a process */
+	{ "fd-limit",
+	  { "fd-limit:cause", "accept-queue:cause", "retransmissions:warning" },
+	  { "no-cause-found", "ports" } },
+	/* 2: a server that answers -ERR past 10,000 and closes */
+	{ "closed-by-server", { "closed-by-server:cause" }, { "no-cause-found", "close-wait" } },
+	{ "crash",
+	  { "process-died:cause", "connection-refused:warning" },
+	  { "no-cause-found", "ping-unaffected" } },
+	{ "memory-floor", { "memory-floor:cause" }, { "no-cause-found" } },
+	{ "time-wait", { "ports:cause" }, { "no-cause-found" } },
+	{ "port-range", { "ports:cause" }, { "no-cause-found" } },
+	{ "close-wait", { "close-wait:warning" }, { "no-cause-found" } },
+	{ "syn-backlog", { "accept-queue:cause" }, { "no-cause-found" } },
+	{ "conntrack-full",
+	  { "conntrack-full:cause", "ping-affected:warning" },
+	  { "no-cause-found" } },
+	{ "c100k-keepalive", { "ping-unaffected:note" }, { "no-cause-found", "fd-limit" } },
+	/* hand-made (synth.py) */
+	{ "tcp-memory", { "tcp-memory:cause" }, { "no-cause-found" } },
+	{ "tw-overflow", { "time-wait-overflow:warning" }, { "no-cause-found" } },
+	{ "port-search", { "connect-port-search:warning" }, { "ports" } },
+	{ "launcher", { "launcher-delayed:warning" }, { "no-cause-found" } },
+	{ "memory-low", { "memory-low:warning" }, { "memory-floor" } },
+	{ "no-cause", { "no-cause-found:cause" }, { "fd-limit", "ports" } },
+	{ "resets", { "connection-reset:cause", "connection-refused:cause" }, { "no-cause-found" } },
+	/* a result.json of connlab before the findings, with a log line */
+	{ "old-run", { "fd-limit:cause", "accept-queue:cause" }, { "memory-per-connection" } },
+};
+
+START_TEST(rules_on_fixtures)
+{
+	const char *name = cases[_i].dir;
+	json_t *fs, *res = load(name, &fs);
+
+	for (int k = 0; k < 6 && cases[_i].want[k]; k++) {
+		char id[64];
+		const char *colon = strchr(cases[_i].want[k], ':');
+		json_t *f;
+
+		snprintf(id, sizeof(id), "%.*s", (int)(colon - cases[_i].want[k]),
+			 cases[_i].want[k]);
+		f = find(fs, id);
+		ck_assert_msg(f, "%s: no %s finding", name, id);
+		ck_assert_msg(!strcmp(json_string_value(json_object_get(f, "severity")), colon + 1),
+			      "%s: %s is a %s, not a %s", name, id,
+			      json_string_value(json_object_get(f, "severity")), colon + 1);
+	}
+	for (int k = 0; k < 6 && cases[_i].not [k]; k++)
+		ck_assert_msg(!find(fs, cases[_i].not [k]), "%s: a %s finding it should not have",
+			      name, cases[_i].not [k]);
+	cites_truly(name, res, fs);
+	json_decref(fs);
+	json_decref(res);
+}
+END_TEST
+
+/* The cases of the issue end with a finding that names the cause, its
+ * evidence and the fix. */
+START_TEST(new_user_cases_named)
+{
+	json_t *fs, *res = load("fd-limit", &fs), *f = find(fs, "fd-limit");
+	const char *title = json_string_value(json_object_get(f, "title"));
+	char *all = json_dumps(f, 0);
+
+	ck_assert_ptr_nonnull(strstr(title, "python3"));
+	ck_assert_ptr_nonnull(strstr(title, "20000 files open of 20000 allowed"));
+	ck_assert_ptr_nonnull(strstr(all, "Too many open files"));
+	ck_assert_ptr_nonnull(strstr(all, "SO_REUSEPORT"));
+	ck_assert_ptr_nonnull(
+		strstr(json_string_value(json_object_get(find(fs, "accept-queue"), "title")),
+		       "open-file limit"));
+	ck_assert_ptr_eq(report_first_cause(res) ? find(fs, "fd-limit") : NULL,
+			 find(fs, "fd-limit"));
+	free(all);
+	json_decref(fs);
+	json_decref(res);
+
+	res = load("closed-by-server", &fs);
+	f = find(fs, "closed-by-server");
+	all = json_dumps(f, 0);
+	ck_assert_ptr_nonnull(strstr(all, "-ERR max number of clients reached"));
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(f, "title")), "5000"));
+	free(all);
+	json_decref(fs);
+	json_decref(res);
+}
+END_TEST
+
+START_TEST(paths)
+{
+	json_t *j = json_loads("{\"a\": {\"b\": [1, {\"c\": 7}]}, \"k-*\": 2}", 0, NULL);
+
+	ck_assert_int_eq(json_integer_value(report_get(j, "a.b[1].c")), 7);
+	ck_assert_int_eq(json_integer_value(report_get(j, "a.b[0]")), 1);
+	ck_assert_int_eq(json_integer_value(report_get(j, "k-*")), 2);
+	ck_assert_ptr_null(report_get(j, "a.b[2]"));
+	ck_assert_ptr_null(report_get(j, "a.x"));
+	ck_assert_ptr_null(report_get(j, "a.b[x]"));
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(escape_bytes)
+{
+	char buf[64];
+
+	ck_assert_str_eq(units_escape("-ERR x\r\n\x01", 9, buf, sizeof(buf)), "-ERR x\\r\\n\\x01");
+	ck_assert_str_eq(units_escape("abcdef", 6, buf, 4), "abc");
+	ck_assert_str_eq(units_escape("a\nb", 3, buf, 3), "a"); /* never half an escape */
+}
+END_TEST
+
+static int add_slab(const char *name, uint64_t objects, uint64_t bytes, void *arg)
+{
+	uint64_t *v = arg;
+
+	if (!strcmp(name, "TCP")) {
+		v[0] = objects;
+		v[1] = bytes;
+	}
+	v[2]++;
+	return 0;
+}
+
+START_TEST(slabinfo_parse)
+{
+	static const char text[] =
+		"slabinfo - version: 2.1\n"
+		"# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n"
+		"TCP                 6019   6038   2368   13    8 : tunables    0    0    0 : slabdata    464    464      0\n"
+		"filp                6216   6336    192   21    1 : tunables    0    0    0 : slabdata    301    302      0\n";
+	uint64_t v[3] = { 0 };
+	long page = sysconf(_SC_PAGESIZE);
+
+	ck_assert_int_eq(procfs_slabinfo_parse(text, add_slab, v), 0);
+	ck_assert_uint_eq(v[0], 6019);
+	ck_assert_uint_eq(v[1], 464 * 8 * (uint64_t)page);
+	ck_assert_uint_eq(v[2], 2);
+}
+END_TEST
+
+static void add(TCase *tc)
+{
+	tcase_add_loop_test(tc, rules_on_fixtures, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_test(tc, new_user_cases_named);
+	tcase_add_test(tc, paths);
+	tcase_add_test(tc, escape_bytes);
+	tcase_add_test(tc, slabinfo_parse);
+}
+
+int main(void)
+{
+	return check_main("findings", add);
+}
