@@ -1023,8 +1023,9 @@ static void rule_ping(struct fctx *x)
 		ev(x, f, "pings sent under the load",
 		   x->churn ? "ping.ramp.sent" : "ping.hold.sent");
 		ev(x, f, "RTT p99 before the load, ms", "ping.before.p99_ms");
-		ev(x, f, "RTT p99 under the load, ms",
-		   x->churn ? "ping.ramp.p99_ms" : "ping.hold.p99_ms");
+		if (hans > 0)
+			ev(x, f, "RTT p99 under the load, ms",
+			   x->churn ? "ping.ramp.p99_ms" : "ping.hold.p99_ms");
 		if (first >= 0)
 			ev(x, f, "pings lost in the first interval with a loss",
 			   "timeline.pings_lost[%ld]", first);
