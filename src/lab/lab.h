@@ -112,6 +112,10 @@ WUR int lab_validate(struct lab *lab, struct lab_diag *diag);
 /* The value of a sysctl the lab sets, or NULL. */
 const char *lab_sysctl_get(const struct lab *lab, const char *name);
 
+/* Was key ("lab.memory_floor") set by the lab file or --set, not left at
+ * its default? */
+int lab_key_set(const struct lab *lab, const char *key);
+
 /* Writes the resolved lab as a lab file, with where each value came from. */
 void lab_write(const struct lab *lab, FILE *out);
 

@@ -319,3 +319,16 @@ void lab_write(const struct lab *lab, FILE *out)
 				origin(e->line, o, sizeof(o)));
 	}
 }
+
+int lab_key_set(const struct lab *lab, const char *key)
+{
+	const char *dot = strchr(key, '.');
+	char section[16];
+	const struct key *k;
+
+	if (!dot || (size_t)(dot - key) >= sizeof(section))
+		return 0;
+	snprintf(section, sizeof(section), "%.*s", (int)(dot - key), key);
+	k = key_find(section, dot + 1);
+	return k && lab->key_line[k - keys] != 0;
+}

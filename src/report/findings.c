@@ -263,7 +263,7 @@ static const char *fmt_n(double v, char *buf, size_t len)
 {
 	if (isnan(v))
 		snprintf(buf, len, "-");
-	else if (fabs(v - round(v)) < 1e-9)
+	else if (fabs(v - round(v)) < 1e-9 || fabs(v) >= 1000)
 		snprintf(buf, len, "%.0f", v);
 	else
 		snprintf(buf, len, "%.3g", v);
@@ -323,6 +323,24 @@ static int server_at_fd_limit(const struct fctx *x)
 	return 0;
 }
 
+/* The index of phase name in "phases", or -1 when the run never entered
+ * it. */
+static int phase_index(const struct fctx *x, const char *name)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(report_get(x->res, "phases"), i,
+			   p) if (!strcmp(json_string_value(json_object_get(p, "name")) ?: "",
+					  name)) return (int)i;
+	return -1;
+}
+
+static int has_phase(const struct fctx *x, const char *name)
+{
+	return phase_index(x, name) >= 0;
+}
+
 /* The role of a processes[] entry: server, flood or command. */
 static const char *role_of(json_t *p)
 {
@@ -353,6 +371,56 @@ static void rule_memory_floor(struct fctx *x)
 	     "Every connection costs kernel memory (its sockets, their files and epoll entries) and a little in the programs. connlab watches MemAvailable, the kernel's estimate of what can still be allocated without swapping, and stops opening connections when it falls below the floor, so that the run never drives the host into the OOM killer. The connections already open were held and measured as usual.");
 	text(f, "fix",
 	     "This machine holds no more connections at this memory cost. Lower the floor only on a machine that runs nothing else, or free memory; fewer bytes per connection come from smaller socket buffers (net.ipv4.tcp_rmem, tcp_wmem) and from a server that keeps no buffer per idle connection.");
+}
+
+/* The ramp ran out of time: how far it got, and how long connects took
+ * early and late. */
+static void rule_ramp_timeout(struct fctx *x)
+{
+	json_t *ph = report_get(x->res, "timeline.phase"), *f;
+	int ri = phase_index(x, "ramp");
+	double start = num(x, "phases[%d].start_s", ri), end = num(x, "phases[%d].end_s", ri);
+	long lo = -1, hi = -1, early;
+	char a[32], b[32], c[32], d[32];
+	size_t i, n = tl_len(x);
+
+	if (x->churn || x->user_clients || !isnan(num(x, "connections.ramp_s")) ||
+	    !isnan(num(x, "memory.floor_hit_s")) || !(x->peak < x->target) || ri < 0 ||
+	    !has_phase(x, "hold"))
+		return; /* reached, stopped by the floor, or failed before the hold */
+	for (i = 0; i < n; i++)
+		if (!strcmp(json_string_value(json_array_get(ph, i)) ?: "", "ramp")) {
+			if (lo < 0)
+				lo = (long)i;
+			hi = (long)i;
+		}
+	early = lo + 1 < hi ? lo + 1 : lo;
+	f = finding(
+		x, "ramp-timeout", "cause", end,
+		"The ramp ran out of time: %s of %s connections when lab.ramp_timeout (%s s) ended it",
+		fmt_n(x->peak, a, sizeof(a)), fmt_n(x->target, b, sizeof(b)),
+		fmt_n(round(end - start), c, sizeof(c)));
+	ev(x, f, "connections established at the peak", "connections.established_peak");
+	ev(x, f, "connections asked", "connections.target");
+	ev(x, f, "the ramp's start, s", "phases[%d].start_s", ri);
+	ev(x, f, "the ramp's end, s", "phases[%d].end_s", ri);
+	ev(x, f, "errors", "errors_total");
+	if (lo >= 0 && hi > lo) {
+		ev(x, f, "established early in the ramp", "timeline.established_clients[%ld]",
+		   early);
+		ev(x, f, "established at the ramp's end", "timeline.established_clients[%ld]", hi);
+		ev(x, f, "mean connect time early in the ramp, us", "timeline.connect_mean_us[%ld]",
+		   early);
+		ev(x, f, "mean connect time late in the ramp, us", "timeline.connect_mean_us[%ld]",
+		   hi);
+	}
+	text(f, "explanation",
+	     "The flood keeps at most clients.inflight connects in progress, so the ramp's pace is inflight divided by the time one connect takes. When every core is busy (the lab's own processes, the kernel's handshakes) each connect waits longer for its turn, the pace falls, and lab.ramp_timeout ends the ramp with fewer connections than asked. The connect times cited: %s us early in the ramp, %s us at its end.",
+	     fmt_n(early >= 0 ? tl(x, "connect_mean_us", (size_t)early) : NAN, a, sizeof(a)),
+	     fmt_n(hi >= 0 ? tl(x, "connect_mean_us", (size_t)hi) : NAN, d, sizeof(d)));
+	text(f, "fix",
+	     "Give the ramp more time (--set lab.ramp_timeout=15m) or ask for fewer connections. On a small machine fewer processes help: each flood and server worker holds up to its open-file limit, so the plan's process count falls as that limit rises.");
+	text(f, "try", "--set lab.ramp_timeout=15m");
 }
 
 static void rule_process_died(struct fctx *x)
@@ -504,7 +572,7 @@ static void rule_tcp_memory(struct fctx *x)
 	if (!press && !abort_ && k1 < 0 && k2 < 0)
 		return;
 	f = finding(
-		x, "tcp-memory", severity(x), NAN,
+		x, "tcp-memory", abort_ > 0 || k1 >= 0 || k2 >= 0 ? severity(x) : "warning", NAN,
 		"TCP ran short of socket memory: %s memory-pressure episodes, %s connections aborted",
 		fmt_n(press, a, sizeof(a)), fmt_n(abort_, b, sizeof(b)));
 	if (ns1)
@@ -694,7 +762,9 @@ static void rule_tw_overflow(struct fctx *x)
 	char a[32];
 	json_t *f;
 
-	if (!o && k < 0)
+	/* holding, TIME_WAIT comes only with the drain and the teardown,
+	 * where the cap distorts nothing */
+	if ((!o && k < 0) || !x->churn)
 		return;
 	f = finding(x, "time-wait-overflow", "warning", NAN,
 		    "The TIME_WAIT table was full: %s closing connections skipped TIME_WAIT",
@@ -953,7 +1023,7 @@ static void rule_launcher(struct fctx *x)
 	for (size_t k = 0, n = tl_len(x); k < n; k++)
 		late += tl(x, "sample_lag_ms", k) >= 100;
 	f = finding(
-		x, "launcher-delayed", "warning", tl_t(x, i),
+		x, "launcher-delayed", "warning", tl_t(x, tl_first(x, "sample_lag_ms", 99.999)),
 		"The launcher itself ran late (up to %s ms in %u samples): latency figures of those intervals are upper bounds",
 		fmt_n(lag, a, sizeof(a)), late);
 	ev(x, f, "the latest sample, ms late", "timeline.sample_lag_ms[%ld]", i);
@@ -998,7 +1068,7 @@ static void rule_ping(struct fctx *x)
 
 	if (!(sent > 0) || !(hsent > 0))
 		return; /* no ping under the load: nothing to say */
-	if (lost > 0 || (h99 > 3 * b99 && h99 > 1)) {
+	if (lost > 0 || (h99 > 4 * b99 && h99 >= 5)) {
 		double t = first >= 0 ? tl_t(x, first) : NAN;
 
 		double hlost = num(x, x->churn ? "ping.ramp.lost" : "ping.hold.lost");
@@ -1183,11 +1253,11 @@ json_t *report_findings(json_t *res, const char *dir)
 	const char *mode = str(&x, "plan.client_mode");
 	char *log = read_log(dir);
 	void (*const rules[])(struct fctx *) = {
-		rule_memory_floor, rule_process_died,	  rule_fd_limit,     rule_tcp_memory,
-		rule_conntrack,	   rule_syn_queue,	  rule_accept_queue, rule_ports,
-		rule_tw_overflow,  rule_closed_by_server, rule_resets,	     rule_close_wait,
-		rule_port_search,  rule_retrans,	  rule_memory_low,   rule_launcher,
-		rule_ping,	   rule_memory_note,	  rule_no_cause,
+		rule_memory_floor, rule_process_died, rule_fd_limit,	     rule_ramp_timeout,
+		rule_tcp_memory,   rule_conntrack,    rule_syn_queue,	     rule_accept_queue,
+		rule_ports,	   rule_tw_overflow,  rule_closed_by_server, rule_resets,
+		rule_close_wait,   rule_port_search,  rule_retrans,	     rule_memory_low,
+		rule_launcher,	   rule_ping,	      rule_memory_note,	     rule_no_cause,
 	};
 
 	x.log = log;

@@ -67,6 +67,8 @@ static void child_prepare(const struct run *r, unsigned netns, pid_t parent, int
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
+	if (r->reniced) /* the launcher's priority is its own */
+		setpriority(PRIO_PROCESS, 0, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGINT, SIG_IGN);

@@ -172,6 +172,7 @@ struct run {
 	double mem_min_s, floor_hit_s; /* floor_hit_s < 0: not hit */
 	struct slab_cache slab_before[RUN_SLAB_CACHES], slab_hold[RUN_SLAB_CACHES];
 	int have_slabinfo; /* 1 before, 2 both */
+	int reniced;	   /* the launcher runs at nice -10, its children at 0 */
 };
 
 /* state.c */

@@ -85,9 +85,17 @@ int run_preflight(struct run *r)
 {
 	uint64_t need = r->plan->kernel_bytes + r->plan->user_bytes;
 
-	if (r->plan->mem_available && need > r->plan->mem_available * 9 / 10) {
+	/* a lab that sets its memory floor itself asks to run into it (the
+	 * ceiling lab): the floor, not the estimate, ends its ramp */
+	if (r->plan->mem_available && need > r->plan->mem_available * 9 / 10 && r->floor_kb &&
+	    lab_key_set(r->lab, "lab.memory_floor")) {
+		log_msg(LOGL_WARN,
+			"the lab needs about %llu MiB of memory and %llu MiB are available: the ramp will stop at lab.memory_floor",
+			(unsigned long long)(need >> 20),
+			(unsigned long long)(r->plan->mem_available >> 20));
+	} else if (r->plan->mem_available && need > r->plan->mem_available * 9 / 10) {
 		log_msg(LOGL_ERROR,
-			"the lab needs about %llu MiB of memory and %llu MiB are available: fewer clients.connections",
+			"the lab needs about %llu MiB of memory and %llu MiB are available: fewer clients.connections (or set lab.memory_floor to run until memory is short, as lab/ceiling.lab does)",
 			(unsigned long long)(need >> 20),
 			(unsigned long long)(r->plan->mem_available >> 20));
 		return EXIT_CANNOT_RUN;

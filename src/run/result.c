@@ -581,7 +581,8 @@ static void result_memory(const struct run *r, json_t *j)
 			  r->hold_wall_s > 0 ? json_real(100 * r->cpu_hold_s / r->hold_wall_s)
 					     : json_null()));
 	json_object_set_new(j, "sampler",
-			    json_pack("{s:f, s:f, s:f, s:i}", "state_dump_cost_s", r->dump_cost_s,
+			    json_pack("{s:i, s:f, s:f, s:f, s:i}", "launcher_nice",
+				      r->reniced ? -10 : 0, "state_dump_cost_s", r->dump_cost_s,
 				      "state_dump_wall_s", r->dump_wall_s, "last_state_dump_s",
 				      r->last_dump_s, "state_dumps", (int)r->ndumps));
 	for (unsigned i = 0; i < r->nchild; i++) {
