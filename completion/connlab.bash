@@ -49,7 +49,7 @@ _connlab() {
 	run | plan | up)
 		COMPREPLY=($(compgen -f -X '!*.lab' -- "$cur") $(compgen -d -- "$cur"))
 		;;
-	report)
+	report | explain)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		;;
 	help)

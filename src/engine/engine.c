@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* engine.c - the supervisor of server and flood workers. */
+#define _GNU_SOURCE
 #include "engine/engine.h"
 
 #include <errno.h>
@@ -31,6 +32,8 @@ void engine_error(struct engine_stats *st, int err, enum engine_phase phase)
 	const struct errname *e = errname_by_value(err);
 	size_t slot = e ? (size_t)(e - errnames) : ENGINE_ERR_SLOTS - 1;
 
+	if (!e)
+		__atomic_store_n(&st->other_errno, err, __ATOMIC_RELAXED);
 	STAT_ADD(st->errors[slot][phase], 1);
 }
 
@@ -65,6 +68,7 @@ struct supervisor {
 	int failed;
 	uint64_t start_ns;
 	uint64_t seen_errors[ENGINE_ERR_SLOTS];
+	int seen_other;
 	FILE *out;
 	struct event_base *base;
 };
@@ -90,6 +94,8 @@ static void sum_stats(const struct supervisor *s, struct engine_stats *sum, uint
 		sum->lines_in += st->lines_in;
 		sum->listening += st->listening;
 		sum->rss_bytes += st->rss_bytes;
+		if (st->other_errno)
+			sum->other_errno = st->other_errno;
 		for (unsigned e = 0; e < ENGINE_ERR_SLOTS; e++)
 			for (unsigned p = 0; p < PHASE_COUNT; p++)
 				sum->errors[e][p] += st->errors[e][p];
@@ -189,6 +195,15 @@ static void print_stats(struct supervisor *s, int final)
 		s->seen_errors[e] = n;
 	}
 	json_object_set_new(j, "errors", errs);
+	if (sum.other_errno) { /* what "other" was, by name */
+		const char *name = strerrorname_np(sum.other_errno);
+
+		json_object_set_new(j, "other_errno", json_string(name ? name : "?"));
+		if (!s->seen_other)
+			log_msg(LOGL_WARN, "%s: %s: %s (an error connlab has no name for)", s->o->role,
+				name ? name : "?", strerror(sum.other_errno));
+		s->seen_other = 1;
+	}
 	json_object_set_new(j, "errors_total", json_integer((json_int_t)total_errors));
 	json_object_set_new(j, "final", json_boolean(final));
 	line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));

@@ -35,6 +35,7 @@ struct engine_stats {
 	struct hist peer_close_life_us;
 	char peer_sample[80];
 	uint32_t peer_sample_len;
+	int32_t other_errno; /* the last error not in errnames (slot "other") */
 	uint64_t errors[ENGINE_ERR_SLOTS][PHASE_COUNT];
 	struct hist connect_us; /* flood: SYN sent to established */
 };

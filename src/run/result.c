@@ -413,10 +413,26 @@ static void result_probes(const struct run *r, json_t *j)
 	{
 		uint64_t by[ERRNAMES_MAX], total = run_flood_errors(r, by);
 
+		uint64_t named = 0;
+
 		for (size_t e = 0; e < errnames_count; e++)
-			if (by[e])
+			if (by[e]) {
 				json_object_set_new(errors, errnames[e].name,
 						    json_integer((json_int_t)by[e]));
+				named += by[e];
+			}
+		/* errors connlab has no name for, under the name the kernel's
+		 * errno has (the floods report the last one) */
+		if (total > named) {
+			const char *name = NULL;
+
+			for (unsigned i = 0; i < r->nchild && !name; i++)
+				if (r->child[i].is_flood && r->child[i].last)
+					name = json_string_value(
+						json_object_get(r->child[i].last, "other_errno"));
+			json_object_set_new(errors, name ? name : "other",
+					    json_integer((json_int_t)(total - named)));
+		}
 		json_object_set_new(j, "errors", errors);
 		json_object_set_new(j, "errors_total", json_integer((json_int_t)total));
 	}

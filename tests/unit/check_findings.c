@@ -102,6 +102,7 @@ static const struct {
 	/* hand-made (synth.py) */
 	{ "tcp-memory", { "tcp-memory:cause" }, { "no-cause-found" } },
 	{ "tw-overflow", { "time-wait-overflow:warning" }, { "no-cause-found" } },
+	{ "syn-queue", { "syn-queue:cause" }, { "no-cause-found" } },
 	{ "port-search", { "connect-port-search:warning" }, { "ports" } },
 	{ "launcher", { "launcher-delayed:warning" }, { "no-cause-found" } },
 	{ "memory-low", { "memory-low:warning" }, { "memory-floor" } },
