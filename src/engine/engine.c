@@ -200,8 +200,8 @@ static void print_stats(struct supervisor *s, int final)
 
 		json_object_set_new(j, "other_errno", json_string(name ? name : "?"));
 		if (!s->seen_other)
-			log_msg(LOGL_WARN, "%s: %s: %s (an error connlab has no name for)", s->o->role,
-				name ? name : "?", strerror(sum.other_errno));
+			log_msg(LOGL_WARN, "%s: %s: %s (an error connlab has no name for)",
+				s->o->role, name ? name : "?", strerror(sum.other_errno));
 		s->seen_other = 1;
 	}
 	json_object_set_new(j, "errors_total", json_integer((json_int_t)total_errors));

@@ -1137,6 +1137,23 @@ static void rule_memory_note(struct fctx *x)
 	size_t o = 0;
 	json_t *f;
 
+	if (n >= 1000 && (isnan(per) || per < 0) &&
+	    num(x, "memory.slab_hold_bytes") < num(x, "memory.slab_before_bytes")) {
+		f = finding(
+			x, "memory-not-measured", "warning", NAN,
+			"The kernel's memory per connection could not be measured: Slab shrank from %s MiB to %s MiB while %s connections opened",
+			fmt_n(round(num(x, "memory.slab_before_bytes") / 1048576), a, sizeof(a)),
+			fmt_n(round(num(x, "memory.slab_hold_bytes") / 1048576), b, sizeof(b)),
+			fmt_n(n, list, sizeof(list)));
+		ev(x, f, "Slab before the ramp, bytes", "memory.slab_before_bytes");
+		ev(x, f, "Slab during the hold, bytes", "memory.slab_hold_bytes");
+		ev(x, f, "connections measured", "memory.connections_measured");
+		text(f, "explanation",
+		     "connlab measures the kernel's memory per connection as the growth of Slab (/proc/meminfo) from before the ramp to the hold. Here the kernel was freeing more than the lab allocated meanwhile: the sockets of an earlier run are freed in the background (RCU, the TIME_WAIT timers) for a minute or more after it ends, so the difference says nothing about this run.");
+		text(f, "fix",
+		     "Run again when the host is quiet: after a large run, wait until Slab in /proc/meminfo stops falling.");
+		return;
+	}
 	if (!json_is_object(caches) || !(n >= 1000) || isnan(per))
 		return;
 	list[0] = 0;

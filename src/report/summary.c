@@ -193,10 +193,14 @@ void report_summary(json_t *j, FILE *out)
 			(double)json_array_size(v) + num(j, "kernel_log_dropped"),
 			json_string_value(json_array_get(v, 0)) ?: "");
 	a = num(j, "memory.kernel_slab_per_conn_bytes");
-	if (!isnan(a))
+	if (!isnan(a) && a >= 0)
 		fprintf(out,
 			"  memory        kernel %.0f B per connection (slab, both ends), user %.0f B (Pss of the lab's processes)\n",
 			a, num(j, "memory.user_pss_per_conn_bytes"));
+	else if (!isnan(num(j, "memory.user_pss_per_conn_bytes")))
+		fprintf(out,
+			"  memory        kernel not measured (Slab shrank meanwhile), user %.0f B per connection (Pss of the lab's processes)\n",
+			num(j, "memory.user_pss_per_conn_bytes"));
 	ex = json_object_get(j, "expectations");
 	json_array_foreach(ex, i, v)
 	{

@@ -98,7 +98,9 @@ static double per_conn(const struct run *r, double total)
 /* Slab grown from before the ramp to the hold, per connection */
 static double kernel_per_conn(const struct run *r)
 {
-	return r->slab_hold_kb
+	/* Slab that shrank while connections opened measured something else
+	 * (the kernel freeing an earlier run's sockets): not measured */
+	return r->slab_hold_kb && r->slab_hold_kb > r->slab_before_kb
 		       ? per_conn(r, ((double)r->slab_hold_kb - (double)r->slab_before_kb) * 1024)
 		       : NAN;
 }

@@ -30,6 +30,12 @@ run time-wait-fixed 0 lab/time-wait.lab --set "sysctl.net.ipv4.ip_local_port_ran
 # 1000 ports: the ceiling at 1000 connections, EADDRNOTAVAIL past it
 run port-range 0 lab/port-range.lab --set "sysctl.net.ipv4.ip_local_port_range=40000 40999" \
 	--set clients.connections=1100 --set lab.ramp_timeout=3s --set lab.duration=1s
+# the ceiling, reduced: 1000 ports on one address and port are the first
+# limit met (beyond_ports = try: the kernel says EADDRNOTAVAIL)
+run ceiling 0 lab/ceiling.lab --set "sysctl.net.ipv4.ip_local_port_range=40000 40999" \
+	--set clients.addresses=1 --set clients.namespaces=1 --set server.ports=8081 \
+	--set clients.connections=1500 --set lab.ramp_timeout=4s --set lab.duration=1s \
+	--set 'expect.established=>= 900'
 run close-wait 0 lab/close-wait.lab --set clients.connections=2000 --set lab.duration=2s
 run syn-backlog 0 lab/syn-backlog.lab --set clients.connections=400 --set lab.duration=3s
 # each lab's case is named by its finding
@@ -39,6 +45,7 @@ has_finding "$tmp/time-wait" ports
 has_finding "$tmp/port-range" ports
 has_finding "$tmp/close-wait" close-wait
 has_finding "$tmp/syn-backlog" accept-queue
+has_finding "$tmp/ceiling" ports
 # the default lab finds no cause
 ! grep -q '"severity": "cause"' "$tmp/default/result.json" || fail "the default lab has a cause: $(grep -A2 '"severity": "cause"' "$tmp/default/result.json")"
 # before and after: the fix shows in the comparison (TWRecycled was 0)

@@ -91,6 +91,10 @@ static const struct {
 	  { "process-died:cause", "connection-refused:warning" },
 	  { "no-cause-found", "ping-unaffected" } },
 	{ "memory-floor", { "memory-floor:cause" }, { "no-cause-found" } },
+	/* c100k-keepalive started while the ceiling run's sockets were freed */
+	{ "memory-not-measured",
+	  { "memory-not-measured:warning", "ping-unaffected:note" },
+	  { "memory-per-connection", "no-cause-found" } },
 	{ "time-wait", { "ports:cause" }, { "no-cause-found" } },
 	{ "port-range", { "ports:cause" }, { "no-cause-found" } },
 	{ "close-wait", { "close-wait:warning" }, { "no-cause-found" } },
@@ -105,6 +109,7 @@ static const struct {
 	{ "syn-queue", { "syn-queue:cause" }, { "no-cause-found" } },
 	{ "port-search", { "connect-port-search:warning" }, { "ports" } },
 	{ "launcher", { "launcher-delayed:warning" }, { "no-cause-found" } },
+	{ "ramp-timeout", { "ramp-timeout:cause" }, { "no-cause-found", "memory-floor" } },
 	{ "memory-low", { "memory-low:warning" }, { "memory-floor" } },
 	{ "no-cause", { "no-cause-found:cause" }, { "fd-limit", "ports" } },
 	{ "resets", { "connection-reset:cause", "connection-refused:cause" }, { "no-cause-found" } },
