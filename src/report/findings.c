@@ -309,6 +309,18 @@ static const char *death_note(const struct fctx *x)
 	return about_server(x, "process-died") ? ", as the server died (process-died)" : "";
 }
 
+/* Has an earlier rule found a cause? */
+static int has_cause(const struct fctx *x)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(x->out, i,
+			   f) if (!strcmp(json_string_value(json_object_get(f, "severity")) ?: "",
+					  "cause")) return 1;
+	return 0;
+}
+
 /* Did a server (the built-in one or a user's) reach its file limit? */
 static int server_at_fd_limit(const struct fctx *x)
 {
@@ -386,10 +398,12 @@ static void rule_ramp_timeout(struct fctx *x)
 
 	if (x->churn || x->user_clients || !isnan(num(x, "connections.ramp_s")) ||
 	    !isnan(num(x, "memory.floor_hit_s")) || !(x->peak < x->target) || ri < 0 ||
-	    !has_phase(x, "hold"))
-		return; /* reached, stopped by the floor, or failed before the hold */
+	    !has_phase(x, "hold") || has_cause(x))
+		return; /* reached, stopped by the floor or another cause, or failed before the hold
+			 */
 	for (i = 0; i < n; i++)
-		if (!strcmp(json_string_value(json_array_get(ph, i)) ?: "", "ramp")) {
+		if (!strcmp(json_string_value(json_array_get(ph, i)) ?: "", "ramp") &&
+		    !isnan(tl(x, "connect_mean_us", i))) {
 			if (lo < 0)
 				lo = (long)i;
 			hi = (long)i;
@@ -1270,11 +1284,13 @@ json_t *report_findings(json_t *res, const char *dir)
 	const char *mode = str(&x, "plan.client_mode");
 	char *log = read_log(dir);
 	void (*const rules[])(struct fctx *) = {
-		rule_memory_floor, rule_process_died, rule_fd_limit,	     rule_ramp_timeout,
-		rule_tcp_memory,   rule_conntrack,    rule_syn_queue,	     rule_accept_queue,
-		rule_ports,	   rule_tw_overflow,  rule_closed_by_server, rule_resets,
-		rule_close_wait,   rule_port_search,  rule_retrans,	     rule_memory_low,
-		rule_launcher,	   rule_ping,	      rule_memory_note,	     rule_no_cause,
+		rule_memory_floor, rule_process_died,	  rule_fd_limit,
+		rule_ramp_timeout, rule_tcp_memory,	  rule_conntrack,
+		rule_syn_queue,	   rule_accept_queue,	  rule_ports,
+		rule_tw_overflow,  rule_closed_by_server, rule_resets,
+		rule_close_wait,   rule_ramp_timeout,	  rule_port_search,
+		rule_retrans,	   rule_memory_low,	  rule_launcher,
+		rule_ping,	   rule_memory_note,	  rule_no_cause,
 	};
 
 	x.log = log;

@@ -402,13 +402,16 @@ static void findings(FILE *f, json_t *j)
 		json_t *since = json_object_get(fd, "since_s");
 		const char *sev = chart_str(fd, "severity");
 
-		fprintf(f, "<section class=\"%s\" id=\"finding-%s\"><h3>%s: ", sev,
-			chart_str(fd, "id"), sev);
+		/* causes and warnings open, notes folded */
+		fprintf(f,
+			"<section class=\"%s\" id=\"finding-%s\"><details%s><summary><b>%s: ", sev,
+			chart_str(fd, "id"), strcmp(sev, "note") ? " open=\"open\"" : "", sev);
 		report_xml_escape(f, chart_str(fd, "title"));
+		fprintf(f, "</b>");
 		if (json_is_number(since))
 			fprintf(f, " <span class=\"muted\">(from %.1f s)</span>",
 				json_number_value(since));
-		fprintf(f, "</h3>\n<table>");
+		fprintf(f, "</summary>\n<table>");
 		json_array_foreach(json_object_get(fd, "evidence"), k, e)
 		{
 			char *v = json_dumps(json_object_get(e, "value"),
@@ -436,7 +439,7 @@ static void findings(FILE *f, json_t *j)
 			report_xml_escape(f, chart_str(fd, "try"));
 			fprintf(f, "</code>");
 		}
-		fprintf(f, "</p></section>\n");
+		fprintf(f, "</p></details></section>\n");
 	}
 	fprintf(f, "</div>\n");
 }
