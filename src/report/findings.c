@@ -1284,13 +1284,13 @@ json_t *report_findings(json_t *res, const char *dir)
 	const char *mode = str(&x, "plan.client_mode");
 	char *log = read_log(dir);
 	void (*const rules[])(struct fctx *) = {
-		rule_memory_floor, rule_process_died,	  rule_fd_limit,
-		rule_ramp_timeout, rule_tcp_memory,	  rule_conntrack,
-		rule_syn_queue,	   rule_accept_queue,	  rule_ports,
-		rule_tw_overflow,  rule_closed_by_server, rule_resets,
-		rule_close_wait,   rule_ramp_timeout,	  rule_port_search,
-		rule_retrans,	   rule_memory_low,	  rule_launcher,
-		rule_ping,	   rule_memory_note,	  rule_no_cause,
+		rule_memory_floor,     rule_process_died, rule_fd_limit,
+		rule_tcp_memory,       rule_conntrack,	  rule_syn_queue,
+		rule_accept_queue,     rule_ports,	  rule_tw_overflow,
+		rule_closed_by_server, rule_resets,	  rule_close_wait,
+		rule_ramp_timeout,     rule_port_search,  rule_retrans,
+		rule_memory_low,       rule_launcher,	  rule_ping,
+		rule_memory_note,      rule_no_cause,
 	};
 
 	x.log = log;
