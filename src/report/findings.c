@@ -1303,7 +1303,20 @@ json_t *report_findings(json_t *res, const char *dir)
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
 		rules[i](&x);
 	free(log);
-	return x.out;
+	/* causes, then warnings, then notes; each in the rules' order */
+	{
+		json_t *sorted = json_array(), *f;
+		static const char *const order[] = { "cause", "warning", "note" };
+		size_t i;
+
+		for (int k = 0; k < 3; k++)
+			json_array_foreach(
+				x.out, i,
+				f) if (!strcmp(json_string_value(json_object_get(f, "severity")),
+					       order[k])) json_array_append(sorted, f);
+		json_decref(x.out);
+		return sorted;
+	}
 }
 
 json_t *report_first_cause(json_t *res)

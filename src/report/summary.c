@@ -193,7 +193,9 @@ void report_summary(json_t *j, FILE *out)
 			(double)json_array_size(v) + num(j, "kernel_log_dropped"),
 			json_string_value(json_array_get(v, 0)) ?: "");
 	a = num(j, "memory.kernel_slab_per_conn_bytes");
-	if (!isnan(a) && a >= 0)
+	if (!(num(j, "memory.connections_measured") >= 1000))
+		; /* a few hundred connections: the processes' own memory, not theirs */
+	else if (!isnan(a) && a >= 0)
 		fprintf(out,
 			"  memory        kernel %.0f B per connection (slab, both ends), user %.0f B (Pss of the lab's processes)\n",
 			a, num(j, "memory.user_pss_per_conn_bytes"));

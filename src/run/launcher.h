@@ -63,6 +63,9 @@ struct proc_watch {
 	double peak_fds_s; /* when it first stood at its peak */
 	uint64_t fd_limit; /* soft RLIMIT_NOFILE, last read */
 	uint64_t peak_rss; /* VmHWM, bytes */
+	pid_t parent;	   /* the process it was seen under; 0 for a child itself */
+	unsigned seen;	   /* samples it was read in */
+	int gone;
 };
 #define RUN_PROCS_MAX 512
 
