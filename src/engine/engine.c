@@ -23,7 +23,7 @@
 #include "util/status.h"
 #include "util/units.h"
 
-_Static_assert(ENGINE_ERR_SLOTS > 13, "errnames must fit in ENGINE_ERR_SLOTS");
+_Static_assert(ENGINE_ERR_SLOTS > 14, "errnames must fit in ENGINE_ERR_SLOTS");
 
 static const char *const phase_names[PHASE_COUNT] = { "bind", "connect", "established", "accept" };
 

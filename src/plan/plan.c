@@ -63,6 +63,16 @@ void plan_env_read(struct plan_env *env)
 {
 	env->fd_limit = procfs_nofile_hard();
 	env->mem_available = procfs_meminfo_kb("MemAvailable") * 1024;
+	{
+		FILE *f = fopen("/proc/sys/fs/epoll/max_user_watches", "re");
+		unsigned long long w = 0;
+
+		if (f && fscanf(f, "%llu", &w) != 1)
+			w = 0;
+		if (f)
+			fclose(f);
+		env->epoll_watches = w;
+	}
 }
 
 static const char *plural(uint64_t n, const char *one, const char *many)
@@ -359,6 +369,16 @@ int plan_build(const struct lab *lab, const struct plan_env *env, struct plan *p
 	p->user_bytes =
 		sockets * PLAN_USER_PER_SOCKET +
 		(uint64_t)(p->flood_workers + p->server_workers + 2) * PLAN_USER_PER_PROCESS;
+	/* both ends watched by epoll, by processes of one user */
+	if (env->epoll_watches && hold && 2 * lab->connections > env->epoll_watches)
+		plan_warn(
+			p,
+			"%llu connections need %llu epoll watches (both ends) and fs.epoll.max_user_watches allows %llu for one user: connects will fail with ENOSPC near %llu connections; raise it on the host (sysctl -w fs.epoll.max_user_watches=%llu)",
+			(unsigned long long)lab->connections,
+			(unsigned long long)(2 * lab->connections),
+			(unsigned long long)env->epoll_watches,
+			(unsigned long long)(env->epoll_watches / 2),
+			(unsigned long long)(2 * lab->connections + lab->connections / 10));
 	if (p->mem_available && p->kernel_bytes + p->user_bytes > p->mem_available * 9 / 10)
 		plan_warn(
 			p,

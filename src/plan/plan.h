@@ -26,6 +26,7 @@
 struct plan_env {
 	uint64_t fd_limit;	/* hard RLIMIT_NOFILE the children may raise to */
 	uint64_t mem_available; /* bytes, 0: unknown */
+	uint64_t epoll_watches; /* fs.epoll.max_user_watches, 0: unknown */
 };
 
 struct plan_netns {

@@ -301,12 +301,14 @@ static int about_server(const struct fctx *x, const char *id)
 /* What follows from a server's death is not a cause of its own. */
 static const char *after_death(const struct fctx *x)
 {
-	return about_server(x, "process-died") ? "warning" : severity(x);
+	return about_server(x, "process-died") || has(x, "epoll-watches") ? "warning" : severity(x);
 }
 
 static const char *death_note(const struct fctx *x)
 {
-	return about_server(x, "process-died") ? ", as the server died (process-died)" : "";
+	return about_server(x, "process-died") ? ", as the server died (process-died)"
+	       : has(x, "epoll-watches")       ? ", those it could not watch (epoll-watches)"
+					       : "";
 }
 
 /* Has an earlier rule found a cause? */
@@ -385,6 +387,37 @@ static void rule_memory_floor(struct fctx *x)
 	     "This machine holds no more connections at this memory cost. Lower the floor only on a machine that runs nothing else, or free memory; fewer bytes per connection come from smaller socket buffers (net.ipv4.tcp_rmem, tcp_wmem) and from a server that keeps no buffer per idle connection.");
 }
 
+/* The user's epoll watches at fs.epoll.max_user_watches: every
+ * epoll_ctl(ADD) of every process of that user fails with ENOSPC. */
+static void rule_epoll(struct fctx *x)
+{
+	double e = count(x, "errors.ENOSPC"), max = num(x, "host.epoll_max_user_watches");
+	char line[300], a[32], b[32], c[32];
+	unsigned n = 0, l = log_find(x, "ENOSPC", line, sizeof(line), &n);
+	long first = tl_first(x, "errors.ENOSPC", 0);
+	json_t *f;
+
+	if (!(e > 0) && !l)
+		return;
+	f = finding(
+		x, "epoll-watches", severity(x), tl_t(x, first),
+		"The lab's processes ran out of epoll watches: %s connects failed with ENOSPC at %s connections%s%s%s",
+		fmt_n(e, a, sizeof(a)), fmt_n(x->peak, c, sizeof(c)),
+		isnan(max) ? "" : " (fs.epoll.max_user_watches is ",
+		isnan(max) ? "" : fmt_n(max, b, sizeof(b)), isnan(max) ? "" : ")");
+	ev(x, f, "connects that failed with ENOSPC", "errors.ENOSPC");
+	ev(x, f, "fs.epoll.max_user_watches", "host.epoll_max_user_watches");
+	ev(x, f, "connections established at the peak", "connections.established_peak");
+	ev(x, f, "connections the server closed", "connections.closed_by_server.count");
+	if (l)
+		ev_line(f, "a process's output", l, line, n);
+	text(f, "explanation",
+	     "An epoll program registers every socket it watches (epoll_ctl ADD), and the kernel caps the registrations of one user, in all its processes together, at fs.epoll.max_user_watches (by default 4%% of low memory divided by the cost of one, about 5.5 million on 24 GiB). Both ends of every connection run here as the same user, so the lab holds half of that: at the cap, epoll_ctl fails with ENOSPC (\"No space left on device\"); the flood counts the connect as failed and the server closes the connection it cannot watch.");
+	text(f, "fix",
+	     "On the host: sysctl -w fs.epoll.max_user_watches=%s (each watch costs about 160 bytes of kernel memory, only when used); or run the server as another user (the cap is per user). It is not a network sysctl: a lab cannot set it in its namespaces.",
+	     fmt_n(ceil(x->target * 2.2 / 1e6) * 1e6, a, sizeof(a)));
+}
+
 /* The ramp ran out of time: how far it got, and how long connects took
  * early and late. */
 static void rule_ramp_timeout(struct fctx *x)
@@ -409,11 +442,19 @@ static void rule_ramp_timeout(struct fctx *x)
 			hi = (long)i;
 		}
 	early = lo + 1 < hi ? lo + 1 : lo;
-	f = finding(
-		x, "ramp-timeout", "cause", end,
-		"The ramp ran out of time: %s of %s connections when lab.ramp_timeout (%s s) ended it",
-		fmt_n(x->peak, a, sizeof(a)), fmt_n(x->target, b, sizeof(b)),
-		fmt_n(round(end - start), c, sizeof(c)));
+	if (!isnan(num(x, "connections.ramp_stalled_s"))) {
+		f = finding(
+			x, "ramp-stalled", "cause", num(x, "connections.ramp_stalled_s"),
+			"The ramp stalled at %s of %s connections: none was added for 30 s, and no rule found why",
+			fmt_n(x->peak, a, sizeof(a)), fmt_n(x->target, b, sizeof(b)));
+		ev(x, f, "when it stalled, s", "connections.ramp_stalled_s");
+	} else {
+		f = finding(
+			x, "ramp-timeout", "cause", end,
+			"The ramp ran out of time: %s of %s connections when lab.ramp_timeout (%s s) ended it",
+			fmt_n(x->peak, a, sizeof(a)), fmt_n(x->target, b, sizeof(b)),
+			fmt_n(round(end - start), c, sizeof(c)));
+	}
 	ev(x, f, "connections established at the peak", "connections.established_peak");
 	ev(x, f, "connections asked", "connections.target");
 	ev(x, f, "the ramp's start, s", "phases[%d].start_s", ri);
@@ -1284,13 +1325,13 @@ json_t *report_findings(json_t *res, const char *dir)
 	const char *mode = str(&x, "plan.client_mode");
 	char *log = read_log(dir);
 	void (*const rules[])(struct fctx *) = {
-		rule_memory_floor,     rule_process_died, rule_fd_limit,
-		rule_tcp_memory,       rule_conntrack,	  rule_syn_queue,
-		rule_accept_queue,     rule_ports,	  rule_tw_overflow,
-		rule_closed_by_server, rule_resets,	  rule_close_wait,
-		rule_ramp_timeout,     rule_port_search,  rule_retrans,
-		rule_memory_low,       rule_launcher,	  rule_ping,
-		rule_memory_note,      rule_no_cause,
+		rule_memory_floor, rule_process_died,	  rule_fd_limit,
+		rule_epoll,	   rule_tcp_memory,	  rule_conntrack,
+		rule_syn_queue,	   rule_accept_queue,	  rule_ports,
+		rule_tw_overflow,  rule_closed_by_server, rule_resets,
+		rule_close_wait,   rule_ramp_timeout,	  rule_port_search,
+		rule_retrans,	   rule_memory_low,	  rule_launcher,
+		rule_ping,	   rule_memory_note,	  rule_no_cause,
 	};
 
 	x.log = log;

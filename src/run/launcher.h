@@ -174,8 +174,10 @@ struct run {
 	uint64_t mem_total_kb, floor_kb, mem_min_kb, floor_avail_kb;
 	double mem_min_s, floor_hit_s; /* floor_hit_s < 0: not hit */
 	struct slab_cache slab_before[RUN_SLAB_CACHES], slab_hold[RUN_SLAB_CACHES];
-	int have_slabinfo; /* 1 before, 2 both */
-	int reniced;	   /* the launcher runs at nice -10, its children at 0 */
+	int have_slabinfo;		    /* 1 before, 2 both */
+	uint64_t stall_best;		    /* the ramp's most connections so far, and since when */
+	double stall_since, ramp_stalled_s; /* ramp_stalled_s: 0 when it did not stall */
+	int reniced;			    /* the launcher runs at nice -10, its children at 0 */
 };
 
 /* state.c */

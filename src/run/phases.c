@@ -256,6 +256,22 @@ static int floods_reached(const struct run *r)
 	return 1;
 }
 
+/* A ramp that has added no connection for RAMP_STALL_S has met a limit:
+ * waiting for lab.ramp_timeout would only delay the hold. */
+#define RAMP_STALL_S 30
+static int ramp_stalled(struct run *r, double in_phase)
+{
+	if (r->now_estab_clients > r->stall_best || !r->stall_best) {
+		r->stall_best = r->now_estab_clients;
+		r->stall_since = in_phase;
+		return 0;
+	}
+	if (in_phase - r->stall_since < RAMP_STALL_S)
+		return 0;
+	r->ramp_stalled_s = r->phase_t[PH_RAMP][0] + r->stall_since;
+	return 1;
+}
+
 static void take_memory(struct run *r, int before)
 {
 	uint64_t pss = procfs_pss(getpid());
@@ -330,6 +346,12 @@ void run_on_tick(evutil_socket_t fd, short what, void *arg)
 			}
 		} else if (floods_reached(r)) {
 			r->ramp_s = in_phase;
+			run_phase_enter(r, PH_HOLD);
+			r->cpu_hold_start = run_cpu_self_s();
+		} else if (ramp_stalled(r, in_phase)) {
+			log_msg(LOGL_WARN,
+				"no connection was added for %d s: the ramp stops and holds what is open",
+				RAMP_STALL_S);
 			run_phase_enter(r, PH_HOLD);
 			r->cpu_hold_start = run_cpu_self_s();
 		} else if (in_phase * 1e6 > (double)r->lab->ramp_timeout_us) {

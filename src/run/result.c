@@ -275,6 +275,17 @@ static void result_head(const struct run *r, json_t *j)
 		host, "memory_bytes",
 		json_integer((json_int_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE)));
 	json_object_set_new(host, "fd_limit", json_integer((json_int_t)r->plan->fd_limit));
+	{
+		FILE *f = fopen("/proc/sys/fs/epoll/max_user_watches", "re");
+		unsigned long long w = 0;
+
+		if (f && fscanf(f, "%llu", &w) != 1)
+			w = 0;
+		if (f)
+			fclose(f);
+		json_object_set_new(host, "epoll_max_user_watches",
+				    w ? json_integer((json_int_t)w) : json_null());
+	}
 	json_object_set_new(j, "host", host);
 	json_object_set_new(j, "started", json_string(when));
 	json_object_set_new(j, "outcome", json_string(r->outcome));
@@ -329,6 +340,9 @@ static void result_head(const struct run *r, json_t *j)
 	}
 	json_object_set_new(json_object_get(j, "connections"), "closed_by_server",
 			    closed_by_server(r));
+	json_object_set_new(json_object_get(j, "connections"), "ramp_stalled_s",
+			    r->ramp_stalled_s > 0 ? json_real(round(r->ramp_stalled_s * 10) / 10)
+						  : json_null());
 	json_object_set_new(json_object_get(j, "connections"), "lines_received",
 			    json_integer((json_int_t)run_child_sum(r, 1, "lines_in")));
 }

@@ -24,6 +24,8 @@ const struct errname errnames[] = {
 	{ ENETUNREACH, "ENETUNREACH", "no route to the target network inside the lab" },
 	{ EPIPE, "EPIPE", "wrote to a connection the peer had closed" },
 	{ EINPROGRESS, "EINPROGRESS", "connect still in progress when the run ended" },
+	{ ENOSPC, "ENOSPC",
+	  "epoll_ctl: the user's epoll watches are at fs.epoll.max_user_watches" },
 };
 const size_t errnames_count = sizeof(errnames) / sizeof(errnames[0]);
 _Static_assert(sizeof(errnames) / sizeof(errnames[0]) <= ERRNAMES_MAX, "raise ERRNAMES_MAX");

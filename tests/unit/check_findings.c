@@ -103,6 +103,10 @@ static const struct {
 	  { "conntrack-full:cause", "ping-affected:warning" },
 	  { "no-cause-found" } },
 	{ "c100k-keepalive", { "ping-unaffected:note" }, { "no-cause-found", "fd-limit" } },
+	/* lab/ceiling.lab at full scale: 2.75M connections, then ENOSPC */
+	{ "ceiling",
+	  { "epoll-watches:cause", "closed-by-server:warning", "memory-per-connection:note" },
+	  { "no-cause-found", "ramp-timeout", "time-wait-overflow" } },
 	/* hand-made (synth.py) */
 	{ "tcp-memory", { "tcp-memory:cause" }, { "no-cause-found" } },
 	{ "tw-overflow", { "time-wait-overflow:warning" }, { "no-cause-found" } },
