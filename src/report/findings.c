@@ -469,6 +469,13 @@ static void rule_ramp_timeout(struct fctx *x)
 		ev(x, f, "mean connect time late in the ramp, us", "timeline.connect_mean_us[%ld]",
 		   hi);
 	}
+	if (!isnan(num(x, "connections.ramp_stalled_s"))) {
+		text(f, "explanation",
+		     "The connections stopped growing although the target was not reached and the floods kept trying: a limit that none of connlab's rules knows stood in the way. connlab held what was open rather than wait for lab.ramp_timeout.");
+		text(f, "fix",
+		     "Look at the errors and at children.log around the time cited, and at `connlab explain --json` for what moved; the kernel log (dmesg) may name the limit.");
+		return;
+	}
 	text(f, "explanation",
 	     "The flood keeps at most clients.inflight connects in progress, so the ramp's pace is inflight divided by the time one connect takes. When every core is busy (the lab's own processes, the kernel's handshakes) each connect waits longer for its turn, the pace falls, and lab.ramp_timeout ends the ramp with fewer connections than asked. The connect times cited: %s us early in the ramp, %s us at its end.",
 	     fmt_n(early >= 0 ? tl(x, "connect_mean_us", (size_t)early) : NAN, a, sizeof(a)),
