@@ -739,7 +739,7 @@ static void rule_accept_queue(struct fctx *x)
 	double over = num(x, "counters.srv.ListenOverflows"),
 	       drops = num(x, "counters.srv.ListenDrops");
 	long first = tl_first(x, "listen_overflows", 0), peak = tl_max(x, "accept_queue");
-	char a[32], b[32];
+	char a[32];
 	json_t *f;
 
 	if (!(over > 0) && !(drops > 0))
@@ -757,7 +757,6 @@ static void rule_accept_queue(struct fctx *x)
 	ev(x, f, "the listen backlog asked", "plan.server_backlog");
 	ev(x, f, "connects that timed out", "errors.ETIMEDOUT");
 	ev(x, f, "probe connects that failed", "probe_connect.all.failures");
-	(void)b;
 	text(f, "explanation",
 	     "A completed handshake waits in its listener's accept queue until the program calls accept(). The queue holds the backlog given to listen(), capped by net.core.somaxconn; when it is full the kernel drops the client's final ACK (ListenOverflows, ListenDrops), the client thinks it is connected while the server retries its SYN-ACK, and new SYNs are dropped: connects time out. A server that stopped accepting (see fd-limit) or accepts too slowly looks like this.");
 	if (server_at_fd_limit(x)) {
@@ -847,7 +846,7 @@ static void rule_closed_by_server(struct fctx *x)
 	double n = num(x, "connections.closed_by_server.count");
 	const char *bytes = str(x, "connections.closed_by_server.first_bytes");
 	long first = tl_first(x, "closed_by_server", 0);
-	char a[32], b[32];
+	char a[32];
 	json_t *f;
 
 	if (!(n > 0) || (x->churn && !strcmp(str(x, "plan.closer") ?: "", "server")))
@@ -863,7 +862,6 @@ static void rule_closed_by_server(struct fctx *x)
 	   "connections.closed_by_server.life_p50_ms");
 	ev(x, f, "lines received in all", "connections.lines_received");
 	ev(x, f, "errors", "errors_total");
-	(void)b;
 	text(f, "explanation",
 	     "The server accepted these connections and then closed them itself: the flood read its FIN (a read of 0 bytes), not an error, so they count as \"closed by the server\" and not under errors. A server at its own limit often does this (redis answers \"-ERR max number of clients reached\" and closes; others close without a word). Half their lives were shorter than the median cited.");
 	text(f, "fix",
@@ -1051,7 +1049,6 @@ static void rule_retrans(struct fctx *x)
 static void rule_memory_low(struct fctx *x)
 {
 	double min = num(x, "memory.available_min_bytes"), total = num(x, "memory.total_bytes");
-	double floor = num(x, "memory.floor_bytes");
 	char a[32], b[32];
 	json_t *f;
 
@@ -1064,7 +1061,6 @@ static void rule_memory_low(struct fctx *x)
 	ev(x, f, "MemAvailable at its lowest, bytes", "memory.available_min_bytes");
 	ev(x, f, "the machine's memory, bytes", "memory.total_bytes");
 	ev(x, f, "lab.memory_floor, bytes", "memory.floor_bytes");
-	(void)floor;
 	text(f, "explanation",
 	     "Below about a fifth of memory available the kernel reclaims caches harder, which costs time in every process that allocates, and latency figures grow for reasons that have nothing to do with the network.");
 	text(f, "fix",
@@ -1238,7 +1234,6 @@ static void rule_memory_note(struct fctx *x)
 		ev(x, f, name, "memory.slab_caches.%s.per_conn_bytes", name);
 	ev(x, f, "slab growth in no cache above, bytes", "memory.slab_other_growth_bytes");
 	ev(x, f, "user memory per connection (Pss), bytes", "memory.user_pss_per_conn_bytes");
-	(void)b;
 	text(f, "explanation",
 	     "Both ends of every connection live in this kernel, so a connection is two sockets. Each socket is a struct tcp_sock (the TCP cache, about 2.3 KB), a socket inode (sock_inode_cache, about 0.8 KB) with its dentry, a struct file (filp, 192 B) and, in an epoll program, an epoll entry (eventpoll_epi, 128 B): about 3.5 KB a socket, 7 KB a connection, before any buffer. That is where the often quoted \"3 KB per socket\" (the socket alone) and \"8-10 KB per connection\" (both ends, with files and epoll) come from. Buffers (skbuff_head_cache, kmalloc) grow only while data waits unread; idle connections keep none. Slab growth in no cache listed (slab_other_growth_bytes) belongs to no lab socket: other activity on the host.");
 	text(f, "fix",
