@@ -1297,8 +1297,11 @@ static char *read_log(const char *dir)
 		return NULL;
 	/* at most its first 16 MiB: a program that loops on one error writes
 	 * the same line over and over */
-	buf = malloc(16 << 20);
-	n = buf ? (long)fread(buf, 1, (16 << 20) - 1, fp) : 0;
+	if (fseek(fp, 0, SEEK_END) || (n = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET))
+		n = 0;
+	n = n > (16 << 20) ? (16 << 20) : n;
+	buf = malloc((size_t)n + 1);
+	n = buf ? (long)fread(buf, 1, (size_t)n, fp) : 0;
 	fclose(fp);
 	if (buf)
 		buf[n] = 0;
