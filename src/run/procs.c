@@ -10,8 +10,9 @@
 #include "run/launcher.h"
 
 /* Watches pid (of child ci) and its descendants, depth first. Each
- * sample reads what moves (open files: a stat of /proc/PID/fd; peak RSS);
- * its name, limit and children only in the first samples of a process and
+ * sample reads what moves (open files: a stat of /proc/PID/fd, 6 us at
+ * 19,000 files); its peak RSS, name, limit and children (60 us each) only
+ * in the first samples of a process and
  * every fifth one after: at a million connections a lab has over a hundred
  * processes, and the launcher's budget is 2% of a core. */
 static void watch(struct run *r, pid_t pid, int ci, double t, int depth, int full)
@@ -49,7 +50,9 @@ static void watch(struct run *r, pid_t pid, int ci, double t, int depth, int ful
 		p->peak_fds_s = t;
 	}
 	{
-		uint64_t lim = full ? procfs_nofile_of(pid) : 0, hwm = procfs_hwm(pid);
+		/* VmHWM is a high-water mark: reading it less often loses nothing
+		 * but the last seconds of a process that exits */
+		uint64_t lim = full ? procfs_nofile_of(pid) : 0, hwm = full ? procfs_hwm(pid) : 0;
 
 		if (lim)
 			p->fd_limit = lim;
