@@ -181,6 +181,8 @@ struct run {
 };
 
 /* state.c */
+/* The launcher's own CPU time (user and system), seconds. */
+double run_cpu_self_s(void);
 double run_elapsed(const struct run *r);
 const char *run_phase_label(const struct run *r, enum phase p);
 void run_phase_enter(struct run *r, enum phase p);
@@ -216,7 +218,6 @@ uint64_t run_child_sum(const struct run *r, int is_flood, const char *key);
 uint64_t run_flood_errors(const struct run *r, uint64_t *by_name);
 
 /* sample.c */
-double run_cpu_self_s(void);
 void run_sample(struct run *r);
 void run_on_sample(evutil_socket_t fd, short what, void *arg);
 void run_on_dumped(evutil_socket_t fd, short what, void *arg);

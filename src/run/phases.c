@@ -347,18 +347,15 @@ void run_on_tick(evutil_socket_t fd, short what, void *arg)
 		} else if (floods_reached(r)) {
 			r->ramp_s = in_phase;
 			run_phase_enter(r, PH_HOLD);
-			r->cpu_hold_start = run_cpu_self_s();
 		} else if (ramp_stalled(r, in_phase)) {
 			log_msg(LOGL_WARN,
 				"no connection was added for %d s: the ramp stops and holds what is open",
 				RAMP_STALL_S);
 			run_phase_enter(r, PH_HOLD);
-			r->cpu_hold_start = run_cpu_self_s();
 		} else if (in_phase * 1e6 > (double)r->lab->ramp_timeout_us) {
 			log_msg(LOGL_WARN,
 				"the target was not reached within lab.ramp_timeout; holding what is open");
 			run_phase_enter(r, PH_HOLD);
-			r->cpu_hold_start = run_cpu_self_s();
 		}
 		break;
 	case PH_HOLD:

@@ -159,7 +159,6 @@ void run_check_memory(struct run *r)
 			if (r->child[i].is_flood && !r->child[i].group && !r->child[i].exited)
 				kill(r->child[i].pid, SIGUSR1);
 		run_phase_enter(r, PH_HOLD);
-		r->cpu_hold_start = run_cpu_self_s();
 	} else if (avail < r->floor_kb / 2 && r->phase <= PH_HOLD) {
 		char a[32], f[32];
 

@@ -41,6 +41,15 @@ const char *run_phase_label(const struct run *r, enum phase p)
 	return phase_name(p, r->lab->client_mode);
 }
 
+double run_cpu_self_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 void run_phase_enter(struct run *r, enum phase p)
 {
 	double t = run_elapsed(r);
@@ -51,6 +60,8 @@ void run_phase_enter(struct run *r, enum phase p)
 	r->phase_seen[p] = 1;
 	r->phase_t[p][0] = t;
 	r->phase_t[p][1] = t;
+	if (p == PH_HOLD) /* the launcher's own CPU during the hold */
+		r->cpu_hold_start = run_cpu_self_s();
 	if (!r->tty)
 		printf("[%7.1fs] phase %s\n", t, run_phase_label(r, p));
 	fflush(stdout);
