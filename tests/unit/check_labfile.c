@@ -290,7 +290,7 @@ START_TEST(errors)
 		"t.lab:2: expected an expectation such as 'established >= 100k' or 'ping.loss <= 0.1%'");
 	expect_error(
 		"[expect]\nerrors.EFOO == 0\n",
-		"t.lab:2: unknown error name in 'errors.EFOO': errors.NAME takes one of EADDRNOTAVAIL, EADDRINUSE, ECONNREFUSED, ETIMEDOUT, ECONNRESET, EMFILE, ENFILE, ENOBUFS, ENOMEM, EHOSTUNREACH, ENETUNREACH, EPIPE, EINPROGRESS");
+		"t.lab:2: unknown error name in 'errors.EFOO': errors.NAME takes one of EADDRNOTAVAIL, EADDRINUSE, ECONNREFUSED, ETIMEDOUT, ECONNRESET, EMFILE, ENFILE, ENOBUFS, ENOMEM, EHOSTUNREACH, ENETUNREACH, EPIPE, EINPROGRESS, ENOSPC");
 	expect_error(
 		"[expect]\ncounters.srv.ListenOverflow == 0\n",
 		"t.lab:2: unknown kernel counter 'ListenOverflow' (did you mean ListenOverflows?); 'connlab help metrics' lists them");
