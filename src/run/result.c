@@ -548,7 +548,7 @@ static json_t *processes_json(const struct run *r)
 /* The host's memory over the run, the floor, the slab caches. */
 static void memory_more(const struct run *r, json_t *m)
 {
-	json_t *caches = json_object();
+	json_t *caches;
 	int64_t tracked = 0;
 
 	json_object_set_new(m, "total_bytes", json_integer((json_int_t)r->mem_total_kb * 1024));
@@ -569,10 +569,11 @@ static void memory_more(const struct run *r, json_t *m)
 	json_object_set_new(m, "slab_before_bytes",
 			    json_integer((json_int_t)r->slab_before_kb * 1024));
 	json_object_set_new(m, "slab_hold_bytes", json_integer((json_int_t)r->slab_hold_kb * 1024));
-	if (r->have_slabinfo != 2) {
+	if (r->have_slabinfo != 2) { /* no slabinfo, or no hold */
 		json_object_set_new(m, "slab_caches", json_null());
 		return;
 	}
+	caches = json_object();
 	for (int i = 0; i < RUN_SLAB_CACHES; i++) {
 		const struct slab_cache *a = &r->slab_before[i], *b = &r->slab_hold[i];
 		int64_t grow = (int64_t)b->bytes - (int64_t)a->bytes;
