@@ -272,69 +272,41 @@ static const char *fmt_n(double v, char *buf, size_t len)
 
 /* ---- the rules ---- */
 
-/* Has an earlier rule found id? */
-static int has(const struct fctx *x, const char *id)
+/* Has an earlier rule found id (NULL: any) of severity (NULL: any) whose
+ * title begins with prefix (NULL: any; "server" for the built-in server
+ * or a user's)? */
+static int found(const struct fctx *x, const char *id, const char *sev, const char *prefix)
 {
 	json_t *f;
 	size_t i;
 
-	json_array_foreach(
-		x->out, i,
-		f) if (!strcmp(json_string_value(json_object_get(f, "id")) ?: "", id)) return 1;
-	return 0;
-}
+	json_array_foreach(x->out, i, f)
+	{
+		const char *fid = json_string_value(json_object_get(f, "id")) ?: "";
+		const char *fsev = json_string_value(json_object_get(f, "severity")) ?: "";
+		const char *title = json_string_value(json_object_get(f, "title")) ?: "";
 
-/* Did an earlier finding id name a server (the built-in one or a
- * user's)? */
-static int about_server(const struct fctx *x, const char *id)
-{
-	json_t *f;
-	size_t i;
-
-	json_array_foreach(x->out, i,
-			   f) if (!strcmp(json_string_value(json_object_get(f, "id")) ?: "", id) &&
-				  !strncmp(json_string_value(json_object_get(f, "title")) ?: "",
-					   "server", 6)) return 1;
+		if ((!id || !strcmp(fid, id)) && (!sev || !strcmp(fsev, sev)) &&
+		    (!prefix || !strncmp(title, prefix, strlen(prefix))))
+			return 1;
+	}
 	return 0;
 }
 
 /* What follows from a server's death is not a cause of its own. */
 static const char *after_death(const struct fctx *x)
 {
-	return about_server(x, "process-died") || has(x, "epoll-watches") ? "warning" : severity(x);
+	return found(x, "process-died", NULL, "server") || found(x, "epoll-watches", NULL, NULL)
+		       ? "warning"
+		       : severity(x);
 }
 
 static const char *death_note(const struct fctx *x)
 {
-	return about_server(x, "process-died") ? ", as the server died (process-died)"
-	       : has(x, "epoll-watches")       ? ", those it could not watch (epoll-watches)"
-					       : "";
-}
-
-/* Has an earlier rule found a cause? */
-static int has_cause(const struct fctx *x)
-{
-	json_t *f;
-	size_t i;
-
-	json_array_foreach(x->out, i,
-			   f) if (!strcmp(json_string_value(json_object_get(f, "severity")) ?: "",
-					  "cause")) return 1;
-	return 0;
-}
-
-/* Did a server (the built-in one or a user's) reach its file limit? */
-static int server_at_fd_limit(const struct fctx *x)
-{
-	json_t *f;
-	size_t i;
-
-	json_array_foreach(
-		x->out, i,
-		f) if (!strcmp(json_string_value(json_object_get(f, "id")) ?: "", "fd-limit") &&
-		       strstr(json_string_value(json_object_get(f, "title")) ?: "",
-			      "server")) return 1;
-	return 0;
+	return found(x, "process-died", NULL, "server") ? ", as the server died (process-died)"
+	       : found(x, "epoll-watches", NULL, NULL)
+		       ? ", those it could not watch (epoll-watches)"
+		       : "";
 }
 
 /* The index of phase name in "phases", or -1 when the run never entered
@@ -431,7 +403,7 @@ static void rule_ramp_timeout(struct fctx *x)
 
 	if (x->churn || x->user_clients || !isnan(num(x, "connections.ramp_s")) ||
 	    !isnan(num(x, "memory.floor_hit_s")) || !(x->peak < x->target) || ri < 0 ||
-	    !has_phase(x, "hold") || has_cause(x))
+	    !has_phase(x, "hold") || found(x, NULL, "cause", NULL))
 		return; /* reached, stopped by the floor or another cause, or failed before the hold
 			 */
 	for (i = 0; i < n; i++)
@@ -746,7 +718,7 @@ static void rule_accept_queue(struct fctx *x)
 		return;
 	f = finding(x, "accept-queue", severity(x), tl_t(x, first),
 		    "The server's accept queue overflowed %s times: %s", fmt_n(over, a, sizeof(a)),
-		    server_at_fd_limit(x)
+		    found(x, "fd-limit", NULL, "server")
 			    ? "the server had stopped accepting at its open-file limit (fd-limit)"
 			    : "it did not accept() as fast as connections arrived");
 	ev(x, f, "ListenOverflows in the server namespace", "counters.srv.ListenOverflows");
@@ -759,7 +731,7 @@ static void rule_accept_queue(struct fctx *x)
 	ev(x, f, "probe connects that failed", "probe_connect.all.failures");
 	text(f, "explanation",
 	     "A completed handshake waits in its listener's accept queue until the program calls accept(). The queue holds the backlog given to listen(), capped by net.core.somaxconn; when it is full the kernel drops the client's final ACK (ListenOverflows, ListenDrops), the client thinks it is connected while the server retries its SYN-ACK, and new SYNs are dropped: connects time out. A server that stopped accepting (see fd-limit) or accepts too slowly looks like this.");
-	if (server_at_fd_limit(x)) {
+	if (found(x, "fd-limit", NULL, "server")) {
 		text(f, "fix", "Fix fd-limit first: a server that cannot accept fills any queue.");
 		return;
 	}
@@ -1039,7 +1011,8 @@ static void rule_retrans(struct fctx *x)
 		   dropns);
 	text(f, "explanation",
 	     "A segment that is not acknowledged in time is sent again after the retransmission timeout (at least 200 ms, doubling each time): a connect or request that meets one takes hundreds of milliseconds more. Drops on a veth link come from a full queue (a burst larger than the receiving side's backlog, net.core.netdev_max_backlog) or from the other side being gone.%s",
-	     has(x, "accept-queue") || has(x, "syn-queue") || has(x, "conntrack-full")
+	     found(x, "accept-queue", NULL, NULL) || found(x, "syn-queue", NULL, NULL) ||
+			     found(x, "conntrack-full", NULL, NULL)
 		     ? " Here the kernel itself dropped handshakes (see the findings above): every SYN or ACK it dropped was sent again, so most of these retransmissions follow from them."
 		     : "");
 	text(f, "fix",
