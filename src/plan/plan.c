@@ -63,16 +63,7 @@ void plan_env_read(struct plan_env *env)
 {
 	env->fd_limit = procfs_nofile_hard();
 	env->mem_available = procfs_meminfo_kb("MemAvailable") * 1024;
-	{
-		FILE *f = fopen("/proc/sys/fs/epoll/max_user_watches", "re");
-		unsigned long long w = 0;
-
-		if (f && fscanf(f, "%llu", &w) != 1)
-			w = 0;
-		if (f)
-			fclose(f);
-		env->epoll_watches = w;
-	}
+	env->epoll_watches = procfs_read_u64("/proc/sys/fs/epoll/max_user_watches");
 }
 
 static const char *plural(uint64_t n, const char *one, const char *many)
@@ -299,6 +290,7 @@ int plan_build(const struct lab *lab, const struct plan_env *env, struct plan *p
 	p->namespaces = N;
 	p->fd_limit = env->fd_limit;
 	p->mem_available = env->mem_available;
+	p->epoll_watches = env->epoll_watches;
 	if (!range || sscanf(range, "%u %u", &p->port_lo, &p->port_hi) != 2) {
 		p->port_lo = 32768; /* the kernel's default */
 		p->port_hi = 60999;

@@ -52,6 +52,7 @@ struct plan {
 	uint64_t server_per_worker;
 	uint64_t per_pair_max;
 	uint64_t kernel_bytes, user_bytes, mem_available;
+	uint64_t epoll_watches; /* fs.epoll.max_user_watches, 0: unknown */
 	unsigned n_why, n_warn;
 	char why[8][240];
 	char warn[8][320];

@@ -275,17 +275,10 @@ static void result_head(const struct run *r, json_t *j)
 		host, "memory_bytes",
 		json_integer((json_int_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE)));
 	json_object_set_new(host, "fd_limit", json_integer((json_int_t)r->plan->fd_limit));
-	{
-		FILE *f = fopen("/proc/sys/fs/epoll/max_user_watches", "re");
-		unsigned long long w = 0;
-
-		if (f && fscanf(f, "%llu", &w) != 1)
-			w = 0;
-		if (f)
-			fclose(f);
-		json_object_set_new(host, "epoll_max_user_watches",
-				    w ? json_integer((json_int_t)w) : json_null());
-	}
+	json_object_set_new(host, "epoll_max_user_watches",
+			    r->plan->epoll_watches
+				    ? json_integer((json_int_t)r->plan->epoll_watches)
+				    : json_null());
 	json_object_set_new(j, "host", host);
 	json_object_set_new(j, "started", json_string(when));
 	json_object_set_new(j, "outcome", json_string(r->outcome));

@@ -92,15 +92,7 @@ static void run_sources_open(struct run *r)
 				r->drops_first[k] = r->drops_now[k] = ls.rx_dropped + ls.tx_dropped;
 		}
 	}
-	{
-		FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_max", "re");
-
-		if (f) {
-			if (fscanf(f, "%llu", (unsigned long long *)&r->ct_max) != 1)
-				r->ct_max = 0;
-			fclose(f);
-		}
-	}
+	r->ct_max = procfs_read_u64("/proc/sys/net/netfilter/nf_conntrack_max");
 }
 
 /* The loop: signals, the sampling timer, the phase tick, dump results. */

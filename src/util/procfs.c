@@ -26,6 +26,18 @@ uint64_t procfs_meminfo_parse(const char *text, const char *key)
 	return 0;
 }
 
+uint64_t procfs_read_u64(const char *path)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen(path, "re");
+
+	if (f && fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	if (f)
+		fclose(f);
+	return v;
+}
+
 uint64_t procfs_meminfo_kb(const char *key)
 {
 	char buf[8192];

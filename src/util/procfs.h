@@ -12,6 +12,10 @@ uint64_t procfs_meminfo_kb(const char *key);
 /* The field of a /proc/meminfo text, for tests; 0 when absent. */
 uint64_t procfs_meminfo_parse(const char *text, const char *key);
 
+/* A number from a /proc file such as /proc/sys/fs/epoll/max_user_watches;
+ * 0 when it cannot be read. */
+uint64_t procfs_read_u64(const char *path);
+
 /* RLIMIT_NOFILE: the hard limit (RLIM_INFINITY as 1048576, 1024 when it
  * cannot be read) and the soft limit. */
 uint64_t procfs_nofile_hard(void);

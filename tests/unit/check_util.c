@@ -30,6 +30,9 @@ START_TEST(meminfo_fields)
 	ck_assert_uint_eq(procfs_meminfo_parse(text, "SReclaimable"), 0);
 	ck_assert_uint_gt(procfs_meminfo_kb("MemTotal"), 0);
 	ck_assert_uint_ge(procfs_nofile_hard(), procfs_nofile_soft());
+	/* a /proc number, and 0 for what is not there */
+	ck_assert_uint_gt(procfs_read_u64("/proc/sys/kernel/pid_max"), 0);
+	ck_assert_uint_eq(procfs_read_u64("/proc/nope"), 0);
 }
 END_TEST
 
