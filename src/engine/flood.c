@@ -143,12 +143,15 @@ static void on_data(struct fworker *w, int fd, uint32_t events)
 {
 	char buf[2048], first[sizeof(w->st->peer_sample)];
 	size_t firstn = 0;
+	int sampled = __atomic_load_n(&w->st->peer_sample_len, __ATOMIC_RELAXED) != 0;
 	ssize_t n;
 
 	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
 		const char *p = buf, *end = buf + n;
 
-		if (!firstn) {
+		/* a sample of what a closing server says, until one is kept:
+		 * after that nothing on this path copies */
+		if (!firstn && !sampled) {
 			firstn = (size_t)n < sizeof(first) ? (size_t)n : sizeof(first);
 			memcpy(first, buf, firstn);
 		}
@@ -167,7 +170,7 @@ static void on_data(struct fworker *w, int fd, uint32_t events)
 		engine_error(w->st, errno, PHASE_ESTABLISHED);
 	if (n == 0) {
 		hist_add(&w->st->peer_close_life_us, (clock_now_ns() - w->t0_ns[fd]) / 1000);
-		if (firstn && !__atomic_load_n(&w->st->peer_sample_len, __ATOMIC_RELAXED)) {
+		if (firstn) {
 			memcpy(w->st->peer_sample, first, firstn);
 			__atomic_store_n(&w->st->peer_sample_len, (uint32_t)firstn,
 					 __ATOMIC_RELEASE);
