@@ -261,7 +261,6 @@ void run_sample(struct run *r)
 		row.sample_lag_ms = lag > 0 ? round(lag * 1e4) / 10 : 0;
 	}
 	run_watch_procs(r);
-	run_check_memory(r);
 	run_flood_errors(r, row.err);
 	if (r->iv_ping_n) {
 		qsort(r->iv_ping_ms, r->iv_ping_n, sizeof(double), cmp_double);
