@@ -46,8 +46,12 @@ _connlab() {
 		return
 	fi
 	case "$cmd" in
-	run | plan | up)
-		COMPREPLY=($(compgen -f -X '!*.lab' -- "$cur") $(compgen -d -- "$cur"))
+	run | plan | up | doctor)
+		if [ "$prev" = --sysctl ]; then
+			COMPREPLY=($(compgen -f -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -X '!*.lab' -- "$cur") $(compgen -d -- "$cur"))
+		fi
 		;;
 	report | explain)
 		COMPREPLY=($(compgen -d -- "$cur"))

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cli.c - loading labs for commands and printing what went wrong. */
 #include "cmd/cli.h"
+#include "host/host.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -117,39 +118,20 @@ int cli_engine_option(const struct command *c, int opt, const char *arg, struct 
 
 int cli_need_privileges(void)
 {
-	static const struct {
-		int bit;
-		const char *name, *why;
-	} caps[] = {
-		{ CAP_BIT_SYS_ADMIN, "SYS_ADMIN",
-		  "to create network namespaces and mount their names" },
-		{ CAP_BIT_NET_ADMIN, "NET_ADMIN",
-		  "to make veth pairs, addresses, routes and set sysctls" },
-	};
-	unsigned long long eff = 0;
-	char line[256];
-	FILE *f = fopen("/proc/self/status", "r");
-	int missing = 0, r;
+	struct host_facts f;
+	char msg[800];
+	int r;
 
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	if (f)
-		fclose(f);
-	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
-		missing |= !(eff & (1ULL << caps[i].bit)) << i;
-	if (missing && geteuid() != 0) {
-		fprintf(stderr,
-			"connlab: needs root, or CAP_SYS_ADMIN and CAP_NET_ADMIN; run it with sudo (in Docker: --cap-add SYS_ADMIN --cap-add NET_ADMIN)\n");
+	host_facts_read(&f);
+	if (host_privileges(&f, msg, sizeof(msg))) {
+		for (char *line = msg, *nl; *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			if (!nl)
+				break;
+			fprintf(stderr, "connlab: %.*s\n", (int)(nl - line), line);
+		}
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
-		if (missing & (1 << i))
-			fprintf(stderr,
-				"connlab: this process lacks the capability CAP_%s (%s): in Docker, add --cap-add %s to docker run; elsewhere run as root with full capabilities\n",
-				caps[i].name, caps[i].why, caps[i].name);
-	if (missing)
-		return EXIT_USAGE;
 	r = netns_sysctl_writable();
 	if (r) {
 		fprintf(stderr,

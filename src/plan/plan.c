@@ -359,7 +359,7 @@ int plan_build(const struct lab *lab, const struct plan_env *env, struct plan *p
 	sockets = hold ? 2 * lab->connections : 2 * lab->inflight;
 	p->kernel_bytes = sockets * PLAN_KERNEL_PER_SOCKET;
 	p->user_bytes =
-		sockets * PLAN_USER_PER_SOCKET +
+		sockets / 2 * PLAN_USER_PER_CONN +
 		(uint64_t)(p->flood_workers + p->server_workers + 2) * PLAN_USER_PER_PROCESS;
 	/* both ends watched by epoll, by processes of one user */
 	if (env->epoll_watches && hold && 2 * lab->connections > env->epoll_watches)
@@ -451,8 +451,8 @@ void plan_write(const struct plan *p, const struct lab *lab, FILE *out)
 	fprintf(out, "\nMemory estimate (measured figures come with the run)\n");
 	fprintf(out, "  kernel %s (%d bytes per socket, two sockets per connection in the box)\n",
 		units_fmt_size(p->kernel_bytes, c, sizeof(c)), PLAN_KERNEL_PER_SOCKET);
-	fprintf(out, "  user   %s (%d bytes per socket and %d KiB per process)\n",
-		units_fmt_size(p->user_bytes, c, sizeof(c)), PLAN_USER_PER_SOCKET,
+	fprintf(out, "  user   %s (%d bytes per connection and %d KiB per process, measured)\n",
+		units_fmt_size(p->user_bytes, c, sizeof(c)), PLAN_USER_PER_CONN,
 		PLAN_USER_PER_PROCESS / 1024);
 	if (p->mem_available)
 		fprintf(out, "  available on this machine: %s\n",

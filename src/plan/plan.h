@@ -16,11 +16,20 @@
  * ~30k the kernel's search for a free local port makes connect() crawl
  * (measured here: 15k/s down to a few hundred per second). */
 #define PLAN_PAIR_FAST 16000
-/* Kernel memory per socket, from the baseline's measurement on this kind
- * of machine: 10.2 KB of slab per connection with both ends in the box. */
+/* Measured costs (docs/performance.md, docs/doctor.md). Kernel memory per
+ * socket: 10.2 KB of slab per connection with both ends in the box (8.4 KB
+ * in later runs: the estimate keeps the larger). User memory: 24 bytes per
+ * connection (Pss of every process at 1M), and at most about 250 KB of
+ * Pss per process before its first connection (3.99 MB for the 16
+ * processes of c100k-keepalive, 9.66 MB for the 121 of c1m: shared pages
+ * divide). TCP memory (sockstat "mem", pages): held idle connections keep
+ * almost none (25 pages for 100k, under 25k for 1M during the ramp); the
+ * peak is the drain, when every connection closes at once: 29209 pages
+ * for 100k, 513305 for 1M (the estimate takes the larger per connection). */
 #define PLAN_KERNEL_PER_SOCKET 5120
-#define PLAN_USER_PER_SOCKET 256
-#define PLAN_USER_PER_PROCESS (512 * 1024)
+#define PLAN_USER_PER_CONN 24
+#define PLAN_USER_PER_PROCESS (256 * 1024)
+#define PLAN_TCP_PAGES_PER_CONN_DRAIN 0.52
 #define PLAN_NETNS_MAX 256
 
 struct plan_env {

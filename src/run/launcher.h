@@ -80,6 +80,7 @@ struct row {
 	double t;
 	int phase;
 	uint64_t estab_clients, estab_srv, time_wait, close_wait, syn_recv, orphans;
+	uint64_t tcp_pages; /* TCP memory of the whole host (sockstat mem), pages */
 	uint64_t flood_open, flood_connected, flood_errors, server_open, accept_queue;
 	uint64_t listen_overflows;
 	uint64_t state[ST_MAX]; /* every lab namespace; dumped states are states_age_s old */
@@ -119,6 +120,7 @@ struct run {
 	uint64_t peak_state[TOPO_NETNS_MAX][ST_MAX];
 	uint64_t peak_tw[TOPO_NETNS_MAX], peak_estab[TOPO_NETNS_MAX];
 	uint64_t peak_estab_clients, peak_tw_total, peak_close_wait, peak_syn_recv, peak_orphans;
+	uint64_t peak_tcp_pages;
 	uint64_t final_estab_clients;
 	struct dumper dumper;
 	struct event *ev_dump;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* preflight.c - before anything is built: memory, the open-file limit,
- * IP_BIND_ADDRESS_NO_PORT, re-execution through /proc/self/exe; and the
- * run directory, which never overwrites a run. */
+/* preflight.c - before anything is built: the host's checks (the same as
+ * `connlab doctor`: memory, limits, kernel features, the lab's sysctls
+ * tried in a fresh namespace), re-execution through /proc/self/exe; and
+ * the run directory, which never overwrites a run. */
 #define _GNU_SOURCE
 #include "run/launcher.h"
 
@@ -26,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "host/host.h"
 #include "run/dumper.h"
 
 #include "netns/netns.h"
@@ -83,41 +85,32 @@ fail:
 
 int run_preflight(struct run *r)
 {
-	uint64_t need = r->plan->kernel_bytes + r->plan->user_bytes;
+	struct host_facts f;
+	struct host_probe hp;
+	struct kernel_view kv;
+	static struct host_report rep;
+	unsigned blocks;
 
-	/* a lab that sets its memory floor itself asks to run into it (the
-	 * ceiling lab): the floor, not the estimate, ends its ramp */
-	if (r->plan->mem_available && need > r->plan->mem_available * 9 / 10 && r->floor_kb &&
-	    lab_key_set(r->lab, "lab.memory_floor")) {
-		log_msg(LOGL_WARN,
-			"the lab needs about %llu MiB of memory and %llu MiB are available: the ramp will stop at lab.memory_floor",
-			(unsigned long long)(need >> 20),
-			(unsigned long long)(r->plan->mem_available >> 20));
-	} else if (r->plan->mem_available && need > r->plan->mem_available * 9 / 10) {
-		log_msg(LOGL_ERROR,
-			"the lab needs about %llu MiB of memory and %llu MiB are available: fewer clients.connections (or set lab.memory_floor to run until memory is short, as lab/ceiling.lab does)",
-			(unsigned long long)(need >> 20),
-			(unsigned long long)(r->plan->mem_available >> 20));
-		return EXIT_CANNOT_RUN;
-	}
-	if (procfs_nofile_hard() < 256) {
-		log_msg(LOGL_ERROR, "the open-file hard limit is %llu: raise it to at least 256",
-			(unsigned long long)procfs_nofile_hard());
-		return EXIT_CANNOT_RUN;
-	}
-	{
-		int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		int bad = fd >= 0 &&
-			  setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) &&
-			  errno == ENOPROTOOPT;
+	/* the checks of `connlab doctor`, one implementation */
+	host_facts_read(&f);
+	host_probe_open(&hp);
+	host_kernel_view(&kv, &hp, &f);
+	host_check_all(&f, &kv, r->lab, r->plan, &rep);
+	for (unsigned i = 0; i < rep.n; i++) {
+		const struct host_check *c = &rep.c[i];
 
-		if (fd >= 0)
-			close(fd);
-		if (bad) {
-			log_msg(LOGL_ERROR,
-				"this kernel lacks IP_BIND_ADDRESS_NO_PORT (Linux 4.2 and later), which the flood needs to put more than 64k connections on one source address");
-			return EXIT_CANNOT_RUN;
-		}
+		if (c->level == HC_OK)
+			continue;
+		log_msg(c->level == HC_BLOCKS ? LOGL_ERROR : LOGL_WARN, "%s: %s; needs %s%s%s%s%s",
+			c->title, c->found, c->needed, *c->why ? ": " : "", c->why,
+			*c->fix ? "; fix: " : "", c->fix);
+	}
+	blocks = rep.blocks;
+	host_report_free(&rep);
+	host_probe_close(&hp);
+	if (blocks) {
+		log_msg(LOGL_ERROR, "nothing was built; 'connlab doctor' shows every check");
+		return EXIT_CANNOT_RUN;
 	}
 	if (access("/proc/self/exe", X_OK)) {
 		log_msg(LOGL_ERROR, "cannot re-execute connlab through /proc/self/exe: %s",

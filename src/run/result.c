@@ -140,9 +140,9 @@ static json_t *timeline_json(const struct run *r)
 	       *pmax = json_array(), *psent = json_array(), *plost = json_array(),
 	       *pc = json_array(), *pcf = json_array(), *slab = json_array(), *lo = json_array(),
 	       *aq = json_array(), *ld = json_array(), *ct = json_array(), *ctd = json_array(),
-	       *age = json_array(), *orph = json_array(), *synr = json_array(),
-	       *fopen_ = json_array(), *sopen = json_array(), *mem = json_array(),
-	       *cbp = json_array(), *cmean = json_array(), *lag = json_array();
+	       *age = json_array(), *orph = json_array(), *tcpm = json_array(),
+	       *synr = json_array(), *fopen_ = json_array(), *sopen = json_array(),
+	       *mem = json_array(), *cbp = json_array(), *cmean = json_array(), *lag = json_array();
 	json_t *stcol[sizeof(st) / sizeof(st[0])], *ecol[ERRNAMES_MAX] = { NULL };
 
 	for (size_t k = 0; k < sizeof(st) / sizeof(st[0]); k++) {
@@ -165,6 +165,7 @@ static json_t *timeline_json(const struct run *r)
 		json_array_append_new(ec, json_integer((json_int_t)w->estab_clients));
 		json_array_append_new(es, json_integer((json_int_t)w->estab_srv));
 		json_array_append_new(orph, json_integer((json_int_t)w->orphans));
+		json_array_append_new(tcpm, json_integer((json_int_t)w->tcp_pages));
 		json_array_append_new(conn, json_integer((json_int_t)w->flood_connected));
 		json_array_append_new(etot, json_integer((json_int_t)w->flood_errors));
 		for (size_t e = 0; e < errnames_count; e++)
@@ -201,6 +202,7 @@ static json_t *timeline_json(const struct run *r)
 	json_object_set_new(tl, "established_clients", ec);
 	json_object_set_new(tl, "established_server", es);
 	json_object_set_new(tl, "orphans_host", orph);
+	json_object_set_new(tl, "tcp_mem_pages", tcpm);
 	json_object_set_new(tl, "connected", conn);
 	json_object_set_new(tl, "errors_total", etot);
 	json_object_set_new(tl, "errors", errs);
@@ -275,6 +277,20 @@ static void result_head(const struct run *r, json_t *j)
 		host, "memory_bytes",
 		json_integer((json_int_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE)));
 	json_object_set_new(host, "fd_limit", json_integer((json_int_t)r->plan->fd_limit));
+	{
+		unsigned long long m[3];
+		FILE *fp = fopen("/proc/sys/net/ipv4/tcp_mem", "re");
+
+		if (fp && fscanf(fp, "%llu %llu %llu", &m[0], &m[1], &m[2]) == 3)
+			json_object_set_new(host, "tcp_mem_pages",
+					    json_pack("[I,I,I]", (json_int_t)m[0], (json_int_t)m[1],
+						      (json_int_t)m[2]));
+		else
+			json_object_set_new(host, "tcp_mem_pages", json_null());
+		if (fp)
+			fclose(fp);
+		json_object_set_new(host, "page_size", json_integer(sysconf(_SC_PAGESIZE)));
+	}
 	json_object_set_new(host, "epoll_max_user_watches",
 			    r->plan->epoll_watches
 				    ? json_integer((json_int_t)r->plan->epoll_watches)
@@ -411,6 +427,8 @@ static void result_sockets(const struct run *r, json_t *j)
 				      (json_int_t)r->peak_close_wait, "syn_recv",
 				      (json_int_t)r->peak_syn_recv, "orphans_host",
 				      (json_int_t)r->peak_orphans));
+	json_object_set_new(json_object_get(j, "peaks"), "tcp_mem_pages",
+			    json_integer((json_int_t)r->peak_tcp_pages));
 	json_object_set_new(j, "counters", counters);
 }
 

@@ -220,8 +220,10 @@ void run_sample(struct run *r)
 			row.state[st] += st == ST_ESTABLISHED ? s->curr_estab
 					 : st == ST_TIME_WAIT ? s->tw
 							      : s->state[st];
-		if (i == TOPO_SRV) /* the kernel counts orphans for the whole host */
+		if (i == TOPO_SRV) { /* the kernel counts these for the whole host */
 			row.orphans = s->orphan;
+			row.tcp_pages = s->mem_pages;
+		}
 		row.close_wait += s->state[ST_CLOSE_WAIT];
 		if (s->ct_count > r->ct_peak[i])
 			r->ct_peak[i] = s->ct_count;
@@ -276,6 +278,8 @@ void run_sample(struct run *r)
 		r->peak_syn_recv = row.syn_recv;
 	if (row.orphans > r->peak_orphans)
 		r->peak_orphans = row.orphans;
+	if (row.tcp_pages > r->peak_tcp_pages)
+		r->peak_tcp_pages = row.tcp_pages;
 	if (r->phase <= PH_HOLD)
 		r->final_estab_clients = row.estab_clients;
 	r->now_estab_clients = row.estab_clients;

@@ -27,6 +27,8 @@ offers report re
 offers --version --v
 offers --fd-limit plan --f
 offers --keep run --k
+offers --sysctl doctor --sy
+offers doctor d
 offers --max-connections server --max
 offers --beyond-ports flood --b
 offers metrics help m

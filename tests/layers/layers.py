@@ -24,12 +24,14 @@ import sys
 # of its own: it knows nothing of src/.
 ALLOWED = {
     "util": [],
+    "kernel": ["util"],  # the table of kernel knowledge, and tuning files
     "engine": ["util"],
     "lab": ["util", "engine"],
     "plan": ["util", "engine", "lab", "netns"],
-    "run": ["util", "engine", "lab", "plan", "netns"],
-    "report": ["util", "lab"],  # result.json only: never run/ or plan/
-    "cmd": ["util", "engine", "lab", "plan", "run", "report", "netns"],
+    "host": ["util", "kernel", "engine", "lab", "plan", "netns"],
+    "run": ["util", "kernel", "engine", "lab", "plan", "host", "netns"],
+    "report": ["util", "kernel", "lab"],  # result.json only: never run/ or plan/
+    "cmd": ["util", "kernel", "engine", "lab", "plan", "host", "run", "report", "netns"],
     "netns": [],
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -57,7 +57,8 @@ START_TEST(default_lab_spread)
 	ck_assert_uint_eq(plan.netns[1].n_addr, 8);
 	ck_assert_uint_eq(plan.pool_used, 48);
 	ck_assert_uint_eq(plan.kernel_bytes, 200000ULL * 5120);
-	ck_assert_uint_eq(plan.user_bytes, 200000ULL * 256 + 14ULL * 512 * 1024);
+	ck_assert_uint_eq(plan.user_bytes,
+			  100000ULL * PLAN_USER_PER_CONN + 14ULL * PLAN_USER_PER_PROCESS);
 	ck_assert_uint_eq(plan.n_warn, 0);
 }
 END_TEST

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/* host.h - what this host has and what a lab needs of it: the facts
+ * (limits, memory, kernel features, privileges, read from /proc and by
+ * trying), a fresh network namespace that answers for the kernel, and the
+ * checks (ok, warn, blocks, each with the number found, the number needed
+ * and the fix). `connlab doctor` prints them; `connlab run` refuses a lab
+ * that a check blocks, before anything is built. */
+#ifndef CONNLAB_HOST_H
+#define CONNLAB_HOST_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "kernel/tuning.h"
+#include "lab/lab.h"
+#include "plan/plan.h"
+
+struct host_facts {
+	char release[80];
+	unsigned version; /* kernel_version_code */
+	unsigned cpus;
+	uid_t euid;
+	uint64_t cap_eff;
+	uint64_t nofile_soft, nofile_hard;
+	uint64_t nr_open, file_max, files_open;
+	uint64_t mem_total, mem_available; /* bytes */
+	uint64_t page_size;
+	uint64_t tcp_mem[3]; /* pages; 0: unknown */
+	uint64_t tcp_pages;  /* TCP memory in use now (sockstat), pages */
+	uint64_t max_orphans;
+	int conntrack; /* nf_conntrack loaded */
+	uint64_t ct_max, ct_count;
+	uint64_t gc_thresh[3];
+	uint64_t neigh_entries; /* neighbour entries now, all namespaces */
+	uint64_t epoll_watches;
+	int bind_no_port;    /* IP_BIND_ADDRESS_NO_PORT: 1 yes, 0 no */
+	int child_ehash;     /* net.ipv4.tcp_child_ehash_entries exists */
+	int migrate_req;     /* net.ipv4.tcp_migrate_req exists */
+	int64_t max_userns;  /* user.max_user_namespaces, -1 absent */
+	int unpriv_userns;   /* kernel.unprivileged_userns_clone, -1 absent */
+	int apparmor_userns; /* kernel.apparmor_restrict_unprivileged_userns, -1 absent */
+	int proc_sys_ro;     /* /proc/sys is mounted read-only */
+	int proc_sys_fix;    /* 0: connlab can remount it in a mount namespace; -errno */
+	int fresh_tw_reuse;  /* tcp_tw_reuse in a fresh namespace, -1 unknown */
+};
+
+/* Reads the facts. A child is forked to try the /proc/sys remount where
+ * /proc/sys is read-only; nothing of the host is changed. */
+void host_facts_read(struct host_facts *f);
+
+/* A fresh network namespace that answers for the running kernel (needs
+ * CAP_SYS_ADMIN); probed is 0 and why says why without one. */
+struct host_probe {
+	int ns_fd;
+	int probed;
+	char why[160];
+};
+void host_probe_open(struct host_probe *hp);
+void host_probe_close(struct host_probe *hp);
+/* The kernel view tuning_classify uses: lookups on the host and in the
+ * probe's namespace, values tried there. */
+void host_kernel_view(struct kernel_view *kv, struct host_probe *hp, const struct host_facts *f);
+
+enum hlevel { HC_OK, HC_WARN, HC_BLOCKS };
+
+struct host_check {
+	char id[24];
+	enum hlevel level;
+	char title[64];
+	char found[240];
+	char needed[240];
+	char why[1400];
+	char fix[400];
+};
+
+#define HOST_CHECKS_MAX 32
+struct host_report {
+	unsigned n, blocks, warns;
+	struct host_check c[HOST_CHECKS_MAX];
+	struct tuning sysctls; /* the lab's [sysctl], classified */
+};
+
+/* What the lab needs of the host, from its plan. */
+struct host_needs {
+	uint64_t files, kernel_bytes, user_bytes, tcp_pages;
+	unsigned neighbours, processes;
+	int stateful; /* stateful firewall rules see the lab's connections */
+	char stateful_why[160];
+};
+void host_needs_of(const struct lab *lab, const struct plan *p, struct host_needs *n);
+
+/* The scale a tuning file is judged for. */
+void host_tuning_scale(const struct lab *lab, const struct plan *p, struct tuning_scale *sc);
+
+/* Every check of the lab against the facts; kv answers for the lab's
+ * sysctls. out->sysctls is to be freed with host_report_free. */
+void host_check_all(const struct host_facts *f, const struct kernel_view *kv, const struct lab *lab,
+		    const struct plan *p, struct host_report *out);
+void host_report_free(struct host_report *r);
+
+/* Only the privileges: 0 when connlab can build a lab, otherwise the
+ * lines to print (each ending in '\n') in msg. */
+int host_privileges(const struct host_facts *f, char *msg, size_t len);
+
+const char *host_level_name(enum hlevel l);
+void host_report_write(const struct host_report *r, const struct host_facts *f,
+		       const struct lab *lab, FILE *out);
+
+#endif
