@@ -24,6 +24,17 @@ int cli_sets_add(struct cli_sets *sets, const char *assignment)
 	return EXIT_OK;
 }
 
+int cli_sets_connections(struct cli_sets *sets, const char *n)
+{
+	static char conn_set[64];
+
+	/* "what do I need for N?": the addresses are worked out */
+	snprintf(conn_set, sizeof(conn_set), "clients.connections=%s", n);
+	if (cli_sets_add(sets, conn_set) || cli_sets_add(sets, "clients.addresses=auto"))
+		return EXIT_USAGE;
+	return EXIT_OK;
+}
+
 static void cli_diag_print(const struct lab_diag *d)
 {
 	for (unsigned i = 0; i < d->n; i++)

@@ -30,6 +30,10 @@ struct cli_sets {
 /* Adds a --set; EXIT_USAGE when there are too many. */
 int cli_sets_add(struct cli_sets *sets, const char *assignment);
 
+/* -c N of plan and doctor: --set clients.connections=N with the client
+ * addresses worked out (clients.addresses=auto). Once per command. */
+int cli_sets_connections(struct cli_sets *sets, const char *n);
+
 /* After a lab was read (bad: it had errors, in diag): the --set items,
  * then the checks; prints every problem. EXIT_OK or EXIT_USAGE. */
 int cli_lab_finish(struct lab *lab, int bad, struct lab_diag *diag, const struct cli_sets *sets);

@@ -332,7 +332,6 @@ static int cmd_doctor(int argc, char **argv)
 	static struct lab lab;
 	static struct plan plan;
 	static struct host_report rep;
-	static char conn_set[64];
 	const char *files[32];
 	int nfiles = 0, json = 0, kernel = 0, opt, r;
 
@@ -345,9 +344,7 @@ static int cmd_doctor(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'c':
-			snprintf(conn_set, sizeof(conn_set), "clients.connections=%s", optarg);
-			if (cli_sets_add(&sets, conn_set) ||
-			    cli_sets_add(&sets, "clients.addresses=auto"))
+			if (cli_sets_connections(&sets, optarg))
 				return EXIT_USAGE;
 			break;
 		case 'y':

@@ -104,7 +104,6 @@ static int cmd_plan(int argc, char **argv)
 	struct plan_env env;
 	static struct lab lab;
 	static struct plan plan;
-	static char conn_set[64];
 	char err[512];
 	int json = 0, plain = 0, opt, r;
 	uint64_t fd_limit = 0;
@@ -118,10 +117,7 @@ static int cmd_plan(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'c':
-			/* "what do I need for N?": the addresses are worked out */
-			snprintf(conn_set, sizeof(conn_set), "clients.connections=%s", optarg);
-			if (cli_sets_add(&sets, conn_set) ||
-			    cli_sets_add(&sets, "clients.addresses=auto"))
+			if (cli_sets_connections(&sets, optarg))
 				return EXIT_USAGE;
 			plain = 1;
 			break;
