@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/knowledge.h"
 #include "report/report.h"
+#include "util/units.h"
 
 struct fctx {
 	json_t *res, *out;
@@ -600,26 +602,68 @@ static void rule_tcp_memory(struct fctx *x)
 	double abort_ = counter_max(x, "TCPAbortOnMemory", &ns2);
 	int k1 = klog_find(x, "consider tuning tcp_mem"),
 	    k2 = klog_find(x, "too many orphaned sockets");
-	char a[32], b[32];
+	/* the host's TCP memory (sockstat) against net.ipv4.tcp_mem's pressure
+	 * mark, both in pages, where the run recorded them */
+	double peak = num(x, "peaks.tcp_mem_pages"), mark = num(x, "host.tcp_mem_pages[1]");
+	double page = num(x, "host.page_size");
+	long over = isnan(mark) ? -1 : tl_first(x, "tcp_mem_pages", mark);
+	char phase_path[64];
+	const char *when = NULL;
+	int late;
+	char a[32], b[32], c[32], d[32], how[160], v[96], where[200] = "";
 	json_t *f;
 
 	if (!press && !abort_ && k1 < 0 && k2 < 0)
 		return;
+	if (over >= 0) {
+		snprintf(phase_path, sizeof(phase_path), "timeline.phase[%ld]", over);
+		when = str(x, phase_path);
+	}
+	late = when && (!strcmp(when, "drain") || !strcmp(when, "teardown")) && !abort_;
+	if (when && !isnan(peak))
+		snprintf(
+			where, sizeof(where),
+			"; it peaked at %s pages (%s) and crossed the pressure mark (%s) in the %s",
+			fmt_n(peak, c, sizeof(c)),
+			units_fmt_size((uint64_t)(peak * (isnan(page) ? 4096 : page)), d,
+				       sizeof(d)),
+			fmt_n(mark, b, sizeof(b)), when);
 	f = finding(
-		x, "tcp-memory", abort_ > 0 || k1 >= 0 || k2 >= 0 ? severity(x) : "warning", NAN,
-		"TCP ran short of socket memory: %s memory-pressure episodes, %s connections aborted",
-		fmt_n(press, a, sizeof(a)), fmt_n(abort_, b, sizeof(b)));
+		x, "tcp-memory", abort_ > 0 || k1 >= 0 || k2 >= 0 ? severity(x) : "warning",
+		over >= 0 ? tl_t(x, over) : NAN,
+		"TCP ran short of socket memory: %s memory-pressure episodes, %s connections aborted%s",
+		fmt_n(press, a, sizeof(a)), fmt_n(abort_, b, sizeof(b)), where);
 	if (ns1)
 		ev(x, f, "TCPMemoryPressures", "counters.%s.TCPMemoryPressures", ns1);
 	if (ns2)
 		ev(x, f, "TCPAbortOnMemory", "counters.%s.TCPAbortOnMemory", ns2);
+	ev(x, f, "TCP memory of the host at the peak, pages", "peaks.tcp_mem_pages");
+	ev(x, f, "net.ipv4.tcp_mem (low, pressure, hard mark), pages", "host.tcp_mem_pages");
+	if (over >= 0) {
+		ev(x, f, "the first sample above the pressure mark, pages",
+		   "timeline.tcp_mem_pages[%ld]", over);
+		ev(x, f, "its phase", "timeline.phase[%ld]", over);
+	}
 	ev_klog(x, f, "consider tuning tcp_mem");
 	ev_klog(x, f, "too many orphaned sockets");
 	ev(x, f, "orphan sockets at the peak (host)", "peaks.orphans_host");
 	text(f, "explanation",
-	     "The kernel caps the memory of all TCP buffers together (net.ipv4.tcp_mem, in pages, for the whole host). Above its pressure mark every socket's buffers are trimmed; above the hard mark new data is dropped and, for sockets nobody owns any more (orphans: closed by the program, still sending), the connection is aborted with a reset: \"out of memory -- consider tuning tcp_mem\" or \"too many orphaned sockets\" (net.ipv4.tcp_max_orphans).");
-	text(f, "fix",
-	     "On the host: raise net.ipv4.tcp_mem (three numbers, pages) or tcp_max_orphans, or make the buffers smaller (net.ipv4.tcp_rmem and tcp_wmem, per namespace: --set \"sysctl.net.ipv4.tcp_rmem=4096 16384 65536\").");
+	     "The kernel caps the memory of all TCP buffers together (net.ipv4.tcp_mem, in pages, for the whole host). Above its pressure mark every socket's buffers are trimmed; above the hard mark new data is dropped and, for sockets nobody owns any more (orphans: closed by the program, still sending), the connection is aborted with a reset: \"out of memory -- consider tuning tcp_mem\" or \"too many orphaned sockets\" (net.ipv4.tcp_max_orphans).%s",
+	     late ? " Here it happened at the end, when every connection closed at once (a closing socket keeps its buffers until its FIN is acknowledged): after the hold's measurements, so no figure of the hold changed (held idle connections keep almost no TCP memory)."
+		  : "");
+	if (!isnan(peak) && !isnan(mark)) {
+		double lo = num(x, "host.tcp_mem_pages[0]");
+
+		snprintf(v, sizeof(v), "%.0f %.0f %.0f", isnan(lo) ? peak / 2 : lo, peak * 1.2,
+			 peak * 2);
+		kernel_sysctl_how("net.ipv4.tcp_mem", v, how, sizeof(how));
+		text(f, "fix",
+		     "Room for this run's peak: %s (pages; `connlab doctor` says what a lab needs before it runs). Or smaller buffers, per namespace: --set \"sysctl.net.ipv4.tcp_rmem=4096 16384 65536\".",
+		     how);
+	} else {
+		text(f, "fix",
+		     "On the host: raise net.ipv4.tcp_mem (three numbers, pages) or tcp_max_orphans, or make the buffers smaller (net.ipv4.tcp_rmem and tcp_wmem, per namespace: --set \"sysctl.net.ipv4.tcp_rmem=4096 16384 65536\").");
+	}
 }
 
 static void rule_conntrack(struct fctx *x)

@@ -107,6 +107,10 @@ static const struct {
 	{ "ceiling",
 	  { "epoll-watches:cause", "closed-by-server:warning", "memory-per-connection:note" },
 	  { "no-cause-found", "ramp-timeout", "time-wait-overflow" } },
+	/* lab/c1m.lab with a 5 s hold (2026-12-02): the drain crossed tcp_mem's pressure mark */
+	{ "c1m",
+	  { "tcp-memory:warning", "ping-unaffected:note", "memory-per-connection:note" },
+	  { "no-cause-found" } },
 	/* hand-made (synth.py) */
 	{ "tcp-memory", { "tcp-memory:cause" }, { "no-cause-found" } },
 	{ "tw-overflow", { "time-wait-overflow:warning" }, { "no-cause-found" } },
@@ -180,6 +184,30 @@ START_TEST(new_user_cases_named)
 }
 END_TEST
 
+/* tcp-memory names the peak, the mark and the phase, and its fix comes
+ * from the knowledge table (a host-wide sysctl: sysctl -w on the host) */
+START_TEST(tcp_memory_in_the_drain)
+{
+	json_t *fs, *res = load("c1m", &fs), *f = find(fs, "tcp-memory");
+	const char *title, *expl, *fix;
+
+	ck_assert_ptr_nonnull(f);
+	title = json_string_value(json_object_get(f, "title"));
+	expl = json_string_value(json_object_get(f, "explanation"));
+	fix = json_string_value(json_object_get(f, "fix"));
+	ck_assert_msg(
+		strstr(title,
+		       "it peaked at 513305 pages (2.0 GiB) and crossed the pressure mark (383858) in the drain"),
+		"%s", title);
+	ck_assert_msg(strstr(expl, "after the hold's measurements"), "%s", expl);
+	ck_assert_msg(
+		strstr(fix, "sysctl -w \"net.ipv4.tcp_mem=287892 615966 1026610\" on the host"),
+		"%s", fix);
+	ck_assert_double_eq_tol(json_number_value(json_object_get(f, "since_s")), 92.1, 0.05);
+	json_decref(res);
+}
+END_TEST
+
 START_TEST(paths)
 {
 	json_t *j = json_loads("{\"a\": {\"b\": [1, {\"c\": 7}]}, \"k-*\": 2}", 0, NULL);
@@ -237,6 +265,7 @@ static void add(TCase *tc)
 {
 	tcase_add_loop_test(tc, rules_on_fixtures, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, new_user_cases_named);
+	tcase_add_test(tc, tcp_memory_in_the_drain);
 	tcase_add_test(tc, paths);
 	tcase_add_test(tc, escape_bytes);
 	tcase_add_test(tc, slabinfo_parse);
