@@ -112,6 +112,11 @@ void host_facts_read(struct host_facts *f)
 	f->cpus = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	f->euid = geteuid();
 	read_status(f);
+	fp = fopen("/proc/self/uid_map", "re");
+	f->init_userns = fp && fscanf(fp, "%llu %llu %llu", &a, &b, &c) == 3 && a == 0 && b == 0 &&
+			 c == 4294967295ULL;
+	if (fp)
+		fclose(fp);
 	f->nofile_soft = procfs_nofile_soft();
 	f->nofile_hard = procfs_nofile_hard();
 	f->nr_open = procfs_read_u64("/proc/sys/fs/nr_open");

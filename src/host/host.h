@@ -22,6 +22,7 @@ struct host_facts {
 	unsigned cpus;
 	uid_t euid;
 	uint64_t cap_eff;
+	int init_userns; /* the host's user namespace (uid_map 0 0 4294967295) */
 	uint64_t nofile_soft, nofile_hard;
 	uint64_t nr_open, file_max, files_open;
 	uint64_t mem_total, mem_available; /* bytes */

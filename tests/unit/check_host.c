@@ -21,6 +21,7 @@ static void healthy(struct host_facts *f)
 	f->version = 6018;
 	f->cpus = 2;
 	f->cap_eff = (1ULL << CAP_BIT_SYS_ADMIN) | (1ULL << CAP_BIT_NET_ADMIN);
+	f->init_userns = 1;
 	f->nofile_soft = 1024;
 	f->nofile_hard = 20000;
 	f->nr_open = 1048576;
@@ -146,6 +147,10 @@ START_TEST(test_short_hosts)
 
 	healthy(&f);
 	f.file_max = 150000;
+	c = run(&f, NULL, NULL, "file-max");
+	LEVEL(c, HC_OK); /* root is not held to fs.file-max */
+	HAS(c->why, "not those of processes with CAP_SYS_ADMIN");
+	f.init_userns = 0; /* a user namespace's root is */
 	c = run(&f, NULL, NULL, "file-max");
 	LEVEL(c, HC_BLOCKS);
 	HAS(c->needed, "200208 more");
