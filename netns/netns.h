@@ -47,6 +47,13 @@ WUR int netns_leave(int saved);
  * (AppArmor, SELinux) forbids the remount. */
 WUR int netns_sysctl_writable(void);
 
+/* Moves the process into a new user namespace in which its own uid and
+ * gid are 0 (root there, with every capability over the namespaces it
+ * creates from then on; nothing of the host). Call before any thread is
+ * created. 0, or -errno: EPERM or ENOSPC where user namespaces are off
+ * (user.max_user_namespaces, kernel.unprivileged_userns_clone). */
+WUR int netns_userns_enter(void);
+
 /* Writes a sysctl ("net.ipv4.tcp_tw_reuse") inside the namespace of fd
  * (fd < 0: the calling thread's namespace).
  * -ENOENT: not there (not per namespace, or unknown to this kernel);

@@ -332,3 +332,38 @@ int netns_inode(int fd, uint64_t *ino)
 	*ino = (uint64_t)st.st_ino;
 	return 0;
 }
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+	size_t n = strlen(text);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, n) != (ssize_t)n)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int netns_userns_enter(void)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	char map[64];
+	int r;
+
+	if (unshare(CLONE_NEWUSER) < 0)
+		return -errno;
+	/* an unprivileged map may name only the caller's own ids, and the
+	 * gid map only once setgroups is denied */
+	r = write_file("/proc/self/setgroups", "deny");
+	if (r && r != -ENOENT)
+		return r;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+	r = write_file("/proc/self/uid_map", map);
+	if (r)
+		return r;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+	return write_file("/proc/self/gid_map", map);
+}

@@ -127,21 +127,30 @@ int cli_engine_option(const struct command *c, int opt, const char *arg, struct 
 	}
 }
 
-int cli_need_privileges(void)
+int cli_need_privileges(int *rootless)
 {
 	struct host_facts f;
-	char msg[800];
+	char msg[800], why[600];
 	int r;
 
+	*rootless = 0;
 	host_facts_read(&f);
 	if (host_privileges(&f, msg, sizeof(msg))) {
-		for (char *line = msg, *nl; *line; line = nl + 1) {
-			nl = strchr(line, '\n');
-			if (!nl)
-				break;
-			fprintf(stderr, "connlab: %.*s\n", (int)(nl - line), line);
+		/* an ordinary user: the same lab inside a user namespace */
+		if (host_enter_rootless(&f, why, sizeof(why))) {
+			for (char *line = msg, *nl; *line; line = nl + 1) {
+				nl = strchr(line, '\n');
+				if (!nl)
+					break;
+				fprintf(stderr, "connlab: %.*s\n", (int)(nl - line), line);
+			}
+			fprintf(stderr, "connlab: and %s (docs/rootless.md)\n", why);
+			return EXIT_USAGE;
 		}
-		return EXIT_USAGE;
+		*rootless = 1;
+	} else if (!f.init_userns) {
+		/* already root of a user namespace (unshare -Ur): the same limits */
+		*rootless = 1;
 	}
 	r = netns_sysctl_writable();
 	if (r) {

@@ -66,9 +66,12 @@ int cli_help(const struct command *c);
  * not one of them. */
 int cli_engine_option(const struct command *c, int opt, const char *arg, struct engine_opts *eo);
 
-/* Before building a lab: CAP_SYS_ADMIN and CAP_NET_ADMIN are there (or a
- * message naming each one missing and the docker flag that adds it), and
- * /proc/sys is writable (netns_sysctl_writable). 0, or EXIT_USAGE. */
-int cli_need_privileges(void);
+/* Before building a lab: CAP_SYS_ADMIN and CAP_NET_ADMIN, or else a user
+ * namespace of its own (*rootless = 1: an ordinary user's lab), or a
+ * message naming each capability missing, the docker flag that adds it
+ * and why a rootless lab is not possible either; and /proc/sys writable
+ * (netns_sysctl_writable). Before any thread is created. 0, or
+ * EXIT_USAGE. */
+int cli_need_privileges(int *rootless);
 
 #endif

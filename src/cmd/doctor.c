@@ -207,7 +207,7 @@ static int doctor_sysctl(const char *const *files, int nfiles, const struct lab 
 			return EXIT_CANNOT_RUN;
 		}
 	}
-	host_facts_read(&f);
+	host_facts_rootless(&f);
 	host_probe_open(&hp);
 	host_kernel_view(&kv, &hp, &f);
 	host_tuning_scale(lab, plan, &sc);
@@ -241,7 +241,7 @@ static int doctor_kernel(int json)
 	json_t *arr = json_array();
 	unsigned disagree = 0, checked = 0;
 
-	host_facts_read(&f);
+	host_facts_rootless(&f);
 	host_probe_open(&hp);
 	host_kernel_view(&kv, &hp, &f);
 	if (!hp.probed) {
@@ -382,7 +382,7 @@ static int cmd_doctor(int argc, char **argv)
 		struct host_probe hp;
 		struct kernel_view kv;
 
-		host_facts_read(&f);
+		host_facts_rootless(&f);
 		host_probe_open(&hp);
 		host_kernel_view(&kv, &hp, &f);
 		host_check_all(&f, &kv, &lab, &plan, &rep);

@@ -84,9 +84,14 @@ static int cmd_run(int argc, char **argv)
 	st = cli_lab_plan(&command_run, argc, argv, optind, &sets, &lab, &env, &plan);
 	if (st)
 		return st;
-	st = cli_need_privileges();
+	st = cli_need_privileges(&ro.rootless);
 	if (st)
 		return st;
+	if (ro.rootless && ro.keep) {
+		fprintf(stderr,
+			"connlab: --keep names the namespaces under /run/netns, which only root may write; without root, 'connlab up' keeps a lab (a holder process keeps its namespaces)\n");
+		return EXIT_USAGE;
+	}
 	st = run_lab(&ro, &res, outdir, sizeof(outdir));
 	if (!res)
 		return st;

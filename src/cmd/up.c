@@ -2,7 +2,9 @@
 /* up.c - `connlab up`, `connlab down` and `connlab ls`: a lab's
  * topology without traffic, named for `ip netns exec`, or held in the
  * foreground, or built once to see that (and how fast) it builds. */
+#define _GNU_SOURCE
 #include <dirent.h>
+#include <sched.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "cmd/cli.h"
+#include "cmd/holder.h"
 #include "netns/netns.h"
 #include "plan/plan.h"
 #include "plan/topology.h"
@@ -71,14 +74,21 @@ const struct command command_ls = {
 	.run = cmd_ls,
 };
 
+static int rootless_view;
+
 static void print_topology(const struct topology *t, const struct plan *p, int named)
 {
-	char a[16], b[16], name[64], enter[128];
+	char a[16], b[16], name[64], enter[160];
 
 	for (unsigned i = 0; i < t->n; i++) {
 		if (named) {
 			topo_netns_path_name(t->lab, t->netns[i].name, name, sizeof(name));
 			snprintf(enter, sizeof(enter), "ip netns exec %s bash", name);
+		} else if (rootless_view) {
+			snprintf(
+				enter, sizeof(enter),
+				"nsenter --preserve-credentials -U -t %d --net=/proc/%d/fd/%d bash",
+				(int)getpid(), (int)getpid(), t->netns[i].fd);
 		} else {
 			snprintf(enter, sizeof(enter), "nsenter --net=/proc/%d/fd/%d bash",
 				 (int)getpid(), t->netns[i].fd);
@@ -109,6 +119,7 @@ static void on_stop(int sig)
 
 static int cmd_up(int argc, char **argv)
 {
+	int rootless = 0;
 	static const struct option opts[] = {
 		{ "set", required_argument, NULL, 's' },
 		{ "foreground", no_argument, NULL, 'F' },
@@ -151,9 +162,18 @@ static int cmd_up(int argc, char **argv)
 	r = cli_lab_plan(&command_up, argc, argv, optind, &sets, &lab, &env, &plan);
 	if (r)
 		return r;
-	r = cli_need_privileges();
+	r = cli_need_privileges(&rootless);
 	if (r)
 		return r;
+	if (rootless && !foreground && !try_only)
+		return holder_up(&lab, &plan);
+	rootless_view = rootless;
+	/* rootless: out of the host's namespace for good (no way back) */
+	if (rootless && unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "connlab: cannot make a network namespace of its own: %s\n",
+			strerror(errno));
+		return EXIT_CANNOT_RUN;
+	}
 	if (foreground) {
 		/* stop signals are taken before anything exists, so none is lost */
 		struct sigaction sa = { .sa_handler = on_stop };
@@ -335,10 +355,17 @@ static int cmd_down(int argc, char **argv)
 		return cli_usage_error(&command_down, "name the labs to take down, or --all");
 	for (int i = optind; i < argc || (all && i == optind); i++) {
 		static struct down_ctx c;
-		int r;
+		int r, held;
 
 		memset(&c, 0, sizeof(c));
 		c.lab = all ? NULL : argv[i];
+		/* rootless labs: their holders */
+		r = holder_down(c.lab);
+		held = r > 0;
+		if (r < 0)
+			status = EXIT_CANNOT_RUN;
+		if (r > 0 && !all)
+			continue;
 		r = netns_list("connlab-", down_one, &c);
 		if (r) {
 			log_msg(LOGL_ERROR, "cannot read /run/netns: %s", strerror(-r));
@@ -349,7 +376,7 @@ static int cmd_down(int argc, char **argv)
 			status = EXIT_CANNOT_RUN;
 		else if (c.removed)
 			printf("took down %s (%u namespaces)\n", c.labs, c.removed);
-		else if (all)
+		else if (all && !held)
 			printf("no lab is up\n");
 		else
 			printf("no lab '%s' is up (no /run/netns/connlab-%s-*): nothing to do\n",
@@ -409,7 +436,7 @@ static int cmd_ls(int argc, char **argv)
 		log_msg(LOGL_ERROR, "cannot read /run/netns: %s", strerror(-r));
 		return EXIT_CANNOT_RUN;
 	}
-	if (!c.labs)
+	if (!holder_ls() && !c.labs)
 		printf("(no lab is up)\n");
 	return EXIT_OK;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "engine/budget.h"
+#include "netns/netns.h"
 #include "util/status.h"
 #include "util/units.h"
 
@@ -169,11 +170,80 @@ int host_privileges(const struct host_facts *f, char *msg, size_t len)
 	return -EPERM;
 }
 
+/* what keeps an ordinary user out of user namespaces here, or NULL */
+static const char *userns_off(const struct host_facts *f, const char **fix)
+{
+	if (f->max_userns == 0) {
+		*fix = "user.max_user_namespaces=15000";
+		return "user.max_user_namespaces is 0";
+	}
+	if (f->unpriv_userns == 0) {
+		*fix = "kernel.unprivileged_userns_clone=1";
+		return "kernel.unprivileged_userns_clone is 0";
+	}
+	if (f->apparmor_userns == 1) {
+		*fix = "kernel.apparmor_restrict_unprivileged_userns=0 (or an AppArmor profile that allows connlab userns)";
+		return "kernel.apparmor_restrict_unprivileged_userns is 1 (AppArmor: a user namespace gets no capabilities)";
+	}
+	*fix = NULL;
+	return NULL;
+}
+
+int host_enter_rootless(const struct host_facts *f, char *msg, size_t len)
+{
+	const char *fix, *off = userns_off(f, &fix);
+	struct host_facts now;
+	int r = netns_userns_enter();
+
+	if (r) {
+		snprintf(
+			msg, len,
+			"a lab without root needs a user namespace, and the kernel refused one (%s)%s%s%s%s",
+			strerror(-r), off ? ": " : "", off ? off : "",
+			off ? "; as root: sysctl -w " : "", off ? fix : "");
+		return r;
+	}
+	/* AppArmor may let the namespace be made but give it no capabilities */
+	host_facts_read(&now);
+	if (host_privileges(&now, msg, len)) {
+		snprintf(msg, len,
+			 "the user namespace has no CAP_SYS_ADMIN and CAP_NET_ADMIN%s%s%s%s",
+			 off ? ": " : "", off ? off : "", off ? "; as root: sysctl -w " : "",
+			 off ? fix : "");
+		return -EPERM;
+	}
+	return 0;
+}
+
+int host_facts_rootless(struct host_facts *f)
+{
+	char msg[600], why[400];
+
+	host_facts_read(f);
+	if (!host_privileges(f, msg, sizeof(msg)))
+		return 0;
+	if (host_enter_rootless(f, why, sizeof(why))) {
+		snprintf(f->rootless_error, sizeof(f->rootless_error), "%s", why);
+		return 0;
+	}
+	host_facts_read(f);
+	return 1;
+}
+
 static void check_privileges(struct host_report *r, const struct host_facts *f)
 {
 	char msg[600];
 	struct host_check *c;
 
+	if (!host_privileges(f, msg, sizeof(msg)) && !f->init_userns) {
+		c = add(r, "privileges", "privileges", HC_OK);
+		SET(found, "rootless: root of a user namespace of its own (uid %u outside)",
+		    (unsigned)f->outer_uid);
+		SET(needed, "CAP_SYS_ADMIN and CAP_NET_ADMIN over the lab's namespaces");
+		SET(why,
+		    "a rootless lab cannot raise the open-file hard limit, write host-wide sysctls, read the kernel log or /proc/slabinfo (docs/rootless.md)");
+		return;
+	}
 	if (!host_privileges(f, msg, sizeof(msg))) {
 		c = add(r, "privileges", "privileges", HC_OK);
 		SET(found, "%s", f->euid == 0 ? "root" : "CAP_SYS_ADMIN and CAP_NET_ADMIN");
@@ -185,7 +255,7 @@ static void check_privileges(struct host_report *r, const struct host_facts *f)
 	    (unsigned long long)f->cap_eff);
 	SET(needed, "CAP_SYS_ADMIN and CAP_NET_ADMIN (namespaces, links, sysctls)");
 	msg[strcspn(msg, "\n")] = 0;
-	SET(why, "connlab %s", msg);
+	SET(why, "connlab %s%s%s", msg, *f->rootless_error ? "; and " : "", f->rootless_error);
 	SET(fix,
 	    "sudo connlab ..., or in Docker: docker run --cap-add SYS_ADMIN --cap-add NET_ADMIN");
 }

@@ -102,7 +102,7 @@ void host_facts_read(struct host_facts *f)
 	struct statvfs sv;
 	unsigned long long a, b, c;
 	FILE *fp;
-	int one = 1, fd;
+	int one = 1, fd, got;
 
 	memset(f, 0, sizeof(*f));
 	if (!uname(&u)) {
@@ -113,8 +113,9 @@ void host_facts_read(struct host_facts *f)
 	f->euid = geteuid();
 	read_status(f);
 	fp = fopen("/proc/self/uid_map", "re");
-	f->init_userns = fp && fscanf(fp, "%llu %llu %llu", &a, &b, &c) == 3 && a == 0 && b == 0 &&
-			 c == 4294967295ULL;
+	got = fp && fscanf(fp, "%llu %llu %llu", &a, &b, &c) == 3;
+	f->init_userns = !got || (a == 0 && b == 0 && c == 4294967295ULL);
+	f->outer_uid = f->init_userns ? f->euid : (uid_t)b;
 	if (fp)
 		fclose(fp);
 	f->nofile_soft = procfs_nofile_soft();

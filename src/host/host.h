@@ -23,6 +23,7 @@ struct host_facts {
 	uid_t euid;
 	uint64_t cap_eff;
 	int init_userns; /* the host's user namespace (uid_map 0 0 4294967295) */
+	uid_t outer_uid; /* the uid outside a user namespace (uid_map), else euid */
 	uint64_t nofile_soft, nofile_hard;
 	uint64_t nr_open, file_max, files_open;
 	uint64_t mem_total, mem_available; /* bytes */
@@ -35,15 +36,16 @@ struct host_facts {
 	uint64_t gc_thresh[3];
 	uint64_t neigh_entries; /* neighbour entries now, all namespaces */
 	uint64_t epoll_watches;
-	int bind_no_port;    /* IP_BIND_ADDRESS_NO_PORT: 1 yes, 0 no */
-	int child_ehash;     /* net.ipv4.tcp_child_ehash_entries exists */
-	int migrate_req;     /* net.ipv4.tcp_migrate_req exists */
-	int64_t max_userns;  /* user.max_user_namespaces, -1 absent */
-	int unpriv_userns;   /* kernel.unprivileged_userns_clone, -1 absent */
-	int apparmor_userns; /* kernel.apparmor_restrict_unprivileged_userns, -1 absent */
-	int proc_sys_ro;     /* /proc/sys is mounted read-only */
-	int proc_sys_fix;    /* 0: connlab can remount it in a mount namespace; -errno */
-	int fresh_tw_reuse;  /* tcp_tw_reuse in a fresh namespace, -1 unknown */
+	int bind_no_port;	  /* IP_BIND_ADDRESS_NO_PORT: 1 yes, 0 no */
+	int child_ehash;	  /* net.ipv4.tcp_child_ehash_entries exists */
+	int migrate_req;	  /* net.ipv4.tcp_migrate_req exists */
+	int64_t max_userns;	  /* user.max_user_namespaces, -1 absent */
+	int unpriv_userns;	  /* kernel.unprivileged_userns_clone, -1 absent */
+	int apparmor_userns;	  /* kernel.apparmor_restrict_unprivileged_userns, -1 absent */
+	int proc_sys_ro;	  /* /proc/sys is mounted read-only */
+	int proc_sys_fix;	  /* 0: connlab can remount it in a mount namespace; -errno */
+	int fresh_tw_reuse;	  /* tcp_tw_reuse in a fresh namespace, -1 unknown */
+	char rootless_error[400]; /* why a user namespace was refused, set by the caller */
 };
 
 /* Reads the facts. A child is forked to try the /proc/sys remount where
@@ -56,6 +58,9 @@ struct host_probe {
 	int ns_fd;
 	int probed;
 	char why[160];
+	pid_t child; /* rootless: the child that holds the fresh namespace */
+	int to;
+	FILE *from;
 };
 void host_probe_open(struct host_probe *hp);
 void host_probe_close(struct host_probe *hp);
@@ -103,6 +108,16 @@ void host_report_free(struct host_report *r);
 /* Only the privileges: 0 when connlab can build a lab, otherwise the
  * lines to print (each ending in '\n') in msg. */
 int host_privileges(const struct host_facts *f, char *msg, size_t len);
+
+/* Without privileges: moves the process into a user namespace of its own
+ * (netns_userns_enter), in which it may build a lab. 0, or -errno with the
+ * reason in plain words in msg: the setting that forbids it (read from
+ * f) and its fix. Before any thread is created. */
+int host_enter_rootless(const struct host_facts *f, char *msg, size_t len);
+/* What commands that only look (doctor) do: without privileges, enter a
+ * user namespace if one may be had. Reads the facts as they are then;
+ * rootless_error says why not. 1 when it entered one. */
+int host_facts_rootless(struct host_facts *f);
 
 const char *host_level_name(enum hlevel l);
 void host_report_write(const struct host_report *r, const struct host_facts *f,

@@ -212,10 +212,13 @@ static void expectations(FILE *f, json_t *j, const char *who)
 		who ? "-" : "", who ? who : "");
 	json_array_foreach(ex, i, e)
 	{
-		int ok = json_is_true(json_object_get(e, "holds"));
+		const char *verdict = report_verdict(e);
 
-		fprintf(f, "<tr><td class=\"%s\">%s</td><td><code>", ok ? "ok" : "fail",
-			ok ? "ok" : "FAIL");
+		fprintf(f, "<tr><td class=\"%s\">%s</td><td><code>",
+			!strcmp(verdict, "ok")	   ? "ok"
+			: !strcmp(verdict, "FAIL") ? "fail"
+						   : "notrun",
+			verdict);
 		report_expectation_xml(f, e);
 		fprintf(f, "</code></td><td>");
 		report_xml_escape(f, chart_str(e, "actual_text"));
@@ -357,7 +360,7 @@ static const char css[] =
 	"max-width:1100px;margin:0 auto;padding:1em}\n"
 	"h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;margin-top:1.6em}\n"
 	".muted{color:var(--muted)}.ok{color:var(--ok);font-weight:600}"
-	".fail{color:var(--fail);font-weight:600}\n"
+	".fail{color:var(--fail);font-weight:600}.notrun{color:var(--muted);font-weight:600}\n"
 	".badge{display:inline-block;padding:.1em .6em;border-radius:1em;border:2px solid}\n"
 	".cards{display:flex;flex-wrap:wrap;gap:.6em}.card{background:var(--card);"
 	"border:1px solid var(--grid);border-radius:6px;padding:.5em .8em;min-width:10em}\n"

@@ -26,6 +26,29 @@ double report_metric_value(json_t *res, const char *name)
 	return v;
 }
 
+int report_reached_ramp(json_t *res)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(res, "phases"), i, p)
+	{
+		const char *name = json_string_value(json_object_get(p, "name"));
+
+		if (name &&
+		    (!strcmp(name, "ramp") || !strcmp(name, "churn") || !strcmp(name, "hold")))
+			return 1;
+	}
+	return 0;
+}
+
+const char *report_verdict(json_t *e)
+{
+	json_t *h = json_object_get(e, "holds");
+
+	return json_is_null(h) || !h ? "not run" : json_is_true(h) ? "ok" : "FAIL";
+}
+
 unsigned report_judge(json_t *res, const struct expectation *e, unsigned n)
 {
 	json_t *arr = json_array();
@@ -45,6 +68,8 @@ unsigned report_judge(json_t *res, const struct expectation *e, unsigned n)
 				       isnan(a) ? "not measured"
 						: metric_fmt_value(e[i].unit, a, v, sizeof(v)),
 				       "unit", metric_unit_name(e[i].unit), "holds", ok));
+		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "verdict",
+				    json_string(ok ? "ok" : "fail"));
 	}
 	json_object_set_new(res, "expectations", arr);
 	return failed;

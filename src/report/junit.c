@@ -29,7 +29,7 @@ void report_junit(FILE *f, void *arg)
 	unsigned failures = 0;
 	size_t i;
 
-	json_array_foreach(ex, i, e) failures += !json_is_true(json_object_get(e, "holds"));
+	json_array_foreach(ex, i, e) failures += json_is_false(json_object_get(e, "holds"));
 	fprintf(f,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"connlab.");
 	report_xml_escape(f, lab);
@@ -48,7 +48,11 @@ void report_junit(FILE *f, void *arg)
 		testcase_open(f, lab);
 		report_expectation_xml(f, e);
 		fprintf(f, "\">");
-		if (!json_is_true(json_object_get(e, "holds"))) {
+		if (!strcmp(report_verdict(e), "not run")) {
+			fprintf(f, "<skipped message=\"not run: ");
+			report_xml_escape(f, str(res, "reason"));
+			fprintf(f, "\"/>");
+		} else if (!json_is_true(json_object_get(e, "holds"))) {
 			json_t *why = report_first_cause(res);
 
 			fprintf(f, "<failure message=\"actual: ");

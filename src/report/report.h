@@ -38,6 +38,11 @@ double report_metric_value(json_t *res, const char *metric);
 /* Judges n expectations on res, sets res's "expectations"; the number that
  * failed. */
 unsigned report_judge(json_t *res, const struct expectation *e, unsigned n);
+/* The run got as far as its ramp (or churn): it measured something. */
+int report_reached_ramp(json_t *res);
+/* An expectation's verdict as people read it: "ok", "FAIL" or "not run"
+ * (holds null: the run could not run). */
+const char *report_verdict(json_t *expectation);
 
 /* write.c: judges, sets "outcome" and "exit_status" (status is the run's:
  * EXIT_OK, or EXIT_CANNOT_RUN or EXIT_INTERRUPTED, which stand), writes

@@ -206,10 +206,15 @@ void report_summary(json_t *j, FILE *out)
 	ex = json_object_get(j, "expectations");
 	json_array_foreach(ex, i, v)
 	{
-		int ok = json_is_true(json_object_get(v, "holds"));
+		const char *verdict = report_verdict(v);
 
-		failed += !ok;
-		fprintf(out, "  %-4s %s %s %s (actual %s)\n", ok ? "ok" : "FAIL", str(v, "metric"),
+		if (!strcmp(verdict, "not run")) {
+			fprintf(out, "  %-4s %s %s %s (the run could not run)\n", "not run",
+				str(v, "metric"), str(v, "op"), str(v, "text"));
+			continue;
+		}
+		failed += !strcmp(verdict, "FAIL");
+		fprintf(out, "  %-4s %s %s %s (actual %s)\n", verdict, str(v, "metric"),
 			str(v, "op"), str(v, "text"), str(v, "actual_text"));
 	}
 	if (failed)

@@ -30,6 +30,19 @@ int report_finish(json_t *res, const char *dir, const struct expectation *e, uns
 	unsigned failed = report_judge(res, e, n);
 	int bad = 0;
 
+	/* a run that could not run judged nothing: its expectations were not
+	 * run, not failed (holds null, verdict "not run") */
+	if (status == EXIT_CANNOT_RUN && !report_reached_ramp(res)) {
+		json_t *v;
+		size_t i;
+
+		json_array_foreach(json_object_get(res, "expectations"), i, v)
+		{
+			json_object_set_new(v, "holds", json_null());
+			json_object_set_new(v, "verdict", json_string("not run"));
+		}
+		failed = 0;
+	}
 	if (status == EXIT_EXPECT_FAILED || status == EXIT_OK) {
 		status = failed ? EXIT_EXPECT_FAILED : EXIT_OK;
 		json_object_set_new(res, "outcome",

@@ -68,6 +68,12 @@ static void on_kmsg(evutil_socket_t fd, short what, void *arg)
 void run_kmsg_open(struct run *r)
 {
 	r->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (r->kmsg_fd < 0)
+		snprintf(r->kmsg_why, sizeof(r->kmsg_why), "cannot read /dev/kmsg: %s%s",
+			 strerror(errno),
+			 r->rootless
+				 ? " (the kernel log is the host's root's; this run is rootless)"
+				 : "");
 	r->klog = calloc(KLOG_MAX, sizeof(*r->klog));
 	if (r->kmsg_fd < 0 || !r->klog)
 		return; /* no kernel log here (containers): nothing to keep */

@@ -179,6 +179,9 @@ struct run {
 	int have_slabinfo;		    /* 1 before, 2 both */
 	uint64_t stall_best;		    /* the ramp's most connections so far, and since when */
 	double stall_since, ramp_stalled_s; /* ramp_stalled_s: 0 when it did not stall */
+	int rootless;			    /* inside a user namespace of its own */
+	uint64_t host_tcp_mem[3];	    /* net.ipv4.tcp_mem, pages, read at preflight */
+	char kmsg_why[160];		    /* why there is no kernel log, or "" */
 	int reniced;			    /* the launcher runs at nice -10, its children at 0 */
 };
 

@@ -93,6 +93,7 @@ int run_preflight(struct run *r)
 
 	/* the checks of `connlab doctor`, one implementation */
 	host_facts_read(&f);
+	memcpy(r->host_tcp_mem, f.tcp_mem, sizeof(r->host_tcp_mem));
 	host_probe_open(&hp);
 	host_kernel_view(&kv, &hp, &f);
 	host_check_all(&f, &kv, r->lab, r->plan, &rep);

@@ -172,6 +172,13 @@ int probe_start(struct event_base *base, int netns_fd, uint32_t target, uint16_t
 		/* datagram ping sockets need the group in ping_group_range of
 		 * the probe namespace: ours, so open it to all */
 		r = netns_sysctl_write(netns_fd, "net.ipv4.ping_group_range", "0 2147483647");
+		if (r == -EINVAL) {
+			/* in a user namespace only mapped groups may be named: ours */
+			char g[32];
+
+			snprintf(g, sizeof(g), "%u %u", (unsigned)getgid(), (unsigned)getgid());
+			r = netns_sysctl_write(netns_fd, "net.ipv4.ping_group_range", g);
+		}
 		r = r ? r : socket_in(netns_fd, SOCK_DGRAM, IPPROTO_ICMP);
 		if (r < 0) {
 			free(p);

@@ -277,25 +277,39 @@ static void result_head(const struct run *r, json_t *j)
 		host, "memory_bytes",
 		json_integer((json_int_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE)));
 	json_object_set_new(host, "fd_limit", json_integer((json_int_t)r->plan->fd_limit));
-	{
-		unsigned long long m[3];
-		FILE *fp = fopen("/proc/sys/net/ipv4/tcp_mem", "re");
-
-		if (fp && fscanf(fp, "%llu %llu %llu", &m[0], &m[1], &m[2]) == 3)
-			json_object_set_new(host, "tcp_mem_pages",
-					    json_pack("[I,I,I]", (json_int_t)m[0], (json_int_t)m[1],
-						      (json_int_t)m[2]));
-		else
-			json_object_set_new(host, "tcp_mem_pages", json_null());
-		if (fp)
-			fclose(fp);
-		json_object_set_new(host, "page_size", json_integer(sysconf(_SC_PAGESIZE)));
-	}
+	json_object_set_new(host, "tcp_mem_pages",
+			    r->host_tcp_mem[2]
+				    ? json_pack("[I,I,I]", (json_int_t)r->host_tcp_mem[0],
+						(json_int_t)r->host_tcp_mem[1],
+						(json_int_t)r->host_tcp_mem[2])
+				    : json_null());
+	json_object_set_new(host, "page_size", json_integer(sysconf(_SC_PAGESIZE)));
 	json_object_set_new(host, "epoll_max_user_watches",
 			    r->plan->epoll_watches
 				    ? json_integer((json_int_t)r->plan->epoll_watches)
 				    : json_null());
 	json_object_set_new(j, "host", host);
+	json_object_set_new(j, "rootless", json_boolean(r->rootless));
+	{
+		/* what this run could not measure, and why */
+		json_t *un = json_object();
+
+		if (r->kmsg_why[0])
+			json_object_set_new(un, "kernel_log", json_string(r->kmsg_why));
+		if (r->have_slabinfo == 0)
+			json_object_set_new(
+				un, "slab_caches",
+				json_string(
+					r->rootless
+						? "/proc/slabinfo is readable only by the host's root; this run is rootless"
+						: "/proc/slabinfo cannot be read here"));
+		if (r->rootless && !r->reniced)
+			json_object_set_new(
+				un, "launcher_nice",
+				json_string(
+					"a rootless launcher cannot raise its priority (nice -10 needs CAP_SYS_NICE of the host): its probes may read answers late on a busy box"));
+		json_object_set_new(j, "unavailable", un);
+	}
 	json_object_set_new(j, "started", json_string(when));
 	json_object_set_new(j, "outcome", json_string(r->outcome));
 	json_object_set_new(j, "reason", json_string(r->reason));

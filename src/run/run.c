@@ -130,6 +130,7 @@ int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len)
 	*result = NULL;
 	memset(r, 0, sizeof(*r));
 	r->keep = o->keep;
+	r->rootless = o->rootless;
 	r->lab = (struct lab *)o->lab;
 	r->plan = (struct plan *)o->plan;
 	r->log_fd = -1;
@@ -154,6 +155,14 @@ int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len)
 	st = run_preflight(r);
 	if (st)
 		return st;
+	/* rootless: once out of the host's network namespace the launcher can
+	 * never go back (that needs the host's CAP_SYS_ADMIN), so it moves to
+	 * one of its own for good; the lab's namespaces are made from there */
+	if (r->rootless && unshare(CLONE_NEWNET)) {
+		log_msg(LOGL_ERROR, "cannot make the rootless launcher's own network namespace: %s",
+			strerror(errno));
+		return EXIT_CANNOT_RUN;
+	}
 	if (run_make_outdir(r, o->out))
 		return EXIT_CANNOT_RUN;
 	snprintf(outdir, len, "%s", r->outdir);

@@ -17,6 +17,7 @@ struct run_opts {
 	const struct plan *plan;
 	const char *out; /* the run directory, NULL: runs/<UTC time>-<lab> */
 	int keep;	 /* named namespaces that stay (connlab down removes them) */
+	int rootless;	 /* built inside a user namespace of its own (an ordinary user) */
 };
 
 /* Runs the lab. Returns the run's status: EXIT_OK (it ran; expectations
