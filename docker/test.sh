@@ -151,6 +151,29 @@ drun $CAPS --entrypoint sh "$IMAGE" -c \
 	'connlab up --set clients.connections=1000 >/dev/null && connlab ls | grep -q "^default " && connlab down default >/dev/null && [ -z "$(ls /run/netns)" ]' ||
 	fail "up / ls / down inside the container"
 
+# rootless in a container, no capability added (docs/rootless.md):
+# Docker's default seccomp profile allows user namespaces only with
+# CAP_SYS_ADMIN: the message names the refusal
+chmod 777 "$tmp/runs"
+drun --user 65534:65534 "$IMAGE" run --set clients.connections=500 >"$tmp/rl-default.out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "a lab without root needs a user namespace, and the kernel refused one (Operation not permitted)" "$tmp/rl-default.out" ||
+	{ fail "rootless, default seccomp: exit $rc"; cat "$tmp/rl-default.out"; }
+# with the project's profile the user namespace is there, and /proc/sys is
+# still read-only (a user namespace cannot remount it): named
+RL_SECCOMP="--security-opt seccomp=$(pwd)/docker/seccomp-rootless.json"
+drun --user 65534:65534 $RL_SECCOMP "$IMAGE" run --set clients.connections=500 >"$tmp/rl-ro.out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "/proc/sys is read-only here" "$tmp/rl-ro.out" ||
+	{ fail "rootless, read-only /proc/sys: exit $rc"; cat "$tmp/rl-ro.out"; }
+# with the profile and systempaths=unconfined (a writable /proc/sys), the lab runs
+drun --user 65534:65534 $RL_SECCOMP --security-opt systempaths=unconfined -v "$tmp/runs:/runs" "$IMAGE" \
+	run --set clients.connections=2000 --set lab.duration=1s --out /runs/rootless >"$tmp/rl.out" 2>&1
+rc=$?
+[ $rc = 0 ] && [ "$(json "$tmp/runs/rootless/result.json" rootless)" = True ] &&
+	[ "$(json "$tmp/runs/rootless/result.json" peaks.established_clients)" = 2000 ] ||
+	{ fail "rootless with docker/seccomp-rootless.json: exit $rc"; tail -15 "$tmp/rl.out"; }
+
 # ci/lab-gate.sh with the image: its summary and the lab's status
 CONNLAB_IMAGE=$IMAGE DOCKER="$DOCKER" ci/lab-gate.sh --out "$tmp/gate" --set clients.connections=2000 --set lab.duration=1s \
 	>"$tmp/labgate.out" 2>&1

@@ -136,7 +136,17 @@ int cli_need_privileges(int *rootless)
 	*rootless = 0;
 	host_facts_read(&f);
 	if (host_privileges(&f, msg, sizeof(msg))) {
-		/* an ordinary user: the same lab inside a user namespace */
+		/* an ordinary user: the same lab inside a user namespace (root
+		 * without its capabilities is a container's: the flags say it) */
+		if (f.euid == 0 && f.init_userns) {
+			fputs("connlab: ", stderr);
+			for (char *p = msg; *p; p++) {
+				fputc(*p, stderr);
+				if (*p == '\n' && p[1])
+					fputs("connlab: ", stderr);
+			}
+			return EXIT_USAGE;
+		}
 		if (host_enter_rootless(&f, why, sizeof(why))) {
 			for (char *line = msg, *nl; *line; line = nl + 1) {
 				nl = strchr(line, '\n');
@@ -157,7 +167,8 @@ int cli_need_privileges(int *rootless)
 		fprintf(stderr,
 			"connlab: /proc/sys is read-only here (a container?) and connlab could not make it writable in a mount namespace of its own: %s; %s (docs/docker.md)\n",
 			strerror(-r),
-			r == -EACCES
+			*rootless ? "rootless, a user namespace may not remount it: run the container with --security-opt systempaths=unconfined (and docker/seccomp-rootless.json), or as root with --cap-add SYS_ADMIN (docs/rootless.md)"
+			: r == -EACCES
 				? "a security module forbids the mount: in Docker add --security-opt apparmor=unconfined (AppArmor) or --security-opt label=disable (SELinux)"
 				: "in Docker, add --cap-add SYS_ADMIN");
 		return EXIT_USAGE;

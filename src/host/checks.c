@@ -220,7 +220,8 @@ int host_facts_rootless(struct host_facts *f)
 	char msg[600], why[400];
 
 	host_facts_read(f);
-	if (!host_privileges(f, msg, sizeof(msg)))
+	/* root without its capabilities is a container's: its flags say it */
+	if (!host_privileges(f, msg, sizeof(msg)) || (f->euid == 0 && f->init_userns))
 		return 0;
 	if (host_enter_rootless(f, why, sizeof(why))) {
 		snprintf(f->rootless_error, sizeof(f->rootless_error), "%s", why);

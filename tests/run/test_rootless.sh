@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Rootless labs, for real: as uid 65534 (setpriv, no capabilities) in a
+# writable directory. The reduced default, time-wait and close-wait labs
+# and `connlab report` give the same verdicts as root; up/ls/down keep a
+# lab with a holder; kill -9 of a rootless launcher, and of a holder,
+# leave no process and no namespace; a host-wide lab sysctl is refused
+# before anything is built; a run that cannot run says "not run"; and
+# with user namespaces off the message names the setting. Started as
+# root (to become nobody); exits 77 where user namespaces are off.
+. "$(dirname "$0")/../lib.sh"
+lib_init test_rootless root
+CL=$(cd "$(dirname "$CONNLAB")" && pwd)/$(basename "$CONNLAB")
+work="$tmp/nobody"
+mkdir -p "$work" && chmod 777 "$tmp" "$work"
+as_nobody() { (cd "$work" && timeout 120 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all env XDG_RUNTIME_DIR= HOME="$work" "$@"); }
+if ! as_nobody unshare -Ur true 2>/dev/null; then
+	echo "test_rootless: skipped: an ordinary user cannot create a user namespace here"
+	exit 77
+fi
+alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+# nobody's live processes (zombies hold no namespace), all of them: this
+# test is the only user of uid 65534 here
+nobody_procs() { ps -u 65534 -o pid=,stat= | awk '$2 !~ /^Z/ { print $1 }'; }
+descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
+before_ns=$(ip netns list | wc -l)
+on_exit 'for p in $(nobody_procs); do kill -9 $p 2>/dev/null; done'
+
+# ---- 1. the labs, reduced, as nobody: the same verdicts as root ----
+run_nobody() { # NAME EXPECTED-STATUS ARGS...
+	local name=$1 want=$2; shift 2
+	as_nobody "$CL" run "$@" --out "$work/$name" >"$tmp/$name.out" 2>&1
+	local rc=$?
+	[ "$rc" = "$want" ] || { fail "$name (rootless): exit $rc, expected $want"; tail -15 "$tmp/$name.out"; }
+}
+run_nobody default 0 --set clients.connections=3000 --set lab.duration=2s
+run_nobody time-wait 0 "$(pwd)/lab/time-wait.lab" --set "sysctl.net.ipv4.ip_local_port_range=40000 40999" \
+	--set clients.connections=6000 --set clients.rate=2000/s --set lab.duration=3s
+run_nobody close-wait 0 "$(pwd)/lab/close-wait.lab" --set clients.connections=2000 --set lab.duration=2s
+for r in default time-wait close-wait; do
+	[ "$(json "$work/$r/result.json" rootless)" = True ] || fail "$r: result.json does not say rootless"
+	stat -c %u "$work/$r/result.json" | grep -qx 65534 || fail "$r: the results are not the user's"
+done
+$PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+u = d["unavailable"]
+assert "kernel_log" in u and "rootless" in u["kernel_log"], u
+assert "slab_caches" in u, u
+assert d["connections"]["established_peak"] == 3000
+assert all(e["holds"] for e in d["expectations"]), d["expectations"]
+' "$work/default/result.json" || fail "default (rootless): $(grep -A3 unavailable "$work/default/result.json")"
+has_finding "$work/time-wait" ports
+has_finding "$work/close-wait" close-wait
+grep -q "^  ok   ping.loss" "$tmp/default.out" || fail "rootless ping: $(grep ping "$tmp/default.out")"
+as_nobody "$CL" report "$work/default" >"$tmp/report.out" 2>&1 || fail "report (rootless): exit $?: $(tail -5 "$tmp/report.out")"
+as_nobody "$CL" explain "$work/time-wait" >"$tmp/explain.out" 2>&1 || fail "explain (rootless): exit $?"
+grep -q "^cause ports" "$tmp/explain.out" || fail "explain (rootless): $(head -5 "$tmp/explain.out")"
+as_nobody "$CL" doctor --json >"$tmp/doctor.json" || fail "doctor (rootless): exit $?"
+$PY -c '
+import json, sys
+c = {x["id"]: x for x in json.load(open(sys.argv[1]))["checks"]}
+assert c["privileges"]["level"] == "ok" and c["privileges"]["found"].startswith("rootless"), c["privileges"]
+assert "tried in a fresh namespace" in c["lab-sysctls"]["found"], c["lab-sysctls"]
+' "$tmp/doctor.json" || fail "doctor (rootless): $(grep -A3 '"privileges"' "$tmp/doctor.json")"
+
+# ---- 2. up / ls / down, rootless ----
+as_nobody "$CL" up --set clients.namespaces=2 >"$tmp/up.out" 2>&1 || fail "up (rootless): exit $?: $(cat "$tmp/up.out")"
+grep -q "^Lab 'default' is up, rootless: 4 namespaces" "$tmp/up.out" || fail "up: $(cat "$tmp/up.out")"
+c0=$(sed -n 's/^  c0 .* -t \([0-9]*\) bash$/\1/p' "$tmp/up.out")
+[ -n "$c0" ] || fail "up: no nsenter line for c0: $(cat "$tmp/up.out")"
+as_nobody nsenter --preserve-credentials -U -n -t "$c0" ip -br addr show srv >"$tmp/c0.addr" 2>&1
+grep -q "198.18" "$tmp/c0.addr" || fail "nsenter into c0: $(cat "$tmp/c0.addr")"
+as_nobody "$CL" ls >"$tmp/ls.out" 2>&1
+grep -q "^default .* 4   rootless, held by process" "$tmp/ls.out" || fail "ls: $(cat "$tmp/ls.out")"
+as_nobody "$CL" up >"$tmp/up2.out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "lab 'default' is already up" "$tmp/up2.out" || fail "a second up: exit $rc: $(cat "$tmp/up2.out")"
+as_nobody "$CL" down default >"$tmp/down.out" 2>&1 || fail "down: exit $?"
+grep -q "took down default (4 namespaces, rootless)" "$tmp/down.out" || fail "down: $(cat "$tmp/down.out")"
+[ -z "$(nobody_procs)" ] || fail "down left processes: $(nobody_procs)"
+as_nobody "$CL" ls | grep -q "(no lab is up)" || fail "ls after down"
+# kill -9 of the holder takes the lab down too
+as_nobody "$CL" up >"$tmp/up3.out" 2>&1 || fail "up again: exit $?"
+holder=$(sed -n 's/.*kept by process \([0-9]*\).*/\1/p' "$tmp/up3.out")
+sitters=$(sed -n 's/.* -t \([0-9]*\) bash$/\1/p' "$tmp/up3.out")
+kill -9 "$holder"
+sleep 0.5
+for p in $holder $sitters; do alive "$p" && fail "process $p survived kill -9 of the holder"; done
+as_nobody "$CL" ls | grep -q "(no lab is up)" || fail "ls after kill -9 of the holder"
+
+# ---- 3. kill -9 of a rootless launcher: nothing left ----
+as_nobody "$CL" run --set clients.connections=1000 --set lab.duration=60s --out "$work/k9" >"$tmp/k9.out" 2>&1 &
+bg=$!
+for _ in $(seq 100); do grep -q "phase hold" "$tmp/k9.out" && break; sleep 0.1; done
+grep -q "phase hold" "$tmp/k9.out" || fail "the rootless run did not reach its hold: $(tail -5 "$tmp/k9.out")"
+launcher=$(pgrep -u 65534 -x connlab | head -1)
+procs="$launcher $(descendants "$launcher")"
+[ "$(echo "$procs" | wc -w)" -ge 4 ] || fail "the rootless run has $(echo "$procs" | wc -w) processes: $procs"
+kill -9 "$launcher"
+wait $bg 2>/dev/null
+sleep 1
+for p in $procs; do alive "$p" && fail "process $p survived kill -9 of the rootless launcher"; done
+
+# ---- 4. refusals, in plain words ----
+as_nobody "$CL" run --set clients.connections=100 --set sysctl.net.core.rmem_max=1000000 --out "$work/ro" >"$tmp/ro.out" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q "A lab can set only per-namespace sysctls, and this one is host, shown in namespaces" "$tmp/ro.out" &&
+	grep -q "nothing was built" "$tmp/ro.out" || fail "a host-wide sysctl, rootless: exit $rc: $(tail -4 "$tmp/ro.out")"
+as_nobody "$CL" run --keep --set clients.connections=100 >"$tmp/keep.out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "connlab up' keeps a lab" "$tmp/keep.out" || fail "--keep, rootless: exit $rc: $(cat "$tmp/keep.out")"
+as_nobody "$CL" run --set clients.connections=100 --set server.setup=false --out "$work/nr" >"$tmp/nr.out" 2>&1
+rc=$?
+[ $rc = 3 ] || fail "a run that cannot run: exit $rc"
+grep -q "^  not run established >= clients.connections (the run could not run)" "$tmp/nr.out" &&
+	! grep -q "FAIL" "$tmp/nr.out" || fail "not run: $(cat "$tmp/nr.out")"
+grep -q '<skipped message="not run: server.setup' "$work/nr/junit.xml" || fail "junit: not run is not skipped"
+[ "$(json "$work/nr/result.json" expectations.0.verdict)" = "not run" ] || fail "result.json: verdict"
+# user namespaces off (here: user.max_user_namespaces = 0 in a user namespace of root's)
+unshare -Ur sh -c 'echo 0 > /proc/sys/user/max_user_namespaces &&
+	exec setpriv --inh-caps=-all --bounding-set=-all "$0" run --set clients.connections=100' "$CL" >"$tmp/off.out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "user.max_user_namespaces is 0; as root: sysctl -w user.max_user_namespaces=15000" "$tmp/off.out" ||
+	fail "user namespaces off: exit $rc: $(cat "$tmp/off.out")"
+
+[ -z "$(nobody_procs)" ] || fail "processes left: $(nobody_procs)"
+[ "$(ip netns list | wc -l)" = "$before_ns" ] || fail "a named namespace appeared"
+lib_done
