@@ -134,8 +134,9 @@ bench: deps-bench
 	$(Q)$(MAKE) --no-print-directory connlab
 	$(Q)mkdir -p build/bench
 	CONNLAB=./connlab tests/bench/topology.sh $(BENCH_RUNS) | tee build/bench/topology.md
+	CONNLAB=$(CURDIR)/connlab tests/bench/rootless.sh $(BENCH_RUNS) | tee build/bench/rootless.md
 	CONNLAB=$(CURDIR)/connlab tests/bench/scale.py $(if $(QUICK),--quick) --out build/bench
-	@echo "tables: build/bench/topology.md, build/bench/results.md (and results.json)"
+	@echo "tables: build/bench/topology.md, build/bench/rootless.md, build/bench/results.md (and results.json)"
 
 # The default lab: 100k connections held, ping and new connections measured.
 demo: deps

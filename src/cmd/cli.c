@@ -2,6 +2,7 @@
 /* cli.c - loading labs for commands and printing what went wrong. */
 #include "cmd/cli.h"
 #include "host/host.h"
+#include "kernel/knowledge.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -127,6 +128,36 @@ int cli_engine_option(const struct command *c, int opt, const char *arg, struct 
 	}
 }
 
+int cli_lab_sysctls(const struct lab *lab)
+{
+	int bad = 0;
+
+	for (unsigned i = 0; i < lab->n_sysctl; i++) {
+		const struct sysctl_setting *s = &lab->sysctl[i];
+		const struct ksysctl *k = kernel_sysctl_find(s->name);
+		char where[320] = "";
+
+		if (!k || k->scope == KSCOPE_NETNS || s->optional)
+			continue;
+		if (s->line > 0)
+			snprintf(where, sizeof(where), "%s:%d: ", lab->source, s->line);
+		else if (s->line < 0)
+			snprintf(where, sizeof(where), "--set sysctl.%s: ", s->name);
+		if (k->scope == KSCOPE_REMOVED)
+			fprintf(stderr,
+				"connlab: %ssysctl %s was removed from the kernel%s%s: remove it from the lab\n",
+				where, s->name, k->gone ? " in Linux " : "",
+				k->gone ? k->gone : "");
+		else
+			fprintf(stderr,
+				"connlab: %ssysctl %s is not per network namespace (%s, in connlab's table): a lab sets only per-namespace sysctls; set it on the host as root (sysctl -w %s=%s), remove it from the lab, or mark it optional (-%s) to skip it where it cannot be set\n",
+				where, s->name, kernel_scope_name(k->scope), s->name, s->value,
+				s->name);
+		bad = 1;
+	}
+	return bad ? EXIT_USAGE : EXIT_OK;
+}
+
 int cli_need_privileges(int *rootless)
 {
 	struct host_facts f;
@@ -167,7 +198,8 @@ int cli_need_privileges(int *rootless)
 		fprintf(stderr,
 			"connlab: /proc/sys is read-only here (a container?) and connlab could not make it writable in a mount namespace of its own: %s; %s (docs/docker.md)\n",
 			strerror(-r),
-			*rootless ? "rootless, a user namespace may not remount it: run the container with --security-opt systempaths=unconfined (and docker/seccomp-rootless.json), or as root with --cap-add SYS_ADMIN (docs/rootless.md)"
+			*rootless
+				? "rootless, a user namespace may not remount it: run the container with --security-opt systempaths=unconfined (and docker/seccomp-rootless.json), or as root with --cap-add SYS_ADMIN (docs/rootless.md)"
 			: r == -EACCES
 				? "a security module forbids the mount: in Docker add --security-opt apparmor=unconfined (AppArmor) or --security-opt label=disable (SELinux)"
 				: "in Docker, add --cap-add SYS_ADMIN");

@@ -66,6 +66,11 @@ int cli_help(const struct command *c);
  * not one of them. */
 int cli_engine_option(const struct command *c, int opt, const char *arg, struct engine_opts *eo);
 
+/* The lab's sysctls against the knowledge table: one that is host-wide or
+ * removed (and not optional) is refused, with its place and the fix.
+ * plan, run and up; doctor reports it as a check instead. */
+int cli_lab_sysctls(const struct lab *lab);
+
 /* Before building a lab: CAP_SYS_ADMIN and CAP_NET_ADMIN, or else a user
  * namespace of its own (*rootless = 1: an ordinary user's lab), or a
  * message naming each capability missing, the docker flag that adds it

@@ -139,6 +139,9 @@ static int cmd_plan(int argc, char **argv)
 	r = cli_lab_plan(&command_plan, argc, argv, optind, &sets, &lab, &env, &plan);
 	if (r)
 		return r;
+	r = cli_lab_sysctls(&lab);
+	if (r)
+		return r;
 	if (json) {
 		json_t *j = plan_json(&plan, &lab);
 

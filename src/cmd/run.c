@@ -84,6 +84,9 @@ static int cmd_run(int argc, char **argv)
 	st = cli_lab_plan(&command_run, argc, argv, optind, &sets, &lab, &env, &plan);
 	if (st)
 		return st;
+	st = cli_lab_sysctls(&lab);
+	if (st)
+		return st;
 	st = cli_need_privileges(&ro.rootless);
 	if (st)
 		return st;

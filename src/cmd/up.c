@@ -38,6 +38,10 @@ const struct command command_up = {
 		"\n"
 		"By default the namespaces are named /run/netns/connlab-LAB-srv, -probe, -c0,\n"
 		"..., so that 'ip netns exec' enters them, and stay until 'connlab down LAB'.\n"
+		"Without root (rootless, in a user namespace of its own) there are no names:\n"
+		"a holder process keeps the lab, with a process in each namespace, and up\n"
+		"prints 'nsenter --preserve-credentials -U -n -t PID' lines to enter them;\n"
+		"ls lists it, down ends it, and so do a kill of the holder and a logout.\n"
 		"\n"
 		"Options:\n"
 		"  -s, --set SECTION.KEY=VALUE  override a key of the lab file (repeatable)\n"
@@ -57,6 +61,7 @@ const struct command command_down = {
 	.summary = "remove labs built by 'connlab up'",
 	.usage = "connlab down LAB... | --all",
 	.help = "Removes the named namespaces of each LAB (/run/netns/connlab-LAB-*), and so\n"
+		"(rootless labs: ends the holder process that keeps them)\n"
 		"every veth pair, address and route in them. Processes still running inside\n"
 		"are named (they keep their namespace alive until they exit). Taking down a\n"
 		"lab that is not up says so and succeeds.\n"
@@ -160,6 +165,9 @@ static int cmd_up(int argc, char **argv)
 		return cli_usage_error(&command_up, "--foreground and --try exclude each other");
 	plan_env_read(&env);
 	r = cli_lab_plan(&command_up, argc, argv, optind, &sets, &lab, &env, &plan);
+	if (r)
+		return r;
+	r = cli_lab_sysctls(&lab);
 	if (r)
 		return r;
 	r = cli_need_privileges(&rootless);

@@ -675,7 +675,8 @@ static void check_lab_sysctls(struct host_report *r, const struct kernel_view *k
 	host_tuning_scale(lab, p, &sc);
 	for (unsigned i = 0; i < lab->n_sysctl; i++) {
 		const struct sysctl_setting *s = &lab->sysctl[i];
-		int n = snprintf(buf, sizeof(buf), "%s = %s\n", s->name, s->value);
+		int n = snprintf(buf, sizeof(buf), "%s%s = %s\n", s->optional ? "-" : "", s->name,
+				 s->value);
 
 		if (tuning_parse(t, lab->source, buf, (size_t)n))
 			break;
@@ -691,14 +692,24 @@ static void check_lab_sysctls(struct host_report *r, const struct kernel_view *k
 		struct tuning_line *l = &t->line[i];
 		char was[sizeof(l->text)];
 
+		if (l->dash && l->level == TL_BLOCKS) {
+			snprintf(was, sizeof(was), "%s", l->text);
+			snprintf(
+				l->text, sizeof(l->text),
+				"Optional (-%.80s in the lab): skipped where it cannot be set. %.700s",
+				l->name, was);
+			l->level = TL_WARN;
+			continue;
+		}
 		if (l->level == TL_BLOCKS || l->scope < 0 || l->scope == KSCOPE_NETNS)
 			continue;
 		snprintf(was, sizeof(was), "%s", l->text);
 		snprintf(
 			l->text, sizeof(l->text),
-			"A lab can set only per-namespace sysctls, and this one is %s: set it on the host (sysctl -w %.80s=%.64s), not in the lab. %.400s",
+			"%sA lab can set only per-namespace sysctls, and this one is %s: set it on the host (sysctl -w %.80s=%.64s, as root), not in the lab. %.400s",
+			l->dash ? "Optional, skipped: " : "",
 			kernel_scope_name((enum kscope)l->scope), l->name, l->value, was);
-		l->level = TL_BLOCKS;
+		l->level = l->dash ? TL_WARN : TL_BLOCKS;
 		l->verdict = TV_GLOBAL;
 	}
 	for (unsigned i = 0; i < t->n; i++)

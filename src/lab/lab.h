@@ -24,7 +24,8 @@
 struct sysctl_setting {
 	char name[LAB_SYSCTL_NAME_MAX];
 	char value[LAB_SYSCTL_VALUE_MAX];
-	int line; /* 0: a default of every lab, -1: --set */
+	int line;     /* 0: a default of every lab, -1: --set */
+	int optional; /* "-name = value": skipped where it cannot be set */
 };
 
 struct lab {

@@ -84,7 +84,11 @@ int sysctl_put(struct lab *lab, const char *name, const char *value, int line, c
 	       size_t errlen)
 {
 	struct sysctl_setting *s = NULL;
+	int optional = name[0] == '-';
 
+	/* "-name" (as in sysctl.d): optional, skipped where it cannot be set */
+	if (optional)
+		name++;
 	if (sysctl_check(name, value, err, errlen))
 		return -EINVAL;
 	for (unsigned i = 0; i < lab->n_sysctl; i++)
@@ -104,6 +108,7 @@ int sysctl_put(struct lab *lab, const char *name, const char *value, int line, c
 	}
 	snprintf(s->value, sizeof(s->value), "%s", value);
 	s->line = line;
+	s->optional = optional;
 	return 0;
 }
 
@@ -302,7 +307,8 @@ void lab_write(const struct lab *lab, FILE *out)
 	}
 	fprintf(out, "\n[sysctl]\n");
 	for (unsigned i = 0; i < lab->n_sysctl; i++)
-		fprintf(out, "%s = %s %s\n", lab->sysctl[i].name, lab->sysctl[i].value,
+		fprintf(out, "%s%s = %s %s\n", lab->sysctl[i].optional ? "-" : "",
+			lab->sysctl[i].name, lab->sysctl[i].value,
 			lab->sysctl[i].line ? origin(lab->sysctl[i].line, o, sizeof(o))
 					    : "; every lab");
 	if (lab->n_expect)

@@ -142,6 +142,11 @@ static int apply_sysctls(const struct lab *lab, unsigned *failed)
 	for (unsigned i = 0; i < lab->n_sysctl; i++) {
 		int r = netns_sysctl_write(-1, lab->sysctl[i].name, lab->sysctl[i].value);
 
+		if (r && lab->sysctl[i].optional) {
+			log_msg(LOGL_DEBUG, "optional sysctl %s skipped: %s", lab->sysctl[i].name,
+				strerror(-r));
+			continue;
+		}
 		if (r) {
 			*failed = i;
 			return r;

@@ -126,12 +126,21 @@ grep -q "^2 lines for lab 'default' (100k connections, churn): 2 netns. 0 lines 
 	fail "clean file: $(tail -8 "$tmp/ok.txt")"
 
 # ---- 5. run refuses a lab sysctl before anything is built ----
+# host-wide by the table: refused with the plan, as plan and up do
 before=$(ip netns list | wc -l)
 "$CONNLAB" run --set clients.connections=100 --set sysctl.net.core.rmem_max=1000000 --out "$tmp/refused" >"$tmp/refused.out" 2>&1
 rc=$?
-[ $rc = 3 ] || fail "run with a host-wide lab sysctl: exit $rc: $(tail -5 "$tmp/refused.out")"
-grep -q "A lab can set only per-namespace sysctls" "$tmp/refused.out" &&
-	grep -q "nothing was built; 'connlab doctor' shows every check" "$tmp/refused.out" ||
-	fail "run's refusal: $(tail -5 "$tmp/refused.out")"
+[ $rc = 2 ] && grep -q "sysctl net.core.rmem_max is not per network namespace" "$tmp/refused.out" ||
+	fail "run with a host-wide lab sysctl: exit $rc: $(tail -5 "$tmp/refused.out")"
+# refused by the kernel, tried in a fresh namespace: the preflight's check
+"$CONNLAB" run --set clients.connections=100 --set sysctl.net.ipv4.tcp_congestion_control=nosuch --out "$tmp/refused2" >"$tmp/refused2.out" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q "This kernel has no congestion control 'nosuch'" "$tmp/refused2.out" &&
+	grep -q "nothing was built; 'connlab doctor' shows every check" "$tmp/refused2.out" ||
+	fail "run's preflight refusal: exit $rc: $(tail -5 "$tmp/refused2.out")"
+# optional (-name): skipped where it cannot be set, and the run goes on
+"$CONNLAB" run --set clients.connections=100 --set lab.duration=1s --set "sysctl.-net.core.rmem_max=1000000" --out "$tmp/optional" >"$tmp/optional.out" 2>&1 ||
+	fail "an optional host-wide sysctl: exit $?: $(tail -5 "$tmp/optional.out")"
+grep -q "Optional, skipped" "$tmp/optional.out" || fail "the optional sysctl is not said to be skipped"
 [ "$(ip netns list | wc -l)" = "$before" ] || fail "a refused run left a namespace behind"
 lib_done
