@@ -64,6 +64,16 @@ assert c["privileges"]["level"] == "ok" and c["privileges"]["found"].startswith(
 assert "tried in a fresh namespace" in c["lab-sysctls"]["found"], c["lab-sysctls"]
 ' "$tmp/doctor.json" || fail "doctor (rootless): $(grep -A3 '"privileges"' "$tmp/doctor.json")"
 
+# server and flood on loopback need nothing of root at all
+port=$((20000 + $$ % 20000))
+as_nobody "$CL" server --address 127.0.0.1 --ports $port --duration 4s --stats-interval 0 >"$tmp/srv.out" 2>&1 &
+srv=$!
+for _ in $(seq 50); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
+as_nobody "$CL" flood --target 127.0.0.1 --ports $port --connections 500 --duration 2s --stats-interval 0 >"$tmp/flood.out" 2>&1 ||
+	fail "flood (rootless): exit $?: $(tail -3 "$tmp/flood.out")"
+grep -q '"established":500' "$tmp/flood.out" || fail "flood (rootless): $(tail -1 "$tmp/flood.out")"
+wait "$srv" || fail "server (rootless): exit $?: $(tail -3 "$tmp/srv.out")" # it ends by itself
+
 # ---- 2. up / ls / down, rootless ----
 as_nobody "$CL" up --set clients.namespaces=2 >"$tmp/up.out" 2>&1 || fail "up (rootless): exit $?: $(cat "$tmp/up.out")"
 grep -q "^Lab 'default' is up, rootless: 4 namespaces" "$tmp/up.out" || fail "up: $(cat "$tmp/up.out")"
@@ -96,10 +106,16 @@ grep -q "phase hold" "$tmp/k9.out" || fail "the rootless run did not reach its h
 launcher=$(pgrep -u 65534 -x connlab | head -1)
 procs="$launcher $(descendants "$launcher")"
 [ "$(echo "$procs" | wc -w)" -ge 4 ] || fail "the rootless run has $(echo "$procs" | wc -w) processes: $procs"
+inodes=$(for p in $procs; do for f in /proc/$p/fd/* /proc/$p/ns/net; do readlink "$f"; done; done 2>/dev/null |
+	sed -n 's/^net:\[\([0-9]*\)\]$/\1/p' | sort -u)
+[ "$(echo "$inodes" | wc -w)" -ge 4 ] || fail "the rootless lab holds $(echo "$inodes" | wc -w) namespaces"
 kill -9 "$launcher"
 wait $bg 2>/dev/null
 sleep 1
 for p in $procs; do alive "$p" && fail "process $p survived kill -9 of the rootless launcher"; done
+for ino in $inodes; do
+	ls -l /proc/[0-9]*/ns/net /proc/[0-9]*/fd/ 2>/dev/null | grep -q "net:\[$ino\]" && fail "namespace $ino survived"
+done
 
 # ---- 4. refusals, in plain words ----
 as_nobody "$CL" run --set clients.connections=100 --set sysctl.net.core.rmem_max=1000000 --out "$work/ro" >"$tmp/ro.out" 2>&1
