@@ -203,6 +203,20 @@ void report_summary(json_t *j, FILE *out)
 		fprintf(out,
 			"  memory        kernel not measured (Slab shrank meanwhile), user %.0f B per connection (Pss of the lab's processes)\n",
 			num(j, "memory.user_pss_per_conn_bytes"));
+	if (json_is_true(json_object_get(j, "rootless"))) {
+		json_t *un = json_object_get(j, "unavailable"), *u;
+		const char *key;
+		int first = 1;
+
+		fprintf(out, "  rootless      in a user namespace of its own; unavailable:");
+		json_object_foreach(un, key, u)
+		{
+			fprintf(out, "%s %s", first ? "" : ",", key);
+			first = 0;
+		}
+		fprintf(out, "%s (result.json \"unavailable\" says why)\n",
+			first ? " nothing" : "");
+	}
 	ex = json_object_get(j, "expectations");
 	json_array_foreach(ex, i, v)
 	{
