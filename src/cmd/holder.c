@@ -30,6 +30,7 @@
 #include "netns/netns.h"
 #include "plan/topology.h"
 #include "util/clock.h"
+#include "util/procfs.h"
 #include "util/status.h"
 
 struct record {
@@ -73,16 +74,10 @@ static int state_dir(char *buf, size_t len)
 static int comm_is(pid_t pid, const char *want)
 {
 	char path[64], buf[256], *close_paren;
-	FILE *fp;
-	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fp = fopen(path, "re");
-	if (!fp)
+	if (procfs_read_text(path, buf, sizeof(buf)) < 0)
 		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = 0;
 	close_paren = strrchr(buf, ')');
 	if (!close_paren || close_paren[1] != ' ' || close_paren[2] == 'Z' ||
 	    close_paren[2] == 'X' || !strchr(buf, '('))

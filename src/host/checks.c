@@ -15,6 +15,7 @@
 
 #include "engine/budget.h"
 #include "netns/netns.h"
+#include "util/procfs.h"
 #include "util/status.h"
 #include "util/units.h"
 
@@ -72,8 +73,6 @@ static int lab_stateful(const struct lab *lab, char *why, size_t len)
 {
 	const char *s = lab->server_setup, *p;
 	char dir[256], path[600], buf[8192];
-	FILE *fp;
-	size_t n;
 
 	why[0] = 0;
 	if (!*s)
@@ -86,12 +85,8 @@ static int lab_stateful(const struct lab *lab, char *why, size_t len)
 	snprintf(dir, sizeof(dir), "%s", lab->source);
 	snprintf(path, sizeof(path), "%s/%.*s", dirname(dir), (int)strcspn(p + 9, " \t;&|'\""),
 		 p + 9);
-	fp = fopen(path, "re");
-	if (!fp)
+	if (procfs_read_text(path, buf, sizeof(buf)) < 0)
 		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = 0;
 	return rules_stateful(buf, why, len, path);
 }
 

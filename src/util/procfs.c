@@ -38,17 +38,28 @@ uint64_t procfs_read_u64(const char *path)
 	return v;
 }
 
+long procfs_read_text(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (len)
+		buf[0] = 0;
+	if (!f)
+		return -errno;
+	n = len ? fread(buf, 1, len - 1, f) : 0;
+	fclose(f);
+	if (len)
+		buf[n] = 0;
+	return (long)n;
+}
+
 uint64_t procfs_meminfo_kb(const char *key)
 {
 	char buf[8192];
-	FILE *f = fopen("/proc/meminfo", "re");
-	size_t n;
 
-	if (!f)
+	if (procfs_read_text("/proc/meminfo", buf, sizeof(buf)) < 0)
 		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
 	return procfs_meminfo_parse(buf, key);
 }
 

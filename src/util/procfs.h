@@ -7,6 +7,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The start of a small file (at most len - 1 bytes, NUL-terminated): its
+ * length, or -errno. */
+long procfs_read_text(const char *path, char *buf, size_t len);
+
 /* A /proc/meminfo field ("MemAvailable", "Slab") in kB; 0 when absent. */
 uint64_t procfs_meminfo_kb(const char *key);
 /* The field of a /proc/meminfo text, for tests; 0 when absent. */

@@ -19,12 +19,12 @@ if ! as_nobody unshare -Ur true 2>/dev/null; then
 	exit 77
 fi
 alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
-# nobody's live processes (zombies hold no namespace), all of them: this
-# test is the only user of uid 65534 here
-nobody_procs() { ps -u 65534 -o pid=,stat= | awk '$2 !~ /^Z/ { print $1 }'; }
 descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
+# the processes this test started as nobody (and only those: another user
+# of uid 65534 may run beside it), ended by PID at the end
+started=
+on_exit 'for p in $started; do kill -9 $p 2>/dev/null; done'
 before_ns=$(ip netns list | wc -l)
-on_exit 'for p in $(nobody_procs); do kill -9 $p 2>/dev/null; done'
 
 # ---- 1. the labs, reduced, as nobody: the same verdicts as root ----
 run_nobody() { # NAME EXPECTED-STATUS ARGS...
@@ -75,36 +75,41 @@ grep -q '"established":500' "$tmp/flood.out" || fail "flood (rootless): $(tail -
 wait "$srv" || fail "server (rootless): exit $?: $(tail -3 "$tmp/srv.out")" # it ends by itself
 
 # ---- 2. up / ls / down, rootless ----
-as_nobody "$CL" up --set clients.namespaces=2 >"$tmp/up.out" 2>&1 || fail "up (rootless): exit $?: $(cat "$tmp/up.out")"
-grep -q "^Lab 'default' is up, rootless: 4 namespaces" "$tmp/up.out" || fail "up: $(cat "$tmp/up.out")"
+L=rl$$ # a name of its own
+as_nobody "$CL" up --set lab.name=$L --set clients.namespaces=2 >"$tmp/up.out" 2>&1 || fail "up (rootless): exit $?: $(cat "$tmp/up.out")"
+grep -q "^Lab '$L' is up, rootless: 4 namespaces" "$tmp/up.out" || fail "up: $(cat "$tmp/up.out")"
 c0=$(sed -n 's/^  c0 .* -t \([0-9]*\) bash$/\1/p' "$tmp/up.out")
+lab_procs="$(sed -n 's/.*kept by process \([0-9]*\).*/\1/p' "$tmp/up.out") $(sed -n 's/.* -t \([0-9]*\) bash$/\1/p' "$tmp/up.out")"
+started="$started $lab_procs"
 [ -n "$c0" ] || fail "up: no nsenter line for c0: $(cat "$tmp/up.out")"
 as_nobody nsenter --preserve-credentials -U -n -t "$c0" ip -br addr show srv >"$tmp/c0.addr" 2>&1
 grep -q "198.18" "$tmp/c0.addr" || fail "nsenter into c0: $(cat "$tmp/c0.addr")"
 as_nobody "$CL" ls >"$tmp/ls.out" 2>&1
-grep -q "^default .* 4   rootless, held by process" "$tmp/ls.out" || fail "ls: $(cat "$tmp/ls.out")"
-as_nobody "$CL" up >"$tmp/up2.out" 2>&1; rc=$?
-[ $rc = 2 ] && grep -q "lab 'default' is already up" "$tmp/up2.out" || fail "a second up: exit $rc: $(cat "$tmp/up2.out")"
-as_nobody "$CL" down default >"$tmp/down.out" 2>&1 || fail "down: exit $?"
-grep -q "took down default (4 namespaces, rootless)" "$tmp/down.out" || fail "down: $(cat "$tmp/down.out")"
-[ -z "$(nobody_procs)" ] || fail "down left processes: $(nobody_procs)"
-as_nobody "$CL" ls | grep -q "(no lab is up)" || fail "ls after down"
+grep -q "^$L .* 4   rootless, held by process" "$tmp/ls.out" || fail "ls: $(cat "$tmp/ls.out")"
+as_nobody "$CL" up --set lab.name=$L >"$tmp/up2.out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "lab '$L' is already up" "$tmp/up2.out" || fail "a second up: exit $rc: $(cat "$tmp/up2.out")"
+as_nobody "$CL" down $L >"$tmp/down.out" 2>&1 || fail "down: exit $?"
+grep -q "took down $L (4 namespaces, rootless)" "$tmp/down.out" || fail "down: $(cat "$tmp/down.out")"
+for p in $lab_procs; do alive "$p" && fail "down left process $p"; done
+as_nobody "$CL" ls | grep -q "^$L " && fail "ls after down"
 # kill -9 of the holder takes the lab down too
-as_nobody "$CL" up >"$tmp/up3.out" 2>&1 || fail "up again: exit $?"
+as_nobody "$CL" up --set lab.name=$L >"$tmp/up3.out" 2>&1 || fail "up again: exit $?"
 holder=$(sed -n 's/.*kept by process \([0-9]*\).*/\1/p' "$tmp/up3.out")
 sitters=$(sed -n 's/.* -t \([0-9]*\) bash$/\1/p' "$tmp/up3.out")
+started="$started $holder $sitters"
 kill -9 "$holder"
 sleep 0.5
 for p in $holder $sitters; do alive "$p" && fail "process $p survived kill -9 of the holder"; done
-as_nobody "$CL" ls | grep -q "(no lab is up)" || fail "ls after kill -9 of the holder"
+as_nobody "$CL" ls | grep -q "^$L " && fail "ls after kill -9 of the holder"
 
 # ---- 3. kill -9 of a rootless launcher: nothing left ----
 as_nobody "$CL" run --set clients.connections=1000 --set lab.duration=60s --out "$work/k9" >"$tmp/k9.out" 2>&1 &
 bg=$!
 for _ in $(seq 100); do grep -q "phase hold" "$tmp/k9.out" && break; sleep 0.1; done
 grep -q "phase hold" "$tmp/k9.out" || fail "the rootless run did not reach its hold: $(tail -5 "$tmp/k9.out")"
-launcher=$(pgrep -u 65534 -x connlab | head -1)
+launcher=$(for p in $(descendants $bg); do [ "$(cat /proc/$p/comm 2>/dev/null)" = connlab ] && echo "$p"; done | head -1)
 procs="$launcher $(descendants "$launcher")"
+started="$started $procs"
 [ "$(echo "$procs" | wc -w)" -ge 4 ] || fail "the rootless run has $(echo "$procs" | wc -w) processes: $procs"
 inodes=$(for p in $procs; do for f in /proc/$p/fd/* /proc/$p/ns/net; do readlink "$f"; done; done 2>/dev/null |
 	sed -n 's/^net:\[\([0-9]*\)\]$/\1/p' | sort -u)
@@ -141,6 +146,6 @@ rc=$?
 [ $rc = 2 ] && grep -q "user.max_user_namespaces is 0; as root: sysctl -w user.max_user_namespaces=15000" "$tmp/off.out" ||
 	fail "user namespaces off: exit $rc: $(cat "$tmp/off.out")"
 
-[ -z "$(nobody_procs)" ] || fail "processes left: $(nobody_procs)"
+for p in $started; do alive "$p" && fail "process $p is left"; done
 [ "$(ip netns list | wc -l)" = "$before_ns" ] || fail "a named namespace appeared"
 lib_done
