@@ -102,6 +102,16 @@ sleep 0.5
 for p in $holder $sitters; do alive "$p" && fail "process $p survived kill -9 of the holder"; done
 as_nobody "$CL" ls | grep -q "^$L " && fail "ls after kill -9 of the holder"
 
+# the end of the login session takes it down: a session whose leader (a
+# shell, as at login) exits after up
+as_nobody setsid -w sh -c "\"$CL\" up --set lab.name=$L >\"$work/up4.out\" 2>&1" || fail "up in a session: exit $?"
+holder=$(sed -n 's/.*kept by process \([0-9]*\).*/\1/p' "$work/up4.out")
+sitters=$(sed -n 's/.* -t \([0-9]*\) bash$/\1/p' "$work/up4.out")
+started="$started $holder $sitters"
+[ -n "$holder" ] || fail "up in a session: $(cat "$work/up4.out")"
+for _ in $(seq 30); do alive "$holder" || break; sleep 0.1; done
+for p in $holder $sitters; do alive "$p" && fail "process $p survived the end of its session"; done
+
 # ---- 3. kill -9 of a rootless launcher: nothing left ----
 as_nobody "$CL" run --set clients.connections=1000 --set lab.duration=60s --out "$work/k9" >"$tmp/k9.out" 2>&1 &
 bg=$!
