@@ -167,6 +167,14 @@ static void print_stats(struct supervisor *s, int final)
 				  (json_int_t)(sum.connect_us.count
 						       ? sum.connect_us.sum / sum.connect_us.count
 						       : 0)));
+		{
+			/* the buckets themselves, so the launcher merges the
+			 * flood processes exactly */
+			static char ht[16384];
+
+			if (hist_text(&sum.connect_us, ht, sizeof(ht)))
+				json_object_set_new(j, "connect_hist", json_string(ht));
+		}
 		json_object_set_new(j, "ramp_s",
 				    reached ? json_real((double)(reached - s->start_ns) / 1e9)
 					    : json_null());

@@ -23,7 +23,8 @@ struct metric {
 	/* the dotted path of the value in result.json; NAME and NS stand for
 	 * those parts of the metric's name; "A + B" sums two paths; a step
 	 * "c*" sums over the members whose names start with c and go on with
-	 * a digit; a step "#" is the length of an array */
+	 * a digit; a step "#" is the length of an array; "A | B" is A, or B
+	 * where A is not there (an older result.json) */
 	const char *path;
 	/* the JSON value times scale is in the metric's base unit (result.json
 	 * keeps milliseconds and seconds, expectations microseconds) */

@@ -95,10 +95,15 @@ static double lookup_one(json_t *v, const char *path)
 
 double report_lookup(json_t *v, const char *path)
 {
-	const char *plus = strstr(path, " + ");
+	const char *plus = strstr(path, " + "), * or = strstr(path, " | ");
 	char first[128];
 	double a, b;
 
+	if (or) { /* the first that is there: a newer path, then an older one */
+		snprintf(first, sizeof(first), "%.*s", (int)(or -path), path);
+		a = report_lookup(v, first);
+		return isnan(a) ? report_lookup(v, or +3) : a;
+	}
 	if (!plus)
 		return lookup_one(v, path);
 	snprintf(first, sizeof(first), "%.*s", (int)(plus - path), path);

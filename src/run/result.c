@@ -477,6 +477,35 @@ static void result_probes(const struct run *r, json_t *j)
 		json_object_set_new(j, "errors", errors);
 		json_object_set_new(j, "errors_total", json_integer((json_int_t)total));
 	}
+	{
+		/* every flood process's connect histogram, merged bucket by
+		 * bucket: the distribution of all connects */
+		static struct hist h;
+		unsigned floods = 0;
+
+		memset(&h, 0, sizeof(h));
+		for (unsigned i = 0; i < r->nchild; i++) {
+			const char *t = r->child[i].is_flood && r->child[i].last
+						? json_string_value(json_object_get(
+							  r->child[i].last, "connect_hist"))
+						: NULL;
+
+			if (t && hist_parse_add(&h, t) == 0)
+				floods++;
+		}
+		json_object_set_new(j, "connect",
+				    floods ? json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}",
+						       "count", (json_int_t)h.count, "p50_us",
+						       (json_int_t)hist_quantile(&h, 0.5), "p90_us",
+						       (json_int_t)hist_quantile(&h, 0.9), "p99_us",
+						       (json_int_t)hist_quantile(&h, 0.99),
+						       "p999_us",
+						       (json_int_t)hist_quantile(&h, 0.999),
+						       "max_us", (json_int_t)h.max, "mean_us",
+						       (json_int_t)(h.count ? h.sum / h.count : 0),
+						       "floods", (int)floods)
+					   : json_null());
+	}
 	json_object_set_new(j, "connect_worst_namespace",
 			    json_pack("{s:o, s:o, s:o, s:o, s:o}", "p50_us",
 				      num_or_null(flood_worst(r, "connect_us", "p50")), "p90_us",

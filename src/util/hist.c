@@ -2,6 +2,8 @@
 /* hist.c - log-linear latency histogram. */
 #include "util/hist.h"
 
+#include <stdio.h>
+
 unsigned hist_bucket(uint64_t us)
 {
 	unsigned e;
@@ -67,4 +69,60 @@ uint64_t hist_quantile(const struct hist *h, double q)
 		}
 	}
 	return h->max;
+}
+
+size_t hist_text(const struct hist *h, char *buf, size_t len)
+{
+	size_t off = 0;
+	int n;
+
+	if (!len)
+		return 0;
+	buf[0] = 0;
+	n = snprintf(buf, len, "%llu %llu %llu", (unsigned long long)h->count,
+		     (unsigned long long)h->sum, (unsigned long long)h->max);
+	if (n < 0 || (size_t)n >= len) {
+		buf[0] = 0;
+		return 0;
+	}
+	off = (size_t)n;
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+		if (!h->bucket[i])
+			continue;
+		n = snprintf(buf + off, len - off, " %u:%u", i, h->bucket[i]);
+		if (n < 0 || (size_t)n >= len - off) {
+			buf[0] = 0;
+			return 0; /* does not fit: nothing rather than a part */
+		}
+		off += (size_t)n;
+	}
+	return off;
+}
+
+int hist_parse_add(struct hist *h, const char *text)
+{
+	unsigned long long count, sum, max, seen = 0;
+	struct hist add = { 0 };
+	const char *p = text;
+	int n;
+
+	if (sscanf(p, "%llu %llu %llu%n", &count, &sum, &max, &n) != 3)
+		return -1;
+	p += n;
+	while (*p == ' ') {
+		unsigned b, c;
+
+		if (sscanf(p, " %u:%u%n", &b, &c, &n) != 2 || b >= HIST_BUCKETS)
+			return -1;
+		add.bucket[b] += c;
+		seen += c;
+		p += n;
+	}
+	if (*p || seen != count)
+		return -1;
+	add.count = count;
+	add.sum = sum;
+	add.max = max;
+	hist_merge(h, &add);
+	return 0;
 }

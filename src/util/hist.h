@@ -5,6 +5,7 @@
 #ifndef CONNLAB_HIST_H
 #define CONNLAB_HIST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define HIST_SUB 32
@@ -24,6 +25,14 @@ void hist_merge(struct hist *dst, const struct hist *src);
 /* The value at quantile q (0..1): the upper bound of the bucket holding
  * it, never above the largest value seen; 0 when empty. */
 uint64_t hist_quantile(const struct hist *h, double q);
+/* The histogram as text that travels (a stats line): "count sum max" then
+ * " bucket:count" for each bucket that is not empty. Its length, or 0 when
+ * it does not fit in len. */
+size_t hist_text(const struct hist *h, char *buf, size_t len);
+/* Adds such a text to h: the merge is exact (the buckets themselves
+ * travel, not percentiles). 0, or -1 when the text is not one. */
+int hist_parse_add(struct hist *h, const char *text);
+
 /* Bucket index of a value, and the largest value the bucket holds. */
 unsigned hist_bucket(uint64_t us);
 uint64_t hist_bucket_upper(unsigned b);

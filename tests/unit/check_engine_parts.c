@@ -3,6 +3,7 @@
  * connect pacing. */
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/pace.h"
 #include "util/hist.h"
@@ -56,6 +57,47 @@ START_TEST(hist_quantiles)
 }
 END_TEST
 
+/* Histograms travel as text and merge exactly: three processes' samples,
+ * each sent as a stats line's text and added up, are the histogram of all
+ * the samples at once, bucket for bucket, and so every percentile. */
+START_TEST(hist_merged_exactly)
+{
+	static struct hist part[3], all, merged;
+	static char text[16384];
+	uint64_t x = 88172645463325252ULL;
+
+	memset(part, 0, sizeof(part));
+	memset(&all, 0, sizeof(all));
+	memset(&merged, 0, sizeof(merged));
+	for (int i = 0; i < 30000; i++) {
+		uint64_t v;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift: known samples */
+		v = i % 3 == 0 ? x % 100 : i % 3 == 1 ? x % 5000 : 20000 + x % 3000000;
+		hist_add(&part[i % 3], v);
+		hist_add(&all, v);
+	}
+	for (int k = 0; k < 3; k++) {
+		ck_assert_uint_gt(hist_text(&part[k], text, sizeof(text)), 0);
+		ck_assert_int_eq(hist_parse_add(&merged, text), 0);
+	}
+	ck_assert_uint_eq(merged.count, all.count);
+	ck_assert_uint_eq(merged.sum, all.sum);
+	ck_assert_uint_eq(merged.max, all.max);
+	ck_assert_int_eq(memcmp(merged.bucket, all.bucket, sizeof(all.bucket)), 0);
+	for (double q = 0.01; q < 1; q += 0.01)
+		ck_assert_uint_eq(hist_quantile(&merged, q), hist_quantile(&all, q));
+	/* a text that is not one changes nothing */
+	ck_assert_int_eq(hist_parse_add(&merged, "3 10 9 1:2"), -1); /* 2 of 3 */
+	ck_assert_int_eq(hist_parse_add(&merged, "1 5 5 99999:1"), -1);
+	ck_assert_int_eq(hist_parse_add(&merged, "garbage"), -1);
+	ck_assert_uint_eq(merged.count, all.count);
+	/* too small a buffer: nothing rather than a part */
+	ck_assert_uint_eq(hist_text(&all, text, 20), 0);
+	ck_assert_str_eq(text, "");
+}
+END_TEST
+
 START_TEST(pacing)
 {
 	struct pace p;
@@ -88,6 +130,7 @@ static void add_tests(TCase *tc)
 {
 	tcase_add_test(tc, hist_buckets);
 	tcase_add_test(tc, hist_quantiles);
+	tcase_add_test(tc, hist_merged_exactly);
 	tcase_add_test(tc, pacing);
 }
 
