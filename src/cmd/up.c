@@ -84,6 +84,8 @@ static int rootless_view;
 static void print_topology(const struct topology *t, const struct plan *p, int named)
 {
 	char a[16], b[16], name[64], enter[160];
+	/* the commands line up: nsenter's (rootless) are the longest */
+	int width = rootless_view ? 72 : 48;
 
 	for (unsigned i = 0; i < t->n; i++) {
 		if (named) {
@@ -99,15 +101,15 @@ static void print_topology(const struct topology *t, const struct plan *p, int n
 				 (int)getpid(), t->netns[i].fd);
 		}
 		if (i == TOPO_SRV)
-			printf("  %-6s %-48s service address %s on lo\n", t->netns[i].name, enter,
-			       units_fmt_ipv4(p->service_addr, a, sizeof(a)));
+			printf("  %-6s %-*s service address %s on lo\n", t->netns[i].name, width,
+			       enter, units_fmt_ipv4(p->service_addr, a, sizeof(a)));
 		else if (i == TOPO_PROBE)
-			printf("  %-6s %-48s %s\n", t->netns[i].name, enter,
+			printf("  %-6s %-*s %s\n", t->netns[i].name, width, enter,
 			       units_fmt_ipv4(p->probe_addr, a, sizeof(a)));
 		else {
 			const struct plan_netns *netns = &p->netns[i - TOPO_CLIENT0];
 
-			printf("  %-6s %-48s %u client %s %s-%s\n", t->netns[i].name, enter,
+			printf("  %-6s %-*s %u client %s %s-%s\n", t->netns[i].name, width, enter,
 			       netns->n_addr, netns->n_addr == 1 ? "address" : "addresses",
 			       units_fmt_ipv4(netns->first_addr, a, sizeof(a)),
 			       units_fmt_ipv4(netns->first_addr + netns->n_addr - 1, b, sizeof(b)));
