@@ -55,6 +55,13 @@ const struct command command_flood = {
 		"  -M, --mode hold|churn    (default hold)\n"
 		"  -C, --closer client|server  churn: who closes first and keeps TIME_WAIT\n"
 		"  -R, --reconnect          hold: reopen connections the server closes\n"
+		"  -m, --message TEXT       send TEXT (escapes \\r \\n \\t \\xNN): hold: on every\n"
+		"                           connection once per --message-interval; churn:\n"
+		"                           once after connecting, closed after the reply\n"
+		"  -I, --message-interval D hold: each connection's interval, spread evenly (10s)\n"
+		"  -y, --reply R            what ends a reply: line (default), bytes:N, close,\n"
+		"                           none; one message outstanding per connection\n"
+		"  -Y, --reply-timeout D    a later reply counts as missing (default: none)\n"
 		"  -B, --beyond-ports       hold: try even when the connections need more local\n"
 		"                           ports than there are (to show EADDRNOTAVAIL)\n"
 		"  -T, --connect-timeout D  a slower connect counts as ETIMEDOUT (10s)\n"
@@ -139,6 +146,10 @@ static int cmd_flood(int argc, char **argv)
 		{ "connect-timeout", required_argument, NULL, 'T' },
 		{ "reconnect", no_argument, NULL, 'R' },
 		{ "beyond-ports", no_argument, NULL, 'B' },
+		{ "message", required_argument, NULL, 'm' },
+		{ "message-interval", required_argument, NULL, 'I' },
+		{ "reply", required_argument, NULL, 'y' },
+		{ "reply-timeout", required_argument, NULL, 'Y' },
 		{ "stats-interval", required_argument, NULL, 's' },
 		{ "stats-fd", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -151,13 +162,15 @@ static int cmd_flood(int argc, char **argv)
 					.duration_us = 60000000,
 					.connect_timeout_us = 10000000 };
 	static uint32_t sources[SOURCES_MAX];
+	static char message[4096];
 	struct engine_opts eo = { .role = "flood", .stats_interval_us = 1000000, .stats_fd = 1 };
 	uint64_t workers = 0;
-	int have_target = 0, beyond = 0, opt;
+	int have_target = 0, beyond = 0, reply_given = 0, opt;
 	char err[256];
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "t:p:S:c:r:i:w:M:C:d:T:RBs:f:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "t:p:S:c:r:i:w:M:C:d:T:RBm:I:y:Y:s:f:h", opts, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 't':
 			if (units_parse_ipv4(optarg, &cfg.target, err, sizeof(err)))
@@ -231,6 +244,30 @@ static int cmd_flood(int argc, char **argv)
 		case 'B':
 			beyond = 1;
 			break;
+		case 'm':
+			if (units_unescape(optarg, message, sizeof(message), &cfg.message_len, err,
+					   sizeof(err)))
+				return cli_usage_error(&command_flood, "--message: %s", err);
+			cfg.message = message;
+			if (cfg.reply == REPLY_NONE && !reply_given)
+				cfg.reply = REPLY_LINE;
+			break;
+		case 'I':
+			if (units_parse_duration(optarg, &cfg.message_interval_us, err, sizeof(err)) ||
+			    cfg.message_interval_us < 10000)
+				return cli_usage_error(&command_flood, "--message-interval: %s",
+						       cfg.message_interval_us < 10000 ? "at least 10ms"
+										       : err);
+			break;
+		case 'y':
+			reply_given = 1;
+			if (flood_reply_parse(optarg, &cfg.reply, &cfg.reply_bytes, err, sizeof(err)))
+				return cli_usage_error(&command_flood, "--reply: %s", err);
+			break;
+		case 'Y':
+			if (units_parse_duration(optarg, &cfg.reply_timeout_us, err, sizeof(err)))
+				return cli_usage_error(&command_flood, "--reply-timeout: %s", err);
+			break;
 		case 's':
 		case 'f':
 			if (cli_engine_option(&command_flood, opt, optarg, &eo))
@@ -245,6 +282,11 @@ static int cmd_flood(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(&command_flood, "unexpected argument '%s'", argv[optind]);
+	if (cfg.message && cfg.mode == CLIENT_HOLD && !cfg.message_interval_us)
+		cfg.message_interval_us = 10000000; /* a heartbeat every 10 s */
+	if (!cfg.message && (cfg.message_interval_us || reply_given || cfg.reply_timeout_us))
+		return cli_usage_error(&command_flood,
+				       "--message-interval, --reply and --reply-timeout need --message");
 	if (!have_target)
 		return cli_usage_error(&command_flood, "--target ADDRESS is required");
 	if (!cfg.src) {

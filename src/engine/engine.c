@@ -101,6 +101,12 @@ static void sum_stats(const struct supervisor *s, struct engine_stats *sum, uint
 				sum->errors[e][p] += st->errors[e][p];
 		hist_merge(&sum->connect_us, &st->connect_us);
 		hist_merge(&sum->peer_close_life_us, &st->peer_close_life_us);
+		hist_merge(&sum->first_byte_us, &st->first_byte_us);
+		hist_merge(&sum->reply_us, &st->reply_us);
+		sum->messages_sent += st->messages_sent;
+		sum->replies += st->replies;
+		sum->replies_missing += st->replies_missing;
+		sum->send_blocked += st->send_blocked;
 		if (!sum->peer_sample_len) {
 			uint32_t n = __atomic_load_n(&st->peer_sample_len, __ATOMIC_ACQUIRE);
 
@@ -174,6 +180,24 @@ static void print_stats(struct supervisor *s, int final)
 
 			if (hist_text(&sum.connect_us, ht, sizeof(ht)))
 				json_object_set_new(j, "connect_hist", json_string(ht));
+			if (sum.first_byte_us.count &&
+			    hist_text(&sum.first_byte_us, ht, sizeof(ht)))
+				json_object_set_new(j, "first_byte_hist", json_string(ht));
+			if (sum.messages_sent || sum.replies || sum.replies_missing) {
+				json_object_set_new(
+					j, "messages",
+					json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "sent",
+						  (json_int_t)sum.messages_sent, "replies",
+						  (json_int_t)sum.replies, "missing",
+						  (json_int_t)sum.replies_missing, "send_blocked",
+						  (json_int_t)sum.send_blocked, "reply_p50_us",
+						  (json_int_t)hist_quantile(&sum.reply_us, 0.5),
+						  "reply_p99_us",
+						  (json_int_t)hist_quantile(&sum.reply_us, 0.99),
+						  "reply_max_us", (json_int_t)sum.reply_us.max));
+				if (hist_text(&sum.reply_us, ht, sizeof(ht)))
+					json_object_set_new(j, "reply_hist", json_string(ht));
+			}
 		}
 		json_object_set_new(j, "ramp_s",
 				    reached ? json_real((double)(reached - s->start_ns) / 1e9)

@@ -38,6 +38,12 @@ struct engine_stats {
 	int32_t other_errno; /* the last error not in errnames (slot "other") */
 	uint64_t errors[ENGINE_ERR_SLOTS][PHASE_COUNT];
 	struct hist connect_us; /* flood: SYN sent to established */
+	/* flood: connect() to the server's first byte; messages sent, replies
+	 * complete in time, replies missing (timed out), sends that found the
+	 * socket buffer full; reply latency (send to complete reply) */
+	struct hist first_byte_us;
+	uint64_t messages_sent, replies, replies_missing, send_blocked;
+	struct hist reply_us;
 };
 
 /* Counter updates: one writer per worker, read by the supervisor. */

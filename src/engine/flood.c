@@ -42,8 +42,13 @@
 enum fconn_state {
 	FC_NONE,
 	FC_CONNECTING,
-	FC_OPEN,
+	FC_OPEN, /* connected, nothing read yet */
+	FC_SEEN, /* connected, the server's first byte read */
 };
+
+/* the sweep that sends messages runs this often, and visits a slice of the
+ * fd range each time so that every connection is visited once an interval */
+#define SWEEP_US 10000
 
 /* A connect in flight, in the order they started. */
 struct pending {
@@ -70,11 +75,21 @@ struct fworker {
 	size_t qcap, qhead, qlen;
 	struct event *ev_tick; /* one-shot: armed only when there is work */
 	uint64_t tick_at_ns;   /* when it is armed for; 0: not armed */
+	/* messages (cfg->message): by fd, when the outstanding one was sent
+	 * (0: none) and the reply's bytes so far (bytes:N replies) */
+	uint64_t *sent_ns;
+	uint32_t *got;
+	size_t cursor;	/* the sweep's next fd */
+	size_t hi_fd;	/* the highest fd a connection has had: the sweep's range */
+	uint64_t period_us; /* the sweep covers the range once in this */
+	double carry;	/* the fraction of an fd carried to the next sweep */
 };
 
 static void conn_free(struct fworker *w, int fd)
 {
 	w->state[fd] = FC_NONE;
+	if (w->sent_ns)
+		w->sent_ns[fd] = 0;
 	close(fd); /* also leaves the fdset */
 }
 
@@ -136,6 +151,57 @@ static void failed(struct fworker *w)
 		w->backoff_until_ns = clock_now_ns() + BACKOFF_NS;
 }
 
+/* A reply is complete: timed, or counted missing when it came too late. */
+static void reply_done(struct fworker *w, int fd, uint64_t now)
+{
+	uint64_t lat = now - w->sent_ns[fd];
+
+	w->sent_ns[fd] = 0;
+	if (w->cfg->reply_timeout_us && lat > w->cfg->reply_timeout_us * 1000) {
+		STAT_ADD(w->st->replies_missing, 1);
+		return;
+	}
+	STAT_ADD(w->st->replies, 1);
+	hist_add(&w->st->reply_us, lat / 1000);
+}
+
+/* Sends the message on fd; 1 when it went out whole. A reply is awaited
+ * unless the lab wants none. */
+static int send_message(struct fworker *w, int fd, uint64_t now)
+{
+	ssize_t n = send(fd, w->cfg->message, w->cfg->message_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (n == (ssize_t)w->cfg->message_len) {
+		STAT_ADD(w->st->messages_sent, 1);
+		STAT_ADD(w->st->bytes_out, (uint64_t)n);
+		if (w->cfg->reply != REPLY_NONE) {
+			w->sent_ns[fd] = now ? now : 1;
+			w->got[fd] = 0;
+		}
+		return 1;
+	}
+	if (n >= 0 || errno == EAGAIN || errno == EWOULDBLOCK)
+		STAT_ADD(w->st->send_blocked, 1); /* the socket buffer is full */
+	else
+		engine_error(w->st, errno, PHASE_ESTABLISHED);
+	return 0;
+}
+
+/* The part of a read that answers the outstanding message: 1 when the
+ * reply is complete. Nothing is kept but a count. */
+static int reply_part(struct fworker *w, int fd, const char *buf, size_t n)
+{
+	switch (w->cfg->reply) {
+	case REPLY_LINE:
+		return memchr(buf, '\n', n) != NULL;
+	case REPLY_BYTES:
+		w->got[fd] = w->got[fd] + n > UINT32_MAX ? UINT32_MAX : w->got[fd] + (uint32_t)n;
+		return w->got[fd] >= w->cfg->reply_bytes;
+	default:
+		return 0;
+	}
+}
+
 /* Reads what the server sent (the set is edge-triggered: the next event
  * comes with the next data). A short read has emptied the socket unless
  * the event also said the peer closed or failed: then read on to the end. */
@@ -148,6 +214,23 @@ static void on_data(struct fworker *w, int fd, uint32_t events)
 
 	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
 		const char *p = buf, *end = buf + n;
+
+		if (w->state[fd] == FC_OPEN) { /* the server's first byte */
+			uint64_t now = clock_now_ns();
+
+			hist_add(&w->st->first_byte_us, (now - w->t0_ns[fd]) / 1000);
+			w->state[fd] = FC_SEEN;
+		}
+		if (w->sent_ns && w->sent_ns[fd] && reply_part(w, fd, buf, (size_t)n)) {
+			reply_done(w, fd, clock_now_ns());
+			/* churn: a request per connection, closed after its reply */
+			if (w->cfg->mode == CLIENT_CHURN && w->cfg->closer == CLOSER_CLIENT) {
+				STAT_ADD(w->st->bytes_in, (uint64_t)n);
+				closed(w, fd, 0);
+				open_more(w);
+				return;
+			}
+		}
 
 		/* a sample of what a closing server says, until one is kept:
 		 * after that nothing on this path copies */
@@ -168,6 +251,8 @@ static void on_data(struct fworker *w, int fd, uint32_t events)
 		return;
 	if (n < 0)
 		engine_error(w->st, errno, PHASE_ESTABLISHED);
+	if (n == 0 && w->sent_ns && w->sent_ns[fd] && w->cfg->reply == REPLY_CLOSE)
+		reply_done(w, fd, clock_now_ns()); /* the close is the reply */
 	if (n == 0) {
 		hist_add(&w->st->peer_close_life_us, (clock_now_ns() - w->t0_ns[fd]) / 1000);
 		if (firstn) {
@@ -206,6 +291,21 @@ static void on_connected(struct fworker *w, int fd, int timed_out)
 	STAT_ADD(w->st->open, 1);
 	w->open++;
 	w->state[fd] = FC_OPEN;
+	/* churn with a message: one request on the connection, closed after
+	 * its reply (or at once when no reply is awaited) */
+	if (w->cfg->mode == CLIENT_CHURN && w->cfg->message) {
+		int sent = send_message(w, fd, clock_now_ns());
+
+		if (!sent || w->cfg->reply == REPLY_NONE) {
+			if (w->cfg->closer == CLOSER_CLIENT) {
+				closed(w, fd, 0);
+				open_more(w);
+				return;
+			}
+		}
+		open_more(w);
+		return;
+	}
 	if (w->cfg->mode == CLIENT_CHURN && w->cfg->closer == CLOSER_CLIENT) {
 		closed(w, fd, 0); /* we close first: TIME_WAIT stays here */
 		open_more(w);
@@ -271,6 +371,8 @@ static int open_one(struct fworker *w)
 		return -1;
 	}
 	w->state[fd] = FC_CONNECTING;
+	if ((size_t)fd > w->hi_fd)
+		w->hi_fd = (size_t)fd;
 	w->inflight++;
 	STAT_ADD(w->st->connecting, 1);
 	return 0;
@@ -359,9 +461,9 @@ static void on_socket(int fd, uint32_t events, void *arg)
 		/* the server's first line may have come with the same edge; still
 		 * FC_OPEN means the same connection (a closed fd reused by a new
 		 * connect would be FC_CONNECTING) */
-		if (w->state[fd] == FC_OPEN && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)))
+		if (w->state[fd] >= FC_OPEN && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)))
 			on_data(w, fd, events);
-	} else if (w->state[fd] == FC_OPEN) {
+	} else if (w->state[fd] >= FC_OPEN) {
 		on_data(w, fd, events);
 	}
 }
@@ -393,6 +495,41 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	w->tick_at_ns = 0;
 	timeouts(w, clock_now_ns());
 	open_more(w);
+}
+
+/* The message sweep: one timer for the worker, no timer per connection.
+ * Every SWEEP_US it visits the next slice of the fd range, so that each
+ * connection is visited once a message interval, at its own place in it:
+ * a held one with nothing outstanding sends its message; one whose reply
+ * is overdue counts it missing (lock-step: never two outstanding). */
+static void on_sweep(evutil_socket_t ev, short what, void *arg)
+{
+	struct fworker *w = arg;
+	uint64_t now = clock_now_ns(), limit = w->cfg->reply_timeout_us * 1000;
+	size_t k;
+
+	(void)ev;
+	(void)what;
+	/* fds are handed out lowest first: the connections fill 0..hi_fd, and
+	 * a slice of that range each sweep spreads them over the interval */
+	w->carry += (double)(w->hi_fd + 1) * SWEEP_US / (double)w->period_us;
+	k = (size_t)w->carry;
+	w->carry -= (double)k;
+	while (k--) {
+		size_t fd = w->cursor;
+
+		w->cursor = w->cursor >= w->hi_fd ? 0 : w->cursor + 1;
+		if (w->state[fd] < FC_OPEN)
+			continue;
+		if (w->sent_ns[fd]) {
+			if (!limit || now - w->sent_ns[fd] <= limit)
+				continue; /* lock-step: its reply is still due */
+			w->sent_ns[fd] = 0; /* overdue: missing, and the next one goes */
+			STAT_ADD(w->st->replies_missing, 1);
+		}
+		if (w->cfg->mode == CLIENT_HOLD)
+			send_message(w, (int)fd, clock_now_ns());
+	}
 }
 
 /* SIGUSR1 from the launcher (the host's memory is at its floor): start no
@@ -446,6 +583,24 @@ int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 	w.base = fdset_base_new();
 	if (!w.state || !w.t0_ns || !w.base || fdset_init(&w.set, w.base, on_socket, &w))
 		return EXIT_CANNOT_RUN;
+	if (cfg->message) {
+		struct event *ev_sweep;
+		/* hold: every fd once an interval; churn: timeouts checked at
+		 * least once a reply timeout (or a second) */
+		uint64_t period_us = cfg->mode == CLIENT_HOLD && cfg->message_interval_us
+					     ? cfg->message_interval_us
+				     : cfg->reply_timeout_us ? cfg->reply_timeout_us
+							     : 1000000;
+
+		w.sent_ns = calloc(w.nconns, sizeof(*w.sent_ns));
+		w.got = calloc(w.nconns, sizeof(*w.got));
+		ev_sweep = event_new(w.base, -1, EV_PERSIST, on_sweep, &w);
+		if (!w.sent_ns || !w.got || !ev_sweep)
+			return EXIT_CANNOT_RUN;
+		w.period_us = period_us;
+		tv = clock_tv(SWEEP_US);
+		event_add(ev_sweep, &tv);
+	}
 	engine_stop_on_signals(w.base);
 	event_add(evsignal_new(w.base, SIGUSR1, on_hold_signal, &w), NULL);
 	w.ev_tick = evtimer_new(w.base, on_tick, &w);

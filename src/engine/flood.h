@@ -28,6 +28,15 @@ struct flood_cfg {
 	int reconnect;
 	unsigned workers;
 	uint64_t fd_limit;
+	/* messages: NULL, or sent on every held connection once per
+	 * message_interval_us (spread evenly over it), or once after each
+	 * churned connect; at most one outstanding per connection */
+	const char *message;
+	size_t message_len;
+	uint64_t message_interval_us;
+	enum reply_kind reply;
+	uint64_t reply_bytes;
+	uint64_t reply_timeout_us; /* 0: no timeout */
 };
 
 /* An engine_opts worker: arg is a struct flood_cfg. */

@@ -6,6 +6,7 @@
 #define CONNLAB_ENGINE_MODES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/compiler.h"
 
@@ -25,5 +26,19 @@ const char *closer_name(enum closer c);
 WUR int server_mode_parse(const char *v, enum server_mode *m, char *err, size_t errlen);
 WUR int client_mode_parse(const char *v, enum client_mode *m, char *err, size_t errlen);
 WUR int closer_parse(const char *v, enum closer *c, char *err, size_t errlen);
+
+/* What ends a reply to a message. */
+enum reply_kind {
+	REPLY_NONE,  /* fire and forget */
+	REPLY_LINE,  /* a newline */
+	REPLY_BYTES, /* a number of bytes */
+	REPLY_CLOSE, /* the server closes */
+};
+
+/* "line", "bytes:N", "close" or "none"; N in *bytes. */
+WUR int flood_reply_parse(const char *v, enum reply_kind *r, uint64_t *bytes, char *err,
+			  size_t errlen);
+/* The same as text, for a lab's resolved form: buf. */
+const char *flood_reply_name(enum reply_kind r, uint64_t bytes, char *buf, size_t len);
 
 #endif

@@ -4,6 +4,7 @@
  * and "0.1%" is exactly one thousandth. */
 #include "util/units.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -508,4 +509,61 @@ char *units_escape(const char *bytes, size_t n, char *buf, size_t len)
 	if (len)
 		buf[o] = 0;
 	return buf;
+}
+
+int units_unescape(const char *in, char *out, size_t cap, size_t *len, char *err, size_t errlen)
+{
+	size_t n = 0;
+
+	for (const char *p = in; *p; p++) {
+		char c = *p;
+
+		if (c == '\\') {
+			p++;
+			switch (*p) {
+			case 'r':
+				c = '\r';
+				break;
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case '\\':
+				c = '\\';
+				break;
+			case 'x': {
+				unsigned v;
+
+				if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]) ||
+				    sscanf(p + 1, "%2x", &v) != 1) {
+					snprintf(err, errlen,
+						 "'\\x' takes two hexadecimal digits, as in \\x0d");
+					return -EINVAL;
+				}
+				c = (char)v;
+				p += 2;
+				break;
+			}
+			default:
+				snprintf(err, errlen,
+					 "unknown escape '\\%c': the escapes are \\r \\n \\t \\\\ and \\xNN",
+					 *p ? *p : ' ');
+				return -EINVAL;
+			}
+		}
+		if (n + 1 >= cap) {
+			snprintf(err, errlen, "longer than %zu bytes", cap - 1);
+			return -EINVAL;
+		}
+		out[n++] = c;
+	}
+	out[n] = 0;
+	*len = n;
+	if (!n) {
+		snprintf(err, errlen, "empty: give the bytes to send");
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -52,6 +52,10 @@ char *units_fmt_ports(const struct port_list *pl, char *buf, size_t len);
 /* Bytes as printable ASCII: \r, \n, \t, \\ and \xHH for the others; cut
  * to fit len (always terminated). Returns buf. */
 char *units_escape(const char *bytes, size_t n, char *buf, size_t len);
+/* The reverse for what users write: \r \n \t \\ and \xNN; at most cap - 1
+ * bytes into out (NUL-terminated), their number in *len. 0, or -EINVAL
+ * with the reason in err. */
+int units_unescape(const char *in, char *out, size_t cap, size_t *len, char *err, size_t errlen);
 uint32_t units_port_count_in(const struct port_list *pl);
 
 #endif
