@@ -169,8 +169,8 @@ static int cmd_flood(int argc, char **argv)
 	char err[256];
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "t:p:S:c:r:i:w:M:C:d:T:RBm:I:y:Y:s:f:h", opts, NULL)) !=
-	       -1) {
+	while ((opt = getopt_long(argc, argv, "t:p:S:c:r:i:w:M:C:d:T:RBm:I:y:Y:s:f:h", opts,
+				  NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			if (units_parse_ipv4(optarg, &cfg.target, err, sizeof(err)))
@@ -253,15 +253,17 @@ static int cmd_flood(int argc, char **argv)
 				cfg.reply = REPLY_LINE;
 			break;
 		case 'I':
-			if (units_parse_duration(optarg, &cfg.message_interval_us, err, sizeof(err)) ||
+			if (units_parse_duration(optarg, &cfg.message_interval_us, err,
+						 sizeof(err)) ||
 			    cfg.message_interval_us < 10000)
-				return cli_usage_error(&command_flood, "--message-interval: %s",
-						       cfg.message_interval_us < 10000 ? "at least 10ms"
-										       : err);
+				return cli_usage_error(
+					&command_flood, "--message-interval: %s",
+					cfg.message_interval_us < 10000 ? "at least 10ms" : err);
 			break;
 		case 'y':
 			reply_given = 1;
-			if (flood_reply_parse(optarg, &cfg.reply, &cfg.reply_bytes, err, sizeof(err)))
+			if (flood_reply_parse(optarg, &cfg.reply, &cfg.reply_bytes, err,
+					      sizeof(err)))
 				return cli_usage_error(&command_flood, "--reply: %s", err);
 			break;
 		case 'Y':
@@ -285,8 +287,9 @@ static int cmd_flood(int argc, char **argv)
 	if (cfg.message && cfg.mode == CLIENT_HOLD && !cfg.message_interval_us)
 		cfg.message_interval_us = 10000000; /* a heartbeat every 10 s */
 	if (!cfg.message && (cfg.message_interval_us || reply_given || cfg.reply_timeout_us))
-		return cli_usage_error(&command_flood,
-				       "--message-interval, --reply and --reply-timeout need --message");
+		return cli_usage_error(
+			&command_flood,
+			"--message-interval, --reply and --reply-timeout need --message");
 	if (!have_target)
 		return cli_usage_error(&command_flood, "--target ADDRESS is required");
 	if (!cfg.src) {

@@ -79,10 +79,10 @@ struct fworker {
 	 * (0: none) and the reply's bytes so far (bytes:N replies) */
 	uint64_t *sent_ns;
 	uint32_t *got;
-	size_t cursor;	/* the sweep's next fd */
-	size_t hi_fd;	/* the highest fd a connection has had: the sweep's range */
+	size_t cursor;	    /* the sweep's next fd */
+	size_t hi_fd;	    /* the highest fd a connection has had: the sweep's range */
 	uint64_t period_us; /* the sweep covers the range once in this */
-	double carry;	/* the fraction of an fd carried to the next sweep */
+	double carry;	    /* the fraction of an fd carried to the next sweep */
 };
 
 static void conn_free(struct fworker *w, int fd)
@@ -523,7 +523,7 @@ static void on_sweep(evutil_socket_t ev, short what, void *arg)
 			continue;
 		if (w->sent_ns[fd]) {
 			if (!limit || now - w->sent_ns[fd] <= limit)
-				continue; /* lock-step: its reply is still due */
+				continue;   /* lock-step: its reply is still due */
 			w->sent_ns[fd] = 0; /* overdue: missing, and the next one goes */
 			STAT_ADD(w->st->replies_missing, 1);
 		}

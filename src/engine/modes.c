@@ -43,8 +43,7 @@ CHOICE_PARSE(server_mode_parse, enum server_mode, server_mode_names)
 CHOICE_PARSE(client_mode_parse, enum client_mode, client_mode_names)
 CHOICE_PARSE(closer_parse, enum closer, closer_names)
 
-int flood_reply_parse(const char *v, enum reply_kind *r, uint64_t *bytes, char *err,
-		      size_t errlen)
+int flood_reply_parse(const char *v, enum reply_kind *r, uint64_t *bytes, char *err, size_t errlen)
 {
 	char *end;
 
@@ -59,9 +58,10 @@ int flood_reply_parse(const char *v, enum reply_kind *r, uint64_t *bytes, char *
 		 (*bytes = strtoull(v + 6, &end, 10)) > 0 && !*end && *bytes <= 1U << 30)
 		*r = REPLY_BYTES;
 	else {
-		snprintf(err, errlen,
-			 "'%s' is not a reply: line (a newline ends it), bytes:N (N bytes), close (the server closes) or none",
-			 v);
+		snprintf(
+			err, errlen,
+			"'%s' is not a reply: line (a newline ends it), bytes:N (N bytes), close (the server closes) or none",
+			v);
 		return -EINVAL;
 	}
 	return 0;
@@ -72,6 +72,9 @@ const char *flood_reply_name(enum reply_kind r, uint64_t bytes, char *buf, size_
 	if (r == REPLY_BYTES)
 		snprintf(buf, len, "bytes:%llu", (unsigned long long)bytes);
 	else
-		snprintf(buf, len, "%s", r == REPLY_LINE ? "line" : r == REPLY_CLOSE ? "close" : "none");
+		snprintf(buf, len, "%s",
+			 r == REPLY_LINE    ? "line"
+			 : r == REPLY_CLOSE ? "close"
+					    : "none");
 	return buf;
 }

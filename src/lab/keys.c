@@ -75,6 +75,15 @@ const struct key keys[] = {
 	  "hold mode, when the connections need more local ports than the client addresses, server ports and port range give: refuse (with the fix), or try (the lab shows EADDRNOTAVAIL)" },
 	{ "clients", "connect_timeout", K_DURATION, F(connect_timeout_us), "10s", 100 * MS,
 	  300 * SEC, "a connect that takes longer counts as ETIMEDOUT" },
+	{ "clients", "message", K_MESSAGE, F(message), "", 0, LAB_COMMAND_MAX,
+	  "bytes each connection sends (escapes \\r \\n \\t \\xNN): hold: once per message_interval; churn: once after connecting, closed after the reply" },
+	{ "clients", "message_interval", K_DURATION_OFF, F(message_interval_us), "10s", 10 * MS,
+	  3600 * SEC,
+	  "hold: every connection sends its message once per interval, spread evenly over it" },
+	{ "clients", "reply", K_REPLY, F(reply), "line", 0, 0,
+	  "what ends a reply: line, bytes:N, close (the server closes) or none; one message outstanding per connection" },
+	{ "clients", "reply_timeout", K_DURATION_OFF, F(reply_timeout_us), "off", 1 * MS, 600 * SEC,
+	  "a reply later than this counts as missing; off: wait for ever (lock-step)" },
 	{ "clients", "command", K_STRING, F(client_command), "", 0, LAB_COMMAND_MAX,
 	  "run this program in each client namespace instead of the built-in flood; {address}, {port}, {source} and {connections} are replaced" },
 
@@ -195,6 +204,25 @@ int key_assign(struct lab *lab, const struct key *k, const char *v, char *err, s
 		}
 		snprintf(field(lab, k), LAB_NAME_MAX + 1, "%s", v);
 		return 0;
+	case K_MESSAGE: {
+		char bytes[LAB_COMMAND_MAX + 1];
+		size_t n;
+
+		if (strlen(v) > k->max) {
+			snprintf(err, errlen, "longer than %llu characters",
+				 (unsigned long long)k->max);
+			return -EINVAL;
+		}
+		if (*v && units_unescape(v, bytes, sizeof(bytes), &n, err, errlen))
+			return -EINVAL;
+		snprintf(field(lab, k), k->max + 1, "%s", v);
+		return 0;
+	}
+	case K_REPLY: {
+		struct reply *rp = field(lab, k);
+
+		return flood_reply_parse(v, &rp->kind, &rp->bytes, err, errlen);
+	}
 	case K_STRING:
 		if (strlen(v) > k->max) {
 			snprintf(err, errlen, "longer than %llu characters",
@@ -335,8 +363,15 @@ void key_format(const struct lab *lab, const struct key *k, char *buf, size_t le
 	switch (k->type) {
 	case K_NAME:
 	case K_STRING:
+	case K_MESSAGE:
 		snprintf(buf, len, "%s", (const char *)p);
 		break;
+	case K_REPLY: {
+		const struct reply *rp = p;
+
+		flood_reply_name(rp->kind, rp->bytes, buf, len);
+		break;
+	}
 	case K_CIDR: {
 		const struct cidr *c = p;
 		char a[16];
@@ -408,8 +443,9 @@ static const char *type_name(enum ktype t)
 		[K_PORTS] = "port list",    [K_SERVER_MODE] = "choice",
 		[K_CLIENT_MODE] = "choice", [K_CLOSER] = "choice",
 		[K_BEYOND] = "choice",	    [K_MEMFLOOR] = "percent, size or off",
+		[K_MESSAGE] = "bytes",	    [K_REPLY] = "reply",
 	};
-	_Static_assert(sizeof(names) / sizeof(names[0]) == K_MEMFLOOR + 1, "a name for every type");
+	_Static_assert(sizeof(names) / sizeof(names[0]) == K_REPLY + 1, "a name for every type");
 	return names[t];
 }
 

@@ -64,6 +64,14 @@ struct lab {
 	int beyond_ports; /* 1: try past the local ports (shows EADDRNOTAVAIL) */
 	uint64_t connect_timeout_us;
 	char client_command[LAB_COMMAND_MAX + 1];
+	/* messages: as written (escapes kept), "" for none */
+	char message[LAB_COMMAND_MAX + 1];
+	uint64_t message_interval_us; /* hold: 0 off */
+	struct reply {
+		enum reply_kind kind;
+		uint64_t bytes;
+	} reply;
+	uint64_t reply_timeout_us; /* 0: none */
 
 	/* [probe] */
 	uint64_t ping_interval_us;    /* 0: off */

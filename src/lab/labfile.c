@@ -300,7 +300,7 @@ void lab_write(const struct lab *lab, FILE *out)
 			fprintf(out, "%s[%s]\n", i ? "\n" : "", section);
 		}
 		key_format(lab, &keys[i], v, sizeof(v));
-		if (keys[i].type == K_STRING && !v[0])
+		if ((keys[i].type == K_STRING || keys[i].type == K_MESSAGE) && !v[0])
 			continue;
 		fprintf(out, "%-16s = %-16s %s\n", keys[i].name, v,
 			origin(lab->key_line[i], o, sizeof(o)));

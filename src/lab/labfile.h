@@ -25,6 +25,8 @@ enum ktype {
 	K_CLOSER,
 	K_BEYOND,
 	K_MEMFLOOR, /* a percent of memory, a size (512M, 2G) or off */
+	K_MESSAGE,  /* bytes with \r \n \t \xNN escapes */
+	K_REPLY,    /* line, bytes:N, close or none */
 };
 
 struct key {

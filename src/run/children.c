@@ -159,6 +159,21 @@ uint64_t run_child_sum(const struct run *r, int is_flood, const char *key)
 	return sum;
 }
 
+uint64_t run_flood_messages(const struct run *r, const char *key)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < r->nchild; i++) {
+		const struct child *c = &r->child[i];
+		json_t *m = c->is_flood && c->last ? json_object_get(c->last, "messages") : NULL;
+		json_t *v = m ? json_object_get(m, key) : NULL;
+
+		if (json_is_integer(v))
+			sum += (uint64_t)json_integer_value(v);
+	}
+	return sum;
+}
+
 /* The floods' socket errors so far, from their last stats lines: by
  * errnames[] index into by_name (may be NULL); returns the total. */
 uint64_t run_flood_errors(const struct run *r, uint64_t *by_name)

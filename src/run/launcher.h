@@ -82,6 +82,7 @@ struct row {
 	uint64_t estab_clients, estab_srv, time_wait, close_wait, syn_recv, orphans;
 	uint64_t tcp_pages; /* TCP memory of the whole host (sockstat mem), pages */
 	uint64_t flood_open, flood_connected, flood_errors, server_open, accept_queue;
+	uint64_t messages_sent, replies, replies_missing; /* floods, so far */
 	uint64_t listen_overflows;
 	uint64_t state[ST_MAX]; /* every lab namespace; dumped states are states_age_s old */
 	double ping_ms;		/* worst answered ping of the interval, -1 none */
@@ -218,6 +219,8 @@ void run_signal_children(struct run *r, int is_flood, int sig);
 int run_children_running(const struct run *r, int is_flood);
 /* The sum of an integer of the last stats lines of the floods or servers. */
 uint64_t run_child_sum(const struct run *r, int is_flood, const char *key);
+/* messages.KEY (sent, replies, missing) summed over the floods' last lines */
+uint64_t run_flood_messages(const struct run *r, const char *key);
 /* The floods' socket errors so far: by errnames[] index into by_name
  * (ERRNAMES_MAX entries; may be NULL); returns the total. */
 uint64_t run_flood_errors(const struct run *r, uint64_t *by_name);

@@ -211,8 +211,18 @@ static int start_floods(struct run *r)
 				 "500ms",
 				 "--stats-fd",
 				 "3",
+				 NULL, /* --message ... */
 				 NULL,
+				 NULL,
+				 NULL,
+				 NULL,
+				 NULL,
+				 NULL,
+				 NULL,
+				 NULL, /* --beyond-ports */
 				 NULL };
+		char interval[32], reply[40], rtimeout[32];
+		size_t at = sizeof(argv) / sizeof(argv[0]) - 10; /* the first NULL */
 		int e;
 
 		units_fmt_ipv4(p->service_addr, target, sizeof(target));
@@ -230,8 +240,27 @@ static int start_floods(struct run *r)
 		units_fmt_duration(dur, duration, sizeof(duration));
 		units_fmt_duration(r->lab->connect_timeout_us, timeout, sizeof(timeout));
 		snprintf(name, sizeof(name), "flood c%u", i);
-		if (r->lab->beyond_ports) /* the slot before the last NULL */
-			argv[sizeof(argv) / sizeof(argv[0]) - 2] = "--beyond-ports";
+		if (r->lab->message[0]) {
+			argv[at++] = "--message";
+			argv[at++] = r->lab->message;
+			argv[at++] = "--reply";
+			argv[at++] = (char *)flood_reply_name(
+				r->lab->reply.kind, r->lab->reply.bytes, reply, sizeof(reply));
+			if (r->lab->client_mode == CLIENT_HOLD && r->lab->message_interval_us) {
+				units_fmt_duration(r->lab->message_interval_us, interval,
+						   sizeof(interval));
+				argv[at++] = "--message-interval";
+				argv[at++] = interval;
+			}
+			if (r->lab->reply_timeout_us) {
+				units_fmt_duration(r->lab->reply_timeout_us, rtimeout,
+						   sizeof(rtimeout));
+				argv[at++] = "--reply-timeout";
+				argv[at++] = rtimeout;
+			}
+		}
+		if (r->lab->beyond_ports)
+			argv[at++] = "--beyond-ports";
 		e = run_spawn(r, name, 1, TOPO_CLIENT0 + i, argv);
 		if (e)
 			return e;

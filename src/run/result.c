@@ -41,6 +41,50 @@ static uint64_t sum_u(const uint64_t *v, int from, int to)
 	return s;
 }
 
+/* Every flood process's histogram under key, merged bucket by bucket:
+ * the distribution of all the samples; null when none reported one. */
+static json_t *merged_hist(const struct run *r, const char *key)
+{
+	static struct hist h;
+	unsigned floods = 0;
+
+	memset(&h, 0, sizeof(h));
+	for (unsigned i = 0; i < r->nchild; i++) {
+		const char *t = r->child[i].is_flood && r->child[i].last
+					? json_string_value(json_object_get(r->child[i].last, key))
+					: NULL;
+
+		if (t && hist_parse_add(&h, t) == 0)
+			floods++;
+	}
+	if (!floods)
+		return json_null();
+	return json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}", "count", (json_int_t)h.count, "p50_us",
+		(json_int_t)hist_quantile(&h, 0.5), "p90_us", (json_int_t)hist_quantile(&h, 0.9),
+		"p99_us", (json_int_t)hist_quantile(&h, 0.99), "p999_us",
+		(json_int_t)hist_quantile(&h, 0.999), "max_us", (json_int_t)h.max, "mean_us",
+		(json_int_t)(h.count ? h.sum / h.count : 0), "floods", (int)floods);
+}
+
+/* Messages sent per second during the hold (churn: over the churn), from
+ * the timeline's first and last samples of that phase; NAN without. */
+static double hold_rate(const struct run *r)
+{
+	enum phase want = r->lab->client_mode == CLIENT_HOLD ? PH_HOLD : PH_RAMP;
+	const struct row *a = NULL, *b = NULL;
+
+	for (size_t i = 0; i < r->nrows; i++)
+		if (r->rows[i].phase == (int)want) {
+			if (!a)
+				a = &r->rows[i];
+			b = &r->rows[i];
+		}
+	if (!a || b->t <= a->t)
+		return NAN;
+	return (double)(b->messages_sent - a->messages_sent) / (b->t - a->t);
+}
+
 /* the worst value of key.sub over the flood children (percentiles of
  * several processes cannot be merged from their summaries) */
 static double flood_worst(const struct run *r, const char *key, const char *sub)
@@ -141,6 +185,7 @@ static json_t *timeline_json(const struct run *r)
 	       *pc = json_array(), *pcf = json_array(), *slab = json_array(), *lo = json_array(),
 	       *aq = json_array(), *ld = json_array(), *ct = json_array(), *ctd = json_array(),
 	       *age = json_array(), *orph = json_array(), *tcpm = json_array(),
+	       *msent = json_array(), *mrep = json_array(), *mmiss = json_array(),
 	       *synr = json_array(), *fopen_ = json_array(), *sopen = json_array(),
 	       *mem = json_array(), *cbp = json_array(), *cmean = json_array(), *lag = json_array();
 	json_t *stcol[sizeof(st) / sizeof(st[0])], *ecol[ERRNAMES_MAX] = { NULL };
@@ -167,6 +212,9 @@ static json_t *timeline_json(const struct run *r)
 		json_array_append_new(orph, json_integer((json_int_t)w->orphans));
 		json_array_append_new(tcpm, json_integer((json_int_t)w->tcp_pages));
 		json_array_append_new(conn, json_integer((json_int_t)w->flood_connected));
+		json_array_append_new(msent, json_integer((json_int_t)w->messages_sent));
+		json_array_append_new(mrep, json_integer((json_int_t)w->replies));
+		json_array_append_new(mmiss, json_integer((json_int_t)w->replies_missing));
 		json_array_append_new(etot, json_integer((json_int_t)w->flood_errors));
 		for (size_t e = 0; e < errnames_count; e++)
 			if (ecol[e])
@@ -204,6 +252,9 @@ static json_t *timeline_json(const struct run *r)
 	json_object_set_new(tl, "orphans_host", orph);
 	json_object_set_new(tl, "tcp_mem_pages", tcpm);
 	json_object_set_new(tl, "connected", conn);
+	json_object_set_new(tl, "messages_sent", msent);
+	json_object_set_new(tl, "replies", mrep);
+	json_object_set_new(tl, "replies_missing", mmiss);
 	json_object_set_new(tl, "errors_total", etot);
 	json_object_set_new(tl, "errors", errs);
 	json_object_set_new(tl, "ping_p50_ms", pmed);
@@ -477,34 +528,20 @@ static void result_probes(const struct run *r, json_t *j)
 		json_object_set_new(j, "errors", errors);
 		json_object_set_new(j, "errors_total", json_integer((json_int_t)total));
 	}
-	{
-		/* every flood process's connect histogram, merged bucket by
-		 * bucket: the distribution of all connects */
-		static struct hist h;
-		unsigned floods = 0;
+	json_object_set_new(j, "connect", merged_hist(r, "connect_hist"));
+	json_object_set_new(j, "first_byte", merged_hist(r, "first_byte_hist"));
+	if (r->lab->message[0]) {
+		json_t *m = json_pack("{s:I, s:I, s:I, s:I}", "sent",
+				      (json_int_t)run_flood_messages(r, "sent"), "replies",
+				      (json_int_t)run_flood_messages(r, "replies"), "missing",
+				      (json_int_t)run_flood_messages(r, "missing"), "send_blocked",
+				      (json_int_t)run_flood_messages(r, "send_blocked"));
 
-		memset(&h, 0, sizeof(h));
-		for (unsigned i = 0; i < r->nchild; i++) {
-			const char *t = r->child[i].is_flood && r->child[i].last
-						? json_string_value(json_object_get(
-							  r->child[i].last, "connect_hist"))
-						: NULL;
-
-			if (t && hist_parse_add(&h, t) == 0)
-				floods++;
-		}
-		json_object_set_new(j, "connect",
-				    floods ? json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}",
-						       "count", (json_int_t)h.count, "p50_us",
-						       (json_int_t)hist_quantile(&h, 0.5), "p90_us",
-						       (json_int_t)hist_quantile(&h, 0.9), "p99_us",
-						       (json_int_t)hist_quantile(&h, 0.99),
-						       "p999_us",
-						       (json_int_t)hist_quantile(&h, 0.999),
-						       "max_us", (json_int_t)h.max, "mean_us",
-						       (json_int_t)(h.count ? h.sum / h.count : 0),
-						       "floods", (int)floods)
-					   : json_null());
+		json_object_set_new(m, "rate_hold_per_s", num_or_null(hold_rate(r)));
+		json_object_set_new(m, "reply", merged_hist(r, "reply_hist"));
+		json_object_set_new(j, "messages", m);
+	} else {
+		json_object_set_new(j, "messages", json_null());
 	}
 	json_object_set_new(j, "connect_worst_namespace",
 			    json_pack("{s:o, s:o, s:o, s:o, s:o}", "p50_us",

@@ -250,6 +250,9 @@ void run_sample(struct run *r)
 	}
 	row.flood_open = run_child_sum(r, 1, "open");
 	row.flood_connected = run_child_sum(r, 1, "established");
+	row.messages_sent = run_flood_messages(r, "sent");
+	row.replies = run_flood_messages(r, "replies");
+	row.replies_missing = run_flood_messages(r, "missing");
 	row.flood_errors = run_child_sum(r, 1, "errors_total");
 	row.server_open = run_child_sum(r, 0, "open");
 	row.slab_kb = procfs_meminfo_kb("Slab");

@@ -536,7 +536,8 @@ int units_unescape(const char *in, char *out, size_t cap, size_t *len, char *err
 			case 'x': {
 				unsigned v;
 
-				if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]) ||
+				if (!isxdigit((unsigned char)p[1]) ||
+				    !isxdigit((unsigned char)p[2]) ||
 				    sscanf(p + 1, "%2x", &v) != 1) {
 					snprintf(err, errlen,
 						 "'\\x' takes two hexadecimal digits, as in \\x0d");
@@ -547,9 +548,10 @@ int units_unescape(const char *in, char *out, size_t cap, size_t *len, char *err
 				break;
 			}
 			default:
-				snprintf(err, errlen,
-					 "unknown escape '\\%c': the escapes are \\r \\n \\t \\\\ and \\xNN",
-					 *p ? *p : ' ');
+				snprintf(
+					err, errlen,
+					"unknown escape '\\%c': the escapes are \\r \\n \\t \\\\ and \\xNN",
+					*p ? *p : ' ');
 				return -EINVAL;
 			}
 		}
