@@ -182,6 +182,14 @@ void report_summary(json_t *j, FILE *out)
 		fprintf(out, "  new conn      %.0f probes, %.0f failed; p50 %.3f ms, p99 %.3f ms\n",
 			a, num(j, "probe_connect.all.failures"), num(j, "probe_connect.all.p50_ms"),
 			num(j, "probe_connect.all.p99_ms"));
+	if (!isnan(num(j, "messages.sent")))
+		fprintf(out,
+			"  messages      %.0f sent (%.0f/s in the hold), %.0f replies, %.0f missing; reply p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+			num(j, "messages.sent"), num(j, "messages.rate_hold_per_s"),
+			num(j, "messages.replies"), num(j, "messages.missing"),
+			num(j, "messages.reply.p50_us") / 1e3,
+			num(j, "messages.reply.p99_us") / 1e3,
+			num(j, "messages.reply.max_us") / 1e3);
 	if (num(j, "conntrack.srv.peak_count") > 0 || num(j, "conntrack.drops_total") > 0)
 		fprintf(out,
 			"  conntrack     server table peak %.0f of %.0f (host-wide limit), %.0f packets dropped\n",

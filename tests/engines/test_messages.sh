@@ -6,7 +6,7 @@
 # replies, lock-step (never two outstanding), a reply split over many
 # reads completes once whole, and churn with a request per connection.
 . "$(dirname "$0")/../lib.sh"
-lib_init test_messages
+lib_init test_messages root
 HERE=$(cd "$(dirname "$0")" && pwd)
 base=$((30000 + $$ % 10000))
 last() { tail -1 "$1"; }
@@ -71,4 +71,20 @@ wait
 [ "$(field "$tmp/f5" messages.sent)" = 500 ] && [ "$(field "$tmp/f5" messages.replies)" = 500 ] ||
 	fail "churn requests: $(field "$tmp/f5" messages)"
 [ "$(field "$tmp/f5" established)" = 500 ] || fail "churn requests: $(field "$tmp/f5" established) connections"
+# ---- 6. a lab with heartbeats: results, metrics and the summary ----
+"$CONNLAB" run --set clients.connections=2000 --set server.mode=echo --set 'clients.message=hb\n' \
+	--set clients.message_interval=500ms --set clients.reply_timeout=2s --set lab.duration=3s \
+	--set 'expect.reply.p99=<= 1s' --set 'expect.reply.missing=== 0' --set 'expect.messages.rate=>= 3000/s' \
+	--out "$tmp/lab" >"$tmp/lab.out" 2>&1 || fail "heartbeat lab: exit $?: $(tail -12 "$tmp/lab.out")"
+grep -Eq "^  messages      [0-9]+ sent \([0-9]+/s in the hold\), [0-9]+ replies, 0 missing" "$tmp/lab.out" ||
+	fail "the summary has no messages line: $(grep -A2 'new conn' "$tmp/lab.out")"
+$PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = d["messages"]
+# 2000 connections, one message each every 0.5 s: 4000 a second
+assert 3400 <= m["rate_hold_per_s"] <= 4400, m
+assert m["reply"]["count"] == m["replies"] and m["reply"]["floods"] >= 1, m
+assert d["timeline"]["messages_sent"][-1] <= m["sent"], m
+' "$tmp/lab/result.json" || fail "heartbeat lab: $(grep -A12 '"messages"' "$tmp/lab/result.json")"
 lib_done
