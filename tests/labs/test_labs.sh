@@ -38,6 +38,17 @@ run ceiling 0 lab/ceiling.lab --set "sysctl.net.ipv4.ip_local_port_range=40000 4
 	--set 'expect.established=>= 900'
 run close-wait 0 lab/close-wait.lab --set clients.connections=2000 --set lab.duration=2s
 run syn-backlog 0 lab/syn-backlog.lab --set clients.connections=400 --set lab.duration=3s
+# a real server: redis-server answering PING on every held connection
+if command -v redis-server >/dev/null; then
+	run redis 0 lab/redis.lab --set clients.connections=2000 --set lab.duration=3s
+	$PY -c '
+import json, sys
+m = json.load(open(sys.argv[1]))["messages"]
+assert m["missing"] == 0 and m["replies"] >= m["sent"] - 2000 and m["sent"] >= 4000, m
+' "$tmp/redis/result.json" || fail "redis: $(grep -A4 '"messages"' "$tmp/redis/result.json")"
+else
+	echo "  redis: skipped (no redis-server)"
+fi
 # each lab's case is named by its finding
 has_finding "$tmp/default" ping-unaffected
 has_finding "$tmp/c100k-keepalive" ping-unaffected
