@@ -30,18 +30,29 @@
 
 #include "netns/netns.h"
 
+/* The lab file's directory, absolute ({labdir} in setup and command). */
+static void lab_dir(const struct run *r, char *dir, size_t len)
+{
+	const char *slash = strrchr(r->lab->source, '/');
+	char rel[300], *abs;
+
+	if (slash)
+		snprintf(rel, sizeof(rel), "%.*s", (int)(slash - r->lab->source), r->lab->source);
+	else
+		snprintf(rel, sizeof(rel), ".");
+	abs = realpath(rel, NULL);
+	snprintf(dir, len, "%s", abs ? abs : rel);
+	free(abs);
+}
+
 int run_setup_command(struct run *r)
 {
 	char cmd[1100], dir[300];
 	const char *keys[] = { "{labdir}" }, *vals[] = { dir };
-	const char *slash = strrchr(r->lab->source, '/');
 	pid_t pid;
 	int st = 0;
 
-	if (slash)
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - r->lab->source), r->lab->source);
-	else
-		snprintf(dir, sizeof(dir), ".");
+	lab_dir(r, dir, sizeof(dir));
 	run_substitute(r->lab->server_setup, cmd, sizeof(cmd), keys, vals, 1);
 	pid = run_fork_sh(r, TOPO_SRV, cmd);
 	if (pid < 0)
@@ -132,12 +143,14 @@ static int start_builtin_servers(struct run *r)
 int run_start_servers(struct run *r)
 {
 	if (r->lab->server_command[0]) {
-		char addr[16], port[8], cmd[1024];
-		const char *keys[] = { "{address}", "{port}" }, *vals[] = { addr, port };
+		char addr[16], port[8], cmd[1024], dir[300];
+		const char *keys[] = { "{address}", "{port}", "{labdir}" },
+			   *vals[] = { addr, port, dir };
 
 		units_fmt_ipv4(r->plan->service_addr, addr, sizeof(addr));
 		snprintf(port, sizeof(port), "%u", r->lab->ports.port[0]);
-		run_substitute(r->lab->server_command, cmd, sizeof(cmd), keys, vals, 2);
+		lab_dir(r, dir, sizeof(dir));
+		run_substitute(r->lab->server_command, cmd, sizeof(cmd), keys, vals, 3);
 		r->user_server = 1;
 		return run_spawn_command(r, "server command", 0, TOPO_SRV, cmd);
 	}

@@ -49,6 +49,21 @@ assert m["missing"] == 0 and m["replies"] >= m["sent"] - 2000 and m["sent"] >= 4
 else
 	echo "  redis: skipped (no redis-server)"
 fi
+# a real server: nginx answering a GET on every held keep-alive connection
+if command -v nginx >/dev/null; then
+	before_tmp=$(ls -d /tmp/tmp.* 2>/dev/null | sort)
+	run nginx 0 lab/nginx.lab --set clients.connections=2000 --set lab.duration=3s
+	$PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = d["messages"]
+assert m["missing"] == 0 and m["replies"] >= m["sent"] - 2000 and m["sent"] >= 700, m
+assert m["reply"]["count"] == m["replies"], m
+' "$tmp/nginx/result.json" || fail "nginx: $(grep -A4 '"messages"' "$tmp/nginx/result.json")"
+	[ "$(ls -d /tmp/tmp.* 2>/dev/null | sort)" = "$before_tmp" ] || fail "nginx left its temporary directory"
+else
+	echo "  nginx: skipped (no nginx)"
+fi
 # each lab's case is named by its finding
 has_finding "$tmp/default" ping-unaffected
 has_finding "$tmp/c100k-keepalive" ping-unaffected
