@@ -144,6 +144,67 @@ static void chart_probe(FILE *f, struct rundata *runs, int n)
 	chart_write(f, &c);
 }
 
+/* Messages on held connections: reply latency of each interval (every
+ * flood merged), missing replies marked; only for runs with messages. */
+static void chart_replies(FILE *f, struct rundata *runs, int n)
+{
+	struct chart c;
+	int any = 0;
+
+	for (int r = 0; r < n; r++)
+		any |= json_is_object(json_object_get(runs[r].res, "messages"));
+	if (!any)
+		return;
+	chart_init(&c, runs, n);
+	c.id = "replies";
+	c.title = "Reply latency of messages on the connections";
+	c.desc = "From a message sent to its reply complete, over every message of the interval "
+		 "(every flood process merged): the median and the 99th percentile; a red "
+		 "triangle marks an interval with missing replies.";
+	c.yunit = "ms";
+	c.ylog = 1;
+	c.mark_col = "replies_missing_interval";
+	c.mark_what = "replies missing";
+	for (int r = 0; r < n; r++) {
+		add_column(&c, r, "reply_p50_ms", "median", 0);
+		add_column(&c, r, "reply_p99_ms", "p99", 1);
+	}
+	chart_write(f, &c);
+}
+
+static void chart_messages(FILE *f, struct rundata *runs, int n)
+{
+	struct chart c;
+	int any = 0;
+
+	for (int r = 0; r < n; r++)
+		any |= json_is_object(json_object_get(runs[r].res, "messages"));
+	if (!any)
+		return;
+	chart_init(&c, runs, n);
+	c.id = "messages";
+	c.title = "Messages sent per second";
+	c.desc = "Messages the floods sent, and replies they got, per second.";
+	c.yunit = "/s";
+	for (int r = 0; r < n; r++) {
+		json_t *tl = json_object_get(runs[r].res, "timeline");
+		char l1[32], l2[32];
+
+		snprintf(l1, sizeof(l1), "%ssent", n > 1 ? (r ? "B " : "A ") : "");
+		snprintf(l2, sizeof(l2), "%sreplies", n > 1 ? (r ? "B " : "A ") : "");
+		double *sent = chart_column(tl, "messages_sent", runs[r].n),
+		       *got = chart_column(tl, "replies", runs[r].n);
+
+		if (sent)
+			chart_add_series(&c, "messages_sent", l1, chart_rise(&runs[r], sent), r, 0);
+		if (got)
+			chart_add_series(&c, "replies", l2, chart_rise(&runs[r], got), r, 2);
+		free(sent);
+		free(got);
+	}
+	chart_write(f, &c);
+}
+
 static void chart_memory(FILE *f, struct rundata *runs, int n)
 {
 	struct chart c;
@@ -521,6 +582,8 @@ void report_html(json_t *const *res, const char *const *dirs, int n, FILE *f)
 	chart_rate(f, runs, n);
 	chart_ping(f, runs, n);
 	chart_probe(f, runs, n);
+	chart_replies(f, runs, n);
+	chart_messages(f, runs, n);
 	chart_memory(f, runs, n);
 	if (n == 1) {
 		figures(f, res, 1);

@@ -83,6 +83,7 @@ struct row {
 	uint64_t tcp_pages; /* TCP memory of the whole host (sockstat mem), pages */
 	uint64_t flood_open, flood_connected, flood_errors, server_open, accept_queue;
 	uint64_t messages_sent, replies, replies_missing; /* floods, so far */
+	double reply_p50_ms, reply_p99_ms;		  /* replies of this interval; -1: none */
 	uint64_t listen_overflows;
 	uint64_t state[ST_MAX]; /* every lab namespace; dumped states are states_age_s old */
 	double ping_ms;		/* worst answered ping of the interval, -1 none */
@@ -122,6 +123,7 @@ struct run {
 	uint64_t peak_tw[TOPO_NETNS_MAX], peak_estab[TOPO_NETNS_MAX];
 	uint64_t peak_estab_clients, peak_tw_total, peak_close_wait, peak_syn_recv, peak_orphans;
 	uint64_t peak_tcp_pages;
+	struct hist reply_prev; /* the floods' replies merged at the last sample */
 	uint64_t final_estab_clients;
 	struct dumper dumper;
 	struct event *ev_dump;

@@ -186,6 +186,7 @@ static json_t *timeline_json(const struct run *r)
 	       *aq = json_array(), *ld = json_array(), *ct = json_array(), *ctd = json_array(),
 	       *age = json_array(), *orph = json_array(), *tcpm = json_array(),
 	       *msent = json_array(), *mrep = json_array(), *mmiss = json_array(),
+	       *rp50 = json_array(), *rp99 = json_array(), *miv = json_array(),
 	       *synr = json_array(), *fopen_ = json_array(), *sopen = json_array(),
 	       *mem = json_array(), *cbp = json_array(), *cmean = json_array(), *lag = json_array();
 	json_t *stcol[sizeof(st) / sizeof(st[0])], *ecol[ERRNAMES_MAX] = { NULL };
@@ -215,6 +216,17 @@ static json_t *timeline_json(const struct run *r)
 		json_array_append_new(msent, json_integer((json_int_t)w->messages_sent));
 		json_array_append_new(mrep, json_integer((json_int_t)w->replies));
 		json_array_append_new(mmiss, json_integer((json_int_t)w->replies_missing));
+		json_array_append_new(
+			miv,
+			json_integer(
+				(json_int_t)(i && w->replies_missing >= w[-1].replies_missing
+						     ? w->replies_missing - w[-1].replies_missing
+					     : i ? 0
+						 : w->replies_missing)));
+		json_array_append_new(rp50, w->reply_p50_ms >= 0 ? json_real(w->reply_p50_ms)
+								 : json_null());
+		json_array_append_new(rp99, w->reply_p99_ms >= 0 ? json_real(w->reply_p99_ms)
+								 : json_null());
 		json_array_append_new(etot, json_integer((json_int_t)w->flood_errors));
 		for (size_t e = 0; e < errnames_count; e++)
 			if (ecol[e])
@@ -255,6 +267,9 @@ static json_t *timeline_json(const struct run *r)
 	json_object_set_new(tl, "messages_sent", msent);
 	json_object_set_new(tl, "replies", mrep);
 	json_object_set_new(tl, "replies_missing", mmiss);
+	json_object_set_new(tl, "replies_missing_interval", miv);
+	json_object_set_new(tl, "reply_p50_ms", rp50);
+	json_object_set_new(tl, "reply_p99_ms", rp99);
 	json_object_set_new(tl, "errors_total", etot);
 	json_object_set_new(tl, "errors", errs);
 	json_object_set_new(tl, "ping_p50_ms", pmed);

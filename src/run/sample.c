@@ -192,6 +192,44 @@ static double connect_mean(struct run *r)
 	return d > 0 ? round(sum / d * 10) / 10 : -1;
 }
 
+/* The replies of the interval: the floods' reply histograms merged now,
+ * less what they held at the last sample, bucket by bucket. */
+static void reply_interval(struct run *r, struct row *row)
+{
+	static struct hist now, iv;
+
+	row->reply_p50_ms = row->reply_p99_ms = -1;
+	if (!r->lab->message[0])
+		return;
+	memset(&now, 0, sizeof(now));
+	for (unsigned i = 0; i < r->nchild; i++) {
+		const char *t =
+			r->child[i].is_flood && r->child[i].last
+				? json_string_value(json_object_get(r->child[i].last, "reply_hist"))
+				: NULL;
+
+		if (t && hist_parse_add(&now, t))
+			return; /* a line that is not one: no figure rather than a wrong one */
+	}
+	memset(&iv, 0, sizeof(iv));
+	for (unsigned b = 0; b < HIST_BUCKETS; b++)
+		iv.bucket[b] = now.bucket[b] >= r->reply_prev.bucket[b]
+				       ? now.bucket[b] - r->reply_prev.bucket[b]
+				       : 0;
+	iv.count = now.count >= r->reply_prev.count ? now.count - r->reply_prev.count : 0;
+	iv.max = 0;
+	for (unsigned b = HIST_BUCKETS; b-- > 0;)
+		if (iv.bucket[b]) {
+			iv.max = hist_bucket_upper(b);
+			break;
+		}
+	r->reply_prev = now;
+	if (iv.count) {
+		row->reply_p50_ms = (double)hist_quantile(&iv, 0.5) / 1e3;
+		row->reply_p99_ms = (double)hist_quantile(&iv, 0.99) / 1e3;
+	}
+}
+
 void run_sample(struct run *r)
 {
 	double t = run_elapsed(r);
@@ -253,6 +291,7 @@ void run_sample(struct run *r)
 	row.messages_sent = run_flood_messages(r, "sent");
 	row.replies = run_flood_messages(r, "replies");
 	row.replies_missing = run_flood_messages(r, "missing");
+	reply_interval(r, &row);
 	row.flood_errors = run_child_sum(r, 1, "errors_total");
 	row.server_open = run_child_sum(r, 0, "open");
 	row.slab_kb = procfs_meminfo_kb("Slab");

@@ -87,4 +87,8 @@ assert 3400 <= m["rate_hold_per_s"] <= 4400, m
 assert m["reply"]["count"] == m["replies"] and m["reply"]["floods"] >= 1, m
 assert d["timeline"]["messages_sent"][-1] <= m["sent"], m
 ' "$tmp/lab/result.json" || fail "heartbeat lab: $(grep -A12 '"messages"' "$tmp/lab/result.json")"
+# report.html: the reply latency and messages charts, every point from result.json
+$PY "$HERE/../report/check_report.py" "$tmp/lab/report.html" "$tmp/lab/result.json" >"$tmp/check" 2>&1 ||
+	fail "report.html of the heartbeat lab: $(cat "$tmp/check")"
+grep -q 'id="replies"' "$tmp/lab/report.html" || fail "report.html has no reply latency chart"
 lib_done
