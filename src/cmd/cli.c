@@ -128,6 +128,40 @@ int cli_engine_option(const struct command *c, int opt, const char *arg, struct 
 	}
 }
 
+int cli_lab_message(struct lab *lab)
+{
+	char path[600], bytes[1001];
+	const char *slash = strrchr(lab->source, '/');
+	const char *name = lab->message + 1;
+	FILE *fp;
+	size_t n;
+
+	if (lab->message[0] != '@')
+		return EXIT_OK;
+	if (name[0] == '/' || !slash)
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - lab->source), lab->source,
+			 name);
+	fp = fopen(path, "re");
+	if (!fp) {
+		fprintf(stderr,
+			"connlab: %s: clients.message = @%s: cannot read %s: %s (a path relative to the lab file)\n",
+			lab->source, name, path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	n = fread(bytes, 1, sizeof(bytes), fp);
+	fclose(fp);
+	if (n == 0 || n == sizeof(bytes)) {
+		fprintf(stderr, "connlab: %s: clients.message = @%s: %s is %s (1 to %zu bytes)\n",
+			lab->source, name, path, n ? "too long" : "empty", sizeof(bytes) - 1);
+		return EXIT_USAGE;
+	}
+	/* from here on the lab holds the bytes themselves, escaped */
+	units_escape(bytes, n, lab->message, sizeof(lab->message));
+	return EXIT_OK;
+}
+
 int cli_lab_sysctls(const struct lab *lab)
 {
 	int bad = 0;

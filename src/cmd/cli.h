@@ -70,6 +70,9 @@ int cli_engine_option(const struct command *c, int opt, const char *arg, struct 
  * removed (and not optional) is refused, with its place and the fix.
  * plan, run and up; doctor reports it as a check instead. */
 int cli_lab_sysctls(const struct lab *lab);
+/* clients.message = @FILE: the file's bytes (relative to the lab file)
+ * put in the lab, escaped; EXIT_OK, or EXIT_USAGE with the reason. */
+int cli_lab_message(struct lab *lab);
 
 /* Before building a lab: CAP_SYS_ADMIN and CAP_NET_ADMIN, or else a user
  * namespace of its own (*rootless = 1: an ordinary user's lab), or a

@@ -140,6 +140,8 @@ static int cmd_plan(int argc, char **argv)
 	if (r)
 		return r;
 	r = cli_lab_sysctls(&lab);
+	if (!r)
+		r = cli_lab_message(&lab);
 	if (r)
 		return r;
 	if (json) {

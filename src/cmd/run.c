@@ -85,6 +85,8 @@ static int cmd_run(int argc, char **argv)
 	if (st)
 		return st;
 	st = cli_lab_sysctls(&lab);
+	if (!st)
+		st = cli_lab_message(&lab);
 	if (st)
 		return st;
 	st = cli_need_privileges(&ro.rootless);

@@ -75,8 +75,8 @@ const struct key keys[] = {
 	  "hold mode, when the connections need more local ports than the client addresses, server ports and port range give: refuse (with the fix), or try (the lab shows EADDRNOTAVAIL)" },
 	{ "clients", "connect_timeout", K_DURATION, F(connect_timeout_us), "10s", 100 * MS,
 	  300 * SEC, "a connect that takes longer counts as ETIMEDOUT" },
-	{ "clients", "message", K_MESSAGE, F(message), "", 0, LAB_COMMAND_MAX,
-	  "bytes each connection sends (escapes \\r \\n \\t \\xNN): hold: once per message_interval; churn: once after connecting, closed after the reply" },
+	{ "clients", "message", K_MESSAGE, F(message), "", 0, LAB_MESSAGE_MAX,
+	  "bytes each connection sends (escapes \\r \\n \\t \\xNN, or @FILE relative to the lab file): hold: once per message_interval; churn: once after connecting, closed after the reply" },
 	{ "clients", "message_interval", K_DURATION_OFF, F(message_interval_us), "10s", 10 * MS,
 	  3600 * SEC,
 	  "hold: every connection sends its message once per interval, spread evenly over it" },
@@ -205,7 +205,7 @@ int key_assign(struct lab *lab, const struct key *k, const char *v, char *err, s
 		snprintf(field(lab, k), LAB_NAME_MAX + 1, "%s", v);
 		return 0;
 	case K_MESSAGE: {
-		char bytes[LAB_COMMAND_MAX + 1];
+		char bytes[LAB_MESSAGE_MAX + 1];
 		size_t n;
 
 		if (strlen(v) > k->max) {
@@ -213,7 +213,8 @@ int key_assign(struct lab *lab, const struct key *k, const char *v, char *err, s
 				 (unsigned long long)k->max);
 			return -EINVAL;
 		}
-		if (*v && units_unescape(v, bytes, sizeof(bytes), &n, err, errlen))
+		/* @FILE is read when the lab is planned (cli_lab_message) */
+		if (*v && *v != '@' && units_unescape(v, bytes, sizeof(bytes), &n, err, errlen))
 			return -EINVAL;
 		snprintf(field(lab, k), k->max + 1, "%s", v);
 		return 0;

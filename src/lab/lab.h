@@ -19,7 +19,10 @@
 #define LAB_SYSCTL_VALUE_MAX 64
 #define LAB_EXPECT_MAX 64
 #define LAB_DIAG_MAX 16
-#define LAB_LINE_MAX 199 /* longest line inih reads whole (INI_MAX_LINE - 1) */
+#define LAB_LINE_MAX 199
+#define LAB_MESSAGE_MAX                                                                            \
+	4000 /* clients.message, escaped (a file's bytes as \xNN) */ /* longest line inih reads    \
+									whole (INI_MAX_LINE - 1) */
 
 struct sysctl_setting {
 	char name[LAB_SYSCTL_NAME_MAX];
@@ -65,7 +68,7 @@ struct lab {
 	uint64_t connect_timeout_us;
 	char client_command[LAB_COMMAND_MAX + 1];
 	/* messages: as written (escapes kept), "" for none */
-	char message[LAB_COMMAND_MAX + 1];
+	char message[LAB_MESSAGE_MAX + 1];
 	uint64_t message_interval_us; /* hold: 0 off */
 	struct reply {
 		enum reply_kind kind;

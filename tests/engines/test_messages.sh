@@ -87,6 +87,12 @@ assert 3400 <= m["rate_hold_per_s"] <= 4400, m
 assert m["reply"]["count"] == m["replies"] and m["reply"]["floods"] >= 1, m
 assert d["timeline"]["messages_sent"][-1] <= m["sent"], m
 ' "$tmp/lab/result.json" || fail "heartbeat lab: $(grep -A12 '"messages"' "$tmp/lab/result.json")"
+# clients.message = @FILE, relative to the lab file: its bytes, escaped
+printf 'PING\r\n\001' >"$tmp/msg.bin"
+printf '[lab]\nname = m\n[clients]\nmessage = @msg.bin\n' >"$tmp/m.lab"
+"$CONNLAB" plan "$tmp/m.lab" | grep -q '^message *= PING\\r\\n\\x01 ' || fail "@FILE: $("$CONNLAB" plan "$tmp/m.lab" 2>&1 | grep message)"
+"$CONNLAB" plan "$tmp/m.lab" --set clients.message=@nope >"$tmp/nope.out" 2>&1
+[ $? = 2 ] && grep -q "cannot read $tmp/nope: No such file" "$tmp/nope.out" || fail "@FILE missing: $(cat "$tmp/nope.out")"
 # report.html: the reply latency and messages charts, every point from result.json
 $PY "$HERE/../report/check_report.py" "$tmp/lab/report.html" "$tmp/lab/result.json" >"$tmp/check" 2>&1 ||
 	fail "report.html of the heartbeat lab: $(cat "$tmp/check")"
