@@ -144,16 +144,22 @@ static void chart_probe(FILE *f, struct rundata *runs, int n)
 	chart_write(f, &c);
 }
 
+/* Some run sent messages on its connections. */
+static int any_messages(const struct rundata *runs, int n)
+{
+	for (int r = 0; r < n; r++)
+		if (json_is_object(json_object_get(runs[r].res, "messages")))
+			return 1;
+	return 0;
+}
+
 /* Messages on held connections: reply latency of each interval (every
  * flood merged), missing replies marked; only for runs with messages. */
 static void chart_replies(FILE *f, struct rundata *runs, int n)
 {
 	struct chart c;
-	int any = 0;
 
-	for (int r = 0; r < n; r++)
-		any |= json_is_object(json_object_get(runs[r].res, "messages"));
-	if (!any)
+	if (!any_messages(runs, n))
 		return;
 	chart_init(&c, runs, n);
 	c.id = "replies";
@@ -175,11 +181,8 @@ static void chart_replies(FILE *f, struct rundata *runs, int n)
 static void chart_messages(FILE *f, struct rundata *runs, int n)
 {
 	struct chart c;
-	int any = 0;
 
-	for (int r = 0; r < n; r++)
-		any |= json_is_object(json_object_get(runs[r].res, "messages"));
-	if (!any)
+	if (!any_messages(runs, n))
 		return;
 	chart_init(&c, runs, n);
 	c.id = "messages";
