@@ -65,7 +65,7 @@ assert "tried in a fresh namespace" in c["lab-sysctls"]["found"], c["lab-sysctls
 ' "$tmp/doctor.json" || fail "doctor (rootless): $(grep -A3 '"privileges"' "$tmp/doctor.json")"
 
 # server and flood on loopback need nothing of root at all
-port=$((20000 + $$ % 20000))
+port=$((20000 + $$ % 10000)) # below the ephemeral ports
 as_nobody "$CL" server --address 127.0.0.1 --ports $port --duration 4s --stats-interval 0 >"$tmp/srv.out" 2>&1 &
 srv=$!
 for _ in $(seq 50); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
