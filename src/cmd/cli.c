@@ -192,6 +192,13 @@ int cli_lab_sysctls(const struct lab *lab)
 	return bad ? EXIT_USAGE : EXIT_OK;
 }
 
+/* Each line of msg (each ending in '\n') on stderr, as connlab says it. */
+static void print_lines(const char *msg)
+{
+	for (const char *line = msg, *nl; (nl = strchr(line, '\n')); line = nl + 1)
+		fprintf(stderr, "connlab: %.*s\n", (int)(nl - line), line);
+}
+
 int cli_need_privileges(int *rootless)
 {
 	struct host_facts f;
@@ -204,21 +211,11 @@ int cli_need_privileges(int *rootless)
 		/* an ordinary user: the same lab inside a user namespace (root
 		 * without its capabilities is a container's: the flags say it) */
 		if (f.euid == 0 && f.init_userns) {
-			fputs("connlab: ", stderr);
-			for (char *p = msg; *p; p++) {
-				fputc(*p, stderr);
-				if (*p == '\n' && p[1])
-					fputs("connlab: ", stderr);
-			}
+			print_lines(msg);
 			return EXIT_USAGE;
 		}
 		if (host_enter_rootless(&f, why, sizeof(why))) {
-			for (char *line = msg, *nl; *line; line = nl + 1) {
-				nl = strchr(line, '\n');
-				if (!nl)
-					break;
-				fprintf(stderr, "connlab: %.*s\n", (int)(nl - line), line);
-			}
+			print_lines(msg);
 			fprintf(stderr, "connlab: and %s (docs/rootless.md)\n", why);
 			return EXIT_USAGE;
 		}

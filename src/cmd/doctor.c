@@ -208,7 +208,7 @@ static int doctor_sysctl(const char *const *files, int nfiles, const struct lab 
 		}
 	}
 	host_facts_rootless(&f);
-	host_probe_open(&hp);
+	host_probe_open(&hp, &f);
 	host_kernel_view(&kv, &hp, &f);
 	host_tuning_scale(lab, plan, &sc);
 	tuning_classify(&t, &kv, &sc);
@@ -242,7 +242,7 @@ static int doctor_kernel(int json)
 	unsigned disagree = 0, checked = 0;
 
 	host_facts_rootless(&f);
-	host_probe_open(&hp);
+	host_probe_open(&hp, &f);
 	host_kernel_view(&kv, &hp, &f);
 	if (!hp.probed) {
 		fprintf(stderr, "connlab: %s; the table can be checked only with CAP_SYS_ADMIN\n",
@@ -383,7 +383,7 @@ static int cmd_doctor(int argc, char **argv)
 		struct kernel_view kv;
 
 		host_facts_rootless(&f);
-		host_probe_open(&hp);
+		host_probe_open(&hp, &f);
 		host_kernel_view(&kv, &hp, &f);
 		host_check_all(&f, &kv, &lab, &plan, &rep);
 		if (json) {

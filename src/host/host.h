@@ -53,7 +53,8 @@ struct host_facts {
 void host_facts_read(struct host_facts *f);
 
 /* A fresh network namespace that answers for the running kernel (needs
- * CAP_SYS_ADMIN); probed is 0 and why says why without one. */
+ * CAP_SYS_ADMIN; in a user namespace, f says so, a child holds it);
+ * probed is 0 and why says why without one. */
 struct host_probe {
 	int ns_fd;
 	int probed;
@@ -62,7 +63,7 @@ struct host_probe {
 	int to;
 	FILE *from;
 };
-void host_probe_open(struct host_probe *hp);
+void host_probe_open(struct host_probe *hp, const struct host_facts *f);
 void host_probe_close(struct host_probe *hp);
 /* The kernel view tuning_classify uses: lookups on the host and in the
  * probe's namespace, values tried there. */

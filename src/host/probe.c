@@ -104,15 +104,13 @@ static int ask(struct host_probe *hp, const char *req, char *reply, size_t len)
 	return 0;
 }
 
-void host_probe_open(struct host_probe *hp)
+void host_probe_open(struct host_probe *hp, const struct host_facts *f)
 {
-	struct host_facts f;
 	int r;
 
 	memset(hp, 0, sizeof(*hp));
 	hp->ns_fd = hp->to = -1;
-	host_facts_read(&f);
-	if (!f.init_userns) {
+	if (!f->init_userns) {
 		r = child_open(hp);
 		if (r)
 			snprintf(

@@ -94,7 +94,7 @@ int run_preflight(struct run *r)
 	/* the checks of `connlab doctor`, one implementation */
 	host_facts_read(&f);
 	memcpy(r->host_tcp_mem, f.tcp_mem, sizeof(r->host_tcp_mem));
-	host_probe_open(&hp);
+	host_probe_open(&hp, &f);
 	host_kernel_view(&kv, &hp, &f);
 	host_check_all(&f, &kv, r->lab, r->plan, &rep);
 	for (unsigned i = 0; i < rep.n; i++) {
