@@ -30,7 +30,7 @@ endif
 
 # src/ in layers, each folder a library of its own kind (docs/internals.md);
 # netns/ is an archive of its own that knows nothing of src/.
-LAYERS := util kernel engine lab plan host run report cmd
+LAYERS := util kernel engine lab plan host run fleet report cmd
 SRCS := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 NETNS_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard netns/*.c))
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out src/cmd/main.c,$(SRCS)))

@@ -7,7 +7,7 @@
 set -eu
 PKGS="build-essential pkg-config libmnl-dev libevent-dev check libinih-dev libjansson-dev
 clang llvm clang-format iproute2 iputils-ping procps libxml2-utils python3 nftables"
-[ "${1:-}" = --test ] && PKGS="$PKGS chromium python3-pil python3-html5lib redis-server nginx-light"
+[ "${1:-}" = --test ] && PKGS="$PKGS chromium python3-pil python3-html5lib redis-server nginx-light openssh-server openssh-client pdsh"
 # --bench adds the peer the benchmarks compare with (tests/bench/scale.py)
 [ "${1:-}" = --bench ] && PKGS="$PKGS python3-gevent"
 missing=""
@@ -23,7 +23,7 @@ fi
 echo "connlab: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
-# redis-server and nginx are programs the labs start themselves: their
+# redis-server, nginx and sshd are programs the tests start themselves: their
 # packages must not start system services (policy-rc.d: none starts)
 made_policy=
 if [ ! -e /usr/sbin/policy-rc.d ]; then

@@ -78,6 +78,15 @@ int cli_lab_plan(const struct command *c, int argc, char **argv, int first,
 	st = cli_lab_load(lab, first < argc ? argv[first] : NULL, sets);
 	if (st)
 		return st;
+	if (lab_is_fleet(lab)) {
+		/* its hosts are planned by plan/fleet.c, not this machine */
+		if (c == &command_plan || c == &command_fleet)
+			return EXIT_OK;
+		fprintf(stderr,
+			"connlab: %s: this lab names load hosts in [fleet]: run it with 'connlab fleet %s' (it leaves the sealed lab), or remove fleet.hosts\n",
+			lab->source, lab->source);
+		return EXIT_USAGE;
+	}
 	if (plan_build(lab, env, plan, err, sizeof(err))) {
 		fprintf(stderr, "connlab: %s: cannot work: %s\n", lab->source, err);
 		return EXIT_USAGE;

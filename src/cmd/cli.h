@@ -20,7 +20,8 @@ struct command {
 
 /* Every command, each defined in its own file (cmd/NAME.c). */
 extern const struct command command_run, command_report, command_plan, command_up, command_down,
-	command_ls, command_server, command_flood, command_explain, command_doctor;
+	command_ls, command_server, command_flood, command_explain, command_doctor, command_watch,
+	command_fleet;
 
 struct cli_sets {
 	int n;

@@ -7,6 +7,7 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,13 @@
 #include "util/procfs.h"
 #include "util/status.h"
 #include "util/units.h"
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24
+#endif
+#ifndef CONNLAB_VERSION
+#define CONNLAB_VERSION "0.0.0"
+#endif
 
 static int cmd_flood(int argc, char **argv);
 
@@ -66,6 +74,14 @@ const struct command command_flood = {
 		"                           ports than there are (to show EADDRNOTAVAIL)\n"
 		"  -T, --connect-timeout D  a slower connect counts as ETIMEDOUT (10s)\n"
 		"  -d, --duration D         the longest run (default 60s)\n"
+		"  -H, --hold D             hold: stop D after the connections are up (or after\n"
+		"                           --ramp-timeout when they are not); for hosts that no\n"
+		"                           launcher stops\n"
+		"      --ramp-timeout D     with --hold (default 5m)\n"
+		"  -x, --share R/N          host R (0 to N-1) of N: take this host's share of\n"
+		"                           --connections, --rate and --inflight (connlab fleet)\n"
+		"      --check              check the sources, ports and limits, print one JSON\n"
+		"                           line and exit: 0 when it would run, 3 when not\n"
 		"  -s, --stats-interval D   a JSON stats line every D (default 1s; 0: only the last)\n"
 		"  -f, --stats-fd N         write stats lines to descriptor N (default 1)\n"
 		"\n"
@@ -74,7 +90,8 @@ const struct command command_flood = {
 		"\"lines_in\", \"bytes_in\", \"connect_us\": {\"count\", \"p50\", \"p90\", \"p99\",\n"
 		"\"p999\", \"max\", \"mean\"}, \"ramp_s\", \"rss_bytes\", \"errors\":\n"
 		"{\"EADDRNOTAVAIL\": {\"connect\": n}}, \"errors_total\", \"final\"}. The first\n"
-		"error of each kind is explained on stderr.\n",
+		"error of each kind is explained on stderr. Every source address must be on\n"
+		"this host: the missing ones are named, and nothing starts.\n",
 	.run = cmd_flood,
 };
 
@@ -130,6 +147,80 @@ static int flood_fits(struct flood_cfg *cfg, int beyond, uint64_t *workersp)
 	return 0;
 }
 
+/* The source addresses this host does not have (a bind to them fails
+ * with EADDRNOTAVAIL), as ranges in buf; their number. */
+static size_t sources_missing(const struct flood_cfg *cfg, char *buf, size_t len)
+{
+	size_t missing = 0, o = 0;
+	uint32_t run_lo = 0, run_hi = 0;
+	int in_run = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i <= cfg->nsrc; i++) {
+		int gone = 0;
+
+		if (i < cfg->nsrc && cfg->src[i]) {
+			struct sockaddr_in sa = { .sin_family = AF_INET,
+						  .sin_addr.s_addr = htonl(cfg->src[i]) };
+			int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+			if (fd >= 0) {
+				setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+					   sizeof(one));
+				gone = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+				       errno == EADDRNOTAVAIL;
+				close(fd);
+			}
+		}
+		if (gone) {
+			missing++;
+			if (in_run && cfg->src[i] == run_hi + 1) {
+				run_hi = cfg->src[i];
+				continue;
+			}
+		}
+		if (in_run && o < len) { /* the run before this address ends */
+			char a[16], b[16];
+
+			o += (size_t)snprintf(
+				buf + o, len - o, "%s%s%s%s", o ? "," : "",
+				units_fmt_ipv4(run_lo, a, sizeof(a)), run_hi != run_lo ? "-" : "",
+				run_hi != run_lo ? units_fmt_ipv4(run_hi, b, sizeof(b)) : "");
+			in_run = 0;
+		}
+		if (gone) {
+			run_lo = run_hi = cfg->src[i];
+			in_run = 1;
+		}
+	}
+	if (o >= len && len > 4)
+		strcpy(buf + len - 4, "...");
+	return missing;
+}
+
+/* "R/N": this host's rank and the number of hosts */
+static int parse_share(const char *s, unsigned *rank, unsigned *hosts)
+{
+	char *end;
+	unsigned long r = strtoul(s, &end, 10), n;
+
+	if (end == s || *end != '/')
+		return -1;
+	s = end + 1;
+	n = strtoul(s, &end, 10);
+	if (end == s || *end || !n || r >= n || n > 100000)
+		return -1;
+	*rank = (unsigned)r;
+	*hosts = (unsigned)n;
+	return 0;
+}
+
+/* share r of n of a total: n parts that differ by one at most */
+static uint64_t share_of(uint64_t total, unsigned r, unsigned n)
+{
+	return total / n + (r < total % n);
+}
+
 static int cmd_flood(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -152,6 +243,10 @@ static int cmd_flood(int argc, char **argv)
 		{ "reply-timeout", required_argument, NULL, 'Y' },
 		{ "stats-interval", required_argument, NULL, 's' },
 		{ "stats-fd", required_argument, NULL, 'f' },
+		{ "hold", required_argument, NULL, 'H' },
+		{ "ramp-timeout", required_argument, NULL, 'E' },
+		{ "share", required_argument, NULL, 'x' },
+		{ "check", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -164,12 +259,14 @@ static int cmd_flood(int argc, char **argv)
 	static uint32_t sources[SOURCES_MAX];
 	static char message[4096];
 	struct engine_opts eo = { .role = "flood", .stats_interval_us = 1000000, .stats_fd = 1 };
-	uint64_t workers = 0;
-	int have_target = 0, beyond = 0, reply_given = 0, opt;
+	uint64_t workers = 0, hold_us = 0, ramp_timeout_us = 300000000;
+	int have_target = 0, beyond = 0, reply_given = 0, check = 0, opt;
+	unsigned rank = 0, hosts = 0;
+	static char share[32], missing[512];
 	char err[256];
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "t:p:S:c:r:i:w:M:C:d:T:RBm:I:y:Y:s:f:h", opts,
+	while ((opt = getopt_long(argc, argv, "t:p:S:c:r:i:w:M:C:d:T:RBm:I:y:Y:s:f:H:E:x:Kh", opts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 't':
@@ -275,6 +372,29 @@ static int cmd_flood(int argc, char **argv)
 			if (cli_engine_option(&command_flood, opt, optarg, &eo))
 				return EXIT_USAGE;
 			break;
+		case 'H':
+			if (units_parse_duration(optarg, &hold_us, err, sizeof(err)) || !hold_us)
+				return cli_usage_error(&command_flood, "--hold: %s",
+						       hold_us ? err : "must be more than 0");
+			break;
+		case 'E':
+			if (units_parse_duration(optarg, &ramp_timeout_us, err, sizeof(err)) ||
+			    !ramp_timeout_us)
+				return cli_usage_error(&command_flood, "--ramp-timeout: %s",
+						       ramp_timeout_us ? err
+								       : "must be more than 0");
+			break;
+		case 'x':
+			if (parse_share(optarg, &rank, &hosts))
+				return cli_usage_error(
+					&command_flood,
+					"--share: expected RANK/HOSTS with RANK from 0 to HOSTS-1, got '%s'",
+					optarg);
+			snprintf(share, sizeof(share), "%u/%u", rank, hosts);
+			break;
+		case 'K':
+			check = 1;
+			break;
 		case 'h':
 			return cli_help(&command_flood);
 		default:
@@ -292,16 +412,66 @@ static int cmd_flood(int argc, char **argv)
 			"--message-interval, --reply and --reply-timeout need --message");
 	if (!have_target)
 		return cli_usage_error(&command_flood, "--target ADDRESS is required");
+	if (hold_us && cfg.mode != CLIENT_HOLD)
+		return cli_usage_error(&command_flood, "--hold is for --mode hold");
+	if (hosts) {
+		cfg.connections = share_of(cfg.connections, rank, hosts);
+		if (cfg.rate)
+			cfg.rate = share_of(cfg.rate, rank, hosts);
+		cfg.inflight = cfg.inflight / hosts + 1;
+		if (!cfg.connections)
+			return cli_usage_error(&command_flood,
+					       "--share %s leaves this host no connection", share);
+		eo.share = share;
+	}
 	if (!cfg.src) {
 		sources[0] = 0; /* INADDR_ANY: the kernel picks the source address */
 		cfg.src = sources;
 		cfg.nsrc = 1;
+	}
+	{
+		size_t n = sources_missing(&cfg, missing, sizeof(missing));
+
+		if (n && !check) {
+			log_msg(LOGL_ERROR,
+				"%zu of the %zu source addresses are not on this host: %s; add them (ip addr add ADDRESS/32 dev lo, or one route for a range: ip route add local 10.1.0.0/24 dev lo), or give --source addresses it has",
+				n, cfg.nsrc, missing);
+			return EXIT_CANNOT_RUN;
+		}
+		if (check) {
+			json_t *j = json_object();
+			char *line;
+			int fits;
+
+			fits = !n && flood_fits(&cfg, beyond, &workers) == 0;
+			json_object_set_new(j, "role", json_string("check"));
+			json_object_set_new(j, "connlab", json_string(CONNLAB_VERSION));
+			json_object_set_new(j, "share", hosts ? json_string(share) : json_null());
+			json_object_set_new(j, "connections",
+					    json_integer((json_int_t)cfg.connections));
+			json_object_set_new(j, "sources", json_integer((json_int_t)cfg.nsrc));
+			json_object_set_new(j, "sources_missing", json_integer((json_int_t)n));
+			json_object_set_new(j, "sources_missing_list", json_string(missing));
+			json_object_set_new(j, "fd_limit",
+					    json_integer((json_int_t)procfs_nofile_raise()));
+			json_object_set_new(j, "workers",
+					    fits ? json_integer((json_int_t)workers) : json_null());
+			json_object_set_new(j, "ok", json_boolean(fits));
+			line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			printf("%s\n", line ? line : "{}");
+			fflush(stdout);
+			free(line);
+			json_decref(j);
+			return fits ? EXIT_OK : EXIT_CANNOT_RUN;
+		}
 	}
 	if (flood_fits(&cfg, beyond, &workers))
 		return EXIT_USAGE;
 	cfg.workers = (unsigned)workers;
 	eo.workers = cfg.workers;
 	eo.target = cfg.connections;
+	eo.hold_us = hold_us;
+	eo.ramp_timeout_us = ramp_timeout_us;
 	eo.worker = flood_worker;
 	eo.arg = &cfg;
 	return engine_run(&eo);

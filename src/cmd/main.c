@@ -27,9 +27,9 @@ static const struct command command_help = {
 };
 
 static const struct command *const commands[] = {
-	&command_run,	 &command_report, &command_explain, &command_plan,
-	&command_doctor, &command_up,	  &command_down,    &command_ls,
-	&command_server, &command_flood,  &command_help,
+	&command_run,	&command_report, &command_explain, &command_plan,  &command_doctor,
+	&command_up,	&command_down,	 &command_ls,	   &command_fleet, &command_server,
+	&command_flood, &command_watch,	 &command_help,
 };
 
 static const struct command *command_find(const char *name)

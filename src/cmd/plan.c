@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "cmd/cli.h"
+#include "plan/fleet.h"
+#include "util/hostlist.h"
 #include "plan/plan.h"
 #include "util/log.h"
 
@@ -16,7 +18,8 @@ const struct command command_plan = {
 	.name = "plan",
 	.summary =
 		"show the resolved lab and how it spreads over namespaces, addresses and processes",
-	.usage = "connlab plan [LAB] [--set SECTION.KEY=VALUE]... [-c N] [--fd-limit N] [--json]",
+	.usage =
+		"connlab plan [LAB] [--set SECTION.KEY=VALUE]... [-c N] [--hosts N|auto] [--fd-limit N] [--json]",
 	.help = "Reads LAB (a lab file; without one, the built-in default lab), applies the\n"
 		"--set overrides and prints the resolved lab, with where each value came\n"
 		"from, then the plan: the namespaces and their addresses, how the connections\n"
@@ -33,7 +36,13 @@ const struct command command_plan = {
 		"  -c, --connections N          the same as --set clients.connections=N\n"
 		"      --fd-limit N             plan for this open-file hard limit instead of\n"
 		"                               this machine's (ulimit -Hn)\n"
+		"      --hosts N|auto           a fleet on paper: how N load hosts (auto: as many\n"
+		"                               as hosts like this one need) share the\n"
+		"                               connections, the source addresses and flood\n"
+		"                               processes each needs, and their memory\n"
 		"      --json                   print the plan as JSON\n"
+		"\n"
+		"A lab with a [fleet] section (connlab fleet) is planned host by host.\n"
 		"\n"
 		"Exit status: 0 the plan works, 2 the lab or the plan is wrong (the message\n"
 		"says what to change).\n",
@@ -90,6 +99,70 @@ static json_t *plan_json(const struct plan *p, const struct lab *lab)
 	return root;
 }
 
+/* A fleet lab, or a fleet on paper (--hosts): plan/fleet.c's plan. */
+static int plan_fleet(struct lab *lab, const struct plan_env *env, int paper, uint64_t hosts,
+		      int json)
+{
+	struct fleet_plan fp;
+	char err[768], why[300];
+	struct lab_diag diag = { 0 };
+
+	if (paper) {
+		char set[64];
+
+		if (!hosts) {
+			hosts = fleet_hosts_needed(lab->connections, lab->ports.n, env->fd_limit,
+						   env->mem_available, why, sizeof(why));
+			printf("%llu load hosts for %llu connections: %s\n",
+			       (unsigned long long)hosts, (unsigned long long)lab->connections,
+			       why);
+		}
+		snprintf(set, sizeof(set), "fleet.hosts=load[1-%llu]", (unsigned long long)hosts);
+		if (hosts == 1)
+			snprintf(set, sizeof(set), "fleet.hosts=load1");
+		if (lab_set(lab, set, &diag) ||
+		    (!lab->fleet.target[0] && lab_set(lab, "fleet.target=198.18.0.1", &diag))) {
+			fprintf(stderr, "connlab: %s\n", diag.msg[0]);
+			return EXIT_USAGE;
+		}
+	}
+	if (fleet_plan_build(lab, env->fd_limit, paper, &fp, err, sizeof(err))) {
+		fprintf(stderr, "connlab: %s: cannot work: %s\n", lab->source, err);
+		return EXIT_USAGE;
+	}
+	if (json) {
+		json_t *j = json_object(), *a = json_array();
+
+		for (unsigned i = 0; i < fp.nhosts; i++) {
+			const struct fleet_host_plan *h = &fp.host[i];
+
+			json_array_append_new(
+				a,
+				json_pack("{s:s, s:i, s:I, s:I, s:s, s:I, s:I, s:I, s:i, s:I, s:I}",
+					  "name", h->name, "rank", (int)h->rank, "connections",
+					  (json_int_t)h->connections, "rate", (json_int_t)h->rate,
+					  "sources", h->sources, "source_addresses",
+					  (json_int_t)h->nsrc, "sources_needed",
+					  (json_int_t)h->sources_needed, "per_pair_max",
+					  (json_int_t)h->per_pair_max, "floods", (int)h->floods,
+					  "kernel_bytes_estimate", (json_int_t)h->kernel_bytes,
+					  "user_bytes_estimate", (json_int_t)h->user_bytes));
+		}
+		json_object_set_new(j, "connections", json_integer((json_int_t)fp.connections));
+		json_object_set_new(j, "fd_limit", json_integer((json_int_t)fp.fd_limit));
+		json_object_set_new(j, "hosts", a);
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(j);
+	} else {
+		if (!paper)
+			lab_write(lab, stdout);
+		fleet_plan_write(&fp, lab, stdout);
+	}
+	fleet_plan_free(&fp);
+	return EXIT_OK;
+}
+
 static int cmd_plan(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -97,6 +170,7 @@ static int cmd_plan(int argc, char **argv)
 		{ "connections", required_argument, NULL, 'c' },
 		{ "fd-limit", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "hosts", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -106,7 +180,8 @@ static int cmd_plan(int argc, char **argv)
 	static struct plan plan;
 	char err[512];
 	int json = 0, plain = 0, opt, r;
-	uint64_t fd_limit = 0;
+	uint64_t fd_limit = 0, hosts = 0;
+	int paper = 0;
 
 	plan_env_read(&env);
 	opterr = 0;
@@ -129,6 +204,16 @@ static int cmd_plan(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'H':
+			paper = 1;
+			if (strcmp(optarg, "auto") &&
+			    (units_parse_count(optarg, &hosts, err, sizeof(err)) || !hosts ||
+			     hosts > HOSTLIST_MAX))
+				return cli_usage_error(
+					&command_plan,
+					"--hosts: expected 1 to %d or auto, got '%s'", HOSTLIST_MAX,
+					optarg);
+			break;
 		case 'h':
 			return cli_help(&command_plan);
 		default:
@@ -139,6 +224,8 @@ static int cmd_plan(int argc, char **argv)
 	r = cli_lab_plan(&command_plan, argc, argv, optind, &sets, &lab, &env, &plan);
 	if (r)
 		return r;
+	if (paper || lab_is_fleet(&lab))
+		return plan_fleet(&lab, &env, paper, hosts, json);
 	r = cli_lab_sysctls(&lab);
 	if (!r)
 		r = cli_lab_message(&lab);

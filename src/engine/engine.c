@@ -71,6 +71,9 @@ struct supervisor {
 	int seen_other;
 	FILE *out;
 	struct event_base *base;
+	struct event *hold_check, *hold_end;
+	uint64_t hold_from_ns; /* when the hold began (0: not yet) */
+	int ramp_timed_out;
 };
 
 static void sum_stats(const struct supervisor *s, struct engine_stats *sum, uint64_t *reached)
@@ -121,6 +124,8 @@ static void sum_stats(const struct supervisor *s, struct engine_stats *sum, uint
 	*reached = all ? latest : 0;
 }
 
+static void stop_workers(struct supervisor *s);
+
 static void print_stats(struct supervisor *s, int final)
 {
 	static struct engine_stats sum;
@@ -133,6 +138,16 @@ static void print_stats(struct supervisor *s, int final)
 	json_object_set_new(j, "role", json_string(s->o->role));
 	json_object_set_new(j, "pid", json_integer(getpid()));
 	json_object_set_new(j, "workers", json_integer(s->o->workers));
+	if (s->o->share)
+		json_object_set_new(j, "share", json_string(s->o->share));
+	if (s->o->hold_us) {
+		json_object_set_new(j, "hold_s", json_real((double)s->o->hold_us / 1e6));
+		json_object_set_new(
+			j, "hold_from_s",
+			s->hold_from_ns ? json_real((double)(s->hold_from_ns - s->start_ns) / 1e9)
+					: json_null());
+		json_object_set_new(j, "ramp_timed_out", json_boolean(s->ramp_timed_out));
+	}
 	json_object_set_new(j, "open", json_integer((json_int_t)sum.open));
 	json_object_set_new(j, "closed", json_integer((json_int_t)sum.closed));
 	json_object_set_new(j, "closed_by_peer", json_integer((json_int_t)sum.closed_by_peer));
@@ -240,8 +255,13 @@ static void print_stats(struct supervisor *s, int final)
 	json_object_set_new(j, "final", json_boolean(final));
 	line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	if (line) {
-		fprintf(s->out, "%s\n", line);
-		fflush(s->out);
+		/* a reader that went away (a fleet's ssh ended) stops the
+		 * work: nobody would see its results */
+		if ((fprintf(s->out, "%s\n", line) < 0 || fflush(s->out)) && errno == EPIPE &&
+		    !final) {
+			log_msg(LOGL_WARN, "%s: its stats reader is gone: stopping", s->o->role);
+			stop_workers(s);
+		}
 		free(line);
 	}
 	json_decref(j);
@@ -262,6 +282,37 @@ static void stop_workers(struct supervisor *s)
 	for (unsigned w = 0; w < s->o->workers; w++)
 		if (s->pids[w] > 0 && s->status[w] == -1)
 			kill(s->pids[w], SIGTERM);
+}
+
+static void on_hold_end(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	stop_workers(arg);
+}
+
+/* --hold: the hold begins when every worker's share is up, or when the
+ * ramp has run out of time; then it lasts hold_us */
+static void on_hold_check(evutil_socket_t fd, short what, void *arg)
+{
+	static struct engine_stats sum;
+	struct supervisor *s = arg;
+	uint64_t reached, now = clock_now_ns();
+	struct timeval tv;
+
+	(void)fd;
+	(void)what;
+	if (s->hold_from_ns || s->stopping)
+		return;
+	sum_stats(s, &sum, &reached);
+	if (!reached && now - s->start_ns < s->o->ramp_timeout_us * 1000)
+		return;
+	s->ramp_timed_out = !reached;
+	s->hold_from_ns = now;
+	event_del(s->hold_check);
+	tv = clock_tv(s->o->hold_us);
+	s->hold_end = event_new(s->base, -1, 0, on_hold_end, s);
+	event_add(s->hold_end, &tv);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -374,6 +425,12 @@ int engine_run(const struct engine_opts *o)
 		ev_stats = event_new(s.base, -1, EV_PERSIST, on_stats, &s);
 		event_add(ev_stats, &tv);
 	}
+	if (o->hold_us) {
+		struct timeval tv = clock_tv(100000);
+
+		s.hold_check = event_new(s.base, -1, EV_PERSIST, on_hold_check, &s);
+		event_add(s.hold_check, &tv);
+	}
 	if (ret)
 		stop_workers(&s);
 out_unblock:
@@ -385,6 +442,10 @@ out_unblock:
 		ret = EXIT_CANNOT_RUN;
 	if (ev_stats)
 		event_free(ev_stats);
+	if (s.hold_check)
+		event_free(s.hold_check);
+	if (s.hold_end)
+		event_free(s.hold_end);
 	for (int i = 0; i < 4; i++)
 		if (ev_sig[i])
 			event_free(ev_sig[i]);

@@ -60,6 +60,10 @@ struct engine_opts {
 	uint64_t stats_interval_us;
 	int stats_fd;
 	uint64_t target; /* flood: connections; server: 0 */
+	/* flood, hold: stop hold_us after the target is up, or after
+	 * ramp_timeout_us when it is not (0: a launcher stops it) */
+	uint64_t hold_us, ramp_timeout_us;
+	const char *share; /* "rank/hosts" of a fleet host, or NULL */
 	/* runs in each forked worker; returns its exit status */
 	int (*worker)(unsigned index, struct engine_stats *st, void *arg);
 	void *arg;

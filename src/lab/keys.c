@@ -14,15 +14,22 @@
 #include <unistd.h>
 
 #include "lab/labfile.h"
+#include "util/hostlist.h"
 #include "util/suggest.h"
 
 #define F(field) offsetof(struct lab, field)
 #define MS 1000ULL
 #define SEC 1000000ULL
 
-static const char *const beyonds[] = { "refuse", "try" };
-const char *const sections[] = { "lab", "server", "clients", "probe", "sysctl", "expect" };
+static const char *const beyonds[] = { "refuse", "try", NULL };
+static const char *const transports[] = { "ssh", "exec", NULL };
+static const char *const fleet_servers[] = { "start", "running", NULL };
+static const char *const on_failures[] = { "continue", "stop", NULL };
+const char *const sections[] = { "lab", "server", "clients", "fleet", "probe", "sysctl", "expect" };
 
+/* only K_CHOICE keys name their choices */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const struct key keys[] = {
 	{ "lab", "name", K_NAME, F(name), "lab", 0, 0,
 	  "name of the lab: letters, digits and '-', at most 20; names the run directory and the namespaces (connlab-NAME-srv, ...); default: the file name without .lab" },
@@ -71,8 +78,9 @@ const struct key keys[] = {
 	  "most connects in progress at once, over all flood processes" },
 	{ "clients", "closer", K_CLOSER, F(closer), "client", 0, 0,
 	  "churn mode: which side closes first, and so keeps the TIME_WAIT socket" },
-	{ "clients", "beyond_ports", K_BEYOND, F(beyond_ports), "refuse", 0, 0,
-	  "hold mode, when the connections need more local ports than the client addresses, server ports and port range give: refuse (with the fix), or try (the lab shows EADDRNOTAVAIL)" },
+	{ "clients", "beyond_ports", K_CHOICE, F(beyond_ports), "refuse", 0, 0,
+	  "hold mode, when the connections need more local ports than the client addresses, server ports and port range give: refuse (with the fix), or try (the lab shows EADDRNOTAVAIL)",
+	  beyonds },
 	{ "clients", "connect_timeout", K_DURATION, F(connect_timeout_us), "10s", 100 * MS,
 	  300 * SEC, "a connect that takes longer counts as ETIMEDOUT" },
 	{ "clients", "message", K_MESSAGE, F(message), "", 0, LAB_MESSAGE_MAX,
@@ -87,11 +95,39 @@ const struct key keys[] = {
 	{ "clients", "command", K_STRING, F(client_command), "", 0, LAB_COMMAND_MAX,
 	  "run this program in each client namespace instead of the built-in flood; {address}, {port}, {source} and {connections} are replaced" },
 
+	{ "fleet", "hosts", K_HOSTLIST, F(fleet.hosts), "", 0, LAB_COMMAND_MAX,
+	  "connlab fleet: the load hosts, a pdsh host list (load[1-8], web01,web02); each runs connlab flood with its share of clients.connections and clients.rate" },
+	{ "fleet", "transport", K_CHOICE, F(fleet.transport), "ssh", 0, 0,
+	  "how the hosts are reached: ssh (pdsh -R ssh) or exec (pdsh -R exec: fleet.exec runs locally for each host)",
+	  transports },
+	{ "fleet", "exec", K_STRING, F(fleet.exec), "", 0, LAB_COMMAND_MAX,
+	  "transport exec: the command that runs a command \"on\" host %h (rank %n), such as: ip netns exec %h, or srun -w %h" },
+	{ "fleet", "ssh_options", K_STRING, F(fleet.ssh_options), "", 0, LAB_COMMAND_MAX,
+	  "transport ssh: options for ssh (pdsh's PDSH_SSH_ARGS_APPEND), such as -F fleet/ssh_config -l lab; BatchMode is always on" },
+	{ "fleet", "connlab", K_STRING, F(fleet.connlab), "connlab", 1, LAB_COMMAND_MAX,
+	  "the connlab program on the hosts (a name on their PATH, or a path)" },
+	{ "fleet", "target", K_STRING, F(fleet.target), "", 0, 45,
+	  "the service's IPv4 address as the hosts reach it; the fleet sends traffic to this address and server.ports only" },
+	{ "fleet", "sources", K_ADDR_TEMPLATE, F(fleet.sources), "", 0, LAB_COMMAND_MAX,
+	  "each host's source addresses, with pdsh's %n (rank 0, 1, ...) and %h (host): 10.1.%n.0/24, or 10.1.%n.1-10.1.%n.8; they must exist on the host (docs/fleet.md); empty: the kernel chooses (one address)" },
+	{ "fleet", "server_host", K_STRING, F(fleet.server_host), "", 0, HOSTNAME_MAX - 1,
+	  "the host the service runs on, reached like the load hosts: connlab watch samples its kernel, and fleet.server = start runs connlab server there" },
+	{ "fleet", "server", K_CHOICE, F(fleet.server), "start", 0, 0,
+	  "with server_host: start (connlab server with the [server] keys, for the run) or running (your own server, already there)",
+	  fleet_servers },
+	{ "fleet", "on_failure", K_CHOICE, F(fleet.on_failure), "continue", 0, 0,
+	  "a host that cannot be reached or whose flood fails: continue with the others (reported by name), or stop the run",
+	  on_failures },
+	{ "fleet", "start_timeout", K_DURATION, F(fleet.start_timeout_us), "30s", 1 * SEC,
+	  600 * SEC, "how long reaching every host and checking it may take" },
+
 	{ "probe", "ping_interval", K_DURATION_OFF, F(ping_interval_us), "200ms", 10 * MS, 60 * SEC,
 	  "ICMP echo from the probe namespace to the server address; off to disable" },
 	{ "probe", "connect_interval", K_DURATION_OFF, F(connect_interval_us), "1s", 10 * MS,
 	  60 * SEC, "a new TCP connection from the probe namespace, timed; off to disable" },
 };
+
+#pragma GCC diagnostic pop
 
 const size_t keys_count = ARRAY_LEN(keys);
 const size_t sections_count = ARRAY_LEN(sections);
@@ -254,11 +290,62 @@ int key_assign(struct lab *lab, const struct key *k, const char *v, char *err, s
 		return client_mode_parse(v, field(lab, k), err, errlen);
 	case K_CLOSER:
 		return closer_parse(v, field(lab, k), err, errlen);
-	case K_BEYOND:
-		if (suggest_choice(v, beyonds, ARRAY_LEN(beyonds), &e, err, errlen))
+	case K_CHOICE: {
+		size_t n = 0;
+
+		while (k->choices[n])
+			n++;
+		if (suggest_choice(v, k->choices, n, &e, err, errlen))
 			return -EINVAL;
 		*(int *)field(lab, k) = e;
 		return 0;
+	}
+	case K_HOSTLIST: {
+		struct hostlist hl;
+
+		if (strlen(v) > k->max) {
+			snprintf(err, errlen, "longer than %llu characters",
+				 (unsigned long long)k->max);
+			return -EINVAL;
+		}
+		if (*v) {
+			char why[160];
+
+			if (hostlist_expand(v, &hl, why, sizeof(why))) {
+				snprintf(
+					err, errlen,
+					"'%s' is not a host list (%s): use pdsh's form, such as load[1-8] or a,b,c",
+					v, why);
+				return -EINVAL;
+			}
+			hostlist_free(&hl);
+		}
+		snprintf(field(lab, k), k->max + 1, "%s", v);
+		return 0;
+	}
+	case K_ADDR_TEMPLATE: {
+		char sub[LAB_COMMAND_MAX + 16], why[160];
+		static uint32_t addrs[65536];
+		size_t n;
+
+		if (strlen(v) > k->max) {
+			snprintf(err, errlen, "longer than %llu characters",
+				 (unsigned long long)k->max);
+			return -EINVAL;
+		}
+		/* rank 0 of a host "h" stands for every host */
+		if (*v &&
+		    (hostlist_subst(v, "h", 0, sub, sizeof(sub)) ||
+		     units_parse_addr_list(sub, addrs, ARRAY_LEN(addrs), &n, why, sizeof(why)))) {
+			snprintf(
+				err, errlen,
+				"'%s' is not an address list with %%n (%s): use such as 10.1.%%n.0/24",
+				v, why);
+			return -EINVAL;
+		}
+		snprintf(field(lab, k), k->max + 1, "%s", v);
+		return 0;
+	}
 	case K_MEMFLOOR:
 		return parse_floor(v, field(lab, k), k, err, errlen);
 	case K_DURATION:
@@ -365,6 +452,8 @@ void key_format(const struct lab *lab, const struct key *k, char *buf, size_t le
 	case K_NAME:
 	case K_STRING:
 	case K_MESSAGE:
+	case K_HOSTLIST:
+	case K_ADDR_TEMPLATE:
 		snprintf(buf, len, "%s", (const char *)p);
 		break;
 	case K_REPLY: {
@@ -392,8 +481,8 @@ void key_format(const struct lab *lab, const struct key *k, char *buf, size_t le
 	case K_CLOSER:
 		snprintf(buf, len, "%s", closer_names[*(const enum closer *)p]);
 		break;
-	case K_BEYOND:
-		snprintf(buf, len, "%s", beyonds[*(const int *)p]);
+	case K_CHOICE:
+		snprintf(buf, len, "%s", k->choices[*(const int *)p]);
 		break;
 	case K_MEMFLOOR: {
 		const struct memory_floor *f = p;
@@ -437,14 +526,24 @@ void key_format(const struct lab *lab, const struct key *k, char *buf, size_t le
 static const char *type_name(enum ktype t)
 {
 	static const char *const names[] = {
-		[K_NAME] = "name",	    [K_STRING] = "text",
-		[K_DURATION] = "duration",  [K_DURATION_OFF] = "duration or off",
-		[K_COUNT] = "count",	    [K_COUNT_AUTO] = "count or auto",
-		[K_RATE] = "rate",	    [K_CIDR] = "CIDR range",
-		[K_PORTS] = "port list",    [K_SERVER_MODE] = "choice",
-		[K_CLIENT_MODE] = "choice", [K_CLOSER] = "choice",
-		[K_BEYOND] = "choice",	    [K_MEMFLOOR] = "percent, size or off",
-		[K_MESSAGE] = "bytes",	    [K_REPLY] = "reply",
+		[K_NAME] = "name",
+		[K_STRING] = "text",
+		[K_DURATION] = "duration",
+		[K_DURATION_OFF] = "duration or off",
+		[K_COUNT] = "count",
+		[K_COUNT_AUTO] = "count or auto",
+		[K_RATE] = "rate",
+		[K_CIDR] = "CIDR range",
+		[K_PORTS] = "port list",
+		[K_SERVER_MODE] = "choice",
+		[K_CLIENT_MODE] = "choice",
+		[K_CLOSER] = "choice",
+		[K_CHOICE] = "choice",
+		[K_HOSTLIST] = "host list",
+		[K_ADDR_TEMPLATE] = "addresses with %n",
+		[K_MEMFLOOR] = "percent, size or off",
+		[K_MESSAGE] = "bytes",
+		[K_REPLY] = "reply",
 	};
 	_Static_assert(sizeof(names) / sizeof(names[0]) == K_REPLY + 1, "a name for every type");
 	return names[t];

@@ -24,6 +24,10 @@
 	4000 /* clients.message, escaped (a file's bytes as \xNN) */ /* longest line inih reads    \
 									whole (INI_MAX_LINE - 1) */
 
+enum { FLEET_SSH, FLEET_EXEC };
+enum { FLEET_SERVER_START, FLEET_SERVER_RUNNING };
+enum { FLEET_CONTINUE, FLEET_STOP };
+
 struct sysctl_setting {
 	char name[LAB_SYSCTL_NAME_MAX];
 	char value[LAB_SYSCTL_VALUE_MAX];
@@ -76,6 +80,21 @@ struct lab {
 	} reply;
 	uint64_t reply_timeout_us; /* 0: none */
 
+	/* [fleet]: load hosts over pdsh (connlab fleet); hosts "" for none */
+	struct lab_fleet {
+		char hosts[LAB_COMMAND_MAX + 1];       /* a pdsh host list */
+		int transport;			       /* FLEET_SSH or FLEET_EXEC */
+		char exec[LAB_COMMAND_MAX + 1];	       /* exec: the command before connlab's */
+		char ssh_options[LAB_COMMAND_MAX + 1]; /* PDSH_SSH_ARGS_APPEND */
+		char connlab[LAB_COMMAND_MAX + 1];     /* connlab on the hosts */
+		char target[LAB_COMMAND_MAX + 1];      /* the service's address */
+		char sources[LAB_COMMAND_MAX + 1];     /* per host, with %n and %h */
+		char server_host[LAB_COMMAND_MAX + 1];
+		int server;	/* FLEET_SERVER_START or FLEET_SERVER_RUNNING */
+		int on_failure; /* FLEET_CONTINUE or FLEET_STOP */
+		uint64_t start_timeout_us;
+	} fleet;
+
 	/* [probe] */
 	uint64_t ping_interval_us;    /* 0: off */
 	uint64_t connect_interval_us; /* 0: off */
@@ -127,6 +146,9 @@ const char *lab_sysctl_get(const struct lab *lab, const char *name);
 /* Was key ("lab.memory_floor") set by the lab file or --set, not left at
  * its default? */
 int lab_key_set(const struct lab *lab, const char *key);
+
+/* A fleet lab (connlab fleet): [fleet] names hosts. */
+int lab_is_fleet(const struct lab *lab);
 
 /* Writes the resolved lab as a lab file, with where each value came from. */
 void lab_write(const struct lab *lab, FILE *out);

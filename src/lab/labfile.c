@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lab/labfile.h"
+#include "util/hostlist.h"
 #include "util/suggest.h"
 
 void diag_add(struct lab_diag *d, const char *fmt, ...)
@@ -236,6 +237,65 @@ static void where(const struct lab *lab, int line, char *buf, size_t len)
 		snprintf(buf, len, "%s", lab->source);
 }
 
+int lab_is_fleet(const struct lab *lab)
+{
+	return lab->fleet.hosts[0] != 0;
+}
+
+/* The [fleet] keys that go together. */
+static void fleet_validate(const struct lab *lab, struct lab_diag *diag)
+{
+	const struct lab_fleet *f = &lab->fleet;
+	char at[300], why[160];
+	uint32_t a;
+	int any = 0;
+
+	for (size_t i = 0; i < keys_count; i++)
+		if (!strcmp(keys[i].section, "fleet") && lab->key_line[i] &&
+		    strcmp(keys[i].name, "hosts"))
+			any = 1;
+	if (!lab_is_fleet(lab)) {
+		if (any) {
+			where(lab, 0, at, sizeof(at));
+			diag_add(
+				diag,
+				"%s: [fleet] has no hosts: name the load hosts with fleet.hosts (a pdsh host list such as load[1-3])",
+				at);
+		}
+		return;
+	}
+	where(lab, lab->key_line[key_find("fleet", "target") - keys], at, sizeof(at));
+	if (!f->target[0])
+		diag_add(
+			diag,
+			"%s: a fleet needs fleet.target, the service's address as the hosts reach it (the fleet sends traffic to it only)",
+			at);
+	else if (units_parse_ipv4(f->target, &a, why, sizeof(why)))
+		diag_add(diag, "%s: fleet.target: %s", at, why);
+	if (f->transport == FLEET_EXEC && !f->exec[0]) {
+		where(lab, lab->key_line[key_find("fleet", "transport") - keys], at, sizeof(at));
+		diag_add(
+			diag,
+			"%s: fleet.transport = exec needs fleet.exec, the command that runs a command on host %%h (such as: ip netns exec %%h)",
+			at);
+	}
+	if (f->server_host[0]) {
+		struct hostlist hl;
+
+		if (!hostlist_expand(f->hosts, &hl, why, sizeof(why))) {
+			if (hostlist_find(&hl, f->server_host) >= 0) {
+				where(lab, lab->key_line[key_find("fleet", "server_host") - keys],
+				      at, sizeof(at));
+				diag_add(
+					diag,
+					"%s: fleet.server_host %s is also a load host: a host is one or the other",
+					at, f->server_host);
+			}
+			hostlist_free(&hl);
+		}
+	}
+}
+
 int lab_validate(struct lab *lab, struct lab_diag *diag)
 {
 	unsigned before = diag->n + diag->dropped;
@@ -267,6 +327,7 @@ int lab_validate(struct lab *lab, struct lab_diag *diag)
 		}
 		e->value = v;
 	}
+	fleet_validate(lab, diag);
 	if (lab->client_mode == CLIENT_HOLD && lab->server_mode == SERVER_CLOSE) {
 		where(lab, lab->key_line[key_find("server", "mode") - keys], at, sizeof(at));
 		diag_add(
@@ -295,12 +356,16 @@ void lab_write(const struct lab *lab, FILE *out)
 
 	fprintf(out, "; resolved from %s\n", lab->source);
 	for (size_t i = 0; i < keys_count; i++) {
+		if (!strcmp(keys[i].section, "fleet") && !lab_is_fleet(lab))
+			continue; /* a lab of one machine */
 		if (strcmp(section, keys[i].section)) {
 			section = keys[i].section;
 			fprintf(out, "%s[%s]\n", i ? "\n" : "", section);
 		}
 		key_format(lab, &keys[i], v, sizeof(v));
-		if ((keys[i].type == K_STRING || keys[i].type == K_MESSAGE) && !v[0])
+		if ((keys[i].type == K_STRING || keys[i].type == K_MESSAGE ||
+		     keys[i].type == K_HOSTLIST || keys[i].type == K_ADDR_TEMPLATE) &&
+		    !v[0])
 			continue;
 		fprintf(out, "%-16s = %-16s %s\n", keys[i].name, v,
 			origin(lab->key_line[i], o, sizeof(o)));

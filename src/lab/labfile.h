@@ -23,10 +23,12 @@ enum ktype {
 	K_SERVER_MODE,
 	K_CLIENT_MODE,
 	K_CLOSER,
-	K_BEYOND,
-	K_MEMFLOOR, /* a percent of memory, a size (512M, 2G) or off */
-	K_MESSAGE,  /* bytes with \r \n \t \xNN escapes */
-	K_REPLY,    /* line, bytes:N, close or none */
+	K_CHOICE,	 /* one of choices, stored as an int */
+	K_HOSTLIST,	 /* a pdsh host list */
+	K_ADDR_TEMPLATE, /* addresses, with pdsh's %n and %h */
+	K_MEMFLOOR,	 /* a percent of memory, a size (512M, 2G) or off */
+	K_MESSAGE,	 /* bytes with \r \n \t \xNN escapes */
+	K_REPLY,	 /* line, bytes:N, close or none */
 };
 
 struct key {
@@ -37,6 +39,7 @@ struct key {
 	const char *def;
 	uint64_t min, max; /* in the stored unit (us for durations) */
 	const char *help;
+	const char *const *choices; /* K_CHOICE: NULL-terminated */
 };
 
 extern const struct key keys[];

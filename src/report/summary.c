@@ -112,6 +112,38 @@ static void why(json_t *j, FILE *out)
 	fprintf(out, "    (evidence, explanation and fix: connlab explain %s)\n", str(j, "outdir"));
 }
 
+/* A fleet: each host's line, and the server host's kernel. */
+static void fleet_hosts(json_t *j, FILE *out)
+{
+	json_t *hosts = json_object_get(j, "hosts"), *h;
+	size_t i;
+
+	json_array_foreach(hosts, i, h)
+	{
+		const char *why = str(h, "why");
+
+		if (!strcmp(str(h, "role"), "server")) {
+			fprintf(out,
+				"  server host   %s %s: kernel: ESTABLISHED on the service peak %.0f, accept queue peak %.0f%s%s\n",
+				str(h, "name"), str(h, "state"),
+				num(h, "kernel.service_peak.ESTABLISHED"),
+				num(h, "kernel.accept_queue_peak"), why[0] ? "; " : "", why);
+			continue;
+		}
+		fprintf(out, "  host %-8s %s: %.0f of %.0f established, %.0f errors",
+			str(h, "name"), str(h, "state"), num(h, "flood.established"),
+			num(h, "share.connections"), num(h, "flood.errors_total"));
+		if (!isnan(num(h, "kernel.service_peak.ESTABLISHED")))
+			fprintf(out,
+				"; kernel: ESTABLISHED to the service peak %.0f, TIME_WAIT %.0f",
+				num(h, "kernel.service_peak.ESTABLISHED"),
+				num(h, "kernel.service_peak.TIME_WAIT"));
+		fprintf(out, "%s%s\n", why[0] ? "; " : "", why);
+	}
+	fprintf(out, "  sockets       peak TIME_WAIT %.0f (a host's), CLOSE_WAIT %.0f\n",
+		num(j, "peaks.time_wait"), num(j, "peaks.close_wait"));
+}
+
 void report_summary(json_t *j, FILE *out)
 {
 	json_t *errors = json_object_get(j, "errors"), *v, *ex;
@@ -120,8 +152,11 @@ void report_summary(json_t *j, FILE *out)
 	size_t i;
 	int failed = 0;
 
-	fprintf(out, "\nconnlab run of lab '%s': %s%s%s\n", str(json_object_get(j, "lab"), "name"),
-		str(j, "outcome"), reason[0] ? ": " : "", reason);
+	int fleet = !strcmp(str(j, "kind"), "fleet");
+
+	fprintf(out, "\nconnlab %s of lab '%s': %s%s%s\n", fleet ? "fleet" : "run",
+		str(json_object_get(j, "lab"), "name"), str(j, "outcome"), reason[0] ? ": " : "",
+		reason);
 	{
 		json_t *ph = json_object_get(json_object_get(j, "timeline"), "phase");
 		int churn = 0;
@@ -148,10 +183,13 @@ void report_summary(json_t *j, FILE *out)
 			fprintf(out, "\n");
 		}
 	}
-	fprintf(out,
-		"  sockets       peak TIME_WAIT %.0f, CLOSE_WAIT %.0f, SYN_RECV %.0f, orphans %.0f\n",
-		num(j, "peaks.time_wait"), num(j, "peaks.close_wait"), num(j, "peaks.syn_recv"),
-		num(j, "peaks.orphans_host"));
+	if (fleet)
+		fleet_hosts(j, out);
+	else
+		fprintf(out,
+			"  sockets       peak TIME_WAIT %.0f, CLOSE_WAIT %.0f, SYN_RECV %.0f, orphans %.0f\n",
+			num(j, "peaks.time_wait"), num(j, "peaks.close_wait"),
+			num(j, "peaks.syn_recv"), num(j, "peaks.orphans_host"));
 	fprintf(out, "  errors        %.0f", num(j, "errors_total"));
 	json_object_foreach(errors, k, v)
 	{

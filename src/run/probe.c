@@ -40,6 +40,10 @@ static int socket_in(int netns_fd, int type, int proto)
 {
 	int saved, fd, r;
 
+	if (netns_fd < 0) {
+		fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+		return fd < 0 ? -errno : fd;
+	}
 	r = netns_enter(netns_fd, &saved);
 	if (r)
 		return r;
@@ -171,7 +175,11 @@ int probe_start(struct event_base *base, int netns_fd, uint32_t target, uint16_t
 	if (ping_us) {
 		/* datagram ping sockets need the group in ping_group_range of
 		 * the probe namespace: ours, so open it to all */
-		r = netns_sysctl_write(netns_fd, "net.ipv4.ping_group_range", "0 2147483647");
+		/* in the caller's own namespace (connlab fleet's host), no
+		 * sysctl is changed: the socket works or says why not */
+		r = netns_fd < 0 ? 0
+				 : netns_sysctl_write(netns_fd, "net.ipv4.ping_group_range",
+						      "0 2147483647");
 		if (r == -EINVAL) {
 			/* in a user namespace only mapped groups may be named: ours */
 			char g[32];

@@ -15,7 +15,8 @@ struct probe;
  * then says why) */
 typedef void (*probe_cb)(void *arg, int is_ping, int64_t us, int err);
 
-/* Sockets are created inside netns_fd. Intervals of 0 disable that probe. A
+/* Sockets are created inside netns_fd (-1: the caller's own namespace,
+ * whose ping_group_range is left as it is). Intervals of 0 disable that probe. A
  * ping without an answer within a second counts as lost; a connect that
  * takes more than 3 s as failed. */
 WUR int probe_start(struct event_base *base, int netns_fd, uint32_t target, uint16_t port,

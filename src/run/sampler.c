@@ -223,6 +223,17 @@ int sampler_read(struct sampler_netns *s, struct netns_sample *out)
 	return 0;
 }
 
+/* addr and port (network order) are the service's */
+static int is_service(const struct sampler_netns *s, uint32_t addr, uint16_t port)
+{
+	if (ntohl(addr) != s->service_addr)
+		return 0;
+	for (unsigned i = 0; i < s->service_nports; i++)
+		if (s->service_ports[i] == ntohs(port))
+			return 1;
+	return 0;
+}
+
 int sampler_dump_states(struct sampler_netns *s, uint32_t mask, struct netns_sample *out)
 {
 	static char buf[32768];
@@ -240,6 +251,7 @@ int sampler_dump_states(struct sampler_netns *s, uint32_t mask, struct netns_sam
 	if (mnl_socket_sendto(s->diag, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	memset(out->state, 0, sizeof(out->state));
+	memset(out->service_state, 0, sizeof(out->service_state));
 	out->accept_queue = out->accept_queue_max = 0;
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(s->diag, buf, sizeof(buf));
@@ -264,6 +276,10 @@ int sampler_dump_states(struct sampler_netns *s, uint32_t mask, struct netns_sam
 			m = mnl_nlmsg_get_payload(h);
 			if (m->idiag_state < ST_MAX)
 				out->state[m->idiag_state]++;
+			if (s->service_addr && m->idiag_state < ST_MAX &&
+			    (is_service(s, m->id.idiag_dst[0], m->id.idiag_dport) ||
+			     is_service(s, m->id.idiag_src[0], m->id.idiag_sport)))
+				out->service_state[m->idiag_state]++;
 			if (m->idiag_state == ST_LISTEN) {
 				out->accept_queue += m->idiag_rqueue;
 				out->accept_queue_max += m->idiag_wqueue;

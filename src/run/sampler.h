@@ -41,6 +41,8 @@ struct netns_sample {
 	int have_states;
 	uint64_t state[ST_MAX];
 	uint64_t accept_queue, accept_queue_max;
+	/* sockets of the service (sampler_netns.service_addr), by state */
+	uint64_t service_state[ST_MAX];
 	/* netfilter connection tracking, where the kernel has it */
 	int have_conntrack;
 	uint64_t ct_count, ct_drop, ct_early_drop, ct_insert_failed;
@@ -51,6 +53,11 @@ struct sampler_netns {
 	int fd_ct_count, fd_ct_stat; /* -1 without conntrack */
 	struct mnl_socket *diag;
 	uint32_t seq;
+	/* when set, dumps also count the sockets whose peer or own address
+	 * and port are the service's (in host order; ports: service_ports) */
+	uint32_t service_addr;
+	const uint16_t *service_ports;
+	unsigned service_nports;
 };
 
 /* Opens the sources inside the namespace of netns_fd (-1: the caller's). */

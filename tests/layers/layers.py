@@ -30,8 +30,9 @@ ALLOWED = {
     "plan": ["util", "engine", "lab", "netns"],
     "host": ["util", "kernel", "engine", "lab", "plan", "netns"],
     "run": ["util", "kernel", "engine", "lab", "plan", "host", "netns"],
+    "fleet": ["util", "kernel", "engine", "lab", "plan", "run", "netns"],  # beside run/: pdsh, not namespaces
     "report": ["util", "kernel", "lab"],  # result.json only: never run/ or plan/
-    "cmd": ["util", "kernel", "engine", "lab", "plan", "host", "run", "report", "netns"],
+    "cmd": ["util", "kernel", "engine", "lab", "plan", "host", "run", "fleet", "report", "netns"],
     "netns": [],
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/* fleet.c - `connlab fleet LAB`: the lab's [fleet] planned, run over pdsh
+ * (fleet/), and its result judged and written like a run's (report/). */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cli.h"
+#include "fleet/fleet.h"
+#include "plan/fleet.h"
+#include "plan/plan.h"
+#include "report/report.h"
+#include "util/procfs.h"
+
+static int cmd_fleet(int argc, char **argv);
+
+const struct command command_fleet = {
+	.name = "fleet",
+	.summary = "run a lab's load from many hosts over pdsh (ssh or exec), merged",
+	.usage = "connlab fleet LAB [--set SECTION.KEY=VALUE]... [--out DIR] [--pdsh PROGRAM]",
+	.help = "Runs the load of LAB from the hosts its [fleet] section names, through pdsh\n"
+		"(ssh, or exec with a command template), against the service at\n"
+		"fleet.target. This leaves the sealed lab: traffic goes to real networks,\n"
+		"to fleet.target and server.ports only (never scanned); no host's network\n"
+		"or sysctls are changed, and nothing is written on a host.\n"
+		"\n"
+		"  1. check: every host is reached; its connlab checks that its source\n"
+		"     addresses (fleet.sources) are there and its share fits its limits\n"
+		"  2. server: on fleet.server_host, connlab watch samples the kernel, and\n"
+		"     connlab server runs when fleet.server = start\n"
+		"  3. probes: ping and new connections to the service, from this host\n"
+		"  4. floods: every load host runs connlab flood with its share, holds for\n"
+		"     lab.duration (or churns), and connlab watch beside it; their lines\n"
+		"     come back through pdsh\n"
+		"Results go to runs/<UTC time>-<lab>/ as for connlab run, with \"hosts\" (each\n"
+		"host's figures, kernel and what went wrong) and \"totals\"; hosts.log holds\n"
+		"what every host printed. A host that cannot be reached or fails is named;\n"
+		"the others go on unless fleet.on_failure = stop.\n"
+		"\n"
+		"Options:\n"
+		"  -s, --set SECTION.KEY=VALUE  override a key of the lab file (repeatable)\n"
+		"  -o, --out DIR                the run directory (it must not hold a run)\n"
+		"      --pdsh PROGRAM           the pdsh to run (default: pdsh on PATH)\n"
+		"\n"
+		"Ctrl-C or SIGTERM stops every host's processes (their ssh or exec ends;\n"
+		"a flood whose reader is gone stops at its next line) and still writes\n"
+		"the results. Each host's command is bounded by pdsh -u and its own\n"
+		"--duration, also when this program dies.\n"
+		"\n"
+		"Exit status: 0 every expectation holds; 1 an expectation failed; 2 usage or\n"
+		"lab error; 3 the fleet could not run; 130 interrupted.\n",
+	.run = cmd_fleet,
+};
+
+static int cmd_fleet(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "set", required_argument, NULL, 's' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "pdsh", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static struct lab lab;
+	static struct plan plan;
+	struct fleet_plan fp;
+	struct fleet_opts fo = { .lab = &lab, .fp = &fp };
+	struct cli_sets sets = { 0 };
+	struct plan_env env;
+	char outdir[512], err[768];
+	json_t *res;
+	int opt, st;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "s:o:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			if (cli_sets_add(&sets, optarg))
+				return EXIT_USAGE;
+			break;
+		case 'o':
+			fo.out = optarg;
+			break;
+		case 'P':
+			fo.pdsh = optarg;
+			break;
+		case 'h':
+			return cli_help(&command_fleet);
+		default:
+			return cli_usage_error(&command_fleet, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(&command_fleet,
+				       "name the lab file: its [fleet] section names the hosts");
+	plan_env_read(&env);
+	st = cli_lab_plan(&command_fleet, argc, argv, optind, &sets, &lab, &env, &plan);
+	if (st)
+		return st;
+	if (!lab_is_fleet(&lab)) {
+		fprintf(stderr,
+			"connlab: %s has no [fleet] hosts: name the load hosts with fleet.hosts and the service with fleet.target (docs/fleet.md), or run it on this machine with 'connlab run'\n",
+			lab.source);
+		return EXIT_USAGE;
+	}
+	st = cli_lab_message(&lab);
+	if (st)
+		return st;
+	for (unsigned i = 0; i < lab.n_sysctl; i++)
+		if (lab.sysctl[i].line) {
+			fprintf(stderr,
+				"connlab: %s: [sysctl] %s is not applied: connlab fleet never changes a host; set it on the hosts (connlab doctor --sysctl FILE checks a tuning file there)\n",
+				lab.source, lab.sysctl[i].name);
+		}
+	if (fleet_plan_build(&lab, procfs_nofile_hard(), 0, &fp, err, sizeof(err))) {
+		fprintf(stderr, "connlab: %s: cannot work: %s\n", lab.source, err);
+		return EXIT_USAGE;
+	}
+	fleet_plan_write(&fp, &lab, stderr);
+	st = fleet_run(&fo, &res, outdir, sizeof(outdir));
+	fleet_plan_free(&fp);
+	if (!res)
+		return st;
+	st = report_finish(res, outdir, lab.expect, lab.n_expect, st, 1);
+	json_decref(res);
+	return st;
+}

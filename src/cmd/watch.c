@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/* watch.c - `connlab watch`: the lab's kernel sampler for the namespace it
+ * runs in, as JSON lines: what connlab fleet runs beside every flood and
+ * server on other hosts, so that each machine's kernel speaks for itself. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cli.h"
+#include "run/sampler.h"
+#include "util/clock.h"
+#include "util/kcounters.h"
+#include "util/log.h"
+#include "util/procfs.h"
+#include "util/status.h"
+#include "util/units.h"
+
+static int cmd_watch(int argc, char **argv);
+
+const struct command command_watch = {
+	.name = "watch",
+	.summary = "sample this namespace's kernel: sockets, states, counters (a fleet role)",
+	.usage =
+		"connlab watch [--interval D] [--states-every D] [--service A:PORTS] [--duration D] [--stats-fd N]",
+	.help = "Samples the kernel of the network namespace it runs in, as a lab's sampler\n"
+		"does, and writes one JSON line per sample: sockstat (inuse, orphan, tw,\n"
+		"alloc, mem_pages), TCP's CurrEstab, the TCP counters since the start, the\n"
+		"listeners' accept queues, connection tracking where loaded, MemAvailable,\n"
+		"and sockets by TCP state (a sock_diag dump: it walks the whole TCP hash,\n"
+		"so it runs every --states-every, not every sample). Always ends: at\n"
+		"--duration, SIGTERM or SIGINT, or when its reader goes away.\n"
+		"\n"
+		"Options:\n"
+		"  -i, --interval D       between samples (default 1s)\n"
+		"  -e, --states-every D   between state dumps (default 5s; 0: only the last)\n"
+		"  -S, --service A:PORTS  the dumps also count, by state, the sockets to or\n"
+		"                         from A on PORTS (\"service\"): the lab's own, apart\n"
+		"                         from ssh and everything else on the host\n"
+		"  -d, --duration D       the longest watch (default 60s)\n"
+		"  -f, --stats-fd N       write the lines to descriptor N (default 1)\n"
+		"\n"
+		"Line: {\"t\", \"role\":\"watch\", \"sockstat\": {...}, \"curr_estab\", \"counters\":\n"
+		"{name: since the start}, \"accept_queue\", \"accept_queue_max\", \"conntrack\",\n"
+		"\"mem_available_bytes\", \"states\" and \"service\" (when dumped), \"final\"}.\n",
+	.run = cmd_watch,
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static json_t *sample_json(double t, const struct netns_sample *now,
+			   const struct netns_sample *first, int final, int service)
+{
+	json_t *j = json_object(), *ctr = json_object();
+
+	json_object_set_new(j, "t", json_real(t));
+	json_object_set_new(j, "role", json_string("watch"));
+	json_object_set_new(j, "sockstat",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "inuse", (json_int_t)now->inuse,
+				      "orphan", (json_int_t)now->orphan, "tw", (json_int_t)now->tw,
+				      "alloc", (json_int_t)now->alloc, "mem_pages",
+				      (json_int_t)now->mem_pages));
+	json_object_set_new(j, "curr_estab", json_integer((json_int_t)now->curr_estab));
+	for (size_t c = 0; c < kcounters_count; c++)
+		json_object_set_new(
+			ctr, kcounters[c],
+			json_integer((json_int_t)(now->counter[c] - first->counter[c])));
+	json_object_set_new(j, "counters", ctr);
+	if (now->have_states) {
+		json_t *st = json_object();
+
+		for (int s = 1; s < ST_MAX; s++)
+			json_object_set_new(st, sampler_state_name(s),
+					    json_integer((json_int_t)now->state[s]));
+		json_object_set_new(j, "states", st);
+		if (service) {
+			json_t *sv = json_object();
+
+			for (int s = 1; s < ST_MAX; s++)
+				if (now->service_state[s])
+					json_object_set_new(
+						sv, sampler_state_name(s),
+						json_integer((json_int_t)now->service_state[s]));
+			json_object_set_new(j, "service", sv);
+		}
+		json_object_set_new(j, "accept_queue", json_integer((json_int_t)now->accept_queue));
+		json_object_set_new(j, "accept_queue_max",
+				    json_integer((json_int_t)now->accept_queue_max));
+	}
+	if (now->have_conntrack)
+		json_object_set_new(
+			j, "conntrack",
+			json_pack("{s:I, s:I, s:I, s:I}", "count", (json_int_t)now->ct_count,
+				  "drop", (json_int_t)(now->ct_drop - first->ct_drop), "early_drop",
+				  (json_int_t)(now->ct_early_drop - first->ct_early_drop),
+				  "insert_failed",
+				  (json_int_t)(now->ct_insert_failed - first->ct_insert_failed)));
+	json_object_set_new(j, "mem_available_bytes",
+			    json_integer((json_int_t)procfs_meminfo_kb("MemAvailable") * 1024));
+	json_object_set_new(j, "final", json_boolean(final));
+	return j;
+}
+
+static int cmd_watch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "states-every", required_argument, NULL, 'e' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "service", required_argument, NULL, 'S' },
+		{ "stats-fd", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	uint64_t interval = 1000000, every = 5000000, duration = 60000000, start, next_dump = 0;
+	struct sampler_netns s;
+	struct netns_sample first, now;
+	struct sigaction sa = { .sa_handler = on_stop };
+	int fd = 1, opt, e;
+	char err[200];
+	static struct port_list sports;
+	uint32_t saddr = 0;
+	FILE *out;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "i:e:d:f:S:h", opts, NULL)) != -1) {
+		uint64_t v;
+
+		switch (opt) {
+		case 'i':
+			if (units_parse_duration(optarg, &interval, err, sizeof(err)) ||
+			    interval < 10000)
+				return cli_usage_error(&command_watch, "--interval: %s",
+						       interval < 10000 ? "at least 10ms" : err);
+			break;
+		case 'e':
+			if (units_parse_duration(optarg, &every, err, sizeof(err)))
+				return cli_usage_error(&command_watch, "--states-every: %s", err);
+			break;
+		case 'd':
+			if (units_parse_duration(optarg, &duration, err, sizeof(err)) || !duration)
+				return cli_usage_error(
+					&command_watch, "--duration: %s",
+					duration ? err : "a watch always ends: give a duration");
+			break;
+		case 'f':
+			if (units_parse_uint(optarg, &v, err, sizeof(err)) || v > 1000000)
+				return cli_usage_error(
+					&command_watch,
+					"--stats-fd: expected a descriptor number, got '%s'",
+					optarg);
+			fd = (int)v;
+			break;
+		case 'S': {
+			char a[64], *colon = strchr(optarg, ':');
+
+			if (!colon || (size_t)(colon - optarg) >= sizeof(a))
+				return cli_usage_error(
+					&command_watch,
+					"--service: expected ADDRESS:PORTS, got '%s'", optarg);
+			snprintf(a, sizeof(a), "%.*s", (int)(colon - optarg), optarg);
+			if (units_parse_ipv4(a, &saddr, err, sizeof(err)) ||
+			    units_parse_ports(colon + 1, &sports, err, sizeof(err)))
+				return cli_usage_error(&command_watch, "--service: %s", err);
+			break;
+		}
+		case 'h':
+			return cli_help(&command_watch);
+		default:
+			return cli_usage_error(&command_watch, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(&command_watch, "unexpected argument '%s'", argv[optind]);
+	out = fdopen(dup(fd), "w");
+	if (!out) {
+		log_msg(LOGL_ERROR, "cannot write to descriptor %d: %s", fd, strerror(errno));
+		return EXIT_CANNOT_RUN;
+	}
+	e = sampler_netns_open(&s, -1);
+	if (e) {
+		log_msg(LOGL_ERROR, "cannot read this namespace's kernel figures: %s",
+			strerror(-e));
+		fclose(out);
+		return EXIT_CANNOT_RUN;
+	}
+	s.service_addr = saddr;
+	s.service_ports = sports.port;
+	s.service_nports = sports.n;
+	/* a reader that went away ends the watch (write fails: EPIPE) */
+	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	memset(&first, 0, sizeof(first));
+	start = clock_now_ns();
+	if (sampler_read(&s, &first)) {
+		log_msg(LOGL_ERROR, "cannot read /proc/net/sockstat, snmp or netstat here");
+		sampler_netns_close(&s);
+		fclose(out);
+		return EXIT_CANNOT_RUN;
+	}
+	for (uint64_t k = 1;; k++) {
+		uint64_t at = start + k * interval * 1000, t = clock_now_ns();
+		int final = 0;
+		json_t *j;
+		char *line;
+
+		while (!stop && t < at && t - start < duration * 1000) {
+			uint64_t left = at - t;
+
+			poll(NULL, 0, (int)(left / 1000000 + 1));
+			t = clock_now_ns();
+		}
+		if (stop || t - start >= duration * 1000)
+			final = 1;
+		memset(&now, 0, sizeof(now));
+		if (sampler_read(&s, &now))
+			break;
+		if (final || (every && t >= next_dump)) {
+			if (sampler_dump_states(&s, ~0u, &now) == 0)
+				now.have_states = 1;
+			next_dump = t + every * 1000;
+		}
+		j = sample_json((double)(t - start) / 1e9, &now, &first, final, saddr != 0);
+		line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+		json_decref(j);
+		if (!line || fprintf(out, "%s\n", line) < 0 || fflush(out)) {
+			free(line);
+			break; /* nobody reads: stop */
+		}
+		free(line);
+		if (final)
+			break;
+	}
+	sampler_netns_close(&s);
+	fclose(out);
+	return EXIT_OK;
+}

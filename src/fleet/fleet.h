@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* fleet.h - connlab fleet: a lab's load spread over hosts reached through
+ * pdsh (ssh, or exec with a command template), each running connlab flood
+ * and connlab watch, the service's host running connlab watch (and
+ * connlab server when the lab starts it), the coordinator probing the
+ * service from its own host; everything merged into one result. This
+ * leaves the sealed lab: traffic goes to fleet.target only. */
+#ifndef CONNLAB_FLEET_H
+#define CONNLAB_FLEET_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "lab/lab.h"
+#include "plan/fleet.h"
+
+struct fleet_opts {
+	const struct lab *lab;
+	const struct fleet_plan *fp;
+	const char *out;  /* the run directory, NULL: runs/<UTC time>-<lab> */
+	const char *pdsh; /* the pdsh program (default "pdsh") */
+};
+
+/* Runs the fleet. Returns EXIT_OK (it ran; the caller judges), or
+ * EXIT_CANNOT_RUN / EXIT_INTERRUPTED with the reason in the result, or
+ * EXIT_CANNOT_RUN with *result NULL when nothing ran (the message is
+ * printed). outdir gets the run directory. */
+int fleet_run(const struct fleet_opts *o, json_t **result, char *outdir, size_t len);
+
+/* ---- script.c: what goes to the hosts, and what comes back ---- */
+
+enum fleet_round { ROUND_CHECK, ROUND_SERVER, ROUND_FLOOD };
+
+/* The shell script one pdsh command runs on every host of a round (a
+ * case on pdsh's %h picks each host's rank), into a malloc'd string; NULL
+ * when out of memory. */
+char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum fleet_round round,
+		   const char *labdir);
+
+/* Quotes s for a POSIX shell ('...'), and doubles every % for pdsh; into
+ * a malloc'd string. */
+char *fleet_quote(const char *s);
+
+/* The argument vector of a pdsh command for a round over hosts (a comma
+ * list): pdsh, its options, then the command; freed with
+ * fleet_argv_free. timeout_s bounds each host's command (pdsh -u). */
+char **fleet_pdsh_argv(const struct lab *lab, const char *pdsh, const char *hosts, unsigned fanout,
+		       unsigned timeout_s, const char *script, const char *labdir);
+void fleet_argv_free(char **argv);
+
+/* A line pdsh printed: "HOST: TEXT" (from a host) gives host and text;
+ * "pdsh@NODE: HOST: TEXT" (pdsh's own word on a host) the same with
+ * *from_pdsh 1. -1 when it is neither. */
+int fleet_parse_line(const char *line, char *host, size_t hostlen, const char **text,
+		     int *from_pdsh);
+
+/* pdsh's words on a host's command: its exit code ("exited with exit
+ * code N"), a signal ("killed by signal N", as 128 + N), or -1. */
+int fleet_pdsh_exit(const char *text);
+
+#endif

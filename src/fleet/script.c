@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: MIT */
+/* script.c - the commands connlab fleet sends to its hosts through pdsh,
+ * and reading what pdsh prints back. */
+#include "fleet/fleet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/units.h"
+
+/* ---- a growing string ---- */
+
+struct sbuf {
+	char *s;
+	size_t n, cap;
+	int oom;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#include <stdarg.h>
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
+		va_end(ap);
+		if (k < 0) {
+			b->oom = 1;
+			return;
+		}
+		if (b->s && b->n + (size_t)k < b->cap) {
+			b->n += (size_t)k;
+			return;
+		}
+		{
+			size_t nc = (b->cap ? b->cap * 2 : 1024) + (size_t)k;
+			char *p = realloc(b->s, nc);
+
+			if (!p) {
+				b->oom = 1;
+				return;
+			}
+			b->s = p;
+			b->cap = nc;
+		}
+	}
+}
+
+static char *shell_quote(const char *s, int double_pct)
+{
+	struct sbuf b = { 0 };
+
+	sb_add(&b, "'");
+	for (; *s; s++) {
+		if (*s == '\'')
+			sb_add(&b, "'\\''");
+		else if (*s == '%' && double_pct)
+			sb_add(&b, "%%%%");
+		else
+			sb_add(&b, "%c", *s);
+	}
+	sb_add(&b, "'");
+	if (b.oom) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+char *fleet_quote(const char *s)
+{
+	return shell_quote(s, 1);
+}
+
+/* fleet.sources for the shell: %n becomes the host's rank ($R), %h stays
+ * for pdsh, the rest is quoted */
+static void add_sources(struct sbuf *b, const char *tmpl)
+{
+	sb_add(b, "\"");
+	for (const char *p = tmpl; *p; p++) {
+		if (*p == '%' && p[1] == 'n') {
+			sb_add(b, "$R");
+			p++;
+		} else if (*p == '%' && p[1] == 'h') {
+			sb_add(b, "%%h");
+			p++;
+		} else if (*p == '%' && p[1] == '%') {
+			sb_add(b, "%%%%");
+			p++;
+		} else if (strchr("\"$`\\", *p)) {
+			sb_add(b, "\\%c", *p);
+		} else {
+			sb_add(b, "%c", *p);
+		}
+	}
+	sb_add(b, "\"");
+}
+
+static void add_quoted(struct sbuf *b, const char *s)
+{
+	char *q = fleet_quote(s);
+
+	if (!q) {
+		b->oom = 1;
+		return;
+	}
+	sb_add(b, "%s", q);
+	free(q);
+}
+
+/* The longest a host's command may run: the ramp's timeout, the hold and
+ * time to close (churn: the churn). */
+static uint64_t flood_bound_us(const struct lab *lab)
+{
+	return lab->client_mode == CLIENT_HOLD
+		       ? lab->ramp_timeout_us + lab->duration_us + lab->drain_timeout_us
+		       : lab->duration_us + lab->drain_timeout_us;
+}
+
+char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum fleet_round round,
+		   const char *labdir)
+{
+	struct sbuf b = { 0 };
+	char d[32], t[16], ports[256], v[64];
+	uint64_t bound = flood_bound_us(lab);
+	const char *srv = lab->fleet.server_host;
+
+	(void)labdir;
+	units_fmt_ipv4(fp->target, t, sizeof(t));
+	units_fmt_ports(&lab->ports, ports, sizeof(ports));
+	sb_add(&b, "C=");
+	add_quoted(&b, lab->fleet.connlab);
+	sb_add(&b, "\ncase %%h in\n");
+	if (srv[0]) {
+		sb_add(&b, "%s)\n", srv);
+		if (round == ROUND_CHECK) {
+			/* the server host answers with one sample of its kernel */
+			sb_add(&b, "\texec \"$C\" watch --interval 100ms --duration 100ms\n;;\n");
+		} else {
+			/* its kernel, beside the server (or the user's own) */
+			units_fmt_duration(bound + 60000000, d, sizeof(d));
+			sb_add(&b,
+			       "\t\"$C\" watch --interval %s --states-every 2s --service %s:%s --duration %s --stats-fd 2 &\n\tW=$!\n",
+			       units_fmt_duration(lab->interval_us, v, sizeof(v)), t, ports, d);
+			if (lab->fleet.server == FLEET_SERVER_START) {
+				char iv[32], workers[24];
+
+				units_fmt_duration(lab->keepalive_us, iv, sizeof(iv));
+				if (lab->server_workers)
+					snprintf(workers, sizeof(workers), "%llu",
+						 (unsigned long long)lab->server_workers);
+				else
+					snprintf(workers, sizeof(workers), "auto");
+				sb_add(&b,
+				       "\t\"$C\" server --address %s --ports %s --workers %s --max-connections %llu --mode %s --interval %s --backlog %llu --duration %s --stats-interval 1s\n",
+				       t, ports, workers,
+				       (unsigned long long)(lab->connections + 1000),
+				       server_mode_name(lab->server_mode), iv,
+				       (unsigned long long)lab->backlog, d);
+			} else {
+				sb_add(&b, "\twait $W\n");
+			}
+			sb_add(&b,
+			       "\tS=$?\n\tkill $W 2>/dev/null\n\twait $W 2>/dev/null\n\texit $S\n;;\n");
+		}
+	}
+	for (unsigned i = 0; i < fp->nhosts; i++)
+		sb_add(&b, "%s) R=%u;;\n", fp->host[i].name, fp->host[i].rank);
+	sb_add(&b,
+	       "*) echo \"connlab fleet: host %%h is not one of this fleet's\" >&2; exit 2;;\nesac\n");
+	if (round == ROUND_SERVER) {
+		sb_add(&b, "exit 0\n");
+		goto done;
+	}
+	if (round == ROUND_FLOOD) {
+		units_fmt_duration(bound + 30000000, d, sizeof(d));
+		sb_add(&b,
+		       "\"$C\" watch --interval %s --states-every 2s --service %s:%s --duration %s --stats-fd 2 &\nW=$!\n",
+		       units_fmt_duration(lab->interval_us, v, sizeof(v)), t, ports, d);
+	}
+	sb_add(&b, "\"$C\" flood --target %s --ports %s --connections %llu --share $R/%u", t, ports,
+	       (unsigned long long)lab->connections, fp->nhosts);
+	if (lab->rate)
+		sb_add(&b, " --rate %llu/s", (unsigned long long)lab->rate);
+	else
+		sb_add(&b, " --rate unlimited");
+	sb_add(&b, " --inflight %llu --mode %s", (unsigned long long)lab->inflight,
+	       client_mode_name(lab->client_mode));
+	if (lab->fleet.sources[0]) {
+		sb_add(&b, " --source ");
+		add_sources(&b, lab->fleet.sources);
+	}
+	if (lab->client_workers)
+		sb_add(&b, " --workers %llu",
+		       (unsigned long long)((lab->client_workers + fp->nhosts - 1) / fp->nhosts));
+	if (lab->client_mode == CLIENT_CHURN)
+		sb_add(&b, " --closer %s", lab->closer == CLOSER_CLIENT ? "client" : "server");
+	if (lab->beyond_ports)
+		sb_add(&b, " --beyond-ports");
+	if (lab->message[0]) {
+		char reply[40];
+
+		sb_add(&b, " --message ");
+		add_quoted(&b, lab->message);
+		sb_add(&b, " --reply %s",
+		       flood_reply_name(lab->reply.kind, lab->reply.bytes, reply, sizeof(reply)));
+		if (lab->client_mode == CLIENT_HOLD && lab->message_interval_us)
+			sb_add(&b, " --message-interval %s",
+			       units_fmt_duration(lab->message_interval_us, v, sizeof(v)));
+		if (lab->reply_timeout_us)
+			sb_add(&b, " --reply-timeout %s",
+			       units_fmt_duration(lab->reply_timeout_us, v, sizeof(v)));
+	}
+	if (round == ROUND_CHECK) {
+		sb_add(&b, " --check\n");
+		goto done;
+	}
+	sb_add(&b, " --connect-timeout %s",
+	       units_fmt_duration(lab->connect_timeout_us, v, sizeof(v)));
+	if (lab->client_mode == CLIENT_HOLD) {
+		sb_add(&b, " --hold %s", units_fmt_duration(lab->duration_us, v, sizeof(v)));
+		sb_add(&b, " --ramp-timeout %s",
+		       units_fmt_duration(lab->ramp_timeout_us, v, sizeof(v)));
+	}
+	sb_add(&b, " --duration %s --stats-interval %s\n", units_fmt_duration(bound, d, sizeof(d)),
+	       units_fmt_duration(lab->interval_us, v, sizeof(v)));
+	sb_add(&b, "S=$?\nkill $W 2>/dev/null\nwait $W 2>/dev/null\nexit $S\n");
+done:
+	if (b.oom) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+void fleet_argv_free(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **a = argv; *a; a++)
+		free(*a);
+	free(argv);
+}
+
+/* {labdir} in a template, replaced */
+static char *with_labdir(const char *s, const char *labdir)
+{
+	struct sbuf b = { 0 };
+	const char *p;
+
+	while ((p = strstr(s, "{labdir}"))) {
+		sb_add(&b, "%.*s%s", (int)(p - s), s, labdir);
+		s = p + 8;
+	}
+	sb_add(&b, "%s", s);
+	return b.oom ? (free(b.s), NULL) : b.s;
+}
+
+char **fleet_pdsh_argv(const struct lab *lab, const char *pdsh, const char *hosts, unsigned fanout,
+		       unsigned timeout_s, const char *script, const char *labdir)
+{
+	char **argv = calloc(16 + LAB_COMMAND_MAX, sizeof(*argv));
+	size_t n = 0;
+	char num[24];
+	int oom = 0;
+
+#define ADD(x)                                                                                     \
+	do {                                                                                       \
+		char *x_ = (x);                                                                    \
+		if (!x_)                                                                           \
+			oom = 1;                                                                   \
+		else                                                                               \
+			argv[n++] = x_;                                                            \
+	} while (0)
+	if (!argv)
+		return NULL;
+	ADD(strdup(pdsh));
+	ADD(strdup("-R"));
+	ADD(strdup(lab->fleet.transport == FLEET_EXEC ? "exec" : "ssh"));
+	ADD(strdup("-S"));
+	ADD(strdup("-f"));
+	snprintf(num, sizeof(num), "%u", fanout ? fanout : 1);
+	ADD(strdup(num));
+	if (timeout_s) {
+		ADD(strdup("-u"));
+		snprintf(num, sizeof(num), "%u", timeout_s);
+		ADD(strdup(num));
+	}
+	ADD(strdup("-w"));
+	ADD(strdup(hosts));
+	if (lab->fleet.transport == FLEET_EXEC) {
+		/* the template's words, then sh -c SCRIPT: pdsh's exec runs
+		 * them as they are, no shell between */
+		char *t = with_labdir(lab->fleet.exec, labdir), *save = NULL, *w;
+
+		if (!t)
+			oom = 1;
+		for (w = t ? strtok_r(t, " \t", &save) : NULL; w && n < 12 + LAB_COMMAND_MAX;
+		     w = strtok_r(NULL, " \t", &save))
+			ADD(strdup(w));
+		free(t);
+		ADD(strdup("sh"));
+		ADD(strdup("-c"));
+		ADD(strdup(script));
+	} else {
+		/* ssh hands one string to the remote shell */
+		struct sbuf b = { 0 };
+		char *q = shell_quote(script, 0); /* its %s are pdsh's already */
+
+		if (q)
+			sb_add(&b, "sh -c %s", q);
+		free(q);
+		ADD(q && !b.oom ? b.s : (free(b.s), NULL));
+	}
+#undef ADD
+	if (oom) {
+		fleet_argv_free(argv);
+		return NULL;
+	}
+	return argv;
+}
+
+int fleet_parse_line(const char *line, char *host, size_t hostlen, const char **text,
+		     int *from_pdsh)
+{
+	const char *p = line, *colon;
+
+	*from_pdsh = 0;
+	if (!strncmp(p, "pdsh@", 5)) {
+		colon = strstr(p, ": ");
+		if (!colon)
+			return -1;
+		p = colon + 2;
+		*from_pdsh = 1;
+	}
+	colon = strstr(p, ": ");
+	if (!colon || colon == p || (size_t)(colon - p) >= hostlen ||
+	    memchr(p, ' ', (size_t)(colon - p)))
+		return -1;
+	memcpy(host, p, (size_t)(colon - p));
+	host[colon - p] = 0;
+	*text = colon + 2;
+	return 0;
+}
+
+int fleet_pdsh_exit(const char *text)
+{
+	const char *p;
+	int v;
+
+	if ((p = strstr(text, "exited with exit code ")) && sscanf(p + 22, "%d", &v) == 1)
+		return v;
+	if ((p = strstr(text, "killed by signal ")) && sscanf(p + 17, "%d", &v) == 1)
+		return 128 + v;
+	return -1;
+}
