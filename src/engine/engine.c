@@ -73,6 +73,7 @@ struct supervisor {
 	struct event_base *base;
 	struct event *hold_check, *hold_end;
 	uint64_t hold_from_ns; /* when the hold began (0: not yet) */
+	uint64_t hold_end_ns;  /* when it ended (0: not yet) */
 	int ramp_timed_out;
 };
 
@@ -146,6 +147,10 @@ static void print_stats(struct supervisor *s, int final)
 			j, "hold_from_s",
 			s->hold_from_ns ? json_real((double)(s->hold_from_ns - s->start_ns) / 1e9)
 					: json_null());
+		json_object_set_new(
+			j, "hold_end_s",
+			s->hold_end_ns ? json_real((double)(s->hold_end_ns - s->start_ns) / 1e9)
+				       : json_null());
 		json_object_set_new(j, "ramp_timed_out", json_boolean(s->ramp_timed_out));
 	}
 	json_object_set_new(j, "open", json_integer((json_int_t)sum.open));
@@ -286,9 +291,12 @@ static void stop_workers(struct supervisor *s)
 
 static void on_hold_end(evutil_socket_t fd, short what, void *arg)
 {
+	struct supervisor *s = arg;
+
 	(void)fd;
 	(void)what;
-	stop_workers(arg);
+	s->hold_end_ns = clock_now_ns();
+	stop_workers(s);
 }
 
 /* --hold: the hold begins when every worker's share is up, or when the

@@ -252,6 +252,8 @@ static void on_read(struct bufferevent *bev, void *arg)
 	size_t n;
 
 	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF))) {
+		while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
+			line[--n] = 0; /* ssh's words end in \r */
 		host_line(f, line);
 		free(line);
 	}
@@ -555,7 +557,6 @@ static void tick(struct fleet *f)
 	uint64_t estab = 0, connected = 0, open = 0, errs = 0, mem = 0, sent = 0, replies = 0,
 		 missing = 0;
 	uint64_t state[ST_MAX] = { 0 };
-	int any_states = 0;
 
 	for (unsigned i = 0; i < f->nh; i++) {
 		struct fhost *h = &f->h[i];
@@ -564,7 +565,6 @@ static void tick(struct fleet *f)
 		if (w)
 			mem += jget_u2(w, "sockstat", "mem_pages");
 		if (ws) {
-			any_states = 1;
 			for (int s = 1; s < ST_MAX; s++)
 				state[s] += jget_u(ws, sampler_state_name(s));
 		} else if (w) {
@@ -619,10 +619,8 @@ static void tick(struct fleet *f)
 	for (size_t k = 0; k < sizeof(st) / sizeof(st[0]); k++) {
 		json_t *a = json_object_get(states, st[k].col);
 
-		json_array_append_new(a, any_states || st[k].state == ST_ESTABLISHED ||
-							 st[k].state == ST_TIME_WAIT
-						 ? json_integer((json_int_t)state[st[k].state])
-						 : json_null());
+		/* before the hosts' first dumps: 0 (the watches dump at once) */
+		json_array_append_new(a, json_integer((json_int_t)state[st[k].state]));
 	}
 	col_add(f, "ping_p50_ms",
 		f->iv_ping.count ? json_real((double)hist_quantile(&f->iv_ping, 0.5) / 1e3)
@@ -891,8 +889,19 @@ static json_t *host_json(struct fleet *f, struct fhost *h)
 				     "messages",
 				     json_incref(json_object_get(fl, "messages")) ?: json_null())
 			   : json_null());
-		if (!fl)
+		if (!fl) {
 			json_decref(by);
+		} else {
+			/* how long it held, by its own clock */
+			json_t *from = json_object_get(fl, "hold_from_s"),
+			       *end = json_object_get(fl, "hold_end_s");
+
+			json_object_set_new(json_object_get(o, "flood"), "held_s",
+					    json_is_number(from) && json_is_number(end)
+						    ? json_real(json_number_value(end) -
+								json_number_value(from))
+						    : json_null());
+		}
 	} else {
 		json_t *sv = h->last;
 

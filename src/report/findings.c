@@ -1301,6 +1301,136 @@ static void rule_no_cause(struct fctx *x)
 	     "Look at the timeline in report.html around the moment the figures changed, and at children.log; `connlab explain --json` lists the same evidence. If you find the cause, it is worth a rule: docs/findings.md says how to add one.");
 }
 
+/* ---- a fleet's hosts (connlab fleet: result.json "hosts") ---- */
+
+static void rule_fleet_hosts(struct fctx *x)
+{
+	json_t *hosts = json_object_get(x->res, "hosts"), *h;
+	size_t i;
+	char a[32];
+
+	json_array_foreach(hosts, i, h)
+	{
+		const char *state = json_string_value(json_object_get(h, "state")) ?: "";
+		const char *name = json_string_value(json_object_get(h, "name")) ?: "?";
+		int server = !strcmp(json_string_value(json_object_get(h, "role")) ?: "", "server");
+		json_t *f;
+
+		if (!strcmp(state, "done") || !strcmp(state, "running") ||
+		    (server && !strcmp(state, "stopped")))
+			continue;
+		if (!strcmp(state, "stopped") && !strcmp(str(x, "outcome") ?: "", "interrupted"))
+			continue; /* the user stopped it: nothing to explain */
+		if (!strcmp(state, "unreached")) {
+			f = finding(x, "host-unreached", server ? "cause" : severity(x), NAN,
+				    "Host %s was not reached: %s", name,
+				    json_string_value(json_object_get(h, "why")) ?: "no answer");
+			text(f, "explanation",
+			     "connlab fleet reaches every host through pdsh before the run (the check round): with ssh, the host must accept the key without a prompt (BatchMode), be in known_hosts and have connlab on its PATH (or at fleet.connlab). A host that does not answer is left out: %s its share of the connections was not opened.",
+			     server ? "without the server host there is no service, so nothing ran;"
+				    : "the others ran;");
+			text(f, "fix",
+			     "Try the same command by hand: pdsh -R ssh -w %s connlab --version (with the options of fleet.ssh_options); docs/fleet.md lists what each host needs. To stop instead of going on without a host: --set fleet.on_failure=stop.",
+			     name);
+		} else if (!strcmp(state, "not ready")) {
+			f = finding(x, "host-not-ready", severity(x), NAN,
+				    "Host %s could not run its share: %s", name,
+				    json_string_value(json_object_get(h, "why"))
+					    ?: "its check failed");
+			text(f, "explanation",
+			     "Before the run each host's connlab flood --check binds every source address of its share (fleet.sources for its rank) and checks its ports and open-file limit. connlab never adds addresses or changes a host's network: a source address the host does not have would make every connect() from it fail.");
+			text(f, "fix",
+			     "Give the host its addresses (docs/fleet.md: ip addr add, or one local route for a whole range: ip route add local 10.1.%s.0/24 dev lo, and a route back on the server), or change fleet.sources.",
+			     fmt_n(json_number_value(json_object_get(h, "rank")), a, sizeof(a)));
+		} else {
+			f = finding(x, "host-failed", server ? "cause" : severity(x), NAN,
+				    "Host %s %s: %s", name, state,
+				    json_string_value(json_object_get(h, "why"))
+					    ?: "no reason given");
+			text(f, "explanation",
+			     "The host was reached and checked, but its command did not run to the end: what it printed is in hosts.log of the run directory (each line prefixed with the host), and its exit status in result.json. Its figures are those of its last stats line.");
+			text(f, "fix",
+			     "Read the host's lines in hosts.log; run its connlab flood by hand there with the same options (hosts.log shows the command).");
+		}
+		ev(x, f, "the host's state", "hosts[%zu].state", i);
+		ev(x, f, "why", "hosts[%zu].why", i);
+		ev(x, f, "its share of the connections", "hosts[%zu].share.connections", i);
+		ev(x, f, "its command's exit status", "hosts[%zu].exit_code", i);
+		ev(x, f, "connections established on it", "hosts[%zu].flood.established", i);
+	}
+}
+
+static void rule_fleet_ports(struct fctx *x)
+{
+	json_t *hosts = json_object_get(x->res, "hosts"), *h;
+	size_t i;
+	char a[32], b[32];
+
+	json_array_foreach(hosts, i, h)
+	{
+		double e = json_number_value(report_get(h, "flood.errors.EADDRNOTAVAIL"));
+		double src = json_number_value(report_get(h, "share.source_addresses"));
+		double ports = num(x, "plan.server_ports");
+		double share = json_number_value(report_get(h, "share.connections"));
+		json_t *f;
+
+		if (!(e > 0))
+			continue;
+		f = finding(
+			x, "host-ports", severity(x), NAN,
+			"Host %s ran out of local ports: %s connects failed with EADDRNOTAVAIL over %s source %s",
+			json_string_value(json_object_get(h, "name")) ?: "?",
+			fmt_n(e, a, sizeof(a)), fmt_n(src, b, sizeof(b)),
+			src == 1 ? "address" : "addresses");
+		ev(x, f, "connects that failed with EADDRNOTAVAIL there",
+		   "hosts[%zu].flood.errors.EADDRNOTAVAIL", i);
+		ev(x, f, "its source addresses", "hosts[%zu].share.source_addresses", i);
+		ev(x, f, "its share of the connections", "hosts[%zu].share.connections", i);
+		ev(x, f, "server ports", "plan.server_ports");
+		ev(x, f, "TIME_WAIT to the service there at the peak",
+		   "hosts[%zu].kernel.service_peak.TIME_WAIT", i);
+		text(f, "explanation",
+		     "Each host has its own local ports: for one source address and one server port, the ports of its net.ipv4.ip_local_port_range, each taken while its socket is open or in TIME_WAIT. A host whose share needs more connections than its source addresses x server ports x local ports give fails with EADDRNOTAVAIL, whatever the other hosts do.");
+		text(f, "fix",
+		     "Give the host more source addresses (fleet.sources, such as 10.1.%%n.0/24 with the range on the host, docs/fleet.md): %s connections over %s server ports need at least %s of them at 16k per pair; or widen the host's port range (sysctl net.ipv4.ip_local_port_range=\"1024 65535\" there).",
+		     fmt_n(share, a, sizeof(a)), fmt_n(ports, b, sizeof(b)),
+		     fmt_n(ceil(share / (ports * 16000)), a, sizeof(a)));
+	}
+}
+
+static void rule_fleet_accept_queue(struct fctx *x)
+{
+	json_t *hosts = json_object_get(x->res, "hosts"), *h;
+	size_t i;
+	char a[32];
+
+	json_array_foreach(hosts, i, h)
+	{
+		double over =
+			json_number_value(report_get(h, "kernel.last.counters.ListenOverflows"));
+		json_t *f;
+
+		if (strcmp(json_string_value(json_object_get(h, "role")) ?: "", "server") ||
+		    !(over > 0))
+			continue;
+		f = finding(x, "server-accept-queue", severity(x), NAN,
+			    "The accept queue on the server host %s overflowed %s times",
+			    json_string_value(json_object_get(h, "name")) ?: "?",
+			    fmt_n(over, a, sizeof(a)));
+		ev(x, f, "ListenOverflows on the server host",
+		   "hosts[%zu].kernel.last.counters.ListenOverflows", i);
+		ev(x, f, "ListenDrops on the server host",
+		   "hosts[%zu].kernel.last.counters.ListenDrops", i);
+		ev(x, f, "connections waiting in the accept queues at the peak",
+		   "hosts[%zu].kernel.accept_queue_peak", i);
+		ev(x, f, "connects that timed out", "errors.ETIMEDOUT");
+		text(f, "explanation",
+		     "Connections from every load host meet in the server's accept queues. A completed handshake waits there until the server calls accept(); the queue holds the listen backlog, capped by net.core.somaxconn of the server host. When it is full the kernel drops the final ACK (ListenOverflows) and new SYNs: connects time out on whichever hosts are ramping.");
+		text(f, "fix",
+		     "Make the server accept faster (more processes: server.workers for connlab server) or lower clients.rate; a longer queue absorbs bursts: server.backlog = 65535 and net.core.somaxconn = 65535 on the server host.");
+	}
+}
+
 /* ---- the whole ---- */
 
 static char *read_log(const char *dir)
@@ -1364,6 +1494,12 @@ json_t *report_findings(json_t *res, const char *dir)
 		rule_ping,	   rule_memory_note,	  rule_no_cause,
 	};
 
+	void (*const fleet_rules[])(struct fctx *) = {
+		rule_fleet_hosts, rule_fleet_ports, rule_fleet_accept_queue,
+		rule_ping,	  rule_no_cause,
+	};
+	int fleet = !strcmp(str(&x, "kind") ?: "", "fleet");
+
 	x.log = log;
 	x.churn = mode && !strcmp(mode, "churn");
 	x.user_server = !strcmp(str(&x, "plan.server_mode") ?: "", "command");
@@ -1371,8 +1507,12 @@ json_t *report_findings(json_t *res, const char *dir)
 	x.target = num(&x, "connections.target");
 	x.peak = num(&x, "connections.established_peak");
 	x.missed = missed(res);
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		rules[i](&x);
+	if (fleet) /* the hosts' own figures; no namespaces, no plan of one box */
+		for (size_t i = 0; i < sizeof(fleet_rules) / sizeof(fleet_rules[0]); i++)
+			fleet_rules[i](&x);
+	else
+		for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+			rules[i](&x);
 	free(log);
 	/* causes, then warnings, then notes; each in the rules' order */
 	{

@@ -218,6 +218,17 @@ static void chart_memory(FILE *f, struct rundata *runs, int n)
 	c.desc = "Slab from /proc/meminfo: the whole host's kernel object memory, where socket "
 		 "memory goes.";
 	c.yunit = "bytes";
+	if (n == 1 && !strcmp(chart_str(runs[0].res, "kind"), "fleet")) {
+		/* the hosts report sockstat, not their slab */
+		c.title = "TCP memory of every host";
+		c.desc =
+			"sockstat's mem, summed over the fleet's hosts (connlab watch on each), in "
+			"pages of the hosts.";
+		c.yunit = "pages";
+		add_column(&c, 0, "tcp_mem_pages", "TCP memory", 3);
+		chart_write(f, &c);
+		return;
+	}
 	for (int r = 0; r < n; r++)
 		add_column(&c, r, "slab_bytes", "Slab", 3);
 	chart_write(f, &c);
@@ -361,6 +372,75 @@ static void counters(FILE *f, json_t *j)
 	if (!any)
 		fprintf(f, "<tr><td colspan=\"4\">no counter moved</td></tr>\n");
 	fprintf(f, "</tbody></table>\n");
+}
+
+/* A fleet: connections on each load host over time (its flood's open
+ * count), one line a host (at most SERIES_MAX). */
+static void chart_fleet_hosts(FILE *f, struct rundata *runs, int n)
+{
+	json_t *hosts = json_object_get(json_object_get(runs[0].res, "timeline"), "hosts"), *h;
+	const char *name;
+	struct chart c;
+	int k = 0;
+
+	if (n != 1 || !json_object_size(hosts))
+		return;
+	chart_init(&c, runs, n);
+	c.id = "hosts";
+	c.title = "Connections open on each load host";
+	c.desc = "Each host's flood, as its stats lines said (connlab flood through pdsh).";
+	c.yunit = "connections";
+	json_object_foreach(hosts, name, h)
+	{
+		if (k == SERIES_MAX)
+			break;
+		chart_add_series(&c, name, name, chart_column(h, "open", runs[0].n), 0, k++);
+	}
+	chart_write(f, &c);
+}
+
+/* A fleet: one row a host, what it did and what its kernel said. */
+static void fleet_hosts(FILE *f, json_t *j)
+{
+	json_t *hosts = json_object_get(j, "hosts"), *h;
+	size_t i;
+	char a[48], b[48], c[48], d[48], e[48];
+
+	if (!json_array_size(hosts))
+		return;
+	fprintf(f, "<h2>Hosts</h2>\n<p class=\"muted\">Each host as it reported through pdsh: "
+		   "its flood's figures, and its kernel's (connlab watch there; ESTABLISHED "
+		   "counts the sockets to or from the service only).</p>\n"
+		   "<table id=\"hosts\"><thead><tr><th>host</th><th>role</th><th>state</th>"
+		   "<th>share</th><th>established</th><th>errors</th><th>connect p99</th>"
+		   "<th>kernel ESTABLISHED peak</th><th>TIME_WAIT peak</th><th>why</th>"
+		   "</tr></thead><tbody>\n");
+	json_array_foreach(hosts, i, h)
+	{
+		fprintf(f, "<tr><td>");
+		report_xml_escape(f, chart_str(h, "name"));
+		fprintf(f, "</td><td>");
+		report_xml_escape(f, chart_str(h, "role"));
+		fprintf(f, "</td><td>");
+		report_xml_escape(f, chart_str(h, "state"));
+		fprintf(f,
+			"</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>",
+			chart_fig(report_lookup(h, "share.connections"), 0, a, sizeof(a)),
+			chart_fig(report_lookup(h, "flood.established"), 0, b, sizeof(b)),
+			chart_fig(report_lookup(h, "flood.errors_total"), 0, c, sizeof(c)),
+			isnan(report_lookup(h, "flood.connect_us.p99"))
+				? "-"
+				: chart_fig(report_lookup(h, "flood.connect_us.p99") / 1e3, 2, d,
+					    sizeof(d)),
+			chart_fig(report_lookup(h, "kernel.service_peak.ESTABLISHED"), 0, e,
+				  sizeof(e)),
+			chart_fig(report_lookup(h, "kernel.service_peak.TIME_WAIT"), 0, a,
+				  sizeof(a)));
+		report_xml_escape(f, chart_str(h, "why"));
+		fprintf(f, "</td></tr>\n");
+	}
+	fprintf(f, "</tbody></table>\n<p class=\"muted\">connect p99 in ms. What each host "
+		   "printed is in hosts.log.</p>\n");
 }
 
 static void host(FILE *f, json_t *j)
@@ -574,6 +654,8 @@ void report_html(json_t *const *res, const char *const *dirs, int n, FILE *f)
 	if (n == 1)
 		cards(f, res[0]);
 	if (n == 1)
+		fleet_hosts(f, res[0]);
+	if (n == 1)
 		expectations(f, res[0], NULL);
 	else
 		figures(f, res, n);
@@ -582,6 +664,7 @@ void report_html(json_t *const *res, const char *const *dirs, int n, FILE *f)
 		"(probes without load), ramp (or churn), hold, drain.%s</p>\n",
 		n > 1 ? " Bands are run A's; run B's phase starts are dashed lines." : "");
 	chart_states(f, runs, n);
+	chart_fleet_hosts(f, runs, n);
 	chart_rate(f, runs, n);
 	chart_ping(f, runs, n);
 	chart_probe(f, runs, n);

@@ -130,6 +130,11 @@ static void fleet_hosts(json_t *j, FILE *out)
 				num(h, "kernel.accept_queue_peak"), why[0] ? "; " : "", why);
 			continue;
 		}
+		if (isnan(num(h, "flood.established"))) {
+			fprintf(out, "  host %-8s %s: none of its %.0f connections; %s\n",
+				str(h, "name"), str(h, "state"), num(h, "share.connections"), why);
+			continue;
+		}
 		fprintf(out, "  host %-8s %s: %.0f of %.0f established, %.0f errors",
 			str(h, "name"), str(h, "state"), num(h, "flood.established"),
 			num(h, "share.connections"), num(h, "flood.errors_total"));

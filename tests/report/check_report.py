@@ -74,6 +74,9 @@ def main():
     # runs with messages have two charts more, after the probe's
     charts = CHARTS[:4] + ["replies", "messages"] + CHARTS[4:] \
         if any(isinstance(r.get("messages"), dict) for r in results) else CHARTS
+    # a fleet's page has the connections of each host after the states
+    if len(results) == 1 and results[0].get("kind") == "fleet" and results[0]["timeline"].get("hosts"):
+        charts = charts[:1] + ["hosts"] + charts[1:]
     if ids != charts:
         fail(f"charts {ids}, expected {charts}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -118,6 +121,8 @@ def main():
                 vals = rate(t, tl["connected"] if name == "connected" else tl["errors"][name])
             elif cid == "messages":
                 vals = rate(t, tl[name])
+            elif cid == "hosts":
+                vals = tl["hosts"][name]["open"]
             else:
                 vals = tl[name]
             want = [to_px(ti, v) for ti, v in zip(t, vals) if v is not None and (not log or v > 0)]
@@ -143,6 +148,14 @@ def main():
             runs = {int(p.get("data-run")) for p in svg.findall("s:path[@data-series='connected']", NS)}
             if runs != {0, 1}:
                 fail("the comparison does not plot both runs")
+    if len(results) == 1 and results[0].get("kind") == "fleet":
+        rows = root.findall(".//h:table[@id='hosts']/h:tbody/h:tr", NS)
+        if len(rows) != len(results[0]["hosts"]):
+            fail(f"{len(rows)} host rows, result.json has {len(results[0]['hosts'])}")
+        for row, h in zip(rows, results[0]["hosts"]):
+            cells = ["".join(c.itertext()) for c in row.findall("h:td", NS)]
+            if cells[0] != h["name"] or cells[2] != h["state"]:
+                fail(f"host row {cells[:3]} is not {h['name']} {h['state']}")
     if len(results) == 1:
         rows = root.findall(".//h:table[@id='expectations']/h:tbody/h:tr", NS)
         exp = results[0]["expectations"]

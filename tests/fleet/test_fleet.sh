@@ -1,0 +1,186 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# connlab fleet over a test network of namespaces (tests/fleet/net.sh): a
+# "LAN" bridge, a coordinator, a server host and three load hosts, each
+# host running OpenSSH's sshd. Real pdsh -R ssh to three hosts holding 20k
+# connections each (merged result.json = the sum of the hosts' own figures
+# = the server's kernel count); pdsh -R exec with nsenter; one host's sshd
+# stopped (named, the others merged); sources missing on the hosts (not
+# ready, nothing ran); Ctrl-C mid-run (no process left in any namespace);
+# the machine's own links, routes, mounts and ssh configuration unchanged.
+# Exits 77 when it cannot run here.
+. "$(dirname "$0")/../lib.sh"
+lib_init test_fleet root
+for p in pdsh sshd ssh-keygen nsenter; do
+	command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] || {
+		echo "test_fleet: skipped: $p is not installed (ci/install-deps.sh --test)"
+		exit 77
+	}
+done
+. "$(dirname "$0")/net.sh"
+CONNLAB=$(readlink -f "$CONNLAB")
+P=cf$$
+
+machine_state() {
+	ip -o link show | sed 's/ state .*//' | sort
+	ip route show table all | sort
+	cut -d' ' -f1-3 /proc/self/mountinfo | sort -u | wc -l
+	find /etc/ssh /root/.ssh -type f -exec md5sum {} + 2>/dev/null | sort
+	ls /run/sshd 2>&1
+}
+machine_state >"$tmp/before"
+net_up $P 3 || { net_down $P; echo "test_fleet: skipped: cannot build the test network"; exit 77; }
+on_exit "net_down $P"
+net_sshd $P || fail "sshd did not start in the host namespaces"
+
+co() { ip netns exec "$P-co" "$@"; }
+
+lab() { # FILE TRANSPORT-LINES...
+	local f=$1
+	shift
+	cat >"$f" <<-LAB
+		[lab]
+		name = fleet
+		duration = 4s
+		interval = 1s
+
+		[server]
+		ports = 8081-8084
+
+		[clients]
+		connections = 60000
+		rate = 30k/s
+
+		[fleet]
+		hosts = $P-h[1-3]
+		connlab = $CONNLAB
+		target = 10.77.0.1
+		sources = 10.78.%n.1-10.78.%n.4
+		server_host = $P-srv
+	LAB
+	printf '%s\n' "$@" >>"$f"
+}
+
+no_leftovers() { # WHAT: no process of the test's namespaces but sshd
+	local left
+	for _ in $(seq 30); do
+		left=$(net_pids $P)
+		[ -z "$left" ] && return 0
+		sleep 0.2
+	done
+	fail "$1: processes left in the test's namespaces: $(for p in $left; do printf '%s(%s) ' "$p" "$(cat /proc/$p/comm 2>/dev/null)"; done)"
+}
+
+# ---- 1. ssh: three hosts, 20k connections each ----
+lab "$tmp/ssh.lab" "transport = ssh" "ssh_options = -F $tmp/ssh/ssh_config"
+co "$CONNLAB" fleet "$tmp/ssh.lab" --out "$tmp/ssh" --set probe.connect_interval=off >"$tmp/ssh.out" 2>&1
+rc=$?
+[ $rc = 0 ] || { fail "fleet over ssh: exit $rc"; tail -20 "$tmp/ssh.out"; }
+$PY - "$tmp/ssh/result.json" <<'PYEOF' || fail "fleet over ssh: merged figures"
+import json, sys
+r = json.load(open(sys.argv[1]))
+loads = [h for h in r["hosts"] if h["role"] == "load"]
+srv = [h for h in r["hosts"] if h["role"] == "server"][0]
+assert r["kind"] == "fleet" and r["outcome"] == "completed", (r["outcome"], r["reason"])
+assert len(loads) == 3 and all(h["state"] == "done" for h in loads), [(h["name"], h["state"], h["why"]) for h in loads]
+made = sum(h["flood"]["established"] for h in loads)
+assert made == 60000 == r["totals"]["established"] == r["connections"]["made"], made
+# each host's kernel counts its own flood's connections to the service
+for h in loads:
+    assert h["share"]["connections"] == 20000, h["share"]
+    assert h["kernel"]["service_peak"]["ESTABLISHED"] == h["flood"]["established"] == 20000, h["name"]
+    assert h["flood"]["errors_total"] == 0, h["flood"]["errors"]
+# the sum over the hosts' kernels, and the server's kernel, say the same
+assert r["peaks"]["established_clients"] == made, r["peaks"]
+assert srv["kernel"]["service_peak"]["ESTABLISHED"] == made == r["peaks"]["established_server"], srv["kernel"]["service_peak"]
+assert srv["server"]["accepted"] == made, srv["server"]
+# merged histogram: every connect of every host
+assert r["connect"]["count"] == made and r["connect"]["floods"] == 3, r["connect"]
+assert r["ping"]["all"]["sent"] > 0 and r["ping"]["all"]["lost"] == 0, r["ping"]["all"]
+assert [p["name"] for p in r["phases"]][2:6] == ["before", "ramp", "hold", "drain"], r["phases"]
+# every host held lab.duration by its own clock; the fleet's hold is
+# when all of them held at once
+assert all(3.9 <= h["flood"]["held_s"] <= 4.5 for h in loads), [h["flood"]["held_s"] for h in loads]
+hold = [p for p in r["phases"] if p["name"] == "hold"][0]
+assert hold["end_s"] - hold["start_s"] >= 2, hold
+PYEOF
+$PY tests/report/check_report.py "$tmp/ssh/report.html" "$tmp/ssh/result.json" >/dev/null || fail "fleet over ssh: report.html"
+grep -q "host $P-h1 done: 20000 of 20000 established" "$tmp/ssh.out" || fail "fleet over ssh: no per-host summary line"
+grep -q "^[0-9.]* $P-h2: connlab: " "$tmp/ssh/hosts.log" && fail "fleet over ssh: a host complained: $(grep "$P-h2: connlab" "$tmp/ssh/hosts.log" | head -2)"
+no_leftovers "fleet over ssh"
+
+# ---- 2. exec with nsenter: the same fleet, no ssh ----
+lab "$tmp/exec.lab" "transport = exec" "exec = nsenter --net=/run/netns/%h"
+co "$CONNLAB" fleet "$tmp/exec.lab" --out "$tmp/exec" --set clients.connections=15000 \
+	--set lab.duration=2s >"$tmp/exec.out" 2>&1 || { fail "fleet over exec: exit $?"; tail -20 "$tmp/exec.out"; }
+$PY - "$tmp/exec/result.json" <<'PYEOF' || fail "fleet over exec: merged figures"
+import json, sys
+r = json.load(open(sys.argv[1]))
+loads = [h for h in r["hosts"] if h["role"] == "load"]
+assert r["plan"]["transport"] == "exec" and r["outcome"] == "completed", r["reason"]
+assert [h["flood"]["established"] for h in loads] == [5000, 5000, 5000], [h["flood"] for h in loads]
+assert r["totals"]["established"] == 15000 == r["peaks"]["established_clients"]
+PYEOF
+no_leftovers "fleet over exec"
+
+# ---- 3. one host's sshd stopped before the run ----
+net_sshd_stop "$P-h2"
+co "$CONNLAB" fleet "$tmp/ssh.lab" --out "$tmp/down" --set clients.connections=30000 \
+	--set lab.duration=2s >"$tmp/down.out" 2>&1
+rc=$?
+[ $rc = 0 ] || { fail "one host down: exit $rc (the others should run)"; tail -20 "$tmp/down.out"; }
+$PY - "$tmp/down/result.json" "$P-h2" <<'PYEOF' || fail "one host down: not reported by name, or the others not merged"
+import json, sys
+r, down = json.load(open(sys.argv[1])), sys.argv[2]
+h = {x["name"]: x for x in r["hosts"]}
+assert h[down]["state"] == "unreached" and "Connection refused" in h[down]["why"], h[down]
+assert h[down]["flood"] is None and h[down]["exit_code"] == 255, h[down]
+ok = [x for x in r["hosts"] if x["role"] == "load" and x["name"] != down]
+assert all(x["state"] == "done" and x["flood"]["established"] == 10000 for x in ok), ok
+assert r["totals"]["established"] == 20000 and r["totals"]["hosts_failed"] == 1, r["totals"]
+assert any(f["id"] == "host-unreached" and down in f["title"] for f in r["findings"]), r["findings"]
+PYEOF
+grep -q "host $P-h2 unreached" "$tmp/down.out" || fail "one host down: the summary does not name it"
+co "$CONNLAB" fleet "$tmp/ssh.lab" --out "$tmp/stop" --set fleet.on_failure=stop >"$tmp/stop.out" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q "host $P-h2 cannot run its share and fleet.on_failure = stop" "$tmp/stop.out" ||
+	fail "on_failure = stop: exit $rc, $(grep -m1 'fleet of lab' "$tmp/stop.out")"
+no_leftovers "one host down"
+ip netns exec "$P-h2" unshare --mount --propagation private sh -c \
+	"mount -t tmpfs -o mode=755 none /run && mkdir /run/sshd && exec /usr/sbin/sshd -f '$tmp/ssh/sshd_$P-h2' -E '$tmp/ssh/sshd_$P-h2.log'" ||
+	fail "sshd of $P-h2 did not start again"
+sleep 0.5
+
+# ---- 4. source addresses missing on the hosts: named, nothing runs ----
+co "$CONNLAB" fleet "$tmp/ssh.lab" --out "$tmp/nosrc" --set 'fleet.sources=10.79.%n.1-10.79.%n.2' >"$tmp/nosrc.out" 2>&1
+rc=$?
+[ $rc = 3 ] || fail "missing sources: exit $rc, want 3"
+grep -q "host $P-h1 not ready: 2 of its 2 source addresses are not on the host: 10.79.0.1-10.79.0.2" "$tmp/nosrc.out" ||
+	fail "missing sources: not named: $(grep -m2 'not ready' "$tmp/nosrc.out")"
+no_leftovers "missing sources"
+
+# ---- 5. Ctrl-C in the hold: every host's processes end ----
+ip netns exec "$P-co" "$CONNLAB" fleet "$tmp/ssh.lab" --out "$tmp/int" --set lab.duration=60s --set clients.connections=15000 >"$tmp/int.out" 2>&1 &
+cpid=$!
+for _ in $(seq 150); do grep -q "^connlab fleet: hold" "$tmp/int.out" && break; sleep 0.2; done
+grep -q "^connlab fleet: hold" "$tmp/int.out" || fail "Ctrl-C: the fleet never held"
+[ -n "$(ip netns pids "$P-h1")" ] || fail "Ctrl-C: nothing runs on $P-h1 in the hold"
+kill -INT $cpid
+wait $cpid
+rc=$?
+[ $rc = 130 ] || fail "Ctrl-C: exit $rc, want 130"
+[ "$(json "$tmp/int/result.json" outcome)" = interrupted ] || fail "Ctrl-C: outcome $(json "$tmp/int/result.json" outcome)"
+no_leftovers "Ctrl-C"
+
+# ---- 6. refusals ----
+expect_run 2 "names load hosts in \[fleet\]: run it with 'connlab fleet" run "$tmp/ssh.lab"
+expect_run 2 "has no \[fleet\] hosts" fleet lab/default.lab
+printf '[fleet]\nhosts = a,b\ntransport = exec\ntarget = 10.77.0.1\n' >"$tmp/bad.lab"
+expect_run 2 "bad.lab:3: fleet.transport = exec needs fleet.exec" fleet "$tmp/bad.lab"
+printf '[fleet]\nhosts = a[3-1]\n' >"$tmp/bad2.lab"
+expect_run 2 "bad2.lab:2: .*range 3-1 goes backwards" fleet "$tmp/bad2.lab"
+
+net_down $P
+machine_state >"$tmp/after"
+diff "$tmp/before" "$tmp/after" >/dev/null || fail "the machine changed: $(diff "$tmp/before" "$tmp/after" | head -5)"
+lib_done
