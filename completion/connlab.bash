@@ -46,7 +46,7 @@ _connlab() {
 		return
 	fi
 	case "$cmd" in
-	run | plan | up | doctor)
+	run | plan | up | doctor | fleet)
 		if [ "$prev" = --sysctl ]; then
 			COMPREPLY=($(compgen -f -- "$cur"))
 		else

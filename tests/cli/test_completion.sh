@@ -29,6 +29,11 @@ offers --fd-limit plan --f
 offers --keep run --k
 offers --sysctl doctor --sy
 offers doctor d
+offers fleet f
+offers watch w
+offers --pdsh fleet --p
+offers --share flood --sh
+offers fleet.sources run --set fleet.so
 offers --max-connections server --max
 offers --beyond-ports flood --b
 offers metrics help m

@@ -6,7 +6,8 @@
 # connections each (merged result.json = the sum of the hosts' own figures
 # = the server's kernel count); pdsh -R exec with nsenter; one host's sshd
 # stopped (named, the others merged); sources missing on the hosts (not
-# ready, nothing ran); Ctrl-C mid-run (no process left in any namespace);
+# ready, nothing ran); Ctrl-C mid-run and kill -9 of the coordinator (no
+# process left in any namespace);
 # the machine's own links, routes, mounts and ssh configuration unchanged.
 # Exits 77 when it cannot run here.
 . "$(dirname "$0")/../lib.sh"
@@ -63,7 +64,7 @@ lab() { # FILE TRANSPORT-LINES...
 
 no_leftovers() { # WHAT: no process of the test's namespaces but sshd
 	local left
-	for _ in $(seq 30); do
+	for _ in $(seq 50); do
 		left=$(net_pids $P)
 		[ -z "$left" ] && return 0
 		sleep 0.2
@@ -171,6 +172,16 @@ rc=$?
 [ $rc = 130 ] || fail "Ctrl-C: exit $rc, want 130"
 [ "$(json "$tmp/int/result.json" outcome)" = interrupted ] || fail "Ctrl-C: outcome $(json "$tmp/int/result.json" outcome)"
 no_leftovers "Ctrl-C"
+
+# ---- 5b. the coordinator killed (-9) in the hold: the hosts' processes
+# lose their reader and end (pdsh dies with it, ssh closes) ----
+ip netns exec "$P-co" "$CONNLAB" fleet "$tmp/ssh.lab" --out "$tmp/k9" --set lab.duration=60s --set clients.connections=15000 >"$tmp/k9.out" 2>&1 &
+cpid=$!
+for _ in $(seq 150); do grep -q "^connlab fleet: hold" "$tmp/k9.out" && break; sleep 0.2; done
+grep -q "^connlab fleet: hold" "$tmp/k9.out" || fail "kill -9: the fleet never held"
+kill -9 $cpid
+wait $cpid 2>/dev/null
+no_leftovers "the coordinator killed"
 
 # ---- 6. refusals ----
 expect_run 2 "names load hosts in \[fleet\]: run it with 'connlab fleet" run "$tmp/ssh.lab"

@@ -103,6 +103,18 @@ static const struct {
 	  { "conntrack-full:cause", "ping-affected:warning" },
 	  { "no-cause-found" } },
 	{ "c100k-keepalive", { "ping-unaffected:note" }, { "no-cause-found", "fd-limit" } },
+	/* connlab fleet over ssh, three namespace hosts (tests/fleet): all
+	 * well; one sshd stopped; one host's port range 40000-42000 with one
+	 * source address; a server with backlog 8 flooded at once */
+	{ "fleet-ok",
+	  { "ping-unaffected:note" },
+	  { "no-cause-found", "host-unreached", "host-failed", "host-ports", "server-accept-queue",
+	    "ports" } },
+	{ "fleet-host-down", { "host-unreached:cause" }, { "no-cause-found", "host-failed" } },
+	{ "fleet-ports", { "host-ports:cause" }, { "no-cause-found", "ports", "host-unreached" } },
+	{ "fleet-accept-queue",
+	  { "server-accept-queue:warning" },
+	  { "no-cause-found", "accept-queue", "host-unreached" } },
 	/* lab/ceiling.lab at full scale: 2.75M connections, then ENOSPC */
 	{ "ceiling",
 	  { "epoll-watches:cause", "closed-by-server:warning", "memory-per-connection:note" },

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/* check_fleet.c - connlab fleet's pure parts: pdsh host lists (in pdsh's
+ * order, which is its rank %n), the template substitution, the fleet plan
+ * (shares, sources, refusals), the scripts and pdsh argument vectors sent
+ * to the hosts, and reading pdsh's lines back. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleet/fleet.h"
+#include "lab/lab.h"
+#include "plan/fleet.h"
+#include "util/hostlist.h"
+
+#include "check_main.h"
+
+static void expand_ok(const char *s, size_t n, const char *first, const char *last)
+{
+	struct hostlist hl;
+	char err[200];
+
+	ck_assert_msg(hostlist_expand(s, &hl, err, sizeof(err)) == 0, "%s: %s", s, err);
+	ck_assert_uint_eq(hl.n, n);
+	ck_assert_str_eq(hl.name[0], first);
+	ck_assert_str_eq(hl.name[n - 1], last);
+	hostlist_free(&hl);
+}
+
+static void expand_bad(const char *s, const char *why)
+{
+	struct hostlist hl;
+	char err[200];
+
+	ck_assert_msg(hostlist_expand(s, &hl, err, sizeof(err)) != 0, "%s expanded", s);
+	ck_assert_msg(strstr(err, why), "%s: '%s' does not say '%s'", s, err, why);
+}
+
+START_TEST(hostlists)
+{
+	struct hostlist hl;
+	char err[200];
+
+	expand_ok("load[1-8]", 8, "load1", "load8");
+	expand_ok("web[01-10]", 10, "web01", "web10");
+	expand_ok("c,a,b", 3, "c", "b"); /* as written: pdsh ranks them so */
+	expand_ok("rack[1-2]-n[1-3]", 6, "rack1-n1", "rack2-n3");
+	expand_ok("x[1,3,5-6].lab", 4, "x1.lab", "x6.lab");
+	expand_ok("a, b", 2, "a", "b");
+	ck_assert_int_eq(hostlist_expand("rack[1-2]-n[1-2]", &hl, err, sizeof(err)), 0);
+	ck_assert_str_eq(hl.name[1], "rack1-n2"); /* the last bracket fastest */
+	ck_assert_int_eq(hostlist_find(&hl, "rack2-n1"), 2);
+	ck_assert_int_eq(hostlist_find(&hl, "rack3-n1"), -1);
+	hostlist_free(&hl);
+	expand_bad("load[1-8", "without ']'");
+	expand_bad("load[8-1]", "backwards");
+	expand_bad("a,b,a", "named twice");
+	expand_bad("load[1-2000]", "more than 1024");
+	expand_bad("a b]", "without '['");
+	expand_bad("ho$t", "cannot be in a host name");
+	expand_bad("", "no hosts");
+	expand_bad("x[a-b]", "expected a number");
+}
+END_TEST
+
+START_TEST(substitution)
+{
+	char out[64];
+
+	ck_assert_int_eq(hostlist_subst("10.1.%n.0/24", "h", 7, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "10.1.7.0/24");
+	ck_assert_int_eq(hostlist_subst("%h:%n %% x", "load3", 2, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "load3:2 % x");
+	ck_assert_int_eq(hostlist_subst("%h%h%h", "abcdefghijklmnopqrstu", 0, out, 40), -ENOSPC);
+}
+END_TEST
+
+static struct lab lab;
+
+static void fleet_lab(const char *extra)
+{
+	char text[2048];
+	struct lab_diag d = { 0 };
+
+	snprintf(text, sizeof(text),
+		 "[lab]\nname = f\nduration = 30s\n[server]\nports = 8081-8084\n"
+		 "[clients]\nconnections = 100001\nrate = 10k/s\n"
+		 "[fleet]\nhosts = load[1-3]\ntarget = 10.0.0.1\nsources = 10.1.%%n.0/28\n%s",
+		 extra);
+	lab_init(&lab, "f.lab");
+	ck_assert_msg(lab_parse(&lab, text, strlen(text), &d) == 0 && lab_validate(&lab, &d) == 0,
+		      "%s", d.msg[0]);
+}
+
+START_TEST(plans)
+{
+	struct fleet_plan fp;
+	char err[512];
+
+	fleet_lab("");
+	ck_assert(lab_is_fleet(&lab));
+	ck_assert_int_eq(fleet_plan_build(&lab, 20000, 0, &fp, err, sizeof(err)), 0);
+	ck_assert_uint_eq(fp.nhosts, 3);
+	/* shares differ by one at most and add up */
+	ck_assert_uint_eq(fp.host[0].connections, 33334);
+	ck_assert_uint_eq(fp.host[1].connections, 33334);
+	ck_assert_uint_eq(fp.host[2].connections, 33333);
+	ck_assert_uint_eq(fp.host[0].rate + fp.host[1].rate + fp.host[2].rate, 10000);
+	ck_assert_str_eq(fp.host[2].sources, "10.1.2.0/28");
+	ck_assert_uint_eq(fp.host[2].nsrc, 14); /* a CIDR: its hosts */
+	ck_assert_uint_eq(fp.host[0].per_pair_max, (33334 + 55) / 56);
+	ck_assert_uint_eq(fp.host[0].floods, 2); /* 33334 over 20000 files */
+	fleet_plan_free(&fp);
+	/* one source address cannot carry 66,667 connections to one port */
+	fleet_lab("");
+	ck_assert_int_eq(lab_set(&lab, "clients.connections=200001", &(struct lab_diag){ 0 }), 0);
+	ck_assert_int_eq(lab_set(&lab, "fleet.sources=10.1.%n.1", &(struct lab_diag){ 0 }), 0);
+	ck_assert_int_eq(lab_set(&lab, "server.ports=8081", &(struct lab_diag){ 0 }), 0);
+	ck_assert_int_ne(fleet_plan_build(&lab, 20000, 0, &fp, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "host load1") && strstr(err, "at least 1 source") == NULL &&
+			      strstr(err, "give it at least"),
+		      "%s", err);
+	/* on paper the same is planned, with the addresses it needs */
+	ck_assert_int_eq(fleet_plan_build(&lab, 20000, 1, &fp, err, sizeof(err)), 0);
+	ck_assert_uint_eq(fp.host[0].sources_needed, 5);
+	ck_assert_uint_eq(fp.n_warn, 0); /* on paper: the column says it */
+	fleet_plan_free(&fp);
+	/* more hosts than connections */
+	fleet_lab("");
+	ck_assert_int_eq(lab_set(&lab, "fleet.hosts=h[1-5]", &(struct lab_diag){ 0 }), 0);
+	ck_assert_int_eq(lab_set(&lab, "clients.connections=3", &(struct lab_diag){ 0 }), 0);
+	ck_assert_int_ne(fleet_plan_build(&lab, 20000, 0, &fp, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "leave some hosts none"));
+}
+END_TEST
+
+START_TEST(lab_errors)
+{
+	struct lab_diag d = { 0 };
+	static const char *const bad[][2] = {
+		{ "[fleet]\nhosts = a,b\ntransport = exec\ntarget = 10.0.0.1\n",
+		  "f.lab:3: fleet.transport = exec needs fleet.exec" },
+		{ "[fleet]\nhosts = a,b\n", "f.lab:0" /* no target: where the file is */ },
+		{ "[fleet]\nhosts = a,b\ntarget = 10.0.0.300\n", "fleet.target" },
+		{ "[fleet]\nhosts = a,b\ntarget = 10.0.0.1\nserver_host = b\n",
+		  "f.lab:4: fleet.server_host b is also a load host" },
+		{ "[fleet]\nsources = 10.1.%n.0/24\n", "[fleet] has no hosts" },
+		{ "[fleet]\nhosts = a\nsources = 10.1.%x.0/24\n", "f.lab:3: " },
+		{ "[fleet]\nhosts = a\ntransport = telnet\n", "not one of ssh, exec" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r;
+
+		memset(&d, 0, sizeof(d));
+		lab_init(&lab, "f.lab");
+		r = lab_parse(&lab, bad[i][0], strlen(bad[i][0]), &d);
+		if (!r)
+			r = lab_validate(&lab, &d);
+		ck_assert_msg(r != 0, "case %zu accepted", i);
+		ck_assert_msg(strstr(d.msg[0], bad[i][1]) || (!strcmp(bad[i][1], "f.lab:0") &&
+							      strstr(d.msg[0], "fleet.target")),
+			      "case %zu: '%s' does not say '%s'", i, d.msg[0], bad[i][1]);
+	}
+}
+END_TEST
+
+START_TEST(scripts)
+{
+	struct fleet_plan fp;
+	char err[256], *s;
+	char **argv;
+
+	fleet_lab("server_host = srv\nconnlab = /opt/connlab it's\n");
+	ck_assert_int_eq(
+		lab_set(&lab, "clients.message=50%% off 'now'\\r\\n", &(struct lab_diag){ 0 }), 0);
+	ck_assert_int_eq(fleet_plan_build(&lab, 20000, 0, &fp, err, sizeof(err)), 0);
+	s = fleet_script(&lab, &fp, ROUND_FLOOD, "/labs");
+	ck_assert_ptr_nonnull(s);
+	/* each host's rank by name: pdsh substitutes %h */
+	ck_assert_ptr_nonnull(strstr(s, "case %h in\n"));
+	ck_assert_ptr_nonnull(strstr(s, "load1) R=0;;\nload2) R=1;;\nload3) R=2;;\n"));
+	ck_assert_ptr_nonnull(strstr(s, "--share $R/3"));
+	ck_assert_ptr_nonnull(strstr(s, "--connections 100001"));
+	ck_assert_ptr_nonnull(strstr(s, "--source \"10.1.$R.0/28\""));
+	ck_assert_ptr_nonnull(strstr(s, "--hold 30s"));
+	/* user text: shell-quoted, its % doubled for pdsh */
+	ck_assert_ptr_nonnull(strstr(s, "C='/opt/connlab it'\\''s'"));
+	ck_assert_ptr_nonnull(strstr(s, "--message '50%%%% off '\\''now'\\''\\r\\n'"));
+	/* the watch counts the service's sockets */
+	ck_assert_ptr_nonnull(
+		strstr(s, "watch --interval 1s --states-every 2s --service 10.0.0.1:8081-8084"));
+	ck_assert_ptr_nonnull(strstr(s, "srv)\n"));
+	ck_assert_ptr_nonnull(strstr(s, "server --address 10.0.0.1 --ports 8081-8084"));
+	argv = fleet_pdsh_argv(&lab, "pdsh", "load1,load2", 3, 90, s, "/labs");
+	ck_assert_str_eq(argv[0], "pdsh");
+	ck_assert_str_eq(argv[2], "ssh");
+	ck_assert_str_eq(argv[3], "-S");
+	ck_assert_str_eq(argv[7], "90");
+	ck_assert_str_eq(argv[9], "load1,load2");
+	/* ssh: one string for the remote shell */
+	ck_assert(!strncmp(argv[10], "sh -c 'C='\\''/opt", 17));
+	ck_assert_ptr_null(argv[11]);
+	fleet_argv_free(argv);
+	free(s);
+	ck_assert_int_eq(lab_set(&lab, "fleet.transport=exec", &(struct lab_diag){ 0 }), 0);
+	ck_assert_int_eq(lab_set(&lab, "fleet.exec=ip netns exec %h", &(struct lab_diag){ 0 }), 0);
+	s = fleet_script(&lab, &fp, ROUND_CHECK, "/labs");
+	ck_assert_ptr_nonnull(strstr(s, "--check\n"));
+	ck_assert_ptr_null(strstr(s, "watch --interval 1s"));
+	argv = fleet_pdsh_argv(&lab, "pdsh", "load1", 2, 0, s, "/labs");
+	ck_assert_str_eq(argv[2], "exec");
+	ck_assert_str_eq(argv[7], "load1"); /* no -u */
+	ck_assert_str_eq(argv[8], "ip");
+	ck_assert_str_eq(argv[11], "%h");
+	ck_assert_str_eq(argv[12], "sh");
+	ck_assert_str_eq(argv[14], s); /* as it is: no shell between */
+	ck_assert_ptr_null(argv[15]);
+	fleet_argv_free(argv);
+	free(s);
+	fleet_plan_free(&fp);
+}
+END_TEST
+
+START_TEST(pdsh_lines)
+{
+	char host[64];
+	const char *text;
+	int pdsh;
+
+	ck_assert_int_eq(
+		fleet_parse_line("load2: {\"role\":\"flood\"}", host, sizeof(host), &text, &pdsh),
+		0);
+	ck_assert_str_eq(host, "load2");
+	ck_assert_str_eq(text, "{\"role\":\"flood\"}");
+	ck_assert_int_eq(pdsh, 0);
+	ck_assert_int_eq(fleet_parse_line("pdsh@coord: load3: ssh exited with exit code 255", host,
+					  sizeof(host), &text, &pdsh),
+			 0);
+	ck_assert_str_eq(host, "load3");
+	ck_assert_int_eq(pdsh, 1);
+	ck_assert_int_eq(fleet_pdsh_exit(text), 255);
+	ck_assert_int_eq(fleet_pdsh_exit("sh killed by signal 15"), 128 + 15);
+	ck_assert_int_eq(fleet_pdsh_exit("command timeout"), -1);
+	ck_assert_int_eq(fleet_parse_line("no colon here", host, sizeof(host), &text, &pdsh), -1);
+	ck_assert_int_eq(fleet_parse_line("two words: x", host, sizeof(host), &text, &pdsh), -1);
+}
+END_TEST
+
+static void add(TCase *tc)
+{
+	tcase_add_test(tc, hostlists);
+	tcase_add_test(tc, substitution);
+	tcase_add_test(tc, plans);
+	tcase_add_test(tc, lab_errors);
+	tcase_add_test(tc, scripts);
+	tcase_add_test(tc, pdsh_lines);
+}
+
+int main(void)
+{
+	return check_main("fleet", add);
+}
