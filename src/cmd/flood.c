@@ -429,6 +429,9 @@ static int cmd_flood(int argc, char **argv)
 		cfg.src = sources;
 		cfg.nsrc = 1;
 	}
+	/* the arguments first, then what this host has */
+	if (!check && flood_fits(&cfg, beyond, &workers))
+		return EXIT_USAGE;
 	{
 		size_t n = sources_missing(&cfg, missing, sizeof(missing));
 
@@ -465,8 +468,6 @@ static int cmd_flood(int argc, char **argv)
 			return fits ? EXIT_OK : EXIT_CANNOT_RUN;
 		}
 	}
-	if (flood_fits(&cfg, beyond, &workers))
-		return EXIT_USAGE;
 	cfg.workers = (unsigned)workers;
 	eo.workers = cfg.workers;
 	eo.target = cfg.connections;

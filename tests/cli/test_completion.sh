@@ -33,7 +33,7 @@ offers fleet f
 offers watch w
 offers --pdsh fleet --p
 offers --share flood --sh
-offers fleet.sources run --set fleet.so
+offers fleet.sources= run --set fleet.so
 offers --max-connections server --max
 offers --beyond-ports flood --b
 offers metrics help m
