@@ -80,7 +80,7 @@ int cli_lab_plan(const struct command *c, int argc, char **argv, int first,
 		return st;
 	if (lab_is_fleet(lab)) {
 		/* its hosts are planned by plan/fleet.c, not this machine */
-		if (c == &command_plan || c == &command_fleet)
+		if (c->fleet_labs)
 			return EXIT_OK;
 		fprintf(stderr,
 			"connlab: %s: this lab names load hosts in [fleet]: run it with 'connlab fleet %s' (it leaves the sealed lab), or remove fleet.hosts\n",

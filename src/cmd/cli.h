@@ -16,6 +16,7 @@ struct command {
 	const char *usage;
 	const char *help; /* the full help text */
 	int (*run)(int argc, char **argv);
+	int fleet_labs; /* takes a lab whose [fleet] names hosts (plan, fleet) */
 };
 
 /* Every command, each defined in its own file (cmd/NAME.c). */

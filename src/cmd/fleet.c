@@ -51,6 +51,7 @@ const struct command command_fleet = {
 		"Exit status: 0 every expectation holds; 1 an expectation failed; 2 usage or\n"
 		"lab error; 3 the fleet could not run; 130 interrupted.\n",
 	.run = cmd_fleet,
+	.fleet_labs = 1,
 };
 
 static int cmd_fleet(int argc, char **argv)

@@ -47,6 +47,7 @@ const struct command command_plan = {
 		"Exit status: 0 the plan works, 2 the lab or the plan is wrong (the message\n"
 		"says what to change).\n",
 	.run = cmd_plan,
+	.fleet_labs = 1,
 };
 
 static json_t *plan_json(const struct plan *p, const struct lab *lab)

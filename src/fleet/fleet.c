@@ -24,6 +24,7 @@
 
 #include "lab/phase.h"
 #include "run/probe.h"
+#include "run/run.h"
 #include "run/sampler.h"
 #include "util/clock.h"
 #include "util/errnames.h"
@@ -800,15 +801,6 @@ static int server_round(struct fleet *f)
 
 /* ---- the result ---- */
 
-static json_t *hist_ms_json(const struct hist *h)
-{
-	return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f}", "count", (json_int_t)h->count, "p50_ms",
-			 (double)hist_quantile(h, 0.5) / 1e3, "p90_ms",
-			 (double)hist_quantile(h, 0.9) / 1e3, "p99_ms",
-			 (double)hist_quantile(h, 0.99) / 1e3, "max_ms", (double)h->max / 1e3,
-			 "mean_ms", h->count ? (double)h->sum / (double)h->count / 1e3 : 0.0);
-}
-
 /* hosts' histograms under key, merged bucket by bucket */
 static json_t *merged_hist(struct fleet *f, const char *key, int load_only)
 {
@@ -951,7 +943,7 @@ static json_t *host_json(struct fleet *f, struct fhost *h)
 static json_t *result_json(struct fleet *f)
 {
 	json_t *j = json_object(), *phases = json_array(), *hosts = json_array(),
-	       *errors = json_object(), *ping = json_object(), *probe = json_object(), *hostf;
+	       *errors = json_object(), *ping, *probe, *hostf;
 	char *labtext = NULL, when[32];
 	size_t lablen = 0;
 	FILE *mf = open_memstream(&labtext, &lablen);
@@ -1094,47 +1086,8 @@ static json_t *result_json(struct fleet *f)
 	} else {
 		json_object_set_new(j, "messages", json_null());
 	}
-	for (int p = PH_BEFORE; p <= PH_DRAIN; p++) {
-		json_t *ph;
-
-		if (!f->phase_seen[p])
-			continue;
-		ph = hist_ms_json(&f->ping[p]);
-		json_object_set_new(ph, "sent", json_integer((json_int_t)f->ping_sent[p]));
-		json_object_set_new(ph, "lost", json_integer((json_int_t)f->ping_lost[p]));
-		json_object_set_new(ph, "loss",
-				    f->ping_sent[p] ? json_real((double)f->ping_lost[p] /
-								(double)f->ping_sent[p])
-						    : json_null());
-		json_object_set_new(ping, phase_name(p, CLIENT_HOLD), ph);
-		ph = hist_ms_json(&f->probe_conn[p]);
-		json_object_set_new(ph, "failures", json_integer((json_int_t)f->probe_fail[p]));
-		json_object_set_new(probe, phase_name(p, CLIENT_HOLD), ph);
-	}
-	{
-		struct hist h, c;
-		uint64_t s = 0, l = 0, pf = 0;
-		json_t *all;
-
-		memset(&h, 0, sizeof(h));
-		memset(&c, 0, sizeof(c));
-		for (int p = PH_BEFORE; p <= PH_DRAIN; p++) {
-			hist_merge(&h, &f->ping[p]);
-			hist_merge(&c, &f->probe_conn[p]);
-			s += f->ping_sent[p];
-			l += f->ping_lost[p];
-			pf += f->probe_fail[p];
-		}
-		all = hist_ms_json(&h);
-		json_object_set_new(all, "sent", json_integer((json_int_t)s));
-		json_object_set_new(all, "lost", json_integer((json_int_t)l));
-		json_object_set_new(all, "loss",
-				    s ? json_real((double)l / (double)s) : json_null());
-		json_object_set_new(ping, "all", all);
-		all = hist_ms_json(&c);
-		json_object_set_new(all, "failures", json_integer((json_int_t)pf));
-		json_object_set_new(probe, "all", all);
-	}
+	run_probes_json(f->phase_seen, f->ping, f->ping_sent, f->ping_lost, f->probe_conn,
+			f->probe_fail, &ping, &probe);
 	json_object_set_new(j, "ping", ping);
 	json_object_set_new(j, "probe_connect", probe);
 	json_object_set_new(j, "timeline", json_incref(f->tl));
@@ -1146,41 +1099,19 @@ static json_t *result_json(struct fleet *f)
 
 static int make_outdir(struct fleet *f)
 {
-	char stamp[32], path[600];
-	struct tm tm;
+	char path[600];
 
-	if (f->o->out) {
-		snprintf(f->outdir, sizeof(f->outdir), "%s", f->o->out);
-		if (mkdir(f->outdir, 0755) && errno != EEXIST)
-			goto fail;
-	} else {
-		gmtime_r(&f->started_wall, &tm);
-		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-		if (mkdir("runs", 0755) && errno != EEXIST)
-			goto fail;
-		for (int n = 1; n < 100; n++) {
-			snprintf(f->outdir, sizeof(f->outdir),
-				 n == 1 ? "runs/%s-%s" : "runs/%s-%s-%d", stamp, f->lab->name, n);
-			if (mkdir(f->outdir, 0755) == 0)
-				break;
-			if (errno != EEXIST)
-				goto fail;
-		}
-	}
-	snprintf(path, sizeof(path), "%s/result.json", f->outdir);
-	if (access(path, F_OK) == 0) {
-		log_msg(LOGL_ERROR, "%s already holds a run; choose another --out", f->outdir);
-		return -EEXIST;
-	}
+	if (run_outdir_make(f->o->out, f->started_wall, f->lab->name, f->outdir, sizeof(f->outdir)))
+		return -1;
 	snprintf(path, sizeof(path), "%s/hosts.log", f->outdir);
 	f->log = fopen(path, "we");
-	if (!f->log)
-		goto fail;
+	if (!f->log) {
+		log_msg(LOGL_ERROR, "cannot write %s: %s; use --out DIR with a writable directory",
+			path, strerror(errno));
+		return -errno;
+	}
 	setvbuf(f->log, NULL, _IOLBF, 0);
 	return 0;
-fail:
-	log_msg(LOGL_ERROR, "cannot make the run directory %s: %s", f->outdir, strerror(errno));
-	return -errno;
 }
 
 static void lab_dir(const struct lab *lab, char *buf, size_t len)

@@ -34,53 +34,65 @@
 
 /* ---- preflight ---- */
 
-int run_make_outdir(struct run *r, const char *out)
+int run_outdir_make(const char *out, time_t started, const char *name, char *dir, size_t len)
 {
 	char stamp[32], path[600];
 	struct tm tm;
-	int fd;
 
 	if (out) {
-		snprintf(r->outdir, sizeof(r->outdir), "%s", out);
+		snprintf(dir, len, "%s", out);
 		if (mkdir(out, 0755) && errno != EEXIST)
 			goto fail;
 	} else {
-		gmtime_r(&r->started_wall, &tm);
+		gmtime_r(&started, &tm);
 		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 		if (mkdir("runs", 0755) && errno != EEXIST)
 			goto fail_runs;
 		for (int n = 1; n < 100; n++) {
 			if (n == 1)
-				snprintf(r->outdir, sizeof(r->outdir), "runs/%s-%s", stamp,
-					 r->lab->name);
+				snprintf(dir, len, "runs/%s-%s", stamp, name);
 			else
-				snprintf(r->outdir, sizeof(r->outdir), "runs/%s-%s-%d", stamp,
-					 r->lab->name, n);
-			if (mkdir(r->outdir, 0755) == 0)
+				snprintf(dir, len, "runs/%s-%s-%d", stamp, name, n);
+			if (mkdir(dir, 0755) == 0)
 				break;
 			if (errno != EEXIST)
 				goto fail;
 		}
 	}
 	/* never overwrite a run: the directory must hold no results yet */
-	snprintf(path, sizeof(path), "%s/result.json", r->outdir);
+	snprintf(path, sizeof(path), "%s/result.json", dir);
 	if (access(path, F_OK) == 0) {
-		log_msg(LOGL_ERROR, "%s already holds a run; choose another --out", r->outdir);
+		log_msg(LOGL_ERROR, "%s already holds a run; choose another --out", dir);
 		return -EEXIST;
 	}
-	snprintf(path, sizeof(path), "%s/children.log", r->outdir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0644);
-	if (fd < 0)
-		goto fail;
-	r->log_fd = fd;
 	return 0;
 fail_runs:
-	snprintf(r->outdir, sizeof(r->outdir), "runs");
+	snprintf(dir, len, "runs");
 fail:
 	log_msg(LOGL_ERROR,
 		"cannot write the run directory %s: %s; use --out DIR with a writable directory",
-		r->outdir, strerror(errno));
+		dir, strerror(errno));
 	return -errno;
+}
+
+int run_make_outdir(struct run *r, const char *out)
+{
+	char path[600];
+	int fd, e = run_outdir_make(out, r->started_wall, r->lab->name, r->outdir,
+				    sizeof(r->outdir));
+
+	if (e)
+		return e;
+	snprintf(path, sizeof(path), "%s/children.log", r->outdir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0644);
+	if (fd < 0) {
+		log_msg(LOGL_ERROR,
+			"cannot write the run directory %s: %s; use --out DIR with a writable directory",
+			r->outdir, strerror(errno));
+		return -errno;
+	}
+	r->log_fd = fd;
+	return 0;
 }
 
 int run_preflight(struct run *r)

@@ -24,23 +24,6 @@
 
 /* ---- aggregates ---- */
 
-/* The phases' histograms from..to merged into out. */
-static void merged(struct hist *out, const struct hist *h, int from, int to)
-{
-	memset(out, 0, sizeof(*out));
-	for (int p = from; p <= to; p++)
-		hist_merge(out, &h[p]);
-}
-
-static uint64_t sum_u(const uint64_t *v, int from, int to)
-{
-	uint64_t s = 0;
-
-	for (int p = from; p <= to; p++)
-		s += v[p];
-	return s;
-}
-
 /* Every flood process's histogram under key, merged bucket by bucket:
  * the distribution of all the samples; null when none reported one. */
 static json_t *merged_hist(const struct run *r, const char *key)
@@ -158,6 +141,53 @@ static json_t *hist_json(const struct hist *h)
 			 (double)hist_quantile(h, 0.9) / 1e3, "p99_ms",
 			 (double)hist_quantile(h, 0.99) / 1e3, "max_ms", (double)h->max / 1e3,
 			 "mean_ms", h->count ? (double)h->sum / (double)h->count / 1e3 : 0.0);
+}
+
+void run_probes_json(const int *seen, const struct hist *pings, const uint64_t *sent,
+		     const uint64_t *lost, const struct hist *conn, const uint64_t *fail,
+		     json_t **ping_out, json_t **probe_out)
+{
+	json_t *ping = json_object(), *probe = json_object(), *all;
+	struct hist h, c;
+	uint64_t s = 0, l = 0, pf = 0;
+
+	memset(&h, 0, sizeof(h));
+	memset(&c, 0, sizeof(c));
+	for (int p = PH_BEFORE; p <= PH_DRAIN; p++) {
+		json_t *ph;
+
+		if (!seen[p])
+			continue;
+		ph = hist_json(&pings[p]);
+		json_object_set_new(ph, "sent", json_integer((json_int_t)sent[p]));
+		json_object_set_new(ph, "lost", json_integer((json_int_t)lost[p]));
+		json_object_set_new(ph, "loss",
+				    sent[p] ? json_real((double)lost[p] / (double)sent[p])
+					    : json_null());
+		json_object_set_new(ping, phase_name(p, CLIENT_HOLD), ph);
+		ph = hist_json(&conn[p]);
+		json_object_set_new(ph, "failures", json_integer((json_int_t)fail[p]));
+		json_object_set_new(probe, phase_name(p, CLIENT_HOLD), ph);
+	}
+	/* "all": every phase from before to the drain, seen or not (the
+	 * counts of a phase not seen are 0) */
+	for (int p = PH_BEFORE; p <= PH_DRAIN; p++) {
+		hist_merge(&h, &pings[p]);
+		hist_merge(&c, &conn[p]);
+		s += sent[p];
+		l += lost[p];
+		pf += fail[p];
+	}
+	all = hist_json(&h);
+	json_object_set_new(all, "sent", json_integer((json_int_t)s));
+	json_object_set_new(all, "lost", json_integer((json_int_t)l));
+	json_object_set_new(all, "loss", s ? json_real((double)l / (double)s) : json_null());
+	json_object_set_new(ping, "all", all);
+	all = hist_json(&c);
+	json_object_set_new(all, "failures", json_integer((json_int_t)pf));
+	json_object_set_new(probe, "all", all);
+	*ping_out = ping;
+	*probe_out = probe;
 }
 
 static json_t *num_or_null(double v)
@@ -515,7 +545,7 @@ static void result_sockets(const struct run *r, json_t *j)
 /* errors, connect latency, pings and probe connects */
 static void result_probes(const struct run *r, json_t *j)
 {
-	json_t *ping = json_object(), *probe = json_object(), *errors = json_object();
+	json_t *ping, *probe, *errors = json_object();
 
 	{
 		uint64_t by[ERRNAMES_MAX], total = run_flood_errors(r, by);
@@ -565,43 +595,8 @@ static void result_probes(const struct run *r, json_t *j)
 				      num_or_null(flood_worst(r, "connect_us", "p99")), "p999_us",
 				      num_or_null(flood_worst(r, "connect_us", "p999")), "max_us",
 				      num_or_null(flood_worst(r, "connect_us", "max"))));
-	for (int p = PH_BEFORE; p <= PH_DRAIN; p++) {
-		if (!r->phase_seen[p])
-			continue;
-		json_t *ph = hist_json(&r->ping[p]);
-
-		json_object_set_new(ph, "sent", json_integer((json_int_t)r->ping_sent[p]));
-		json_object_set_new(ph, "lost", json_integer((json_int_t)r->ping_lost[p]));
-		json_object_set_new(ph, "loss",
-				    r->ping_sent[p] ? json_real((double)r->ping_lost[p] /
-								(double)r->ping_sent[p])
-						    : json_null());
-		json_object_set_new(ping, phase_name(p, CLIENT_HOLD), ph);
-		ph = hist_json(&r->probe_conn[p]);
-		json_object_set_new(ph, "failures", json_integer((json_int_t)r->probe_fail[p]));
-		json_object_set_new(probe, phase_name(p, CLIENT_HOLD), ph);
-	}
-	{
-		struct hist h;
-		uint64_t sent = sum_u(r->ping_sent, PH_BEFORE, PH_DRAIN);
-		uint64_t lost = sum_u(r->ping_lost, PH_BEFORE, PH_DRAIN);
-		json_t *all;
-
-		merged(&h, r->ping, PH_BEFORE, PH_DRAIN);
-		all = hist_json(&h);
-
-		json_object_set_new(all, "sent", json_integer((json_int_t)sent));
-		json_object_set_new(all, "lost", json_integer((json_int_t)lost));
-		json_object_set_new(all, "loss",
-				    sent ? json_real((double)lost / (double)sent) : json_null());
-		json_object_set_new(ping, "all", all);
-		merged(&h, r->probe_conn, PH_BEFORE, PH_DRAIN);
-		all = hist_json(&h);
-		json_object_set_new(
-			all, "failures",
-			json_integer((json_int_t)sum_u(r->probe_fail, PH_BEFORE, PH_DRAIN)));
-		json_object_set_new(probe, "all", all);
-	}
+	run_probes_json(r->phase_seen, r->ping, r->ping_sent, r->ping_lost, r->probe_conn,
+			r->probe_fail, &ping, &probe);
 	json_object_set_new(j, "ping", ping);
 	json_object_set_new(j, "probe_connect", probe);
 }

@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "lab/lab.h"
 #include "plan/plan.h"
@@ -27,5 +29,19 @@ struct run_opts {
  * refused; the message is printed). *result is result.json's tree, which
  * the caller owns; outdir gets the run directory. */
 int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len);
+
+/* What a run and a fleet share. */
+
+/* The run directory: out, or runs/<UTC time of started>-<name> (made
+ * unique); it must hold no result yet. 0, or -errno after saying why. */
+int run_outdir_make(const char *out, time_t started, const char *name, char *dir, size_t len);
+
+/* The probes' figures by phase, PH_BEFORE to PH_DRAIN where seen[p]:
+ * result.json's "ping" (with sent, lost, loss) and "probe_connect" (with
+ * failures), each with "all" over the phases. */
+struct hist;
+void run_probes_json(const int *seen, const struct hist *ping, const uint64_t *sent,
+		     const uint64_t *lost, const struct hist *conn, const uint64_t *fail,
+		     json_t **ping_out, json_t **probe_out);
 
 #endif
