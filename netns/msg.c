@@ -98,6 +98,45 @@ void nl_msg_route(void *buf, uint32_t seq, uint32_t dst, unsigned len, uint32_t 
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
 }
 
+void nl_msg_addr6(void *buf, uint32_t seq, int ifindex, const uint8_t addr[16], unsigned prefixlen,
+		  int noprefixroute)
+{
+	struct nlmsghdr *nlh = header(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, seq);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	uint32_t flags = IFA_F_NODAD | (noprefixroute ? IFA_F_NOPREFIXROUTE : 0);
+
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = (uint8_t)prefixlen;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = (uint32_t)ifindex;
+	ifa->ifa_flags = (uint8_t)IFA_F_NODAD; /* the 8 bits; IFA_FLAGS has all */
+	mnl_attr_put(nlh, IFA_ADDRESS, 16, addr);
+	mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
+}
+
+void nl_msg_route6(void *buf, uint32_t seq, const uint8_t dst[16], unsigned len, const uint8_t *gw,
+		   int ifindex, unsigned type)
+{
+	struct nlmsghdr *nlh = header(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, seq);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	rtm->rtm_family = AF_INET6;
+	rtm->rtm_dst_len = (uint8_t)len;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_type = (uint8_t)type;
+	if (type == RTN_LOCAL) {
+		rtm->rtm_table = RT_TABLE_LOCAL;
+		rtm->rtm_scope = RT_SCOPE_HOST;
+	} else {
+		rtm->rtm_table = RT_TABLE_MAIN;
+		rtm->rtm_scope = RT_SCOPE_UNIVERSE; /* IPv6 routes are all universe */
+	}
+	mnl_attr_put(nlh, RTA_DST, 16, dst);
+	if (gw)
+		mnl_attr_put(nlh, RTA_GATEWAY, 16, gw);
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
+}
+
 void nl_msg_link_get(void *buf, uint32_t seq, int ifindex)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);

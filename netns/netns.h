@@ -122,6 +122,15 @@ void nl_msg_addr(void *buf, uint32_t seq, int ifindex, uint32_t addr, unsigned p
  * type: RTN_UNICAST or RTN_LOCAL (every address in dst/len is local). */
 void nl_msg_route(void *buf, uint32_t seq, uint32_t dst, unsigned len, uint32_t gw, int ifindex,
 		  unsigned type);
+/* Adds an IPv6 address (16 bytes, network order) with a prefix length,
+ * without duplicate address detection (IFA_F_NODAD: usable at once) and,
+ * when noprefixroute, without the prefix route the kernel would add. */
+void nl_msg_addr6(void *buf, uint32_t seq, int ifindex, const uint8_t addr[16], unsigned prefixlen,
+		  int noprefixroute);
+/* Adds an IPv6 route to dst/len through gw (NULL: none) on ifindex; type
+ * RTN_UNICAST or RTN_LOCAL. */
+void nl_msg_route6(void *buf, uint32_t seq, const uint8_t dst[16], unsigned len, const uint8_t *gw,
+		   int ifindex, unsigned type);
 /* Asks for one link (RTM_GETLINK). */
 void nl_msg_link_get(void *buf, uint32_t seq, int ifindex);
 

@@ -49,11 +49,16 @@ const struct command command_flood = {
 		"closing every socket and writing a final stats line.\n"
 		"\n"
 		"Options:\n"
-		"  -t, --target A           server address (required)\n"
+		"  -t, --target A           server address (required): IPv4 or IPv6; once more\n"
+		"                           for the other family (dual stack)\n"
 		"  -p, --ports P            server ports: 8081, 8081-8084, 80,8080 (default 8081)\n"
 		"  -S, --source LIST        source addresses: 198.18.1.1-198.18.1.16, a CIDR\n"
 		"                           range or a list; each socket takes the next\n"
-		"                           (default: the kernel chooses)\n"
+		"                           (default: the kernel chooses); IPv6 sources the\n"
+		"                           same way (2001:2::10-2001:2::1f, 2001:2::100/120),\n"
+		"                           given with their own --source\n"
+		"  -6, --ipv6-share P       with both families: the share of connections over\n"
+		"                           IPv6 (default 50%%)\n"
 		"  -c, --connections N      hold: to open and hold; churn: to open in all (1k)\n"
 		"  -r, --rate R/s           new connections per second, all workers (20k/s),\n"
 		"                           or unlimited\n"
@@ -115,17 +120,32 @@ static int flood_fits(struct flood_cfg *cfg, int beyond, uint64_t *workersp)
 	uint64_t workers = *workersp, usable;
 	unsigned lo, hi;
 
-	if (cfg->mode == CLIENT_HOLD && !beyond && local_port_range(&lo, &hi) == 0 &&
-	    cfg->connections > (uint64_t)cfg->nsrc * cfg->ports.n * (hi - lo + 1)) {
-		uint64_t per = (uint64_t)cfg->ports.n * (hi - lo + 1);
+	/* each family has its own pairs of (source address, server port),
+	 * from the one port range (net.ipv4.ip_local_port_range holds for
+	 * IPv6 too) */
+	for (int six = 0; six < 2; six++) {
+		size_t nsrc = six ? cfg->nsrc6 : cfg->nsrc;
+		uint64_t conns =
+			!cfg->has4 || !cfg->has6
+				? cfg->connections
+				: (six ? cfg->connections * cfg->ipv6_permille / 1000
+				       : cfg->connections -
+						   cfg->connections * cfg->ipv6_permille / 1000);
 
-		log_msg(LOGL_ERROR,
-			"%llu connections over %zu source %s and %u server %s need more local ports than the %u of %u-%u: use at least %llu source addresses",
-			(unsigned long long)cfg->connections, cfg->nsrc,
-			cfg->nsrc == 1 ? "address" : "addresses", cfg->ports.n,
-			cfg->ports.n == 1 ? "port" : "ports", hi - lo + 1, lo, hi,
-			(unsigned long long)((cfg->connections + per - 1) / per));
-		return -1;
+		if (!(six ? cfg->has6 : cfg->has4))
+			continue;
+		if (cfg->mode == CLIENT_HOLD && !beyond && local_port_range(&lo, &hi) == 0 &&
+		    conns > (uint64_t)nsrc * cfg->ports.n * (hi - lo + 1)) {
+			uint64_t per = (uint64_t)cfg->ports.n * (hi - lo + 1);
+
+			log_msg(LOGL_ERROR,
+				"%llu connections over %zu %ssource %s and %u server %s need more local ports than the %u of %u-%u: use at least %llu source addresses",
+				(unsigned long long)conns, nsrc, six ? "IPv6 " : "",
+				nsrc == 1 ? "address" : "addresses", cfg->ports.n,
+				cfg->ports.n == 1 ? "port" : "ports", hi - lo + 1, lo, hi,
+				(unsigned long long)((conns + per - 1) / per));
+			return -1;
+		}
 	}
 	cfg->fd_limit = procfs_nofile_raise();
 	usable = budget_fd_usable(cfg->fd_limit);
@@ -193,6 +213,26 @@ static size_t sources_missing(const struct flood_cfg *cfg, char *buf, size_t len
 			in_run = 1;
 		}
 	}
+	for (size_t i = 0; i < cfg->nsrc6 && cfg->has6; i++) {
+		struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+		int one = 1, fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int gone = 0;
+
+		memcpy(&sa.sin6_addr, cfg->src6[i].b, 16);
+		if (fd >= 0) {
+			setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+			gone = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+			       errno == EADDRNOTAVAIL;
+			close(fd);
+		}
+		if (gone) {
+			char a[INET6_ADDRSTRLEN];
+
+			if (missing++ < 8 && o < len)
+				o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "",
+						      units_fmt_ipv6(&cfg->src6[i], a, sizeof(a)));
+		}
+	}
 	if (o >= len && len > 4)
 		strcpy(buf + len - 4, "...");
 	return missing;
@@ -247,6 +287,7 @@ static int cmd_flood(int argc, char **argv)
 		{ "ramp-timeout", required_argument, NULL, 'E' },
 		{ "share", required_argument, NULL, 'x' },
 		{ "check", no_argument, NULL, 'K' },
+		{ "ipv6-share", required_argument, NULL, '6' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -257,6 +298,8 @@ static int cmd_flood(int argc, char **argv)
 					.duration_us = 60000000,
 					.connect_timeout_us = 10000000 };
 	static uint32_t sources[SOURCES_MAX];
+	static struct addr6 sources6[SOURCES_MAX];
+	double share6 = -1;
 	static char message[4096];
 	struct engine_opts eo = { .role = "flood", .stats_interval_us = 1000000, .stats_fd = 1 };
 	uint64_t workers = 0, hold_us = 0, ramp_timeout_us = 300000000;
@@ -266,23 +309,54 @@ static int cmd_flood(int argc, char **argv)
 	char err[256];
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "t:p:S:c:r:i:w:M:C:d:T:RBm:I:y:Y:s:f:H:E:x:Kh", opts,
-				  NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "t:p:S:c:r:i:w:M:C:d:T:RBm:I:y:Y:s:f:H:E:x:K6:h",
+				  opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
-			if (units_parse_ipv4(optarg, &cfg.target, err, sizeof(err)))
-				return cli_usage_error(&command_flood, "--target: %s", err);
+			if (units_is_ipv6(optarg)) {
+				if (cfg.has6 ||
+				    units_parse_ipv6(optarg, &cfg.target6, err, sizeof(err)))
+					return cli_usage_error(&command_flood, "--target: %s",
+							       cfg.has6 ? "one IPv6 target at most"
+									: err);
+				cfg.has6 = 1;
+			} else {
+				if (cfg.has4 ||
+				    units_parse_ipv4(optarg, &cfg.target, err, sizeof(err)))
+					return cli_usage_error(&command_flood, "--target: %s",
+							       cfg.has4 ? "one IPv4 target at most"
+									: err);
+				cfg.has4 = 1;
+			}
 			have_target = 1;
+			break;
+		case '6':
+			if (units_parse_percent(optarg, &share6, err, sizeof(err)) || share6 > 1)
+				return cli_usage_error(
+					&command_flood,
+					"--ipv6-share: expected 0%% to 100%%, got '%s'", optarg);
 			break;
 		case 'p':
 			if (units_parse_ports(optarg, &cfg.ports, err, sizeof(err)))
 				return cli_usage_error(&command_flood, "--ports: %s", err);
 			break;
 		case 'S':
-			if (units_parse_addr_list(optarg, sources, SOURCES_MAX, &cfg.nsrc, err,
-						  sizeof(err)))
-				return cli_usage_error(&command_flood, "--source: %s", err);
-			cfg.src = sources;
+			if (units_is_ipv6(optarg)) {
+				if (cfg.src6 ||
+				    units_parse_addr6_list(optarg, sources6, SOURCES_MAX,
+							   &cfg.nsrc6, err, sizeof(err)))
+					return cli_usage_error(&command_flood, "--source: %s",
+							       cfg.src6 ? "one IPv6 --source list"
+									: err);
+				cfg.src6 = sources6;
+			} else {
+				if (cfg.src || units_parse_addr_list(optarg, sources, SOURCES_MAX,
+								     &cfg.nsrc, err, sizeof(err)))
+					return cli_usage_error(&command_flood, "--source: %s",
+							       cfg.src ? "one IPv4 --source list"
+								       : err);
+				cfg.src = sources;
+			}
 			break;
 		case 'c':
 			if (units_parse_count(optarg, &cfg.connections, err, sizeof(err)) ||
@@ -424,10 +498,23 @@ static int cmd_flood(int argc, char **argv)
 					       "--share %s leaves this host no connection", share);
 		eo.share = share;
 	}
+	if ((cfg.src && !cfg.has4) || (cfg.src6 && !cfg.has6))
+		return cli_usage_error(&command_flood, "--source: %s sources need an %s --target",
+				       cfg.src && !cfg.has4 ? "IPv4" : "IPv6",
+				       cfg.src && !cfg.has4 ? "IPv4" : "IPv6");
+	if (share6 >= 0 && !(cfg.has4 && cfg.has6))
+		return cli_usage_error(&command_flood,
+				       "--ipv6-share needs an IPv4 and an IPv6 --target");
+	cfg.ipv6_permille = share6 >= 0 ? (unsigned)(share6 * 1000 + 0.5) : 500;
 	if (!cfg.src) {
 		sources[0] = 0; /* INADDR_ANY: the kernel picks the source address */
 		cfg.src = sources;
 		cfg.nsrc = 1;
+	}
+	if (!cfg.src6) { /* in6addr_any */
+		memset(&sources6[0], 0, sizeof(sources6[0]));
+		cfg.src6 = sources6;
+		cfg.nsrc6 = 1;
 	}
 	/* the arguments first, then what this host has */
 	if (!check && flood_fits(&cfg, beyond, &workers))
@@ -437,8 +524,8 @@ static int cmd_flood(int argc, char **argv)
 
 		if (n && !check) {
 			log_msg(LOGL_ERROR,
-				"%zu of the %zu source addresses are not on this host: %s; add them (ip addr add ADDRESS/32 dev lo, or one route for a range: ip route add local 10.1.0.0/24 dev lo), or give --source addresses it has",
-				n, cfg.nsrc, missing);
+				"%zu of the %zu source addresses are not on this host: %s; add them (ip addr add ADDRESS dev lo, or one local route for a range: ip route add local 10.1.0.0/24 dev lo, or 2001:db8:1::/64), or give --source addresses it has",
+				n, (cfg.has4 ? cfg.nsrc : 0) + (cfg.has6 ? cfg.nsrc6 : 0), missing);
 			return EXIT_CANNOT_RUN;
 		}
 		if (check) {

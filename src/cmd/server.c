@@ -37,7 +37,9 @@ const struct command command_server = {
 		"connections to the others, and rejoins below 90% of it.\n"
 		"\n"
 		"Options:\n"
-		"  -a, --address A          address to listen on (default 0.0.0.0)\n"
+		"  -a, --address A          address to listen on (default 0.0.0.0): IPv4 or\n"
+		"                           IPv6 (2001:2::1, ::); once more for the other\n"
+		"                           family (dual stack: IPV6_V6ONLY on the IPv6 one)\n"
 		"  -p, --ports P            8081, 8081-8084 or 80,8080 (default 8081)\n"
 		"  -w, --workers N|auto     processes (default 1); auto: enough for\n"
 		"                           --max-connections under the open-file limit\n"
@@ -87,8 +89,21 @@ static int cmd_server(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "a:p:w:m:M:i:d:b:s:f:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
-			if (units_parse_ipv4(optarg, &cfg.address, err, sizeof(err)))
-				return cli_usage_error(&command_server, "--address: %s", err);
+			if (units_is_ipv6(optarg)) {
+				if (cfg.has6 ||
+				    units_parse_ipv6(optarg, &cfg.address6, err, sizeof(err)))
+					return cli_usage_error(&command_server, "--address: %s",
+							       cfg.has6 ? "one IPv6 address at most"
+									: err);
+				cfg.has6 = 1;
+			} else {
+				if (cfg.has4 ||
+				    units_parse_ipv4(optarg, &cfg.address, err, sizeof(err)))
+					return cli_usage_error(&command_server, "--address: %s",
+							       cfg.has4 ? "one IPv4 address at most"
+									: err);
+				cfg.has4 = 1;
+			}
 			break;
 		case 'p':
 			if (units_parse_ports(optarg, &cfg.ports, err, sizeof(err)))
@@ -144,6 +159,8 @@ static int cmd_server(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(&command_server, "unexpected argument '%s'", argv[optind]);
+	if (!cfg.has4 && !cfg.has6)
+		cfg.has4 = 1; /* 0.0.0.0 */
 	cfg.fd_limit = procfs_nofile_raise();
 	if (cfg.fd_limit < 256) {
 		log_msg(LOGL_ERROR,

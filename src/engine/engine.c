@@ -89,6 +89,7 @@ static void sum_stats(const struct supervisor *s, struct engine_stats *sum, uint
 
 		sum->opened += st->opened;
 		sum->established += st->established;
+		sum->established6 += st->established6;
 		sum->open += st->open;
 		sum->connecting += st->connecting;
 		sum->closed += st->closed;
@@ -167,6 +168,8 @@ static void print_stats(struct supervisor *s, int final)
 		json_object_set_new(j, "opened", json_integer((json_int_t)sum.opened));
 		json_object_set_new(j, "connecting", json_integer((json_int_t)sum.connecting));
 		json_object_set_new(j, "established", json_integer((json_int_t)sum.established));
+		json_object_set_new(j, "established_ipv6",
+				    json_integer((json_int_t)sum.established6));
 		json_object_set_new(j, "lines_in", json_integer((json_int_t)sum.lines_in));
 		if (sum.closed_by_peer) {
 			char sample[4 * sizeof(sum.peer_sample) + 1];

@@ -18,11 +18,12 @@ enum engine_phase { PHASE_BIND, PHASE_CONNECT, PHASE_ESTABLISHED, PHASE_ACCEPT, 
 #define ENGINE_ERR_SLOTS 16 /* errnames, and "other" last */
 
 struct engine_stats {
-	uint64_t opened;      /* flood: connects started; server: accepted */
-	uint64_t established; /* flood: connects that succeeded */
-	uint64_t open;	      /* connections open now */
-	uint64_t connecting;  /* flood: connects in progress */
-	uint64_t closed;      /* closed by this side */
+	uint64_t opened;       /* flood: connects started; server: accepted */
+	uint64_t established;  /* flood: connects that succeeded */
+	uint64_t established6; /* flood: of them, over IPv6 */
+	uint64_t open;	       /* connections open now */
+	uint64_t connecting;   /* flood: connects in progress */
+	uint64_t closed;       /* closed by this side */
 	uint64_t closed_by_peer;
 	uint64_t bytes_in, bytes_out;
 	uint64_t lines_in;	    /* flood: lines received from the server */

@@ -69,6 +69,7 @@ struct fworker {
 	struct pace pace;
 	struct fdset set;
 	uint8_t *state;	 /* enum fconn_state, by fd */
+	uint8_t *is6;	 /* by fd: over IPv6 (both families only) */
 	uint64_t *t0_ns; /* by fd: when its connect() was called */
 	size_t nconns;
 	struct pending *q; /* ring of connects in flight (and some done: skipped) */
@@ -288,6 +289,8 @@ static void on_connected(struct fworker *w, int fd, int timed_out)
 	}
 	hist_add(&w->st->connect_us, (clock_now_ns() - w->t0_ns[fd]) / 1000);
 	STAT_ADD(w->st->established, 1);
+	if (w->cfg->has6 && (!w->cfg->has4 || w->is6[fd]))
+		STAT_ADD(w->st->established6, 1);
 	STAT_ADD(w->st->open, 1);
 	w->open++;
 	w->state[fd] = FC_OPEN;
@@ -324,18 +327,39 @@ static int open_one(struct fworker *w)
 {
 	const struct flood_cfg *cfg = w->cfg;
 	uint64_t g = w->next++ * cfg->workers + w->index;
-	struct sockaddr_in src = { .sin_family = AF_INET,
-				   .sin_addr.s_addr = htonl(cfg->src[g % cfg->nsrc]) };
-	struct sockaddr_in dst = {
-		.sin_family = AF_INET,
-		.sin_port = htons(cfg->ports.port[(g / cfg->nsrc) % cfg->ports.n]),
-		.sin_addr.s_addr = htonl(cfg->target),
-	};
+	/* both families: connection g goes over IPv6 when the running share
+	 * of IPv6 steps up at it (ipv6_permille of every thousand, evenly) */
+	int v6 = cfg->has6 && (!cfg->has4 ||
+			       (g + 1) * cfg->ipv6_permille / 1000 > g * cfg->ipv6_permille / 1000);
+	struct sockaddr_storage src, dst;
+	socklen_t sl;
 	int one = 1, fd, r;
+
+	memset(&src, 0, sizeof(src));
+	memset(&dst, 0, sizeof(dst));
+	if (v6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&src,
+				    *d6 = (struct sockaddr_in6 *)&dst;
+
+		s6->sin6_family = d6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, cfg->src6[g % cfg->nsrc6].b, 16);
+		memcpy(&d6->sin6_addr, cfg->target6.b, 16);
+		d6->sin6_port = htons(cfg->ports.port[(g / cfg->nsrc6) % cfg->ports.n]);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&src,
+				   *d4 = (struct sockaddr_in *)&dst;
+
+		s4->sin_family = d4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(cfg->src[g % cfg->nsrc]);
+		d4->sin_addr.s_addr = htonl(cfg->target);
+		d4->sin_port = htons(cfg->ports.port[(g / cfg->nsrc) % cfg->ports.n]);
+		sl = sizeof(*s4);
+	}
 
 	w->started++;
 	STAT_ADD(w->st->opened, 1);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		engine_error(w->st, errno, PHASE_BIND);
 		return -1;
@@ -345,15 +369,19 @@ static int open_one(struct fworker *w)
 		close(fd);
 		return -1;
 	}
+	/* IP_BIND_ADDRESS_NO_PORT (an IPPROTO_IP option) holds for IPv6
+	 * sockets too: the port is chosen at connect() from the 4-tuple */
 	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&src, sizeof(src))) {
+	    bind(fd, (struct sockaddr *)&src, sl)) {
 		engine_error(w->st, errno, PHASE_BIND);
 		close(fd);
 		failed(w);
 		return 0;
 	}
 	w->t0_ns[fd] = clock_now_ns();
-	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) && errno != EINPROGRESS) {
+	if (w->is6)
+		w->is6[fd] = (uint8_t)v6;
+	if (connect(fd, (struct sockaddr *)&dst, sl) && errno != EINPROGRESS) {
 		engine_error(w->st, errno, PHASE_CONNECT);
 		close(fd);
 		failed(w);
@@ -580,8 +608,11 @@ int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 	w.nconns = cfg->fd_limit;
 	w.state = calloc(w.nconns, sizeof(*w.state));
 	w.t0_ns = calloc(w.nconns, sizeof(*w.t0_ns));
+	if (cfg->has4 && cfg->has6)
+		w.is6 = calloc(w.nconns, 1);
 	w.base = fdset_base_new();
-	if (!w.state || !w.t0_ns || !w.base || fdset_init(&w.set, w.base, on_socket, &w))
+	if (!w.state || !w.t0_ns || (cfg->has4 && cfg->has6 && !w.is6) || !w.base ||
+	    fdset_init(&w.set, w.base, on_socket, &w))
 		return EXIT_CANNOT_RUN;
 	if (cfg->message) {
 		struct event *ev_sweep;

@@ -14,10 +14,18 @@
 #define SOURCES_MAX 65536 /* source addresses one flood takes */
 
 struct flood_cfg {
-	uint32_t target;
+	uint32_t target; /* IPv4, host order: used when has4 */
 	struct port_list ports;
 	uint32_t *src;
 	size_t nsrc;
+	/* IPv6 (has6): the target and the sources; with both families,
+	 * ipv6_permille of every thousand connections go over IPv6, spread
+	 * evenly */
+	int has4, has6;
+	struct addr6 target6;
+	struct addr6 *src6;
+	size_t nsrc6;
+	unsigned ipv6_permille;
 	uint64_t connections;
 	uint64_t rate;
 	uint64_t inflight;

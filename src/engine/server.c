@@ -46,10 +46,11 @@ struct worker {
 	const struct server_cfg *cfg;
 	struct engine_stats *st;
 	struct event_base *base;
-	struct event listen_ev[PORTS_MAX];
-	int listen_fd[PORTS_MAX];
-	int listening; /* listeners open and in the SO_REUSEPORT group */
-	int paused;    /* accept events off after EMFILE, until the retry timer */
+	struct event listen_ev[2 * PORTS_MAX];
+	int listen_fd[2 * PORTS_MAX];
+	unsigned nlisten; /* ports x families */
+	int listening;	  /* listeners open and in the SO_REUSEPORT group */
+	int paused;	  /* accept events off after EMFILE, until the retry timer */
 	struct fdset set;
 	uint8_t *conn; /* enum conn_state, by fd */
 	size_t nconns;
@@ -98,26 +99,57 @@ static void on_read(int fd, uint32_t events, void *arg)
 	worker_close(w, fd, 1);
 }
 
+/* The listening address of listener i: every port of IPv4, then of IPv6. */
+static socklen_t listen_addr(const struct server_cfg *cfg, unsigned i, struct sockaddr_storage *ss,
+			     char *name, size_t len)
+{
+	uint16_t port = cfg->ports.port[i % cfg->ports.n];
+
+	memset(ss, 0, sizeof(*ss));
+	if (cfg->has4 && i < cfg->ports.n) {
+		struct sockaddr_in *sa = (struct sockaddr_in *)ss;
+
+		sa->sin_family = AF_INET;
+		sa->sin_port = htons(port);
+		sa->sin_addr.s_addr = htonl(cfg->address);
+		units_fmt_ipv4(cfg->address, name, len);
+		return sizeof(*sa);
+	} else {
+		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)ss;
+		char a[INET6_ADDRSTRLEN];
+
+		sa->sin6_family = AF_INET6;
+		sa->sin6_port = htons(port);
+		memcpy(&sa->sin6_addr, cfg->address6.b, 16);
+		snprintf(name, len, "[%s]", units_fmt_ipv6(&cfg->address6, a, sizeof(a)));
+		return sizeof(*sa);
+	}
+}
+
 static int listeners_open(struct worker *w, int log_errors)
 {
 	const struct server_cfg *cfg = w->cfg;
 
-	for (unsigned i = 0; i < cfg->ports.n; i++) {
-		struct sockaddr_in sa = { .sin_family = AF_INET,
-					  .sin_port = htons(cfg->ports.port[i]),
-					  .sin_addr.s_addr = htonl(cfg->address) };
-		int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	w->nlisten = cfg->ports.n * (unsigned)((cfg->has4 != 0) + (cfg->has6 != 0));
+	for (unsigned i = 0; i < w->nlisten; i++) {
+		struct sockaddr_storage ss;
+		char name[INET6_ADDRSTRLEN + 2];
+		socklen_t sl = listen_addr(cfg, i, &ss, name, sizeof(name));
+		int one = 1,
+		    fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
+		/* an IPv6 listener takes IPv6 only, whatever net.ipv6.bindv6only
+		 * says: IPv4 has its own (dual: both, each counted apart) */
 		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 		    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
-		    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, (int)cfg->backlog)) {
-			char a[16];
+		    (ss.ss_family == AF_INET6 &&
+		     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
+		    bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, (int)cfg->backlog)) {
 			int e = errno;
 
 			if (log_errors)
-				log_msg(LOGL_ERROR, "server: cannot listen on %s:%u: %s%s",
-					units_fmt_ipv4(cfg->address, a, sizeof(a)),
-					cfg->ports.port[i], strerror(e),
+				log_msg(LOGL_ERROR, "server: cannot listen on %s:%u: %s%s", name,
+					cfg->ports.port[i % cfg->ports.n], strerror(e),
 					e == EADDRNOTAVAIL
 						? " (that address is not on this host or namespace)"
 					: e == EADDRINUSE ? " (another program listens there)"
@@ -133,7 +165,7 @@ static int listeners_open(struct worker *w, int log_errors)
 		w->listen_fd[i] = fd;
 	}
 	w->listening = 1;
-	STAT_SET(w->st->listening, cfg->ports.n);
+	STAT_SET(w->st->listening, w->nlisten);
 	return 0;
 }
 
@@ -143,7 +175,7 @@ static void listeners_arm(struct worker *w)
 {
 	if (w->cfg->mode == SERVER_NOACCEPT)
 		return; /* listens, never accepts: the accept queue overflows */
-	for (unsigned i = 0; i < w->cfg->ports.n; i++) {
+	for (unsigned i = 0; i < w->nlisten; i++) {
 		event_assign(&w->listen_ev[i], w->base, w->listen_fd[i], EV_READ | EV_PERSIST,
 			     on_accept, w);
 		event_add(&w->listen_ev[i], NULL);
@@ -154,7 +186,7 @@ static void listeners_arm(struct worker *w)
  * kernel sends new connections to the other workers. */
 static void listeners_close(struct worker *w)
 {
-	for (unsigned i = 0; i < w->cfg->ports.n; i++) {
+	for (unsigned i = 0; i < w->nlisten; i++) {
 		event_del(&w->listen_ev[i]);
 		close(w->listen_fd[i]);
 	}
@@ -217,7 +249,7 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 				 * would spin; a retry in 100 ms turns it back on */
 				struct timeval retry = clock_tv(100000);
 
-				for (unsigned p = 0; p < w->cfg->ports.n; p++)
+				for (unsigned p = 0; p < w->nlisten; p++)
 					event_del(&w->listen_ev[p]);
 				if (!w->paused)
 					event_base_once(w->base, -1, EV_TIMEOUT, on_maintain, w,
@@ -294,7 +326,7 @@ int server_worker(unsigned index, struct engine_stats *st, void *arg)
 	w.st = st;
 	w.nconns = w.cfg->fd_limit;
 	w.conn = calloc(w.nconns, sizeof(*w.conn));
-	w.high_water = budget_fd_usable(w.cfg->fd_limit) - w.cfg->ports.n;
+	w.high_water = budget_fd_usable(w.cfg->fd_limit) - 2 * w.cfg->ports.n;
 	w.low_water = w.high_water * 9 / 10;
 	w.base = fdset_base_new();
 	if (!w.conn || !w.base || fdset_init(&w.set, w.base, on_read, &w))

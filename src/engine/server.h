@@ -11,7 +11,9 @@
 #include "util/units.h"
 
 struct server_cfg {
-	uint32_t address;
+	uint32_t address;      /* IPv4, host order; used when has4 */
+	struct addr6 address6; /* used when has6 */
+	int has4, has6;	       /* the families it listens on (IPV6_V6ONLY set) */
 	struct port_list ports;
 	enum server_mode mode;
 	uint64_t interval_us;

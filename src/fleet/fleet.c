@@ -1299,14 +1299,15 @@ int fleet_run(const struct fleet_opts *o, json_t **result, char *outdir, size_t 
 
 			if (units_parse_ipv4(lab->fleet.target, &t, why, sizeof(why)))
 				t = 0;
-			e = probe_start(f->base, -1, t, lab->ports.port[0], lab->ping_interval_us,
-					lab->connect_interval_us, on_probe, f, &f->probe);
+			e = probe_start(f->base, -1, t, NULL, lab->ports.port[0],
+					lab->ping_interval_us, lab->connect_interval_us, on_probe,
+					f, &f->probe);
 			if (e && lab->ping_interval_us) {
 				snprintf(
 					f->ping_unavailable, sizeof(f->ping_unavailable),
 					"no ping from this host (%s): ping sockets need the group in net.ipv4.ping_group_range",
 					strerror(-e));
-				e = probe_start(f->base, -1, t, lab->ports.port[0], 0,
+				e = probe_start(f->base, -1, t, NULL, lab->ports.port[0], 0,
 						lab->connect_interval_us, on_probe, f, &f->probe);
 			}
 			if (e)

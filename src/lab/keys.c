@@ -22,6 +22,7 @@
 #define SEC 1000000ULL
 
 static const char *const beyonds[] = { "refuse", "try", NULL };
+static const char *const families[] = { "ipv4", "ipv6", "dual", NULL };
 static const char *const transports[] = { "ssh", "exec", NULL };
 static const char *const fleet_servers[] = { "start", "running", NULL };
 static const char *const on_failures[] = { "continue", "stop", NULL };
@@ -45,6 +46,12 @@ const struct key keys[] = {
 	  "the ramp stops and holds what it has when MemAvailable falls below this: a percent of the machine's memory, a size (512M, 2G) or off; below half of it the run stops" },
 	{ "lab", "pool", K_CIDR, F(pool), "198.18.0.0/15", 8, 30,
 	  "addresses for the lab's links and hosts (RFC 2544 benchmarking range by default); prefix length 8 to 30" },
+
+	{ "lab", "family", K_CHOICE, F(family), "ipv4", 0, 0,
+	  "ipv4, ipv6 (every address, connection and probe over IPv6, from lab.pool6) or dual (both: clients.ipv6_share of the connections over IPv6, probes over both)",
+	  families },
+	{ "lab", "pool6", K_CIDR6, F(pool6), "2001:2::/48", 16, 64,
+	  "IPv6 addresses for the lab (RFC 5180's benchmarking range by default): lab.pool's plan mirrored, address for address; prefix length 16 to 64" },
 
 	{ "server", "ports", K_PORTS, F(ports), "8081", 1, PORTS_MAX,
 	  "ports the server listens on: a port, a range or a list (8081-8084, 80,8080); at most 64" },
@@ -83,6 +90,8 @@ const struct key keys[] = {
 	  beyonds },
 	{ "clients", "connect_timeout", K_DURATION, F(connect_timeout_us), "10s", 100 * MS,
 	  300 * SEC, "a connect that takes longer counts as ETIMEDOUT" },
+	{ "clients", "ipv6_share", K_PERMILLE, F(ipv6_permille), "50%", 0, 1000,
+	  "lab.family = dual: the share of the connections over IPv6, spread evenly" },
 	{ "clients", "message", K_MESSAGE, F(message), "", 0, LAB_MESSAGE_MAX,
 	  "bytes each connection sends (escapes \\r \\n \\t \\xNN, or @FILE relative to the lab file): hold: once per message_interval; churn: once after connecting, closed after the reply" },
 	{ "clients", "message_interval", K_DURATION_OFF, F(message_interval_us), "10s", 10 * MS,
@@ -282,6 +291,32 @@ int key_assign(struct lab *lab, const struct key *k, const char *v, char *err, s
 		*(struct cidr *)field(lab, k) = c;
 		return 0;
 	}
+	case K_CIDR6: {
+		struct cidr6 c;
+
+		if (units_parse_cidr6(v, &c, err, errlen))
+			return -EINVAL;
+		if (c.len < k->min || c.len > k->max) {
+			snprintf(err, errlen,
+				 "prefix length /%u is out of range: use /%llu to /%llu", c.len,
+				 (unsigned long long)k->min, (unsigned long long)k->max);
+			return -EINVAL;
+		}
+		*(struct cidr6 *)field(lab, k) = c;
+		return 0;
+	}
+	case K_PERMILLE: {
+		double f;
+
+		if (units_parse_percent(v, &f, err, errlen))
+			return -EINVAL;
+		if (f < 0 || f > 1) {
+			snprintf(err, errlen, "%s is out of range: use 0%% to 100%%", v);
+			return -EINVAL;
+		}
+		u = (uint64_t)(f * 1000 + 0.5);
+		break;
+	}
 	case K_PORTS:
 		return units_parse_ports(v, field(lab, k), err, errlen);
 	case K_SERVER_MODE:
@@ -446,7 +481,7 @@ void key_format(const struct lab *lab, const struct key *k, char *buf, size_t le
 	uint64_t u = 0;
 
 	if (k->type == K_DURATION || k->type == K_DURATION_OFF || k->type == K_COUNT ||
-	    k->type == K_COUNT_AUTO || k->type == K_RATE)
+	    k->type == K_COUNT_AUTO || k->type == K_RATE || k->type == K_PERMILLE)
 		memcpy(&u, p, sizeof(u));
 	switch (k->type) {
 	case K_NAME:
@@ -469,6 +504,16 @@ void key_format(const struct lab *lab, const struct key *k, char *buf, size_t le
 		snprintf(buf, len, "%s/%u", units_fmt_ipv4(c->addr, a, sizeof(a)), c->len);
 		break;
 	}
+	case K_CIDR6: {
+		const struct cidr6 *c = p;
+		char a[64];
+
+		snprintf(buf, len, "%s/%u", units_fmt_ipv6(&c->addr, a, sizeof(a)), c->len);
+		break;
+	}
+	case K_PERMILLE:
+		snprintf(buf, len, "%g%%", (double)u / 10);
+		break;
 	case K_PORTS:
 		units_fmt_ports(p, buf, len);
 		break;
@@ -539,6 +584,8 @@ static const char *type_name(enum ktype t)
 		[K_CLIENT_MODE] = "choice",
 		[K_CLOSER] = "choice",
 		[K_CHOICE] = "choice",
+		[K_CIDR6] = "IPv6 prefix",
+		[K_PERMILLE] = "percentage",
 		[K_HOSTLIST] = "host list",
 		[K_ADDR_TEMPLATE] = "addresses with %n",
 		[K_MEMFLOOR] = "percent, size or off",

@@ -24,6 +24,7 @@
 	4000 /* clients.message, escaped (a file's bytes as \xNN) */ /* longest line inih reads    \
 									whole (INI_MAX_LINE - 1) */
 
+enum { FAMILY_IPV4, FAMILY_IPV6, FAMILY_DUAL };
 enum { FLEET_SSH, FLEET_EXEC };
 enum { FLEET_SERVER_START, FLEET_SERVER_RUNNING };
 enum { FLEET_CONTINUE, FLEET_STOP };
@@ -45,6 +46,8 @@ struct lab {
 	uint64_t drain_timeout_us;
 	uint64_t interval_us;
 	struct cidr pool;
+	int family;	    /* FAMILY_IPV4, FAMILY_IPV6 or FAMILY_DUAL */
+	struct cidr6 pool6; /* IPv6 addresses: the IPv4 plan's, mirrored */
 	struct memory_floor {
 		uint64_t percent; /* of MemTotal; 0 with bytes 0: off */
 		uint64_t bytes;
@@ -70,6 +73,7 @@ struct lab {
 	enum closer closer;
 	int beyond_ports; /* 1: try past the local ports (shows EADDRNOTAVAIL) */
 	uint64_t connect_timeout_us;
+	uint64_t ipv6_permille; /* dual: of every 1000 connections, over IPv6 */
 	char client_command[LAB_COMMAND_MAX + 1];
 	/* messages: as written (escapes kept), "" for none */
 	char message[LAB_MESSAGE_MAX + 1];

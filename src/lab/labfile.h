@@ -19,6 +19,8 @@ enum ktype {
 	K_COUNT_AUTO, /* a count or "auto" (0) */
 	K_RATE,
 	K_CIDR,
+	K_CIDR6,
+	K_PERMILLE, /* a percentage, stored in thousandths */
 	K_PORTS,
 	K_SERVER_MODE,
 	K_CLIENT_MODE,

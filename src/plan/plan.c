@@ -59,6 +59,18 @@ static void plan_warn(struct plan *p, const char *fmt, ...)
 	va_end(ap);
 }
 
+struct addr6 plan_addr6(const struct lab *lab, uint32_t v4)
+{
+	return units_addr6_add(&lab->pool6.addr, v4 - lab->pool.addr);
+}
+
+uint64_t plan_connections6(const struct lab *lab, uint64_t connections)
+{
+	return lab->family == FAMILY_IPV6   ? connections
+	       : lab->family == FAMILY_DUAL ? connections * lab->ipv6_permille / 1000
+					    : 0;
+}
+
 void plan_env_read(struct plan_env *env)
 {
 	env->fd_limit = procfs_nofile_hard();

@@ -68,6 +68,13 @@ struct plan {
 	struct plan_netns netns[PLAN_NETNS_MAX];
 };
 
+/* The IPv6 twin of a lab address: lab.pool6 plus the address's offset in
+ * lab.pool (the IPv6 plan mirrors the IPv4 one: a /30 link is a /126, a
+ * /32 a /128). */
+struct addr6 plan_addr6(const struct lab *lab, uint32_t v4);
+/* The lab's connections over IPv6 (dual: its share; ipv6: all). */
+uint64_t plan_connections6(const struct lab *lab, uint64_t connections);
+
 /* Reads the open-file hard limit and MemAvailable of this machine. */
 void plan_env_read(struct plan_env *env);
 

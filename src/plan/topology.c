@@ -197,7 +197,7 @@ static int sysctl_fail(const struct lab *lab, unsigned i, int r, char *err, size
 static int ns_prepare(const struct lab *lab, struct topology *t, unsigned k, struct nl **nl,
 		      char *err, size_t errlen)
 {
-	int saved, r, r2, sysctl_r = 0;
+	int saved, r, r2, sysctl_r = 0, v6_r = 0;
 	unsigned failed = 0;
 
 	r = netns_enter(t->netns[k].fd, &saved);
@@ -210,6 +210,15 @@ static int ns_prepare(const struct lab *lab, struct topology *t, unsigned k, str
 	/* a server worker that leaves its SO_REUSEPORT group near its fd limit
 	 * hands its queued connections to the others instead of resetting
 	 * them (Linux 5.14 and later; best effort) */
+	/* IPv6: the lab's addresses come without duplicate address detection
+	 * (IFA_F_NODAD); the links' own link-local ones skip it too, so that
+	 * building never waits for it */
+	for (int i = 0; i < 2 && !r && !v6_r && lab->family != FAMILY_IPV4; i++)
+		v6_r = netns_sysctl_write(
+			-1, i ? "net.ipv6.conf.default.accept_dad" : "net.ipv6.conf.all.accept_dad",
+			"0");
+	if (v6_r)
+		r = v6_r;
 	if (!r && k == TOPO_SRV && !lab_sysctl_get(lab, "net.ipv4.tcp_migrate_req") &&
 	    netns_sysctl_write(-1, "net.ipv4.tcp_migrate_req", "1"))
 		log_msg(LOGL_DEBUG, "net.ipv4.tcp_migrate_req is not available");
@@ -218,7 +227,7 @@ static int ns_prepare(const struct lab *lab, struct topology *t, unsigned k, str
 		if (r)
 			snprintf(err, errlen, "cannot open netlink in namespace %s: %s",
 				 t->netns[k].name, strerror(-r));
-	} else {
+	} else if (!v6_r) {
 		sysctl_r = r;
 	}
 	r2 = netns_leave(saved);
@@ -230,6 +239,12 @@ static int ns_prepare(const struct lab *lab, struct topology *t, unsigned k, str
 	}
 	if (sysctl_r)
 		return sysctl_fail(lab, failed, sysctl_r, err, errlen);
+	if (v6_r)
+		snprintf(
+			err, errlen,
+			"namespace %s has no IPv6 (net.ipv6.conf.all.accept_dad: %s): lab.family = %s needs a kernel with IPv6, or set lab.family = ipv4",
+			t->netns[k].name, strerror(-v6_r),
+			lab->family == FAMILY_DUAL ? "dual" : "ipv6");
 	return r;
 }
 
@@ -249,6 +264,26 @@ static unsigned prefix_len(uint32_t block_size)
 		call;                                                                              \
 		if ((r = nl_batch_add(b)))                                                         \
 			goto out_batch;                                                            \
+	} while (0)
+
+/* An address and a route, and their IPv6 twins when the lab has IPv6
+ * (plan_addr6: the same offsets in lab.pool6, the prefix 96 bits longer). */
+#define ADDR(b, idx, a, len)                                                                       \
+	do {                                                                                       \
+		ADD(b, nl_msg_addr(m_, seq_, idx, a, len));                                        \
+		if (lab->family != FAMILY_IPV4) {                                                  \
+			struct addr6 a6_ = plan_addr6(lab, a);                                     \
+			ADD(b, nl_msg_addr6(m_, seq_, idx, a6_.b, (len) + 96, (len) == 32));       \
+		}                                                                                  \
+	} while (0)
+#define ROUTE(b, dst, len, gw, idx)                                                                \
+	do {                                                                                       \
+		ADD(b, nl_msg_route(m_, seq_, dst, len, gw, idx, RTN_UNICAST));                    \
+		if (lab->family != FAMILY_IPV4) {                                                  \
+			struct addr6 d6_ = plan_addr6(lab, dst), g6_ = plan_addr6(lab, gw);        \
+			ADD(b,                                                                     \
+			    nl_msg_route6(m_, seq_, d6_.b, (len) + 96, g6_.b, idx, RTN_UNICAST));  \
+		}                                                                                  \
 	} while (0)
 
 static int nl_fail(const char *what, int r, const struct nl_err *e, char *err, size_t errlen)
@@ -275,7 +310,7 @@ static int build_server_side(const struct lab *lab, const struct plan *p, struct
 	if (r)
 		goto out_nl;
 	ADD(b, nl_msg_link_set(m_, seq_, 1, 1, 0));
-	ADD(b, nl_msg_addr(m_, seq_, 1, p->service_addr, 32));
+	ADDR(b, 1, p->service_addr, 32);
 	for (unsigned k = TOPO_PROBE; k < t->n; k++) {
 		int idx = TOPO_SRV_IFINDEX0 + (int)k;
 
@@ -283,14 +318,13 @@ static int build_server_side(const struct lab *lab, const struct plan *p, struct
 				   t->netns[k].fd));
 		ADD(b, nl_msg_link_set(m_, seq_, idx, 1, 0));
 		if (k == TOPO_PROBE) {
-			ADD(b, nl_msg_addr(m_, seq_, idx, p->probe_srv, 30));
+			ADDR(b, idx, p->probe_srv, 30);
 		} else {
 			const struct plan_netns *netns = &p->netns[k - TOPO_CLIENT0];
 
-			ADD(b, nl_msg_addr(m_, seq_, idx, netns->link_srv, 30));
-			ADD(b,
-			    nl_msg_route(m_, seq_, netns->first_addr - 1, prefix_len(p->block_size),
-					 netns->link_peer, idx, RTN_UNICAST));
+			ADDR(b, idx, netns->link_srv, 30);
+			ROUTE(b, netns->first_addr - 1, prefix_len(p->block_size), netns->link_peer,
+			      idx);
 		}
 	}
 out_batch:;
@@ -324,17 +358,15 @@ static int build_peer(const struct lab *lab, const struct plan *p, struct topolo
 	ADD(b, nl_msg_link_set(m_, seq_, 1, 1, 0));
 	ADD(b, nl_msg_link_set(m_, seq_, TOPO_PEER_IFINDEX, 1, 0));
 	if (k == TOPO_PROBE) {
-		ADD(b, nl_msg_addr(m_, seq_, TOPO_PEER_IFINDEX, p->probe_addr, 30));
-		ADD(b, nl_msg_route(m_, seq_, p->service_addr, 32, p->probe_srv, TOPO_PEER_IFINDEX,
-				    RTN_UNICAST));
+		ADDR(b, TOPO_PEER_IFINDEX, p->probe_addr, 30);
+		ROUTE(b, p->service_addr, 32, p->probe_srv, TOPO_PEER_IFINDEX);
 	} else {
 		const struct plan_netns *netns = &p->netns[k - TOPO_CLIENT0];
 
-		ADD(b, nl_msg_addr(m_, seq_, TOPO_PEER_IFINDEX, netns->link_peer, 30));
+		ADDR(b, TOPO_PEER_IFINDEX, netns->link_peer, 30);
 		for (uint32_t a = 0; a < netns->n_addr; a++)
-			ADD(b, nl_msg_addr(m_, seq_, TOPO_PEER_IFINDEX, netns->first_addr + a, 32));
-		ADD(b, nl_msg_route(m_, seq_, p->service_addr, 32, netns->link_srv,
-				    TOPO_PEER_IFINDEX, RTN_UNICAST));
+			ADDR(b, TOPO_PEER_IFINDEX, netns->first_addr + a, 32);
+		ROUTE(b, p->service_addr, 32, netns->link_srv, TOPO_PEER_IFINDEX);
 	}
 out_batch:;
 	int r2 = nl_batch_end(b, &e);

@@ -71,7 +71,7 @@ struct proc_watch {
 
 /* The slab caches a connection's kernel memory lands in (result.json's
  * memory.slab_caches), measured before the ramp and during the hold. */
-#define RUN_SLAB_CACHES 12
+#define RUN_SLAB_CACHES 15
 struct slab_cache {
 	uint64_t objects, bytes;
 };
@@ -80,6 +80,8 @@ struct row {
 	double t;
 	int phase;
 	uint64_t estab_clients, estab_srv, time_wait, close_wait, syn_recv, orphans;
+	/* TCP sockets in use by family (sockstat, sockstat6): clients, server */
+	uint64_t inuse4_clients, inuse6_clients, inuse4_srv, inuse6_srv;
 	uint64_t tcp_pages; /* TCP memory of the whole host (sockstat mem), pages */
 	uint64_t flood_open, flood_connected, flood_errors, server_open, accept_queue;
 	uint64_t messages_sent, replies, replies_missing; /* floods, so far */
@@ -121,6 +123,7 @@ struct run {
 	struct netns_sample first[TOPO_NETNS_MAX], now[TOPO_NETNS_MAX];
 	uint64_t peak_state[TOPO_NETNS_MAX][ST_MAX];
 	uint64_t peak_tw[TOPO_NETNS_MAX], peak_estab[TOPO_NETNS_MAX];
+	uint64_t peak_inuse[4]; /* of inuse4_clients .. inuse6_srv */
 	uint64_t peak_estab_clients, peak_tw_total, peak_close_wait, peak_syn_recv, peak_orphans;
 	uint64_t peak_tcp_pages;
 	struct hist reply_prev; /* the floods' replies merged at the last sample */

@@ -79,22 +79,37 @@ int run_setup_command(struct run *r)
 
 static int service_answers(struct run *r)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(r->lab->ports.port[0]),
-				  .sin_addr.s_addr = htonl(r->plan->service_addr) };
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sa4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)&ss;
+	socklen_t sl;
 	struct pollfd pfd;
 	int saved, fd, err = 1;
 	socklen_t len = sizeof(err);
 
 	if (netns_enter(r->topo.netns[TOPO_PROBE].fd, &saved))
 		return 0;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	memset(&ss, 0, sizeof(ss));
+	if (r->lab->family == FAMILY_IPV6) {
+		struct addr6 a = plan_addr6(r->lab, r->plan->service_addr);
+
+		sa6->sin6_family = AF_INET6;
+		sa6->sin6_port = htons(r->lab->ports.port[0]);
+		memcpy(&sa6->sin6_addr, a.b, 16);
+		sl = sizeof(*sa6);
+	} else {
+		sa4->sin_family = AF_INET;
+		sa4->sin_port = htons(r->lab->ports.port[0]);
+		sa4->sin_addr.s_addr = htonl(r->plan->service_addr);
+		sl = sizeof(*sa4);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (netns_leave(saved) || fd < 0) {
 		if (fd >= 0)
 			close(fd);
 		return 0;
 	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+	if (connect(fd, (struct sockaddr *)&ss, sl) == 0) {
 		err = 0;
 	} else if (errno == EINPROGRESS) {
 		pfd.fd = fd;
@@ -127,14 +142,27 @@ static int start_builtin_servers(struct run *r)
 			 "500ms",
 			 "--stats-fd",
 			 "3",
+			 NULL, /* --address IPV6 */
+			 NULL,
 			 NULL };
+	char addr6[INET6_ADDRSTRLEN];
+	struct addr6 s6 = plan_addr6(r->lab, r->plan->service_addr);
 
 	units_fmt_ports(&r->lab->ports, ports, sizeof(ports));
 	units_fmt_ipv4(r->plan->service_addr, addr, sizeof(addr));
+	units_fmt_ipv6(&s6, addr6, sizeof(addr6));
+	if (r->lab->family == FAMILY_IPV6) {
+		argv[3] = addr6;
+	} else if (r->lab->family == FAMILY_DUAL) {
+		argv[18] = "--address";
+		argv[19] = addr6;
+	}
 	snprintf(workers, sizeof(workers), "%u", r->plan->server_workers);
 	units_fmt_duration(r->lab->keepalive_us, interval, sizeof(interval));
 	snprintf(backlog, sizeof(backlog), "%llu", (unsigned long long)r->lab->backlog);
-	r->server_ready_needed = (uint64_t)r->plan->server_workers * r->lab->ports.n;
+	/* every worker listens on every port of every family */
+	r->server_ready_needed = (uint64_t)r->plan->server_workers * r->lab->ports.n *
+				 (r->lab->family == FAMILY_DUAL ? 2 : 1);
 	if (r->lab->server_mode == SERVER_NOACCEPT)
 		r->server_ready_needed = 0;
 	return run_spawn(r, "server", 0, TOPO_SRV, argv);
@@ -143,14 +171,20 @@ static int start_builtin_servers(struct run *r)
 int run_start_servers(struct run *r)
 {
 	if (r->lab->server_command[0]) {
-		char addr[16], port[8], cmd[1024], dir[300];
-		const char *keys[] = { "{address}", "{port}", "{labdir}" },
-			   *vals[] = { addr, port, dir };
+		char addr[INET6_ADDRSTRLEN], addr6[INET6_ADDRSTRLEN], port[8], cmd[1024], dir[300];
+		const char *keys[] = { "{address}", "{port}", "{labdir}", "{address6}" },
+			   *vals[] = { addr, port, dir, addr6 };
+		struct addr6 s6 = plan_addr6(r->lab, r->plan->service_addr);
 
-		units_fmt_ipv4(r->plan->service_addr, addr, sizeof(addr));
+		/* {address}: the lab's family's (IPv4 in dual); {address6}: IPv6 */
+		units_fmt_ipv6(&s6, addr6, sizeof(addr6));
+		if (r->lab->family == FAMILY_IPV6)
+			snprintf(addr, sizeof(addr), "%s", addr6);
+		else
+			units_fmt_ipv4(r->plan->service_addr, addr, sizeof(addr));
 		snprintf(port, sizeof(port), "%u", r->lab->ports.port[0]);
 		lab_dir(r, dir, sizeof(dir));
-		run_substitute(r->lab->server_command, cmd, sizeof(cmd), keys, vals, 3);
+		run_substitute(r->lab->server_command, cmd, sizeof(cmd), keys, vals, 4);
 		r->user_server = 1;
 		return run_spawn_command(r, "server command", 0, TOPO_SRV, cmd);
 	}
@@ -187,8 +221,9 @@ static int start_floods(struct run *r)
 	}
 	for (unsigned i = 0; i < p->namespaces; i++) {
 		const struct plan_netns *netns = &p->netns[i];
-		char target[16], ports[256], src[40], a[16], b[16], conns[24], rate[32],
-			inflight[24];
+		char target[INET6_ADDRSTRLEN], ports[256], src[2 * INET6_ADDRSTRLEN + 2],
+			a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], conns[24], rate[32], inflight[24];
+		char target6[INET6_ADDRSTRLEN], src6[2 * INET6_ADDRSTRLEN + 2], share6[16];
 		char workers[16], duration[32], timeout[32], name[32];
 		uint64_t share_rate = r->lab->rate ? r->lab->rate / p->namespaces +
 							     (i < r->lab->rate % p->namespaces)
@@ -233,15 +268,35 @@ static int start_floods(struct run *r)
 				 NULL,
 				 NULL,
 				 NULL, /* --beyond-ports */
+				 NULL, /* dual: --target T6 --source S6 --ipv6-share P */
+				 NULL,
+				 NULL,
+				 NULL,
+				 NULL,
+				 NULL,
 				 NULL };
 		char interval[32], reply[40], rtimeout[32];
-		size_t at = sizeof(argv) / sizeof(argv[0]) - 10; /* the first NULL */
+		size_t at = sizeof(argv) / sizeof(argv[0]) - 16; /* the first NULL */
 		int e;
 
 		units_fmt_ipv4(p->service_addr, target, sizeof(target));
 		units_fmt_ports(&r->lab->ports, ports, sizeof(ports));
 		snprintf(src, sizeof(src), "%s-%s", units_fmt_ipv4(netns->first_addr, a, sizeof(a)),
 			 units_fmt_ipv4(netns->first_addr + netns->n_addr - 1, b, sizeof(b)));
+		{
+			/* the IPv6 twins of the target and the sources */
+			struct addr6 t6 = plan_addr6(r->lab, p->service_addr),
+				     f6 = plan_addr6(r->lab, netns->first_addr),
+				     l6 = plan_addr6(r->lab, netns->first_addr + netns->n_addr - 1);
+
+			units_fmt_ipv6(&t6, target6, sizeof(target6));
+			snprintf(src6, sizeof(src6), "%s-%s", units_fmt_ipv6(&f6, a, sizeof(a)),
+				 units_fmt_ipv6(&l6, b, sizeof(b)));
+		}
+		if (r->lab->family == FAMILY_IPV6) {
+			argv[3] = target6;
+			argv[7] = src6;
+		}
 		snprintf(conns, sizeof(conns), "%llu", (unsigned long long)netns->connections);
 		if (share_rate)
 			snprintf(rate, sizeof(rate), "%llu/s", (unsigned long long)share_rate);
@@ -274,6 +329,16 @@ static int start_floods(struct run *r)
 		}
 		if (r->lab->beyond_ports)
 			argv[at++] = "--beyond-ports";
+		if (r->lab->family == FAMILY_DUAL) {
+			snprintf(share6, sizeof(share6), "%g%%",
+				 (double)r->lab->ipv6_permille / 10);
+			argv[at++] = "--target";
+			argv[at++] = target6;
+			argv[at++] = "--source";
+			argv[at++] = src6;
+			argv[at++] = "--ipv6-share";
+			argv[at++] = share6;
+		}
 		e = run_spawn(r, name, 1, TOPO_CLIENT0 + i, argv);
 		if (e)
 			return e;
@@ -355,10 +420,13 @@ void run_on_tick(evutil_socket_t fd, short what, void *arg)
 			take_memory(r, 1);
 			run_phase_enter(r, PH_BEFORE);
 			/* measured from here: the network before any load */
+			struct addr6 s6 = plan_addr6(r->lab, r->plan->service_addr);
+
 			if (probe_start(r->base, r->topo.netns[TOPO_PROBE].fd,
-					r->plan->service_addr, r->lab->ports.port[0],
-					r->lab->ping_interval_us, r->lab->connect_interval_us,
-					run_on_probe, r, &r->probe))
+					r->plan->service_addr,
+					r->lab->family == FAMILY_IPV6 ? &s6 : NULL,
+					r->lab->ports.port[0], r->lab->ping_interval_us,
+					r->lab->connect_interval_us, run_on_probe, r, &r->probe))
 				run_fail(r, EXIT_CANNOT_RUN,
 					 "cannot start the probes in the probe namespace");
 		} else if (in_phase > 15) {

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/icmp6.h>
 #include <netinet/ip_icmp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,9 @@
 struct probe {
 	struct event_base *base;
 	int netns_fd;
-	struct sockaddr_in dst;
+	int family; /* AF_INET or AF_INET6 */
+	struct sockaddr_storage dst;
+	socklen_t dstlen;
 	probe_cb cb;
 	void *arg;
 	int ping_fd;
@@ -36,18 +39,18 @@ struct probe {
 };
 
 /* socket() inside the probe namespace */
-static int socket_in(int netns_fd, int type, int proto)
+static int socket_in(int netns_fd, int family, int type, int proto)
 {
 	int saved, fd, r;
 
 	if (netns_fd < 0) {
-		fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+		fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 		return fd < 0 ? -errno : fd;
 	}
 	r = netns_enter(netns_fd, &saved);
 	if (r)
 		return r;
-	fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	r = fd < 0 ? -errno : fd;
 	if (netns_leave(saved) && fd >= 0) {
 		close(fd);
@@ -69,7 +72,9 @@ static void expire_pings(struct probe *p, uint64_t now)
 static void on_ping_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct probe *p = arg;
-	struct icmphdr h = { .type = ICMP_ECHO };
+	/* an ICMP or ICMPv6 echo request: type, code, checksum (the kernel's),
+	 * id (the kernel's, for ping sockets), sequence */
+	struct icmphdr h = { .type = p->family == AF_INET6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO };
 	uint64_t now = clock_now_ns();
 	unsigned slot;
 
@@ -82,7 +87,7 @@ static void on_ping_timer(evutil_socket_t fd, short what, void *arg)
 		p->sent_ns[slot] = 0;
 		p->cb(p->arg, 1, -1, ETIMEDOUT);
 	}
-	if (sendto(p->ping_fd, &h, sizeof(h), 0, (struct sockaddr *)&p->dst, sizeof(p->dst)) < 0) {
+	if (sendto(p->ping_fd, &h, sizeof(h), 0, (struct sockaddr *)&p->dst, p->dstlen) < 0) {
 		p->cb(p->arg, 1, -1, errno);
 		return;
 	}
@@ -101,7 +106,8 @@ static void on_ping_read(evutil_socket_t fd, short what, void *arg)
 		uint16_t seq = ntohs(h.un.echo.sequence);
 		unsigned slot = seq % PING_SLOTS;
 
-		if (h.type != ICMP_ECHOREPLY || !p->sent_ns[slot] || p->sent_seq[slot] != seq)
+		if (h.type != (p->family == AF_INET6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY) ||
+		    !p->sent_ns[slot] || p->sent_seq[slot] != seq)
 			continue;
 		p->cb(p->arg, 1, (int64_t)((now - p->sent_ns[slot]) / 1000), 0);
 		p->sent_ns[slot] = 0;
@@ -140,7 +146,7 @@ static void on_connect_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (p->conn_fd >= 0)
 		return; /* the last one is still trying */
-	s = socket_in(p->netns_fd, SOCK_STREAM, 0);
+	s = socket_in(p->netns_fd, p->family, SOCK_STREAM, 0);
 	if (s < 0) {
 		p->cb(p->arg, 0, -1, -s);
 		return;
@@ -148,15 +154,16 @@ static void on_connect_timer(evutil_socket_t fd, short what, void *arg)
 	p->conn_fd = s;
 	p->conn_t0 = clock_now_ns();
 	p->conn_ev = event_new(p->base, s, EV_WRITE, on_conn, p);
-	if (connect(s, (struct sockaddr *)&p->dst, sizeof(p->dst)) && errno != EINPROGRESS) {
+	if (connect(s, (struct sockaddr *)&p->dst, p->dstlen) && errno != EINPROGRESS) {
 		conn_done(p, -1, errno);
 		return;
 	}
 	event_add(p->conn_ev, &tv);
 }
 
-int probe_start(struct event_base *base, int netns_fd, uint32_t target, uint16_t port,
-		uint64_t ping_us, uint64_t connect_us, probe_cb cb, void *arg, struct probe **out)
+int probe_start(struct event_base *base, int netns_fd, uint32_t target, const struct addr6 *target6,
+		uint16_t port, uint64_t ping_us, uint64_t connect_us, probe_cb cb, void *arg,
+		struct probe **out)
 {
 	struct probe *p = calloc(1, sizeof(*p));
 	struct timeval tv;
@@ -169,9 +176,22 @@ int probe_start(struct event_base *base, int netns_fd, uint32_t target, uint16_t
 	p->cb = cb;
 	p->arg = arg;
 	p->ping_fd = p->conn_fd = -1;
-	p->dst.sin_family = AF_INET;
-	p->dst.sin_port = htons(port);
-	p->dst.sin_addr.s_addr = htonl(target);
+	if (target6) {
+		struct sockaddr_in6 *d = (struct sockaddr_in6 *)&p->dst;
+
+		d->sin6_family = AF_INET6;
+		d->sin6_port = htons(port);
+		memcpy(&d->sin6_addr, target6->b, 16);
+		p->dstlen = sizeof(*d);
+	} else {
+		struct sockaddr_in *d = (struct sockaddr_in *)&p->dst;
+
+		d->sin_family = AF_INET;
+		d->sin_port = htons(port);
+		d->sin_addr.s_addr = htonl(target);
+		p->dstlen = sizeof(*d);
+	}
+	p->family = p->dst.ss_family;
 	if (ping_us) {
 		/* datagram ping sockets need the group in ping_group_range of
 		 * the probe namespace: ours, so open it to all */
@@ -187,7 +207,10 @@ int probe_start(struct event_base *base, int netns_fd, uint32_t target, uint16_t
 			snprintf(g, sizeof(g), "%u %u", (unsigned)getgid(), (unsigned)getgid());
 			r = netns_sysctl_write(netns_fd, "net.ipv4.ping_group_range", g);
 		}
-		r = r ? r : socket_in(netns_fd, SOCK_DGRAM, IPPROTO_ICMP);
+		/* ping sockets of both families answer to the one ping_group_range */
+		r = r ? r
+		      : socket_in(netns_fd, p->family, SOCK_DGRAM,
+				  p->family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
 		if (r < 0) {
 			free(p);
 			return r;

@@ -8,6 +8,7 @@
 #include <event2/event.h>
 #include <stdint.h>
 #include "util/compiler.h"
+#include "util/units.h"
 
 struct probe;
 
@@ -19,9 +20,11 @@ typedef void (*probe_cb)(void *arg, int is_ping, int64_t us, int err);
  * whose ping_group_range is left as it is). Intervals of 0 disable that probe. A
  * ping without an answer within a second counts as lost; a connect that
  * takes more than 3 s as failed. */
-WUR int probe_start(struct event_base *base, int netns_fd, uint32_t target, uint16_t port,
-		    uint64_t ping_us, uint64_t connect_us, probe_cb cb, void *arg,
-		    struct probe **out);
+/* target6 (not NULL): over IPv6 (ICMPv6 echo through a datagram socket,
+ * and the connects), target unused. */
+WUR int probe_start(struct event_base *base, int netns_fd, uint32_t target,
+		    const struct addr6 *target6, uint16_t port, uint64_t ping_us,
+		    uint64_t connect_us, probe_cb cb, void *arg, struct probe **out);
 void probe_stop(struct probe *p);
 
 #endif

@@ -92,6 +92,9 @@ const char *const run_slab_cache_names[RUN_SLAB_CACHES] = {
 	"TCP",
 	"tw_sock_TCP",
 	"request_sock_TCP",
+	"TCPv6", /* an IPv6 socket is a struct tcp6_sock */
+	"tw_sock_TCPv6",
+	"request_sock_TCPv6",
 	"sock_inode_cache",
 	"dentry",
 	"filp",

@@ -290,6 +290,18 @@ static json_t *timeline_json(const struct run *r)
 	json_object_set_new(tl, "states", states);
 	json_object_set_new(tl, "states_age_s", age);
 	json_object_set_new(tl, "established_clients", ec);
+	if (r->lab->family != FAMILY_IPV4) {
+		json_t *i4 = json_array(), *i6 = json_array();
+
+		for (size_t k = 0; k < r->nrows; k++) {
+			json_array_append_new(i4,
+					      json_integer((json_int_t)r->rows[k].inuse4_clients));
+			json_array_append_new(i6,
+					      json_integer((json_int_t)r->rows[k].inuse6_clients));
+		}
+		json_object_set_new(tl, "inuse_ipv4_clients", i4);
+		json_object_set_new(tl, "inuse_ipv6_clients", i6);
+	}
 	json_object_set_new(tl, "established_server", es);
 	json_object_set_new(tl, "orphans_host", orph);
 	json_object_set_new(tl, "tcp_mem_pages", tcpm);
@@ -454,6 +466,10 @@ static void result_head(const struct run *r, json_t *j)
 		json_object_set_new(
 			pl, "closer",
 			json_string(r->lab->closer == CLOSER_CLIENT ? "client" : "server"));
+		json_object_set_new(pl, "family",
+				    json_string(r->lab->family == FAMILY_IPV6	? "ipv6"
+						: r->lab->family == FAMILY_DUAL ? "dual"
+										: "ipv4"));
 		json_object_set_new(pl, "beyond_ports",
 				    json_string(r->lab->beyond_ports ? "try" : "refuse"));
 	}
@@ -587,6 +603,21 @@ static void result_probes(const struct run *r, json_t *j)
 		json_object_set_new(j, "messages", m);
 	} else {
 		json_object_set_new(j, "messages", json_null());
+	}
+	if (r->lab->family != FAMILY_IPV4) {
+		/* per family, where the kernel keeps them apart: sockets in use
+		 * (sockstat, sockstat6) at their peak, and the floods' counts */
+		uint64_t est6 = run_child_sum(r, 1, "established_ipv6");
+
+		json_object_set_new(
+			j, "families",
+			json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}}", "ipv4",
+				  "kernel_inuse_peak_clients", (json_int_t)r->peak_inuse[0],
+				  "kernel_inuse_peak_server", (json_int_t)r->peak_inuse[2],
+				  "flood_established", (json_int_t)(flood_made(r) - est6), "ipv6",
+				  "kernel_inuse_peak_clients", (json_int_t)r->peak_inuse[1],
+				  "kernel_inuse_peak_server", (json_int_t)r->peak_inuse[3],
+				  "flood_established", (json_int_t)est6));
 	}
 	json_object_set_new(j, "connect_worst_namespace",
 			    json_pack("{s:o, s:o, s:o, s:o, s:o}", "p50_us",

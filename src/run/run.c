@@ -81,6 +81,8 @@ static void run_sources_open(struct run *r)
 			break;
 		}
 		r->now[i] = r->first[i];
+		/* the state dumps walk IPv6 sockets too where the lab has them */
+		r->samp[i].ipv6 = r->lab->family != FAMILY_IPV4;
 	}
 	if (!r->exit_status && dumper_start(&r->dumper, r->samp, r->topo.n, RUN_STATE_MASK))
 		run_fail(r, EXIT_CANNOT_RUN, "cannot start the state dump thread");

@@ -269,6 +269,8 @@ void run_sample(struct run *r)
 				       (s->ct_early_drop - r->first[i].ct_early_drop) +
 				       (s->ct_insert_failed - r->first[i].ct_insert_failed);
 		if (i == TOPO_SRV) {
+			row.inuse4_srv = s->inuse;
+			row.inuse6_srv = s->inuse6;
 			row.conntrack_srv = s->ct_count;
 			row.estab_srv = s->curr_estab;
 			row.syn_recv = s->state[ST_SYN_RECV];
@@ -276,6 +278,8 @@ void run_sample(struct run *r)
 			row.listen_overflows = s->counter[lo] - r->first[i].counter[lo];
 		} else if (i >= TOPO_CLIENT0) {
 			row.estab_clients += s->curr_estab;
+			row.inuse4_clients += s->inuse;
+			row.inuse6_clients += s->inuse6;
 		}
 	}
 	row.states_age_s = t - r->last_dump_s;
@@ -312,6 +316,14 @@ void run_sample(struct run *r)
 	}
 	if (row.estab_clients > r->peak_estab_clients)
 		r->peak_estab_clients = row.estab_clients;
+	{
+		const uint64_t v[4] = { row.inuse4_clients, row.inuse6_clients, row.inuse4_srv,
+					row.inuse6_srv };
+
+		for (int k = 0; k < 4; k++)
+			if (v[k] > r->peak_inuse[k])
+				r->peak_inuse[k] = v[k];
+	}
 	if (row.time_wait > r->peak_tw_total)
 		r->peak_tw_total = row.time_wait;
 	if (row.close_wait > r->peak_close_wait)

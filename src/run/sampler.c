@@ -53,6 +53,17 @@ int sampler_parse_sockstat(const char *text, struct netns_sample *out)
 	return 0;
 }
 
+int sampler_parse_sockstat6(const char *text, uint64_t *inuse6)
+{
+	const char *p = strstr(text, "TCP6: inuse ");
+	unsigned long v;
+
+	if (!p || (p != text && p[-1] != '\n') || sscanf(p, "TCP6: inuse %lu", &v) != 1)
+		return -EINVAL;
+	*inuse6 = v;
+	return 0;
+}
+
 int sampler_parse_table(const char *text, const char *prefix, const char *name, uint64_t *value)
 {
 	size_t plen = strlen(prefix), nlen = strlen(name);
@@ -114,6 +125,7 @@ int sampler_netns_open(struct sampler_netns *s, int netns_fd)
 
 	memset(s, 0, sizeof(*s));
 	s->fd_sockstat = s->fd_snmp = s->fd_netstat = s->fd_ct_count = s->fd_ct_stat = -1;
+	s->fd_sockstat6 = -1;
 	if (netns_fd >= 0) {
 		r = netns_enter(netns_fd, &saved);
 		if (r)
@@ -124,6 +136,8 @@ int sampler_netns_open(struct sampler_netns *s, int netns_fd)
 		r = open_in("/proc/thread-self/net/snmp", &s->fd_snmp);
 	if (!r)
 		r = open_in("/proc/thread-self/net/netstat", &s->fd_netstat);
+	if (!r && open_in("/proc/thread-self/net/sockstat6", &s->fd_sockstat6))
+		s->fd_sockstat6 = -1; /* a kernel without IPv6 */
 	if (!r) {
 		/* only where netfilter's connection tracking is loaded */
 		if (open_in("/proc/sys/net/netfilter/nf_conntrack_count", &s->fd_ct_count))
@@ -150,6 +164,8 @@ void sampler_netns_close(struct sampler_netns *s)
 {
 	if (s->fd_sockstat >= 0)
 		close(s->fd_sockstat);
+	if (s->fd_sockstat6 >= 0)
+		close(s->fd_sockstat6);
 	if (s->fd_snmp >= 0)
 		close(s->fd_snmp);
 	if (s->fd_netstat >= 0)
@@ -161,6 +177,7 @@ void sampler_netns_close(struct sampler_netns *s)
 	if (s->diag)
 		mnl_socket_close(s->diag);
 	s->fd_sockstat = s->fd_snmp = s->fd_netstat = s->fd_ct_count = s->fd_ct_stat = -1;
+	s->fd_sockstat6 = -1;
 	s->diag = NULL;
 }
 
@@ -193,6 +210,9 @@ int sampler_read(struct sampler_netns *s, struct netns_sample *out)
 		r = sampler_parse_sockstat(buf, out);
 	if (r)
 		return r;
+	out->have_inuse6 = s->fd_sockstat6 >= 0 &&
+			   pread_all(s->fd_sockstat6, buf, sizeof(buf)) == 0 &&
+			   sampler_parse_sockstat6(buf, &out->inuse6) == 0;
 	r = pread_all(s->fd_snmp, buf, sizeof(buf));
 	if (r)
 		return r;
@@ -234,7 +254,8 @@ static int is_service(const struct sampler_netns *s, uint32_t addr, uint16_t por
 	return 0;
 }
 
-int sampler_dump_states(struct sampler_netns *s, uint32_t mask, struct netns_sample *out)
+static int dump_family(struct sampler_netns *s, uint8_t family, uint32_t mask,
+		       struct netns_sample *out)
 {
 	static char buf[32768];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -245,14 +266,11 @@ int sampler_dump_states(struct sampler_netns *s, uint32_t mask, struct netns_sam
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = AF_INET;
+	req->sdiag_family = family;
 	req->sdiag_protocol = IPPROTO_TCP;
 	req->idiag_states = mask;
 	if (mnl_socket_sendto(s->diag, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-	memset(out->state, 0, sizeof(out->state));
-	memset(out->service_state, 0, sizeof(out->service_state));
-	out->accept_queue = out->accept_queue_max = 0;
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(s->diag, buf, sizeof(buf));
 		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
@@ -267,25 +285,42 @@ int sampler_dump_states(struct sampler_netns *s, uint32_t mask, struct netns_sam
 
 			if (h->nlmsg_seq != seq || h->nlmsg_pid != portid)
 				continue;
-			if (h->nlmsg_type == NLMSG_DONE) {
-				out->have_states = 1;
+			if (h->nlmsg_type == NLMSG_DONE)
 				return 0;
-			}
 			if (h->nlmsg_type == NLMSG_ERROR)
 				return -EPROTO;
 			m = mnl_nlmsg_get_payload(h);
-			if (m->idiag_state < ST_MAX)
+			if (m->idiag_state < ST_MAX) {
 				out->state[m->idiag_state]++;
-			if (s->service_addr && m->idiag_state < ST_MAX &&
-			    (is_service(s, m->id.idiag_dst[0], m->id.idiag_dport) ||
-			     is_service(s, m->id.idiag_src[0], m->id.idiag_sport)))
-				out->service_state[m->idiag_state]++;
+				if (family == AF_INET6)
+					out->state6[m->idiag_state]++;
+			}
 			if (m->idiag_state == ST_LISTEN) {
 				out->accept_queue += m->idiag_rqueue;
 				out->accept_queue_max += m->idiag_wqueue;
 			}
+			if (s->service_addr && family == AF_INET && m->idiag_state < ST_MAX &&
+			    (is_service(s, m->id.idiag_dst[0], m->id.idiag_dport) ||
+			     is_service(s, m->id.idiag_src[0], m->id.idiag_sport)))
+				out->service_state[m->idiag_state]++;
 		}
 	}
+}
+
+int sampler_dump_states(struct sampler_netns *s, uint32_t mask, struct netns_sample *out)
+{
+	int r;
+
+	memset(out->state, 0, sizeof(out->state));
+	memset(out->state6, 0, sizeof(out->state6));
+	memset(out->service_state, 0, sizeof(out->service_state));
+	out->accept_queue = out->accept_queue_max = 0;
+	r = dump_family(s, AF_INET, mask, out);
+	if (!r && s->ipv6)
+		r = dump_family(s, AF_INET6, mask, out);
+	if (!r)
+		out->have_states = 1;
+	return r;
 }
 
 int sampler_parse_ct_stat(const char *text, const char *name, uint64_t *sum)

@@ -33,13 +33,18 @@ enum tcp_state_idx {
 struct netns_sample {
 	/* sockstat */
 	uint64_t inuse, orphan, tw, alloc, mem_pages;
+	/* sockstat6: IPv6 TCP sockets in use (sockstat's inuse is IPv4's
+	 * only; tw, orphan, alloc and mem count both families) */
+	int have_inuse6;
+	uint64_t inuse6;
 	/* snmp Tcp: CurrEstab, a gauge */
 	uint64_t curr_estab;
 	/* the counters of kcounters, in that order (monotonic) */
 	uint64_t counter[KCOUNTERS_MAX];
 	/* sock_diag, when dumped: sockets per state, listeners' queues */
 	int have_states;
-	uint64_t state[ST_MAX];
+	uint64_t state[ST_MAX];	 /* both families, when dumped */
+	uint64_t state6[ST_MAX]; /* of them, IPv6 (with ipv6 set) */
 	uint64_t accept_queue, accept_queue_max;
 	/* sockets of the service (sampler_netns.service_addr), by state */
 	uint64_t service_state[ST_MAX];
@@ -50,11 +55,13 @@ struct netns_sample {
 
 struct sampler_netns {
 	int fd_sockstat, fd_snmp, fd_netstat;
+	int fd_sockstat6;	     /* -1 without IPv6 */
 	int fd_ct_count, fd_ct_stat; /* -1 without conntrack */
 	struct mnl_socket *diag;
 	uint32_t seq;
 	/* when set, dumps also count the sockets whose peer or own address
 	 * and port are the service's (in host order; ports: service_ports) */
+	int ipv6; /* dumps ask for IPv6 sockets too (a second walk) */
 	uint32_t service_addr;
 	const uint16_t *service_ports;
 	unsigned service_nports;
@@ -73,6 +80,8 @@ WUR int sampler_dump_states(struct sampler_netns *s, uint32_t mask, struct netns
 
 /* Parsers, for tests: return 0 or -EINVAL. */
 int sampler_parse_sockstat(const char *text, struct netns_sample *out);
+/* /proc/net/sockstat6: the TCP6 line's inuse. */
+int sampler_parse_sockstat6(const char *text, uint64_t *inuse6);
 /* "Prefix: name1 name2\nPrefix: v1 v2" pairs: the value of prefix:name. */
 int sampler_parse_table(const char *text, const char *prefix, const char *name, uint64_t *value);
 

@@ -5,9 +5,11 @@
 #include "util/units.h"
 
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -389,6 +391,145 @@ bad:
 		err, errlen,
 		"'%s' is not an address list: expected addresses, ranges (198.18.1.1-198.18.1.16) or CIDR ranges separated by commas",
 		s);
+}
+
+/* ---- IPv6 ---- */
+
+int units_is_ipv6(const char *s)
+{
+	return strchr(s, ':') != NULL;
+}
+
+int units_parse_ipv6(const char *s, struct addr6 *a, char *err, size_t errlen)
+{
+	if (inet_pton(AF_INET6, s, a->b) != 1)
+		return fail(err, errlen, "'%s' is not an IPv6 address (such as 2001:2::1)", s);
+	return 0;
+}
+
+int units_parse_cidr6(const char *s, struct cidr6 *c, char *err, size_t errlen)
+{
+	const char *slash = strchr(s, '/');
+	char a[INET6_ADDRSTRLEN + 1];
+	char *end;
+	unsigned long len;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(a))
+		return fail(err, errlen, "'%s' is not an IPv6 prefix (such as 2001:2::/48)", s);
+	memcpy(a, s, (size_t)(slash - s));
+	a[slash - s] = 0;
+	len = strtoul(slash + 1, &end, 10);
+	if (!slash[1] || *end || len > 128 || inet_pton(AF_INET6, a, c->addr.b) != 1)
+		return fail(err, errlen, "'%s' is not an IPv6 prefix (such as 2001:2::/48)", s);
+	for (unsigned i = 0; i < 128; i++)
+		if (i >= len && (c->addr.b[i / 8] & (0x80 >> (i % 8))))
+			return fail(
+				err, errlen,
+				"'%s' has bits set past its prefix length: write its network address",
+				s);
+	c->len = (uint8_t)len;
+	return 0;
+}
+
+static uint64_t low64(const struct addr6 *a)
+{
+	uint64_t v = 0;
+
+	for (int i = 8; i < 16; i++)
+		v = v << 8 | a->b[i];
+	return v;
+}
+
+struct addr6 units_addr6_add(const struct addr6 *a, uint64_t n)
+{
+	struct addr6 r = *a;
+	uint64_t lo = low64(a), sum = lo + n;
+
+	for (int i = 15; i >= 8; i--) {
+		r.b[i] = (uint8_t)sum;
+		sum >>= 8;
+	}
+	if (lo + n < lo) /* carry into the high half */
+		for (int i = 7; i >= 0 && ++r.b[i] == 0; i--)
+			;
+	return r;
+}
+
+int units_parse_addr6_list(const char *s, struct addr6 *out, size_t max, size_t *n, char *err,
+			   size_t errlen)
+{
+	char item[2 * INET6_ADDRSTRLEN + 8];
+	const char *p = s;
+
+	*n = 0;
+	for (;;) {
+		const char *stop = strchr(p, ',');
+		size_t ilen = stop ? (size_t)(stop - p) : strlen(p);
+		struct addr6 lo, hi;
+		uint64_t count;
+		char *dash, *slash;
+
+		if (!ilen || ilen >= sizeof(item))
+			goto bad;
+		memcpy(item, p, ilen);
+		item[ilen] = 0;
+		dash = strchr(item, '-');
+		slash = strchr(item, '/');
+		if (slash) {
+			struct cidr6 c;
+
+			if (units_parse_cidr6(item, &c, err, errlen))
+				return -EINVAL;
+			if (c.len < 64 || 128 - c.len >= 63)
+				return fail(
+					err, errlen,
+					"'%s': a prefix of addresses to list is /64 or longer, and at most 2^62 addresses",
+					item);
+			count = 1ULL << (128 - c.len);
+			lo = c.addr;
+			if (count > 1) { /* leave out the subnet's anycast address */
+				lo = units_addr6_add(&c.addr, 1);
+				count--;
+			}
+		} else if (dash) {
+			*dash = 0;
+			if (inet_pton(AF_INET6, item, lo.b) != 1 ||
+			    inet_pton(AF_INET6, dash + 1, hi.b) != 1)
+				goto bad;
+			if (memcmp(lo.b, hi.b, 8))
+				return fail(
+					err, errlen,
+					"'%s': an IPv6 range stays within one /64 (its first 64 bits alike)",
+					s);
+			if (low64(&hi) < low64(&lo))
+				return fail(err, errlen,
+					    "'%s': an address range runs from low to high", s);
+			count = low64(&hi) - low64(&lo) + 1;
+		} else {
+			if (inet_pton(AF_INET6, item, lo.b) != 1)
+				goto bad;
+			count = 1;
+		}
+		if (count > max - *n)
+			return fail(err, errlen, "'%s' has more than %zu addresses", s, max);
+		for (uint64_t k = 0; k < count; k++)
+			out[(*n)++] = units_addr6_add(&lo, k);
+		if (!stop)
+			return 0;
+		p = stop + 1;
+	}
+bad:
+	return fail(
+		err, errlen,
+		"'%s' is not an IPv6 address list: expected addresses, ranges (2001:2::10-2001:2::1f) or prefixes (2001:2::100/120) separated by commas",
+		s);
+}
+
+char *units_fmt_ipv6(const struct addr6 *a, char *buf, size_t len)
+{
+	if (!inet_ntop(AF_INET6, a->b, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
 }
 
 char *units_fmt_duration(uint64_t us, char *buf, size_t len)

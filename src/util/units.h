@@ -20,6 +20,16 @@ struct cidr {
 	uint8_t len;
 };
 
+/* An IPv6 address, network byte order (struct in6_addr's bytes). */
+struct addr6 {
+	uint8_t b[16];
+};
+
+struct cidr6 {
+	struct addr6 addr; /* the network address */
+	uint8_t len;
+};
+
 struct port_list {
 	uint16_t n;
 	uint16_t port[PORTS_MAX];
@@ -41,12 +51,26 @@ WUR int units_parse_ports(const char *s, struct port_list *pl, char *err, size_t
 WUR int units_parse_addr_list(const char *s, uint32_t *out, size_t max, size_t *n, char *err,
 			      size_t errlen);
 
+/* IPv6: an address ("2001:2::1"), a prefix ("2001:2::/48"), and a list
+ * like the IPv4 one: "2001:2::10-2001:2::1f", "2001:2::100/120" (every
+ * address of it but the all-zeros one, the subnet's anycast address) or
+ * "2001:2::1,2001:2::9". */
+WUR int units_parse_ipv6(const char *s, struct addr6 *a, char *err, size_t errlen);
+WUR int units_parse_cidr6(const char *s, struct cidr6 *c, char *err, size_t errlen);
+WUR int units_parse_addr6_list(const char *s, struct addr6 *out, size_t max, size_t *n, char *err,
+			       size_t errlen);
+/* 1 when s holds a ':' (an IPv6 address or list), else 0. */
+int units_is_ipv6(const char *s);
+/* a + n (n added to the low 64 bits, carried into the high ones) */
+struct addr6 units_addr6_add(const struct addr6 *a, uint64_t n);
+
 /* Formatters write the shortest exact form that the parsers read back. */
 char *units_fmt_duration(uint64_t us, char *buf, size_t len);
 char *units_fmt_count(uint64_t v, char *buf, size_t len);
 char *units_fmt_rate(uint64_t per_sec, char *buf, size_t len);
 char *units_fmt_size(uint64_t bytes, char *buf, size_t len); /* human, rounded */
 char *units_fmt_ipv4(uint32_t addr, char *buf, size_t len);
+char *units_fmt_ipv6(const struct addr6 *a, char *buf, size_t len); /* RFC 5952 */
 char *units_fmt_ports(const struct port_list *pl, char *buf, size_t len);
 
 /* Bytes as printable ASCII: \r, \n, \t, \\ and \xHH for the others; cut

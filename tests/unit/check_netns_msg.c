@@ -164,6 +164,64 @@ START_TEST(route)
 }
 END_TEST
 
+START_TEST(addr6)
+{
+	static const uint8_t a6[16] = { 0x20, 0x01, 0x00, 0x02, [14] = 0x01, [15] = 0x23 };
+	struct attrs a = { 0 };
+	struct nlmsghdr *nlh;
+	const struct ifaddrmsg *ifa;
+
+	nl_msg_addr6(buf, 21, 3, a6, 126, 0);
+	nlh = check_header(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 21);
+	ifa = mnl_nlmsg_get_payload(nlh);
+	ck_assert_int_eq(ifa->ifa_family, AF_INET6);
+	ck_assert_uint_eq(ifa->ifa_prefixlen, 126);
+	ck_assert_uint_eq(ifa->ifa_index, 3);
+	ck_assert_uint_eq(ifa->ifa_flags, IFA_F_NODAD);
+	ck_assert_int_eq(mnl_attr_parse(nlh, sizeof(*ifa), collect, &a), MNL_CB_OK);
+	ck_assert_uint_eq(mnl_attr_get_payload_len(a.tb[IFA_ADDRESS]), 16);
+	ck_assert_mem_eq(mnl_attr_get_payload(a.tb[IFA_ADDRESS]), a6, 16);
+	ck_assert_uint_eq(mnl_attr_get_u32(a.tb[IFA_FLAGS]), IFA_F_NODAD);
+	ck_assert_ptr_null(a.tb[IFA_LOCAL]);
+	nl_msg_addr6(buf, 22, 1, a6, 128, 1);
+	memset(&a, 0, sizeof(a));
+	ck_assert_int_eq(mnl_attr_parse((struct nlmsghdr *)buf, sizeof(*ifa), collect, &a),
+			 MNL_CB_OK);
+	ck_assert_uint_eq(mnl_attr_get_u32(a.tb[IFA_FLAGS]), IFA_F_NODAD | IFA_F_NOPREFIXROUTE);
+}
+END_TEST
+
+START_TEST(route6)
+{
+	static const uint8_t dst[16] = { 0x20, 0x01, 0x00, 0x02, [13] = 0x01 };
+	static const uint8_t gw[16] = { 0x20, 0x01, 0x00, 0x02, [15] = 0x02 };
+	struct attrs a = { 0 };
+	struct nlmsghdr *nlh;
+	const struct rtmsg *rtm;
+
+	nl_msg_route6(buf, 23, dst, 112, gw, 12, RTN_UNICAST);
+	nlh = check_header(RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 23);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	ck_assert_int_eq(rtm->rtm_family, AF_INET6);
+	ck_assert_uint_eq(rtm->rtm_dst_len, 112);
+	ck_assert_uint_eq(rtm->rtm_table, RT_TABLE_MAIN);
+	ck_assert_uint_eq(rtm->rtm_type, RTN_UNICAST);
+	ck_assert_uint_eq(rtm->rtm_scope, RT_SCOPE_UNIVERSE);
+	ck_assert_int_eq(mnl_attr_parse(nlh, sizeof(*rtm), collect, &a), MNL_CB_OK);
+	ck_assert_mem_eq(mnl_attr_get_payload(a.tb[RTA_DST]), dst, 16);
+	ck_assert_mem_eq(mnl_attr_get_payload(a.tb[RTA_GATEWAY]), gw, 16);
+	ck_assert_uint_eq(mnl_attr_get_u32(a.tb[RTA_OIF]), 12);
+	nl_msg_route6(buf, 24, dst, 112, NULL, 1, RTN_LOCAL);
+	rtm = mnl_nlmsg_get_payload((struct nlmsghdr *)buf);
+	ck_assert_uint_eq(rtm->rtm_table, RT_TABLE_LOCAL);
+	ck_assert_uint_eq(rtm->rtm_scope, RT_SCOPE_HOST);
+	memset(&a, 0, sizeof(a));
+	ck_assert_int_eq(mnl_attr_parse((struct nlmsghdr *)buf, sizeof(*rtm), collect, &a),
+			 MNL_CB_OK);
+	ck_assert_ptr_null(a.tb[RTA_GATEWAY]);
+}
+END_TEST
+
 START_TEST(link_get)
 {
 	struct nlmsghdr *nlh;
@@ -183,6 +241,8 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, link_set);
 	tcase_add_test(tc, addr);
 	tcase_add_test(tc, route);
+	tcase_add_test(tc, addr6);
+	tcase_add_test(tc, route6);
 	tcase_add_test(tc, link_get);
 }
 

@@ -213,8 +213,53 @@ START_TEST(formatters_round_trip)
 }
 END_TEST
 
+START_TEST(ipv6_addresses)
+{
+	static struct addr6 list[300];
+	struct addr6 a, b;
+	struct cidr6 c;
+	char buf[64];
+	size_t n;
+
+	ck_assert_int_eq(units_parse_ipv6("2001:2::1", &a, err, sizeof(err)), 0);
+	ck_assert_str_eq(units_fmt_ipv6(&a, buf, sizeof(buf)), "2001:2::1");
+	ck_assert_int_ne(units_parse_ipv6("2001:2::g", &a, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "not an IPv6 address"));
+	ck_assert_int_eq(units_parse_cidr6("2001:2::/48", &c, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c.len, 48);
+	ck_assert_int_ne(units_parse_cidr6("2001:2::1/48", &c, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "past its prefix length"));
+	ck_assert_int_ne(units_parse_cidr6("2001:2::/129", &c, err, sizeof(err)), 0);
+	/* a range, a prefix without its anycast address, single ones */
+	ck_assert_int_eq(units_parse_addr6_list("2001:2::10-2001:2::1f,2001:2::100/120,2001:2::9",
+						list, 300, &n, err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(n, 16 + 255 + 1);
+	ck_assert_str_eq(units_fmt_ipv6(&list[15], buf, sizeof(buf)), "2001:2::1f");
+	ck_assert_str_eq(units_fmt_ipv6(&list[16], buf, sizeof(buf)), "2001:2::101");
+	ck_assert_str_eq(units_fmt_ipv6(&list[n - 2], buf, sizeof(buf)), "2001:2::1ff");
+	ck_assert_int_ne(
+		units_parse_addr6_list("2001:2::1f-2001:2::10", list, 300, &n, err, sizeof(err)),
+		0);
+	ck_assert_ptr_nonnull(strstr(err, "low to high"));
+	ck_assert_int_ne(
+		units_parse_addr6_list("2001:2::1-2001:3::1", list, 300, &n, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "within one /64"));
+	ck_assert_int_ne(units_parse_addr6_list("2001:2::/112", list, 300, &n, err, sizeof(err)),
+			 0);
+	ck_assert_ptr_nonnull(strstr(err, "more than 300"));
+	/* adding carries into the high half */
+	ck_assert_int_eq(units_parse_ipv6("2001:2:0:1:ffff:ffff:ffff:ffff", &a, err, sizeof(err)),
+			 0);
+	b = units_addr6_add(&a, 2);
+	ck_assert_str_eq(units_fmt_ipv6(&b, buf, sizeof(buf)), "2001:2:0:2::1");
+	ck_assert(units_is_ipv6("::1") && !units_is_ipv6("198.18.0.1"));
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
+	tcase_add_test(tc, ipv6_addresses);
 	tcase_add_test(tc, duration_ok);
 	tcase_add_test(tc, duration_bad);
 	tcase_add_test(tc, count_ok);
