@@ -514,6 +514,40 @@ static void check_neigh(struct host_report *r, const struct host_facts *f,
 		    (unsigned long long)(need * 2));
 }
 
+/* lab.family = ipv6 or dual: the kernel's IPv6, and its neighbour table
+ * (one for all namespaces, as IPv4's) */
+static void check_ipv6(struct host_report *r, const struct host_facts *f, const struct lab *lab,
+		       const struct host_needs *n)
+{
+	uint64_t need = n->neighbours + f->neigh6_entries;
+	enum hlevel lv = !f->ipv6				       ? HC_BLOCKS
+			 : f->gc_thresh6[2] && need > f->gc_thresh6[2] ? HC_BLOCKS
+			 : f->gc_thresh6[1] && need > f->gc_thresh6[1] ? HC_WARN
+								       : HC_OK;
+	struct host_check *c;
+
+	if (lab->family == FAMILY_IPV4)
+		return;
+	c = add(r, "ipv6", "IPv6", lv);
+	if (!f->ipv6) {
+		SET(found, "no IPv6 in this kernel (no /proc/sys/net/ipv6)");
+		SET(needed, "IPv6, for lab.family = %s", lab->family == FAMILY_DUAL ? "dual" : "ipv6");
+		SET(why, "the lab's addresses, listeners and connections are IPv6");
+		SET(fix, "boot without ipv6.disable=1 (or load the ipv6 module), or set lab.family = ipv4");
+		return;
+	}
+	SET(found, "IPv6 neighbour table gc_thresh1-3 %llu %llu %llu; %llu entries now",
+	    (unsigned long long)f->gc_thresh6[0], (unsigned long long)f->gc_thresh6[1],
+	    (unsigned long long)f->gc_thresh6[2], (unsigned long long)f->neigh6_entries);
+	SET(needed, "%u more: one per link end (client addresses are routed via the link)",
+	    n->neighbours);
+	SET(why,
+	    "the IPv6 neighbour (NDP) table is one for all namespaces, like ARP's; past gc_thresh3 new neighbours fail");
+	if (lv != HC_OK)
+		SET(fix, "sysctl -w net.ipv6.neigh.default.gc_thresh3=%llu (and gc_thresh2) on the host",
+		    (unsigned long long)(need * 2));
+}
+
 static void check_ports(struct host_report *r, const struct lab *lab, const struct plan *p,
 			const struct host_facts *f)
 {
@@ -761,6 +795,7 @@ void host_check_all(const struct host_facts *f, const struct kernel_view *kv, co
 	check_epoll(out, f, lab);
 	check_conntrack(out, f, lab, &n);
 	check_neigh(out, f, &n);
+	check_ipv6(out, f, lab, &n);
 	check_ports(out, lab, p, f);
 	check_features(out, f);
 	check_userns(out, f);

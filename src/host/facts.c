@@ -69,15 +69,23 @@ static void read_sockstat(struct host_facts *f)
 
 /* neighbour entries of all namespaces: the first field of the second line
  * of /proc/net/stat/arp_cache (hexadecimal, the same on every CPU line) */
-static void read_neigh(struct host_facts *f)
+static uint64_t neigh_of(const char *path)
 {
 	char line[512];
-	FILE *fp = fopen("/proc/net/stat/arp_cache", "re");
+	FILE *fp = fopen(path, "re");
+	uint64_t n = 0;
 
 	if (fp && fgets(line, sizeof(line), fp) && fgets(line, sizeof(line), fp))
-		f->neigh_entries = strtoull(line, NULL, 16);
+		n = strtoull(line, NULL, 16);
 	if (fp)
 		fclose(fp);
+	return n;
+}
+
+static void read_neigh(struct host_facts *f)
+{
+	f->neigh_entries = neigh_of("/proc/net/stat/arp_cache");
+	f->neigh6_entries = neigh_of("/proc/net/stat/ndisc_cache");
 }
 
 /* where /proc/sys is read-only: can connlab remount it in a mount
@@ -146,6 +154,10 @@ void host_facts_read(struct host_facts *f)
 	f->gc_thresh[0] = procfs_read_u64("/proc/sys/net/ipv4/neigh/default/gc_thresh1");
 	f->gc_thresh[1] = procfs_read_u64("/proc/sys/net/ipv4/neigh/default/gc_thresh2");
 	f->gc_thresh[2] = procfs_read_u64("/proc/sys/net/ipv4/neigh/default/gc_thresh3");
+	f->ipv6 = access("/proc/sys/net/ipv6", F_OK) == 0;
+	f->gc_thresh6[0] = procfs_read_u64("/proc/sys/net/ipv6/neigh/default/gc_thresh1");
+	f->gc_thresh6[1] = procfs_read_u64("/proc/sys/net/ipv6/neigh/default/gc_thresh2");
+	f->gc_thresh6[2] = procfs_read_u64("/proc/sys/net/ipv6/neigh/default/gc_thresh3");
 	read_neigh(f);
 	f->epoll_watches = procfs_read_u64("/proc/sys/fs/epoll/max_user_watches");
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -35,6 +35,9 @@ struct host_facts {
 	uint64_t ct_max, ct_count;
 	uint64_t gc_thresh[3];
 	uint64_t neigh_entries; /* neighbour entries now, all namespaces */
+	int ipv6;		/* the kernel has IPv6 (/proc/sys/net/ipv6) */
+	uint64_t gc_thresh6[3];
+	uint64_t neigh6_entries; /* IPv6 neighbour entries now (ndisc_cache) */
 	uint64_t epoll_watches;
 	int bind_no_port;	  /* IP_BIND_ADDRESS_NO_PORT: 1 yes, 0 no */
 	int child_ehash;	  /* net.ipv4.tcp_child_ehash_entries exists */

@@ -216,6 +216,12 @@ void report_summary(json_t *j, FILE *out)
 			"  ping          %.0f sent, %.2f%% lost; RTT p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
 			sent, 100 * num(j, "ping.all.loss"), num(j, "ping.all.p50_ms"),
 			num(j, "ping.all.p99_ms"), num(j, "ping.all.max_ms"));
+	if (num(j, "ping6.all.sent") > 0)
+		fprintf(out,
+			"  ping6         %.0f sent, %.2f%% lost; RTT p50 %.3f ms, p99 %.3f ms (and %.0f new IPv6 connections, p99 %.3f ms)\n",
+			num(j, "ping6.all.sent"), 100 * num(j, "ping6.all.loss"),
+			num(j, "ping6.all.p50_ms"), num(j, "ping6.all.p99_ms"),
+			num(j, "probe_connect6.all.count"), num(j, "probe_connect6.all.p99_ms"));
 	if (num(j, "ping.hold.sent") > 0)
 		fprintf(out, "  ping (hold)   %.2f%% lost; RTT p50 %.3f ms, p99 %.3f ms\n",
 			100 * num(j, "ping.hold.loss"), num(j, "ping.hold.p50_ms"),

@@ -145,6 +145,10 @@ struct run {
 	struct nl *srv_nl; /* link statistics of the server side of every veth */
 	uint64_t drops_first[TOPO_NETNS_MAX], drops_now[TOPO_NETNS_MAX];
 	struct hist ping[PH_COUNT], probe_conn[PH_COUNT];
+	/* lab.family = dual: the same over IPv6, from a second probe */
+	struct probe *probe6;
+	struct hist ping6[PH_COUNT], probe6_conn[PH_COUNT];
+	uint64_t ping6_sent[PH_COUNT], ping6_lost[PH_COUNT], probe6_fail[PH_COUNT];
 	uint64_t ping_sent[PH_COUNT], ping_lost[PH_COUNT], probe_fail[PH_COUNT];
 	double iv_ping_max;
 	unsigned iv_ping_lost, iv_ping_sent;
@@ -236,6 +240,7 @@ void run_on_sample(evutil_socket_t fd, short what, void *arg);
 void run_on_dumped(evutil_socket_t fd, short what, void *arg);
 void run_dump_final(struct run *r);
 void run_on_probe(void *arg, int is_ping, int64_t us, int err);
+void run_on_probe6(void *arg, int is_ping, int64_t us, int err);
 
 /* procs.c */
 /* Each lab process's open files, limit and peak memory, this sample. */

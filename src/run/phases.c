@@ -429,6 +429,13 @@ void run_on_tick(evutil_socket_t fd, short what, void *arg)
 					r->lab->connect_interval_us, run_on_probe, r, &r->probe))
 				run_fail(r, EXIT_CANNOT_RUN,
 					 "cannot start the probes in the probe namespace");
+			else if (r->lab->family == FAMILY_DUAL &&
+				 probe_start(r->base, r->topo.netns[TOPO_PROBE].fd, 0, &s6,
+					     r->lab->ports.port[0], r->lab->ping_interval_us,
+					     r->lab->connect_interval_us, run_on_probe6, r,
+					     &r->probe6))
+				run_fail(r, EXIT_CANNOT_RUN,
+					 "cannot start the IPv6 probes in the probe namespace");
 		} else if (in_phase > 15) {
 			run_fail(r, EXIT_CANNOT_RUN,
 				 "the server did not listen within 15 s (see %s/children.log)",

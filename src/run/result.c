@@ -630,6 +630,13 @@ static void result_probes(const struct run *r, json_t *j)
 			r->probe_fail, &ping, &probe);
 	json_object_set_new(j, "ping", ping);
 	json_object_set_new(j, "probe_connect", probe);
+	if (r->lab->family == FAMILY_DUAL) {
+		/* ping6, probe_connect6: the IPv6 probe beside the IPv4 one */
+		run_probes_json(r->phase_seen, r->ping6, r->ping6_sent, r->ping6_lost,
+				r->probe6_conn, r->probe6_fail, &ping, &probe);
+		json_object_set_new(j, "ping6", ping);
+		json_object_set_new(j, "probe_connect6", probe);
+	}
 }
 
 static json_t *exit_json(const struct run *r, const struct child *c)

@@ -206,6 +206,7 @@ int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len)
 	run_dump_final(r);
 	run_sample(r);
 	probe_stop(r->probe);
+	probe_stop(r->probe6);
 	nl_close(r->srv_nl);
 	for (unsigned i = 0; i < r->topo.n; i++)
 		sampler_netns_close(&r->samp[i]);

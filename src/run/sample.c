@@ -394,3 +394,26 @@ void run_on_probe(void *arg, int is_ping, int64_t us, int err)
 			r->iv_probe = (double)us / 1000;
 	}
 }
+
+/* dual stack: the IPv6 probe's answers, apart from the IPv4 probe's (which
+ * drive the timeline and the ping metrics) */
+void run_on_probe6(void *arg, int is_ping, int64_t us, int err)
+{
+	struct run *r = arg;
+	enum phase p = r->phase;
+
+	(void)err;
+	if (p >= PH_TEARDOWN)
+		return;
+	if (is_ping) {
+		r->ping6_sent[p]++;
+		if (us < 0)
+			r->ping6_lost[p]++;
+		else
+			hist_add(&r->ping6[p], (uint64_t)us);
+	} else if (us < 0) {
+		r->probe6_fail[p]++;
+	} else {
+		hist_add(&r->probe6_conn[p], (uint64_t)us);
+	}
+}

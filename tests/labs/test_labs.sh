@@ -101,4 +101,57 @@ for f in lab/*.lab; do
 	n=$(basename "$f" .lab)
 	[ -d "$tmp/$n" ] || fail "lab/$n.lab has no reduced run in this test"
 done
+
+# ---- every lab over IPv6 (lab.family = ipv6), at the same reduced scale:
+# the same exit status, the same finding, every connection over IPv6 by the
+# kernel's count (sockstat6) ----
+v6() { # NAME EXPECTED-STATUS ARGS...
+	local name=$1
+	shift
+	run "$name-v6" "$@" --set lab.family=ipv6
+	$PY - "$tmp/$name-v6/result.json" <<'PYEOF' || fail "$name over IPv6: not over IPv6"
+import json, sys
+r = json.load(open(sys.argv[1]))
+f = r["families"]
+assert r["plan"]["family"] == "ipv6", r["plan"]
+assert f["ipv4"]["flood_established"] == 0 and f["ipv4"]["kernel_inuse_peak_clients"] == 0, f
+assert f["ipv6"]["kernel_inuse_peak_clients"] > 0, f
+if r["connections"]["made"]:
+    assert f["ipv6"]["flood_established"] == r["connections"]["made"], (f, r["connections"])
+PYEOF
+}
+# dual stack: the share over each family, by the floods and by the kernel
+run dual-stack 0 lab/dual-stack.lab --set clients.connections=6000 --set lab.duration=2s \
+	--set clients.ipv6_share=25%
+$PY - "$tmp/dual-stack/result.json" <<'PYEOF' || fail "dual-stack: the families' counts"
+import json, sys
+r = json.load(open(sys.argv[1]))
+f = r["families"]
+assert f["ipv6"]["flood_established"] == 1500 and f["ipv4"]["flood_established"] == 4500, f
+assert f["ipv6"]["kernel_inuse_peak_clients"] == 1500 and f["ipv4"]["kernel_inuse_peak_clients"] == 4500, f
+PYEOF
+v6 default 0 lab/default.lab --set clients.connections=3000 --set lab.duration=2s
+v6 c100k-keepalive 0 lab/c100k-keepalive.lab --set clients.connections=3000 --set lab.duration=2s
+v6 c1m 0 lab/c1m.lab --set clients.connections=4000 --set lab.duration=2s
+v6 time-wait 0 lab/time-wait.lab --set "sysctl.net.ipv4.ip_local_port_range=40000 40999" \
+	--set clients.connections=6000 --set clients.rate=2000/s --set lab.duration=3s
+v6 port-range 0 lab/port-range.lab --set "sysctl.net.ipv4.ip_local_port_range=40000 40999" \
+	--set clients.connections=1100 --set lab.ramp_timeout=3s --set lab.duration=1s
+v6 ceiling 0 lab/ceiling.lab --set "sysctl.net.ipv4.ip_local_port_range=40000 40999" \
+	--set clients.addresses=1 --set clients.namespaces=1 --set server.ports=8081 \
+	--set clients.connections=1500 --set lab.ramp_timeout=4s --set lab.duration=1s \
+	--set 'expect.established=>= 900'
+v6 close-wait 0 lab/close-wait.lab --set clients.connections=2000 --set lab.duration=2s
+v6 syn-backlog 0 lab/syn-backlog.lab --set clients.connections=400 --set lab.duration=3s
+command -v redis-server >/dev/null && v6 redis 0 lab/redis.lab --set clients.connections=1000 --set lab.duration=3s
+command -v nginx >/dev/null && v6 nginx 0 lab/nginx.lab --set clients.connections=1000 --set lab.duration=3s
+# conntrack tracks IPv6 alike; its table is filled at full scale only
+# (above): here the lab runs and its connections are tracked
+if [ -r /proc/sys/net/netfilter/nf_conntrack_max ] && command -v nft >/dev/null; then
+	v6 conntrack-full 1 lab/conntrack-full.lab --set clients.connections=3000 --set lab.duration=2s
+fi
+has_finding "$tmp/time-wait-v6" ports
+has_finding "$tmp/port-range-v6" ports
+has_finding "$tmp/close-wait-v6" close-wait
+has_finding "$tmp/syn-backlog-v6" accept-queue
 lib_done
