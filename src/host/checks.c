@@ -531,9 +531,11 @@ static void check_ipv6(struct host_report *r, const struct host_facts *f, const 
 	c = add(r, "ipv6", "IPv6", lv);
 	if (!f->ipv6) {
 		SET(found, "no IPv6 in this kernel (no /proc/sys/net/ipv6)");
-		SET(needed, "IPv6, for lab.family = %s", lab->family == FAMILY_DUAL ? "dual" : "ipv6");
+		SET(needed, "IPv6, for lab.family = %s",
+		    lab->family == FAMILY_DUAL ? "dual" : "ipv6");
 		SET(why, "the lab's addresses, listeners and connections are IPv6");
-		SET(fix, "boot without ipv6.disable=1 (or load the ipv6 module), or set lab.family = ipv4");
+		SET(fix,
+		    "boot without ipv6.disable=1 (or load the ipv6 module), or set lab.family = ipv4");
 		return;
 	}
 	SET(found, "IPv6 neighbour table gc_thresh1-3 %llu %llu %llu; %llu entries now",
@@ -544,7 +546,8 @@ static void check_ipv6(struct host_report *r, const struct host_facts *f, const 
 	SET(why,
 	    "the IPv6 neighbour (NDP) table is one for all namespaces, like ARP's; past gc_thresh3 new neighbours fail");
 	if (lv != HC_OK)
-		SET(fix, "sysctl -w net.ipv6.neigh.default.gc_thresh3=%llu (and gc_thresh2) on the host",
+		SET(fix,
+		    "sysctl -w net.ipv6.neigh.default.gc_thresh3=%llu (and gc_thresh2) on the host",
 		    (unsigned long long)(need * 2));
 }
 

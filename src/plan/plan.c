@@ -466,7 +466,8 @@ void plan_write(const struct plan *p, const struct lab *lab, FILE *out)
 		char a6[64], b6[64], p6[64];
 		uint64_t c6n = plan_connections6(lab, p->connections);
 
-		fprintf(out, "\nIPv6 (lab.family = %s)\n", lab->family == FAMILY_DUAL ? "dual" : "ipv6");
+		fprintf(out, "\nIPv6 (lab.family = %s)\n",
+			lab->family == FAMILY_DUAL ? "dual" : "ipv6");
 		fprintf(out,
 			"  the plan above, mirrored into %s/%u address for address: service %s, c0's first client address %s\n",
 			units_fmt_ipv6(&lab->pool6.addr, p6, sizeof(p6)), lab->pool6.len,
@@ -476,12 +477,16 @@ void plan_write(const struct plan *p, const struct lab *lab, FILE *out)
 		fprintf(out,
 			"  %llu of the %llu connections over IPv6%s; one port range (net.ipv4.ip_local_port_range) serves both families, per (source address, destination): an IPv6 pair and an IPv4 pair do not share ports\n",
 			(unsigned long long)c6n, (unsigned long long)p->connections,
-			lab->family == FAMILY_DUAL ? " (clients.ipv6_share), the others over IPv4" : "");
+			lab->family == FAMILY_DUAL ? " (clients.ipv6_share), the others over IPv4"
+						   : "");
 		if (lab->family == FAMILY_DUAL && hold)
 			fprintf(out,
 				"  so each family's pairs carry its share: at most %llu IPv6 and %llu IPv4 connections per pair\n",
-				(unsigned long long)((p->per_pair_max * lab->ipv6_permille + 999) / 1000),
-				(unsigned long long)((p->per_pair_max * (1000 - lab->ipv6_permille) + 999) / 1000));
+				(unsigned long long)((p->per_pair_max * lab->ipv6_permille + 999) /
+						     1000),
+				(unsigned long long)((p->per_pair_max * (1000 - lab->ipv6_permille) +
+						      999) /
+						     1000));
 	}
 
 	fprintf(out, "\nMemory estimate (measured figures come with the run)\n");
