@@ -135,8 +135,9 @@ bench: deps-bench
 	$(Q)mkdir -p build/bench
 	CONNLAB=./connlab tests/bench/topology.sh $(BENCH_RUNS) | tee build/bench/topology.md
 	CONNLAB=$(CURDIR)/connlab tests/bench/rootless.sh $(BENCH_RUNS) | tee build/bench/rootless.md
+	CONNLAB=$(CURDIR)/connlab tests/bench/dual-stack.sh $(if $(QUICK),1,3) | tee build/bench/dual-stack.md
 	CONNLAB=$(CURDIR)/connlab tests/bench/scale.py $(if $(QUICK),--quick) --out build/bench
-	@echo "tables: build/bench/topology.md, build/bench/rootless.md, build/bench/results.md (and results.json)"
+	@echo "tables: build/bench/topology.md, build/bench/rootless.md, build/bench/dual-stack.md, build/bench/results.md (and results.json)"
 
 # The default lab: 100k connections held, ping and new connections measured.
 demo: deps

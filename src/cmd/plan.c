@@ -92,6 +92,34 @@ static json_t *plan_json(const struct plan *p, const struct lab *lab)
 	json_object_set_new(root, "kernel_bytes_estimate",
 			    json_integer((json_int_t)p->kernel_bytes));
 	json_object_set_new(root, "user_bytes_estimate", json_integer((json_int_t)p->user_bytes));
+	if (lab->family != FAMILY_IPV4) {
+		/* the IPv6 twins of every address (plan_addr6) */
+		struct addr6 s6 = plan_addr6(lab, p->service_addr);
+		char a6[64];
+		size_t i;
+		json_t *ns;
+
+		json_object_set_new(root, "service_address6",
+				    json_string(units_fmt_ipv6(&s6, a6, sizeof(a6))));
+		json_array_foreach(nss, i, ns)
+		{
+			const struct plan_netns *netns = &p->netns[i];
+			struct addr6 f6 = plan_addr6(lab, netns->first_addr),
+				     l6 = plan_addr6(lab, netns->link_peer),
+				     k6 = plan_addr6(lab, netns->link_srv);
+
+			json_object_set_new(ns, "first_address6",
+					    json_string(units_fmt_ipv6(&f6, a6, sizeof(a6))));
+			json_object_set_new(ns, "link_address6",
+					    json_string(units_fmt_ipv6(&l6, a6, sizeof(a6))));
+			json_object_set_new(ns, "server_link_address6",
+					    json_string(units_fmt_ipv6(&k6, a6, sizeof(a6))));
+		}
+	}
+	json_object_set_new(root, "family",
+			    json_string(lab->family == FAMILY_IPV6   ? "ipv6"
+					: lab->family == FAMILY_DUAL ? "dual"
+								     : "ipv4"));
 	json_object_set_new(root, "namespaces", nss);
 	json_t *w = json_array();
 	for (unsigned i = 0; i < p->n_warn; i++)

@@ -4,12 +4,14 @@
 # addresses, checked through netlink (ip -j) and /proc; a TCP connection
 # from every client address; the starting namespace untouched; up/down
 # leaving nothing; SIGKILL of a process holding an anonymous lab leaving
-# nothing; the errors users can cause. Exits 77 when it cannot run here.
+# nothing; the errors users can cause; the same over IPv6 (ip -j -6, a
+# connection from every client address, no route out). Exits 77 when it
+# cannot run here.
 . "$(dirname "$0")/../lib.sh"
 lib_init test_topology root
 lab=t$$
 fg_pid=
-on_exit '[ -n "$fg_pid" ] && kill -9 "$fg_pid" 2>/dev/null; "$CONNLAB" down "$lab" >/dev/null 2>&1; "$CONNLAB" down "${lab}b" >/dev/null 2>&1'
+on_exit '[ -n "$fg_pid" ] && kill -9 "$fg_pid" 2>/dev/null; "$CONNLAB" down "$lab" >/dev/null 2>&1; "$CONNLAB" down "${lab}b" >/dev/null 2>&1; "$CONNLAB" down "${lab}6" >/dev/null 2>&1'
 
 host_state() {
 	{
@@ -201,6 +203,96 @@ grep -q nsfs /proc/self/mountinfo && grep nsfs /proc/self/mountinfo | grep -q "c
 
 # ---- --try: builds and takes down ----
 "$CONNLAB" up --try "$tmp/lab.lab" | grep -Eq "built 10 namespaces, 9 veth pairs and 512 client addresses in [0-9.]+ ms" || fail "up --try"
+
+# ---- IPv6 (lab.family = ipv6): the same topology mirrored into
+# 2001:2::/48, checked through ip -j -6; a connection from every client
+# address; no route out; nothing left ----
+cat >"$tmp/lab6.lab" <<LAB
+[lab]
+name = ${lab}6
+family = ipv6
+[server]
+ports = 8081
+[clients]
+connections = 64
+addresses = 64
+namespaces = 4
+LAB
+if "$CONNLAB" up "$tmp/lab6.lab" >"$tmp/up6.out" 2>&1; then
+	"$CONNLAB" plan "$tmp/lab6.lab" --json >"$tmp/plan6.json"
+	python3 - "$tmp/plan6.json" "${lab}6" <<'PY' || fail "IPv6 topology does not match the plan"
+import ipaddress, json, subprocess, sys
+plan = json.load(open(sys.argv[1])); lab = sys.argv[2]
+def ipj(ns, *args):
+    return json.loads(subprocess.check_output(["ip", "-j", "-6", "-n", f"connlab-{lab}-{ns}", *args]))
+def sysctl(ns, name):
+    return subprocess.check_output(["ip", "netns", "exec", f"connlab-{lab}-{ns}", "sysctl", "-n", name], text=True).strip()
+bad = []
+svc = plan["service_address6"]
+srv = {(a["local"], a["prefixlen"], l["ifname"]) for l in ipj("srv", "addr") for a in l.get("addr_info", []) if a.get("scope") == "global"}
+if (svc, 128, "lo") not in srv: bad.append(f"service address {svc} missing: {srv}")
+srv_routes = {r["dst"]: r for r in ipj("srv", "route")}
+for ns in plan["namespaces"]:
+    name = ns["name"]
+    for k in ("net.ipv6.conf.all.accept_dad", "net.ipv6.conf.default.accept_dad"):
+        if sysctl(name, k) != "0": bad.append(f"{name}: {k} = {sysctl(name, k)}")
+    addrs = [a for l in ipj(name, "addr") for a in l.get("addr_info", []) if a.get("scope") == "global"]
+    if any(a.get("tentative") for a in addrs): bad.append(f"{name}: a tentative address (duplicate address detection ran)")
+    first = ipaddress.ip_address(ns["first_address6"])
+    want = {str(first + i) for i in range(ns["addresses"])}
+    got = {a["local"] for a in addrs if a["prefixlen"] == 128}
+    if got != want: bad.append(f"{name}: {len(got)} /128 addresses, the plan has {len(want)}")
+    links = [a for a in addrs if a["prefixlen"] == 126]
+    if [a["local"] for a in links] != [ns["link_address6"]]: bad.append(f"{name}: link address {links}")
+    routes = ipj(name, "route")
+    if any(r["dst"] == "default" for r in routes): bad.append(f"{name}: a default route")
+    to_svc = [r for r in routes if r["dst"] == svc]
+    if not to_svc or to_svc[0].get("gateway") != ns["server_link_address6"]: bad.append(f"{name}: no route to the service: {routes}")
+    block = [d for d in srv_routes if d != "default" and "/" in d and first in ipaddress.ip_network(d)]
+    if not block or srv_routes[block[0]].get("gateway") != ns["link_address6"]: bad.append(f"server: no route to {name}'s addresses")
+if any(r["dst"] == "default" for r in ipj("srv", "route")): bad.append("server: a default route")
+for b in bad: print("  ", b)
+sys.exit(1 if bad else 0)
+PY
+	ip netns exec "connlab-${lab}6-srv" python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("2001:2::1", 8081)); s.listen(1024); s.settimeout(10)
+peers = set()
+try:
+    while len(peers) < 64:
+        c, a = s.accept(); peers.add(a[0]); c.close()
+except socket.timeout:
+    pass
+print(len(peers))
+' >"$tmp/accepted6" &
+	srv6=$!
+	sleep 0.5
+	for i in 0 1 2 3; do
+		ip netns exec "connlab-${lab}6-c$i" python3 -c '
+import json, ipaddress, socket, sys
+ns = [n for n in json.load(open(sys.argv[1]))["namespaces"] if n["name"] == sys.argv[2]][0]
+for k in range(ns["addresses"]):
+    c = socket.socket(socket.AF_INET6); c.settimeout(2)
+    c.bind((str(ipaddress.ip_address(ns["first_address6"]) + k), 0))
+    c.connect(("2001:2::1", 8081)); c.close()
+' "$tmp/plan6.json" "c$i" || fail "c$i: a client address could not connect over IPv6"
+	done
+	wait $srv6
+	[ "$(cat "$tmp/accepted6")" = 64 ] || fail "the server saw $(cat "$tmp/accepted6") IPv6 client addresses, not 64"
+	# nowhere else to go: an address outside the lab is unreachable
+	ip netns exec "connlab-${lab}6-c0" python3 -c '
+import socket; c = socket.socket(socket.AF_INET6); c.settimeout(1)
+try:
+    c.connect(("2001:db8::1", 80)); raise SystemExit(1)
+except OSError as e:
+    raise SystemExit(0 if e.errno in (101, 113) else 1)
+' || fail "an IPv6 lab namespace reaches outside the lab"
+	"$CONNLAB" down "${lab}6" >/dev/null 2>&1 || fail "down of the IPv6 lab"
+	[ -z "$(ip netns list | grep "connlab-${lab}6-")" ] || fail "the IPv6 lab left namespaces"
+else
+	fail "connlab up of an IPv6 lab: $(tail -3 "$tmp/up6.out")"
+fi
 
 host_state >"$tmp/after"
 diff "$tmp/before" "$tmp/after" >"$tmp/diff" || { fail "the starting namespace changed:"; cat "$tmp/diff"; }
