@@ -3,7 +3,9 @@
 # Every lab in lab/ runs at a reduced scale (a few thousand connections,
 # seconds) and its own [expect] lines must hold: a lab that stops
 # reproducing its case fails here. time-wait.lab must also stop failing
-# with its fix. Exits 77 when it cannot run here.
+# with its fix. Then every lab again over IPv6 (lab.family = ipv6), and the
+# dual-stack lab's shares by the kernel's count. Exits 77 when it cannot
+# run here.
 . "$(dirname "$0")/../lib.sh"
 lib_init test_labs root
 run() { # NAME EXPECTED-STATUS ARGS...
@@ -97,10 +99,6 @@ else
 	run conntrack-fixed 0 lab/conntrack-full.lab --set "server.setup=nft -f {labdir}/conntrack-notrack.nft" \
 		--set expect.conntrack.drops=off --set 'expect.probe.connect.failures=== 0' --set 'expect.ping.loss=<= 0.1%' --set 'expect.established=>= clients.connections'
 fi
-for f in lab/*.lab; do
-	n=$(basename "$f" .lab)
-	[ -d "$tmp/$n" ] || fail "lab/$n.lab has no reduced run in this test"
-done
 
 # ---- every lab over IPv6 (lab.family = ipv6), at the same reduced scale:
 # the same exit status, the same finding, every connection over IPv6 by the
@@ -154,4 +152,8 @@ has_finding "$tmp/time-wait-v6" ports
 has_finding "$tmp/port-range-v6" ports
 has_finding "$tmp/close-wait-v6" close-wait
 has_finding "$tmp/syn-backlog-v6" accept-queue
+for f in lab/*.lab; do
+	n=$(basename "$f" .lab)
+	[ -d "$tmp/$n" ] || fail "lab/$n.lab has no reduced run in this test"
+done
 lib_done
