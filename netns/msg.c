@@ -74,24 +74,30 @@ void nl_msg_addr(void *buf, uint32_t seq, int ifindex, uint32_t addr, unsigned p
 	mnl_attr_put(nlh, IFA_ADDRESS, sizeof(a), &a);
 }
 
-void nl_msg_route(void *buf, uint32_t seq, uint32_t dst, unsigned len, uint32_t gw, int ifindex,
-		  unsigned type)
+/* RTM_NEWROUTE's header: a static route of family; RTN_LOCAL goes to the
+ * local table with host scope, the others to main with scope */
+static struct nlmsghdr *route_head(void *buf, uint32_t seq, uint8_t family, unsigned len,
+				   unsigned type, uint8_t scope)
 {
 	struct nlmsghdr *nlh = header(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, seq);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	uint32_t d = htonl(dst), g = htonl(gw);
 
-	rtm->rtm_family = AF_INET;
+	rtm->rtm_family = family;
 	rtm->rtm_dst_len = (uint8_t)len;
 	rtm->rtm_protocol = RTPROT_STATIC;
 	rtm->rtm_type = (uint8_t)type;
-	if (type == RTN_LOCAL) {
-		rtm->rtm_table = RT_TABLE_LOCAL;
-		rtm->rtm_scope = RT_SCOPE_HOST;
-	} else {
-		rtm->rtm_table = RT_TABLE_MAIN;
-		rtm->rtm_scope = gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
-	}
+	rtm->rtm_table = type == RTN_LOCAL ? RT_TABLE_LOCAL : RT_TABLE_MAIN;
+	rtm->rtm_scope = type == RTN_LOCAL ? RT_SCOPE_HOST : scope;
+	return nlh;
+}
+
+void nl_msg_route(void *buf, uint32_t seq, uint32_t dst, unsigned len, uint32_t gw, int ifindex,
+		  unsigned type)
+{
+	uint32_t d = htonl(dst), g = htonl(gw);
+	struct nlmsghdr *nlh =
+		route_head(buf, seq, AF_INET, len, type, gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+
 	mnl_attr_put(nlh, RTA_DST, sizeof(d), &d);
 	if (gw)
 		mnl_attr_put(nlh, RTA_GATEWAY, sizeof(g), &g);
@@ -117,20 +123,9 @@ void nl_msg_addr6(void *buf, uint32_t seq, int ifindex, const uint8_t addr[16], 
 void nl_msg_route6(void *buf, uint32_t seq, const uint8_t dst[16], unsigned len, const uint8_t *gw,
 		   int ifindex, unsigned type)
 {
-	struct nlmsghdr *nlh = header(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, seq);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	/* IPv6 routes other than local ones are all of universe scope */
+	struct nlmsghdr *nlh = route_head(buf, seq, AF_INET6, len, type, RT_SCOPE_UNIVERSE);
 
-	rtm->rtm_family = AF_INET6;
-	rtm->rtm_dst_len = (uint8_t)len;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_type = (uint8_t)type;
-	if (type == RTN_LOCAL) {
-		rtm->rtm_table = RT_TABLE_LOCAL;
-		rtm->rtm_scope = RT_SCOPE_HOST;
-	} else {
-		rtm->rtm_table = RT_TABLE_MAIN;
-		rtm->rtm_scope = RT_SCOPE_UNIVERSE; /* IPv6 routes are all universe */
-	}
 	mnl_attr_put(nlh, RTA_DST, 16, dst);
 	if (gw)
 		mnl_attr_put(nlh, RTA_GATEWAY, 16, gw);

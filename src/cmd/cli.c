@@ -94,6 +94,22 @@ int cli_lab_plan(const struct command *c, int argc, char **argv, int first,
 	return EXIT_OK;
 }
 
+int cli_addr_option(const struct command *c, const char *opt, const char *arg, uint32_t *v4,
+		    int *has4, struct addr6 *v6, int *has6)
+{
+	int six = units_is_ipv6(arg);
+	char err[200];
+
+	if (six ? *has6 : *has4)
+		return cli_usage_error(c, "%s: one %s address at most (one of each family)", opt,
+				       six ? "IPv6" : "IPv4");
+	if (six ? units_parse_ipv6(arg, v6, err, sizeof(err))
+		: units_parse_ipv4(arg, v4, err, sizeof(err)))
+		return cli_usage_error(c, "%s: %s", opt, err);
+	*(six ? has6 : has4) = 1;
+	return EXIT_OK;
+}
+
 int cli_usage_error(const struct command *c, const char *fmt, ...)
 {
 	va_list ap;

@@ -53,6 +53,12 @@ int cli_lab_plan(const struct command *c, int argc, char **argv, int first,
 		 const struct cli_sets *sets, struct lab *lab, const struct plan_env *env,
 		 struct plan *plan);
 
+/* An address option given once per family (--target, --address): into
+ * *v4 or *v6 by its form, setting *has4 or *has6. EXIT_OK, or EXIT_USAGE
+ * after saying what is wrong. */
+int cli_addr_option(const struct command *c, const char *opt, const char *arg, uint32_t *v4,
+		    int *has4, struct addr6 *v6, int *has6);
+
 /* Prints "connlab: unknown option ..." style usage errors and the
  * command's usage line (c may be NULL: the general usage); returns
  * EXIT_USAGE. */

@@ -313,21 +313,9 @@ static int cmd_flood(int argc, char **argv)
 				  opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
-			if (units_is_ipv6(optarg)) {
-				if (cfg.has6 ||
-				    units_parse_ipv6(optarg, &cfg.target6, err, sizeof(err)))
-					return cli_usage_error(&command_flood, "--target: %s",
-							       cfg.has6 ? "one IPv6 target at most"
-									: err);
-				cfg.has6 = 1;
-			} else {
-				if (cfg.has4 ||
-				    units_parse_ipv4(optarg, &cfg.target, err, sizeof(err)))
-					return cli_usage_error(&command_flood, "--target: %s",
-							       cfg.has4 ? "one IPv4 target at most"
-									: err);
-				cfg.has4 = 1;
-			}
+			if (cli_addr_option(&command_flood, "--target", optarg, &cfg.target,
+					    &cfg.has4, &cfg.target6, &cfg.has6))
+				return EXIT_USAGE;
 			have_target = 1;
 			break;
 		case '6':

@@ -89,21 +89,9 @@ static int cmd_server(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "a:p:w:m:M:i:d:b:s:f:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
-			if (units_is_ipv6(optarg)) {
-				if (cfg.has6 ||
-				    units_parse_ipv6(optarg, &cfg.address6, err, sizeof(err)))
-					return cli_usage_error(&command_server, "--address: %s",
-							       cfg.has6 ? "one IPv6 address at most"
-									: err);
-				cfg.has6 = 1;
-			} else {
-				if (cfg.has4 ||
-				    units_parse_ipv4(optarg, &cfg.address, err, sizeof(err)))
-					return cli_usage_error(&command_server, "--address: %s",
-							       cfg.has4 ? "one IPv4 address at most"
-									: err);
-				cfg.has4 = 1;
-			}
+			if (cli_addr_option(&command_server, "--address", optarg, &cfg.address,
+					    &cfg.has4, &cfg.address6, &cfg.has6))
+				return EXIT_USAGE;
 			break;
 		case 'p':
 			if (units_parse_ports(optarg, &cfg.ports, err, sizeof(err)))

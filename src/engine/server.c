@@ -326,7 +326,8 @@ int server_worker(unsigned index, struct engine_stats *st, void *arg)
 	w.st = st;
 	w.nconns = w.cfg->fd_limit;
 	w.conn = calloc(w.nconns, sizeof(*w.conn));
-	w.high_water = budget_fd_usable(w.cfg->fd_limit) - 2 * w.cfg->ports.n;
+	w.high_water = budget_fd_usable(w.cfg->fd_limit) -
+		       w.cfg->ports.n * (unsigned)((w.cfg->has4 != 0) + (w.cfg->has6 != 0));
 	w.low_water = w.high_water * 9 / 10;
 	w.base = fdset_base_new();
 	if (!w.conn || !w.base || fdset_init(&w.set, w.base, on_read, &w))

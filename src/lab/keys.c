@@ -231,6 +231,15 @@ bad:
 	return -EINVAL;
 }
 
+static int prefix_in_range(const struct key *k, unsigned len, char *err, size_t errlen)
+{
+	if (len >= k->min && len <= k->max)
+		return 0;
+	snprintf(err, errlen, "prefix length /%u is out of range: use /%llu to /%llu", len,
+		 (unsigned long long)k->min, (unsigned long long)k->max);
+	return -EINVAL;
+}
+
 /* Parses v into the key's field of lab, checking the range. */
 int key_assign(struct lab *lab, const struct key *k, const char *v, char *err, size_t errlen)
 {
@@ -280,28 +289,16 @@ int key_assign(struct lab *lab, const struct key *k, const char *v, char *err, s
 	case K_CIDR: {
 		struct cidr c;
 
-		if (units_parse_cidr(v, &c, err, errlen))
+		if (units_parse_cidr(v, &c, err, errlen) || prefix_in_range(k, c.len, err, errlen))
 			return -EINVAL;
-		if (c.len < k->min || c.len > k->max) {
-			snprintf(err, errlen,
-				 "prefix length /%u is out of range: use /%llu to /%llu", c.len,
-				 (unsigned long long)k->min, (unsigned long long)k->max);
-			return -EINVAL;
-		}
 		*(struct cidr *)field(lab, k) = c;
 		return 0;
 	}
 	case K_CIDR6: {
 		struct cidr6 c;
 
-		if (units_parse_cidr6(v, &c, err, errlen))
+		if (units_parse_cidr6(v, &c, err, errlen) || prefix_in_range(k, c.len, err, errlen))
 			return -EINVAL;
-		if (c.len < k->min || c.len > k->max) {
-			snprintf(err, errlen,
-				 "prefix length /%u is out of range: use /%llu to /%llu", c.len,
-				 (unsigned long long)k->min, (unsigned long long)k->max);
-			return -EINVAL;
-		}
 		*(struct cidr6 *)field(lab, k) = c;
 		return 0;
 	}

@@ -107,7 +107,7 @@ bad() { # WANT ARGS...: a usage error that says WANT
 	"$CONNLAB" "${@:2}" >"$tmp/bad" 2>&1
 	[ $? = 2 ] && grep -q -- "$1" "$tmp/bad" || fail "connlab ${*:2}: $(cat "$tmp/bad")"
 }
-bad "one IPv6 target at most" flood --target ::1 --target ::2
+bad "--target: one IPv6 address at most" flood --target ::1 --target ::2
 bad "IPv6 sources need an IPv6 --target" flood --target 127.0.0.1 --source ::1
 bad "--ipv6-share needs an IPv4 and an IPv6 --target" flood --target ::1 --ipv6-share 10%
 bad "is not an IPv6 address" server --address 2001::g
