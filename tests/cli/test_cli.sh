@@ -66,8 +66,8 @@ done <"$tmp/keys"
 
 # The man page lists every option of every command, in that command's
 # section (.SS NAME ...), as connlab help NAME has it.
-for cmd in run report explain plan doctor up down ls server flood; do
-	"$CONNLAB" help "$cmd" | grep -E '^ +-' | grep -oE -- '--[a-z][a-z-]*' | sort -u >"$tmp/opts"
+for cmd in run report explain plan doctor up down ls server flood fleet watch; do
+	"$CONNLAB" help "$cmd" | grep -E '^ +-' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u >"$tmp/opts"
 	awk -v c="$cmd" '/^\.SS /{on = ($2 == c)} /^\.SH /{on = 0} on' docs/connlab.1 | sed 's/\\-/-/g' >"$tmp/section"
 	[ -s "$tmp/section" ] || fail "docs/connlab.1 has no section .SS $cmd"
 	while read -r opt; do
