@@ -114,7 +114,8 @@ f = r["families"]
 assert r["plan"]["family"] == "ipv6", r["plan"]
 # nothing over IPv4, by the floods and by the kernel on both sides
 assert f["ipv4"]["flood_established"] == 0, f
-assert f["ipv4"]["kernel_inuse_peak_clients"] == 0 and f["ipv4"]["kernel_inuse_peak_server"] == 0, f
+# (nginx.conf listens on both families: its IPv4 listeners, no connection)
+assert f["ipv4"]["kernel_inuse_peak_clients"] == 0 and f["ipv4"]["kernel_inuse_peak_server"] <= 4, f
 # the server's sockets were IPv6 (its listeners at least)
 assert f["ipv6"]["kernel_inuse_peak_server"] > 0, f
 made = r["connections"]["made"]
