@@ -169,6 +169,20 @@ static int flood_fits(struct flood_cfg *cfg, int beyond, uint64_t *workersp)
 
 /* The source addresses this host does not have (a bind to them fails
  * with EADDRNOTAVAIL), as ranges in buf; their number. */
+/* sa is not on this host: a bind to it (port 0, as the flood binds)
+ * fails with EADDRNOTAVAIL */
+static int absent(const struct sockaddr *sa, socklen_t len)
+{
+	int one = 1, gone = 0, fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0) {
+		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+		gone = bind(fd, sa, len) < 0 && errno == EADDRNOTAVAIL;
+		close(fd);
+	}
+	return gone;
+}
+
 static size_t sources_missing(const struct flood_cfg *cfg, char *buf, size_t len)
 {
 	size_t missing = 0, o = 0;
@@ -182,15 +196,8 @@ static size_t sources_missing(const struct flood_cfg *cfg, char *buf, size_t len
 		if (i < cfg->nsrc && cfg->src[i]) {
 			struct sockaddr_in sa = { .sin_family = AF_INET,
 						  .sin_addr.s_addr = htonl(cfg->src[i]) };
-			int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-			if (fd >= 0) {
-				setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
-					   sizeof(one));
-				gone = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
-				       errno == EADDRNOTAVAIL;
-				close(fd);
-			}
+			gone = absent((struct sockaddr *)&sa, sizeof(sa));
 		}
 		if (gone) {
 			missing++;
@@ -215,17 +222,9 @@ static size_t sources_missing(const struct flood_cfg *cfg, char *buf, size_t len
 	}
 	for (size_t i = 0; i < cfg->nsrc6 && cfg->has6; i++) {
 		struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
-		int one = 1, fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		int gone = 0;
 
 		memcpy(&sa.sin6_addr, cfg->src6[i].b, 16);
-		if (fd >= 0) {
-			setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-			gone = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
-			       errno == EADDRNOTAVAIL;
-			close(fd);
-		}
-		if (gone) {
+		if (absent((struct sockaddr *)&sa, sizeof(sa))) {
 			char a[INET6_ADDRSTRLEN];
 
 			if (missing++ < 8 && o < len)

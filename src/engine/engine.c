@@ -77,15 +77,27 @@ struct supervisor {
 	int ramp_timed_out;
 };
 
-static void sum_stats(const struct supervisor *s, struct engine_stats *sum, uint64_t *reached)
+/* When the last worker's share was up, or 0 while one's is not. */
+static uint64_t reached_ns(const struct supervisor *s)
 {
 	uint64_t latest = 0;
-	int all = 1;
 
+	for (unsigned w = 0; w < s->o->workers; w++) {
+		uint64_t r = __atomic_load_n(&s->stats[w].target_reached_ns, __ATOMIC_RELAXED);
+
+		if (!r)
+			return 0;
+		if (r > latest)
+			latest = r;
+	}
+	return latest;
+}
+
+static void sum_stats(const struct supervisor *s, struct engine_stats *sum, uint64_t *reached)
+{
 	memset(sum, 0, sizeof(*sum));
 	for (unsigned w = 0; w < s->o->workers; w++) {
 		const struct engine_stats *st = &s->stats[w];
-		uint64_t r = __atomic_load_n(&st->target_reached_ns, __ATOMIC_RELAXED);
 
 		sum->opened += st->opened;
 		sum->established += st->established;
@@ -118,12 +130,8 @@ static void sum_stats(const struct supervisor *s, struct engine_stats *sum, uint
 			memcpy(sum->peer_sample, st->peer_sample, n);
 			sum->peer_sample_len = n;
 		}
-		if (!r)
-			all = 0;
-		else if (r > latest)
-			latest = r;
 	}
-	*reached = all ? latest : 0;
+	*reached = reached_ns(s);
 }
 
 static void stop_workers(struct supervisor *s);
@@ -306,16 +314,14 @@ static void on_hold_end(evutil_socket_t fd, short what, void *arg)
  * ramp has run out of time; then it lasts hold_us */
 static void on_hold_check(evutil_socket_t fd, short what, void *arg)
 {
-	static struct engine_stats sum;
 	struct supervisor *s = arg;
-	uint64_t reached, now = clock_now_ns();
+	uint64_t reached = reached_ns(s), now = clock_now_ns();
 	struct timeval tv;
 
 	(void)fd;
 	(void)what;
 	if (s->hold_from_ns || s->stopping)
 		return;
-	sum_stats(s, &sum, &reached);
 	if (!reached && now - s->start_ns < s->o->ramp_timeout_us * 1000)
 		return;
 	s->ramp_timed_out = !reached;

@@ -50,9 +50,8 @@ struct fhost {
 	int exit_code; /* pdsh's word, -1 none */
 	int final_seen;
 	double hold_from_s; /* coordinator time the host's hold began, -1 */
-	double first_s, end_s;
 	uint64_t peak_estab, peak_state[ST_MAX], peak_tw, peak_mem_pages, peak_open;
-	uint64_t peak_aq, first_listen_overflows;
+	uint64_t peak_aq;
 	/* the service's sockets by state (the dumps of connlab watch
 	 * --service): the fleet's own connections, not ssh's */
 	int have_svc;
@@ -84,7 +83,6 @@ struct fleet {
 	enum phase phase;
 	int phase_seen[PH_COUNT];
 	double phase_t[PH_COUNT][2];
-	double flood_start_s;
 	struct probe *probe;
 	char ping_unavailable[200];
 	struct hist ping[PH_COUNT], probe_conn[PH_COUNT];
@@ -161,13 +159,12 @@ static void host_says(struct fleet *f, struct fhost *h, const char *text, int fr
 		snprintf(h->why, sizeof(h->why), "%s", text);
 }
 
-static void take_watch(struct fleet *f, struct fhost *h, json_t *j)
+static void take_watch(struct fhost *h, json_t *j)
 {
 	json_t *st = json_object_get(j, "states");
 	uint64_t estab = jget_u(j, "curr_estab");
 	uint64_t tw = jget_u2(j, "sockstat", "tw"), mem = jget_u2(j, "sockstat", "mem_pages");
 
-	(void)f;
 	if (estab > h->peak_estab)
 		h->peak_estab = estab;
 	if (tw > h->peak_tw)
@@ -224,23 +221,19 @@ static void host_line(struct fleet *f, const char *line)
 	if (!role) {
 		host_says(f, h, text, 0);
 	} else if (!strcmp(role, "watch")) {
-		take_watch(f, h, j);
+		take_watch(h, j);
 	} else if (!strcmp(role, "check")) {
 		json_decref(h->check);
 		h->check = json_incref(j);
 	} else if (!strcmp(role, "flood") || !strcmp(role, "server")) {
-		if (!h->last)
-			h->first_s = now_s(f);
 		json_decref(h->last);
 		h->last = json_incref(j);
 		if (jget_u(j, "open") > h->peak_open)
 			h->peak_open = jget_u(j, "open");
 		if (h->hold_from_s < 0 && json_is_number(json_object_get(j, "hold_from_s")))
 			h->hold_from_s = now_s(f);
-		if (json_is_true(json_object_get(j, "final"))) {
+		if (json_is_true(json_object_get(j, "final")))
 			h->final_seen = 1;
-			h->end_s = now_s(f);
-		}
 	}
 	json_decref(j);
 }
@@ -294,7 +287,7 @@ static int spawn_pdsh(struct fleet *f, enum fleet_round round, const char *hosts
 		      unsigned timeout_s)
 {
 	struct pdsh_proc *p = &f->pr[round];
-	char *script = fleet_script(f->lab, f->fp, round, f->labdir);
+	char *script = fleet_script(f->lab, f->fp, round);
 	char **argv = script ? fleet_pdsh_argv(f->lab, f->o->pdsh ? f->o->pdsh : "pdsh", hosts,
 					       nhosts + 1, timeout_s, script, f->labdir)
 			     : NULL;
@@ -554,7 +547,7 @@ static void tick(struct fleet *f)
 		   { "syn_recv", ST_SYN_RECV },	      { "fin_wait1", ST_FIN_WAIT1 },
 		   { "fin_wait2", ST_FIN_WAIT2 },     { "last_ack", ST_LAST_ACK },
 		   { "closing", ST_CLOSING } };
-	json_t *states = json_object_get(f->tl, "states"), *hosts = json_object_get(f->tl, "hosts");
+	json_t *states = json_object_get(f->tl, "states");
 	uint64_t estab = 0, connected = 0, open = 0, errs = 0, mem = 0, sent = 0, replies = 0,
 		 missing = 0;
 	uint64_t state[ST_MAX] = { 0 };
@@ -590,7 +583,6 @@ static void tick(struct fleet *f)
 							  : json_null());
 		}
 	}
-	(void)hosts;
 	if (estab > f->peak_sum_estab)
 		f->peak_sum_estab = estab;
 	if (f->srv && f->srv->have_svc && f->srv->svc_estab > f->peak_srv_estab)
@@ -1342,13 +1334,9 @@ int fleet_run(const struct fleet_opts *o, json_t **result, char *outdir, size_t 
 			if (!strcmp(f->h[i].state, "ready"))
 				f->h[i].state = "running";
 		enter_phase(f, PH_RAMP);
-		f->flood_start_s = now_s(f);
+		/* pdsh -u: the floods' own bound, and a minute for ssh */
 		if (!csv || spawn_pdsh(f, ROUND_FLOOD, csv, ready,
-				       (unsigned)((lab->client_mode == CLIENT_HOLD
-							   ? lab->ramp_timeout_us + lab->duration_us
-							   : lab->duration_us) /
-						  1000000) +
-					       (unsigned)(lab->drain_timeout_us / 1000000) + 60)) {
+				       (unsigned)(fleet_flood_bound_us(lab) / 1000000) + 60)) {
 			free(csv);
 			status = EXIT_CANNOT_RUN;
 			snprintf(f->reason, sizeof(f->reason), "cannot start pdsh for the floods");

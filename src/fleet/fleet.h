@@ -34,8 +34,11 @@ enum fleet_round { ROUND_CHECK, ROUND_SERVER, ROUND_FLOOD };
 /* The shell script one pdsh command runs on every host of a round (a
  * case on pdsh's %h picks each host's rank), into a malloc'd string; NULL
  * when out of memory. */
-char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum fleet_round round,
-		   const char *labdir);
+char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum fleet_round round);
+
+/* The longest a flood runs on its host: the ramp's timeout, the hold and
+ * the drain (churn: the churn and the drain); its --duration. */
+uint64_t fleet_flood_bound_us(const struct lab *lab);
 
 /* Quotes s for a POSIX shell ('...'), and doubles every % for pdsh; into
  * a malloc'd string. */

@@ -115,24 +115,20 @@ static void add_quoted(struct sbuf *b, const char *s)
 	free(q);
 }
 
-/* The longest a host's command may run: the ramp's timeout, the hold and
- * time to close (churn: the churn). */
-static uint64_t flood_bound_us(const struct lab *lab)
+uint64_t fleet_flood_bound_us(const struct lab *lab)
 {
 	return lab->client_mode == CLIENT_HOLD
 		       ? lab->ramp_timeout_us + lab->duration_us + lab->drain_timeout_us
 		       : lab->duration_us + lab->drain_timeout_us;
 }
 
-char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum fleet_round round,
-		   const char *labdir)
+char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum fleet_round round)
 {
 	struct sbuf b = { 0 };
 	char d[32], t[16], ports[256], v[64];
-	uint64_t bound = flood_bound_us(lab);
+	uint64_t bound = fleet_flood_bound_us(lab);
 	const char *srv = lab->fleet.server_host;
 
-	(void)labdir;
 	units_fmt_ipv4(fp->target, t, sizeof(t));
 	units_fmt_ports(&lab->ports, ports, sizeof(ports));
 	sb_add(&b, "C=");

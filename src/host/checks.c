@@ -493,13 +493,19 @@ static void check_conntrack(struct host_report *r, const struct host_facts *f,
 	}
 }
 
+/* A neighbour table (ARP's or NDP's, each one for all namespaces) that
+ * needs need entries: past gc_thresh3 new ones fail, past gc_thresh2 the
+ * table is cleaned */
+static enum hlevel neigh_level(const uint64_t gc[3], uint64_t need)
+{
+	return gc[2] && need > gc[2] ? HC_BLOCKS : gc[1] && need > gc[1] ? HC_WARN : HC_OK;
+}
+
 static void check_neigh(struct host_report *r, const struct host_facts *f,
 			const struct host_needs *n)
 {
 	uint64_t need = n->neighbours + f->neigh_entries;
-	enum hlevel lv = f->gc_thresh[2] && need > f->gc_thresh[2]   ? HC_BLOCKS
-			 : f->gc_thresh[1] && need > f->gc_thresh[1] ? HC_WARN
-								     : HC_OK;
+	enum hlevel lv = neigh_level(f->gc_thresh, need);
 	struct host_check *c = add(r, "neighbours", "neighbour table", lv);
 
 	SET(found, "gc_thresh1-3 %llu %llu %llu; %llu entries now",
@@ -520,10 +526,7 @@ static void check_ipv6(struct host_report *r, const struct host_facts *f, const 
 		       const struct host_needs *n)
 {
 	uint64_t need = n->neighbours + f->neigh6_entries;
-	enum hlevel lv = !f->ipv6				       ? HC_BLOCKS
-			 : f->gc_thresh6[2] && need > f->gc_thresh6[2] ? HC_BLOCKS
-			 : f->gc_thresh6[1] && need > f->gc_thresh6[1] ? HC_WARN
-								       : HC_OK;
+	enum hlevel lv = f->ipv6 ? neigh_level(f->gc_thresh6, need) : HC_BLOCKS;
 	struct host_check *c;
 
 	if (lab->family == FAMILY_IPV4)

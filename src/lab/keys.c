@@ -231,6 +231,14 @@ bad:
 	return -EINVAL;
 }
 
+static int too_long(const struct key *k, const char *v, char *err, size_t errlen)
+{
+	if (strlen(v) <= k->max)
+		return 0;
+	snprintf(err, errlen, "longer than %llu characters", (unsigned long long)k->max);
+	return -EINVAL;
+}
+
 static int prefix_in_range(const struct key *k, unsigned len, char *err, size_t errlen)
 {
 	if (len >= k->min && len <= k->max)
@@ -262,11 +270,8 @@ int key_assign(struct lab *lab, const struct key *k, const char *v, char *err, s
 		char bytes[LAB_MESSAGE_MAX + 1];
 		size_t n;
 
-		if (strlen(v) > k->max) {
-			snprintf(err, errlen, "longer than %llu characters",
-				 (unsigned long long)k->max);
+		if (too_long(k, v, err, errlen))
 			return -EINVAL;
-		}
 		/* @FILE is read when the lab is planned (cli_lab_message) */
 		if (*v && *v != '@' && units_unescape(v, bytes, sizeof(bytes), &n, err, errlen))
 			return -EINVAL;
@@ -279,11 +284,8 @@ int key_assign(struct lab *lab, const struct key *k, const char *v, char *err, s
 		return flood_reply_parse(v, &rp->kind, &rp->bytes, err, errlen);
 	}
 	case K_STRING:
-		if (strlen(v) > k->max) {
-			snprintf(err, errlen, "longer than %llu characters",
-				 (unsigned long long)k->max);
+		if (too_long(k, v, err, errlen))
 			return -EINVAL;
-		}
 		snprintf(field(lab, k), k->max + 1, "%s", v);
 		return 0;
 	case K_CIDR: {
@@ -335,11 +337,8 @@ int key_assign(struct lab *lab, const struct key *k, const char *v, char *err, s
 	case K_HOSTLIST: {
 		struct hostlist hl;
 
-		if (strlen(v) > k->max) {
-			snprintf(err, errlen, "longer than %llu characters",
-				 (unsigned long long)k->max);
+		if (too_long(k, v, err, errlen))
 			return -EINVAL;
-		}
 		if (*v) {
 			char why[160];
 
@@ -360,11 +359,8 @@ int key_assign(struct lab *lab, const struct key *k, const char *v, char *err, s
 		static uint32_t addrs[65536];
 		size_t n;
 
-		if (strlen(v) > k->max) {
-			snprintf(err, errlen, "longer than %llu characters",
-				 (unsigned long long)k->max);
+		if (too_long(k, v, err, errlen))
 			return -EINVAL;
-		}
 		/* rank 0 of a host "h" stands for every host */
 		if (*v &&
 		    (hostlist_subst(v, "h", 0, sub, sizeof(sub)) ||

@@ -176,7 +176,7 @@ START_TEST(scripts)
 	ck_assert_int_eq(
 		lab_set(&lab, "clients.message=50%% off 'now'\\r\\n", &(struct lab_diag){ 0 }), 0);
 	ck_assert_int_eq(fleet_plan_build(&lab, 20000, 0, &fp, err, sizeof(err)), 0);
-	s = fleet_script(&lab, &fp, ROUND_FLOOD, "/labs");
+	s = fleet_script(&lab, &fp, ROUND_FLOOD);
 	ck_assert_ptr_nonnull(s);
 	/* each host's rank by name: pdsh substitutes %h */
 	ck_assert_ptr_nonnull(strstr(s, "case %h in\n"));
@@ -206,7 +206,7 @@ START_TEST(scripts)
 	free(s);
 	ck_assert_int_eq(lab_set(&lab, "fleet.transport=exec", &(struct lab_diag){ 0 }), 0);
 	ck_assert_int_eq(lab_set(&lab, "fleet.exec=ip netns exec %h", &(struct lab_diag){ 0 }), 0);
-	s = fleet_script(&lab, &fp, ROUND_CHECK, "/labs");
+	s = fleet_script(&lab, &fp, ROUND_CHECK);
 	ck_assert_ptr_nonnull(strstr(s, "--check\n"));
 	ck_assert_ptr_null(strstr(s, "watch --interval 1s"));
 	argv = fleet_pdsh_argv(&lab, "pdsh", "load1", 2, 0, s, "/labs");
