@@ -85,12 +85,7 @@ struct fleet {
 	double phase_t[PH_COUNT][2];
 	struct probe *probe;
 	char ping_unavailable[200];
-	struct hist ping[PH_COUNT], probe_conn[PH_COUNT];
-	uint64_t ping_sent[PH_COUNT], ping_lost[PH_COUNT], probe_fail[PH_COUNT];
-	/* the interval's probes */
-	double iv_ping_max, iv_probe_max;
-	struct hist iv_ping;
-	unsigned iv_lost, iv_sent, iv_probe_fail;
+	struct probe_tally tally;
 	json_t *tl;
 	int interrupted, waiting;
 	char outcome[32], reason[1024];
@@ -494,31 +489,10 @@ static void end_round(struct fleet *f, enum fleet_round r)
 static void on_probe(void *arg, int is_ping, int64_t us, int err)
 {
 	struct fleet *f = arg;
-	enum phase p = f->phase;
 
 	(void)err;
-	if (p < PH_BEFORE || p > PH_DRAIN)
-		return;
-	if (is_ping) {
-		f->ping_sent[p]++;
-		f->iv_sent++;
-		if (us < 0) {
-			f->ping_lost[p]++;
-			f->iv_lost++;
-			return;
-		}
-		hist_add(&f->ping[p], (uint64_t)us);
-		hist_add(&f->iv_ping, (uint64_t)us);
-		if ((double)us / 1e3 > f->iv_ping_max)
-			f->iv_ping_max = (double)us / 1e3;
-	} else if (us < 0) {
-		f->probe_fail[p]++;
-		f->iv_probe_fail++;
-	} else {
-		hist_add(&f->probe_conn[p], (uint64_t)us);
-		if ((double)us / 1e3 > f->iv_probe_max)
-			f->iv_probe_max = (double)us / 1e3;
-	}
+	if (f->phase >= PH_BEFORE) /* the coordinator probes from the before phase */
+		probe_tally_add(&f->tally, f->phase, is_ping, us);
 }
 
 static void col_add(struct fleet *f, const char *col, json_t *v)
@@ -551,6 +525,7 @@ static void tick(struct fleet *f)
 	uint64_t estab = 0, connected = 0, open = 0, errs = 0, mem = 0, sent = 0, replies = 0,
 		 missing = 0;
 	uint64_t state[ST_MAX] = { 0 };
+	struct probe_interval iv = probe_tally_interval(&f->tally);
 
 	for (unsigned i = 0; i < f->nh; i++) {
 		struct fhost *h = &f->h[i];
@@ -615,17 +590,12 @@ static void tick(struct fleet *f)
 		/* before the hosts' first dumps: 0 (the watches dump at once) */
 		json_array_append_new(a, json_integer((json_int_t)state[st[k].state]));
 	}
-	col_add(f, "ping_p50_ms",
-		f->iv_ping.count ? json_real((double)hist_quantile(&f->iv_ping, 0.5) / 1e3)
-				 : json_null());
-	col_add(f, "ping_max_ms", f->iv_ping.count ? num(f->iv_ping_max) : json_null());
-	col_add(f, "pings_sent", json_integer(f->iv_sent));
-	col_add(f, "pings_lost", json_integer(f->iv_lost));
-	col_add(f, "probe_connect_ms", num(f->iv_probe_max));
-	col_add(f, "probe_connect_failures", json_integer(f->iv_probe_fail));
-	memset(&f->iv_ping, 0, sizeof(f->iv_ping));
-	f->iv_ping_max = f->iv_probe_max = -1;
-	f->iv_sent = f->iv_lost = f->iv_probe_fail = 0;
+	col_add(f, "ping_p50_ms", num(iv.ping_p50_ms));
+	col_add(f, "ping_max_ms", num(iv.ping_max_ms));
+	col_add(f, "pings_sent", json_integer(iv.sent));
+	col_add(f, "pings_lost", json_integer(iv.lost));
+	col_add(f, "probe_connect_ms", num(iv.conn_max_ms));
+	col_add(f, "probe_connect_failures", json_integer(iv.fail));
 	f->final_sum_estab = estab;
 }
 
@@ -1078,8 +1048,7 @@ static json_t *result_json(struct fleet *f)
 	} else {
 		json_object_set_new(j, "messages", json_null());
 	}
-	run_probes_json(f->phase_seen, f->ping, f->ping_sent, f->ping_lost, f->probe_conn,
-			f->probe_fail, &ping, &probe);
+	run_probes_json(f->phase_seen, &f->tally, &ping, &probe);
 	json_object_set_new(j, "ping", ping);
 	json_object_set_new(j, "probe_connect", probe);
 	json_object_set_new(j, "timeline", json_incref(f->tl));
@@ -1173,7 +1142,7 @@ int fleet_run(const struct fleet_opts *o, json_t **result, char *outdir, size_t 
 	f->waiting = -1;
 	f->t0 = clock_now_ns();
 	f->started_wall = time(NULL);
-	f->iv_ping_max = f->iv_probe_max = -1;
+	probe_tally_init(&f->tally);
 	lab_dir(lab, f->labdir, sizeof(f->labdir));
 	f->nload = f->fp->nhosts;
 	f->nh = f->nload + (lab->fleet.server_host[0] ? 1 : 0);

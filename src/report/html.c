@@ -105,42 +105,87 @@ static void add_column(struct chart *c, int r, const char *col, const char *labe
 		color);
 }
 
-static void chart_ping(FILE *f, struct rundata *runs, int n)
+/* Some run's timeline has column col. */
+static int any_column(const struct rundata *runs, int n, const char *col)
+{
+	for (int r = 0; r < n; r++)
+		if (json_object_get(json_object_get(runs[r].res, "timeline"), col))
+			return 1;
+	return 0;
+}
+
+/* The probe's pings; six: the IPv6 probe of a dual-stack lab (its own
+ * chart, after the IPv4 probe's). */
+static void chart_ping(FILE *f, struct rundata *runs, int n, int six)
 {
 	struct chart c;
 
+	if (six && !any_column(runs, n, "ping6_max_ms"))
+		return;
 	chart_init(&c, runs, n);
-	c.id = "ping";
-	c.title = "Ping round-trip time";
-	c.desc = "ICMP echo from the probe namespace to the server: the median and the slowest "
-		 "answer of each interval; a red triangle marks an interval with lost pings.";
+	c.id = six ? "ping6" : "ping";
+	c.title = six ? "IPv6 ping round-trip time" : "Ping round-trip time";
+	c.desc = six ? "ICMPv6 echo from the probe namespace to the server's IPv6 address (the "
+		       "dual-stack lab's second probe): the median and the slowest answer of each "
+		       "interval; a red triangle marks an interval with lost pings."
+		     : "ICMP echo from the probe namespace to the server: the median and the "
+		       "slowest answer of each interval; a red triangle marks an interval with "
+		       "lost pings.";
 	c.yunit = "ms";
 	c.ylog = 1;
-	c.mark_col = "pings_lost";
-	c.mark_of = "pings_sent";
+	c.mark_col = six ? "pings6_lost" : "pings_lost";
+	c.mark_of = six ? "pings6_sent" : "pings_sent";
 	c.mark_what = "pings lost";
 	for (int r = 0; r < n; r++) {
-		add_column(&c, r, "ping_p50_ms", "median", 0);
-		add_column(&c, r, "ping_max_ms", "max", 1);
+		add_column(&c, r, six ? "ping6_p50_ms" : "ping_p50_ms", "median", 0);
+		add_column(&c, r, six ? "ping6_max_ms" : "ping_max_ms", "max", 1);
 	}
 	chart_write(f, &c);
 }
 
-static void chart_probe(FILE *f, struct rundata *runs, int n)
+static void chart_probe(FILE *f, struct rundata *runs, int n, int six)
 {
 	struct chart c;
 
+	if (six && !any_column(runs, n, "probe_connect6_ms"))
+		return;
 	chart_init(&c, runs, n);
-	c.id = "probe";
-	c.title = "Time to open a new TCP connection";
-	c.desc = "The slowest TCP connect from the probe namespace to the server in each "
-		 "interval; a red triangle marks an interval with failed connects.";
+	c.id = six ? "probe6" : "probe";
+	c.title = six ? "Time to open a new TCP connection over IPv6"
+		      : "Time to open a new TCP connection";
+	c.desc = six ? "The slowest IPv6 connect from the probe namespace to the server in each "
+		       "interval (the dual-stack lab's second probe); a red triangle marks an "
+		       "interval with failed connects."
+		     : "The slowest TCP connect from the probe namespace to the server in each "
+		       "interval; a red triangle marks an interval with failed connects.";
 	c.yunit = "ms";
 	c.ylog = 1;
-	c.mark_col = "probe_connect_failures";
+	c.mark_col = six ? "probe_connect6_failures" : "probe_connect_failures";
 	c.mark_what = "connects failed";
 	for (int r = 0; r < n; r++)
-		add_column(&c, r, "probe_connect_ms", "connect time", 2);
+		add_column(&c, r, six ? "probe_connect6_ms" : "probe_connect_ms", "connect time",
+			   2);
+	chart_write(f, &c);
+}
+
+/* A lab with IPv6: the clients' TCP sockets in use by family, as the kernel
+ * counts them (sockstat, sockstat6). */
+static void chart_families(FILE *f, struct rundata *runs, int n)
+{
+	struct chart c;
+
+	if (!any_column(runs, n, "inuse_ipv6_clients"))
+		return;
+	chart_init(&c, runs, n);
+	c.id = "families";
+	c.title = "Client sockets by address family";
+	c.desc = "TCP sockets in use in the client namespaces by the kernel's count: sockstat "
+		 "for IPv4, sockstat6 for IPv6 (TIME_WAIT sockets are not in these counts).";
+	c.yunit = "sockets";
+	for (int r = 0; r < n; r++) {
+		add_column(&c, r, "inuse_ipv4_clients", "IPv4", 0);
+		add_column(&c, r, "inuse_ipv6_clients", "IPv6", 2);
+	}
 	chart_write(f, &c);
 }
 
@@ -257,6 +302,15 @@ static void cards(FILE *f, json_t *j)
 		chart_fig(report_lookup(j, "ping.all.p50_ms"), 3, a, sizeof(a)),
 		chart_fig(isnan(loss) ? NAN : 100 * loss, 2, b, sizeof(b)),
 		chart_fig(report_lookup(j, "ping.all.sent"), 0, c, sizeof(c)));
+	if (json_is_object(json_object_get(j, "ping6"))) { /* dual stack: the IPv6 probe */
+		double loss6 = report_lookup(j, "ping6.all.loss");
+
+		fprintf(f,
+			"<div class=\"card\"><div class=\"k\">ping6</div><div class=\"v\">%s ms</div><div class=\"s\">median; %s%% of %s lost</div></div>\n",
+			chart_fig(report_lookup(j, "ping6.all.p50_ms"), 3, a, sizeof(a)),
+			chart_fig(isnan(loss6) ? NAN : 100 * loss6, 2, b, sizeof(b)),
+			chart_fig(report_lookup(j, "ping6.all.sent"), 0, c, sizeof(c)));
+	}
 	fprintf(f,
 		"<div class=\"card\"><div class=\"k\">new connection</div><div class=\"v\">%s ms</div><div class=\"s\">p99; %s failed</div></div>\n",
 		chart_fig(report_lookup(j, "probe_connect.all.p99_ms"), 3, a, sizeof(a)),
@@ -665,9 +719,12 @@ void report_html(json_t *const *res, const char *const *dirs, int n, FILE *f)
 		n > 1 ? " Bands are run A's; run B's phase starts are dashed lines." : "");
 	chart_states(f, runs, n);
 	chart_fleet_hosts(f, runs, n);
+	chart_families(f, runs, n);
 	chart_rate(f, runs, n);
-	chart_ping(f, runs, n);
-	chart_probe(f, runs, n);
+	chart_ping(f, runs, n, 0);
+	chart_probe(f, runs, n, 0);
+	chart_ping(f, runs, n, 1);
+	chart_probe(f, runs, n, 1);
 	chart_replies(f, runs, n);
 	chart_messages(f, runs, n);
 	chart_memory(f, runs, n);

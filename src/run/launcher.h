@@ -88,11 +88,8 @@ struct row {
 	double reply_p50_ms, reply_p99_ms;		  /* replies of this interval; -1: none */
 	uint64_t listen_overflows;
 	uint64_t state[ST_MAX]; /* every lab namespace; dumped states are states_age_s old */
-	double ping_ms;		/* worst answered ping of the interval, -1 none */
-	double ping_p50_ms;	/* median answered ping of the interval, -1 none */
-	unsigned ping_lost, ping_sent;
-	double probe_ms;	    /* slowest probe connect of the interval, -1 none */
-	unsigned probe_fail;	    /* probe connects that failed in the interval */
+	/* the probe's interval: [0] the lab's family, [1] IPv6 in a dual-stack lab */
+	struct probe_interval probe[2];
 	uint64_t err[ERRNAMES_MAX]; /* the floods' errors so far, by errnames[] index */
 	uint64_t slab_kb;
 	uint64_t link_drops; /* rx+tx dropped on the server's links since the start */
@@ -144,18 +141,9 @@ struct run {
 	struct probe *probe;
 	struct nl *srv_nl; /* link statistics of the server side of every veth */
 	uint64_t drops_first[TOPO_NETNS_MAX], drops_now[TOPO_NETNS_MAX];
-	struct hist ping[PH_COUNT], probe_conn[PH_COUNT];
-	/* lab.family = dual: the same over IPv6, from a second probe */
+	/* lab.family = dual: a second probe, over IPv6 */
 	struct probe *probe6;
-	struct hist ping6[PH_COUNT], probe6_conn[PH_COUNT];
-	uint64_t ping6_sent[PH_COUNT], ping6_lost[PH_COUNT], probe6_fail[PH_COUNT];
-	uint64_t ping_sent[PH_COUNT], ping_lost[PH_COUNT], probe_fail[PH_COUNT];
-	double iv_ping_max;
-	unsigned iv_ping_lost, iv_ping_sent;
-	double iv_ping_ms[64]; /* the interval's answered pings, for its median */
-	unsigned iv_ping_n;
-	double iv_probe;
-	unsigned iv_probe_fail;
+	struct probe_tally tally[2]; /* [0] probe, [1] probe6 */
 
 	double ramp_s; /* < 0: not reached */
 	uint64_t slab_before_kb, slab_hold_kb, pss_before, pss_hold, estab_at_mem;

@@ -143,10 +143,11 @@ static json_t *hist_json(const struct hist *h)
 			 "mean_ms", h->count ? (double)h->sum / (double)h->count / 1e3 : 0.0);
 }
 
-void run_probes_json(const int *seen, const struct hist *pings, const uint64_t *sent,
-		     const uint64_t *lost, const struct hist *conn, const uint64_t *fail,
-		     json_t **ping_out, json_t **probe_out)
+void run_probes_json(const int *seen, const struct probe_tally *t, json_t **ping_out,
+		     json_t **probe_out)
 {
+	const struct hist *pings = t->ping, *conn = t->conn;
+	const uint64_t *sent = t->sent, *lost = t->lost, *fail = t->fail;
 	json_t *ping = json_object(), *probe = json_object(), *all;
 	struct hist h, c;
 	uint64_t s = 0, l = 0, pf = 0;
@@ -193,6 +194,35 @@ void run_probes_json(const int *seen, const struct hist *pings, const uint64_t *
 static json_t *num_or_null(double v)
 {
 	return isnan(v) ? json_null() : json_real(v);
+}
+
+static json_t *ms_or_null(double ms)
+{
+	return ms >= 0 ? json_real(ms) : json_null();
+}
+
+/* lab.family = dual: the IPv6 probe's interval columns */
+static void probe6_columns(json_t *tl, const struct run *r)
+{
+	static const char *const name[] = { "ping6_p50_ms",	 "ping6_max_ms",
+					    "pings6_sent",	 "pings6_lost",
+					    "probe_connect6_ms", "probe_connect6_failures" };
+	json_t *col[6];
+
+	for (int c = 0; c < 6; c++) {
+		col[c] = json_array();
+		json_object_set_new(tl, name[c], col[c]);
+	}
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct probe_interval *p = &r->rows[i].probe[1];
+
+		json_array_append_new(col[0], ms_or_null(p->ping_p50_ms));
+		json_array_append_new(col[1], ms_or_null(p->ping_max_ms));
+		json_array_append_new(col[2], json_integer(p->sent));
+		json_array_append_new(col[3], json_integer(p->lost));
+		json_array_append_new(col[4], ms_or_null(p->conn_max_ms));
+		json_array_append_new(col[5], json_integer(p->fail));
+	}
 }
 
 /* The timeline, column by column: what report.html plots (docs/results.md). */
@@ -253,21 +283,18 @@ static json_t *timeline_json(const struct run *r)
 						     ? w->replies_missing - w[-1].replies_missing
 					     : i ? 0
 						 : w->replies_missing)));
-		json_array_append_new(rp50, w->reply_p50_ms >= 0 ? json_real(w->reply_p50_ms)
-								 : json_null());
-		json_array_append_new(rp99, w->reply_p99_ms >= 0 ? json_real(w->reply_p99_ms)
-								 : json_null());
+		json_array_append_new(rp50, ms_or_null(w->reply_p50_ms));
+		json_array_append_new(rp99, ms_or_null(w->reply_p99_ms));
 		json_array_append_new(etot, json_integer((json_int_t)w->flood_errors));
 		for (size_t e = 0; e < errnames_count; e++)
 			if (ecol[e])
 				json_array_append_new(ecol[e], json_integer((json_int_t)w->err[e]));
-		json_array_append_new(pmed, w->ping_p50_ms >= 0 ? json_real(w->ping_p50_ms)
-								: json_null());
-		json_array_append_new(pmax, w->ping_ms >= 0 ? json_real(w->ping_ms) : json_null());
-		json_array_append_new(psent, json_integer(w->ping_sent));
-		json_array_append_new(plost, json_integer(w->ping_lost));
-		json_array_append_new(pc, w->probe_ms >= 0 ? json_real(w->probe_ms) : json_null());
-		json_array_append_new(pcf, json_integer(w->probe_fail));
+		json_array_append_new(pmed, ms_or_null(w->probe[0].ping_p50_ms));
+		json_array_append_new(pmax, ms_or_null(w->probe[0].ping_max_ms));
+		json_array_append_new(psent, json_integer(w->probe[0].sent));
+		json_array_append_new(plost, json_integer(w->probe[0].lost));
+		json_array_append_new(pc, ms_or_null(w->probe[0].conn_max_ms));
+		json_array_append_new(pcf, json_integer(w->probe[0].fail));
 		json_array_append_new(slab, json_integer((json_int_t)w->slab_kb * 1024));
 		json_array_append_new(lo, json_integer((json_int_t)w->listen_overflows));
 		json_array_append_new(aq, json_integer((json_int_t)w->accept_queue));
@@ -302,6 +329,8 @@ static json_t *timeline_json(const struct run *r)
 		json_object_set_new(tl, "inuse_ipv4_clients", i4);
 		json_object_set_new(tl, "inuse_ipv6_clients", i6);
 	}
+	if (r->lab->family == FAMILY_DUAL) /* the IPv6 probe's, as the IPv4 one's below */
+		probe6_columns(tl, r);
 	json_object_set_new(tl, "established_server", es);
 	json_object_set_new(tl, "orphans_host", orph);
 	json_object_set_new(tl, "tcp_mem_pages", tcpm);
@@ -626,14 +655,12 @@ static void result_probes(const struct run *r, json_t *j)
 				      num_or_null(flood_worst(r, "connect_us", "p99")), "p999_us",
 				      num_or_null(flood_worst(r, "connect_us", "p999")), "max_us",
 				      num_or_null(flood_worst(r, "connect_us", "max"))));
-	run_probes_json(r->phase_seen, r->ping, r->ping_sent, r->ping_lost, r->probe_conn,
-			r->probe_fail, &ping, &probe);
+	run_probes_json(r->phase_seen, &r->tally[0], &ping, &probe);
 	json_object_set_new(j, "ping", ping);
 	json_object_set_new(j, "probe_connect", probe);
 	if (r->lab->family == FAMILY_DUAL) {
 		/* ping6, probe_connect6: the IPv6 probe beside the IPv4 one */
-		run_probes_json(r->phase_seen, r->ping6, r->ping6_sent, r->ping6_lost,
-				r->probe6_conn, r->probe6_fail, &ping, &probe);
+		run_probes_json(r->phase_seen, &r->tally[1], &ping, &probe);
 		json_object_set_new(j, "ping6", ping);
 		json_object_set_new(j, "probe_connect6", probe);
 	}

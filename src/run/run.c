@@ -139,8 +139,8 @@ int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len)
 	r->kmsg_fd = -1;
 	r->outcome = "completed";
 	r->ramp_s = -1;
-	r->iv_ping_max = -1;
-	r->iv_probe = -1;
+	probe_tally_init(&r->tally[0]);
+	probe_tally_init(&r->tally[1]);
 	r->floor_hit_s = -1;
 	r->mem_total_kb = procfs_meminfo_kb("MemTotal");
 	r->floor_kb = r->lab->memory_floor.percent

@@ -12,7 +12,9 @@
 #include <time.h>
 
 #include "lab/lab.h"
+#include "lab/phase.h"
 #include "plan/plan.h"
+#include "util/hist.h"
 
 struct run_opts {
 	const struct lab *lab;
@@ -36,12 +38,35 @@ int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len)
  * unique); it must hold no result yet. 0, or -errno after saying why. */
 int run_outdir_make(const char *out, time_t started, const char *name, char *dir, size_t len);
 
-/* The probes' figures by phase, PH_BEFORE to PH_DRAIN where seen[p]:
+/* What one probe measured: by phase for result.json, and by interval for
+ * the timeline. A run keeps one per probe (two in a dual-stack lab), a
+ * fleet one for the coordinator's probe. */
+struct probe_tally {
+	struct hist ping[PH_COUNT], conn[PH_COUNT];
+	uint64_t sent[PH_COUNT], lost[PH_COUNT], fail[PH_COUNT];
+	/* this interval's: answered pings (the first 64, for the median), the
+	 * slowest ping and connect in ms (-1: none), counts */
+	double iv_ms[64], iv_ping_max, iv_conn_max;
+	unsigned iv_n, iv_sent, iv_lost, iv_fail;
+};
+
+/* One interval of a probe, as the timeline gives it; -1: nothing answered. */
+struct probe_interval {
+	double ping_p50_ms, ping_max_ms, conn_max_ms;
+	unsigned sent, lost, fail;
+};
+
+void probe_tally_init(struct probe_tally *t);
+/* a probe's answer in phase p: us, or -1 for a lost ping or a failed
+ * connect; answers from the teardown on are not measurements */
+void probe_tally_add(struct probe_tally *t, enum phase p, int is_ping, int64_t us);
+/* the interval so far, and a new interval begins */
+struct probe_interval probe_tally_interval(struct probe_tally *t);
+
+/* The probe's figures by phase, PH_BEFORE to PH_DRAIN where seen[p]:
  * result.json's "ping" (with sent, lost, loss) and "probe_connect" (with
  * failures), each with "all" over the phases. */
-struct hist;
-void run_probes_json(const int *seen, const struct hist *ping, const uint64_t *sent,
-		     const uint64_t *lost, const struct hist *conn, const uint64_t *fail,
-		     json_t **ping_out, json_t **probe_out);
+void run_probes_json(const int *seen, const struct probe_tally *t, json_t **ping_out,
+		     json_t **probe_out);
 
 #endif

@@ -44,13 +44,6 @@ static size_t counter_index(const char *name)
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* ---- state dumps, on their own thread (dumper.h) ---- */
 
 static uint64_t sockets_now(const struct run *r)
@@ -155,14 +148,14 @@ static void progress(const struct run *r, const struct row *row, double t)
 {
 	char line[256], ping[32] = "-";
 
-	if (row->ping_ms >= 0) /* no ping answered in the interval: "-" */
-		snprintf(ping, sizeof(ping), "%.2f", row->ping_ms);
+	if (row->probe[0].ping_max_ms >= 0) /* no ping answered in the interval: "-" */
+		snprintf(ping, sizeof(ping), "%.2f", row->probe[0].ping_max_ms);
 	snprintf(
 		line, sizeof(line),
 		"[%7.1fs] %-8s established %llu/%llu  TIME_WAIT %llu  ping max %s ms  lost %u  errors %llu",
 		t, run_phase_label(r, r->phase), (unsigned long long)row->estab_clients,
 		(unsigned long long)r->plan->connections, (unsigned long long)row->time_wait, ping,
-		row->ping_lost, (unsigned long long)row->flood_errors);
+		row->probe[0].lost, (unsigned long long)row->flood_errors);
 	if (r->tty)
 		printf("\r%-110s", line);
 	else
@@ -235,12 +228,8 @@ void run_sample(struct run *r)
 	double t = run_elapsed(r);
 	struct row row = { .t = t,
 			   .phase = r->phase,
-			   .ping_ms = r->iv_ping_max,
-			   .ping_lost = r->iv_ping_lost,
-			   .ping_sent = r->iv_ping_sent,
-			   .ping_p50_ms = -1,
-			   .probe_ms = r->iv_probe,
-			   .probe_fail = r->iv_probe_fail };
+			   .probe = { probe_tally_interval(&r->tally[0]),
+				      probe_tally_interval(&r->tally[1]) } };
 	size_t lo = counter_index("ListenOverflows");
 
 	dump_maybe(r, t); /* before the sums: a quick dump is in this row */
@@ -310,10 +299,6 @@ void run_sample(struct run *r)
 	}
 	run_watch_procs(r);
 	run_flood_errors(r, row.err);
-	if (r->iv_ping_n) {
-		qsort(r->iv_ping_ms, r->iv_ping_n, sizeof(double), cmp_double);
-		row.ping_p50_ms = r->iv_ping_ms[r->iv_ping_n / 2];
-	}
 	if (row.estab_clients > r->peak_estab_clients)
 		r->peak_estab_clients = row.estab_clients;
 	{
@@ -348,10 +333,6 @@ void run_sample(struct run *r)
 	}
 	if (r->nrows < r->cap_rows)
 		r->rows[r->nrows++] = row;
-	r->iv_ping_max = -1;
-	r->iv_ping_lost = r->iv_ping_sent = r->iv_ping_n = 0;
-	r->iv_probe = -1;
-	r->iv_probe_fail = 0;
 
 	if (r->tty || (r->nrows % 5) == 0)
 		progress(r, &row, t);
@@ -367,53 +348,17 @@ void run_on_sample(evutil_socket_t fd, short what, void *arg)
 void run_on_probe(void *arg, int is_ping, int64_t us, int err)
 {
 	struct run *r = arg;
-	enum phase p = r->phase;
 
 	(void)err;
-	if (p >= PH_TEARDOWN)
-		return; /* the lab is going away: not a measurement */
-	if (is_ping) {
-		r->ping_sent[p]++;
-		r->iv_ping_sent++;
-		if (us < 0) {
-			r->ping_lost[p]++;
-			r->iv_ping_lost++;
-		} else {
-			hist_add(&r->ping[p], (uint64_t)us);
-			if ((double)us / 1000 > r->iv_ping_max)
-				r->iv_ping_max = (double)us / 1000;
-			if (r->iv_ping_n < sizeof(r->iv_ping_ms) / sizeof(r->iv_ping_ms[0]))
-				r->iv_ping_ms[r->iv_ping_n++] = (double)us / 1000;
-		}
-	} else if (us < 0) {
-		r->probe_fail[p]++;
-		r->iv_probe_fail++;
-	} else {
-		hist_add(&r->probe_conn[p], (uint64_t)us);
-		if ((double)us / 1000 > r->iv_probe)
-			r->iv_probe = (double)us / 1000;
-	}
+	probe_tally_add(&r->tally[0], r->phase, is_ping, us);
 }
 
 /* dual stack: the IPv6 probe's answers, apart from the IPv4 probe's (which
- * drive the timeline and the ping metrics) */
+ * drive the ping metrics) */
 void run_on_probe6(void *arg, int is_ping, int64_t us, int err)
 {
 	struct run *r = arg;
-	enum phase p = r->phase;
 
 	(void)err;
-	if (p >= PH_TEARDOWN)
-		return;
-	if (is_ping) {
-		r->ping6_sent[p]++;
-		if (us < 0)
-			r->ping6_lost[p]++;
-		else
-			hist_add(&r->ping6[p], (uint64_t)us);
-	} else if (us < 0) {
-		r->probe6_fail[p]++;
-	} else {
-		hist_add(&r->probe6_conn[p], (uint64_t)us);
-	}
+	probe_tally_add(&r->tally[1], r->phase, is_ping, us);
 }

@@ -135,7 +135,18 @@ r = json.load(open(sys.argv[1]))
 f = r["families"]
 assert f["ipv6"]["flood_established"] == 1500 and f["ipv4"]["flood_established"] == 4500, f
 assert f["ipv6"]["kernel_inuse_peak_clients"] == 1500 and f["ipv4"]["kernel_inuse_peak_clients"] == 4500, f
+# the IPv6 probe by interval: a column per interval, its pings counted in ping6
+tl = r["timeline"]
+n = len(tl["t_s"])
+for c in ("ping6_p50_ms", "ping6_max_ms", "pings6_sent", "pings6_lost", "probe_connect6_ms", "probe_connect6_failures"):
+    assert len(tl[c]) == n, c
+assert sum(tl["pings6_sent"]) >= r["ping6"]["all"]["sent"] > 0, (sum(tl["pings6_sent"]), r["ping6"]["all"])
+assert max(v for v in tl["inuse_ipv6_clients"]) == 1500, tl["inuse_ipv6_clients"]
 PYEOF
+# ... and on its page: the IPv6 probe's charts and the families', point by point
+$PY "$(dirname "$0")/../report/check_report.py" "$tmp/dual-stack/report.html" "$tmp/dual-stack/result.json" >/dev/null &&
+	grep -q 'id="ping6"' "$tmp/dual-stack/report.html" && grep -q 'id="families"' "$tmp/dual-stack/report.html" ||
+	fail "dual-stack: report.html ($($PY "$(dirname "$0")/../report/check_report.py" "$tmp/dual-stack/report.html" "$tmp/dual-stack/result.json"))"
 v6 default 0 lab/default.lab --set clients.connections=3000 --set lab.duration=2s
 v6 c100k-keepalive 0 lab/c100k-keepalive.lab --set clients.connections=3000 --set lab.duration=2s
 v6 c1m 0 lab/c1m.lab --set clients.connections=4000 --set lab.duration=2s

@@ -11,7 +11,8 @@
 - every plotted point, read back through the chart's own data-to-pixel
   mapping, is the value in result.json's timeline (stacked series: the running
   sum; rates: the rise per second), and no value is missing or extra;
-- every interval with lost pings or failed connects has its marker, no other;
+- every interval with lost pings or failed connects has its marker, no other
+  (for the IPv6 probe of a dual-stack lab too);
 - the expectations table says what result.json says.
 Prints what it checked; exits 1 on the first disagreement."""
 import json
@@ -74,6 +75,12 @@ def main():
     # runs with messages have two charts more, after the probe's
     charts = CHARTS[:4] + ["replies", "messages"] + CHARTS[4:] \
         if any(isinstance(r.get("messages"), dict) for r in results) else CHARTS
+    # a dual-stack lab's page has the IPv6 probe's charts after the IPv4 probe's
+    if any("ping6_max_ms" in r["timeline"] for r in results):
+        charts = charts[:4] + ["ping6", "probe6"] + charts[4:]
+    # a lab with IPv6 has its client sockets by family, after the states
+    if any("inuse_ipv6_clients" in r["timeline"] for r in results):
+        charts = charts[:1] + ["families"] + charts[1:]
     # a fleet's page has the connections of each host after the states
     if len(results) == 1 and results[0].get("kind") == "fleet" and results[0]["timeline"].get("hosts"):
         charts = charts[:1] + ["hosts"] + charts[1:]
@@ -136,7 +143,8 @@ def main():
             nseries += 1
         if nseries == 0:
             fail(f"chart {cid} has no series")
-        mark_col = {"ping": "pings_lost", "probe": "probe_connect_failures"}.get(cid)
+        mark_col = {"ping": "pings_lost", "probe": "probe_connect_failures",
+                    "ping6": "pings6_lost", "probe6": "probe_connect6_failures"}.get(cid)
         if mark_col:
             got = sorted((int(p.get("data-run")), float(p.get("data-t")), float(p.get("data-lost")))
                          for p in svg.findall("s:path[@data-lost]", NS))
