@@ -42,7 +42,9 @@ const struct command command_watch = {
 		"  -e, --states-every D   between state dumps (default 5s; 0: only the last)\n"
 		"  -S, --service A:PORTS  the dumps also count, by state, the sockets to or\n"
 		"                         from A on PORTS (\"service\"): the lab's own, apart\n"
-		"                         from ssh and everything else on the host\n"
+		"                         from ssh and everything else on the host; an IPv6\n"
+		"                         A in brackets: [2001:db8::1]:80 (the dumps then walk\n"
+		"                         IPv6 sockets too)\n"
 		"  -d, --duration D       the longest watch (default 60s)\n"
 		"  -f, --stats-fd N       write the lines to descriptor N (default 1)\n"
 		"\n"
@@ -132,6 +134,8 @@ static int cmd_watch(int argc, char **argv)
 	char err[200];
 	static struct port_list sports;
 	uint32_t saddr = 0;
+	struct addr6 saddr6 = { { 0 } };
+	int six = 0;
 	FILE *out;
 
 	opterr = 0;
@@ -164,14 +168,22 @@ static int cmd_watch(int argc, char **argv)
 			fd = (int)v;
 			break;
 		case 'S': {
-			char a[64], *colon = strchr(optarg, ':');
+			/* ADDRESS:PORTS, an IPv6 address in brackets: [2001:db8::1]:80 */
+			char a[64];
+			const char *colon, *close = optarg[0] == '[' ? strchr(optarg, ']') : NULL;
 
+			six = optarg[0] == '[';
+			colon = six ? (close && close[1] == ':' ? close + 1 : NULL)
+				    : strchr(optarg, ':');
 			if (!colon || (size_t)(colon - optarg) >= sizeof(a))
 				return cli_usage_error(
 					&command_watch,
-					"--service: expected ADDRESS:PORTS, got '%s'", optarg);
-			snprintf(a, sizeof(a), "%.*s", (int)(colon - optarg), optarg);
-			if (units_parse_ipv4(a, &saddr, err, sizeof(err)) ||
+					"--service: expected ADDRESS:PORTS (an IPv6 address in brackets: [2001:db8::1]:80), got '%s'",
+					optarg);
+			snprintf(a, sizeof(a), "%.*s", (int)(colon - optarg) - 2 * six,
+				 optarg + six);
+			if ((six ? units_parse_ipv6(a, &saddr6, err, sizeof(err))
+				 : units_parse_ipv4(a, &saddr, err, sizeof(err))) ||
 			    units_parse_ports(colon + 1, &sports, err, sizeof(err)))
 				return cli_usage_error(&command_watch, "--service: %s", err);
 			break;
@@ -198,6 +210,9 @@ static int cmd_watch(int argc, char **argv)
 		return EXIT_CANNOT_RUN;
 	}
 	s.service_addr = saddr;
+	s.service6 = six;
+	s.service_addr6 = saddr6;
+	s.ipv6 |= six; /* the dumps walk IPv6 sockets too */
 	s.service_ports = sports.port;
 	s.service_nports = sports.n;
 	/* a reader that went away ends the watch (write fails: EPIPE) */
@@ -234,7 +249,7 @@ static int cmd_watch(int argc, char **argv)
 				now.have_states = 1;
 			next_dump = t + every * 1000;
 		}
-		j = sample_json((double)(t - start) / 1e9, &now, &first, final, saddr != 0);
+		j = sample_json((double)(t - start) / 1e9, &now, &first, final, saddr != 0 || six);
 		line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 		json_decref(j);
 		if (!line || fprintf(out, "%s\n", line) < 0 || fflush(out)) {

@@ -994,18 +994,18 @@ static json_t *result_json(struct fleet *f)
 		}
 	}
 	json_object_set_new(j, "hosts", hosts);
-	json_object_set_new(j, "plan",
-			    json_pack("{s:I, s:i, s:s, s:s, s:s, s:s, s:i, s:s}", "connections",
-				      (json_int_t)f->fp->connections, "hosts", (int)f->fp->nhosts,
-				      "transport",
-				      f->lab->fleet.transport == FLEET_EXEC ? "exec" : "ssh",
-				      "target", f->lab->fleet.target, "client_mode",
-				      client_mode_name(f->lab->client_mode), "server_mode",
-				      f->srv && f->lab->fleet.server == FLEET_SERVER_START
-					      ? server_mode_name(f->lab->server_mode)
-					      : "yours",
-				      "server_ports", (int)f->lab->ports.n, "server_host",
-				      f->srv ? f->srv->name : ""));
+	json_object_set_new(
+		j, "plan",
+		json_pack("{s:I, s:i, s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "connections",
+			  (json_int_t)f->fp->connections, "hosts", (int)f->fp->nhosts, "transport",
+			  f->lab->fleet.transport == FLEET_EXEC ? "exec" : "ssh", "target",
+			  f->fp->target_text, "family", f->fp->six ? "ipv6" : "ipv4", "client_mode",
+			  client_mode_name(f->lab->client_mode), "server_mode",
+			  f->srv && f->lab->fleet.server == FLEET_SERVER_START
+				  ? server_mode_name(f->lab->server_mode)
+				  : "yours",
+			  "server_ports", (int)f->lab->ports.n, "server_host",
+			  f->srv ? f->srv->name : ""));
 	json_object_set_new(j, "connections",
 			    json_pack("{s:I, s:I, s:I, s:I, s:o, s:o}", "target",
 				      (json_int_t)f->fp->connections, "made", (json_int_t)made,
@@ -1254,13 +1254,12 @@ int fleet_run(const struct fleet_opts *o, json_t **result, char *outdir, size_t 
 		}
 		/* 3. the probes from here, first without load */
 		{
-			uint32_t t;
-			char why[64];
+			/* over the target's family: ICMP or ICMPv6 echo, connects */
+			uint32_t t = f->fp->target;
+			const struct addr6 *t6 = f->fp->six ? &f->fp->target6 : NULL;
 			int e;
 
-			if (units_parse_ipv4(lab->fleet.target, &t, why, sizeof(why)))
-				t = 0;
-			e = probe_start(f->base, -1, t, NULL, lab->ports.port[0],
+			e = probe_start(f->base, -1, t, t6, lab->ports.port[0],
 					lab->ping_interval_us, lab->connect_interval_us, on_probe,
 					f, &f->probe);
 			if (e && lab->ping_interval_us) {
@@ -1268,7 +1267,7 @@ int fleet_run(const struct fleet_opts *o, json_t **result, char *outdir, size_t 
 					f->ping_unavailable, sizeof(f->ping_unavailable),
 					"no ping from this host (%s): ping sockets need the group in net.ipv4.ping_group_range",
 					strerror(-e));
-				e = probe_start(f->base, -1, t, NULL, lab->ports.port[0], 0,
+				e = probe_start(f->base, -1, t, t6, lab->ports.port[0], 0,
 						lab->connect_interval_us, on_probe, f, &f->probe);
 			}
 			if (e)

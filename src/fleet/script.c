@@ -125,12 +125,13 @@ uint64_t fleet_flood_bound_us(const struct lab *lab)
 char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum fleet_round round)
 {
 	struct sbuf b = { 0 };
-	char d[32], t[16], ports[256], v[64];
+	char d[32], svc[64], ports[256], v[64];
 	uint64_t bound = fleet_flood_bound_us(lab);
-	const char *srv = lab->fleet.server_host;
+	const char *srv = lab->fleet.server_host, *t = fp->target_text;
 
-	units_fmt_ipv4(fp->target, t, sizeof(t));
 	units_fmt_ports(&lab->ports, ports, sizeof(ports));
+	/* connlab watch --service: ADDRESS:PORTS, an IPv6 address in brackets */
+	snprintf(svc, sizeof(svc), fp->six ? "[%s]" : "%s", t);
 	sb_add(&b, "C=");
 	add_quoted(&b, lab->fleet.connlab);
 	sb_add(&b, "\ncase %%h in\n");
@@ -144,7 +145,7 @@ char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum flee
 			units_fmt_duration(bound + 60000000, d, sizeof(d));
 			sb_add(&b,
 			       "\t\"$C\" watch --interval %s --states-every 2s --service %s:%s --duration %s --stats-fd 2 &\n\tW=$!\n",
-			       units_fmt_duration(lab->interval_us, v, sizeof(v)), t, ports, d);
+			       units_fmt_duration(lab->interval_us, v, sizeof(v)), svc, ports, d);
 			if (lab->fleet.server == FLEET_SERVER_START) {
 				char iv[32], workers[24];
 
@@ -179,7 +180,7 @@ char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum flee
 		units_fmt_duration(bound + 30000000, d, sizeof(d));
 		sb_add(&b,
 		       "\"$C\" watch --interval %s --states-every 2s --service %s:%s --duration %s --stats-fd 2 &\nW=$!\n",
-		       units_fmt_duration(lab->interval_us, v, sizeof(v)), t, ports, d);
+		       units_fmt_duration(lab->interval_us, v, sizeof(v)), svc, ports, d);
 	}
 	sb_add(&b, "\"$C\" flood --target %s --ports %s --connections %llu --share $R/%u", t, ports,
 	       (unsigned long long)lab->connections, fp->nhosts);

@@ -116,9 +116,9 @@ const struct key keys[] = {
 	{ "fleet", "connlab", K_STRING, F(fleet.connlab), "connlab", 1, LAB_COMMAND_MAX,
 	  "the connlab program on the hosts (a name on their PATH, or a path)" },
 	{ "fleet", "target", K_STRING, F(fleet.target), "", 0, 45,
-	  "the service's IPv4 address as the hosts reach it; the fleet sends traffic to this address and server.ports only" },
+	  "the service's address (IPv4 or IPv6: the fleet's family) as the hosts reach it; the fleet sends traffic to this address and server.ports only" },
 	{ "fleet", "sources", K_ADDR_TEMPLATE, F(fleet.sources), "", 0, LAB_COMMAND_MAX,
-	  "each host's source addresses, with pdsh's %n (rank 0, 1, ...) and %h (host): 10.1.%n.0/24, or 10.1.%n.1-10.1.%n.8; they must exist on the host (docs/fleet.md); empty: the kernel chooses (one address)" },
+	  "each host's source addresses, of fleet.target's family, with pdsh's %n (rank 0, 1, ...) and %h (host): 10.1.%n.0/24, 10.1.%n.1-10.1.%n.8 or 2001:db8:%n::1-2001:db8:%n::8; they must exist on the host (docs/fleet.md); empty: the kernel chooses (one address)" },
 	{ "fleet", "server_host", K_STRING, F(fleet.server_host), "", 0, HOSTNAME_MAX - 1,
 	  "the host the service runs on, reached like the load hosts: connlab watch samples its kernel, and fleet.server = start runs connlab server there" },
 	{ "fleet", "server", K_CHOICE, F(fleet.server), "start", 0, 0,
@@ -356,18 +356,17 @@ int key_assign(struct lab *lab, const struct key *k, const char *v, char *err, s
 	}
 	case K_ADDR_TEMPLATE: {
 		char sub[LAB_COMMAND_MAX + 16], why[160];
-		static uint32_t addrs[65536];
 		size_t n;
+		int six;
 
 		if (too_long(k, v, err, errlen))
 			return -EINVAL;
 		/* rank 0 of a host "h" stands for every host */
-		if (*v &&
-		    (hostlist_subst(v, "h", 0, sub, sizeof(sub)) ||
-		     units_parse_addr_list(sub, addrs, ARRAY_LEN(addrs), &n, why, sizeof(why)))) {
+		if (*v && (hostlist_subst(v, "h", 0, sub, sizeof(sub)) ||
+			   units_count_addr_list(sub, 65536, &six, &n, why, sizeof(why)))) {
 			snprintf(
 				err, errlen,
-				"'%s' is not an address list with %%n (%s): use such as 10.1.%%n.0/24",
+				"'%s' is not an address list with %%n (%s): use such as 10.1.%%n.0/24 or 2001:db8:%%n::1-2001:db8:%%n::8",
 				v, why);
 			return -EINVAL;
 		}

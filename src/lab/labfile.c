@@ -248,7 +248,8 @@ static void fleet_validate(const struct lab *lab, struct lab_diag *diag)
 	const struct lab_fleet *f = &lab->fleet;
 	char at[300], why[160];
 	uint32_t a;
-	int any = 0;
+	struct addr6 a6;
+	int any = 0, six = units_is_ipv6(f->target);
 
 	for (size_t i = 0; i < keys_count; i++)
 		if (!strcmp(keys[i].section, "fleet") && lab->key_line[i] &&
@@ -270,8 +271,23 @@ static void fleet_validate(const struct lab *lab, struct lab_diag *diag)
 			diag,
 			"%s: a fleet needs fleet.target, the service's address as the hosts reach it (the fleet sends traffic to it only)",
 			at);
-	else if (units_parse_ipv4(f->target, &a, why, sizeof(why)))
+	else if (six ? units_parse_ipv6(f->target, &a6, why, sizeof(why))
+		     : units_parse_ipv4(f->target, &a, why, sizeof(why)))
 		diag_add(diag, "%s: fleet.target: %s", at, why);
+	/* a fleet's family is its target's (lab.family, when given, agrees) */
+	where(lab, lab->key_line[key_find("lab", "family") - keys], at, sizeof(at));
+	if (lab->family == FAMILY_DUAL)
+		diag_add(
+			diag,
+			"%s: lab.family = dual: a fleet's connections go over fleet.target's family, one family per fleet; give an IPv4 or an IPv6 fleet.target and leave lab.family out",
+			at);
+	else if (f->target[0] && lab->key_line[key_find("lab", "family") - keys] &&
+		 (lab->family == FAMILY_IPV6) != six)
+		diag_add(
+			diag,
+			"%s: lab.family = %s but fleet.target %s is an %s address: a fleet's family is its target's; leave lab.family out",
+			at, lab->family == FAMILY_IPV6 ? "ipv6" : "ipv4", f->target,
+			six ? "IPv6" : "IPv4");
 	if (f->transport == FLEET_EXEC && !f->exec[0]) {
 		where(lab, lab->key_line[key_find("fleet", "transport") - keys], at, sizeof(at));
 		diag_add(

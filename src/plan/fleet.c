@@ -55,11 +55,27 @@ void fleet_plan_free(struct fleet_plan *fp)
 	fp->nhosts = 0;
 }
 
+/* A host's sources: how many, of the target's family. */
+static int sources_parse(const char *s, int six, size_t *n, char *why, size_t len)
+{
+	int s6;
+
+	if (units_count_addr_list(s, 65536, &s6, n, why, len))
+		return -EINVAL;
+	if (s6 != six) {
+		snprintf(
+			why, len,
+			"%s addresses for an %s fleet.target: the sources must be of the target's family",
+			s6 ? "IPv6" : "IPv4", six ? "IPv6" : "IPv4");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int fleet_plan_build(const struct lab *lab, uint64_t fd_limit, int paper, struct fleet_plan *fp,
 		     char *err, size_t errlen)
 {
 	struct hostlist hl;
-	static uint32_t addrs[65536];
 	uint64_t usable = budget_fd_usable(fd_limit);
 	char why[200];
 
@@ -75,11 +91,17 @@ int fleet_plan_build(const struct lab *lab, uint64_t fd_limit, int paper, struct
 		snprintf(err, errlen, "fleet.hosts: %s", why);
 		return -EINVAL;
 	}
-	if (units_parse_ipv4(lab->fleet.target, &fp->target, why, sizeof(why))) {
+	fp->six = units_is_ipv6(lab->fleet.target);
+	if (fp->six ? units_parse_ipv6(lab->fleet.target, &fp->target6, why, sizeof(why))
+		    : units_parse_ipv4(lab->fleet.target, &fp->target, why, sizeof(why))) {
 		hostlist_free(&hl);
 		snprintf(err, errlen, "fleet.target: %s", why);
 		return -EINVAL;
 	}
+	if (fp->six)
+		units_fmt_ipv6(&fp->target6, fp->target_text, sizeof(fp->target_text));
+	else
+		units_fmt_ipv4(fp->target, fp->target_text, sizeof(fp->target_text));
 	if (hl.n > lab->connections) {
 		snprintf(
 			err, errlen,
@@ -110,7 +132,7 @@ int fleet_plan_build(const struct lab *lab, uint64_t fd_limit, int paper, struct
 		if (lab->fleet.sources[0]) {
 			if (hostlist_subst(lab->fleet.sources, h->name, i, h->sources,
 					   sizeof(h->sources)) ||
-			    units_parse_addr_list(h->sources, addrs, 65536, &n, why, sizeof(why))) {
+			    sources_parse(h->sources, fp->six, &n, why, sizeof(why))) {
 				snprintf(err, errlen, "fleet.sources for host %s (rank %u): %s",
 					 h->name, i, why);
 				hostlist_free(&hl);
@@ -127,13 +149,14 @@ int fleet_plan_build(const struct lab *lab, uint64_t fd_limit, int paper, struct
 		    h->connections > pairs * HOST_PORTS) {
 			snprintf(
 				err, errlen,
-				"host %s: %llu connections over %zu source %s and %u server %s need more local ports than 1024-65535 give: give it at least %llu source addresses in fleet.sources (such as 10.1.%%n.0/24)",
+				"host %s: %llu connections over %zu source %s and %u server %s need more local ports than 1024-65535 give: give it at least %llu source addresses in fleet.sources (such as %s)",
 				h->name, (unsigned long long)h->connections, n,
 				n == 1 ? "address" : "addresses", lab->ports.n,
 				lab->ports.n == 1 ? "port" : "ports",
 				(unsigned long long)((h->connections +
 						      (uint64_t)lab->ports.n * HOST_PORTS - 1) /
-						     ((uint64_t)lab->ports.n * HOST_PORTS)));
+						     ((uint64_t)lab->ports.n * HOST_PORTS)),
+				fp->six ? "2001:db8:%n::1-2001:db8:%n::8" : "10.1.%n.0/24");
 			hostlist_free(&hl);
 			fleet_plan_free(fp);
 			return -EINVAL;
@@ -162,13 +185,12 @@ int fleet_plan_build(const struct lab *lab, uint64_t fd_limit, int paper, struct
 
 void fleet_plan_write(const struct fleet_plan *fp, const struct lab *lab, FILE *out)
 {
-	char a[32], b[32], c[32], t[16];
+	char a[32], b[32], c[32];
 	unsigned shown = fp->nhosts > 12 ? 10 : fp->nhosts;
 
 	fprintf(out, "\nFleet: %s connections from %u load %s to %s port%s ",
 		units_fmt_count(fp->connections, a, sizeof(a)), fp->nhosts,
-		fp->nhosts == 1 ? "host" : "hosts", units_fmt_ipv4(fp->target, t, sizeof(t)),
-		lab->ports.n > 1 ? "s" : "");
+		fp->nhosts == 1 ? "host" : "hosts", fp->target_text, lab->ports.n > 1 ? "s" : "");
 	units_fmt_ports(&lab->ports, a, sizeof(a));
 	fprintf(out, "%s over pdsh -R %s%s%s\n", a,
 		lab->fleet.transport == FLEET_EXEC ? "exec" : "ssh",
@@ -210,7 +232,7 @@ void fleet_plan_write(const struct fleet_plan *fp, const struct lab *lab, FILE *
 	else
 		fprintf(out,
 			"  the service at %s is yours; name fleet.server_host to sample its kernel too\n",
-			units_fmt_ipv4(fp->target, t, sizeof(t)));
+			fp->target_text);
 	for (unsigned i = 0; i < fp->n_warn; i++)
 		fprintf(out, "  warning: %s\n", fp->warn[i]);
 }

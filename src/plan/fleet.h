@@ -13,6 +13,7 @@
 #include "lab/lab.h"
 #include "util/compiler.h"
 #include "util/hostlist.h"
+#include "util/units.h"
 
 struct fleet_host_plan {
 	char name[HOSTNAME_MAX];
@@ -29,7 +30,10 @@ struct fleet_host_plan {
 struct fleet_plan {
 	unsigned nhosts;
 	struct fleet_host_plan *host; /* malloc'd: fleet_plan_free */
-	uint32_t target;
+	uint32_t target;	      /* IPv4, or: */
+	int six;		      /* over IPv6: fleet.target is an IPv6 address */
+	struct addr6 target6;	      /* (the sources are of the same family) */
+	char target_text[48];	      /* the target as the hosts are given it */
 	uint64_t connections;
 	uint64_t fd_limit; /* the limit assumed for every host */
 	uint64_t server_kernel_bytes;

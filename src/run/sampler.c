@@ -243,10 +243,14 @@ int sampler_read(struct sampler_netns *s, struct netns_sample *out)
 	return 0;
 }
 
-/* addr and port (network order) are the service's */
-static int is_service(const struct sampler_netns *s, uint32_t addr, uint16_t port)
+/* addr (an IPv4 address, or IPv6's 16 bytes) and port (network order)
+ * are the service's */
+static int is_service(const struct sampler_netns *s, uint8_t family, const uint32_t *addr,
+		      uint16_t port)
 {
-	if (ntohl(addr) != s->service_addr)
+	if (family != (s->service6 ? AF_INET6 : AF_INET) ||
+	    (s->service6 ? memcmp(addr, s->service_addr6.b, 16) != 0
+			 : ntohl(addr[0]) != s->service_addr))
 		return 0;
 	for (unsigned i = 0; i < s->service_nports; i++)
 		if (s->service_ports[i] == ntohs(port))
@@ -299,9 +303,9 @@ static int dump_family(struct sampler_netns *s, uint8_t family, uint32_t mask,
 				out->accept_queue += m->idiag_rqueue;
 				out->accept_queue_max += m->idiag_wqueue;
 			}
-			if (s->service_addr && family == AF_INET && m->idiag_state < ST_MAX &&
-			    (is_service(s, m->id.idiag_dst[0], m->id.idiag_dport) ||
-			     is_service(s, m->id.idiag_src[0], m->id.idiag_sport)))
+			if ((s->service_addr || s->service6) && m->idiag_state < ST_MAX &&
+			    (is_service(s, family, m->id.idiag_dst, m->id.idiag_dport) ||
+			     is_service(s, family, m->id.idiag_src, m->id.idiag_sport)))
 				out->service_state[m->idiag_state]++;
 		}
 	}

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "util/compiler.h"
+#include "util/units.h"
 
 #define KCOUNTERS_MAX 32
 
@@ -63,6 +64,8 @@ struct sampler_netns {
 	 * and port are the service's (in host order; ports: service_ports) */
 	int ipv6; /* dumps ask for IPv6 sockets too (a second walk) */
 	uint32_t service_addr;
+	int service6; /* the service is IPv6: service_addr6 */
+	struct addr6 service_addr6;
 	const uint16_t *service_ports;
 	unsigned service_nports;
 };

@@ -710,3 +710,18 @@ int units_unescape(const char *in, char *out, size_t cap, size_t *len, char *err
 	}
 	return 0;
 }
+
+int units_count_addr_list(const char *s, size_t max, int *six, size_t *n, char *err, size_t errlen)
+{
+	void *buf;
+	int e;
+
+	*six = units_is_ipv6(s);
+	buf = calloc(max ? max : 1, *six ? sizeof(struct addr6) : sizeof(uint32_t));
+	if (!buf)
+		return fail(err, errlen, "out of memory");
+	e = *six ? units_parse_addr6_list(s, buf, max, n, err, errlen)
+		 : units_parse_addr_list(s, buf, max, n, err, errlen);
+	free(buf);
+	return e;
+}

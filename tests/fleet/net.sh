@@ -7,7 +7,12 @@
 #                        10.77.0.1) and PREFIX-h1..hN (load hosts,
 #                        10.77.0.11...), each load host with the source range
 #                        10.78.R.0/24 as one local route (R = rank, from 0)
-#                        and the server routing it back
+#                        and the server routing it back; over IPv6 too:
+#                        fd77::1 (server), fd77::2, fd77::11..., each load
+#                        host with the sources fd78:R::1 and fd78:R::2
+#                        (IPv6 binds only addresses a host has: no local
+#                        route for a range) and the server routing
+#                        fd78:R::/64 back
 #   net_sshd PREFIX N    OpenSSH's sshd in each load host and the server,
 #                        with keys, known_hosts and ssh_config in $tmp/ssh
 #                        (nothing in the machine's own ssh configuration);
@@ -42,7 +47,9 @@ net_up() {
 		net_ns "$p-lan" ip link add "v-$h" type veth peer name eth0 netns "$p-$h"
 		net_ns "$p-lan" ip link set "v-$h" master br0 up
 		net_ns "$p-$h" ip link set lo up
+		net_ns "$p-$h" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 		net_ns "$p-$h" ip addr add "10.77.0.$addr/24" dev eth0
+		net_ns "$p-$h" ip -6 addr add "fd77::$addr/64" dev eth0 nodad
 		net_ns "$p-$h" ip link set eth0 up
 		net_ns "$p-$h" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 		net_ns "$p-$h" sysctl -qw net.core.somaxconn=65535
@@ -52,6 +59,9 @@ net_up() {
 			# the host's sources: one local route for the whole range
 			net_ns "$p-$h" ip route add local "10.78.$((${h#h} - 1)).0/24" dev lo
 			net_ns "$p-srv" ip route add "10.78.$((${h#h} - 1)).0/24" via "10.77.0.$addr"
+			net_ns "$p-$h" ip -6 addr add "fd78:$((${h#h} - 1))::1/128" dev lo nodad
+			net_ns "$p-$h" ip -6 addr add "fd78:$((${h#h} - 1))::2/128" dev lo nodad
+			net_ns "$p-srv" ip -6 route add "fd78:$((${h#h} - 1))::/64" via "fd77::$addr"
 			;;
 		co) net_ns "$p-co" sysctl -qw net.ipv4.ping_group_range="0 2147483647" ;;
 		esac

@@ -4,7 +4,9 @@
 # "LAN" bridge, a coordinator, a server host and three load hosts, each
 # host running OpenSSH's sshd. Real pdsh -R ssh to three hosts holding 20k
 # connections each (merged result.json = the sum of the hosts' own figures
-# = the server's kernel count); pdsh -R exec with nsenter; one host's sshd
+# = the server's kernel count); pdsh -R exec with nsenter; the same over
+# IPv6 (each host's kernel and the server's count IPv6 sockets to the
+# service, the coordinator probes over ICMPv6); one host's sshd
 # stopped (named, the others merged); sources missing on the hosts (not
 # ready, nothing ran); Ctrl-C mid-run and kill -9 of the coordinator (no
 # process left in any namespace);
@@ -123,6 +125,41 @@ assert [h["flood"]["established"] for h in loads] == [5000, 5000, 5000], [h["flo
 assert r["totals"]["established"] == 15000 == r["peaks"]["established_clients"]
 PYEOF
 no_leftovers "fleet over exec"
+
+# ---- 2b. IPv6: the service at fd77::1, each host's sources fd78:R::1-2;
+# the hosts reached over ssh as before; a hold of 4 s, so that the server
+# host's state dumps (every 2 s) see the whole of it ----
+co "$CONNLAB" fleet "$tmp/ssh.lab" --out "$tmp/v6" --set fleet.target=fd77::1 \
+	--set "fleet.sources=fd78:%n::1-fd78:%n::2" --set clients.connections=15000 \
+	--set lab.duration=4s >"$tmp/v6.out" 2>&1 || { fail "fleet over IPv6: exit $?"; tail -20 "$tmp/v6.out"; }
+$PY - "$tmp/v6/result.json" <<'PYEOF' || fail "fleet over IPv6: merged figures"
+import json, sys
+r = json.load(open(sys.argv[1]))
+loads = [h for h in r["hosts"] if h["role"] == "load"]
+srv = [h for h in r["hosts"] if h["role"] == "server"][0]
+assert r["plan"]["family"] == "ipv6" and r["plan"]["target"] == "fd77::1", r["plan"]
+assert r["outcome"] == "completed", r["reason"]
+# each host's flood, and its kernel's IPv6 sockets to the service
+for h in loads:
+    assert h["flood"]["established"] == 5000 == h["kernel"]["service_peak"]["ESTABLISHED"], (h["name"], h["flood"]["established"], h["kernel"]["service_peak"])
+assert r["totals"]["established"] == 15000 == r["peaks"]["established_clients"], r["totals"]
+assert srv["kernel"]["service_peak"]["ESTABLISHED"] == 15000, srv["kernel"]["service_peak"]
+# the coordinator's probe over ICMPv6 and IPv6 connects (which the server
+# accepted too, up to its last line)
+assert r["ping"]["all"]["sent"] > 0 and r["ping"]["all"]["lost"] == 0, r["ping"]["all"]
+pc = r["probe_connect"]["all"]
+assert pc["count"] > 0 and pc["failures"] == 0, pc
+assert 15000 < srv["server"]["accepted"] <= 15000 + pc["count"], (srv["server"], pc)
+print("  IPv6 fleet: %s established by the hosts' floods and kernels, the server's kernel %d; %d pings over ICMPv6, %d lost, p99 %.3f ms; %d IPv6 probe connects, p99 %.3f ms" % (
+    "+".join(str(h["flood"]["established"]) for h in loads), srv["kernel"]["service_peak"]["ESTABLISHED"],
+    r["ping"]["all"]["sent"], r["ping"]["all"]["lost"], r["ping"]["all"]["p99_ms"], pc["count"], pc["p99_ms"]))
+PYEOF
+# ... over IPv6 by the hosts' kernels: each host's sockets to fd77::1
+for h in 1 2 3; do
+	n=$(ip netns exec "$P-h$h" ss -H -6 -t state established dst '[fd77::1]' 2>/dev/null | wc -l)
+	[ "$n" = 0 ] || fail "fleet over IPv6: $n connections left on $P-h$h after the run"
+done
+no_leftovers "fleet over IPv6"
 
 # ---- 3. one host's sshd stopped before the run ----
 net_sshd_stop "$P-h2"

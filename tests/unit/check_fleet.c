@@ -223,6 +223,78 @@ START_TEST(scripts)
 }
 END_TEST
 
+/* an IPv6 fleet: its family is the target's, the sources agree with it,
+ * the hosts are given the target as it is and the watch its address in
+ * brackets */
+START_TEST(ipv6_fleets)
+{
+	struct fleet_plan fp;
+	struct lab_diag d = { 0 };
+	char err[512], *s;
+
+	fleet_lab("");
+	ck_assert_int_eq(lab_set(&lab, "fleet.target=2001:DB8:0::1", &d), 0);
+	ck_assert_int_eq(lab_set(&lab, "fleet.sources=2001:db8:1:%n::1-2001:db8:1:%n::10", &d), 0);
+	ck_assert_int_eq(lab_set(&lab, "fleet.server_host=srv", &d), 0);
+	ck_assert_int_eq(lab_validate(&lab, &d), 0);
+	ck_assert_int_eq(fleet_plan_build(&lab, 20000, 0, &fp, err, sizeof(err)), 0);
+	ck_assert(fp.six);
+	ck_assert_str_eq(fp.target_text, "2001:db8::1");
+	ck_assert_str_eq(fp.host[2].sources, "2001:db8:1:2::1-2001:db8:1:2::10");
+	ck_assert_uint_eq(fp.host[2].nsrc, 16);
+	s = fleet_script(&lab, &fp, ROUND_FLOOD);
+	ck_assert_ptr_nonnull(strstr(s, "flood --target 2001:db8::1 --ports 8081-8084"));
+	ck_assert_ptr_nonnull(strstr(s, "--service [2001:db8::1]:8081-8084 "));
+	ck_assert_ptr_nonnull(strstr(s, "--source \"2001:db8:1:$R::1-2001:db8:1:$R::10\""));
+	free(s);
+	s = fleet_script(&lab, &fp, ROUND_SERVER);
+	ck_assert_ptr_nonnull(strstr(s, "server --address 2001:db8::1 --ports"));
+	free(s);
+	fleet_plan_free(&fp);
+	/* IPv4 sources for an IPv6 target */
+	ck_assert_int_eq(lab_set(&lab, "fleet.sources=10.1.%n.0/28", &d), 0);
+	ck_assert_int_ne(fleet_plan_build(&lab, 20000, 0, &fp, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "host load1") &&
+			      strstr(err, "IPv4 addresses for an IPv6 fleet.target"),
+		      "%s", err);
+	/* lab.family disagreeing with the target, or dual: refused where it is */
+	{
+		static const char *const bad[][2] = {
+			{ "[lab]\nfamily = dual\n[fleet]\nhosts = a\ntarget = 10.0.0.1\n",
+			  "f.lab:2: lab.family = dual: a fleet's connections go over fleet.target's family" },
+			{ "[lab]\nfamily = ipv6\n[fleet]\nhosts = a\ntarget = 10.0.0.1\n",
+			  "f.lab:2: lab.family = ipv6 but fleet.target 10.0.0.1 is an IPv4 address" },
+			{ "[lab]\nfamily = ipv4\n[fleet]\nhosts = a\ntarget = fd00::1\n",
+			  "f.lab:2: lab.family = ipv4 but fleet.target fd00::1 is an IPv6 address" },
+			{ "[fleet]\nhosts = a\ntarget = fd00::1::2\n", "f.lab:3: fleet.target" },
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			int r;
+
+			memset(&d, 0, sizeof(d));
+			lab_init(&lab, "f.lab");
+			r = lab_parse(&lab, bad[i][0], strlen(bad[i][0]), &d);
+			if (!r)
+				r = lab_validate(&lab, &d);
+			ck_assert_msg(r != 0, "case %zu accepted", i);
+			ck_assert_msg(strstr(d.msg[0], bad[i][1]),
+				      "case %zu: '%s' does not say '%s'", i, d.msg[0], bad[i][1]);
+		}
+	}
+	/* lab.family = ipv6 with an IPv6 target is the same fleet */
+	memset(&d, 0, sizeof(d));
+	lab_init(&lab, "f.lab");
+	{
+		static const char ok[] =
+			"[lab]\nfamily = ipv6\n[fleet]\nhosts = a\ntarget = fd00::1\n";
+
+		ck_assert_int_eq(lab_parse(&lab, ok, strlen(ok), &d), 0);
+		ck_assert_msg(lab_validate(&lab, &d) == 0, "%s", d.msg[0]);
+	}
+}
+END_TEST
+
 START_TEST(pdsh_lines)
 {
 	char host[64];
@@ -255,6 +327,7 @@ static void add(TCase *tc)
 	tcase_add_test(tc, plans);
 	tcase_add_test(tc, lab_errors);
 	tcase_add_test(tc, scripts);
+	tcase_add_test(tc, ipv6_fleets);
 	tcase_add_test(tc, pdsh_lines);
 }
 
