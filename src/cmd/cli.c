@@ -103,8 +103,7 @@ int cli_addr_option(const struct command *c, const char *opt, const char *arg, u
 	if (six ? *has6 : *has4)
 		return cli_usage_error(c, "%s: one %s address at most (one of each family)", opt,
 				       six ? "IPv6" : "IPv4");
-	if (six ? units_parse_ipv6(arg, v6, err, sizeof(err))
-		: units_parse_ipv4(arg, v4, err, sizeof(err)))
+	if (units_parse_addr(arg, &six, v4, v6, err, sizeof(err)))
 		return cli_usage_error(c, "%s: %s", opt, err);
 	*(six ? has6 : has4) = 1;
 	return EXIT_OK;

@@ -170,20 +170,21 @@ static int cmd_watch(int argc, char **argv)
 		case 'S': {
 			/* ADDRESS:PORTS, an IPv6 address in brackets: [2001:db8::1]:80 */
 			char a[64];
-			const char *colon, *close = optarg[0] == '[' ? strchr(optarg, ']') : NULL;
+			int br = optarg[0] == '[';
+			const char *close = br ? strchr(optarg, ']') : NULL,
+				   *colon = br ? (close && close[1] == ':' ? close + 1 : NULL)
+					       : strchr(optarg, ':');
 
-			six = optarg[0] == '[';
-			colon = six ? (close && close[1] == ':' ? close + 1 : NULL)
-				    : strchr(optarg, ':');
+			if (!br && colon && strchr(colon + 1, ':'))
+				colon = NULL; /* an IPv6 address without its brackets */
+
 			if (!colon || (size_t)(colon - optarg) >= sizeof(a))
 				return cli_usage_error(
 					&command_watch,
 					"--service: expected ADDRESS:PORTS (an IPv6 address in brackets: [2001:db8::1]:80), got '%s'",
 					optarg);
-			snprintf(a, sizeof(a), "%.*s", (int)(colon - optarg) - 2 * six,
-				 optarg + six);
-			if ((six ? units_parse_ipv6(a, &saddr6, err, sizeof(err))
-				 : units_parse_ipv4(a, &saddr, err, sizeof(err))) ||
+			snprintf(a, sizeof(a), "%.*s", (int)(colon - optarg) - 2 * br, optarg + br);
+			if (units_parse_addr(a, &six, &saddr, &saddr6, err, sizeof(err)) ||
 			    units_parse_ports(colon + 1, &sports, err, sizeof(err)))
 				return cli_usage_error(&command_watch, "--service: %s", err);
 			break;

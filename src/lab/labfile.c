@@ -249,7 +249,7 @@ static void fleet_validate(const struct lab *lab, struct lab_diag *diag)
 	char at[300], why[160];
 	uint32_t a;
 	struct addr6 a6;
-	int any = 0, six = units_is_ipv6(f->target);
+	int any = 0, six = 0, family_line = lab->key_line[key_find("lab", "family") - keys];
 
 	for (size_t i = 0; i < keys_count; i++)
 		if (!strcmp(keys[i].section, "fleet") && lab->key_line[i] &&
@@ -271,18 +271,16 @@ static void fleet_validate(const struct lab *lab, struct lab_diag *diag)
 			diag,
 			"%s: a fleet needs fleet.target, the service's address as the hosts reach it (the fleet sends traffic to it only)",
 			at);
-	else if (six ? units_parse_ipv6(f->target, &a6, why, sizeof(why))
-		     : units_parse_ipv4(f->target, &a, why, sizeof(why)))
+	else if (units_parse_addr(f->target, &six, &a, &a6, why, sizeof(why)))
 		diag_add(diag, "%s: fleet.target: %s", at, why);
 	/* a fleet's family is its target's (lab.family, when given, agrees) */
-	where(lab, lab->key_line[key_find("lab", "family") - keys], at, sizeof(at));
+	where(lab, family_line, at, sizeof(at));
 	if (lab->family == FAMILY_DUAL)
 		diag_add(
 			diag,
 			"%s: lab.family = dual: a fleet's connections go over fleet.target's family, one family per fleet; give an IPv4 or an IPv6 fleet.target and leave lab.family out",
 			at);
-	else if (f->target[0] && lab->key_line[key_find("lab", "family") - keys] &&
-		 (lab->family == FAMILY_IPV6) != six)
+	else if (f->target[0] && family_line && (lab->family == FAMILY_IPV6) != six)
 		diag_add(
 			diag,
 			"%s: lab.family = %s but fleet.target %s is an %s address: a fleet's family is its target's; leave lab.family out",

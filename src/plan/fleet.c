@@ -91,9 +91,8 @@ int fleet_plan_build(const struct lab *lab, uint64_t fd_limit, int paper, struct
 		snprintf(err, errlen, "fleet.hosts: %s", why);
 		return -EINVAL;
 	}
-	fp->six = units_is_ipv6(lab->fleet.target);
-	if (fp->six ? units_parse_ipv6(lab->fleet.target, &fp->target6, why, sizeof(why))
-		    : units_parse_ipv4(lab->fleet.target, &fp->target, why, sizeof(why))) {
+	if (units_parse_addr(lab->fleet.target, &fp->six, &fp->target, &fp->target6, why,
+			     sizeof(why))) {
 		hostlist_free(&hl);
 		snprintf(err, errlen, "fleet.target: %s", why);
 		return -EINVAL;

@@ -1365,6 +1365,8 @@ static void rule_fleet_ports(struct fctx *x)
 	json_t *hosts = json_object_get(x->res, "hosts"), *h;
 	size_t i;
 	char a[32], b[32];
+	const char *family = str(x, "plan.family");
+	int six = family && !strcmp(family, "ipv6");
 
 	json_array_foreach(hosts, i, h)
 	{
@@ -1393,9 +1395,7 @@ static void rule_fleet_ports(struct fctx *x)
 		     "Each host has its own local ports: for one source address and one server port, the ports of its net.ipv4.ip_local_port_range, each taken while its socket is open or in TIME_WAIT. A host whose share needs more connections than its source addresses x server ports x local ports give fails with EADDRNOTAVAIL, whatever the other hosts do.");
 		text(f, "fix",
 		     "Give the host more source addresses (fleet.sources, such as %s with the addresses on the host, docs/fleet.md): %s connections over %s server ports need at least %s of them at 16k per pair; or widen the host's port range (sysctl net.ipv4.ip_local_port_range=\"1024 65535\" there).",
-		     str(x, "plan.family") && !strcmp(str(x, "plan.family"), "ipv6")
-			     ? "2001:db8:%n::1-2001:db8:%n::8"
-			     : "10.1.%n.0/24",
+		     six ? "2001:db8:%n::1-2001:db8:%n::8" : "10.1.%n.0/24",
 		     fmt_n(share, a, sizeof(a)), fmt_n(ports, b, sizeof(b)),
 		     fmt_n(ceil(share / (ports * 16000)), a, sizeof(a)));
 	}

@@ -114,57 +114,70 @@ static int any_column(const struct rundata *runs, int n, const char *col)
 	return 0;
 }
 
-/* The probe's pings; six: the IPv6 probe of a dual-stack lab (its own
- * chart, after the IPv4 probe's). */
-static void chart_ping(FILE *f, struct rundata *runs, int n, int six)
+/* The probe's charts: its pings and its new connections; [1] the IPv6
+ * probe of a dual-stack lab, charted after the IPv4 probe's when its
+ * columns are there. */
+static const struct probe_charts {
+	const char *ping_id, *ping_title, *ping_desc, *p50, *max, *lost, *sent;
+	const char *conn_id, *conn_title, *conn_desc, *conn, *fail;
+} probe_charts[2] = {
+	{ "ping", "Ping round-trip time",
+	  "ICMP echo from the probe namespace to the server: the median and the slowest answer of "
+	  "each interval; a red triangle marks an interval with lost pings.",
+	  "ping_p50_ms", "ping_max_ms", "pings_lost", "pings_sent", "probe",
+	  "Time to open a new TCP connection",
+	  "The slowest TCP connect from the probe namespace to the server in each interval; a red "
+	  "triangle marks an interval with failed connects.",
+	  "probe_connect_ms", "probe_connect_failures" },
+	{ "ping6", "IPv6 ping round-trip time",
+	  "ICMPv6 echo from the probe namespace to the server's IPv6 address (the dual-stack lab's "
+	  "second probe): the median and the slowest answer of each interval; a red triangle marks "
+	  "an interval with lost pings.",
+	  "ping6_p50_ms", "ping6_max_ms", "pings6_lost", "pings6_sent", "probe6",
+	  "Time to open a new TCP connection over IPv6",
+	  "The slowest IPv6 connect from the probe namespace to the server in each interval (the "
+	  "dual-stack lab's second probe); a red triangle marks an interval with failed connects.",
+	  "probe_connect6_ms", "probe_connect6_failures" },
+};
+
+static void chart_ping(FILE *f, struct rundata *runs, int n, const struct probe_charts *p)
 {
 	struct chart c;
 
-	if (six && !any_column(runs, n, "ping6_max_ms"))
+	if (!any_column(runs, n, p->max))
 		return;
 	chart_init(&c, runs, n);
-	c.id = six ? "ping6" : "ping";
-	c.title = six ? "IPv6 ping round-trip time" : "Ping round-trip time";
-	c.desc = six ? "ICMPv6 echo from the probe namespace to the server's IPv6 address (the "
-		       "dual-stack lab's second probe): the median and the slowest answer of each "
-		       "interval; a red triangle marks an interval with lost pings."
-		     : "ICMP echo from the probe namespace to the server: the median and the "
-		       "slowest answer of each interval; a red triangle marks an interval with "
-		       "lost pings.";
+	c.id = p->ping_id;
+	c.title = p->ping_title;
+	c.desc = p->ping_desc;
 	c.yunit = "ms";
 	c.ylog = 1;
-	c.mark_col = six ? "pings6_lost" : "pings_lost";
-	c.mark_of = six ? "pings6_sent" : "pings_sent";
+	c.mark_col = p->lost;
+	c.mark_of = p->sent;
 	c.mark_what = "pings lost";
 	for (int r = 0; r < n; r++) {
-		add_column(&c, r, six ? "ping6_p50_ms" : "ping_p50_ms", "median", 0);
-		add_column(&c, r, six ? "ping6_max_ms" : "ping_max_ms", "max", 1);
+		add_column(&c, r, p->p50, "median", 0);
+		add_column(&c, r, p->max, "max", 1);
 	}
 	chart_write(f, &c);
 }
 
-static void chart_probe(FILE *f, struct rundata *runs, int n, int six)
+static void chart_probe(FILE *f, struct rundata *runs, int n, const struct probe_charts *p)
 {
 	struct chart c;
 
-	if (six && !any_column(runs, n, "probe_connect6_ms"))
+	if (!any_column(runs, n, p->conn))
 		return;
 	chart_init(&c, runs, n);
-	c.id = six ? "probe6" : "probe";
-	c.title = six ? "Time to open a new TCP connection over IPv6"
-		      : "Time to open a new TCP connection";
-	c.desc = six ? "The slowest IPv6 connect from the probe namespace to the server in each "
-		       "interval (the dual-stack lab's second probe); a red triangle marks an "
-		       "interval with failed connects."
-		     : "The slowest TCP connect from the probe namespace to the server in each "
-		       "interval; a red triangle marks an interval with failed connects.";
+	c.id = p->conn_id;
+	c.title = p->conn_title;
+	c.desc = p->conn_desc;
 	c.yunit = "ms";
 	c.ylog = 1;
-	c.mark_col = six ? "probe_connect6_failures" : "probe_connect_failures";
+	c.mark_col = p->fail;
 	c.mark_what = "connects failed";
 	for (int r = 0; r < n; r++)
-		add_column(&c, r, six ? "probe_connect6_ms" : "probe_connect_ms", "connect time",
-			   2);
+		add_column(&c, r, p->conn, "connect time", 2);
 	chart_write(f, &c);
 }
 
@@ -721,10 +734,10 @@ void report_html(json_t *const *res, const char *const *dirs, int n, FILE *f)
 	chart_fleet_hosts(f, runs, n);
 	chart_families(f, runs, n);
 	chart_rate(f, runs, n);
-	chart_ping(f, runs, n, 0);
-	chart_probe(f, runs, n, 0);
-	chart_ping(f, runs, n, 1);
-	chart_probe(f, runs, n, 1);
+	for (int k = 0; k < 2; k++) {
+		chart_ping(f, runs, n, &probe_charts[k]);
+		chart_probe(f, runs, n, &probe_charts[k]);
+	}
 	chart_replies(f, runs, n);
 	chart_messages(f, runs, n);
 	chart_memory(f, runs, n);

@@ -201,20 +201,24 @@ static json_t *ms_or_null(double ms)
 	return ms >= 0 ? json_real(ms) : json_null();
 }
 
-/* lab.family = dual: the IPv6 probe's interval columns */
-static void probe6_columns(json_t *tl, const struct run *r)
+/* A probe's interval columns: k 0, the probe of the lab's family; k 1, the
+ * IPv6 probe of a dual-stack lab (its names with a 6). */
+static void probe_columns(json_t *tl, const struct run *r, int k)
 {
-	static const char *const name[] = { "ping6_p50_ms",	 "ping6_max_ms",
-					    "pings6_sent",	 "pings6_lost",
-					    "probe_connect6_ms", "probe_connect6_failures" };
+	static const char *const name[2][6] = {
+		{ "ping_p50_ms", "ping_max_ms", "pings_sent", "pings_lost", "probe_connect_ms",
+		  "probe_connect_failures" },
+		{ "ping6_p50_ms", "ping6_max_ms", "pings6_sent", "pings6_lost", "probe_connect6_ms",
+		  "probe_connect6_failures" },
+	};
 	json_t *col[6];
 
 	for (int c = 0; c < 6; c++) {
 		col[c] = json_array();
-		json_object_set_new(tl, name[c], col[c]);
+		json_object_set_new(tl, name[k][c], col[c]);
 	}
 	for (size_t i = 0; i < r->nrows; i++) {
-		const struct probe_interval *p = &r->rows[i].probe[1];
+		const struct probe_interval *p = &r->rows[i].probe[k];
 
 		json_array_append_new(col[0], ms_or_null(p->ping_p50_ms));
 		json_array_append_new(col[1], ms_or_null(p->ping_max_ms));
@@ -240,9 +244,7 @@ static json_t *timeline_json(const struct run *r)
 	};
 	json_t *tl = json_object(), *states = json_object(), *errs = json_object();
 	json_t *t = json_array(), *ph = json_array(), *ec = json_array(), *es = json_array();
-	json_t *conn = json_array(), *etot = json_array(), *pmed = json_array(),
-	       *pmax = json_array(), *psent = json_array(), *plost = json_array(),
-	       *pc = json_array(), *pcf = json_array(), *slab = json_array(), *lo = json_array(),
+	json_t *conn = json_array(), *etot = json_array(), *slab = json_array(), *lo = json_array(),
 	       *aq = json_array(), *ld = json_array(), *ct = json_array(), *ctd = json_array(),
 	       *age = json_array(), *orph = json_array(), *tcpm = json_array(),
 	       *msent = json_array(), *mrep = json_array(), *mmiss = json_array(),
@@ -289,12 +291,6 @@ static json_t *timeline_json(const struct run *r)
 		for (size_t e = 0; e < errnames_count; e++)
 			if (ecol[e])
 				json_array_append_new(ecol[e], json_integer((json_int_t)w->err[e]));
-		json_array_append_new(pmed, ms_or_null(w->probe[0].ping_p50_ms));
-		json_array_append_new(pmax, ms_or_null(w->probe[0].ping_max_ms));
-		json_array_append_new(psent, json_integer(w->probe[0].sent));
-		json_array_append_new(plost, json_integer(w->probe[0].lost));
-		json_array_append_new(pc, ms_or_null(w->probe[0].conn_max_ms));
-		json_array_append_new(pcf, json_integer(w->probe[0].fail));
 		json_array_append_new(slab, json_integer((json_int_t)w->slab_kb * 1024));
 		json_array_append_new(lo, json_integer((json_int_t)w->listen_overflows));
 		json_array_append_new(aq, json_integer((json_int_t)w->accept_queue));
@@ -329,8 +325,8 @@ static json_t *timeline_json(const struct run *r)
 		json_object_set_new(tl, "inuse_ipv4_clients", i4);
 		json_object_set_new(tl, "inuse_ipv6_clients", i6);
 	}
-	if (r->lab->family == FAMILY_DUAL) /* the IPv6 probe's, as the IPv4 one's below */
-		probe6_columns(tl, r);
+	if (r->lab->family == FAMILY_DUAL) /* the IPv6 probe's, as the IPv4 one's */
+		probe_columns(tl, r, 1);
 	json_object_set_new(tl, "established_server", es);
 	json_object_set_new(tl, "orphans_host", orph);
 	json_object_set_new(tl, "tcp_mem_pages", tcpm);
@@ -343,12 +339,7 @@ static json_t *timeline_json(const struct run *r)
 	json_object_set_new(tl, "reply_p99_ms", rp99);
 	json_object_set_new(tl, "errors_total", etot);
 	json_object_set_new(tl, "errors", errs);
-	json_object_set_new(tl, "ping_p50_ms", pmed);
-	json_object_set_new(tl, "ping_max_ms", pmax);
-	json_object_set_new(tl, "pings_sent", psent);
-	json_object_set_new(tl, "pings_lost", plost);
-	json_object_set_new(tl, "probe_connect_ms", pc);
-	json_object_set_new(tl, "probe_connect_failures", pcf);
+	probe_columns(tl, r, 0);
 	json_object_set_new(tl, "slab_bytes", slab);
 	json_object_set_new(tl, "listen_overflows", lo);
 	json_object_set_new(tl, "accept_queue", aq);

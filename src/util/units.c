@@ -711,6 +711,13 @@ int units_unescape(const char *in, char *out, size_t cap, size_t *len, char *err
 	return 0;
 }
 
+int units_parse_addr(const char *s, int *six, uint32_t *v4, struct addr6 *v6, char *err,
+		     size_t errlen)
+{
+	*six = units_is_ipv6(s);
+	return *six ? units_parse_ipv6(s, v6, err, errlen) : units_parse_ipv4(s, v4, err, errlen);
+}
+
 int units_count_addr_list(const char *s, size_t max, int *six, size_t *n, char *err, size_t errlen)
 {
 	void *buf;

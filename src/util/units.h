@@ -59,6 +59,9 @@ WUR int units_parse_ipv6(const char *s, struct addr6 *a, char *err, size_t errle
 WUR int units_parse_cidr6(const char *s, struct cidr6 *c, char *err, size_t errlen);
 WUR int units_parse_addr6_list(const char *s, struct addr6 *out, size_t max, size_t *n, char *err,
 			       size_t errlen);
+/* An address of either family (by units_is_ipv6): *six, and *v4 or *v6. */
+WUR int units_parse_addr(const char *s, int *six, uint32_t *v4, struct addr6 *v6, char *err,
+			 size_t errlen);
 /* An address list of either family (by units_is_ipv6): how many addresses
  * it has (at most max), and *six its family. */
 WUR int units_count_addr_list(const char *s, size_t max, int *six, size_t *n, char *err,
