@@ -57,7 +57,7 @@ _connlab() {
 		COMPREPLY=($(compgen -d -- "$cur"))
 		;;
 	help)
-		COMPREPLY=($(compgen -W "$("$cl" --help 2>/dev/null | awk '/^  [a-z]+ / { print $1 }') labfile metrics" -- "$cur"))
+		COMPREPLY=($(compgen -W "$("$cl" --help 2>/dev/null | awk '/^  [a-z]+ / { print $1 }') labfile metrics findings" -- "$cur"))
 		;;
 	down)
 		COMPREPLY=($(compgen -W "$("$cl" ls 2>/dev/null | awk 'NR > 1 && $1 != "(no" { print $1 }') --all" -- "$cur"))

@@ -7,6 +7,7 @@
 
 #include "cmd/cli.h"
 #include "lab/metrics.h"
+#include "report/report.h"
 #include "util/compiler.h"
 
 #ifndef CONNLAB_VERSION
@@ -17,12 +18,15 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command command_help = {
 	.name = "help",
-	.summary = "show help for a command, the lab file keys or the metrics",
-	.usage = "connlab help [COMMAND | labfile | metrics]",
+	.summary = "show help for a command, the lab file keys, the metrics or the findings",
+	.usage = "connlab help [COMMAND | labfile | metrics | findings]",
 	.help = "connlab help COMMAND   the options of a command\n"
 		"connlab help labfile   every lab file key with its type, default and range\n"
 		"connlab help metrics   the metric names that [expect] lines can use, and\n"
-		"                       where each one's value stands in result.json\n",
+		"                       where each one's value stands in result.json\n"
+		"connlab help findings  every rule that explains a run, by family: its id,\n"
+		"                       what it may be (cause, warning, note) and where it\n"
+		"                       applies (docs/findings.md tells each in full)\n",
 	.run = cmd_help,
 };
 
@@ -75,11 +79,16 @@ static int cmd_help(int argc, char **argv)
 		metrics_write(stdout);
 		return EXIT_OK;
 	}
+	if (!strcmp(argv[1], "findings")) {
+		printf("Findings: the rules that explain a run (connlab explain RUNDIR), by family:\n");
+		report_rules_write(stdout);
+		return EXIT_OK;
+	}
 	c = command_find(argv[1]);
 	if (!c)
-		return cli_usage_error(&command_help,
-				       "no help for '%s': try a command, labfile or metrics",
-				       argv[1]);
+		return cli_usage_error(
+			&command_help,
+			"no help for '%s': try a command, labfile, metrics or findings", argv[1]);
 	return cli_help(c);
 }
 
@@ -97,6 +106,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("connlab %s\n", CONNLAB_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "findings")) {
+		printf("Findings: the rules that explain a run (connlab explain RUNDIR), by family:\n");
+		report_rules_write(stdout);
 		return EXIT_OK;
 	}
 	c = command_find(argv[1]);

@@ -14,6 +14,7 @@
 
 #include "util/compiler.h"
 #include "util/suggest.h"
+#include "util/text.h"
 #include "util/units.h"
 
 void tuning_init(struct tuning *t)
@@ -914,35 +915,6 @@ void tuning_classify(struct tuning *t, const struct kernel_view *kv, const struc
 
 /* ---- writing ---- */
 
-static void wrap(FILE *out, const char *text, int indent, int width)
-{
-	const char *p = text;
-	int col = indent;
-
-	fprintf(out, "%*s", indent, "");
-	while (*p) {
-		const char *w = p;
-		int n;
-
-		while (*w && *w != ' ')
-			w++;
-		n = (int)(w - p);
-		if (col > indent && col + 1 + n > width) {
-			fprintf(out, "\n%*s", indent, "");
-			col = indent;
-		} else if (col > indent) {
-			fputc(' ', out);
-			col++;
-		}
-		fwrite(p, 1, (size_t)n, out);
-		col += n;
-		p = w;
-		while (*p == ' ')
-			p++;
-	}
-	fputc('\n', out);
-}
-
 void tuning_write_section(const struct tuning *t, FILE *out)
 {
 	unsigned n = 0;
@@ -985,7 +957,7 @@ void tuning_write(const struct tuning *t, const struct tuning_scale *sc, FILE *o
 			snprintf(head, sizeof(head), "%s%s = %s", l->dash ? "-" : "", l->name,
 				 l->value);
 		fprintf(out, "%5d  %-12s %s\n", l->line, tuning_verdict_name(l->verdict), head);
-		wrap(out, l->text, 20, 100);
+		text_wrap(out, l->text, 20, 100);
 	}
 	fprintf(out, "\n%u %s for %s:", t->n, t->n == 1 ? "line" : "lines", sc->label);
 	for (int v = 0; v < TV_COUNT; v++)

@@ -81,14 +81,21 @@ void report_xml_escape(FILE *f, const char *s);
  * for XML. */
 void report_expectation_xml(FILE *f, json_t *e);
 
-/* findings.c: the value at a path of result.json ("a.b[3].c"), or NULL. */
+/* result.c: the value at a path of result.json ("a.b[3].c"), or NULL. */
 json_t *report_get(json_t *v, const char *path);
 /* The findings of a run (docs/findings.md) from its result and, when dir
  * is given, its children.log: a new JSON array. */
 json_t *report_findings(json_t *res, const char *dir);
 /* The first finding of res's "findings" that is a cause, or NULL. */
 json_t *report_first_cause(json_t *res);
-/* The findings in full, as `connlab explain` prints them. */
+/* Every rule of the table by family, for `connlab help findings`. */
+void report_rules_write(FILE *out);
+/* The id of the i-th rule of the table, NULL past the last. */
+const char *report_rule_id(size_t i);
+/* The table's own consistency (ids once, what after[] names exists, no
+ * cycle): 0, or -1 with the breach in err. */
+int report_rules_check(char *err, size_t len);
+/* explain.c: the findings in full, as `connlab explain` prints them. */
 void report_explain(json_t *res, FILE *out);
 
 /* The terminal summary of a run. */

@@ -17,6 +17,9 @@ expect_run 0 'report.html \(the run in charts' help run
 expect_run 0 'result.json: ping.all.p99_ms' help metrics
 expect_run 0 'connect_timeout +duration, default 10s, 100ms to 5m' help labfile
 expect_run 0 'errors.NAME' help metrics
+expect_run 0 'retransmissions +warning \(box\)' help findings
+expect_run 0 'time-wait-overflow +warning \(box, churn\)' help findings
+expect_run 0 'host-unreached +cause/warning \(fleet\)' help findings
 expect_run 2 "no help for 'frob'" help frob
 expect_run 0 'usage: connlab plan' plan --help
 

@@ -216,6 +216,7 @@ START_TEST(tcp_memory_in_the_drain)
 		strstr(fix, "sysctl -w \"net.ipv4.tcp_mem=287892 615966 1026610\" on the host"),
 		"%s", fix);
 	ck_assert_double_eq_tol(json_number_value(json_object_get(f, "since_s")), 92.1, 0.05);
+	json_decref(fs);
 	json_decref(res);
 }
 END_TEST
@@ -241,6 +242,115 @@ START_TEST(escape_bytes)
 	ck_assert_str_eq(units_escape("-ERR x\r\n\x01", 9, buf, sizeof(buf)), "-ERR x\\r\\n\\x01");
 	ck_assert_str_eq(units_escape("abcdef", 6, buf, 4), "abc");
 	ck_assert_str_eq(units_escape("a\nb", 3, buf, 3), "a"); /* never half an escape */
+}
+END_TEST
+
+/* The table is whole: ids once, what after[] names exists, no cycle. */
+START_TEST(table_consistent)
+{
+	char err[200] = "";
+
+	ck_assert_msg(report_rules_check(err, sizeof(err)) == 0, "%s", err);
+	ck_assert_ptr_nonnull(report_rule_id(0));
+}
+END_TEST
+
+/* Each id of the table has its section in docs/findings.md ("### id,
+ * id (severity)"), and each id there is in the table. */
+START_TEST(docs_name_every_rule)
+{
+	FILE *f = fopen("docs/findings.md", "re");
+	char line[300], heads[8192] = "";
+	size_t o = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "### ", 4) && o < sizeof(heads) - sizeof(line))
+			o += (size_t)snprintf(heads + o, sizeof(heads) - o, "%s", line + 3);
+	fclose(f);
+	for (size_t i = 0; report_rule_id(i); i++) {
+		char word[64];
+
+		snprintf(word, sizeof(word), " %s", report_rule_id(i));
+		ck_assert_msg(strstr(heads, word), "docs/findings.md has no section for %s",
+			      report_rule_id(i));
+	}
+	for (char *h = strtok(heads, "\n"); h; h = strtok(NULL, "\n")) {
+		char id[64];
+		int n, known = 0;
+
+		/* the ids before the first '(' of each heading */
+		for (char *p = h; sscanf(p, " %63[a-z0-9-]%n", id, &n) == 1; p += n) {
+			for (size_t i = 0; report_rule_id(i); i++)
+				known += !strcmp(report_rule_id(i), id);
+			ck_assert_msg(known || !strcmp(id, "and"),
+				      "docs/findings.md: %s is no rule", id);
+			known = 0;
+			while (p[n] == ',' || p[n] == ' ')
+				n++;
+			if (p[n] == '(')
+				break;
+		}
+	}
+}
+END_TEST
+
+/* Every slot a text names is filled: nothing like {name} reaches a user
+ * but the lab file's own {labdir} and {address}. */
+START_TEST(slots_filled)
+{
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		json_t *fs, *res = load(cases[c].dir, &fs), *f;
+		size_t i;
+
+		json_array_foreach(fs, i, f)
+		{
+			static const char *const keys[] = { "explanation", "fix", "try" };
+
+			for (size_t k = 0; k < 3; k++) {
+				const char *s = json_string_value(json_object_get(f, keys[k]));
+
+				for (const char *b = s ? strchr(s, '{') : NULL; b;
+				     b = strchr(b + 1, '{'))
+					ck_assert_msg(!strncmp(b, "{labdir}", 8) ||
+							      !strncmp(b, "{address}", 9),
+						      "%s: %s's %s leaves %.20s", cases[c].dir,
+						      json_string_value(json_object_get(f, "id")),
+						      keys[k], b);
+			}
+		}
+		json_decref(fs);
+		json_decref(res);
+	}
+}
+END_TEST
+
+/* `connlab explain` of every fixture as it printed when the rules became
+ * a table (explain.expected): the ids, severities, titles, evidence and
+ * texts stay put unless a change means them to move. */
+START_TEST(explain_as_expected)
+{
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		json_t *fs, *res = load(cases[c].dir, &fs);
+		char path[300], *got = NULL, *want = NULL;
+		size_t len = 0, wlen = 0;
+		FILE *m = open_memstream(&got, &len), *w;
+
+		report_explain(res, m);
+		fclose(m);
+		snprintf(path, sizeof(path), "tests/fixtures/findings/%s/explain.expected",
+			 cases[c].dir);
+		w = fopen(path, "re");
+		ck_assert_msg(w, "%s is missing", path);
+		ck_assert_int_ne(getdelim(&want, &wlen, 0, w), -1);
+		fclose(w);
+		ck_assert_msg(!strcmp(got, want), "%s: connlab explain differs from %s",
+			      cases[c].dir, path);
+		free(got);
+		free(want);
+		json_decref(fs);
+		json_decref(res);
+	}
 }
 END_TEST
 
@@ -281,6 +391,10 @@ static void add(TCase *tc)
 	tcase_add_test(tc, paths);
 	tcase_add_test(tc, escape_bytes);
 	tcase_add_test(tc, slabinfo_parse);
+	tcase_add_test(tc, table_consistent);
+	tcase_add_test(tc, docs_name_every_rule);
+	tcase_add_test(tc, slots_filled);
+	tcase_add_test(tc, explain_as_expected);
 }
 
 int main(void)

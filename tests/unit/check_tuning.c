@@ -10,6 +10,7 @@
  * kernel. */
 #define _GNU_SOURCE
 #include <check.h>
+#include <glob.h>
 #include <errno.h>
 #include <regex.h>
 #include <stdio.h>
@@ -350,7 +351,21 @@ END_TEST
  * only for per-namespace sysctls, "sysctl -w NAME" only for the rest. */
 START_TEST(test_findings_fixes_agree)
 {
-	char *src = slurp("src/report/findings.c", NULL);
+	char *src = NULL;
+	size_t len = 0;
+	FILE *all = open_memstream(&src, &len);
+	glob_t g;
+
+	/* every rule's texts: the rows of src/report/rules_*.c */
+	ck_assert_int_eq(glob("src/report/rules_*.c", 0, NULL, &g), 0);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		char *one = slurp(g.gl_pathv[i], NULL);
+
+		fputs(one, all);
+		free(one);
+	}
+	globfree(&g);
+	fclose(all);
 	regex_t set, host;
 	regmatch_t m[2];
 	unsigned nset = 0, nhost = 0;
@@ -367,7 +382,7 @@ START_TEST(test_findings_fixes_agree)
 			 p + m[1].rm_so);
 		k = kernel_sysctl_find(name);
 		ck_assert_msg(k && k->scope == KSCOPE_NETNS,
-			      "findings.c tells a lab to --set sysctl.%s, which is %s", name,
+			      "a rule tells a lab to --set sysctl.%s, which is %s", name,
 			      k ? kernel_scope_name(k->scope) : "not in the table");
 		nset++;
 	}
@@ -379,8 +394,7 @@ START_TEST(test_findings_fixes_agree)
 			 p + m[1].rm_so);
 		k = kernel_sysctl_find(name);
 		ck_assert_msg(k && k->scope != KSCOPE_NETNS,
-			      "findings.c tells the host to sysctl -w %s, which a lab can set",
-			      name);
+			      "a rule tells the host to sysctl -w %s, which a lab can set", name);
 		nhost++;
 	}
 	ck_assert_uint_ge(nset, 5);

@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: MIT */
+/* evidence.c - the findings' evidence kit: the one vocabulary of places in
+ * result.json that findings cite (each path with its label, written once),
+ * and the readers a rule's judge uses (numbers at paths, the timeline,
+ * counters, children.log and the kernel's log).
+ *
+ * Evidence values are copied from result.json itself, never computed
+ * here: a finding cites what stands at its place. */
+#define _GNU_SOURCE
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report.h"
+#include "report/rules.h"
+
+const struct evidence evidence_vocabulary[EV_COUNT] = {
+	[EV_PEAK] = { "connections.established_peak", "connections established at the peak" },
+	[EV_TARGET] = { "connections.target", "connections asked" },
+	[EV_ERRORS] = { "errors_total", "errors" },
+	[EV_ENOSPC] = { "errors.ENOSPC", "connects that failed with ENOSPC" },
+	[EV_EMFILE] = { "errors.EMFILE", "the floods' EMFILE errors" },
+	[EV_ENFILE] = { "errors.ENFILE", "the floods' ENFILE errors" },
+	[EV_ETIMEDOUT] = { "errors.ETIMEDOUT", "connects that timed out" },
+	[EV_EADDRNOTAVAIL] = { "errors.EADDRNOTAVAIL", "connects that failed with EADDRNOTAVAIL" },
+	[EV_ECONNRESET] = { "errors.ECONNRESET", "ECONNRESET" },
+	[EV_ECONNREFUSED] = { "errors.ECONNREFUSED", "ECONNREFUSED" },
+	[EV_EPOLL_MAX] = { "host.epoll_max_user_watches", "fs.epoll.max_user_watches" },
+	[EV_HOST_FD_LIMIT] = { "host.fd_limit", "the hard limit of this machine" },
+	[EV_CLOSED_COUNT] = { "connections.closed_by_server.count",
+			      "connections the server closed" },
+	[EV_CLOSED_BYTES] = { "connections.closed_by_server.first_bytes",
+			      "the first bytes it sent before closing one" },
+	[EV_CLOSED_LIFE] = { "connections.closed_by_server.life_p50_ms",
+			     "their median life from connect(), ms" },
+	[EV_LINES] = { "connections.lines_received", "lines received in all" },
+	[EV_REASON] = { "reason", "why the run stopped" },
+	[EV_MEM_AT_FLOOR] = { "memory.available_at_floor_bytes",
+			      "MemAvailable when the ramp stopped, bytes" },
+	[EV_MEM_FLOOR] = { "memory.floor_bytes", "lab.memory_floor, bytes" },
+	[EV_MEM_TOTAL] = { "memory.total_bytes", "the machine's memory, bytes" },
+	[EV_MEM_MIN] = { "memory.available_min_bytes", "MemAvailable at its lowest, bytes" },
+	[EV_SLAB_PER_CONN] = { "memory.kernel_slab_per_conn_bytes",
+			       "kernel slab per connection, bytes" },
+	[EV_SLAB_BEFORE] = { "memory.slab_before_bytes", "Slab before the ramp, bytes" },
+	[EV_SLAB_HOLD] = { "memory.slab_hold_bytes", "Slab during the hold, bytes" },
+	[EV_MEASURED] = { "memory.connections_measured", "connections measured" },
+	[EV_SLAB_CACHE] = { "memory.slab_caches.%s.per_conn_bytes", "%s" },
+	[EV_SLAB_OTHER] = { "memory.slab_other_growth_bytes",
+			    "slab growth in no cache above, bytes" },
+	[EV_USER_PSS] = { "memory.user_pss_per_conn_bytes",
+			  "user memory per connection (Pss), bytes" },
+	[EV_LAUNCHER_CPU] = { "memory.launcher_cpu_hold_percent",
+			      "the launcher's CPU during the hold, percent of a core" },
+	[EV_CPUS] = { "host.cpus", "the host's CPUs" },
+	[EV_RAMP_STALLED] = { "connections.ramp_stalled_s", "when it stalled, s" },
+	[EV_PHASE_START] = { "phases[%ld].start_s", "the ramp's start, s" },
+	[EV_PHASE_END] = { "phases[%ld].end_s", "the ramp's end, s" },
+	[EV_TL_EST_EARLY] = { "timeline.established_clients[%ld]",
+			      "established early in the ramp" },
+	[EV_TL_EST_END] = { "timeline.established_clients[%ld]", "established at the ramp's end" },
+	[EV_TL_CONNECT_EARLY] = { "timeline.connect_mean_us[%ld]",
+				  "mean connect time early in the ramp, us" },
+	[EV_TL_CONNECT_LATE] = { "timeline.connect_mean_us[%ld]",
+				 "mean connect time late in the ramp, us" },
+	[EV_TL_TCP_MEM] = { "timeline.tcp_mem_pages[%ld]",
+			    "the first sample above the pressure mark, pages" },
+	[EV_TL_PHASE] = { "timeline.phase[%ld]", "its phase" },
+	[EV_TL_CONNTRACK] = { "timeline.conntrack_drops[%ld]",
+			      "drops by the first sample with any" },
+	[EV_TL_ACCEPT_QUEUE] = { "timeline.accept_queue[%ld]",
+				 "connections waiting in the accept queue at its peak" },
+	[EV_TL_CLOSE_WAIT] = { "timeline.states.close_wait[%ld]",
+			       "CLOSE_WAIT still at the end of the load" },
+	[EV_TL_PINGS_LOST] = { "timeline.pings_lost[%ld]",
+			       "pings lost in the first interval with a loss" },
+	[EV_TL_SAMPLE_LAG] = { "timeline.sample_lag_ms[%ld]", "the latest sample, ms late" },
+	[EV_PROC_SIGNAL] = { "processes[%ld].exit.signal", "signal" },
+	[EV_PROC_CODE] = { "processes[%ld].exit.code", "exit status" },
+	[EV_PROC_PHASE] = { "processes[%ld].exit.phase", "phase" },
+	[EV_PROC_RSS] = { "processes[%ld].peak_rss_bytes", "its peak resident memory, bytes" },
+	[EV_PROC_FDS] = { "processes[%ld].peak_fds", "its most open files" },
+	[EV_PROC_FD_LIMIT] = { "processes[%ld].fd_limit", "its RLIMIT_NOFILE" },
+	[EV_COUNTER] = { "counters.%2$s.%1$s", "%s" },
+	[EV_SRV_OVERFLOWS] = { "counters.srv.ListenOverflows",
+			       "ListenOverflows in the server namespace" },
+	[EV_SRV_DROPS] = { "counters.srv.ListenDrops", "ListenDrops in the server namespace" },
+	[EV_SRV_RSTS] = { "counters.srv.OutRsts", "resets sent by the server namespace (OutRsts)" },
+	[EV_SRV_ESTAB_RESETS] = { "counters.srv.EstabResets",
+				  "resets received while established (EstabResets)" },
+	[EV_TCP_MEM_PEAK] = { "peaks.tcp_mem_pages", "TCP memory of the host at the peak, pages" },
+	[EV_TCP_MEM_MARKS] = { "host.tcp_mem_pages",
+			       "net.ipv4.tcp_mem (low, pressure, hard mark), pages" },
+	[EV_ORPHANS] = { "peaks.orphans_host", "orphan sockets at the peak (host)" },
+	[EV_CT_PEAK] = { "conntrack.%s.peak_count", "entries at the peak" },
+	[EV_CT_MAX] = { "conntrack.max_host", "nf_conntrack_max (the whole host)" },
+	[EV_CT_DROPS] = { "conntrack.drops_total", "drops (drop, early_drop, insert_failed)" },
+	[EV_PINGS_LOST] = { "ping.all.lost", "pings lost in all" },
+	[EV_PINGS_SENT] = { "ping.all.sent", "pings sent in all" },
+	[EV_PING_HOLD_LOST] = { "ping.hold.lost", "pings lost under the load" },
+	[EV_PING_RAMP_LOST] = { "ping.ramp.lost", "pings lost under the load" },
+	[EV_PING_HOLD_SENT] = { "ping.hold.sent", "pings sent under the load" },
+	[EV_PING_RAMP_SENT] = { "ping.ramp.sent", "pings sent under the load" },
+	[EV_PING_BEFORE_P99] = { "ping.before.p99_ms", "RTT p99 before the load, ms" },
+	[EV_PING_HOLD_P99] = { "ping.hold.p99_ms", "RTT p99 under the load, ms" },
+	[EV_PING_RAMP_P99] = { "ping.ramp.p99_ms", "RTT p99 under the load, ms" },
+	[EV_PROBE_FAILURES] = { "probe_connect.all.failures", "probe connects that failed in all" },
+	[EV_SYN_RECV] = { "peaks.syn_recv", "SYN_RECV at the peak" },
+	[EV_BACKLOG] = { "plan.server_backlog", "the listen backlog asked" },
+	[EV_TIME_WAIT] = { "peaks.time_wait", "TIME_WAIT at the peak" },
+	[EV_CLOSE_WAIT] = { "peaks.close_wait", "CLOSE_WAIT at the peak" },
+	[EV_NS_CLOSE_WAIT] = { "states.%s.peak.CLOSE_WAIT",
+			       "CLOSE_WAIT at the peak in that namespace" },
+	[EV_NS_FIN_WAIT2] = { "states.%s.peak.FIN_WAIT2",
+			      "sockets in FIN_WAIT2 on the other side" },
+	[EV_ADDRESSES] = { "plan.client_addresses", "client source addresses" },
+	[EV_SERVER_PORTS] = { "plan.server_ports", "server ports" },
+	[EV_LOCAL_PORTS] = { "plan.local_ports", "local ports (ip_local_port_range)" },
+	[EV_PORT_FIRST] = { "plan.local_port_first", "first local port" },
+	[EV_PORT_LAST] = { "plan.local_port_last", "last local port" },
+	[EV_LINK_DROPS] = { "counters.%s.link_drops", "packets dropped on that namespace's link" },
+	[EV_KLOG] = { "kernel_log[%ld]", "the kernel's log" },
+	[EV_HOST_STATE] = { "hosts[%ld].state", "the host's state" },
+	[EV_HOST_WHY] = { "hosts[%ld].why", "why" },
+	[EV_HOST_SHARE] = { "hosts[%ld].share.connections", "its share of the connections" },
+	[EV_HOST_EXIT] = { "hosts[%ld].exit_code", "its command's exit status" },
+	[EV_HOST_ESTABLISHED] = { "hosts[%ld].flood.established", "connections established on it" },
+	[EV_HOST_EADDRNOTAVAIL] = { "hosts[%ld].flood.errors.EADDRNOTAVAIL",
+				    "connects that failed with EADDRNOTAVAIL there" },
+	[EV_HOST_SOURCES] = { "hosts[%ld].share.source_addresses", "its source addresses" },
+	[EV_HOST_TIME_WAIT] = { "hosts[%ld].kernel.service_peak.TIME_WAIT",
+				"TIME_WAIT to the service there at the peak" },
+	[EV_HOST_OVERFLOWS] = { "hosts[%ld].kernel.last.counters.ListenOverflows",
+				"ListenOverflows on the server host" },
+	[EV_HOST_DROPS] = { "hosts[%ld].kernel.last.counters.ListenDrops",
+			    "ListenDrops on the server host" },
+	[EV_HOST_ACCEPT_PEAK] = { "hosts[%ld].kernel.accept_queue_peak",
+				  "connections waiting in the accept queues at the peak" },
+};
+
+/* ---- citing ---- */
+
+void cite(const struct fctx *x, struct draft *d, enum ev e, ...)
+{
+	const struct evidence *w = &evidence_vocabulary[e];
+	char path[256], label[160];
+	va_list ap, aq;
+	json_t *v;
+
+	va_start(ap, e);
+	va_copy(aq, ap);
+	vsnprintf(path, sizeof(path), w->path, ap);
+	vsnprintf(label, sizeof(label), w->label, aq);
+	va_end(aq);
+	va_end(ap);
+	v = report_get(x->res, path);
+	if (!v || json_is_null(v))
+		return;
+	json_array_append_new(
+		json_object_get(d->f, "evidence"),
+		json_pack("{s:s, s:O, s:s}", "what", label, "value", v, "path", path));
+}
+
+void cite_line(struct draft *d, const char *what, unsigned line, const char *text, unsigned count)
+{
+	json_array_append_new(json_object_get(d->f, "evidence"),
+			      json_pack("{s:s, s:s, s:s, s:i, s:i}", "what", what, "value", text,
+					"file", "children.log", "line", (int)line, "lines_like_it",
+					(int)count));
+}
+
+void cite_klog(const struct fctx *x, struct draft *d, const char *needle)
+{
+	int k = klog_find(x, needle);
+
+	if (k >= 0)
+		cite(x, d, EV_KLOG, (long)k);
+}
+
+/* ---- reading the run ---- */
+
+double num(const struct fctx *x, const char *fmt, ...)
+{
+	char path[256];
+	va_list ap;
+	json_t *v;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	v = report_get(x->res, path);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+const char *str(const struct fctx *x, const char *path)
+{
+	return json_string_value(report_get(x->res, path));
+}
+
+double count(const struct fctx *x, const char *path)
+{
+	double v = report_lookup_count(x->res, path);
+
+	return isnan(v) ? 0 : v;
+}
+
+const char *fmt_n(double v, char *buf, size_t len)
+{
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else if (fabs(v - round(v)) < 1e-9 || fabs(v) >= 1000)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%.3g", v);
+	return buf;
+}
+
+unsigned log_find(const struct fctx *x, const char *needle, char *buf, size_t len, unsigned *count)
+{
+	unsigned line = 1, first = 0;
+	const char *p = x->log;
+
+	*count = 0;
+	while (p && *p) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+
+		if (memmem(p, n, needle, strlen(needle))) {
+			if (!first) {
+				first = line;
+				snprintf(buf, len, "%.*s", (int)(n < len - 1 ? n : len - 1), p);
+			}
+			(*count)++;
+		}
+		p = eol ? eol + 1 : NULL;
+		line++;
+	}
+	return first;
+}
+
+int klog_find(const struct fctx *x, const char *needle)
+{
+	json_t *a = json_object_get(x->res, "kernel_log"), *l;
+	size_t i;
+
+	json_array_foreach(a, i, l)
+	{
+		const char *s = json_string_value(l);
+
+		if (s && strstr(s, needle))
+			return (int)i;
+	}
+	return -1;
+}
+
+double counter_max(const struct fctx *x, const char *name, const char **ns)
+{
+	json_t *c = json_object_get(x->res, "counters"), *v;
+	const char *k;
+	double best = 0;
+
+	*ns = NULL;
+	json_object_foreach(c, k, v)
+	{
+		double d = json_number_value(json_object_get(v, name));
+
+		if (d > best) {
+			best = d;
+			*ns = k;
+		}
+	}
+	return best;
+}
+
+size_t tl_len(const struct fctx *x)
+{
+	return json_array_size(report_get(x->res, "timeline.t_s"));
+}
+
+double tl(const struct fctx *x, const char *col, size_t i)
+{
+	return num(x, "timeline.%s[%zu]", col, i);
+}
+
+long tl_first(const struct fctx *x, const char *col, double above)
+{
+	for (size_t i = 0, n = tl_len(x); i < n; i++)
+		if (tl(x, col, i) > above)
+			return (long)i;
+	return -1;
+}
+
+long tl_max(const struct fctx *x, const char *col)
+{
+	long best = -1;
+	double v = -INFINITY;
+
+	for (size_t i = 0, n = tl_len(x); i < n; i++)
+		if (tl(x, col, i) > v) {
+			v = tl(x, col, i);
+			best = (long)i;
+		}
+	return best;
+}
+
+double tl_t(const struct fctx *x, long i)
+{
+	return i < 0 ? NAN : tl(x, "t_s", (size_t)i);
+}
+
+int tl_span(const struct fctx *x, const char *phase, const char *col, long *lo, long *hi)
+{
+	json_t *ph = report_get(x->res, "timeline.phase");
+
+	*lo = *hi = -1;
+	for (size_t i = 0, n = tl_len(x); i < n; i++) {
+		if (strcmp(json_string_value(json_array_get(ph, i)) ?: "", phase) ||
+		    isnan(tl(x, col, i)))
+			continue;
+		if (*lo < 0)
+			*lo = (long)i;
+		*hi = (long)i;
+	}
+	return *lo < 0 ? -1 : 0;
+}
+
+int phase_index(const struct fctx *x, const char *name)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(report_get(x->res, "phases"), i, p)
+	{
+		if (!strcmp(json_string_value(json_object_get(p, "name")) ?: "", name))
+			return (int)i;
+	}
+	return -1;
+}
+
+const char *role_of(json_t *p)
+{
+	const char *r = json_string_value(json_object_get(p, "role"));
+
+	return r ? r : "";
+}

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: MIT */
+/* rules_limits.c - findings of the limits a run met: the memory floor, a
+ * process that died, the open-file limit, epoll watches, TCP memory and
+ * the conntrack table (docs/findings.md). */
+#define _GNU_SOURCE
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kernel/knowledge.h"
+#include "report/report.h"
+#include "report/rules.h"
+#include "util/units.h"
+
+static void judge_memory_floor(struct fctx *x)
+{
+	double hit = num(x, "memory.floor_hit_s");
+	char a[32], b[32];
+	struct draft *d;
+
+	if (isnan(hit))
+		return;
+	d = finding(
+		x, "cause", hit,
+		"The ramp stopped at the memory floor: MemAvailable fell to %s MiB, below lab.memory_floor (%s MiB)",
+		fmt_n(round(num(x, "memory.available_at_floor_bytes") / 1048576), a, sizeof(a)),
+		fmt_n(round(num(x, "memory.floor_bytes") / 1048576), b, sizeof(b)));
+	cite(x, d, EV_MEM_AT_FLOOR);
+	cite(x, d, EV_MEM_FLOOR);
+	cite(x, d, EV_MEM_TOTAL);
+	cite(x, d, EV_PEAK);
+	cite(x, d, EV_SLAB_PER_CONN);
+}
+
+/* A process that ended before the run did (not at its end, and not a
+ * churning flood that finished its work). */
+static int died_early(const struct fctx *x, json_t *p)
+{
+	json_t *e = json_object_get(p, "exit");
+	const char *sig = json_string_value(json_object_get(e, "signal"));
+	const char *phase = json_string_value(json_object_get(e, "phase"));
+	double code = json_number_value(json_object_get(e, "code"));
+	int late = phase && (!strcmp(phase, "teardown") || !strcmp(phase, "drain"));
+
+	if (!json_is_object(e))
+		return 0;
+	if (phase && x->churn && json_is_integer(json_object_get(e, "code")) && code == 0 &&
+	    !strcmp(role_of(p), "flood"))
+		return 0;
+	return !(late && (!sig || !strcmp(sig, "SIGTERM") || !strcmp(sig, "SIGKILL")) &&
+		 (sig || code == 0));
+}
+
+static void judge_process_died(struct fctx *x)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(x->res, "processes"), i, p)
+	{
+		json_t *e = json_object_get(p, "exit");
+		const char *sig = json_string_value(json_object_get(e, "signal"));
+		const char *phase = json_string_value(json_object_get(e, "phase"));
+		char line[300];
+		unsigned n, l;
+		struct draft *d;
+
+		if (!died_early(x, p))
+			continue;
+		d = finding(x, "cause", json_number_value(json_object_get(e, "t_s")),
+			    "%s (pid %d, %s) %s %s during the %s phase",
+			    json_string_value(json_object_get(p, "name")),
+			    (int)json_integer_value(json_object_get(p, "pid")),
+			    json_string_value(json_object_get(p, "comm")),
+			    sig ? "died of" : "exited with status",
+			    sig ? sig
+				: fmt_n(json_number_value(json_object_get(e, "code")), line,
+					sizeof(line)),
+			    phase ? phase : "?");
+		cite(x, d, EV_PROC_SIGNAL, (long)i);
+		cite(x, d, EV_PROC_CODE, (long)i);
+		cite(x, d, EV_PROC_PHASE, (long)i);
+		cite(x, d, EV_PROC_RSS, (long)i);
+		cite_klog(x, d, "Killed process");
+		cite_klog(x, d, "oom-kill");
+		if ((l = log_find(x, "Traceback", line, sizeof(line), &n)) ||
+		    (l = log_find(x, "Segmentation fault", line, sizeof(line), &n)) ||
+		    (l = log_find(x, "died of signal", line, sizeof(line), &n)))
+			cite_line(d, "its output", l, line, n);
+		d->why = sig && !strcmp(sig, "SIGKILL") && klog_find(x, "Killed process") >= 0;
+	}
+}
+
+/* The fix for a process at its limit: by its role, and for a user's
+ * command by whether its limit is already the machine's hard one. */
+static void fd_fix(const struct fctx *x, struct draft *d, json_t *p)
+{
+	double lim = (double)json_integer_value(json_object_get(p, "fd_limit"));
+	double need = ceil(x->target / (0.9 * lim)), each = ceil(x->target / lim);
+	const char *role = role_of(p);
+	char a[32];
+
+	if (!strcmp(role, "command") && lim >= num(x, "host.fd_limit")) {
+		d->fix = 0;
+		slot(d, "processes", "%s", fmt_n(need < 2 ? 2 : need, a, sizeof(a)));
+	} else if (!strcmp(role, "command")) {
+		d->fix = 1;
+		slot(d, "hard", "%s", fmt_n(num(x, "host.fd_limit"), a, sizeof(a)));
+		slot(d, "processes", "%s", fmt_n(each < 2 ? 2 : each, a, sizeof(a)));
+	} else {
+		d->fix = !strcmp(role, "server") ? 2 : 3;
+		slot(d, "workers", "%s", fmt_n(need, a, sizeof(a)));
+	}
+}
+
+static void judge_fd_limit(struct fctx *x)
+{
+	char line[300], a[32], b[32];
+	unsigned n = 0, l = log_find(x, "Too many open files", line, sizeof(line), &n);
+	double emfile = count(x, "errors.EMFILE") + count(x, "errors.ENFILE");
+	json_t *p;
+	size_t i;
+	int any = 0;
+	struct draft *d;
+
+	json_array_foreach(json_object_get(x->res, "processes"), i, p)
+	{
+		double peak = json_number_value(json_object_get(p, "peak_fds"));
+		json_t *lim = json_object_get(p, "fd_limit");
+
+		if (!json_is_integer(lim) || !(peak >= 0.95 * (double)json_integer_value(lim)))
+			continue;
+		any = 1;
+		d = finding(
+			x, severity(x), json_number_value(json_object_get(p, "peak_fds_s")),
+			"%s (pid %d, %s) reached its open-file limit: %s files open of %s allowed",
+			json_string_value(json_object_get(p, "name")),
+			(int)json_integer_value(json_object_get(p, "pid")),
+			json_string_value(json_object_get(p, "comm")), fmt_n(peak, a, sizeof(a)),
+			fmt_n((double)json_integer_value(lim), b, sizeof(b)));
+		cite(x, d, EV_PROC_FDS, (long)i);
+		cite(x, d, EV_PROC_FD_LIMIT, (long)i);
+		cite(x, d, EV_HOST_FD_LIMIT);
+		if (emfile) {
+			cite(x, d, EV_EMFILE);
+			cite(x, d, EV_ENFILE);
+		}
+		if (l)
+			cite_line(d, "its output", l, line, n);
+		cite(x, d, EV_ETIMEDOUT);
+		fd_fix(x, d, p);
+	}
+	if (any || !(l || emfile))
+		return;
+	d = finding(x, severity(x), NAN,
+		    "A lab process ran out of file descriptors (EMFILE, \"Too many open files\")");
+	cite(x, d, EV_EMFILE);
+	cite(x, d, EV_ENFILE);
+	if (l)
+		cite_line(d, "a process's output", l, line, n);
+	d->why = d->fix = 4;
+}
+
+/* The user's epoll watches at fs.epoll.max_user_watches: every
+ * epoll_ctl(ADD) of every process of that user fails with ENOSPC. */
+static void judge_epoll(struct fctx *x)
+{
+	double e = count(x, "errors.ENOSPC"), max = num(x, "host.epoll_max_user_watches");
+	char line[300], a[32], b[32], c[32];
+	unsigned n = 0, l = log_find(x, "ENOSPC", line, sizeof(line), &n);
+	struct draft *d;
+
+	if (!(e > 0) && !l)
+		return;
+	d = finding(
+		x, severity(x), tl_t(x, tl_first(x, "errors.ENOSPC", 0)),
+		"The lab's processes ran out of epoll watches: %s connects failed with ENOSPC at %s connections%s%s%s",
+		fmt_n(e, a, sizeof(a)), fmt_n(x->peak, c, sizeof(c)),
+		isnan(max) ? "" : " (fs.epoll.max_user_watches is ",
+		isnan(max) ? "" : fmt_n(max, b, sizeof(b)), isnan(max) ? "" : ")");
+	cite(x, d, EV_ENOSPC);
+	cite(x, d, EV_EPOLL_MAX);
+	cite(x, d, EV_PEAK);
+	cite(x, d, EV_CLOSED_COUNT);
+	if (l)
+		cite_line(d, "a process's output", l, line, n);
+	slot(d, "watches", "%s", fmt_n(ceil(x->target * 2.2 / 1e6) * 1e6, a, sizeof(a)));
+}
+
+/* Where the host's TCP memory crossed the pressure mark: the title's
+ * tail, and whether it was only at the end. */
+static long tcp_mem_over(const struct fctx *x, char *where, size_t len, int *late, double abort_)
+{
+	double peak = num(x, "peaks.tcp_mem_pages"), mark = num(x, "host.tcp_mem_pages[1]");
+	double page = num(x, "host.page_size");
+	long over = isnan(mark) ? -1 : tl_first(x, "tcp_mem_pages", mark);
+	const char *when = NULL;
+	char path[64], b[32], c[32], s[32];
+
+	where[0] = 0;
+	if (over >= 0) {
+		snprintf(path, sizeof(path), "timeline.phase[%ld]", over);
+		when = str(x, path);
+	}
+	*late = when && (!strcmp(when, "drain") || !strcmp(when, "teardown")) && !abort_;
+	if (when && !isnan(peak))
+		snprintf(
+			where, len,
+			"; it peaked at %s pages (%s) and crossed the pressure mark (%s) in the %s",
+			fmt_n(peak, c, sizeof(c)),
+			units_fmt_size((uint64_t)(peak * (isnan(page) ? 4096 : page)), s,
+				       sizeof(s)),
+			fmt_n(mark, b, sizeof(b)), when);
+	return over;
+}
+
+static void judge_tcp_memory(struct fctx *x)
+{
+	const char *ns1, *ns2;
+	double press = counter_max(x, "TCPMemoryPressures", &ns1);
+	double abort_ = counter_max(x, "TCPAbortOnMemory", &ns2);
+	int k1 = klog_find(x, "consider tuning tcp_mem"),
+	    k2 = klog_find(x, "too many orphaned sockets");
+	double peak = num(x, "peaks.tcp_mem_pages"), mark = num(x, "host.tcp_mem_pages[1]");
+	char a[32], b[32], how[160], v[96], where[200];
+	int late;
+	long over;
+	struct draft *d;
+
+	if (!press && !abort_ && k1 < 0 && k2 < 0)
+		return;
+	over = tcp_mem_over(x, where, sizeof(where), &late, abort_);
+	d = finding(
+		x, abort_ > 0 || k1 >= 0 || k2 >= 0 ? severity(x) : "warning",
+		over >= 0 ? tl_t(x, over) : NAN,
+		"TCP ran short of socket memory: %s memory-pressure episodes, %s connections aborted%s",
+		fmt_n(press, a, sizeof(a)), fmt_n(abort_, b, sizeof(b)), where);
+	if (ns1)
+		cite(x, d, EV_COUNTER, "TCPMemoryPressures", ns1);
+	if (ns2)
+		cite(x, d, EV_COUNTER, "TCPAbortOnMemory", ns2);
+	cite(x, d, EV_TCP_MEM_PEAK);
+	cite(x, d, EV_TCP_MEM_MARKS);
+	if (over >= 0) {
+		cite(x, d, EV_TL_TCP_MEM, over);
+		cite(x, d, EV_TL_PHASE, over);
+	}
+	cite_klog(x, d, "consider tuning tcp_mem");
+	cite_klog(x, d, "too many orphaned sockets");
+	cite(x, d, EV_ORPHANS);
+	d->why = late;
+	d->fix = isnan(peak) || isnan(mark);
+	if (!d->fix) {
+		double lo = num(x, "host.tcp_mem_pages[0]");
+
+		snprintf(v, sizeof(v), "%.0f %.0f %.0f", isnan(lo) ? peak / 2 : lo, peak * 1.2,
+			 peak * 2);
+		kernel_sysctl_how("net.ipv4.tcp_mem", v, how, sizeof(how));
+		slot(d, "how", "%s", how);
+	}
+}
+
+static void judge_conntrack(struct fctx *x)
+{
+	double drops = num(x, "conntrack.drops_total"), max = num(x, "conntrack.max_host");
+	json_t *v;
+	const char *ns, *full = NULL;
+	long first = tl_first(x, "conntrack_drops", 0);
+	unsigned lost_in = 0, lost_all = 0, fail_in = 0, fail_all = 0;
+	char a[32];
+	struct draft *d;
+
+	json_object_foreach(json_object_get(x->res, "conntrack"), ns, v)
+	{
+		if (json_is_object(v) && max > 0 &&
+		    json_number_value(json_object_get(v, "peak_count")) >= 0.95 * max)
+			full = ns;
+	}
+	if (!(drops > 0) && !full && klog_find(x, "table full") < 0)
+		return;
+	for (size_t i = 0, n = tl_len(x); i < n; i++) {
+		int dropping = i && tl(x, "conntrack_drops", i) > tl(x, "conntrack_drops", i - 1);
+		unsigned lost = (unsigned)tl(x, "pings_lost", i),
+			 fail = (unsigned)tl(x, "probe_connect_failures", i);
+
+		lost_all += lost;
+		fail_all += fail;
+		lost_in += dropping ? lost : 0;
+		fail_in += dropping ? fail : 0;
+	}
+	d = finding(
+		x, severity(x), tl_t(x, first),
+		"The connection tracking table was full: %s packets dropped for want of an entry",
+		fmt_n(drops, a, sizeof(a)));
+	if (full)
+		cite(x, d, EV_CT_PEAK, full);
+	cite(x, d, EV_CT_MAX);
+	cite(x, d, EV_CT_DROPS);
+	cite_klog(x, d, "table full");
+	if (first >= 0)
+		cite(x, d, EV_TL_CONNTRACK, first);
+	cite(x, d, EV_PINGS_LOST);
+	cite(x, d, EV_PROBE_FAILURES);
+	slot(d, "lost", "%u of %u", lost_in, lost_all);
+	slot(d, "failed", "%u of %u", fail_in, fail_all);
+	slot(d, "entries", "%s",
+	     fmt_n(full ? num(x, "conntrack.%s.peak_count", full) : NAN, a, sizeof(a)));
+	slot(d, "max", "%s", fmt_n(max, a, sizeof(a)));
+}
+
+static void judge_memory_low(struct fctx *x)
+{
+	double min = num(x, "memory.available_min_bytes"), total = num(x, "memory.total_bytes");
+	char a[32], b[32];
+	struct draft *d;
+
+	if (!isnan(num(x, "memory.floor_hit_s")) || !(min < 0.2 * total))
+		return;
+	d = finding(x, "warning", num(x, "memory.available_min_s"),
+		    "The host ran low on memory: MemAvailable fell to %s MiB of %s MiB",
+		    fmt_n(round(min / 1048576), a, sizeof(a)),
+		    fmt_n(round(total / 1048576), b, sizeof(b)));
+	cite(x, d, EV_MEM_MIN);
+	cite(x, d, EV_MEM_TOTAL);
+	cite(x, d, EV_MEM_FLOOR);
+}
+
+const struct rule rules_limits[] = {
+	{
+		.id = "memory-floor",
+		.family = "limits",
+		.summary = "the ramp stopped at lab.memory_floor",
+		.where = RULE_BOX | RULE_HOLD | RULE_CHURN,
+		.may = MAY_CAUSE,
+		.rank = 10,
+		.why = { "Every connection costs kernel memory (its sockets, their files and epoll entries) and a little in the programs. connlab watches MemAvailable, the kernel's estimate of what can still be allocated without swapping, and stops opening connections when it falls below the floor, so that the run never drives the host into the OOM killer. The connections already open were held and measured as usual." },
+		.fix = { "This machine holds no more connections at this memory cost. Lower the floor only on a machine that runs nothing else, or free memory; fewer bytes per connection come from smaller socket buffers (net.ipv4.tcp_rmem, tcp_wmem) and from a server that keeps no buffer per idle connection." },
+		.judge = judge_memory_floor,
+	},
+	{
+		.id = "process-died",
+		.family = "limits",
+		.summary =
+			"a lab process ended before the run did (a crash, an exit, the OOM killer)",
+		.where = RULE_BOX | RULE_HOLD | RULE_CHURN,
+		.may = MAY_CAUSE,
+		.rank = 20,
+		.why = { "A lab process ended before the run did, so the connections it held closed with it and whatever it measured stopped. A signal such as SIGSEGV or SIGABRT is a crash in the program; an exit status is the program's own decision (its output in children.log says why).",
+			 "The kernel's OOM killer ended it: the host ran out of memory and the kernel killed the process with the largest badness score to free some. Every connection that process held was reset." },
+		.fix = { "Read the process's output in children.log (the lines cited here). A crash in connlab itself is a bug: report it with the run directory. For a user's command, run it by hand in the lab with `connlab up` to see it fail." },
+		.judge = judge_process_died,
+	},
+	{
+		.id = "fd-limit",
+		.family = "limits",
+		.summary = "a process reached its open-file limit (RLIMIT_NOFILE, EMFILE)",
+		.where = RULE_BOX | RULE_HOLD | RULE_CHURN,
+		.may = MAY_CAUSE | MAY_WARNING,
+		.rank = 30,
+		.why = { "Every connection is a file descriptor in the process that holds it, and RLIMIT_NOFILE caps how many one process may hold. At the limit accept() (and socket()) fail with EMFILE, errno 24, \"Too many open files\". The kernel still completes handshakes on the listening socket, so connections pile up in its accept queue that nobody drains, and past the backlog new SYNs are dropped and clients time out.",
+			 [4] = "Every connection is a file descriptor, and RLIMIT_NOFILE caps how many one process may hold (ENFILE: the whole host's fs.file-max). At the limit accept() and socket() fail; the process's own peak was not caught between two samples." },
+		.fix = { "Its limit is already this machine's hard limit (host.fd_limit), which only a process with CAP_SYS_RESOURCE can raise: run {processes} or more server processes on the same port with SO_REUSEPORT, each under the limit, or hold fewer connections per process.",
+			 "Give the server a higher limit, up to this machine's hard limit (host.fd_limit): start it as `sh -c 'ulimit -n {hard}; exec YOUR-SERVER'`, or LimitNOFILE= in its systemd unit. Past the hard limit, run {processes} or more server processes on the same port with SO_REUSEPORT, each under the limit.",
+			 "More server processes share the ports with SO_REUSEPORT: try --set server.workers={workers}.",
+			 "More flood processes: try --set clients.workers={workers}.",
+			 "Raise the process's limit (ulimit -n, LimitNOFILE=) or spread the connections over more processes (server.workers, clients.workers, or SO_REUSEPORT in a server of your own)." },
+		.try_ = { [2] = "--set server.workers={workers}",
+			  [3] = "--set clients.workers={workers}" },
+		.judge = judge_fd_limit,
+	},
+	{
+		.id = "epoll-watches",
+		.family = "limits",
+		.summary = "the user's epoll watches ran out (fs.epoll.max_user_watches, ENOSPC)",
+		.where = RULE_BOX | RULE_HOLD | RULE_CHURN,
+		.may = MAY_CAUSE | MAY_WARNING,
+		.rank = 40,
+		.why = { "An epoll program registers every socket it watches (epoll_ctl ADD), and the kernel caps the registrations of one user, in all its processes together, at fs.epoll.max_user_watches (by default 4% of low memory divided by the cost of one, about 5.5 million on 24 GiB). Both ends of every connection run here as the same user, so the lab holds half of that: at the cap, epoll_ctl fails with ENOSPC (\"No space left on device\"); the flood counts the connect as failed and the server closes the connection it cannot watch." },
+		.fix = { "On the host: sysctl -w fs.epoll.max_user_watches={watches} (each watch costs about 160 bytes of kernel memory, only when used); or run the server as another user (the cap is per user). It is not a network sysctl: a lab cannot set it in its namespaces." },
+		.judge = judge_epoll,
+	},
+	{
+		.id = "tcp-memory",
+		.family = "limits",
+		.summary = "TCP ran short of socket memory (net.ipv4.tcp_mem)",
+		.where = RULE_BOX | RULE_HOLD | RULE_CHURN,
+		.may = MAY_CAUSE | MAY_WARNING,
+		.rank = 50,
+		.why = { "The kernel caps the memory of all TCP buffers together (net.ipv4.tcp_mem, in pages, for the whole host). Above its pressure mark every socket's buffers are trimmed; above the hard mark new data is dropped and, for sockets nobody owns any more (orphans: closed by the program, still sending), the connection is aborted with a reset: \"out of memory -- consider tuning tcp_mem\" or \"too many orphaned sockets\" (net.ipv4.tcp_max_orphans).",
+			 "The kernel caps the memory of all TCP buffers together (net.ipv4.tcp_mem, in pages, for the whole host). Above its pressure mark every socket's buffers are trimmed; above the hard mark new data is dropped and, for sockets nobody owns any more (orphans: closed by the program, still sending), the connection is aborted with a reset: \"out of memory -- consider tuning tcp_mem\" or \"too many orphaned sockets\" (net.ipv4.tcp_max_orphans). Here it happened at the end, when every connection closed at once (a closing socket keeps its buffers until its FIN is acknowledged): after the hold's measurements, so no figure of the hold changed (held idle connections keep almost no TCP memory)." },
+		.fix = { "Room for this run's peak: {how} (pages; `connlab doctor` says what a lab needs before it runs). Or smaller buffers, per namespace: --set \"sysctl.net.ipv4.tcp_rmem=4096 16384 65536\".",
+			 "On the host: raise net.ipv4.tcp_mem (three numbers, pages) or tcp_max_orphans, or make the buffers smaller (net.ipv4.tcp_rmem and tcp_wmem, per namespace: --set \"sysctl.net.ipv4.tcp_rmem=4096 16384 65536\")." },
+		.judge = judge_tcp_memory,
+	},
+	{
+		.id = "conntrack-full",
+		.family = "limits",
+		.summary = "the connection tracking table was full (nf_conntrack_max)",
+		.where = RULE_BOX | RULE_HOLD | RULE_CHURN,
+		.may = MAY_CAUSE | MAY_WARNING,
+		.rank = 60,
+		.why = { "With netfilter's connection tracking loaded, every new flow needs an entry in one table for the whole host (net.netfilter.nf_conntrack_max). When it is full the kernel drops the packet that would need a new entry (\"nf_conntrack: table full, dropping packet\"): new connections, and also a ping or a probe's SYN from a machine that had nothing to do with the load. Of the pings lost, {lost} fell in the intervals where the table dropped packets; of the failed probe connects, {failed}." },
+		.fix = { "Do not track flows that need no NAT or state: a notrack rule in the raw table for the service port (lab/conntrack-notrack.nft; try it with --set \"server.setup=nft -f {labdir}/conntrack-notrack.nft\"), or raise nf_conntrack_max on the host (about 300 bytes an entry), or lower nf_conntrack_tcp_timeout_established. Now {entries} entries of {max}." },
+		.try_ = { "--set \"server.setup=nft -f {labdir}/conntrack-notrack.nft\"" },
+		.judge = judge_conntrack,
+	},
+	{
+		.id = "memory-low",
+		.family = "limits",
+		.summary = "MemAvailable fell below a fifth of memory",
+		.where = RULE_BOX | RULE_HOLD | RULE_CHURN,
+		.may = MAY_WARNING,
+		.rank = 170,
+		.why = { "Below about a fifth of memory available the kernel reclaims caches harder, which costs time in every process that allocates, and latency figures grow for reasons that have nothing to do with the network." },
+		.fix = { "Run fewer connections or on a machine with more memory; lab.memory_floor stops a ramp before it is too late." },
+		.judge = judge_memory_low,
+	},
+};
+const size_t rules_limits_n = sizeof(rules_limits) / sizeof(rules_limits[0]);
