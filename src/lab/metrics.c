@@ -252,3 +252,11 @@ void metrics_write(FILE *out)
 			m == PATTERN_COUNTERS ? " (clients: the sum over c0, c1, ...)" : "");
 	}
 }
+
+const struct state_col state_cols[STATE_COLS] = {
+	{ "established", "ESTABLISHED" }, { "time_wait", "TIME_WAIT" },
+	{ "close_wait", "CLOSE_WAIT" },	  { "syn_sent", "SYN_SENT" },
+	{ "syn_recv", "SYN_RECV" },	  { "fin_wait1", "FIN_WAIT1" },
+	{ "fin_wait2", "FIN_WAIT2" },	  { "last_ack", "LAST_ACK" },
+	{ "closing", "CLOSING" },
+};

@@ -55,6 +55,15 @@ const char *metric_unit_name(enum metric_unit u);
 /* Formats a value of a unit for people ("12ms", "0.1%", "100k"). */
 char *metric_fmt_value(enum metric_unit u, double v, char *buf, size_t len);
 
+/* The timeline's columns of sockets by TCP state (timeline.states.COL in
+ * result.json) and the kernel's name of each state, in the order the
+ * report stacks them. */
+struct state_col {
+	const char *col, *label;
+};
+#define STATE_COLS 9
+extern const struct state_col state_cols[STATE_COLS];
+
 /* Lists every metric and pattern with its unit, meaning and path. */
 void metrics_write(FILE *out);
 

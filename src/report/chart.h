@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "lab/metrics.h"
 #include "report/report.h"
 
 #define W 760
@@ -17,13 +18,7 @@
 #define PY1 34.0       /* top */
 #define SERIES_MAX 24
 
-static const char *const state_cols[] = { "established", "time_wait", "close_wait",
-					  "syn_sent",	 "syn_recv",  "fin_wait1",
-					  "fin_wait2",	 "last_ack",  "closing" };
-static const char *const state_labels[] = { "ESTABLISHED", "TIME_WAIT", "CLOSE_WAIT",
-					    "SYN_SENT",	   "SYN_RECV",	"FIN_WAIT1",
-					    "FIN_WAIT2",   "LAST_ACK",	"CLOSING" };
-#define NSTATES (sizeof(state_cols) / sizeof(state_cols[0]))
+#define NSTATES STATE_COLS
 
 struct series {
 	char name[40]; /* data-series */

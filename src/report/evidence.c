@@ -155,7 +155,7 @@ void cite(const struct fctx *x, struct draft *d, enum ev e, ...)
 	vsnprintf(label, sizeof(label), w->label, aq);
 	va_end(aq);
 	va_end(ap);
-	v = report_get(x->res, path);
+	v = jpath(x->res, path);
 	if (!v || json_is_null(v))
 		return;
 	json_array_append_new(
@@ -190,13 +190,13 @@ double num(const struct fctx *x, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	v = report_get(x->res, path);
+	v = jpath(x->res, path);
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
 const char *str(const struct fctx *x, const char *path)
 {
-	return json_string_value(report_get(x->res, path));
+	return json_string_value(jpath(x->res, path));
 }
 
 double count(const struct fctx *x, const char *path)
@@ -276,7 +276,7 @@ double counter_max(const struct fctx *x, const char *name, const char **ns)
 
 size_t tl_len(const struct fctx *x)
 {
-	return json_array_size(report_get(x->res, "timeline.t_s"));
+	return json_array_size(jpath(x->res, "timeline.t_s"));
 }
 
 double tl(const struct fctx *x, const char *col, size_t i)
@@ -312,7 +312,7 @@ double tl_t(const struct fctx *x, long i)
 
 int tl_span(const struct fctx *x, const char *phase, const char *col, long *lo, long *hi)
 {
-	json_t *ph = report_get(x->res, "timeline.phase");
+	json_t *ph = jpath(x->res, "timeline.phase");
 
 	*lo = *hi = -1;
 	for (size_t i = 0, n = tl_len(x); i < n; i++) {
@@ -331,7 +331,7 @@ int phase_index(const struct fctx *x, const char *name)
 	json_t *p;
 	size_t i;
 
-	json_array_foreach(report_get(x->res, "phases"), i, p)
+	json_array_foreach(jpath(x->res, "phases"), i, p)
 	{
 		if (!strcmp(json_string_value(json_object_get(p, "name")) ?: "", name))
 			return (int)i;

@@ -53,7 +53,7 @@ void report_explain(json_t *res, FILE *out)
 	size_t i;
 
 	fprintf(out, "connlab explain: lab '%s', %s\n",
-		json_string_value(report_get(res, "lab.name")) ?: "?",
+		json_string_value(jpath(res, "lab.name")) ?: "?",
 		json_string_value(json_object_get(res, "outcome")) ?: "?");
 	if (!json_array_size(fs))
 		fprintf(out, "\nNo findings.\n");

@@ -169,10 +169,10 @@ static int missed(json_t *res)
 	json_t *e, *ex = json_object_get(res, "expectations");
 	size_t i;
 	const char *out = json_string_value(json_object_get(res, "outcome"));
-	double target = json_number_value(report_get(res, "connections.target"));
-	double peak = json_number_value(report_get(res, "connections.established_peak"));
-	double made = json_number_value(report_get(res, "connections.made"));
-	int churn = !strcmp(json_string_value(report_get(res, "plan.client_mode")) ?: "", "churn");
+	double target = json_number_value(jpath(res, "connections.target"));
+	double peak = json_number_value(jpath(res, "connections.established_peak"));
+	double made = json_number_value(jpath(res, "connections.made"));
+	int churn = !strcmp(json_string_value(jpath(res, "plan.client_mode")) ?: "", "churn");
 
 	/* a run that could not run measured nothing to explain: its reason
 	 * says why (the expectations say "not run") */

@@ -35,7 +35,7 @@ static void chart_states(FILE *f, struct rundata *runs, int n)
 		for (int r = 0; r < n; r++) {
 			double *y = chart_column(
 				json_object_get(json_object_get(runs[r].res, "timeline"), "states"),
-				state_cols[k], runs[r].n);
+				state_cols[k].col, runs[r].n);
 
 			any |= y && chart_has_any(y, runs[r].n);
 			free(y);
@@ -44,12 +44,12 @@ static void chart_states(FILE *f, struct rundata *runs, int n)
 			char label[64];
 
 			snprintf(label, sizeof(label), "%s%s", n > 1 ? (r ? "B " : "A ") : "",
-				 state_labels[k]);
-			chart_add_series(&c, state_cols[k], label,
+				 state_cols[k].label);
+			chart_add_series(&c, state_cols[k].col, label,
 					 chart_column(json_object_get(json_object_get(runs[r].res,
 										      "timeline"),
 								      "states"),
-						      state_cols[k], runs[r].n),
+						      state_cols[k].col, runs[r].n),
 					 r, (int)k);
 		}
 	}

@@ -12,6 +12,7 @@
 
 #include "lab/expect.h"
 #include "lab/phase.h"
+#include "util/jpath.h"
 
 /* result.c: DIR/result.json, or NULL with why in err ("not a run
  * directory", the file and line of a JSON error, another schema). */
@@ -81,8 +82,6 @@ void report_xml_escape(FILE *f, const char *s);
  * for XML. */
 void report_expectation_xml(FILE *f, json_t *e);
 
-/* result.c: the value at a path of result.json ("a.b[3].c"), or NULL. */
-json_t *report_get(json_t *v, const char *path);
 /* The findings of a run (docs/findings.md) from its result and, when dir
  * is given, its children.log: a new JSON array. */
 json_t *report_findings(json_t *res, const char *dir);

@@ -50,34 +50,6 @@ json_t *report_load(const char *dir, char *err, size_t errlen)
 	return j;
 }
 
-/* The one walker of result.json's paths ("a.b[3].c"). */
-json_t *report_get(json_t *v, const char *path)
-{
-	char step[128];
-
-	while (v && *path) {
-		size_t n = strcspn(path, ".[");
-
-		if (n) {
-			snprintf(step, sizeof(step), "%.*s", (int)n, path);
-			v = json_object_get(v, step);
-			path += n;
-		}
-		if (*path == '[') {
-			char *end;
-			long i = strtol(path + 1, &end, 10);
-
-			if (*end != ']' || i < 0)
-				return NULL;
-			v = json_array_get(v, (size_t)i);
-			path = end + 1;
-		}
-		if (*path == '.')
-			path++;
-	}
-	return v;
-}
-
 /* "c*" matches c0, c12 (a digit after the prefix); "*" every member */
 static int step_matches(const char *pattern, size_t plen, const char *name)
 {
@@ -92,6 +64,11 @@ static double lookup_one(json_t *v, const char *path)
 	char key[64];
 	size_t n = dot ? (size_t)(dot - path) : strlen(path);
 
+	if (!strpbrk(path, "*#")) { /* a plain path: the one reader */
+		json_t *x = jpath(v, path);
+
+		return json_is_number(x) ? json_number_value(x) : NAN;
+	}
 	if (n >= sizeof(key) || !v)
 		return NAN;
 	memcpy(key, path, n);

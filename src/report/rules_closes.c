@@ -63,7 +63,7 @@ static void judge_refused(struct fctx *x)
 /* The last sample of the load (ramp, hold or churn), or -1. */
 static long last_of_load(const struct fctx *x)
 {
-	json_t *ph = report_get(x->res, "timeline.phase");
+	json_t *ph = jpath(x->res, "timeline.phase");
 	long last = -1;
 
 	for (size_t i = 0, n = tl_len(x); i < n; i++) {
@@ -93,7 +93,7 @@ static void judge_close_wait(struct fctx *x)
 		return;
 	json_object_foreach(json_object_get(x->res, "states"), ns, v)
 	{
-		double c = json_number_value(report_get(v, "peak.CLOSE_WAIT"));
+		double c = json_number_value(jpath(v, "peak.CLOSE_WAIT"));
 
 		if (c > best) {
 			best = c;

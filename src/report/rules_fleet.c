@@ -115,10 +115,10 @@ static void judge_host_ports(struct fctx *x)
 
 	json_array_foreach(json_object_get(x->res, "hosts"), i, h)
 	{
-		double e = json_number_value(report_get(h, "flood.errors.EADDRNOTAVAIL"));
-		double src = json_number_value(report_get(h, "share.source_addresses"));
+		double e = json_number_value(jpath(h, "flood.errors.EADDRNOTAVAIL"));
+		double src = json_number_value(jpath(h, "share.source_addresses"));
 		double ports = num(x, "plan.server_ports");
-		double share = json_number_value(report_get(h, "share.connections"));
+		double share = json_number_value(jpath(h, "share.connections"));
 		struct draft *d;
 
 		if (!(e > 0))
@@ -148,8 +148,7 @@ static void judge_server_accept_queue(struct fctx *x)
 
 	json_array_foreach(json_object_get(x->res, "hosts"), i, h)
 	{
-		double over =
-			json_number_value(report_get(h, "kernel.last.counters.ListenOverflows"));
+		double over = json_number_value(jpath(h, "kernel.last.counters.ListenOverflows"));
 		struct draft *d;
 
 		if (!is_server(h) || !(over > 0))

@@ -142,7 +142,7 @@ static void judge_memory_not_measured(struct fctx *x)
 
 static void judge_memory_per_connection(struct fctx *x)
 {
-	json_t *caches = report_get(x->res, "memory.slab_caches"), *c;
+	json_t *caches = jpath(x->res, "memory.slab_caches"), *c;
 	double per = num(x, "memory.kernel_slab_per_conn_bytes");
 	const char *name;
 	char a[32], list[600] = "";

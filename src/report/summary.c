@@ -205,10 +205,10 @@ void report_summary(json_t *j, FILE *out)
 	a = num(j, "connections.closed_by_server.count");
 	if (a > 0) {
 		fprintf(out, "  closed        %.0f by the server", a);
-		if (json_is_string(report_get(j, "connections.closed_by_server.first_bytes")))
+		if (json_is_string(jpath(j, "connections.closed_by_server.first_bytes")))
 			fprintf(out, ", which first sent \"%s\"",
 				json_string_value(
-					report_get(j, "connections.closed_by_server.first_bytes")));
+					jpath(j, "connections.closed_by_server.first_bytes")));
 		fprintf(out, "; %.0f lines received\n", num(j, "connections.lines_received"));
 	}
 	if (sent > 0)

@@ -132,10 +132,8 @@ struct run {
 	uint64_t dump_sockets;
 	unsigned ndumps;
 
-	enum phase phase;
-	double start_s; /* monotonic, seconds */
-	double phase_t[PH_COUNT][2];
-	int phase_seen[PH_COUNT];
+	struct phase_log ph; /* the phase now, and when each began and ended */
+	double start_s;	     /* monotonic, seconds */
 	time_t started_wall;
 
 	struct probe *probe;

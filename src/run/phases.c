@@ -375,7 +375,7 @@ static int ramp_stalled(struct run *r, double in_phase)
 	}
 	if (in_phase - r->stall_since < RAMP_STALL_S)
 		return 0;
-	r->ramp_stalled_s = r->phase_t[PH_RAMP][0] + r->stall_since;
+	r->ramp_stalled_s = r->ph.t[PH_RAMP][0] + r->stall_since;
 	return 1;
 }
 
@@ -401,18 +401,18 @@ static void take_memory(struct run *r, int before)
 void run_on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *r = arg;
-	double t = run_elapsed(r), in_phase = t - r->phase_t[r->phase][0];
+	double t = run_elapsed(r), in_phase = t - r->ph.t[r->ph.now][0];
 
 	(void)fd;
 	(void)what;
 	{
-		enum phase before = r->phase;
+		enum phase before = r->ph.now;
 
 		run_check_memory(r);
-		if (r->phase != before)
+		if (r->ph.now != before)
 			return; /* the memory floor ended the ramp */
 	}
-	switch (r->phase) {
+	switch (r->ph.now) {
 	case PH_SERVERS:
 		if (r->user_server ? service_answers(r)
 				   : run_child_sum(r, 0, "listening") >= r->server_ready_needed &&
@@ -525,6 +525,6 @@ void run_on_signal(evutil_socket_t sig, short what, void *arg)
 	log_msg(LOGL_INFO, "stopping at once");
 	for (unsigned i = 0; i < r->nchild; i++)
 		run_signal_child(&r->child[i], SIGKILL);
-	if (r->phase < PH_TEARDOWN)
+	if (r->ph.now < PH_TEARDOWN)
 		run_phase_enter(r, PH_TEARDOWN);
 }

@@ -147,9 +147,9 @@ void run_check_memory(struct run *r)
 		r->mem_min_kb = avail;
 		r->mem_min_s = t;
 	}
-	if (!r->floor_kb || r->phase >= PH_DRAIN)
+	if (!r->floor_kb || r->ph.now >= PH_DRAIN)
 		return;
-	if (r->phase == PH_RAMP && avail < r->floor_kb && r->floor_hit_s < 0) {
+	if (r->ph.now == PH_RAMP && avail < r->floor_kb && r->floor_hit_s < 0) {
 		char a[32], f[32];
 
 		r->floor_hit_s = t;
@@ -162,7 +162,7 @@ void run_check_memory(struct run *r)
 			if (r->child[i].is_flood && !r->child[i].group && !r->child[i].exited)
 				kill(r->child[i].pid, SIGUSR1);
 		run_phase_enter(r, PH_HOLD);
-	} else if (avail < r->floor_kb / 2 && r->phase <= PH_HOLD) {
+	} else if (avail < r->floor_kb / 2 && r->ph.now <= PH_HOLD) {
 		char a[32], f[32];
 
 		run_fail(

@@ -28,26 +28,11 @@
  * the distribution of all the samples; null when none reported one. */
 static json_t *merged_hist(const struct run *r, const char *key)
 {
-	static struct hist h;
-	unsigned floods = 0;
+	json_t *lines[r->nchild ? r->nchild : 1];
 
-	memset(&h, 0, sizeof(h));
-	for (unsigned i = 0; i < r->nchild; i++) {
-		const char *t = r->child[i].is_flood && r->child[i].last
-					? json_string_value(json_object_get(r->child[i].last, key))
-					: NULL;
-
-		if (t && hist_parse_add(&h, t) == 0)
-			floods++;
-	}
-	if (!floods)
-		return json_null();
-	return json_pack(
-		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}", "count", (json_int_t)h.count, "p50_us",
-		(json_int_t)hist_quantile(&h, 0.5), "p90_us", (json_int_t)hist_quantile(&h, 0.9),
-		"p99_us", (json_int_t)hist_quantile(&h, 0.99), "p999_us",
-		(json_int_t)hist_quantile(&h, 0.999), "max_us", (json_int_t)h.max, "mean_us",
-		(json_int_t)(h.count ? h.sum / h.count : 0), "floods", (int)floods);
+	for (unsigned i = 0; i < r->nchild; i++)
+		lines[i] = r->child[i].is_flood ? r->child[i].last : NULL;
+	return run_merged_hist(lines, r->nchild, key);
 }
 
 /* Messages sent per second during the hold (churn: over the churn), from
@@ -232,16 +217,6 @@ static void probe_columns(json_t *tl, const struct run *r, int k)
 /* The timeline, column by column: what report.html plots (docs/results.md). */
 static json_t *timeline_json(const struct run *r)
 {
-	static const struct {
-		const char *name;
-		int state;
-	} st[] = {
-		{ "established", ST_ESTABLISHED }, { "time_wait", ST_TIME_WAIT },
-		{ "close_wait", ST_CLOSE_WAIT },   { "syn_sent", ST_SYN_SENT },
-		{ "syn_recv", ST_SYN_RECV },	   { "fin_wait1", ST_FIN_WAIT1 },
-		{ "fin_wait2", ST_FIN_WAIT2 },	   { "last_ack", ST_LAST_ACK },
-		{ "closing", ST_CLOSING },
-	};
 	json_t *tl = json_object(), *states = json_object(), *errs = json_object();
 	json_t *t = json_array(), *ph = json_array(), *ec = json_array(), *es = json_array();
 	json_t *conn = json_array(), *etot = json_array(), *slab = json_array(), *lo = json_array(),
@@ -251,11 +226,11 @@ static json_t *timeline_json(const struct run *r)
 	       *rp50 = json_array(), *rp99 = json_array(), *miv = json_array(),
 	       *synr = json_array(), *fopen_ = json_array(), *sopen = json_array(),
 	       *mem = json_array(), *cbp = json_array(), *cmean = json_array(), *lag = json_array();
-	json_t *stcol[sizeof(st) / sizeof(st[0])], *ecol[ERRNAMES_MAX] = { NULL };
+	json_t *stcol[STATE_COLS], *ecol[ERRNAMES_MAX] = { NULL };
 
-	for (size_t k = 0; k < sizeof(st) / sizeof(st[0]); k++) {
+	for (size_t k = 0; k < STATE_COLS; k++) {
 		stcol[k] = json_array();
-		json_object_set_new(states, st[k].name, stcol[k]);
+		json_object_set_new(states, state_cols[k].col, stcol[k]);
 	}
 	for (size_t e = 0; e < errnames_count; e++)
 		if (r->nrows && r->rows[r->nrows - 1].err[e]) {
@@ -267,9 +242,10 @@ static json_t *timeline_json(const struct run *r)
 
 		json_array_append_new(t, json_real(round(w->t * 1000) / 1000));
 		json_array_append_new(ph, json_string(phase_name(w->phase, r->lab->client_mode)));
-		for (size_t k = 0; k < sizeof(st) / sizeof(st[0]); k++)
+		for (size_t k = 0; k < STATE_COLS; k++)
 			json_array_append_new(stcol[k],
-					      json_integer((json_int_t)w->state[st[k].state]));
+					      json_integer((json_int_t)w->state[sampler_state_index(
+						      state_cols[k].label)]));
 		json_array_append_new(ec, json_integer((json_int_t)w->estab_clients));
 		json_array_append_new(es, json_integer((json_int_t)w->estab_srv));
 		json_array_append_new(orph, json_integer((json_int_t)w->orphans));
@@ -377,34 +353,34 @@ static json_t *closed_by_server(const struct run *r)
 		num_or_null(flood_worst(r, "closed_by_peer_life_ms", "max")));
 }
 
-/* schema, lab, host, phases, plan, connections */
+/* what this run could not measure, and why */
+static json_t *unavailable(const struct run *r)
+{
+	json_t *un = json_object();
+
+	if (r->kmsg_why[0])
+		json_object_set_new(un, "kernel_log", json_string(r->kmsg_why));
+	if (r->have_slabinfo == 0)
+		json_object_set_new(
+			un, "slab_caches",
+			json_string(
+				r->rootless
+					? "/proc/slabinfo is readable only by the host's root; this run is rootless"
+					: "/proc/slabinfo cannot be read here"));
+	if (r->rootless && !r->reniced)
+		json_object_set_new(
+			un, "launcher_nice",
+			json_string(
+				"a rootless launcher cannot raise its priority (nice -10 needs CAP_SYS_NICE of the host): its probes may read answers late on a busy box"));
+	return un;
+}
+
+/* schema, lab, host, what could not be measured, phases */
 static void result_head(const struct run *r, json_t *j)
 {
-	json_t *phases = json_array(), *host = json_object();
-	struct utsname u;
-	char *labtext = NULL, when[32];
-	size_t lablen = 0;
-	FILE *mf = open_memstream(&labtext, &lablen);
-	struct tm tm;
+	json_t *host = run_host_json(r->plan->fd_limit);
 
-	lab_write(r->lab, mf);
-	fclose(mf);
-	gmtime_r(&r->started_wall, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_object_set_new(j, "schema", json_integer(1));
-	json_object_set_new(j, "connlab", json_string(CONNLAB_VERSION));
-	json_object_set_new(j, "lab",
-			    json_pack("{s:s, s:s, s:s}", "name", r->lab->name, "source",
-				      r->lab->source, "resolved", labtext ? labtext : ""));
-	free(labtext);
-	uname(&u);
-	json_object_set_new(host, "kernel", json_string(u.release));
-	json_object_set_new(host, "machine", json_string(u.machine));
-	json_object_set_new(host, "cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
-	json_object_set_new(
-		host, "memory_bytes",
-		json_integer((json_int_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE)));
-	json_object_set_new(host, "fd_limit", json_integer((json_int_t)r->plan->fd_limit));
+	run_result_open(j, r->lab, NULL);
 	json_object_set_new(host, "tcp_mem_pages",
 			    r->host_tcp_mem[2]
 				    ? json_pack("[I,I,I]", (json_int_t)r->host_tcp_mem[0],
@@ -418,36 +394,13 @@ static void result_head(const struct run *r, json_t *j)
 				    : json_null());
 	json_object_set_new(j, "host", host);
 	json_object_set_new(j, "rootless", json_boolean(r->rootless));
-	{
-		/* what this run could not measure, and why */
-		json_t *un = json_object();
+	json_object_set_new(j, "unavailable", unavailable(r));
+	run_result_close(j, r->started_wall, r->outcome, r->reason, &r->ph, CLIENT_HOLD);
+}
 
-		if (r->kmsg_why[0])
-			json_object_set_new(un, "kernel_log", json_string(r->kmsg_why));
-		if (r->have_slabinfo == 0)
-			json_object_set_new(
-				un, "slab_caches",
-				json_string(
-					r->rootless
-						? "/proc/slabinfo is readable only by the host's root; this run is rootless"
-						: "/proc/slabinfo cannot be read here"));
-		if (r->rootless && !r->reniced)
-			json_object_set_new(
-				un, "launcher_nice",
-				json_string(
-					"a rootless launcher cannot raise its priority (nice -10 needs CAP_SYS_NICE of the host): its probes may read answers late on a busy box"));
-		json_object_set_new(j, "unavailable", un);
-	}
-	json_object_set_new(j, "started", json_string(when));
-	json_object_set_new(j, "outcome", json_string(r->outcome));
-	json_object_set_new(j, "reason", json_string(r->reason));
-	for (int p = 0; p < PH_COUNT; p++)
-		if (r->phase_seen[p])
-			json_array_append_new(phases, json_pack("{s:s, s:f, s:f}", "name",
-								phase_name(p, CLIENT_HOLD),
-								"start_s", r->phase_t[p][0],
-								"end_s", r->phase_t[p][1]));
-	json_object_set_new(j, "phases", phases);
+/* the plan and the connections */
+static void result_plan(const struct run *r, json_t *j)
+{
 	json_object_set_new(
 		j, "plan",
 		json_pack("{s:I, s:i, s:i, s:i, s:i, s:I, s:i, s:i, s:i, s:i}", "connections",
@@ -646,12 +599,12 @@ static void result_probes(const struct run *r, json_t *j)
 				      num_or_null(flood_worst(r, "connect_us", "p99")), "p999_us",
 				      num_or_null(flood_worst(r, "connect_us", "p999")), "max_us",
 				      num_or_null(flood_worst(r, "connect_us", "max"))));
-	run_probes_json(r->phase_seen, &r->tally[0], &ping, &probe);
+	run_probes_json(r->ph.seen, &r->tally[0], &ping, &probe);
 	json_object_set_new(j, "ping", ping);
 	json_object_set_new(j, "probe_connect", probe);
 	if (r->lab->family == FAMILY_DUAL) {
 		/* ping6, probe_connect6: the IPv6 probe beside the IPv4 one */
-		run_probes_json(r->phase_seen, &r->tally[1], &ping, &probe);
+		run_probes_json(r->ph.seen, &r->tally[1], &ping, &probe);
 		json_object_set_new(j, "ping6", ping);
 		json_object_set_new(j, "probe_connect6", probe);
 	}
@@ -793,6 +746,7 @@ json_t *run_result(const struct run *r)
 	json_t *j = json_object();
 
 	result_head(r, j);
+	result_plan(r, j);
 	result_sockets(r, j);
 	result_probes(r, j);
 	result_memory(r, j);

@@ -199,7 +199,7 @@ int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len)
 	}
 	if (r->exit_status && !r->nchild)
 		run_phase_enter(r, PH_TEARDOWN);
-	if (r->nchild || r->phase < PH_TEARDOWN)
+	if (r->nchild || r->ph.now < PH_TEARDOWN)
 		event_base_dispatch(r->base);
 	if (r->tty)
 		printf("\n");

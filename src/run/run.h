@@ -32,7 +32,33 @@ struct run_opts {
  * the caller owns; outdir gets the run directory. */
 int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len);
 
-/* What a run and a fleet share. */
+/* What a run and a fleet share (shared.c, run.c, tally.c). */
+
+/* The phases a launcher went through: the phase now, and the start and
+ * end of each it entered (seconds since its start). */
+struct phase_log {
+	enum phase now;
+	int seen[PH_COUNT];
+	double t[PH_COUNT][2];
+};
+
+/* Enters phase p at t: the phase before ends there. */
+void phase_log_enter(struct phase_log *l, enum phase p, double t);
+
+/* result.json's head: schema, connlab's version, kind (NULL: a run of one
+ * box) and the lab (name, source, the resolved text). */
+void run_result_open(json_t *j, const struct lab *lab, const char *kind);
+/* The host facts every result has: kernel, machine, cpus, memory_bytes,
+ * fd_limit; the caller adds its own. */
+json_t *run_host_json(uint64_t fd_limit);
+/* started (UTC), outcome, reason, and the phases (named as mode names
+ * them) with their times. */
+void run_result_close(json_t *j, time_t started, const char *outcome, const char *reason,
+		      const struct phase_log *l, enum client_mode mode);
+/* The histograms at key of stats lines (NULL lines are skipped), merged
+ * bucket by bucket: count, percentiles, max, mean, and how many lines
+ * had one in "floods"; null when none had. */
+json_t *run_merged_hist(json_t *const *lines, size_t n, const char *key);
 
 /* The run directory: out, or runs/<UTC time of started>-<name> (made
  * unique); it must hold no result yet. 0, or -errno after saying why. */

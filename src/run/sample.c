@@ -153,7 +153,7 @@ static void progress(const struct run *r, const struct row *row, double t)
 	snprintf(
 		line, sizeof(line),
 		"[%7.1fs] %-8s established %llu/%llu  TIME_WAIT %llu  ping max %s ms  lost %u  errors %llu",
-		t, run_phase_label(r, r->phase), (unsigned long long)row->estab_clients,
+		t, run_phase_label(r, r->ph.now), (unsigned long long)row->estab_clients,
 		(unsigned long long)r->plan->connections, (unsigned long long)row->time_wait, ping,
 		row->probe[0].lost, (unsigned long long)row->flood_errors);
 	if (r->tty)
@@ -227,7 +227,7 @@ void run_sample(struct run *r)
 {
 	double t = run_elapsed(r);
 	struct row row = { .t = t,
-			   .phase = r->phase,
+			   .phase = r->ph.now,
 			   .probe = { probe_tally_interval(&r->tally[0]),
 				      probe_tally_interval(&r->tally[1]) } };
 	size_t lo = counter_index("ListenOverflows");
@@ -292,7 +292,7 @@ void run_sample(struct run *r)
 	row.closed_by_peer = run_child_sum(r, 1, "closed_by_peer");
 	row.connect_mean_us = connect_mean(r);
 	row.sample_lag_ms = 0;
-	if (r->nrows && r->phase < PH_TEARDOWN) {
+	if (r->nrows && r->ph.now < PH_TEARDOWN) {
 		double lag = t - r->rows[r->nrows - 1].t - (double)r->lab->interval_us / 1e6;
 
 		row.sample_lag_ms = lag > 0 ? round(lag * 1e4) / 10 : 0;
@@ -319,7 +319,7 @@ void run_sample(struct run *r)
 		r->peak_orphans = row.orphans;
 	if (row.tcp_pages > r->peak_tcp_pages)
 		r->peak_tcp_pages = row.tcp_pages;
-	if (r->phase <= PH_HOLD)
+	if (r->ph.now <= PH_HOLD)
 		r->final_estab_clients = row.estab_clients;
 	r->now_estab_clients = row.estab_clients;
 	if (r->nrows == r->cap_rows) {
@@ -350,7 +350,7 @@ void run_on_probe(void *arg, int is_ping, int64_t us, int err)
 	struct run *r = arg;
 
 	(void)err;
-	probe_tally_add(&r->tally[0], r->phase, is_ping, us);
+	probe_tally_add(&r->tally[0], r->ph.now, is_ping, us);
 }
 
 /* dual stack: the IPv6 probe's answers, apart from the IPv4 probe's (which
@@ -360,5 +360,5 @@ void run_on_probe6(void *arg, int is_ping, int64_t us, int err)
 	struct run *r = arg;
 
 	(void)err;
-	probe_tally_add(&r->tally[1], r->phase, is_ping, us);
+	probe_tally_add(&r->tally[1], r->ph.now, is_ping, us);
 }

@@ -37,6 +37,14 @@ const char *sampler_state_name(int state)
 	return state > 0 && state < ST_MAX ? names[state] : "?";
 }
 
+int sampler_state_index(const char *name)
+{
+	for (int s = 1; s < ST_MAX; s++)
+		if (sampler_state_name(s) && !strcmp(sampler_state_name(s), name))
+			return s;
+	return 0;
+}
+
 int sampler_parse_sockstat(const char *text, struct netns_sample *out)
 {
 	const char *p = strstr(text, "\nTCP: ");

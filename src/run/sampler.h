@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "lab/metrics.h"
 #include "util/compiler.h"
 #include "util/units.h"
 
@@ -89,6 +91,8 @@ int sampler_parse_sockstat6(const char *text, uint64_t *inuse6);
 int sampler_parse_table(const char *text, const char *prefix, const char *name, uint64_t *value);
 
 const char *sampler_state_name(int state);
+/* The index of a state by the kernel's name ("TIME_WAIT"), or 0. */
+int sampler_state_index(const char *name);
 
 /* /proc/net/stat/nf_conntrack: a header of names, then one line of hex
  * values per CPU; the sum over CPUs of column name. */

@@ -54,12 +54,7 @@ void run_phase_enter(struct run *r, enum phase p)
 {
 	double t = run_elapsed(r);
 
-	if (r->phase_seen[r->phase])
-		r->phase_t[r->phase][1] = t;
-	r->phase = p;
-	r->phase_seen[p] = 1;
-	r->phase_t[p][0] = t;
-	r->phase_t[p][1] = t;
+	phase_log_enter(&r->ph, p, t);
 	if (p == PH_HOLD) /* the launcher's own CPU during the hold */
 		r->cpu_hold_start = run_cpu_self_s();
 	if (!r->tty)
@@ -80,17 +75,17 @@ void run_fail(struct run *r, int status, const char *fmt, ...)
 	r->exit_status = status;
 	if (status != EXIT_INTERRUPTED)
 		log_msg(LOGL_ERROR, "%s", r->reason);
-	if (r->phase < PH_DRAIN) {
+	if (r->ph.now < PH_DRAIN) {
 		run_phase_enter(r, PH_DRAIN);
 		run_signal_children(r, 1, SIGTERM);
-	} else if (r->phase == PH_DRAIN && status != EXIT_INTERRUPTED) {
+	} else if (r->ph.now == PH_DRAIN && status != EXIT_INTERRUPTED) {
 		run_start_teardown(r);
 	}
 }
 
 void run_start_teardown(struct run *r)
 {
-	if (r->phase >= PH_TEARDOWN)
+	if (r->ph.now >= PH_TEARDOWN)
 		return;
 	run_phase_enter(r, PH_TEARDOWN);
 	run_signal_children(r, 1, SIGKILL);
@@ -112,11 +107,11 @@ void run_reap(struct run *r)
 			c->exited = 1;
 			c->status = st;
 			c->exit_s = run_elapsed(r);
-			c->exit_phase = r->phase;
+			c->exit_phase = r->ph.now;
 			/* floods end on their own in churn mode, and when told to */
-			expected = r->phase >= PH_TEARDOWN ||
+			expected = r->ph.now >= PH_TEARDOWN ||
 				   (c->is_flood &&
-				    (r->phase == PH_DRAIN || r->lab->client_mode == CLIENT_CHURN));
+				    (r->ph.now == PH_DRAIN || r->lab->client_mode == CLIENT_CHURN));
 			if (!expected || WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st))) {
 				if (expected && WIFSIGNALED(st) &&
 				    (WTERMSIG(st) == SIGTERM || WTERMSIG(st) == SIGKILL))
@@ -125,7 +120,7 @@ void run_reap(struct run *r)
 					 "%s (pid %d) %s %d during the %s phase", c->name, (int)pid,
 					 WIFSIGNALED(st) ? "died of signal" : "exited with status",
 					 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
-					 run_phase_label(r, r->phase));
+					 run_phase_label(r, r->ph.now));
 			}
 		}
 	}

@@ -61,10 +61,9 @@ static void cites_truly(const char *name, json_t *res, json_t *fs)
 
 			if (!path)
 				continue;
-			ck_assert_msg(
-				json_equal(report_get(res, path), json_object_get(e, "value")),
-				"%s: %s cites %s, not what result.json holds", name,
-				json_string_value(json_object_get(f, "id")), path);
+			ck_assert_msg(json_equal(jpath(res, path), json_object_get(e, "value")),
+				      "%s: %s cites %s, not what result.json holds", name,
+				      json_string_value(json_object_get(f, "id")), path);
 		}
 	}
 }
@@ -225,12 +224,12 @@ START_TEST(paths)
 {
 	json_t *j = json_loads("{\"a\": {\"b\": [1, {\"c\": 7}]}, \"k-*\": 2}", 0, NULL);
 
-	ck_assert_int_eq(json_integer_value(report_get(j, "a.b[1].c")), 7);
-	ck_assert_int_eq(json_integer_value(report_get(j, "a.b[0]")), 1);
-	ck_assert_int_eq(json_integer_value(report_get(j, "k-*")), 2);
-	ck_assert_ptr_null(report_get(j, "a.b[2]"));
-	ck_assert_ptr_null(report_get(j, "a.x"));
-	ck_assert_ptr_null(report_get(j, "a.b[x]"));
+	ck_assert_int_eq(json_integer_value(jpath(j, "a.b[1].c")), 7);
+	ck_assert_int_eq(json_integer_value(jpath(j, "a.b[0]")), 1);
+	ck_assert_int_eq(json_integer_value(jpath(j, "k-*")), 2);
+	ck_assert_ptr_null(jpath(j, "a.b[2]"));
+	ck_assert_ptr_null(jpath(j, "a.x"));
+	ck_assert_ptr_null(jpath(j, "a.b[x]"));
 	json_decref(j);
 }
 END_TEST

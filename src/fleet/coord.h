@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/* coord.h - private to src/fleet/: the coordinator's state and what its
+ * files give each other. fleet.c runs the rounds in order; state.c keeps the clock and
+ * phases; hosts.c reads
+ * the hosts' lines; pdsh.c starts, waits for and stops pdsh; timeline.c
+ * probes and samples; rounds.c checks the hosts and starts the server;
+ * result.c writes result.json's tree. */
+#ifndef CONNLAB_FLEET_COORD_H
+#define CONNLAB_FLEET_COORD_H
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "fleet/fleet.h"
+#include "lab/phase.h"
+#include "run/probe.h"
+#include "run/run.h"
+#include "run/sampler.h"
+#include "util/hostlist.h"
+
+#ifndef CONNLAB_VERSION
+#define CONNLAB_VERSION "0.0.0"
+#endif
+
+#define MSGS_MAX 20 /* a host's own words kept in result.json */
+
+struct fhost {
+	char name[HOSTNAME_MAX];
+	int rank; /* -1: the server host */
+	const char *state;
+	char why[400];
+	json_t *check, *last, *watch, *msgs;
+	int exit_code; /* pdsh's word, -1 none */
+	int final_seen;
+	double hold_from_s; /* coordinator time the host's hold began, -1 */
+	double final_s;	    /* coordinator time of its final line, -1 */
+	uint64_t peak_estab, peak_state[ST_MAX], peak_tw, peak_mem_pages, peak_open;
+	uint64_t peak_aq;
+	/* the service's sockets by state (the dumps of connlab watch
+	 * --service): the fleet's own connections, not ssh's */
+	int have_svc;
+	uint64_t svc_estab, peak_svc[ST_MAX];
+	uint64_t aq_last; /* the listeners' accept queues at the last dump */
+	json_t *tl_open, *tl_estab;
+};
+
+struct pdsh_proc {
+	pid_t pid;
+	int running;
+	int status;
+	int eof[2];
+	struct bufferevent *bev[2];
+	enum fleet_round round;
+};
+
+struct fleet {
+	const struct fleet_opts *o;
+	const struct lab *lab;
+	const struct fleet_plan *fp;
+	struct event_base *base;
+	struct fhost *h; /* load hosts by rank, then the server host */
+	unsigned nh, nload;
+	struct fhost *srv;
+	struct pdsh_proc pr[3];
+	uint64_t t0;
+	time_t started_wall;
+	struct phase_log ph; /* the phase now, and when each began and ended */
+	struct probe *probe;
+	char ping_unavailable[200];
+	struct probe_tally tally;
+	json_t *tl;
+	int interrupted, waiting;
+	char outcome[32], reason[1024];
+	char outdir[512], labdir[512];
+	FILE *log;
+	struct event *tick, *sig[3], *deadline;
+	uint64_t peak_sum_estab, final_sum_estab, peak_srv_estab;
+};
+
+/* state.c */
+/* seconds since the coordinator started */
+double fleet_now_s(const struct fleet *f);
+void fleet_enter_phase(struct fleet *f, enum phase p);
+struct fhost *fleet_host_by_name(struct fleet *f, const char *name);
+int fleet_round_done(const struct pdsh_proc *p);
+/* ends the loop when the round waited for is done */
+void fleet_check_done(struct fleet *f);
+
+/* hosts.c: a host's lines, as pdsh passes them on */
+void fleet_on_read(struct bufferevent *bev, void *arg);
+void fleet_on_event(struct bufferevent *bev, short what, void *arg);
+
+/* pdsh.c: one pdsh process a round */
+int fleet_spawn_pdsh(struct fleet *f, enum fleet_round round, const char *hosts, unsigned nhosts,
+		     unsigned timeout_s);
+/* Runs the loop until round r's pdsh is done (or timeout_us, 0: none). */
+void fleet_wait_round(struct fleet *f, enum fleet_round r, uint64_t timeout_us);
+/* Stops a round that is still running and waits for it. */
+void fleet_end_round(struct fleet *f, enum fleet_round r);
+void fleet_on_signal(evutil_socket_t sig, short what, void *arg);
+void fleet_on_deadline(evutil_socket_t fd, short what, void *arg);
+
+/* timeline.c */
+/* The timeline's columns, and a column of open and established per load
+ * host. */
+json_t *fleet_timeline_new(struct fleet *f);
+void fleet_on_probe(void *arg, int is_ping, int64_t us, int err);
+void fleet_tick(struct fleet *f);
+void fleet_on_tick(evutil_socket_t fd, short what, void *arg);
+
+/* rounds.c */
+/* The load hosts (loads) or the server host, only those ready: a comma
+ * list, NULL when none. */
+char *fleet_host_csv(struct fleet *f, int loads, int only_ready);
+/* The check round: the number of load hosts ready. */
+unsigned fleet_check_round(struct fleet *f);
+/* The server round: 0 when the server listens, -1 with the reason. */
+int fleet_server_round(struct fleet *f);
+
+/* result.c */
+json_t *fleet_result_json(struct fleet *f);
+
+#endif

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* hosts.c - the coordinator reads every host's lines as pdsh passes them
+ * on: JSON stats lines (connlab flood, server, watch, flood --check) kept
+ * as the host's latest, and its own words kept for result.json. */
+#define _GNU_SOURCE
+#include <event2/buffer.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleet/coord.h"
+#include "util/jpath.h"
+
+static void host_says(struct fleet *f, struct fhost *h, const char *text, int from_pdsh)
+{
+	int code;
+
+	if (f->log)
+		fprintf(f->log, "%.3f %s%s: %s\n", fleet_now_s(f), from_pdsh ? "pdsh on " : "",
+			h->name, text);
+	if (from_pdsh && (code = fleet_pdsh_exit(text)) >= 0) {
+		h->exit_code = code;
+		return;
+	}
+	if (json_array_size(h->msgs) < MSGS_MAX)
+		json_array_append_new(h->msgs, json_string(text));
+	/* the latest word that is not pdsh's exit report says why */
+	if (!from_pdsh || !strstr(text, "exit code"))
+		snprintf(h->why, sizeof(h->why), "%s", text);
+}
+
+static void take_watch(struct fhost *h, json_t *j)
+{
+	json_t *st = json_object_get(j, "states");
+	uint64_t estab = jpath_u(j, "curr_estab");
+	uint64_t tw = jpath_u(j, "sockstat.tw"), mem = jpath_u(j, "sockstat.mem_pages");
+
+	if (estab > h->peak_estab)
+		h->peak_estab = estab;
+	if (tw > h->peak_tw)
+		h->peak_tw = tw;
+	if (mem > h->peak_mem_pages)
+		h->peak_mem_pages = mem;
+	if (json_object_get(j, "accept_queue"))
+		h->aq_last = jpath_u(j, "accept_queue");
+	if (h->aq_last > h->peak_aq)
+		h->peak_aq = h->aq_last;
+	if (st)
+		for (int s = 1; s < ST_MAX; s++) {
+			uint64_t v = jpath_u(st, sampler_state_name(s));
+
+			if (v > h->peak_state[s])
+				h->peak_state[s] = v;
+		}
+	if ((st = json_object_get(j, "service"))) {
+		h->have_svc = 1;
+		h->svc_estab = jpath_u(st, "ESTABLISHED");
+		for (int s = 1; s < ST_MAX; s++) {
+			uint64_t v = jpath_u(st, sampler_state_name(s));
+
+			if (v > h->peak_svc[s])
+				h->peak_svc[s] = v;
+		}
+	}
+	json_decref(h->watch);
+	h->watch = json_incref(j);
+}
+
+static void host_line(struct fleet *f, const char *line)
+{
+	char name[HOSTNAME_MAX];
+	const char *text;
+	int from_pdsh;
+	struct fhost *h;
+	json_t *j;
+	const char *role;
+
+	if (fleet_parse_line(line, name, sizeof(name), &text, &from_pdsh) ||
+	    !(h = fleet_host_by_name(f, name))) {
+		if (f->log)
+			fprintf(f->log, "%.3f pdsh: %s\n", fleet_now_s(f), line);
+		if (!strncmp(line, "pdsh@", 5) && !strstr(line, "interrupt"))
+			fprintf(stderr, "connlab fleet: %s\n", line);
+		return;
+	}
+	if (from_pdsh || text[0] != '{' || !(j = json_loads(text, 0, NULL))) {
+		host_says(f, h, text, from_pdsh);
+		return;
+	}
+	role = json_string_value(json_object_get(j, "role"));
+	if (!role) {
+		host_says(f, h, text, 0);
+	} else if (!strcmp(role, "watch")) {
+		take_watch(h, j);
+	} else if (!strcmp(role, "check")) {
+		json_decref(h->check);
+		h->check = json_incref(j);
+	} else if (!strcmp(role, "flood") || !strcmp(role, "server")) {
+		json_decref(h->last);
+		h->last = json_incref(j);
+		if (jpath_u(j, "open") > h->peak_open)
+			h->peak_open = jpath_u(j, "open");
+		if (h->hold_from_s < 0 && json_is_number(json_object_get(j, "hold_from_s")))
+			h->hold_from_s = fleet_now_s(f);
+		if (json_is_true(json_object_get(j, "final")) && !h->final_seen) {
+			h->final_seen = 1;
+			h->final_s = fleet_now_s(f);
+		}
+	}
+	json_decref(j);
+}
+
+void fleet_on_read(struct bufferevent *bev, void *arg)
+{
+	struct fleet *f = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char *line;
+	size_t n;
+
+	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF))) {
+		while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
+			line[--n] = 0; /* ssh's words end in \r */
+		host_line(f, line);
+		free(line);
+	}
+}
+
+void fleet_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct fleet *f = arg;
+
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+		return;
+	fleet_on_read(bev, f);
+	for (int i = 0; i < 3; i++)
+		for (int k = 0; k < 2; k++)
+			if (f->pr[i].bev[k] == bev) {
+				f->pr[i].eof[k] = 1;
+				bufferevent_free(bev);
+				f->pr[i].bev[k] = NULL;
+			}
+	fleet_check_done(f);
+}

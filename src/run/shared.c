@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/* shared.c - what both launchers (a run of one box, and connlab fleet)
+ * write the same way: the phases they went through, result.json's head and
+ * tail of facts, and the flood processes' histograms merged. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "run/run.h"
+
+#ifndef CONNLAB_VERSION
+#define CONNLAB_VERSION "0.0.0"
+#endif
+
+void phase_log_enter(struct phase_log *l, enum phase p, double t)
+{
+	if (l->seen[l->now])
+		l->t[l->now][1] = t;
+	l->now = p;
+	l->seen[p] = 1;
+	l->t[p][0] = t;
+	l->t[p][1] = t;
+}
+
+void run_result_open(json_t *j, const struct lab *lab, const char *kind)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	if (m) {
+		lab_write(lab, m);
+		fclose(m);
+	}
+	json_object_set_new(j, "schema", json_integer(1));
+	json_object_set_new(j, "connlab", json_string(CONNLAB_VERSION));
+	if (kind)
+		json_object_set_new(j, "kind", json_string(kind));
+	json_object_set_new(j, "lab",
+			    json_pack("{s:s, s:s, s:s}", "name", lab->name, "source", lab->source,
+				      "resolved", text ? text : ""));
+	free(text);
+}
+
+json_t *run_host_json(uint64_t fd_limit)
+{
+	struct utsname u;
+
+	uname(&u);
+	return json_pack("{s:s, s:s, s:I, s:I, s:I}", "kernel", u.release, "machine", u.machine,
+			 "cpus", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "memory_bytes",
+			 (json_int_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE), "fd_limit",
+			 (json_int_t)fd_limit);
+}
+
+void run_result_close(json_t *j, time_t started, const char *outcome, const char *reason,
+		      const struct phase_log *l, enum client_mode mode)
+{
+	json_t *phases = json_array();
+	char when[32];
+	struct tm tm;
+
+	gmtime_r(&started, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_object_set_new(j, "started", json_string(when));
+	json_object_set_new(j, "outcome", json_string(outcome));
+	json_object_set_new(j, "reason", json_string(reason));
+	for (int p = 0; p < PH_COUNT; p++)
+		if (l->seen[p])
+			json_array_append_new(phases, json_pack("{s:s, s:f, s:f}", "name",
+								phase_name(p, mode), "start_s",
+								l->t[p][0], "end_s", l->t[p][1]));
+	json_object_set_new(j, "phases", phases);
+}
+
+json_t *run_merged_hist(json_t *const *lines, size_t n, const char *key)
+{
+	struct hist *h = calloc(1, sizeof(*h));
+	unsigned had = 0;
+	json_t *out;
+
+	if (!h)
+		return json_null();
+	for (size_t i = 0; i < n; i++) {
+		const char *t = lines[i] ? json_string_value(json_object_get(lines[i], key)) : NULL;
+
+		if (t && hist_parse_add(h, t) == 0)
+			had++;
+	}
+	out = !had ? json_null()
+		   : json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}", "count",
+			       (json_int_t)h->count, "p50_us", (json_int_t)hist_quantile(h, 0.5),
+			       "p90_us", (json_int_t)hist_quantile(h, 0.9), "p99_us",
+			       (json_int_t)hist_quantile(h, 0.99), "p999_us",
+			       (json_int_t)hist_quantile(h, 0.999), "max_us", (json_int_t)h->max,
+			       "mean_us", (json_int_t)(h->count ? h->sum / h->count : 0), "floods",
+			       (int)had);
+	free(h);
+	return out;
+}
