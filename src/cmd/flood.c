@@ -135,15 +135,14 @@ static int flood_fits(struct flood_cfg *cfg, int beyond, uint64_t *workersp)
 		if (!(six ? cfg->has6 : cfg->has4))
 			continue;
 		if (cfg->mode == CLIENT_HOLD && !beyond && local_port_range(&lo, &hi) == 0 &&
-		    conns > (uint64_t)nsrc * cfg->ports.n * (hi - lo + 1)) {
-			uint64_t per = (uint64_t)cfg->ports.n * (hi - lo + 1);
-
+		    !budget_ports_fit(conns, nsrc, cfg->ports.n, hi - lo + 1)) {
 			log_msg(LOGL_ERROR,
 				"%llu connections over %zu %ssource %s and %u server %s need more local ports than the %u of %u-%u: use at least %llu source addresses",
 				(unsigned long long)conns, nsrc, six ? "IPv6 " : "",
 				nsrc == 1 ? "address" : "addresses", cfg->ports.n,
 				cfg->ports.n == 1 ? "port" : "ports", hi - lo + 1, lo, hi,
-				(unsigned long long)((conns + per - 1) / per));
+				(unsigned long long)budget_ports_sources(conns, cfg->ports.n,
+									 hi - lo + 1));
 			return -1;
 		}
 	}
@@ -255,11 +254,6 @@ static int parse_share(const char *s, unsigned *rank, unsigned *hosts)
 }
 
 /* share r of n of a total: n parts that differ by one at most */
-static uint64_t share_of(uint64_t total, unsigned r, unsigned n)
-{
-	return total / n + (r < total % n);
-}
-
 static int cmd_flood(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -476,10 +470,10 @@ static int cmd_flood(int argc, char **argv)
 	if (hold_us && cfg.mode != CLIENT_HOLD)
 		return cli_usage_error(&command_flood, "--hold is for --mode hold");
 	if (hosts) {
-		cfg.connections = share_of(cfg.connections, rank, hosts);
+		cfg.connections = budget_share(cfg.connections, rank, hosts);
 		if (cfg.rate)
-			cfg.rate = share_of(cfg.rate, rank, hosts);
-		cfg.inflight = cfg.inflight / hosts + 1;
+			cfg.rate = budget_share_cap(cfg.rate, rank, hosts);
+		cfg.inflight = budget_share_cap(cfg.inflight, rank, hosts);
 		if (!cfg.connections)
 			return cli_usage_error(&command_flood,
 					       "--share %s leaves this host no connection", share);

@@ -18,3 +18,28 @@ unsigned budget_server_workers(uint64_t sockets, uint64_t fd_usable, unsigned np
 
 	return (unsigned)(((sockets ? sockets : 1) + per - 1) / per);
 }
+
+int budget_ports_fit(uint64_t conns, uint64_t nsrc, unsigned nports, uint64_t range)
+{
+	return conns <= nsrc * nports * range;
+}
+
+uint64_t budget_ports_sources(uint64_t conns, unsigned nports, uint64_t per_pair)
+{
+	uint64_t pair = (uint64_t)nports * per_pair;
+	uint64_t n = pair ? (conns + pair - 1) / pair : 1;
+
+	return n ? n : 1;
+}
+
+uint64_t budget_share(uint64_t total, unsigned i, unsigned n)
+{
+	return n ? total / n + (i < total % n) : total;
+}
+
+uint64_t budget_share_cap(uint64_t total, unsigned i, unsigned n)
+{
+	uint64_t s = budget_share(total, i, n);
+
+	return s ? s : 1;
+}

@@ -596,13 +596,9 @@ int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 	w.cfg = cfg;
 	w.st = st;
 	w.index = index;
-	w.share = cfg->connections / cfg->workers + (index < cfg->connections % cfg->workers);
-	w.inflight_max = cfg->inflight / cfg->workers + (index < cfg->inflight % cfg->workers);
-	if (!w.inflight_max)
-		w.inflight_max = 1;
-	rate = cfg->rate ? cfg->rate / cfg->workers + (index < cfg->rate % cfg->workers) : 0;
-	if (cfg->rate && !rate)
-		rate = 1;
+	w.share = budget_share(cfg->connections, index, cfg->workers);
+	w.inflight_max = budget_share_cap(cfg->inflight, index, cfg->workers);
+	rate = cfg->rate ? budget_share_cap(cfg->rate, index, cfg->workers) : 0;
 	/* a burst of two ticks: pacing stays smooth at any rate */
 	pace_init(&w.pace, rate, rate ? rate * TICK_US * 2 / 1000000 + 1 : 0, clock_now_ns());
 	w.nconns = cfg->fd_limit;

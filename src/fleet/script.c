@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plan/floodopts.h"
 #include "util/units.h"
 
 /* ---- a growing string ---- */
@@ -122,6 +123,61 @@ uint64_t fleet_flood_bound_us(const struct lab *lab)
 		       : lab->duration_us + lab->drain_timeout_us;
 }
 
+/* characters a shell word may have unquoted (and pdsh leaves alone) */
+#define SAFE "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:,@+=-"
+
+/* The host's connlab flood: the lab's options (plan/floodopts.c) for the
+ * host's share of rank $R, its sources from fleet.sources; the check
+ * round asks whether it would run, the flood round runs it. */
+static void add_flood(struct sbuf *b, const struct lab *lab, const struct fleet_plan *fp,
+		      enum fleet_round round)
+{
+	char share[32];
+	struct flood_share sh = {
+		.target = fp->target_text,
+		.source = lab->fleet.sources[0] ? lab->fleet.sources : NULL,
+		.connections = lab->connections,
+		.share = share,
+		.rate = lab->rate,
+		.inflight = lab->inflight,
+		.workers = (lab->client_workers + fp->nhosts - 1) / fp->nhosts,
+		.duration_us = fleet_flood_bound_us(lab),
+	};
+	static struct flood_opts fo;
+	char v[32];
+
+	snprintf(share, sizeof(share), "$R/%u", fp->nhosts);
+	flood_opts_build(lab, &sh, &fo);
+	if (round == ROUND_CHECK) {
+		flood_opts_add(&fo, "--check", NULL);
+	} else {
+		if (lab->client_mode == CLIENT_HOLD) {
+			flood_opts_add(&fo, "--hold",
+				       units_fmt_duration(lab->duration_us, v, sizeof(v)));
+			flood_opts_add(&fo, "--ramp-timeout",
+				       units_fmt_duration(lab->ramp_timeout_us, v, sizeof(v)));
+		}
+		flood_opts_add(&fo, "--stats-interval",
+			       units_fmt_duration(lab->interval_us, v, sizeof(v)));
+	}
+	sb_add(b, "\"$C\" flood");
+	for (unsigned k = 0; k < fo.n; k++) {
+		sb_add(b, " %s", fo.o[k].name);
+		if (!fo.o[k].value)
+			continue;
+		sb_add(b, " ");
+		if (!strcmp(fo.o[k].name, "--source"))
+			add_sources(b, fo.o[k].value); /* %n is the rank, %h pdsh's */
+		else if (!strcmp(fo.o[k].name, "--share"))
+			sb_add(b, "%s", fo.o[k].value); /* $R: the shell's */
+		else if (fo.o[k].value[strspn(fo.o[k].value, SAFE)] || !fo.o[k].value[0])
+			add_quoted(b, fo.o[k].value);
+		else
+			sb_add(b, "%s", fo.o[k].value); /* a word the shell keeps as it is */
+	}
+	sb_add(b, "\n");
+}
+
 char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum fleet_round round)
 {
 	struct sbuf b = { 0 };
@@ -182,52 +238,9 @@ char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum flee
 		       "\"$C\" watch --interval %s --states-every 2s --service %s:%s --duration %s --stats-fd 2 &\nW=$!\n",
 		       units_fmt_duration(lab->interval_us, v, sizeof(v)), svc, ports, d);
 	}
-	sb_add(&b, "\"$C\" flood --target %s --ports %s --connections %llu --share $R/%u", t, ports,
-	       (unsigned long long)lab->connections, fp->nhosts);
-	if (lab->rate)
-		sb_add(&b, " --rate %llu/s", (unsigned long long)lab->rate);
-	else
-		sb_add(&b, " --rate unlimited");
-	sb_add(&b, " --inflight %llu --mode %s", (unsigned long long)lab->inflight,
-	       client_mode_name(lab->client_mode));
-	if (lab->fleet.sources[0]) {
-		sb_add(&b, " --source ");
-		add_sources(&b, lab->fleet.sources);
-	}
-	if (lab->client_workers)
-		sb_add(&b, " --workers %llu",
-		       (unsigned long long)((lab->client_workers + fp->nhosts - 1) / fp->nhosts));
-	if (lab->client_mode == CLIENT_CHURN)
-		sb_add(&b, " --closer %s", lab->closer == CLOSER_CLIENT ? "client" : "server");
-	if (lab->beyond_ports)
-		sb_add(&b, " --beyond-ports");
-	if (lab->message[0]) {
-		char reply[40];
-
-		sb_add(&b, " --message ");
-		add_quoted(&b, lab->message);
-		sb_add(&b, " --reply %s",
-		       flood_reply_name(lab->reply.kind, lab->reply.bytes, reply, sizeof(reply)));
-		if (lab->client_mode == CLIENT_HOLD && lab->message_interval_us)
-			sb_add(&b, " --message-interval %s",
-			       units_fmt_duration(lab->message_interval_us, v, sizeof(v)));
-		if (lab->reply_timeout_us)
-			sb_add(&b, " --reply-timeout %s",
-			       units_fmt_duration(lab->reply_timeout_us, v, sizeof(v)));
-	}
-	if (round == ROUND_CHECK) {
-		sb_add(&b, " --check\n");
+	add_flood(&b, lab, fp, round);
+	if (round == ROUND_CHECK)
 		goto done;
-	}
-	sb_add(&b, " --connect-timeout %s",
-	       units_fmt_duration(lab->connect_timeout_us, v, sizeof(v)));
-	if (lab->client_mode == CLIENT_HOLD) {
-		sb_add(&b, " --hold %s", units_fmt_duration(lab->duration_us, v, sizeof(v)));
-		sb_add(&b, " --ramp-timeout %s",
-		       units_fmt_duration(lab->ramp_timeout_us, v, sizeof(v)));
-	}
-	sb_add(&b, " --duration %s --stats-interval %s\n", units_fmt_duration(bound, d, sizeof(d)),
-	       units_fmt_duration(lab->interval_us, v, sizeof(v)));
 	sb_add(&b, "S=$?\nkill $W 2>/dev/null\nwait $W 2>/dev/null\nexit $S\n");
 done:
 	if (b.oom) {

@@ -563,8 +563,8 @@ static void check_ports(struct host_report *r, const struct lab *lab, const stru
 	if (hold) {
 		enum hlevel lv = p->per_pair_max > p->port_range
 					 ? (lab->beyond_ports ? HC_WARN : HC_BLOCKS)
-				 : p->per_pair_max > PLAN_PAIR_FAST ? HC_WARN
-								    : HC_OK;
+				 : p->per_pair_max > BUDGET_PAIR_FAST ? HC_WARN
+								      : HC_OK;
 
 		c = add(r, "ports", "local ports", lv);
 		SET(found,
@@ -579,9 +579,8 @@ static void check_ports(struct host_report *r, const struct lab *lab, const stru
 			SET(why,
 			    "a connection needs a free local port for its (source address, server address and port): past the range connect() fails with EADDRNOTAVAIL");
 			SET(fix, "--set clients.addresses=%llu (or more server.ports)",
-			    (unsigned long long)((p->connections +
-						  (uint64_t)p->nports * p->port_range - 1) /
-						 ((uint64_t)p->nports * p->port_range)));
+			    (unsigned long long)budget_ports_sources(p->connections, p->nports,
+								     p->port_range));
 		} else if (lv == HC_WARN) {
 			SET(why,
 			    "past about 30k connections per pair the kernel's search for a free port makes connect() crawl (measured: 15k/s down to a few hundred per second)");

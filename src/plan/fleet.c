@@ -14,11 +14,6 @@
  * one (1024-65535), as docs/fleet.md asks, and each flood checks its own. */
 #define HOST_PORTS (65535 - 1024 + 1)
 
-static uint64_t share_of(uint64_t total, unsigned r, unsigned n)
-{
-	return total / n + (r < total % n);
-}
-
 unsigned fleet_hosts_needed(uint64_t connections, unsigned nports, uint64_t fd_limit,
 			    uint64_t mem_available, char *why, size_t whylen)
 {
@@ -126,8 +121,8 @@ int fleet_plan_build(const struct lab *lab, uint64_t fd_limit, int paper, struct
 
 		snprintf(h->name, sizeof(h->name), "%s", hl.name[i]);
 		h->rank = i;
-		h->connections = share_of(lab->connections, i, fp->nhosts);
-		h->rate = lab->rate ? share_of(lab->rate, i, fp->nhosts) : 0;
+		h->connections = budget_share(lab->connections, i, fp->nhosts);
+		h->rate = lab->rate ? budget_share_cap(lab->rate, i, fp->nhosts) : 0;
 		if (lab->fleet.sources[0]) {
 			if (hostlist_subst(lab->fleet.sources, h->name, i, h->sources,
 					   sizeof(h->sources)) ||
@@ -142,40 +137,41 @@ int fleet_plan_build(const struct lab *lab, uint64_t fd_limit, int paper, struct
 		h->nsrc = n;
 		pairs = (uint64_t)n * lab->ports.n;
 		h->per_pair_max = (h->connections + pairs - 1) / pairs;
-		h->sources_needed = (h->connections + (uint64_t)PLAN_PAIR_FAST * lab->ports.n - 1) /
-				    ((uint64_t)PLAN_PAIR_FAST * lab->ports.n);
+		h->sources_needed =
+			budget_ports_sources(h->connections, lab->ports.n, BUDGET_PAIR_FAST);
 		if (!paper && lab->client_mode == CLIENT_HOLD && !lab->beyond_ports &&
-		    h->connections > pairs * HOST_PORTS) {
+		    !budget_ports_fit(h->connections, n, lab->ports.n, HOST_PORTS)) {
 			snprintf(
 				err, errlen,
 				"host %s: %llu connections over %zu source %s and %u server %s need more local ports than 1024-65535 give: give it at least %llu source addresses in fleet.sources (such as %s)",
 				h->name, (unsigned long long)h->connections, n,
 				n == 1 ? "address" : "addresses", lab->ports.n,
 				lab->ports.n == 1 ? "port" : "ports",
-				(unsigned long long)((h->connections +
-						      (uint64_t)lab->ports.n * HOST_PORTS - 1) /
-						     ((uint64_t)lab->ports.n * HOST_PORTS)),
+				(unsigned long long)budget_ports_sources(h->connections,
+									 lab->ports.n, HOST_PORTS),
 				fp->six ? "2001:db8:%n::1-2001:db8:%n::8" : "10.1.%n.0/24");
 			hostlist_free(&hl);
 			fleet_plan_free(fp);
 			return -EINVAL;
 		}
-		sockets = lab->client_mode == CLIENT_HOLD ? h->connections
-							  : lab->inflight / fp->nhosts + 1;
+		sockets = lab->client_mode == CLIENT_HOLD
+				  ? h->connections
+				  : budget_share_cap(lab->inflight, i, fp->nhosts);
 		h->floods = (unsigned)((sockets + usable - 1) / usable);
 		if (lab->client_workers && lab->client_workers > h->floods)
 			h->floods = (unsigned)lab->client_workers;
 		h->kernel_bytes = h->connections * PLAN_KERNEL_PER_SOCKET;
 		h->user_bytes =
 			h->connections * PLAN_USER_PER_CONN + h->floods * PLAN_USER_PER_PROCESS;
-		if (!paper && h->per_pair_max > PLAN_PAIR_FAST && fp->n_warn < 4)
+		if (!paper && h->per_pair_max > BUDGET_PAIR_FAST && fp->n_warn < 4)
 			snprintf(
 				fp->warn[fp->n_warn++], sizeof(fp->warn[0]),
 				"host %s: %llu connections per (source address, server port) pair: past ~30k connect() crawls; give it %llu or more source addresses",
 				h->name, (unsigned long long)h->per_pair_max,
 				(unsigned long long)((h->connections +
-						      (uint64_t)PLAN_PAIR_FAST * lab->ports.n - 1) /
-						     ((uint64_t)PLAN_PAIR_FAST * lab->ports.n)));
+						      (uint64_t)BUDGET_PAIR_FAST * lab->ports.n -
+						      1) /
+						     ((uint64_t)BUDGET_PAIR_FAST * lab->ports.n)));
 	}
 	fp->server_kernel_bytes = lab->connections * PLAN_KERNEL_PER_SOCKET;
 	hostlist_free(&hl);
@@ -220,7 +216,7 @@ void fleet_plan_write(const struct fleet_plan *fp, const struct lab *lab, FILE *
 		"  needed: source addresses for at most %d connections per (source address, server port) pair\n"
 		"  floods per host for an open-file limit of %llu (each host's own is checked before the run);\n"
 		"  kernel: %d bytes per client socket (measured here); the server host holds the other ends\n",
-		PLAN_PAIR_FAST, (unsigned long long)fp->fd_limit, PLAN_KERNEL_PER_SOCKET);
+		BUDGET_PAIR_FAST, (unsigned long long)fp->fd_limit, PLAN_KERNEL_PER_SOCKET);
 	if (lab->fleet.server_host[0])
 		fprintf(out, "  server host %s: %s, about %s of kernel memory for %s connections\n",
 			lab->fleet.server_host,

@@ -89,7 +89,7 @@ static int addresses_plan(const struct lab *lab, struct plan *p, char *err, size
 	int hold = lab->client_mode == CLIENT_HOLD && lab->server_mode != SERVER_CLOSE;
 
 	if (lab->addresses == 0) {
-		uint64_t need = hold ? div_up(C, P * PLAN_PAIR_FAST) : 1;
+		uint64_t need = hold ? budget_ports_sources(C, (unsigned)P, BUDGET_PAIR_FAST) : 1;
 
 		if (need < lab->namespaces)
 			need = lab->namespaces;
@@ -108,7 +108,7 @@ static int addresses_plan(const struct lab *lab, struct plan *p, char *err, size
 				"%u client %s (auto): %llu connections / %llu server %s / %d per (address, port) pair, at least one per namespace",
 				p->addresses, plural(p->addresses, "address", "addresses"),
 				(unsigned long long)C, (unsigned long long)P,
-				plural(P, "port", "ports"), PLAN_PAIR_FAST);
+				plural(P, "port", "ports"), BUDGET_PAIR_FAST);
 		else
 			plan_why(
 				p,
@@ -126,13 +126,13 @@ static int addresses_plan(const struct lab *lab, struct plan *p, char *err, size
 			return -EINVAL;
 		}
 	}
-	if (hold && C > (uint64_t)p->addresses * P * R && lab->beyond_ports) {
+	if (hold && !budget_ports_fit(C, p->addresses, (unsigned)P, R) && lab->beyond_ports) {
 		plan_warn(
 			p,
 			"%llu connections but only %llu local (address, port) pairs: past them every connect() fails with EADDRNOTAVAIL (clients.beyond_ports = try)",
 			(unsigned long long)C, (unsigned long long)p->addresses * P * R);
-	} else if (hold && C > (uint64_t)p->addresses * P * R) {
-		uint64_t need = div_up(C, P * R);
+	} else if (hold && !budget_ports_fit(C, p->addresses, (unsigned)P, R)) {
+		uint64_t need = budget_ports_sources(C, (unsigned)P, R);
 
 		if (need < lab->namespaces)
 			need = lab->namespaces;
@@ -159,7 +159,7 @@ static int layout(const struct lab *lab, struct plan *p, char *err, size_t errle
 	p->probe_srv = base + 4 + 1;
 	p->probe_addr = base + 4 + 2;
 	for (unsigned i = 0; i < N; i++) {
-		p->netns[i].n_addr = p->addresses / N + (i < p->addresses % N);
+		p->netns[i].n_addr = (uint32_t)budget_share(p->addresses, i, N);
 		if (p->netns[i].n_addr > maxn)
 			maxn = p->netns[i].n_addr;
 	}
@@ -196,14 +196,14 @@ static int floods_plan(const struct lab *lab, struct plan *p, char *err, size_t 
 
 	for (unsigned i = 0; i < N; i++) {
 		struct plan_netns *netns = &p->netns[i];
-		uint64_t share = hold ? netns->connections : div_up(lab->inflight, N);
+		uint64_t share = hold ? netns->connections : netns->inflight;
 
 		need_total += div_up(share ? share : 1, p->fd_usable);
 	}
 	if (lab->client_workers == 0) {
 		p->flood_workers = 0;
 		for (unsigned i = 0; i < N; i++) {
-			uint64_t share = hold ? p->netns[i].connections : div_up(lab->inflight, N);
+			uint64_t share = hold ? p->netns[i].connections : p->netns[i].inflight;
 
 			p->netns[i].workers = (uint32_t)div_up(share ? share : 1, p->fd_usable);
 			p->flood_workers += p->netns[i].workers;
@@ -225,10 +225,10 @@ static int floods_plan(const struct lab *lab, struct plan *p, char *err, size_t 
 		}
 		p->flood_workers = (unsigned)lab->client_workers;
 		for (unsigned i = 0; i < N; i++)
-			p->netns[i].workers = p->flood_workers / N + (i < p->flood_workers % N);
+			p->netns[i].workers = (uint32_t)budget_share(p->flood_workers, i, N);
 	}
 	for (unsigned i = 0; i < N; i++) {
-		uint64_t share = hold ? p->netns[i].connections : div_up(lab->inflight, N);
+		uint64_t share = hold ? p->netns[i].connections : p->netns[i].inflight;
 
 		p->netns[i].per_worker_max = div_up(share, p->netns[i].workers);
 		if (p->netns[i].per_worker_max > p->fd_usable) {
@@ -322,7 +322,9 @@ int plan_build(const struct lab *lab, const struct plan_env *env, struct plan *p
 	for (unsigned i = 0; i < N; i++) {
 		struct plan_netns *netns = &p->netns[i];
 
-		netns->connections = lab->connections / N + (i < lab->connections % N);
+		netns->connections = budget_share(lab->connections, i, N);
+		netns->rate = lab->rate ? budget_share_cap(lab->rate, i, N) : 0;
+		netns->inflight = budget_share_cap(lab->inflight, i, N);
 		netns->per_pair_max =
 			div_up(netns->connections, (uint64_t)netns->n_addr * p->nports);
 		if (netns->per_pair_max > p->per_pair_max)
@@ -340,7 +342,7 @@ int plan_build(const struct lab *lab, const struct plan_env *env, struct plan *p
 	if (floods_plan(lab, p, err, errlen) || servers_plan(lab, p, err, errlen))
 		return -EINVAL;
 
-	if (hold && p->per_pair_max > PLAN_PAIR_FAST)
+	if (hold && p->per_pair_max > BUDGET_PAIR_FAST)
 		plan_warn(
 			p,
 			"%llu connections per (source address, server port) pair: past about 30k the kernel's search for a free port makes connect() crawl (measured here: from 15k/s to a few hundred per second); more clients.addresses or server.ports keep it fast",
@@ -451,7 +453,7 @@ void plan_write(const struct plan *p, const struct lab *lab, FILE *out)
 	if (hold)
 		fprintf(out,
 			"  at most %llu connections per (source address, server port) pair (fast below %d)\n",
-			(unsigned long long)p->per_pair_max, PLAN_PAIR_FAST);
+			(unsigned long long)p->per_pair_max, BUDGET_PAIR_FAST);
 	fprintf(out,
 		"  %u processes: %u server, %u flood, 1 probe; open-file limit %llu (%llu usable per process)\n",
 		p->server_workers + p->flood_workers + 1, p->server_workers, p->flood_workers,
@@ -522,7 +524,7 @@ void plan_write_needs(const struct plan *p, const struct lab *lab, FILE *out)
 		"    %llu on each (address, port) pair, below the %d where connect() stays fast.\n",
 		p->addresses, plural(p->addresses, "address", "addresses"), p->nports,
 		plural(p->nports, "port", "ports"), ports, p->port_range, p->port_lo, p->port_hi,
-		(unsigned long long)p->per_pair_max, PLAN_PAIR_FAST);
+		(unsigned long long)p->per_pair_max, BUDGET_PAIR_FAST);
 	fprintf(out, "  Namespaces: %u for the clients, one for the server, one for the probe.\n",
 		p->namespaces);
 	fprintf(out,

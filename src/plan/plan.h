@@ -12,10 +12,6 @@
 #include "lab/lab.h"
 #include "util/compiler.h"
 
-/* Connections per (source address, server port) pair that stay fast: past
- * ~30k the kernel's search for a free local port makes connect() crawl
- * (measured here: 15k/s down to a few hundred per second). */
-#define PLAN_PAIR_FAST 16000
 /* Measured costs (docs/performance.md, docs/doctor.md). Kernel memory per
  * socket: 10.2 KB of slab per connection with both ends in the box (8.4 KB
  * in later runs: the estimate keeps the larger). User memory: 24 bytes per
@@ -42,6 +38,8 @@ struct plan_netns {
 	uint32_t link_srv, link_peer; /* the /30 between it and the server */
 	uint32_t first_addr, n_addr;  /* client addresses, consecutive */
 	uint64_t connections;
+	uint64_t rate;	   /* connects a second, 0: unlimited */
+	uint64_t inflight; /* connects in progress at once */
 	uint32_t workers;
 	uint64_t per_worker_max;
 	uint64_t per_pair_max;

@@ -3,6 +3,7 @@
  * servers (until the service answers), the floods, the ramp, hold or
  * churn, the drain; the memory taken before and at the hold; signals. */
 #define _GNU_SOURCE
+#include "plan/floodopts.h"
 #include "run/launcher.h"
 
 #include <errno.h>
@@ -29,6 +30,63 @@
 #include "run/dumper.h"
 
 #include "netns/netns.h"
+
+/* The flood of client namespace i: the lab's options for its share
+ * (plan/floodopts.c), then what only a run gives (its stats descriptor,
+ * the IPv6 half of a dual-stack lab). */
+static int start_flood(struct run *r, unsigned i)
+{
+	const struct plan *p = r->plan;
+	const struct plan_netns *netns = &p->netns[i];
+	char t4[INET6_ADDRSTRLEN], s4[2 * INET6_ADDRSTRLEN + 2], a[INET6_ADDRSTRLEN],
+		b[INET6_ADDRSTRLEN], t6[INET6_ADDRSTRLEN], s6[2 * INET6_ADDRSTRLEN + 2], share6[16],
+		name[32];
+	struct addr6 x6 = plan_addr6(r->lab, p->service_addr),
+		     f6 = plan_addr6(r->lab, netns->first_addr),
+		     l6 = plan_addr6(r->lab, netns->first_addr + netns->n_addr - 1);
+	int six = r->lab->family == FAMILY_IPV6;
+	struct flood_share sh = {
+		.connections = netns->connections,
+		.rate = netns->rate,
+		.inflight = netns->inflight,
+		.workers = netns->workers,
+		/* holding: the ramp's bound, the hold and a minute; churning: the churn */
+		.duration_us = r->lab->client_mode == CLIENT_HOLD
+				       ? r->lab->ramp_timeout_us + r->lab->duration_us + 60000000
+				       : r->lab->duration_us,
+	};
+	static struct flood_opts fo;
+	char *argv[2 * FLOOD_OPTS_MAX + 16];
+	unsigned at = 0;
+
+	units_fmt_ipv4(p->service_addr, t4, sizeof(t4));
+	snprintf(s4, sizeof(s4), "%s-%s", units_fmt_ipv4(netns->first_addr, a, sizeof(a)),
+		 units_fmt_ipv4(netns->first_addr + netns->n_addr - 1, b, sizeof(b)));
+	units_fmt_ipv6(&x6, t6, sizeof(t6));
+	snprintf(s6, sizeof(s6), "%s-%s", units_fmt_ipv6(&f6, a, sizeof(a)),
+		 units_fmt_ipv6(&l6, b, sizeof(b)));
+	sh.target = six ? t6 : t4;
+	sh.source = six ? s6 : s4;
+	flood_opts_build(r->lab, &sh, &fo);
+	flood_opts_add(&fo, "--stats-interval", "500ms");
+	flood_opts_add(&fo, "--stats-fd", "3");
+	if (r->lab->family == FAMILY_DUAL) {
+		snprintf(share6, sizeof(share6), "%g%%", (double)r->lab->ipv6_permille / 10);
+		flood_opts_add(&fo, "--target", t6);
+		flood_opts_add(&fo, "--source", s6);
+		flood_opts_add(&fo, "--ipv6-share", share6);
+	}
+	argv[at++] = "connlab";
+	argv[at++] = "flood";
+	for (unsigned k = 0; k < fo.n; k++) {
+		argv[at++] = (char *)fo.o[k].name;
+		if (fo.o[k].value)
+			argv[at++] = (char *)fo.o[k].value;
+	}
+	argv[at] = NULL;
+	snprintf(name, sizeof(name), "flood c%u", i);
+	return run_spawn(r, name, 1, TOPO_CLIENT0 + i, argv);
+}
 
 /* The lab file's directory, absolute ({labdir} in setup and command). */
 static void lab_dir(const struct run *r, char *dir, size_t len)
@@ -220,126 +278,8 @@ static int start_floods(struct run *r)
 		return 0;
 	}
 	for (unsigned i = 0; i < p->namespaces; i++) {
-		const struct plan_netns *netns = &p->netns[i];
-		char target[INET6_ADDRSTRLEN], ports[256], src[2 * INET6_ADDRSTRLEN + 2],
-			a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], conns[24], rate[32], inflight[24];
-		char target6[INET6_ADDRSTRLEN], src6[2 * INET6_ADDRSTRLEN + 2], share6[16];
-		char workers[16], duration[32], timeout[32], name[32];
-		uint64_t share_rate = r->lab->rate ? r->lab->rate / p->namespaces +
-							     (i < r->lab->rate % p->namespaces)
-						   : 0;
-		uint64_t dur = r->lab->client_mode == CLIENT_HOLD
-				       ? r->lab->ramp_timeout_us + r->lab->duration_us + 60000000
-				       : r->lab->duration_us;
-		char *argv[] = { "connlab",
-				 "flood",
-				 "--target",
-				 target,
-				 "--ports",
-				 ports,
-				 "--source",
-				 src,
-				 "--connections",
-				 conns,
-				 "--rate",
-				 rate,
-				 "--inflight",
-				 inflight,
-				 "--workers",
-				 workers,
-				 "--mode",
-				 (char *)client_mode_name(r->lab->client_mode),
-				 "--closer",
-				 r->lab->closer == CLOSER_CLIENT ? "client" : "server",
-				 "--duration",
-				 duration,
-				 "--connect-timeout",
-				 timeout,
-				 "--stats-interval",
-				 "500ms",
-				 "--stats-fd",
-				 "3",
-				 NULL, /* --message ... */
-				 NULL,
-				 NULL,
-				 NULL,
-				 NULL,
-				 NULL,
-				 NULL,
-				 NULL,
-				 NULL, /* --beyond-ports */
-				 NULL, /* dual: --target T6 --source S6 --ipv6-share P */
-				 NULL,
-				 NULL,
-				 NULL,
-				 NULL,
-				 NULL,
-				 NULL };
-		char interval[32], reply[40], rtimeout[32];
-		size_t at = sizeof(argv) / sizeof(argv[0]) - 16; /* the first NULL */
-		int e;
+		int e = start_flood(r, i);
 
-		units_fmt_ipv4(p->service_addr, target, sizeof(target));
-		units_fmt_ports(&r->lab->ports, ports, sizeof(ports));
-		snprintf(src, sizeof(src), "%s-%s", units_fmt_ipv4(netns->first_addr, a, sizeof(a)),
-			 units_fmt_ipv4(netns->first_addr + netns->n_addr - 1, b, sizeof(b)));
-		{
-			/* the IPv6 twins of the target and the sources */
-			struct addr6 t6 = plan_addr6(r->lab, p->service_addr),
-				     f6 = plan_addr6(r->lab, netns->first_addr),
-				     l6 = plan_addr6(r->lab, netns->first_addr + netns->n_addr - 1);
-
-			units_fmt_ipv6(&t6, target6, sizeof(target6));
-			snprintf(src6, sizeof(src6), "%s-%s", units_fmt_ipv6(&f6, a, sizeof(a)),
-				 units_fmt_ipv6(&l6, b, sizeof(b)));
-		}
-		if (r->lab->family == FAMILY_IPV6) {
-			argv[3] = target6;
-			argv[7] = src6;
-		}
-		snprintf(conns, sizeof(conns), "%llu", (unsigned long long)netns->connections);
-		if (share_rate)
-			snprintf(rate, sizeof(rate), "%llu/s", (unsigned long long)share_rate);
-		else
-			snprintf(rate, sizeof(rate), "unlimited");
-		snprintf(inflight, sizeof(inflight), "%llu",
-			 (unsigned long long)(r->lab->inflight / p->namespaces + 1));
-		snprintf(workers, sizeof(workers), "%u", netns->workers);
-		units_fmt_duration(dur, duration, sizeof(duration));
-		units_fmt_duration(r->lab->connect_timeout_us, timeout, sizeof(timeout));
-		snprintf(name, sizeof(name), "flood c%u", i);
-		if (r->lab->message[0]) {
-			argv[at++] = "--message";
-			argv[at++] = r->lab->message;
-			argv[at++] = "--reply";
-			argv[at++] = (char *)flood_reply_name(
-				r->lab->reply.kind, r->lab->reply.bytes, reply, sizeof(reply));
-			if (r->lab->client_mode == CLIENT_HOLD && r->lab->message_interval_us) {
-				units_fmt_duration(r->lab->message_interval_us, interval,
-						   sizeof(interval));
-				argv[at++] = "--message-interval";
-				argv[at++] = interval;
-			}
-			if (r->lab->reply_timeout_us) {
-				units_fmt_duration(r->lab->reply_timeout_us, rtimeout,
-						   sizeof(rtimeout));
-				argv[at++] = "--reply-timeout";
-				argv[at++] = rtimeout;
-			}
-		}
-		if (r->lab->beyond_ports)
-			argv[at++] = "--beyond-ports";
-		if (r->lab->family == FAMILY_DUAL) {
-			snprintf(share6, sizeof(share6), "%g%%",
-				 (double)r->lab->ipv6_permille / 10);
-			argv[at++] = "--target";
-			argv[at++] = target6;
-			argv[at++] = "--source";
-			argv[at++] = src6;
-			argv[at++] = "--ipv6-share";
-			argv[at++] = share6;
-		}
-		e = run_spawn(r, name, 1, TOPO_CLIENT0 + i, argv);
 		if (e)
 			return e;
 	}

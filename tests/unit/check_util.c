@@ -4,6 +4,7 @@
  * recorded kernel counters, timevals, the fd budget of planner and engines. */
 #include <check.h>
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "engine/budget.h"
@@ -91,6 +92,34 @@ START_TEST(clock_and_budget)
 }
 END_TEST
 
+/* The one share rule: parts add up to the total and differ by one at
+ * most; a cap gives every part at least one. */
+START_TEST(shares_even)
+{
+	static const uint64_t totals[] = { 0, 1, 7, 1000, 100001, 1000000 };
+	static const unsigned ns[] = { 1, 2, 3, 7, 64 };
+
+	for (size_t a = 0; a < sizeof(totals) / sizeof(totals[0]); a++)
+		for (size_t b = 0; b < sizeof(ns) / sizeof(ns[0]); b++) {
+			uint64_t sum = 0, lo = UINT64_MAX, hi = 0;
+
+			for (unsigned i = 0; i < ns[b]; i++) {
+				uint64_t s = budget_share(totals[a], i, ns[b]);
+
+				sum += s;
+				lo = s < lo ? s : lo;
+				hi = s > hi ? s : hi;
+				ck_assert_uint_ge(budget_share_cap(totals[a], i, ns[b]), 1);
+			}
+			ck_assert_uint_eq(sum, totals[a]);
+			ck_assert_uint_le(hi - lo, 1);
+			/* the first parts take the remainder */
+			ck_assert_uint_eq(budget_share(totals[a], 0, ns[b]), hi);
+		}
+	ck_assert_uint_eq(budget_share(10, 0, 0), 10);
+}
+END_TEST
+
 static void add(TCase *tc)
 {
 	tcase_add_test(tc, meminfo_fields);
@@ -98,6 +127,7 @@ static void add(TCase *tc)
 	tcase_add_test(tc, phase_names_and_churn);
 	tcase_add_test(tc, kernel_counters);
 	tcase_add_test(tc, clock_and_budget);
+	tcase_add_test(tc, shares_even);
 }
 
 int main(void)
