@@ -94,18 +94,29 @@ int cli_lab_plan(const struct command *c, int argc, char **argv, int first,
 	return EXIT_OK;
 }
 
+int cli_addr_parse(const char *arg, uint32_t *v4, int *has4, struct addr6 *v6, int *has6, char *err,
+		   size_t len)
+{
+	int six = units_is_ipv6(arg);
+
+	if (six ? *has6 : *has4) {
+		snprintf(err, len, "one %s address at most (one of each family)",
+			 six ? "IPv6" : "IPv4");
+		return -1;
+	}
+	if (units_parse_addr(arg, &six, v4, v6, err, len))
+		return -1;
+	*(six ? has6 : has4) = 1;
+	return 0;
+}
+
 int cli_addr_option(const struct command *c, const char *opt, const char *arg, uint32_t *v4,
 		    int *has4, struct addr6 *v6, int *has6)
 {
-	int six = units_is_ipv6(arg);
 	char err[200];
 
-	if (six ? *has6 : *has4)
-		return cli_usage_error(c, "%s: one %s address at most (one of each family)", opt,
-				       six ? "IPv6" : "IPv4");
-	if (units_parse_addr(arg, &six, v4, v6, err, sizeof(err)))
+	if (cli_addr_parse(arg, v4, has4, v6, has6, err, sizeof(err)))
 		return cli_usage_error(c, "%s: %s", opt, err);
-	*(six ? has6 : has4) = 1;
 	return EXIT_OK;
 }
 
@@ -131,25 +142,30 @@ int cli_help(const struct command *c)
 	return EXIT_OK;
 }
 
+int cli_engine_parse(int opt, const char *arg, struct engine_opts *eo, char *err, size_t len)
+{
+	uint64_t v;
+
+	if (opt == 's')
+		return units_parse_duration(arg, &eo->stats_interval_us, err, len);
+	if (units_parse_uint(arg, &v, err, len) || v > 1000000) {
+		snprintf(err, len, "expected a descriptor number, got '%s'", arg);
+		return -1;
+	}
+	eo->stats_fd = (int)v;
+	return 0;
+}
+
 int cli_engine_option(const struct command *c, int opt, const char *arg, struct engine_opts *eo)
 {
 	char err[200];
-	uint64_t v;
 
-	switch (opt) {
-	case 's':
-		if (units_parse_duration(arg, &eo->stats_interval_us, err, sizeof(err)))
-			return cli_usage_error(c, "--stats-interval: %s", err);
-		return 0;
-	case 'f':
-		if (units_parse_uint(arg, &v, err, sizeof(err)) || v > 1000000)
-			return cli_usage_error(
-				c, "--stats-fd: expected a descriptor number, got '%s'", arg);
-		eo->stats_fd = (int)v;
-		return 0;
-	default:
+	if (opt != 's' && opt != 'f')
 		return -1;
-	}
+	if (cli_engine_parse(opt, arg, eo, err, sizeof(err)))
+		return cli_usage_error(c, "%s: %s", opt == 's' ? "--stats-interval" : "--stats-fd",
+				       err);
+	return 0;
 }
 
 int cli_lab_message(struct lab *lab)

@@ -58,6 +58,9 @@ int cli_lab_plan(const struct command *c, int argc, char **argv, int first,
  * after saying what is wrong. */
 int cli_addr_option(const struct command *c, const char *opt, const char *arg, uint32_t *v4,
 		    int *has4, struct addr6 *v6, int *has6);
+/* The same without printing: 0, or -1 with what is wrong in err. */
+int cli_addr_parse(const char *arg, uint32_t *v4, int *has4, struct addr6 *v6, int *has6, char *err,
+		   size_t len);
 
 /* Prints "connlab: unknown option ..." style usage errors and the
  * command's usage line (c may be NULL: the general usage); returns
@@ -73,6 +76,9 @@ int cli_help(const struct command *c);
  * EXIT_USAGE (after saying why) when its value is wrong, -1 when opt is
  * not one of them. */
 int cli_engine_option(const struct command *c, int opt, const char *arg, struct engine_opts *eo);
+/* The value of -s or -f into eo without printing: 0, or -1 with what is
+ * wrong in err. */
+int cli_engine_parse(int opt, const char *arg, struct engine_opts *eo, char *err, size_t len);
 
 /* The lab's sysctls against the knowledge table: one that is host-wide or
  * removed (and not optional) is refused, with its place and the fix.

@@ -253,295 +253,399 @@ static int parse_share(const char *s, unsigned *rank, unsigned *hosts)
 	return 0;
 }
 
-/* share r of n of a total: n parts that differ by one at most */
-static int cmd_flood(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "target", required_argument, NULL, 't' },
-		{ "ports", required_argument, NULL, 'p' },
-		{ "source", required_argument, NULL, 'S' },
-		{ "connections", required_argument, NULL, 'c' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "inflight", required_argument, NULL, 'i' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "mode", required_argument, NULL, 'M' },
-		{ "closer", required_argument, NULL, 'C' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "connect-timeout", required_argument, NULL, 'T' },
-		{ "reconnect", no_argument, NULL, 'R' },
-		{ "beyond-ports", no_argument, NULL, 'B' },
-		{ "message", required_argument, NULL, 'm' },
-		{ "message-interval", required_argument, NULL, 'I' },
-		{ "reply", required_argument, NULL, 'y' },
-		{ "reply-timeout", required_argument, NULL, 'Y' },
-		{ "stats-interval", required_argument, NULL, 's' },
-		{ "stats-fd", required_argument, NULL, 'f' },
-		{ "hold", required_argument, NULL, 'H' },
-		{ "ramp-timeout", required_argument, NULL, 'E' },
-		{ "share", required_argument, NULL, 'x' },
-		{ "check", no_argument, NULL, 'K' },
-		{ "ipv6-share", required_argument, NULL, '6' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	static struct flood_cfg cfg = { .ports = { .n = 1, .port = { 8081 } },
-					.connections = 1000,
-					.rate = 20000,
-					.inflight = 1000,
-					.duration_us = 60000000,
-					.connect_timeout_us = 10000000 };
-	static uint32_t sources[SOURCES_MAX];
-	static struct addr6 sources6[SOURCES_MAX];
-	double share6 = -1;
-	static char message[4096];
-	struct engine_opts eo = { .role = "flood", .stats_interval_us = 1000000, .stats_fd = 1 };
-	uint64_t workers = 0, hold_us = 0, ramp_timeout_us = 300000000;
-	int have_target = 0, beyond = 0, reply_given = 0, check = 0, opt;
-	unsigned rank = 0, hosts = 0;
-	static char share[32], missing[512];
-	char err[256];
+/* What the options set: the engine's configuration and the command's
+ * own. */
+struct flood_args {
+	struct flood_cfg cfg;
+	struct engine_opts eo;
+	uint64_t workers, hold_us, ramp_timeout_us;
+	int have_target, beyond, reply_given, check;
+	unsigned rank, hosts;
+	double share6;
+	uint32_t sources[SOURCES_MAX];
+	struct addr6 sources6[SOURCES_MAX];
+	char message[4096], share[32];
+};
 
+/* A setter: 0, or -1 with what is wrong in err (the option's name is
+ * added in front). */
+typedef int (*flood_set)(struct flood_args *a, const char *v, char *err, size_t len);
+
+static int set_target(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	a->have_target = 1;
+	return cli_addr_parse(v, &a->cfg.target, &a->cfg.has4, &a->cfg.target6, &a->cfg.has6, err,
+			      len);
+}
+
+static int set_ipv6_share(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	if (units_parse_percent(v, &a->share6, err, len) || a->share6 > 1) {
+		snprintf(err, len, "expected 0%% to 100%%, got '%s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_ports(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	return units_parse_ports(v, &a->cfg.ports, err, len);
+}
+
+static int set_source(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	struct flood_cfg *c = &a->cfg;
+
+	if (units_is_ipv6(v)) {
+		if (c->src6) {
+			snprintf(err, len, "one IPv6 --source list");
+			return -1;
+		}
+		c->src6 = a->sources6;
+		return units_parse_addr6_list(v, a->sources6, SOURCES_MAX, &c->nsrc6, err, len);
+	}
+	if (c->src) {
+		snprintf(err, len, "one IPv4 --source list");
+		return -1;
+	}
+	c->src = a->sources;
+	return units_parse_addr_list(v, a->sources, SOURCES_MAX, &c->nsrc, err, len);
+}
+
+/* a count of at least 1 */
+static int count_1(const char *v, uint64_t *n, char *err, size_t len)
+{
+	if (units_parse_count(v, n, err, len))
+		return -1;
+	if (!*n)
+		snprintf(err, len, "must be at least 1");
+	return *n ? 0 : -1;
+}
+
+static int set_connections(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	return count_1(v, &a->cfg.connections, err, len);
+}
+
+static int set_rate(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	return units_parse_rate(v, &a->cfg.rate, err, len);
+}
+
+static int set_inflight(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	return count_1(v, &a->cfg.inflight, err, len);
+}
+
+static int set_workers(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	a->workers = 0;
+	if (!strcmp(v, "auto"))
+		return 0;
+	if (units_parse_count(v, &a->workers, err, len) || !a->workers || a->workers > 4096) {
+		snprintf(err, len, "expected 1 to 4096 or auto, got '%s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_mode(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	return client_mode_parse(v, &a->cfg.mode, err, len);
+}
+
+static int set_closer(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	return closer_parse(v, &a->cfg.closer, err, len);
+}
+
+/* a duration of at least min_us */
+static int duration_min(const char *v, uint64_t *us, uint64_t min_us, const char *below, char *err,
+			size_t len)
+{
+	if (units_parse_duration(v, us, err, len))
+		return -1;
+	if (*us < min_us)
+		snprintf(err, len, "%s", below);
+	return *us < min_us ? -1 : 0;
+}
+
+static int set_duration(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	return duration_min(v, &a->cfg.duration_us, 1,
+			    "a flood always ends: give a duration such as 60s", err, len);
+}
+
+static int set_connect_timeout(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	return duration_min(v, &a->cfg.connect_timeout_us, 1000, "at least 1ms", err, len);
+}
+
+static int set_reconnect(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	(void)v, (void)err, (void)len;
+	a->cfg.reconnect = 1;
+	return 0;
+}
+
+static int set_beyond(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	(void)v, (void)err, (void)len;
+	a->beyond = 1;
+	return 0;
+}
+
+static int set_message(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	if (units_unescape(v, a->message, sizeof(a->message), &a->cfg.message_len, err, len))
+		return -1;
+	a->cfg.message = a->message;
+	if (a->cfg.reply == REPLY_NONE && !a->reply_given)
+		a->cfg.reply = REPLY_LINE;
+	return 0;
+}
+
+static int set_message_interval(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	return duration_min(v, &a->cfg.message_interval_us, 10000, "at least 10ms", err, len);
+}
+
+static int set_reply(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	a->reply_given = 1;
+	return flood_reply_parse(v, &a->cfg.reply, &a->cfg.reply_bytes, err, len);
+}
+
+static int set_reply_timeout(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	return units_parse_duration(v, &a->cfg.reply_timeout_us, err, len);
+}
+
+static int set_stats_interval(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	return cli_engine_parse('s', v, &a->eo, err, len);
+}
+
+static int set_stats_fd(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	return cli_engine_parse('f', v, &a->eo, err, len);
+}
+
+static int set_hold(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	return duration_min(v, &a->hold_us, 1, "must be more than 0", err, len);
+}
+
+static int set_ramp_timeout(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	return duration_min(v, &a->ramp_timeout_us, 1, "must be more than 0", err, len);
+}
+
+static int set_share(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	if (parse_share(v, &a->rank, &a->hosts)) {
+		snprintf(err, len, "expected RANK/HOSTS with RANK from 0 to HOSTS-1, got '%s'", v);
+		return -1;
+	}
+	snprintf(a->share, sizeof(a->share), "%u/%u", a->rank, a->hosts);
+	return 0;
+}
+
+static int set_check(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	(void)v, (void)err, (void)len;
+	a->check = 1;
+	return 0;
+}
+
+/* The options: the long name, the short one, whether it takes a value,
+ * and its setter (the help text lists them in the same order). */
+static const struct flood_option {
+	const char *name;
+	int key, arg;
+	flood_set set;
+} flood_options[] = {
+	{ "target", 't', 1, set_target },
+	{ "ports", 'p', 1, set_ports },
+	{ "source", 'S', 1, set_source },
+	{ "ipv6-share", '6', 1, set_ipv6_share },
+	{ "connections", 'c', 1, set_connections },
+	{ "rate", 'r', 1, set_rate },
+	{ "inflight", 'i', 1, set_inflight },
+	{ "workers", 'w', 1, set_workers },
+	{ "mode", 'M', 1, set_mode },
+	{ "closer", 'C', 1, set_closer },
+	{ "reconnect", 'R', 0, set_reconnect },
+	{ "message", 'm', 1, set_message },
+	{ "message-interval", 'I', 1, set_message_interval },
+	{ "reply", 'y', 1, set_reply },
+	{ "reply-timeout", 'Y', 1, set_reply_timeout },
+	{ "beyond-ports", 'B', 0, set_beyond },
+	{ "connect-timeout", 'T', 1, set_connect_timeout },
+	{ "duration", 'd', 1, set_duration },
+	{ "hold", 'H', 1, set_hold },
+	{ "ramp-timeout", 'E', 1, set_ramp_timeout },
+	{ "share", 'x', 1, set_share },
+	{ "check", 'K', 0, set_check },
+	{ "stats-interval", 's', 1, set_stats_interval },
+	{ "stats-fd", 'f', 1, set_stats_fd },
+};
+#define NOPTIONS (sizeof(flood_options) / sizeof(flood_options[0]))
+
+/* The options through getopt_long, each by its setter: 0, or an exit
+ * status (a usage error said, or help printed). */
+static int parse_options(int argc, char **argv, struct flood_args *a)
+{
+	struct option lo[NOPTIONS + 2] = { { 0 } };
+	char short_[3 * NOPTIONS + 4] = ":", err[256];
+	size_t o = 1;
+	int opt, idx;
+
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct flood_option *f = &flood_options[i];
+
+		lo[i] = (struct option){ f->name, f->arg ? required_argument : no_argument, NULL,
+					 f->key };
+		short_[o++] = (char)f->key;
+		if (f->arg)
+			short_[o++] = ':';
+	}
+	lo[NOPTIONS] = (struct option){ "help", no_argument, NULL, 'h' };
+	strcpy(short_ + o, "h");
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "t:p:S:c:r:i:w:M:C:d:T:RBm:I:y:Y:s:f:H:E:x:K6:h",
-				  opts, NULL)) != -1) {
-		switch (opt) {
-		case 't':
-			if (cli_addr_option(&command_flood, "--target", optarg, &cfg.target,
-					    &cfg.has4, &cfg.target6, &cfg.has6))
-				return EXIT_USAGE;
-			have_target = 1;
-			break;
-		case '6':
-			if (units_parse_percent(optarg, &share6, err, sizeof(err)) || share6 > 1)
-				return cli_usage_error(
-					&command_flood,
-					"--ipv6-share: expected 0%% to 100%%, got '%s'", optarg);
-			break;
-		case 'p':
-			if (units_parse_ports(optarg, &cfg.ports, err, sizeof(err)))
-				return cli_usage_error(&command_flood, "--ports: %s", err);
-			break;
-		case 'S':
-			if (units_is_ipv6(optarg)) {
-				if (cfg.src6 ||
-				    units_parse_addr6_list(optarg, sources6, SOURCES_MAX,
-							   &cfg.nsrc6, err, sizeof(err)))
-					return cli_usage_error(&command_flood, "--source: %s",
-							       cfg.src6 ? "one IPv6 --source list"
-									: err);
-				cfg.src6 = sources6;
-			} else {
-				if (cfg.src || units_parse_addr_list(optarg, sources, SOURCES_MAX,
-								     &cfg.nsrc, err, sizeof(err)))
-					return cli_usage_error(&command_flood, "--source: %s",
-							       cfg.src ? "one IPv4 --source list"
-								       : err);
-				cfg.src = sources;
-			}
-			break;
-		case 'c':
-			if (units_parse_count(optarg, &cfg.connections, err, sizeof(err)) ||
-			    !cfg.connections)
-				return cli_usage_error(&command_flood, "--connections: %s",
-						       cfg.connections ? err
-								       : "must be at least 1");
-			break;
-		case 'r':
-			if (units_parse_rate(optarg, &cfg.rate, err, sizeof(err)))
-				return cli_usage_error(&command_flood, "--rate: %s", err);
-			break;
-		case 'i':
-			if (units_parse_count(optarg, &cfg.inflight, err, sizeof(err)) ||
-			    !cfg.inflight)
-				return cli_usage_error(&command_flood, "--inflight: %s",
-						       cfg.inflight ? err : "must be at least 1");
-			break;
-		case 'w':
-			if (!strcmp(optarg, "auto"))
-				workers = 0;
-			else if (units_parse_count(optarg, &workers, err, sizeof(err)) ||
-				 !workers || workers > 4096)
-				return cli_usage_error(
-					&command_flood,
-					"--workers: expected 1 to 4096 or auto, got '%s'", optarg);
-			break;
-		case 'M':
-			if (client_mode_parse(optarg, &cfg.mode, err, sizeof(err)))
-				return cli_usage_error(&command_flood, "--mode: %s", err);
-			break;
-		case 'C':
-			if (closer_parse(optarg, &cfg.closer, err, sizeof(err)))
-				return cli_usage_error(&command_flood, "--closer: %s", err);
-			break;
-		case 'd':
-			if (units_parse_duration(optarg, &cfg.duration_us, err, sizeof(err)) ||
-			    !cfg.duration_us)
-				return cli_usage_error(
-					&command_flood, "--duration: %s",
-					cfg.duration_us
-						? err
-						: "a flood always ends: give a duration such as 60s");
-			break;
-		case 'T':
-			if (units_parse_duration(optarg, &cfg.connect_timeout_us, err,
-						 sizeof(err)) ||
-			    cfg.connect_timeout_us < 1000)
-				return cli_usage_error(
-					&command_flood, "--connect-timeout: %s",
-					cfg.connect_timeout_us < 1000 ? "at least 1ms" : err);
-			break;
-		case 'R':
-			cfg.reconnect = 1;
-			break;
-		case 'B':
-			beyond = 1;
-			break;
-		case 'm':
-			if (units_unescape(optarg, message, sizeof(message), &cfg.message_len, err,
-					   sizeof(err)))
-				return cli_usage_error(&command_flood, "--message: %s", err);
-			cfg.message = message;
-			if (cfg.reply == REPLY_NONE && !reply_given)
-				cfg.reply = REPLY_LINE;
-			break;
-		case 'I':
-			if (units_parse_duration(optarg, &cfg.message_interval_us, err,
-						 sizeof(err)) ||
-			    cfg.message_interval_us < 10000)
-				return cli_usage_error(
-					&command_flood, "--message-interval: %s",
-					cfg.message_interval_us < 10000 ? "at least 10ms" : err);
-			break;
-		case 'y':
-			reply_given = 1;
-			if (flood_reply_parse(optarg, &cfg.reply, &cfg.reply_bytes, err,
-					      sizeof(err)))
-				return cli_usage_error(&command_flood, "--reply: %s", err);
-			break;
-		case 'Y':
-			if (units_parse_duration(optarg, &cfg.reply_timeout_us, err, sizeof(err)))
-				return cli_usage_error(&command_flood, "--reply-timeout: %s", err);
-			break;
-		case 's':
-		case 'f':
-			if (cli_engine_option(&command_flood, opt, optarg, &eo))
-				return EXIT_USAGE;
-			break;
-		case 'H':
-			if (units_parse_duration(optarg, &hold_us, err, sizeof(err)) || !hold_us)
-				return cli_usage_error(&command_flood, "--hold: %s",
-						       hold_us ? err : "must be more than 0");
-			break;
-		case 'E':
-			if (units_parse_duration(optarg, &ramp_timeout_us, err, sizeof(err)) ||
-			    !ramp_timeout_us)
-				return cli_usage_error(&command_flood, "--ramp-timeout: %s",
-						       ramp_timeout_us ? err
-								       : "must be more than 0");
-			break;
-		case 'x':
-			if (parse_share(optarg, &rank, &hosts))
-				return cli_usage_error(
-					&command_flood,
-					"--share: expected RANK/HOSTS with RANK from 0 to HOSTS-1, got '%s'",
-					optarg);
-			snprintf(share, sizeof(share), "%u/%u", rank, hosts);
-			break;
-		case 'K':
-			check = 1;
-			break;
-		case 'h':
+	while ((opt = getopt_long(argc, argv, short_, lo, &idx)) != -1) {
+		size_t i = 0;
+
+		if (opt == 'h')
 			return cli_help(&command_flood);
-		default:
+		if (opt == ':')
+			return cli_usage_error(&command_flood, "option '%s' needs a value",
+					       argv[optind - 1]);
+		while (i < NOPTIONS && flood_options[i].key != opt)
+			i++;
+		if (i == NOPTIONS)
 			return cli_usage_error(&command_flood, "unknown option '%s'",
 					       argv[optind - 1]);
-		}
+		if (flood_options[i].set(a, optarg, err, sizeof(err)))
+			return cli_usage_error(&command_flood, "--%s: %s", flood_options[i].name,
+					       err);
 	}
 	if (optind < argc)
 		return cli_usage_error(&command_flood, "unexpected argument '%s'", argv[optind]);
-	if (cfg.message && cfg.mode == CLIENT_HOLD && !cfg.message_interval_us)
-		cfg.message_interval_us = 10000000; /* a heartbeat every 10 s */
-	if (!cfg.message && (cfg.message_interval_us || reply_given || cfg.reply_timeout_us))
+	return EXIT_OK;
+}
+
+/* What the options mean together: 0, or an exit status after saying why. */
+static int finish_options(struct flood_args *a)
+{
+	struct flood_cfg *c = &a->cfg;
+
+	if (c->message && c->mode == CLIENT_HOLD && !c->message_interval_us)
+		c->message_interval_us = 10000000; /* a heartbeat every 10 s */
+	if (!c->message && (c->message_interval_us || a->reply_given || c->reply_timeout_us))
 		return cli_usage_error(
 			&command_flood,
 			"--message-interval, --reply and --reply-timeout need --message");
-	if (!have_target)
+	if (!a->have_target)
 		return cli_usage_error(&command_flood, "--target ADDRESS is required");
-	if (hold_us && cfg.mode != CLIENT_HOLD)
+	if (a->hold_us && c->mode != CLIENT_HOLD)
 		return cli_usage_error(&command_flood, "--hold is for --mode hold");
-	if (hosts) {
-		cfg.connections = budget_share(cfg.connections, rank, hosts);
-		if (cfg.rate)
-			cfg.rate = budget_share_cap(cfg.rate, rank, hosts);
-		cfg.inflight = budget_share_cap(cfg.inflight, rank, hosts);
-		if (!cfg.connections)
+	if (a->hosts) {
+		c->connections = budget_share(c->connections, a->rank, a->hosts);
+		if (c->rate)
+			c->rate = budget_share_cap(c->rate, a->rank, a->hosts);
+		c->inflight = budget_share_cap(c->inflight, a->rank, a->hosts);
+		if (!c->connections)
 			return cli_usage_error(&command_flood,
-					       "--share %s leaves this host no connection", share);
-		eo.share = share;
+					       "--share %s leaves this host no connection",
+					       a->share);
+		a->eo.share = a->share;
 	}
-	if ((cfg.src && !cfg.has4) || (cfg.src6 && !cfg.has6))
+	if ((c->src && !c->has4) || (c->src6 && !c->has6))
 		return cli_usage_error(&command_flood, "--source: %s sources need an %s --target",
-				       cfg.src && !cfg.has4 ? "IPv4" : "IPv6",
-				       cfg.src && !cfg.has4 ? "IPv4" : "IPv6");
-	if (share6 >= 0 && !(cfg.has4 && cfg.has6))
+				       c->src && !c->has4 ? "IPv4" : "IPv6",
+				       c->src && !c->has4 ? "IPv4" : "IPv6");
+	if (a->share6 >= 0 && !(c->has4 && c->has6))
 		return cli_usage_error(&command_flood,
 				       "--ipv6-share needs an IPv4 and an IPv6 --target");
-	cfg.ipv6_permille = share6 >= 0 ? (unsigned)(share6 * 1000 + 0.5) : 500;
-	if (!cfg.src) {
-		sources[0] = 0; /* INADDR_ANY: the kernel picks the source address */
-		cfg.src = sources;
-		cfg.nsrc = 1;
+	c->ipv6_permille = a->share6 >= 0 ? (unsigned)(a->share6 * 1000 + 0.5) : 500;
+	if (!c->src) {
+		a->sources[0] = 0; /* INADDR_ANY: the kernel picks the source address */
+		c->src = a->sources;
+		c->nsrc = 1;
 	}
-	if (!cfg.src6) { /* in6addr_any */
-		memset(&sources6[0], 0, sizeof(sources6[0]));
-		cfg.src6 = sources6;
-		cfg.nsrc6 = 1;
+	if (!c->src6) { /* in6addr_any */
+		memset(&a->sources6[0], 0, sizeof(a->sources6[0]));
+		c->src6 = a->sources6;
+		c->nsrc6 = 1;
 	}
+	return EXIT_OK;
+}
+
+/* --check: one JSON line saying whether the flood would run here. */
+static int check_line(struct flood_args *a, size_t missing, const char *list)
+{
+	int fits = !missing && flood_fits(&a->cfg, a->beyond, &a->workers) == 0;
+	json_t *j = json_object();
+	char *line;
+
+	json_object_set_new(j, "role", json_string("check"));
+	json_object_set_new(j, "connlab", json_string(CONNLAB_VERSION));
+	json_object_set_new(j, "share", a->hosts ? json_string(a->share) : json_null());
+	json_object_set_new(j, "connections", json_integer((json_int_t)a->cfg.connections));
+	json_object_set_new(j, "sources", json_integer((json_int_t)a->cfg.nsrc));
+	json_object_set_new(j, "sources_missing", json_integer((json_int_t)missing));
+	json_object_set_new(j, "sources_missing_list", json_string(list));
+	json_object_set_new(j, "fd_limit", json_integer((json_int_t)procfs_nofile_raise()));
+	json_object_set_new(j, "workers",
+			    fits ? json_integer((json_int_t)a->workers) : json_null());
+	json_object_set_new(j, "ok", json_boolean(fits));
+	line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	printf("%s\n", line ? line : "{}");
+	fflush(stdout);
+	free(line);
+	json_decref(j);
+	return fits ? EXIT_OK : EXIT_CANNOT_RUN;
+}
+
+static int cmd_flood(int argc, char **argv)
+{
+	static struct flood_args a;
+	char missing[512];
+	size_t n;
+	int rc;
+
+	a = (struct flood_args){
+		.cfg = { .ports = { .n = 1, .port = { 8081 } },
+			 .connections = 1000,
+			 .rate = 20000,
+			 .inflight = 1000,
+			 .duration_us = 60000000,
+			 .connect_timeout_us = 10000000 },
+		.eo = { .role = "flood", .stats_interval_us = 1000000, .stats_fd = 1 },
+		.ramp_timeout_us = 300000000,
+		.share6 = -1,
+	};
+	if ((rc = parse_options(argc, argv, &a)) != EXIT_OK || (rc = finish_options(&a)) != EXIT_OK)
+		return rc;
 	/* the arguments first, then what this host has */
-	if (!check && flood_fits(&cfg, beyond, &workers))
+	if (!a.check && flood_fits(&a.cfg, a.beyond, &a.workers))
 		return EXIT_USAGE;
-	{
-		size_t n = sources_missing(&cfg, missing, sizeof(missing));
-
-		if (n && !check) {
-			log_msg(LOGL_ERROR,
-				"%zu of the %zu source addresses are not on this host: %s; add them (ip addr add ADDRESS dev lo, or one local route for a range: ip route add local 10.1.0.0/24 dev lo, or 2001:db8:1::/64), or give --source addresses it has",
-				n, (cfg.has4 ? cfg.nsrc : 0) + (cfg.has6 ? cfg.nsrc6 : 0), missing);
-			return EXIT_CANNOT_RUN;
-		}
-		if (check) {
-			json_t *j = json_object();
-			char *line;
-			int fits;
-
-			fits = !n && flood_fits(&cfg, beyond, &workers) == 0;
-			json_object_set_new(j, "role", json_string("check"));
-			json_object_set_new(j, "connlab", json_string(CONNLAB_VERSION));
-			json_object_set_new(j, "share", hosts ? json_string(share) : json_null());
-			json_object_set_new(j, "connections",
-					    json_integer((json_int_t)cfg.connections));
-			json_object_set_new(j, "sources", json_integer((json_int_t)cfg.nsrc));
-			json_object_set_new(j, "sources_missing", json_integer((json_int_t)n));
-			json_object_set_new(j, "sources_missing_list", json_string(missing));
-			json_object_set_new(j, "fd_limit",
-					    json_integer((json_int_t)procfs_nofile_raise()));
-			json_object_set_new(j, "workers",
-					    fits ? json_integer((json_int_t)workers) : json_null());
-			json_object_set_new(j, "ok", json_boolean(fits));
-			line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			printf("%s\n", line ? line : "{}");
-			fflush(stdout);
-			free(line);
-			json_decref(j);
-			return fits ? EXIT_OK : EXIT_CANNOT_RUN;
-		}
+	n = sources_missing(&a.cfg, missing, sizeof(missing));
+	if (a.check)
+		return check_line(&a, n, missing);
+	if (n) {
+		log_msg(LOGL_ERROR,
+			"%zu of the %zu source addresses are not on this host: %s; add them (ip addr add ADDRESS dev lo, or one local route for a range: ip route add local 10.1.0.0/24 dev lo, or 2001:db8:1::/64), or give --source addresses it has",
+			n, (a.cfg.has4 ? a.cfg.nsrc : 0) + (a.cfg.has6 ? a.cfg.nsrc6 : 0), missing);
+		return EXIT_CANNOT_RUN;
 	}
-	cfg.workers = (unsigned)workers;
-	eo.workers = cfg.workers;
-	eo.target = cfg.connections;
-	eo.hold_us = hold_us;
-	eo.ramp_timeout_us = ramp_timeout_us;
-	eo.worker = flood_worker;
-	eo.arg = &cfg;
-	return engine_run(&eo);
+	a.cfg.workers = (unsigned)a.workers;
+	a.eo.workers = a.cfg.workers;
+	a.eo.target = a.cfg.connections;
+	a.eo.hold_us = a.hold_us;
+	a.eo.ramp_timeout_us = a.ramp_timeout_us;
+	a.eo.worker = flood_worker;
+	a.eo.arg = &a.cfg;
+	return engine_run(&a.eo);
 }
