@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "engine/flood.h"
 #include "kernel/tuning.h"
 #include "lab/lab.h"
 #include "plan/plan.h"
@@ -126,5 +127,15 @@ int host_facts_rootless(struct host_facts *f);
 const char *host_level_name(enum hlevel l);
 void host_report_write(const struct host_report *r, const struct host_facts *f,
 		       const struct lab *lab, FILE *out);
+
+/* ---- sources.c: can this host run a flood ---- */
+
+/* Whether the flood's connections fit the local ports and the open-file
+ * limit (raised to its hard limit here); *workers (0: auto) set. 0, or
+ * -1 with what to change in err. */
+int host_flood_fits(struct flood_cfg *cfg, int beyond, uint64_t *workers, char *err, size_t errlen);
+/* The flood's source addresses this host does not have (a bind to them
+ * fails with EADDRNOTAVAIL), as ranges in buf; their number. */
+size_t host_sources_missing(const struct flood_cfg *cfg, char *buf, size_t len);
 
 #endif
