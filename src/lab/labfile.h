@@ -31,6 +31,7 @@ enum ktype {
 	K_MEMFLOOR,	 /* a percent of memory, a size (512M, 2G) or off */
 	K_MESSAGE,	 /* bytes with \r \n \t \xNN escapes */
 	K_REPLY,	 /* line, bytes:N, close or none */
+	K_TYPES
 };
 
 struct key {
@@ -43,6 +44,19 @@ struct key {
 	const char *help;
 	const char *const *choices; /* K_CHOICE: NULL-terminated */
 };
+
+/* A key type: its name in the reference, its parser (the range checked)
+ * and formatter; numbers also their printer for a range, the word that
+ * stands for 0 (off, auto, unlimited; NULL: none) and their unit. */
+struct ktype_row {
+	const char *name;
+	int (*parse)(struct lab *lab, const struct key *k, const char *v, char *err, size_t len);
+	void (*format)(const void *field, const struct key *k, char *buf, size_t len);
+	char *(*format_number)(uint64_t v, char *buf, size_t len); /* NULL: not a number */
+	const char *zero;
+	enum metric_unit unit;
+};
+extern const struct ktype_row ktypes[K_TYPES];
 
 extern const struct key keys[];
 extern const size_t keys_count;
