@@ -61,8 +61,8 @@ static json_t *checks_json(const struct host_report *r, const struct host_facts 
 		const struct host_check *c = &r->c[i];
 
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "id",
-						     c->id, "level", host_level_name(c->level),
-						     "title", c->title, "found", c->found, "needed",
+						     c->id, "level", level_name(c->level), "title",
+						     c->title, "found", c->found, "needed",
 						     c->needed, "why", *c->why ? c->why : NULL,
 						     "fix", *c->fix ? c->fix : NULL));
 	}
@@ -72,7 +72,7 @@ static json_t *checks_json(const struct host_report *r, const struct host_facts 
 		json_array_append_new(sys, json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", l->name,
 						     "value", l->value, "verdict",
 						     tuning_verdict_name(l->verdict), "level",
-						     tuning_level_name(l->level), "text", l->text));
+						     level_name(l->level), "text", l->text));
 	}
 	json_object_set_new(root, "lab", json_string(lab->name));
 	json_object_set_new(root, "connections", json_integer((json_int_t)lab->connections));
@@ -105,12 +105,11 @@ static json_t *tuning_json(const struct tuning *t, const struct tuning_scale *sc
 
 	for (unsigned i = 0; i < t->n; i++) {
 		const struct tuning_line *l = &t->line[i];
-		json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "file",
-				      l->file, "line", l->line, "kind",
-				      l->kind == TK_LIMIT ? "limit" : "sysctl", "name", l->name,
-				      "value", l->value, "verdict", tuning_verdict_name(l->verdict),
-				      "level", tuning_level_name(l->level), "text", l->text,
-				      "in_section", l->in_section > 0);
+		json_t *o = json_pack(
+			"{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "file", l->file, "line",
+			l->line, "kind", l->kind == TK_LIMIT ? "limit" : "sysctl", "name", l->name,
+			"value", l->value, "verdict", tuning_verdict_name(l->verdict), "level",
+			level_name(l->level), "text", l->text, "in_section", l->in_section > 0);
 
 		if (l->kind == TK_LIMIT) {
 			json_object_set_new(o, "domain", json_string(l->domain));

@@ -19,13 +19,8 @@
 #include "util/status.h"
 #include "util/units.h"
 
-const char *host_level_name(enum hlevel l)
-{
-	return l == HC_BLOCKS ? "blocks" : l == HC_WARN ? "warn" : "ok";
-}
-
 static struct host_check *add(struct host_report *r, const char *id, const char *title,
-			      enum hlevel lv)
+			      enum level lv)
 {
 	struct host_check *c;
 
@@ -232,7 +227,7 @@ static void check_privileges(struct host_report *r, const struct host_facts *f)
 	struct host_check *c;
 
 	if (!host_privileges(f, msg, sizeof(msg)) && !f->init_userns) {
-		c = add(r, "privileges", "privileges", HC_OK);
+		c = add(r, "privileges", "privileges", LEVEL_OK);
 		SET(found, "rootless: root of a user namespace of its own (uid %u outside)",
 		    (unsigned)f->outer_uid);
 		SET(needed, "CAP_SYS_ADMIN and CAP_NET_ADMIN over the lab's namespaces");
@@ -241,12 +236,12 @@ static void check_privileges(struct host_report *r, const struct host_facts *f)
 		return;
 	}
 	if (!host_privileges(f, msg, sizeof(msg))) {
-		c = add(r, "privileges", "privileges", HC_OK);
+		c = add(r, "privileges", "privileges", LEVEL_OK);
 		SET(found, "%s", f->euid == 0 ? "root" : "CAP_SYS_ADMIN and CAP_NET_ADMIN");
 		SET(needed, "CAP_SYS_ADMIN and CAP_NET_ADMIN (namespaces, links, sysctls)");
 		return;
 	}
-	c = add(r, "privileges", "privileges", HC_BLOCKS);
+	c = add(r, "privileges", "privileges", LEVEL_BLOCKS);
 	SET(found, "uid %u, effective capabilities %llx", (unsigned)f->euid,
 	    (unsigned long long)f->cap_eff);
 	SET(needed, "CAP_SYS_ADMIN and CAP_NET_ADMIN (namespaces, links, sysctls)");
@@ -261,19 +256,19 @@ static void check_proc_sys(struct host_report *r, const struct host_facts *f)
 	struct host_check *c;
 
 	if (!f->proc_sys_ro) {
-		c = add(r, "proc-sys", "/proc/sys", HC_OK);
+		c = add(r, "proc-sys", "/proc/sys", LEVEL_OK);
 		SET(found, "read-write");
 		SET(needed, "read-write in the lab's namespaces (their sysctls)");
 		return;
 	}
 	if (!f->proc_sys_fix) {
-		c = add(r, "proc-sys", "/proc/sys", HC_OK);
+		c = add(r, "proc-sys", "/proc/sys", LEVEL_OK);
 		SET(found,
 		    "read-only here (a container), and connlab can remount it read-write in a mount namespace of its own (tried)");
 		SET(needed, "read-write in the lab's namespaces (their sysctls)");
 		return;
 	}
-	c = add(r, "proc-sys", "/proc/sys", HC_BLOCKS);
+	c = add(r, "proc-sys", "/proc/sys", LEVEL_BLOCKS);
 	SET(found, "read-only (a container?), and the remount in a mount namespace failed: %s",
 	    strerror(-f->proc_sys_fix));
 	SET(needed, "read-write in the lab's namespaces (their sysctls)");
@@ -291,7 +286,7 @@ static void check_nofile(struct host_report *r, const struct host_facts *f, cons
 	unsigned procs = p->flood_workers + p->server_workers;
 
 	if (f->nofile_hard < 256) {
-		c = add(r, "nofile", "open files per process", HC_BLOCKS);
+		c = add(r, "nofile", "open files per process", LEVEL_BLOCKS);
 		SET(found, "hard limit %llu", (unsigned long long)f->nofile_hard);
 		SET(needed, "at least 256");
 		SET(why, "each connection is a file; below 256 not even the launcher fits");
@@ -299,7 +294,7 @@ static void check_nofile(struct host_report *r, const struct host_facts *f, cons
 		    "ulimit -Hn 65536 as root, LimitNOFILE= for a service, or nofile in /etc/security/limits.conf");
 		return;
 	}
-	c = add(r, "nofile", "open files per process", procs > 256 ? HC_WARN : HC_OK);
+	c = add(r, "nofile", "open files per process", procs > 256 ? LEVEL_WARN : LEVEL_OK);
 	SET(found, "soft %llu, hard %llu%s", (unsigned long long)f->nofile_soft,
 	    (unsigned long long)f->nofile_hard,
 	    f->nofile_soft < f->nofile_hard ? " (connlab raises the soft limit to the hard one)"
@@ -319,7 +314,7 @@ static void check_nofile(struct host_report *r, const struct host_facts *f, cons
 
 static void check_nr_open(struct host_report *r, const struct host_facts *f, const struct plan *p)
 {
-	struct host_check *c = add(r, "nr-open", "fs.nr_open", HC_OK);
+	struct host_check *c = add(r, "nr-open", "fs.nr_open", LEVEL_OK);
 	uint64_t per_ns = p->namespaces ? p->connections / p->namespaces : p->connections;
 
 	SET(found, "%llu", (unsigned long long)f->nr_open);
@@ -339,7 +334,9 @@ static void check_file_max(struct host_report *r, const struct host_facts *f,
 	/* the kernel does not hold CAP_SYS_ADMIN (of the host) to fs.file-max */
 	int exempt = f->init_userns && (f->cap_eff & (1ULL << CAP_BIT_SYS_ADMIN));
 	int short_ = n->files > free_files * 9 / 10;
-	enum hlevel lv = !short_ || exempt ? HC_OK : n->files > free_files ? HC_BLOCKS : HC_WARN;
+	enum level lv = !short_ || exempt	? LEVEL_OK
+			: n->files > free_files ? LEVEL_BLOCKS
+						: LEVEL_WARN;
 	struct host_check *c = add(r, "file-max", "fs.file-max", lv);
 
 	SET(found, "%llu, of which %llu are open now", (unsigned long long)f->file_max,
@@ -351,7 +348,7 @@ static void check_file_max(struct host_report *r, const struct host_facts *f,
 	if (exempt && short_)
 		SET(why,
 		    "fs.file-max caps the open files of the whole host, but not those of processes with CAP_SYS_ADMIN: connlab's, run as root, go past it (without root they could not)");
-	if (lv != HC_OK)
+	if (lv != LEVEL_OK)
 		SET(fix,
 		    "sysctl -w fs.file-max=%llu on the host (fs.file-max = %llu in /etc/sysctl.d/)",
 		    (unsigned long long)(f->files_open + n->files * 2),
@@ -363,18 +360,18 @@ static void check_memory(struct host_report *r, const struct host_facts *f, cons
 {
 	uint64_t need = n->kernel_bytes + n->user_bytes, floor;
 	int own_floor = lab_key_set(lab, "lab.memory_floor");
-	enum hlevel lv = HC_OK;
+	enum level lv = LEVEL_OK;
 	struct host_check *c;
 	char a[32], b[32], k[32], u[32], fl[32];
 
 	floor = lab->memory_floor.bytes ? lab->memory_floor.bytes
 					: f->mem_total / 100 * lab->memory_floor.percent;
 	if (!f->mem_available)
-		lv = HC_WARN;
+		lv = LEVEL_WARN;
 	else if (need > f->mem_available * 9 / 10)
-		lv = own_floor && floor ? HC_WARN : HC_BLOCKS;
+		lv = own_floor && floor ? LEVEL_WARN : LEVEL_BLOCKS;
 	else if (floor && need > f->mem_available - floor)
-		lv = HC_WARN;
+		lv = LEVEL_WARN;
 	c = add(r, "memory", "memory", lv);
 	SET(found, "MemAvailable %s of %s", sz(f->mem_available, a, sizeof(a)),
 	    sz(f->mem_total, b, sizeof(b)));
@@ -382,13 +379,13 @@ static void check_memory(struct host_report *r, const struct host_facts *f, cons
 	    "about %s: %s in the kernel (%d B per connection, both ends) and %s in the programs (%d B per connection and %d KiB per process, measured)",
 	    sz(need, a, sizeof(a)), sz(n->kernel_bytes, k, sizeof(k)), 2 * PLAN_KERNEL_PER_SOCKET,
 	    sz(n->user_bytes, u, sizeof(u)), PLAN_USER_PER_CONN, PLAN_USER_PER_PROCESS / 1024);
-	if (lv == HC_OK)
+	if (lv == LEVEL_OK)
 		return;
 	if (!f->mem_available) {
 		SET(why, "MemAvailable could not be read: the estimate is not checked");
 		return;
 	}
-	if (lv == HC_BLOCKS) {
+	if (lv == LEVEL_BLOCKS) {
 		SET(why,
 		    "the estimate is more than 90%% of what is available: the kernel would start failing allocations (ENOMEM, TCPAbortOnMemory)");
 		SET(fix,
@@ -409,17 +406,17 @@ static void check_tcp_mem(struct host_report *r, const struct host_facts *f,
 			  const struct host_needs *n)
 {
 	uint64_t need = n->tcp_pages + f->tcp_pages, ps = f->page_size ? f->page_size : 4096;
-	enum hlevel lv;
+	enum level lv;
 	struct host_check *c;
 	char a[32], b[32], m[32];
 
 	if (!f->tcp_mem[2]) {
-		c = add(r, "tcp-mem", "net.ipv4.tcp_mem", HC_WARN);
+		c = add(r, "tcp-mem", "net.ipv4.tcp_mem", LEVEL_WARN);
 		SET(found, "not readable");
 		SET(needed, "about %llu pages", (unsigned long long)n->tcp_pages);
 		return;
 	}
-	lv = need > f->tcp_mem[1] ? HC_WARN : HC_OK;
+	lv = need > f->tcp_mem[1] ? LEVEL_WARN : LEVEL_OK;
 	c = add(r, "tcp-mem", "net.ipv4.tcp_mem", lv);
 	SET(found, "%llu %llu %llu pages (pressure at %s, hard mark %s); %llu in use now",
 	    (unsigned long long)f->tcp_mem[0], (unsigned long long)f->tcp_mem[1],
@@ -430,7 +427,7 @@ static void check_tcp_mem(struct host_report *r, const struct host_facts *f,
 	    (unsigned long long)n->tcp_pages, sz(n->tcp_pages * ps, m, sizeof(m)));
 	SET(why,
 	    "tcp_mem counts the buffers of all TCP sockets of the host in pages; above the pressure mark buffers are trimmed, at the hard mark data is dropped and orphans are aborted");
-	if (lv != HC_OK)
+	if (lv != LEVEL_OK)
 		SET(fix,
 		    "the drain will cross the %s mark (finding tcp-memory), after the measurements; to avoid it: sysctl -w net.ipv4.tcp_mem=\"%llu %llu %llu\" on the host (pages)",
 		    need > f->tcp_mem[2] ? "hard" : "pressure",
@@ -441,7 +438,7 @@ static void check_tcp_mem(struct host_report *r, const struct host_facts *f,
 static void check_orphans(struct host_report *r, const struct host_facts *f, const struct lab *lab)
 {
 	uint64_t closing = lab->client_mode == CLIENT_HOLD ? lab->connections : lab->inflight;
-	struct host_check *c = add(r, "orphans", "net.ipv4.tcp_max_orphans", HC_OK);
+	struct host_check *c = add(r, "orphans", "net.ipv4.tcp_max_orphans", LEVEL_OK);
 
 	SET(found, "%llu", (unsigned long long)f->max_orphans);
 	SET(needed, "up to %llu closing at once (the end of the run closes every connection)",
@@ -458,7 +455,7 @@ static void check_conntrack(struct host_report *r, const struct host_facts *f,
 	struct host_check *c;
 
 	if (!f->conntrack) {
-		c = add(r, "conntrack", "conntrack", HC_OK);
+		c = add(r, "conntrack", "conntrack", LEVEL_OK);
 		SET(found, "nf_conntrack is not loaded");
 		SET(needed, "%s",
 		    n->stateful ? "the lab's stateful rules will load it"
@@ -470,14 +467,14 @@ static void check_conntrack(struct host_report *r, const struct host_facts *f,
 		return;
 	}
 	if (!n->stateful) {
-		c = add(r, "conntrack", "conntrack", HC_OK);
+		c = add(r, "conntrack", "conntrack", LEVEL_OK);
 		SET(found, "loaded, nf_conntrack_max %llu", (unsigned long long)f->ct_max);
 		SET(needed, "no entries: %s",
 		    *n->stateful_why ? n->stateful_why
 				     : "no stateful firewall rule sees the lab's connections");
 		return;
 	}
-	c = add(r, "conntrack", "conntrack", need > f->ct_max ? HC_WARN : HC_OK);
+	c = add(r, "conntrack", "conntrack", need > f->ct_max ? LEVEL_WARN : LEVEL_OK);
 	SET(found,
 	    "loaded, nf_conntrack_max %llu (host-wide; each namespace counts its own entries against it)",
 	    (unsigned long long)f->ct_max);
@@ -496,16 +493,16 @@ static void check_conntrack(struct host_report *r, const struct host_facts *f,
 /* A neighbour table (ARP's or NDP's, each one for all namespaces) that
  * needs need entries: past gc_thresh3 new ones fail, past gc_thresh2 the
  * table is cleaned */
-static enum hlevel neigh_level(const uint64_t gc[3], uint64_t need)
+static enum level neigh_level(const uint64_t gc[3], uint64_t need)
 {
-	return gc[2] && need > gc[2] ? HC_BLOCKS : gc[1] && need > gc[1] ? HC_WARN : HC_OK;
+	return gc[2] && need > gc[2] ? LEVEL_BLOCKS : gc[1] && need > gc[1] ? LEVEL_WARN : LEVEL_OK;
 }
 
 static void check_neigh(struct host_report *r, const struct host_facts *f,
 			const struct host_needs *n)
 {
 	uint64_t need = n->neighbours + f->neigh_entries;
-	enum hlevel lv = neigh_level(f->gc_thresh, need);
+	enum level lv = neigh_level(f->gc_thresh, need);
 	struct host_check *c = add(r, "neighbours", "neighbour table", lv);
 
 	SET(found, "gc_thresh1-3 %llu %llu %llu; %llu entries now",
@@ -514,7 +511,7 @@ static void check_neigh(struct host_report *r, const struct host_facts *f,
 	SET(needed, "%u more: one per link end, however many client addresses", n->neighbours);
 	SET(why,
 	    "the neighbour (ARP) table is one for all namespaces; past gc_thresh3 new neighbours fail and their packets are dropped");
-	if (lv != HC_OK)
+	if (lv != LEVEL_OK)
 		SET(fix,
 		    "sysctl -w net.ipv4.neigh.default.gc_thresh3=%llu (and gc_thresh2) on the host",
 		    (unsigned long long)(need * 2));
@@ -526,7 +523,7 @@ static void check_ipv6(struct host_report *r, const struct host_facts *f, const 
 		       const struct host_needs *n)
 {
 	uint64_t need = n->neighbours + f->neigh6_entries;
-	enum hlevel lv = f->ipv6 ? neigh_level(f->gc_thresh6, need) : HC_BLOCKS;
+	enum level lv = f->ipv6 ? neigh_level(f->gc_thresh6, need) : LEVEL_BLOCKS;
 	struct host_check *c;
 
 	if (lab->family == FAMILY_IPV4)
@@ -548,7 +545,7 @@ static void check_ipv6(struct host_report *r, const struct host_facts *f, const 
 	    n->neighbours);
 	SET(why,
 	    "the IPv6 neighbour (NDP) table is one for all namespaces, like ARP's; past gc_thresh3 new neighbours fail");
-	if (lv != HC_OK)
+	if (lv != LEVEL_OK)
 		SET(fix,
 		    "sysctl -w net.ipv6.neigh.default.gc_thresh3=%llu (and gc_thresh2) on the host",
 		    (unsigned long long)(need * 2));
@@ -561,10 +558,10 @@ static void check_ports(struct host_report *r, const struct lab *lab, const stru
 	struct host_check *c;
 
 	if (hold) {
-		enum hlevel lv = p->per_pair_max > p->port_range
-					 ? (lab->beyond_ports ? HC_WARN : HC_BLOCKS)
-				 : p->per_pair_max > BUDGET_PAIR_FAST ? HC_WARN
-								      : HC_OK;
+		enum level lv = p->per_pair_max > p->port_range
+					? (lab->beyond_ports ? LEVEL_WARN : LEVEL_BLOCKS)
+				: p->per_pair_max > BUDGET_PAIR_FAST ? LEVEL_WARN
+								     : LEVEL_OK;
 
 		c = add(r, "ports", "local ports", lv);
 		SET(found,
@@ -575,13 +572,13 @@ static void check_ports(struct host_report *r, const struct lab *lab, const stru
 		    (unsigned long long)p->per_pair_max, (unsigned long long)p->connections,
 		    p->addresses, p->addresses == 1 ? "address" : "addresses", p->nports,
 		    p->nports == 1 ? "port" : "ports");
-		if (lv == HC_BLOCKS || (lv == HC_WARN && p->per_pair_max > p->port_range)) {
+		if (lv == LEVEL_BLOCKS || (lv == LEVEL_WARN && p->per_pair_max > p->port_range)) {
 			SET(why,
 			    "a connection needs a free local port for its (source address, server address and port): past the range connect() fails with EADDRNOTAVAIL");
 			SET(fix, "--set clients.addresses=%llu (or more server.ports)",
 			    (unsigned long long)budget_ports_sources(p->connections, p->nports,
 								     p->port_range));
-		} else if (lv == HC_WARN) {
+		} else if (lv == LEVEL_WARN) {
 			SET(why,
 			    "past about 30k connections per pair the kernel's search for a free port makes connect() crawl (measured: 15k/s down to a few hundred per second)");
 			SET(fix, "more clients.addresses or server.ports");
@@ -595,7 +592,7 @@ static void check_ports(struct host_report *r, const struct lab *lab, const stru
 		uint64_t tw = lab->rate ? lab->rate * 60 : 0;
 		int short_ = reuse != 1 && (!lab->rate || tw > tuples);
 
-		c = add(r, "ports", "local ports and TIME_WAIT", short_ ? HC_WARN : HC_OK);
+		c = add(r, "ports", "local ports and TIME_WAIT", short_ ? LEVEL_WARN : LEVEL_OK);
 		SET(found,
 		    "%llu local (address, port) pairs; tcp_tw_reuse %d in the lab's namespaces%s",
 		    (unsigned long long)tuples, reuse,
@@ -619,13 +616,13 @@ static void check_ports(struct host_report *r, const struct lab *lab, const stru
 static void check_epoll(struct host_report *r, const struct host_facts *f, const struct lab *lab)
 {
 	uint64_t need = 2 * (lab->client_mode == CLIENT_HOLD ? lab->connections : lab->inflight);
-	enum hlevel lv = f->epoll_watches && need > f->epoll_watches ? HC_WARN : HC_OK;
+	enum level lv = f->epoll_watches && need > f->epoll_watches ? LEVEL_WARN : LEVEL_OK;
 	struct host_check *c = add(r, "epoll", "fs.epoll.max_user_watches", lv);
 
 	SET(found, "%llu", (unsigned long long)f->epoll_watches);
 	SET(needed, "%llu: both ends of every connection, watched by processes of one user",
 	    (unsigned long long)need);
-	if (lv != HC_OK) {
+	if (lv != LEVEL_OK) {
 		SET(why, "past it epoll_ctl fails with ENOSPC: connects fail near %llu connections",
 		    (unsigned long long)(f->epoll_watches / 2));
 		SET(fix, "sysctl -w fs.epoll.max_user_watches=%llu on the host",
@@ -637,14 +634,15 @@ static void check_features(struct host_report *r, const struct host_facts *f)
 {
 	struct host_check *c;
 
-	c = add(r, "bind-no-port", "IP_BIND_ADDRESS_NO_PORT", f->bind_no_port ? HC_OK : HC_BLOCKS);
+	c = add(r, "bind-no-port", "IP_BIND_ADDRESS_NO_PORT",
+		f->bind_no_port ? LEVEL_OK : LEVEL_BLOCKS);
 	SET(found, "%s", f->bind_no_port ? "works (tried on a socket)" : "refused by this kernel");
 	SET(needed, "Linux 4.2 or later");
 	SET(why,
 	    "the flood binds each connection to its source address without a port, so that more than 64k connections share one address");
 	if (!f->bind_no_port)
 		SET(fix, "a newer kernel");
-	c = add(r, "netns-hash", "per-namespace TCP hash", f->child_ehash ? HC_OK : HC_WARN);
+	c = add(r, "netns-hash", "per-namespace TCP hash", f->child_ehash ? LEVEL_OK : LEVEL_WARN);
 	SET(found, "%s",
 	    f->child_ehash ? "net.ipv4.tcp_child_ehash_entries exists"
 			   : "this kernel has no net.ipv4.tcp_child_ehash_entries");
@@ -652,7 +650,7 @@ static void check_features(struct host_report *r, const struct host_facts *f)
 	if (!f->child_ehash)
 		SET(why,
 		    "all namespaces share the host's TCP hash: it still works, lookups of a million connections are slower");
-	c = add(r, "migrate-req", "tcp_migrate_req", f->migrate_req ? HC_OK : HC_WARN);
+	c = add(r, "migrate-req", "tcp_migrate_req", f->migrate_req ? LEVEL_OK : LEVEL_WARN);
 	SET(found, "%s",
 	    f->migrate_req ? "net.ipv4.tcp_migrate_req exists"
 			   : "this kernel has no net.ipv4.tcp_migrate_req");
@@ -674,7 +672,7 @@ static void check_userns(struct host_report *r, const struct host_facts *f)
 		no = "kernel.unprivileged_userns_clone is 0";
 	else if (f->apparmor_userns == 1)
 		no = "kernel.apparmor_restrict_unprivileged_userns is 1 (AppArmor)";
-	c = add(r, "userns", "user namespaces", no && f->euid != 0 ? HC_WARN : HC_OK);
+	c = add(r, "userns", "user namespaces", no && f->euid != 0 ? LEVEL_WARN : LEVEL_OK);
 	snprintf(
 		why, sizeof(why),
 		"max_user_namespaces %lld, unprivileged_userns_clone %s, apparmor_restrict_unprivileged_userns %s",
@@ -726,16 +724,16 @@ static void check_lab_sysctls(struct host_report *r, const struct kernel_view *k
 		struct tuning_line *l = &t->line[i];
 		char was[sizeof(l->text)];
 
-		if (l->dash && l->level == TL_BLOCKS) {
+		if (l->dash && l->level == LEVEL_BLOCKS) {
 			snprintf(was, sizeof(was), "%s", l->text);
 			snprintf(
 				l->text, sizeof(l->text),
 				"Optional (-%.80s in the lab): skipped where it cannot be set. %.700s",
 				l->name, was);
-			l->level = TL_WARN;
+			l->level = LEVEL_WARN;
 			continue;
 		}
-		if (l->level == TL_BLOCKS || l->scope < 0 || l->scope == KSCOPE_NETNS)
+		if (l->level == LEVEL_BLOCKS || l->scope < 0 || l->scope == KSCOPE_NETNS)
 			continue;
 		snprintf(was, sizeof(was), "%s", l->text);
 		snprintf(
@@ -743,29 +741,29 @@ static void check_lab_sysctls(struct host_report *r, const struct kernel_view *k
 			"%sA lab can set only per-namespace sysctls, and this one is %s: set it on the host (sysctl -w %.80s=%.64s, as root), not in the lab. %.400s",
 			l->dash ? "Optional, skipped: " : "",
 			kernel_scope_name((enum kscope)l->scope), l->name, l->value, was);
-		l->level = l->dash ? TL_WARN : TL_BLOCKS;
+		l->level = l->dash ? LEVEL_WARN : LEVEL_BLOCKS;
 		l->verdict = TV_GLOBAL;
 	}
 	for (unsigned i = 0; i < t->n; i++)
 		if (t->line[i].level > t->line[worst].level)
 			worst = i;
 	if (!t->n) {
-		c = add(r, "lab-sysctls", "the lab's sysctls", HC_OK);
+		c = add(r, "lab-sysctls", "the lab's sysctls", LEVEL_OK);
 		SET(found, "none");
 		return;
 	}
 	{
 		const struct tuning_line *l = &t->line[worst];
-		enum hlevel lv = l->level == TL_BLOCKS ? HC_BLOCKS
-				 : l->level == TL_WARN ? HC_WARN
-						       : HC_OK;
+		enum level lv = l->level == LEVEL_BLOCKS ? LEVEL_BLOCKS
+				: l->level == LEVEL_WARN ? LEVEL_WARN
+							 : LEVEL_OK;
 
 		c = add(r, "lab-sysctls", "the lab's sysctls", lv);
 		SET(found, "%u set in every lab namespace%s", t->n,
 		    kv->probed ? ", each tried in a fresh namespace"
 			       : " (not tried: no fresh namespace)");
 		SET(needed, "each per network namespace and taken by this kernel");
-		if (lv != HC_OK) {
+		if (lv != LEVEL_OK) {
 			if (l->line > 0)
 				SET(why, "%.150s:%d: %.80s = %.64s: %s: %.900s", l->file, l->line,
 				    l->name, l->value, tuning_verdict_name(l->verdict), l->text);
@@ -773,9 +771,9 @@ static void check_lab_sysctls(struct host_report *r, const struct kernel_view *k
 				SET(why, "%s sysctl.%.80s=%.64s: %s: %.900s",
 				    l->line < 0 ? "--set" : "(every lab)", l->name, l->value,
 				    tuning_verdict_name(l->verdict), l->text);
-			if (lv == HC_BLOCKS && l->line < 0)
+			if (lv == LEVEL_BLOCKS && l->line < 0)
 				SET(fix, "drop --set sysctl.%s", l->name);
-			else if (lv == HC_BLOCKS)
+			else if (lv == LEVEL_BLOCKS)
 				SET(fix, "remove or correct that line of the lab's [sysctl]");
 		}
 	}
@@ -806,8 +804,8 @@ void host_check_all(const struct host_facts *f, const struct kernel_view *kv, co
 	check_userns(out, f);
 	check_lab_sysctls(out, kv, lab, p);
 	for (unsigned i = 0; i < out->n; i++) {
-		out->blocks += out->c[i].level == HC_BLOCKS;
-		out->warns += out->c[i].level == HC_WARN;
+		out->blocks += out->c[i].level == LEVEL_BLOCKS;
+		out->warns += out->c[i].level == LEVEL_WARN;
 	}
 }
 
@@ -829,9 +827,9 @@ void host_report_write(const struct host_report *r, const struct host_facts *f,
 	for (unsigned i = 0; i < r->n; i++) {
 		const struct host_check *c = &r->c[i];
 
-		fprintf(out, "  %-6s %-26s %s\n", host_level_name(c->level), c->title, c->found);
+		fprintf(out, "  %-6s %-26s %s\n", level_name(c->level), c->title, c->found);
 		fprintf(out, "  %-6s %-26s needs %s\n", "", "", c->needed);
-		if (*c->why && c->level != HC_OK)
+		if (*c->why && c->level != LEVEL_OK)
 			fprintf(out, "  %-6s %-26s why: %s\n", "", "", c->why);
 		if (*c->fix)
 			fprintf(out, "  %-6s %-26s fix: %s\n", "", "", c->fix);

@@ -73,11 +73,9 @@ void host_probe_close(struct host_probe *hp);
  * probe's namespace, values tried there. */
 void host_kernel_view(struct kernel_view *kv, struct host_probe *hp, const struct host_facts *f);
 
-enum hlevel { HC_OK, HC_WARN, HC_BLOCKS };
-
 struct host_check {
 	char id[24];
-	enum hlevel level;
+	enum level level;
 	char title[64];
 	char found[240];
 	char needed[240];
@@ -124,7 +122,6 @@ int host_enter_rootless(const struct host_facts *f, char *msg, size_t len);
  * rootless_error says why not. 1 when it entered one. */
 int host_facts_rootless(struct host_facts *f);
 
-const char *host_level_name(enum hlevel l);
 void host_report_write(const struct host_report *r, const struct host_facts *f,
 		       const struct lab *lab, FILE *out);
 

@@ -69,7 +69,26 @@ struct ksysctl {
 	const char *renamed; /* the name it has now, or NULL */
 	/* a risky value: the reason in buf and 1, otherwise 0 */
 	int (*risky)(const char *value, char *buf, size_t len);
+	/* a sentence more on a value that is fine (buf empty: none) */
+	void (*note)(const char *value, char *buf, size_t len);
+	/* a value this kernel does not have: the sysctl that lists those it
+	 * has, and the sentence (%1$s the value, %2$s ": it has LIST" or "") */
+	const char *choices_from, *no_such;
 };
+
+/* Values two sysctls must agree on. NOT_ABOVE and NOT_BELOW: text takes
+ * the value, the other's, where the other's comes from and its name
+ * (%1$lld %2$lld %3$s %4$s); NEEDS: when the value is `when`, the other
+ * must not be 0, and text takes the other's name and where it comes from. */
+enum krel { KR_NOT_ABOVE, KR_NOT_BELOW, KR_NEEDS };
+struct krelation {
+	const char *name, *other;
+	enum krel kind;
+	long long when;
+	const char *text;
+};
+extern const struct krelation krelations[];
+extern const size_t krelations_count;
 
 extern const struct ksysctl ksysctls[];
 extern const size_t ksysctls_count;

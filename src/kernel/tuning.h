@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "util/status.h"
+
 #include "kernel/knowledge.h"
 
 enum tverdict {
@@ -27,8 +29,6 @@ enum tverdict {
 	TV_MALFORMED,	 /* not a line of either format */
 	TV_COUNT,
 };
-
-enum tlevel { TL_OK, TL_WARN, TL_BLOCKS };
 
 /* What the running kernel says of one name. */
 struct kname {
@@ -89,7 +89,7 @@ struct tuning_line {
 	int dash;		  /* sysctl.d "-name = value": errors ignored */
 	const struct ksysctl *k;
 	enum tverdict verdict;
-	enum tlevel level;
+	enum level level;
 	int in_section; /* goes into the ready [sysctl] section */
 	int scope;	/* enum kscope as this kernel has it; -1 not known */
 	char text[900];
@@ -114,7 +114,6 @@ int tuning_parse(struct tuning *t, const char *file, const char *text, size_t le
 void tuning_classify(struct tuning *t, const struct kernel_view *kv, const struct tuning_scale *sc);
 
 const char *tuning_verdict_name(enum tverdict v);
-const char *tuning_level_name(enum tlevel l);
 
 /* The report: every line with its verdict, a count, and the ready
  * [sysctl] section. */

@@ -153,11 +153,6 @@ const struct default_sysctl default_sysctls[] = {
 
 const size_t default_sysctls_count = ARRAY_LEN(default_sysctls);
 
-void *field(struct lab *lab, const struct key *k)
-{
-	return (char *)lab + k->off;
-}
-
 const struct key *key_find(const char *section, const char *name)
 {
 	for (size_t i = 0; i < keys_count; i++)
@@ -172,18 +167,6 @@ int section_known(const char *s)
 		if (!strcmp(sections[i], s))
 			return 1;
 	return 0;
-}
-
-int valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > LAB_NAME_MAX || s[0] == '-')
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-')
-			return 0;
-	return 1;
 }
 
 /* ---- checks over several keys ---- */

@@ -14,6 +14,23 @@
 
 /* ---- parsing ---- */
 
+void *field(struct lab *lab, const struct key *k)
+{
+	return (char *)lab + k->off;
+}
+
+int valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > LAB_NAME_MAX || s[0] == '-')
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-')
+			return 0;
+	return 1;
+}
+
 static int too_long(const struct key *k, const char *v, char *err, size_t errlen)
 {
 	if (strlen(v) <= k->max)

@@ -112,11 +112,11 @@ int run_preflight(struct run *r)
 	for (unsigned i = 0; i < rep.n; i++) {
 		const struct host_check *c = &rep.c[i];
 
-		if (c->level == HC_OK)
+		if (c->level == LEVEL_OK)
 			continue;
-		log_msg(c->level == HC_BLOCKS ? LOGL_ERROR : LOGL_WARN, "%s: %s; needs %s%s%s%s%s",
-			c->title, c->found, c->needed, *c->why ? ": " : "", c->why,
-			*c->fix ? "; fix: " : "", c->fix);
+		log_msg(c->level == LEVEL_BLOCKS ? LOGL_ERROR : LOGL_WARN,
+			"%s: %s; needs %s%s%s%s%s", c->title, c->found, c->needed,
+			*c->why ? ": " : "", c->why, *c->fix ? "; fix: " : "", c->fix);
 	}
 	blocks = rep.blocks;
 	host_report_free(&rep);

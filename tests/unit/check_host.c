@@ -78,8 +78,7 @@ static const struct host_check *run(const struct host_facts *f, const char *lab_
 
 #define LEVEL(c, lv)                                                                               \
 	ck_assert_msg((c)->level == (lv), "%s: %s, wanted %s: %s / %s / %s", (c)->id,              \
-		      host_level_name((c)->level), host_level_name(lv), (c)->found, (c)->needed,   \
-		      (c)->why)
+		      level_name((c)->level), level_name(lv), (c)->found, (c)->needed, (c)->why)
 #define HAS(field, s) ck_assert_msg(strstr(field, s), "'%s' not in '%s'", s, field)
 
 START_TEST(test_healthy_default)
@@ -89,7 +88,7 @@ START_TEST(test_healthy_default)
 
 	healthy(&f);
 	c = run(&f, NULL, NULL, "memory");
-	LEVEL(c, HC_OK);
+	LEVEL(c, LEVEL_OK);
 	ck_assert_uint_eq(rep.blocks, 0);
 	ck_assert_uint_eq(rep.warns, 0);
 	HAS(c->needed, "10240 B per connection");
@@ -103,7 +102,7 @@ START_TEST(test_healthy_default)
 	c = run(&f, NULL, NULL, "neighbours");
 	HAS(c->needed, "6 more");
 	c = run(&f, NULL, NULL, "lab-sysctls");
-	LEVEL(c, HC_OK);
+	LEVEL(c, LEVEL_OK);
 	HAS(c->found, "4 set in every lab namespace");
 }
 END_TEST
@@ -116,13 +115,13 @@ START_TEST(test_million)
 
 	healthy(&f);
 	c = run(&f, NULL, sets, "tcp-mem");
-	LEVEL(c, HC_WARN); /* the drain crosses the pressure mark, as the c1m run found */
+	LEVEL(c, LEVEL_WARN); /* the drain crosses the pressure mark, as the c1m run found */
 	HAS(c->needed, "about 520000 pages");
 	c = run(&f, NULL, sets, "orphans");
-	LEVEL(c, HC_OK);
+	LEVEL(c, LEVEL_OK);
 	HAS(c->why, "too many orphaned sockets");
 	c = run(&f, NULL, sets, "memory");
-	LEVEL(c, HC_OK);
+	LEVEL(c, LEVEL_OK);
 	ck_assert_uint_eq(rep.blocks, 0);
 }
 END_TEST
@@ -136,42 +135,42 @@ START_TEST(test_short_hosts)
 	healthy(&f);
 	f.mem_available = 4ULL << 30;
 	c = run(&f, NULL, NULL, "memory");
-	LEVEL(c, HC_OK);
+	LEVEL(c, LEVEL_OK);
 	c = run(&f, NULL, big, "memory");
-	LEVEL(c, HC_BLOCKS);
+	LEVEL(c, LEVEL_BLOCKS);
 	HAS(c->fix, "lab.memory_floor");
 	/* a lab that sets its own floor runs into it */
 	c = run(&f, "lab/ceiling.lab", NULL, "memory");
-	LEVEL(c, HC_WARN);
+	LEVEL(c, LEVEL_WARN);
 	HAS(c->why, "its ramp stops there");
 
 	healthy(&f);
 	f.file_max = 150000;
 	c = run(&f, NULL, NULL, "file-max");
-	LEVEL(c, HC_OK); /* root is not held to fs.file-max */
+	LEVEL(c, LEVEL_OK); /* root is not held to fs.file-max */
 	HAS(c->why, "not those of processes with CAP_SYS_ADMIN");
 	f.init_userns = 0; /* a user namespace's root is */
 	c = run(&f, NULL, NULL, "file-max");
-	LEVEL(c, HC_BLOCKS);
+	LEVEL(c, LEVEL_BLOCKS);
 	HAS(c->needed, "200208 more");
 
 	healthy(&f);
 	f.gc_thresh[2] = 4;
 	c = run(&f, NULL, NULL, "neighbours");
-	LEVEL(c, HC_BLOCKS);
+	LEVEL(c, LEVEL_BLOCKS);
 
 	healthy(&f);
 	f.bind_no_port = 0;
 	f.child_ehash = 0;
 	c = run(&f, NULL, NULL, "bind-no-port");
-	LEVEL(c, HC_BLOCKS);
+	LEVEL(c, LEVEL_BLOCKS);
 	c = run(&f, NULL, NULL, "netns-hash");
-	LEVEL(c, HC_WARN);
+	LEVEL(c, LEVEL_WARN);
 
 	healthy(&f);
 	f.epoll_watches = 100000;
 	c = run(&f, NULL, NULL, "epoll");
-	LEVEL(c, HC_WARN);
+	LEVEL(c, LEVEL_WARN);
 	HAS(c->why, "near 50000 connections");
 }
 END_TEST
@@ -184,15 +183,15 @@ START_TEST(test_conntrack)
 
 	healthy(&f);
 	c = run(&f, "lab/conntrack-full.lab", NULL, "conntrack");
-	LEVEL(c, HC_WARN);
+	LEVEL(c, LEVEL_WARN);
 	HAS(c->needed,
 	    "300000 entries, one per connection: lab/conntrack-full.nft has stateful rules (ct state)");
 	HAS(c->fix, "lab/conntrack-notrack.nft");
 	c = run(&f, "lab/conntrack-full.lab", notrack, "conntrack");
-	LEVEL(c, HC_OK);
+	LEVEL(c, LEVEL_OK);
 	HAS(c->needed, "notrack");
 	c = run(&f, NULL, NULL, "conntrack");
-	LEVEL(c, HC_OK);
+	LEVEL(c, LEVEL_OK);
 }
 END_TEST
 
@@ -207,14 +206,14 @@ START_TEST(test_ports_and_time_wait)
 
 	healthy(&f);
 	c = run(&f, "lab/port-range.lab", NULL, "ports");
-	LEVEL(c, HC_WARN); /* beyond_ports = try: the lab shows EADDRNOTAVAIL */
+	LEVEL(c, LEVEL_WARN); /* beyond_ports = try: the lab shows EADDRNOTAVAIL */
 	HAS(c->why, "EADDRNOTAVAIL");
 	c = run(&f, NULL, churn, "ports");
-	LEVEL(c, HC_WARN);
+	LEVEL(c, LEVEL_WARN);
 	HAS(c->found,
 	    "tcp_tw_reuse 2 in the lab's namespaces (2 is loopback only: no reuse between namespaces)");
 	c = run(&f, NULL, reuse, "ports");
-	LEVEL(c, HC_OK);
+	LEVEL(c, LEVEL_OK);
 }
 END_TEST
 
@@ -228,7 +227,7 @@ START_TEST(test_privileges_and_proc_sys)
 	f.cap_eff = 0;
 	f.euid = 1000;
 	c = run(&f, NULL, NULL, "privileges");
-	LEVEL(c, HC_BLOCKS);
+	LEVEL(c, LEVEL_BLOCKS);
 	ck_assert_int_eq(host_privileges(&f, msg, sizeof(msg)), -EPERM);
 	ck_assert_str_eq(
 		msg,
@@ -242,18 +241,18 @@ START_TEST(test_privileges_and_proc_sys)
 	healthy(&f);
 	f.proc_sys_ro = 1;
 	c = run(&f, NULL, NULL, "proc-sys");
-	LEVEL(c, HC_OK);
+	LEVEL(c, LEVEL_OK);
 	HAS(c->found, "read-only here (a container), and connlab can remount it");
 	f.proc_sys_fix = -EACCES;
 	c = run(&f, NULL, NULL, "proc-sys");
-	LEVEL(c, HC_BLOCKS);
+	LEVEL(c, LEVEL_BLOCKS);
 	HAS(c->fix, "apparmor=unconfined");
 
 	healthy(&f);
 	f.euid = 1000;
 	f.unpriv_userns = 0;
 	c = run(&f, NULL, NULL, "userns");
-	LEVEL(c, HC_WARN);
+	LEVEL(c, LEVEL_WARN);
 	HAS(c->fix, "kernel.unprivileged_userns_clone=1");
 }
 END_TEST
@@ -268,15 +267,15 @@ START_TEST(test_lab_sysctls)
 
 	healthy(&f);
 	c = run(&f, NULL, host_wide, "lab-sysctls");
-	LEVEL(c, HC_BLOCKS);
+	LEVEL(c, LEVEL_BLOCKS);
 	HAS(c->why,
 	    "--set sysctl.net.ipv4.tcp_mem=1 2 3: global: A lab can set only per-namespace sysctls, and this one is host");
 	HAS(c->fix, "drop --set sysctl.net.ipv4.tcp_mem");
 	c = run(&f, NULL, typo, "lab-sysctls");
-	LEVEL(c, HC_BLOCKS);
+	LEVEL(c, LEVEL_BLOCKS);
 	HAS(c->why, "did you mean net.ipv4.tcp_tw_reuse?");
 	c = run(&f, NULL, risky, "lab-sysctls");
-	LEVEL(c, HC_WARN);
+	LEVEL(c, LEVEL_WARN);
 	HAS(c->why, "SYN-flood protection");
 	host_report_free(&rep);
 }

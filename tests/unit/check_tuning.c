@@ -139,8 +139,8 @@ static const struct tuning_line *at(const struct tuning *t, const char *file, in
 		const struct tuning_line *l_ = at(t, f, n);                                        \
 		ck_assert_msg(l_->verdict == (v) && l_->level == (lv),                             \
 			      "%s:%d: %s (%s), wanted %s (%s): %s", f, n,                          \
-			      tuning_verdict_name(l_->verdict), tuning_level_name(l_->level),      \
-			      tuning_verdict_name(v), tuning_level_name(lv), l_->text);            \
+			      tuning_verdict_name(l_->verdict), level_name(l_->level),             \
+			      tuning_verdict_name(v), level_name(lv), l_->text);                   \
 		ck_assert_msg(strstr(l_->text, want), "%s:%d: '%s' not in: %s", f, n, want,        \
 			      l_->text);                                                           \
 	} while (0)
@@ -152,37 +152,38 @@ START_TEST(test_every_verdict)
 	struct tuning t;
 
 	classify(&t, files, 1, 6018, NULL);
-	VERDICT(&t, f, 2, TV_REPEATED, TL_WARN,
+	VERDICT(&t, f, 2, TV_REPEATED, LEVEL_WARN,
 		"Set again at tests/fixtures/doctor/verdicts.conf:22 (8192)");
-	VERDICT(&t, f, 3, TV_GLOBAL, TL_WARN, "about 200208 files");
-	VERDICT(&t, f, 3, TV_GLOBAL, TL_WARN, "too few, the host runs out of files (ENFILE)");
-	VERDICT(&t, f, 4, TV_REMOVED, TL_BLOCKS, "Removed from the kernel in Linux 4.12");
-	VERDICT(&t, f, 4, TV_REMOVED, TL_BLOCKS, "/proc/sys/net/ipv4/tcp_tw_recycle");
-	VERDICT(&t, f, 5, TV_UNKNOWN, TL_BLOCKS, "did you mean net.ipv4.tcp_tw_reuse?");
-	VERDICT(&t, f, 6, TV_READONLY, TL_BLOCKS, "Read-only: open files now");
+	VERDICT(&t, f, 3, TV_GLOBAL, LEVEL_WARN, "about 200208 files");
+	VERDICT(&t, f, 3, TV_GLOBAL, LEVEL_WARN, "too few, the host runs out of files (ENFILE)");
+	VERDICT(&t, f, 4, TV_REMOVED, LEVEL_BLOCKS, "Removed from the kernel in Linux 4.12");
+	VERDICT(&t, f, 4, TV_REMOVED, LEVEL_BLOCKS, "/proc/sys/net/ipv4/tcp_tw_recycle");
+	VERDICT(&t, f, 5, TV_UNKNOWN, LEVEL_BLOCKS, "did you mean net.ipv4.tcp_tw_reuse?");
+	VERDICT(&t, f, 6, TV_READONLY, LEVEL_BLOCKS, "Read-only: open files now");
 	/* a repeated line is judged only where it counts: line 22 */
-	VERDICT(&t, f, 7, TV_REPEATED, TL_WARN, "Set again at");
-	VERDICT(&t, f, 8, TV_REPEATED, TL_WARN, "verdicts.conf:14 (1024 65535)");
-	VERDICT(&t, f, 9, TV_INCONSISTENT, TL_WARN,
+	VERDICT(&t, f, 7, TV_REPEATED, LEVEL_WARN, "Set again at");
+	VERDICT(&t, f, 8, TV_REPEATED, LEVEL_WARN, "verdicts.conf:14 (1024 65535)");
+	VERDICT(&t, f, 9, TV_INCONSISTENT, LEVEL_WARN,
 		"131072 is above net.core.somaxconn (8192, from the file)");
-	VERDICT(&t, f, 10, TV_RISKY, TL_WARN, "tcp_tw_reuse no longer reuses TIME_WAIT ports");
-	VERDICT(&t, f, 11, TV_REPEATED, TL_WARN, "verdicts.conf:19");
-	VERDICT(&t, f, 12, TV_UNIT_TRAP, TL_WARN,
+	VERDICT(&t, f, 10, TV_RISKY, LEVEL_WARN, "tcp_tw_reuse no longer reuses TIME_WAIT ports");
+	VERDICT(&t, f, 11, TV_REPEATED, LEVEL_WARN, "verdicts.conf:19");
+	VERDICT(&t, f, 12, TV_UNIT_TRAP, LEVEL_WARN,
 		"In hundredths of a second (USER_HZ), not milliseconds or seconds: 1000 is 10.00 s.");
-	VERDICT(&t, f, 13, TV_NO_EFFECT, TL_OK, "only to sockets that set SO_KEEPALIVE");
-	VERDICT(&t, f, 14, TV_NETNS, TL_OK,
+	VERDICT(&t, f, 13, TV_NO_EFFECT, LEVEL_OK, "only to sockets that set SO_KEEPALIVE");
+	VERDICT(&t, f, 14, TV_NETNS, LEVEL_OK,
 		"a lab's namespaces start from the kernel's value (32768 60999); lab 'default' (100k connections, hold) sets 1024 65535");
-	VERDICT(&t, f, 15, TV_MALFORMED, TL_BLOCKS,
+	VERDICT(&t, f, 15, TV_MALFORMED, LEVEL_BLOCKS,
 		"Neither a sysctl line (name = value) nor a limits.conf line");
-	VERDICT(&t, f, 16, TV_NO_EFFECT, TL_OK,
+	VERDICT(&t, f, 16, TV_NO_EFFECT, LEVEL_OK,
 		"No effect for lab 'default' (100k connections, hold): it holds its connections");
-	VERDICT(&t, f, 17, TV_REFUSED, TL_BLOCKS, "This kernel has no congestion control 'bbr2'");
-	VERDICT(&t, f, 18, TV_INCONSISTENT, TL_WARN, "4096 87380 1024 is not in that order");
-	VERDICT(&t, f, 19, TV_RISKY, TL_WARN,
+	VERDICT(&t, f, 17, TV_REFUSED, LEVEL_BLOCKS,
+		"This kernel has no congestion control 'bbr2'");
+	VERDICT(&t, f, 18, TV_INCONSISTENT, LEVEL_WARN, "4096 87380 1024 is not in that order");
+	VERDICT(&t, f, 19, TV_RISKY, LEVEL_WARN,
 		"the hard mark 3000000000 pages is 11.2 TiB, more than this host's 24.0 GiB");
-	VERDICT(&t, f, 20, TV_NO_EFFECT, TL_OK, "It does nothing since Linux 4.14");
-	VERDICT(&t, f, 21, TV_NO_EFFECT, TL_OK, "only programs that set SO_RCVBUF meet it");
-	VERDICT(&t, f, 22, TV_NETNS, TL_OK, "It goes into the lab's [sysctl] section below");
+	VERDICT(&t, f, 20, TV_NO_EFFECT, LEVEL_OK, "It does nothing since Linux 4.14");
+	VERDICT(&t, f, 21, TV_NO_EFFECT, LEVEL_OK, "only programs that set SO_RCVBUF meet it");
+	VERDICT(&t, f, 22, TV_NETNS, LEVEL_OK, "It goes into the lab's [sysctl] section below");
 	ck_assert_int_eq(at(&t, f, 17)->dash, 1);
 	ck_assert_str_eq(at(&t, f, 16)->name, "net.ipv4.tcp_fin_timeout");
 	ck_assert_uint_eq(t.blocks, 5);
@@ -190,7 +191,7 @@ START_TEST(test_every_verdict)
 
 	/* the same file for a churn lab: tcp_tw_reuse and fin_timeout count */
 	classify(&t, files, 1, 6018, "clients.mode=churn");
-	VERDICT(&t, f, 16, TV_NETNS, TL_OK, "FIN_WAIT2");
+	VERDICT(&t, f, 16, TV_NETNS, LEVEL_OK, "FIN_WAIT2");
 	tuning_free(&t);
 }
 END_TEST
@@ -212,12 +213,12 @@ START_TEST(test_refused_values)
 	kernel_view_table(&kv, 6018, 24ULL << 30);
 	default_scale(&sc, NULL);
 	tuning_classify(&t, &kv, &sc);
-	VERDICT(&t, "x.conf", 1, TV_REFUSED, TL_BLOCKS, "'4k' is not a whole number (count)");
-	VERDICT(&t, "x.conf", 2, TV_REFUSED, TL_BLOCKS, "60000 1024 is not a range of ports");
-	VERDICT(&t, "x.conf", 3, TV_NETNS, TL_OK, "Per network namespace");
-	VERDICT(&t, "x.conf", 4, TV_REFUSED, TL_BLOCKS, "is not three whole numbers");
-	VERDICT(&t, "x.conf", 5, TV_REFUSED, TL_BLOCKS, "'2' is not 0 or 1");
-	VERDICT(&t, "x.conf", 6, TV_MALFORMED, TL_BLOCKS, "No value after '='");
+	VERDICT(&t, "x.conf", 1, TV_REFUSED, LEVEL_BLOCKS, "'4k' is not a whole number (count)");
+	VERDICT(&t, "x.conf", 2, TV_REFUSED, LEVEL_BLOCKS, "60000 1024 is not a range of ports");
+	VERDICT(&t, "x.conf", 3, TV_NETNS, LEVEL_OK, "Per network namespace");
+	VERDICT(&t, "x.conf", 4, TV_REFUSED, LEVEL_BLOCKS, "is not three whole numbers");
+	VERDICT(&t, "x.conf", 5, TV_REFUSED, LEVEL_BLOCKS, "'2' is not 0 or 1");
+	VERDICT(&t, "x.conf", 6, TV_MALFORMED, LEVEL_BLOCKS, "No value after '='");
 	tuning_free(&t);
 }
 END_TEST
@@ -236,7 +237,7 @@ START_TEST(test_versions_and_modules)
 	kv.conntrack = 0;
 	default_scale(&sc, NULL);
 	tuning_classify(&t, &kv, &sc);
-	VERDICT(&t, "old.conf", 1, TV_UNKNOWN, TL_BLOCKS,
+	VERDICT(&t, "old.conf", 1, TV_UNKNOWN, LEVEL_BLOCKS,
 		"This kernel (5.10) does not have it: it came with Linux 5.14.");
 	/* the table's view has every name; a kernel without the module would
 	 * not: only the real kernel tells (test_doctor.sh) */
@@ -262,13 +263,13 @@ START_TEST(test_limits)
 	kernel_view_table(&kv, 6018, 24ULL << 30);
 	default_scale(&sc, NULL);
 	tuning_classify(&t, &kv, &sc);
-	VERDICT(&t, "limits.conf", 1, TV_REFUSED, TL_BLOCKS, "nofile cannot be unlimited");
-	VERDICT(&t, "limits.conf", 2, TV_INCONSISTENT, TL_BLOCKS,
+	VERDICT(&t, "limits.conf", 1, TV_REFUSED, LEVEL_BLOCKS, "nofile cannot be unlimited");
+	VERDICT(&t, "limits.conf", 2, TV_INCONSISTENT, LEVEL_BLOCKS,
 		"2000000 is above fs.nr_open (1048576, this host's)");
-	VERDICT(&t, "limits.conf", 4, TV_INCONSISTENT, TL_BLOCKS,
+	VERDICT(&t, "limits.conf", 4, TV_INCONSISTENT, LEVEL_BLOCKS,
 		"The soft limit 100 is above the hard limit 50 (limits.conf:5)");
-	VERDICT(&t, "limits.conf", 5, TV_GLOBAL, TL_OK, "The hard open-file limit of eve");
-	VERDICT(&t, "limits.conf", 6, TV_MALFORMED, TL_BLOCKS, "second word is soft, hard or -");
+	VERDICT(&t, "limits.conf", 5, TV_GLOBAL, LEVEL_OK, "The hard open-file limit of eve");
+	VERDICT(&t, "limits.conf", 6, TV_MALFORMED, LEVEL_BLOCKS, "second word is soft, hard or -");
 	tuning_free(&t);
 }
 END_TEST
