@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "netns/netns.h"
+#include "util/text.h"
 #include "util/log.h"
 #include "util/units.h"
 
@@ -97,14 +98,14 @@ int cli_lab_plan(const struct command *c, int argc, char **argv, int first,
 int cli_addr_parse(const char *arg, uint32_t *v4, int *has4, struct addr6 *v6, int *has6, char *err,
 		   size_t len)
 {
-	int six = units_is_ipv6(arg);
+	int six = addr_is_ipv6(arg);
 
 	if (six ? *has6 : *has4) {
 		snprintf(err, len, "one %s address at most (one of each family)",
 			 six ? "IPv6" : "IPv4");
 		return -1;
 	}
-	if (units_parse_addr(arg, &six, v4, v6, err, len))
+	if (addr_parse(arg, &six, v4, v6, err, len))
 		return -1;
 	*(six ? has6 : has4) = 1;
 	return 0;
@@ -198,7 +199,7 @@ int cli_lab_message(struct lab *lab)
 		return EXIT_USAGE;
 	}
 	/* from here on the lab holds the bytes themselves, escaped */
-	units_escape(bytes, n, lab->message, sizeof(lab->message));
+	text_escape(bytes, n, lab->message, sizeof(lab->message));
 	return EXIT_OK;
 }
 

@@ -22,6 +22,7 @@
 #include "engine/engine.h"
 #include "engine/flood.h"
 #include "host/host.h"
+#include "util/text.h"
 #include "util/log.h"
 #include "util/procfs.h"
 #include "util/status.h"
@@ -161,20 +162,20 @@ static int set_source(struct flood_args *a, const char *v, char *err, size_t len
 {
 	struct flood_cfg *c = &a->cfg;
 
-	if (units_is_ipv6(v)) {
+	if (addr_is_ipv6(v)) {
 		if (c->src6) {
 			snprintf(err, len, "one IPv6 --source list");
 			return -1;
 		}
 		c->src6 = a->sources6;
-		return units_parse_addr6_list(v, a->sources6, SOURCES_MAX, &c->nsrc6, err, len);
+		return addr_parse_list6(v, a->sources6, SOURCES_MAX, &c->nsrc6, err, len);
 	}
 	if (c->src) {
 		snprintf(err, len, "one IPv4 --source list");
 		return -1;
 	}
 	c->src = a->sources;
-	return units_parse_addr_list(v, a->sources, SOURCES_MAX, &c->nsrc, err, len);
+	return addr_parse_list(v, a->sources, SOURCES_MAX, &c->nsrc, err, len);
 }
 
 /* a count of at least 1 */
@@ -262,7 +263,7 @@ static int set_beyond(struct flood_args *a, const char *v, char *err, size_t len
 
 static int set_message(struct flood_args *a, const char *v, char *err, size_t len)
 {
-	if (units_unescape(v, a->message, sizeof(a->message), &a->cfg.message_len, err, len))
+	if (text_unescape(v, a->message, sizeof(a->message), &a->cfg.message_len, err, len))
 		return -1;
 	a->cfg.message = a->message;
 	if (a->cfg.reply == REPLY_NONE && !a->reply_given)

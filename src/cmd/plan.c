@@ -8,7 +8,7 @@
 
 #include "cmd/cli.h"
 #include "plan/fleet.h"
-#include "util/hostlist.h"
+#include "lab/hostlist.h"
 #include "plan/plan.h"
 #include "util/log.h"
 
@@ -63,10 +63,10 @@ static json_t *plan_json(const struct plan *p, const struct lab *lab)
 		json_array_append_new(
 			nss,
 			json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "name", name,
-				  "link_address", units_fmt_ipv4(netns->link_peer, a, sizeof(a)),
-				  "first_address", units_fmt_ipv4(netns->first_addr, b, sizeof(b)),
+				  "link_address", addr_fmt_ipv4(netns->link_peer, a, sizeof(a)),
+				  "first_address", addr_fmt_ipv4(netns->first_addr, b, sizeof(b)),
 				  "server_link_address",
-				  units_fmt_ipv4(netns->link_srv, c, sizeof(c)), "addresses",
+				  addr_fmt_ipv4(netns->link_srv, c, sizeof(c)), "addresses",
 				  (json_int_t)netns->n_addr, "connections",
 				  (json_int_t)netns->connections, "flood_processes",
 				  (json_int_t)netns->workers, "per_process_max",
@@ -78,7 +78,7 @@ static json_t *plan_json(const struct plan *p, const struct lab *lab)
 	json_object_set_new(root, "connections", json_integer((json_int_t)p->connections));
 	json_object_set_new(root, "mode", json_string(client_mode_name(lab->client_mode)));
 	json_object_set_new(root, "service_address",
-			    json_string(units_fmt_ipv4(p->service_addr, a, sizeof(a))));
+			    json_string(addr_fmt_ipv4(p->service_addr, a, sizeof(a))));
 	json_object_set_new(root, "server_ports", json_integer(p->nports));
 	json_object_set_new(root, "local_port_range",
 			    json_pack("[i,i]", (int)p->port_lo, (int)p->port_hi));
@@ -100,7 +100,7 @@ static json_t *plan_json(const struct plan *p, const struct lab *lab)
 		json_t *ns;
 
 		json_object_set_new(root, "service_address6",
-				    json_string(units_fmt_ipv6(&s6, a6, sizeof(a6))));
+				    json_string(addr_fmt_ipv6(&s6, a6, sizeof(a6))));
 		json_array_foreach(nss, i, ns)
 		{
 			const struct plan_netns *netns = &p->netns[i];
@@ -109,11 +109,11 @@ static json_t *plan_json(const struct plan *p, const struct lab *lab)
 				     k6 = plan_addr6(lab, netns->link_srv);
 
 			json_object_set_new(ns, "first_address6",
-					    json_string(units_fmt_ipv6(&f6, a6, sizeof(a6))));
+					    json_string(addr_fmt_ipv6(&f6, a6, sizeof(a6))));
 			json_object_set_new(ns, "link_address6",
-					    json_string(units_fmt_ipv6(&l6, a6, sizeof(a6))));
+					    json_string(addr_fmt_ipv6(&l6, a6, sizeof(a6))));
 			json_object_set_new(ns, "server_link_address6",
-					    json_string(units_fmt_ipv6(&k6, a6, sizeof(a6))));
+					    json_string(addr_fmt_ipv6(&k6, a6, sizeof(a6))));
 		}
 	}
 	json_object_set_new(root, "family",

@@ -102,17 +102,17 @@ static void print_topology(const struct topology *t, const struct plan *p, int n
 		}
 		if (i == TOPO_SRV)
 			printf("  %-6s %-*s service address %s on lo\n", t->netns[i].name, width,
-			       enter, units_fmt_ipv4(p->service_addr, a, sizeof(a)));
+			       enter, addr_fmt_ipv4(p->service_addr, a, sizeof(a)));
 		else if (i == TOPO_PROBE)
 			printf("  %-6s %-*s %s\n", t->netns[i].name, width, enter,
-			       units_fmt_ipv4(p->probe_addr, a, sizeof(a)));
+			       addr_fmt_ipv4(p->probe_addr, a, sizeof(a)));
 		else {
 			const struct plan_netns *netns = &p->netns[i - TOPO_CLIENT0];
 
 			printf("  %-6s %-*s %u client %s %s-%s\n", t->netns[i].name, width, enter,
 			       netns->n_addr, netns->n_addr == 1 ? "address" : "addresses",
-			       units_fmt_ipv4(netns->first_addr, a, sizeof(a)),
-			       units_fmt_ipv4(netns->first_addr + netns->n_addr - 1, b, sizeof(b)));
+			       addr_fmt_ipv4(netns->first_addr, a, sizeof(a)),
+			       addr_fmt_ipv4(netns->first_addr + netns->n_addr - 1, b, sizeof(b)));
 		}
 	}
 }

@@ -16,7 +16,7 @@
 #include "cmd/cli.h"
 #include "run/sampler.h"
 #include "util/clock.h"
-#include "util/kcounters.h"
+#include "kernel/counters.h"
 #include "util/log.h"
 #include "util/procfs.h"
 #include "util/status.h"
@@ -184,7 +184,7 @@ static int cmd_watch(int argc, char **argv)
 					"--service: expected ADDRESS:PORTS (an IPv6 address in brackets: [2001:db8::1]:80), got '%s'",
 					optarg);
 			snprintf(a, sizeof(a), "%.*s", (int)(colon - optarg) - 2 * br, optarg + br);
-			if (units_parse_addr(a, &six, &saddr, &saddr6, err, sizeof(err)) ||
+			if (addr_parse(a, &six, &saddr, &saddr6, err, sizeof(err)) ||
 			    units_parse_ports(colon + 1, &sports, err, sizeof(err)))
 				return cli_usage_error(&command_watch, "--service: %s", err);
 			break;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/text.h"
 #include "util/clock.h"
 #include "util/errnames.h"
 #include "util/log.h"
@@ -189,8 +190,8 @@ static void print_stats(struct supervisor *s, int final)
 					  "max", (double)sum.peer_close_life_us.max / 1e3));
 			json_object_set_new(
 				j, "closed_by_peer_sample",
-				json_string(units_escape(sum.peer_sample, sum.peer_sample_len,
-							 sample, sizeof(sample))));
+				json_string(text_escape(sum.peer_sample, sum.peer_sample_len,
+							sample, sizeof(sample))));
 		}
 		json_object_set_new(
 			j, "connect_us",

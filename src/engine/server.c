@@ -112,7 +112,7 @@ static socklen_t listen_addr(const struct server_cfg *cfg, unsigned i, struct so
 		sa->sin_family = AF_INET;
 		sa->sin_port = htons(port);
 		sa->sin_addr.s_addr = htonl(cfg->address);
-		units_fmt_ipv4(cfg->address, name, len);
+		addr_fmt_ipv4(cfg->address, name, len);
 		return sizeof(*sa);
 	} else {
 		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)ss;
@@ -121,7 +121,7 @@ static socklen_t listen_addr(const struct server_cfg *cfg, unsigned i, struct so
 		sa->sin6_family = AF_INET6;
 		sa->sin6_port = htons(port);
 		memcpy(&sa->sin6_addr, cfg->address6.b, 16);
-		snprintf(name, len, "[%s]", units_fmt_ipv6(&cfg->address6, a, sizeof(a)));
+		snprintf(name, len, "[%s]", addr_fmt_ipv6(&cfg->address6, a, sizeof(a)));
 		return sizeof(*sa);
 	}
 }

@@ -20,7 +20,7 @@
 #include "run/probe.h"
 #include "run/run.h"
 #include "run/sampler.h"
-#include "util/hostlist.h"
+#include "lab/hostlist.h"
 
 #ifndef CONNLAB_VERSION
 #define CONNLAB_VERSION "0.0.0"

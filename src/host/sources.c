@@ -127,8 +127,8 @@ size_t host_sources_missing(const struct flood_cfg *cfg, char *buf, size_t len)
 
 			o += (size_t)snprintf(
 				buf + o, len - o, "%s%s%s%s", o ? "," : "",
-				units_fmt_ipv4(run_lo, a, sizeof(a)), run_hi != run_lo ? "-" : "",
-				run_hi != run_lo ? units_fmt_ipv4(run_hi, b, sizeof(b)) : "");
+				addr_fmt_ipv4(run_lo, a, sizeof(a)), run_hi != run_lo ? "-" : "",
+				run_hi != run_lo ? addr_fmt_ipv4(run_hi, b, sizeof(b)) : "");
 			in_run = 0;
 		}
 		if (gone) {
@@ -145,7 +145,7 @@ size_t host_sources_missing(const struct flood_cfg *cfg, char *buf, size_t len)
 
 			if (missing++ < 8 && o < len)
 				o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "",
-						      units_fmt_ipv6(&cfg->src6[i], a, sizeof(a)));
+						      addr_fmt_ipv6(&cfg->src6[i], a, sizeof(a)));
 		}
 	}
 	if (o >= len && len > 4)

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "lab/labfile.h"
-#include "util/hostlist.h"
+#include "lab/hostlist.h"
 #include "util/suggest.h"
 
 #define F(field) offsetof(struct lab, field)

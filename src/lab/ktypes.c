@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include "lab/labfile.h"
-#include "util/hostlist.h"
+#include "util/text.h"
+#include "lab/hostlist.h"
 #include "util/suggest.h"
 
 /* ---- parsing ---- */
@@ -71,7 +72,7 @@ static int p_message(struct lab *lab, const struct key *k, const char *v, char *
 	if (too_long(k, v, err, len))
 		return -EINVAL;
 	/* @FILE is read when the lab is planned (cli_lab_message) */
-	if (*v && *v != '@' && units_unescape(v, bytes, sizeof(bytes), &n, err, len))
+	if (*v && *v != '@' && text_unescape(v, bytes, sizeof(bytes), &n, err, len))
 		return -EINVAL;
 	return set_text(lab, k, v);
 }
@@ -96,7 +97,7 @@ static int p_cidr(struct lab *lab, const struct key *k, const char *v, char *err
 {
 	struct cidr c;
 
-	if (units_parse_cidr(v, &c, err, len) || prefix_in_range(k, c.len, err, len))
+	if (addr_parse_cidr(v, &c, err, len) || prefix_in_range(k, c.len, err, len))
 		return -EINVAL;
 	*(struct cidr *)field(lab, k) = c;
 	return 0;
@@ -106,7 +107,7 @@ static int p_cidr6(struct lab *lab, const struct key *k, const char *v, char *er
 {
 	struct cidr6 c;
 
-	if (units_parse_cidr6(v, &c, err, len) || prefix_in_range(k, c.len, err, len))
+	if (addr_parse_cidr6(v, &c, err, len) || prefix_in_range(k, c.len, err, len))
 		return -EINVAL;
 	*(struct cidr6 *)field(lab, k) = c;
 	return 0;
@@ -189,7 +190,7 @@ static int p_addr_template(struct lab *lab, const struct key *k, const char *v, 
 		return -EINVAL;
 	/* rank 0 of a host "h" stands for every host */
 	if (*v && (hostlist_subst(v, "h", 0, sub, sizeof(sub)) ||
-		   units_count_addr_list(sub, 65536, &six, &n, why, sizeof(why)))) {
+		   addr_count_list(sub, 65536, &six, &n, why, sizeof(why)))) {
 		snprintf(
 			err, len,
 			"'%s' is not an address list with %%n (%s): use such as 10.1.%%n.0/24 or 2001:db8:%%n::1-2001:db8:%%n::8",
@@ -313,7 +314,7 @@ static void f_cidr(const void *p, const struct key *k, char *buf, size_t len)
 	char a[16];
 
 	(void)k;
-	snprintf(buf, len, "%s/%u", units_fmt_ipv4(c->addr, a, sizeof(a)), c->len);
+	snprintf(buf, len, "%s/%u", addr_fmt_ipv4(c->addr, a, sizeof(a)), c->len);
 }
 
 static void f_cidr6(const void *p, const struct key *k, char *buf, size_t len)
@@ -322,7 +323,7 @@ static void f_cidr6(const void *p, const struct key *k, char *buf, size_t len)
 	char a[64];
 
 	(void)k;
-	snprintf(buf, len, "%s/%u", units_fmt_ipv6(&c->addr, a, sizeof(a)), c->len);
+	snprintf(buf, len, "%s/%u", addr_fmt_ipv6(&c->addr, a, sizeof(a)), c->len);
 }
 
 static void f_permille(const void *p, const struct key *k, char *buf, size_t len)

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "lab/labfile.h"
-#include "util/hostlist.h"
+#include "lab/hostlist.h"
 #include "util/suggest.h"
 
 void diag_add(struct lab_diag *d, const char *fmt, ...)
@@ -271,7 +271,7 @@ static void fleet_validate(const struct lab *lab, struct lab_diag *diag)
 			diag,
 			"%s: a fleet needs fleet.target, the service's address as the hosts reach it (the fleet sends traffic to it only)",
 			at);
-	else if (units_parse_addr(f->target, &six, &a, &a6, why, sizeof(why)))
+	else if (addr_parse(f->target, &six, &a, &a6, why, sizeof(why)))
 		diag_add(diag, "%s: fleet.target: %s", at, why);
 	/* a fleet's family is its target's (lab.family, when given, agrees) */
 	where(lab, family_line, at, sizeof(at));

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "util/errnames.h"
-#include "util/kcounters.h"
+#include "kernel/counters.h"
 #include "util/suggest.h"
 #include "util/units.h"
 

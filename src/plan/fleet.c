@@ -55,7 +55,7 @@ static int sources_parse(const char *s, int six, size_t *n, char *why, size_t le
 {
 	int s6;
 
-	if (units_count_addr_list(s, 65536, &s6, n, why, len))
+	if (addr_count_list(s, 65536, &s6, n, why, len))
 		return -EINVAL;
 	if (s6 != six) {
 		snprintf(
@@ -86,16 +86,15 @@ int fleet_plan_build(const struct lab *lab, uint64_t fd_limit, int paper, struct
 		snprintf(err, errlen, "fleet.hosts: %s", why);
 		return -EINVAL;
 	}
-	if (units_parse_addr(lab->fleet.target, &fp->six, &fp->target, &fp->target6, why,
-			     sizeof(why))) {
+	if (addr_parse(lab->fleet.target, &fp->six, &fp->target, &fp->target6, why, sizeof(why))) {
 		hostlist_free(&hl);
 		snprintf(err, errlen, "fleet.target: %s", why);
 		return -EINVAL;
 	}
 	if (fp->six)
-		units_fmt_ipv6(&fp->target6, fp->target_text, sizeof(fp->target_text));
+		addr_fmt_ipv6(&fp->target6, fp->target_text, sizeof(fp->target_text));
 	else
-		units_fmt_ipv4(fp->target, fp->target_text, sizeof(fp->target_text));
+		addr_fmt_ipv4(fp->target, fp->target_text, sizeof(fp->target_text));
 	if (hl.n > lab->connections) {
 		snprintf(
 			err, errlen,

@@ -12,7 +12,7 @@
 
 #include "lab/lab.h"
 #include "util/compiler.h"
-#include "util/hostlist.h"
+#include "lab/hostlist.h"
 #include "util/units.h"
 
 struct fleet_host_plan {

@@ -61,7 +61,7 @@ static void plan_warn(struct plan *p, const char *fmt, ...)
 
 struct addr6 plan_addr6(const struct lab *lab, uint32_t v4)
 {
-	return units_addr6_add(&lab->pool6.addr, v4 - lab->pool.addr);
+	return addr6_add(&lab->pool6.addr, v4 - lab->pool.addr);
 }
 
 uint64_t plan_connections6(const struct lab *lab, uint64_t connections)
@@ -175,7 +175,7 @@ static int layout(const struct lab *lab, struct plan *p, char *err, size_t errle
 		snprintf(
 			err, errlen,
 			"pool %s/%u has %llu addresses; this lab needs %llu (%u client namespaces of %u addresses, links and the service address): set lab.pool to a /%u or larger",
-			units_fmt_ipv4(base, a, sizeof(a)), lab->pool.len,
+			addr_fmt_ipv4(base, a, sizeof(a)), lab->pool.len,
 			(unsigned long long)p->pool_size, (unsigned long long)p->pool_used, N,
 			p->block_size, len);
 		return -EINVAL;
@@ -419,12 +419,12 @@ void plan_write(const struct plan *p, const struct lab *lab, FILE *out)
 
 	fprintf(out, "Namespaces (named connlab-%s-NS with --keep or 'connlab up')\n", lab->name);
 	fprintf(out, "  %-6s %s on lo, ports %s, %u server %s, up to %llu sockets each\n", "srv",
-		units_fmt_ipv4(p->service_addr, a, sizeof(a)), ports, p->server_workers,
+		addr_fmt_ipv4(p->service_addr, a, sizeof(a)), ports, p->server_workers,
 		plural(p->server_workers, "worker", "workers"),
 		(unsigned long long)p->server_per_worker);
 	fprintf(out, "  %-6s %s/30, link to srv %s; ping every %s, connect every %s\n", "probe",
-		units_fmt_ipv4(p->probe_addr, a, sizeof(a)),
-		units_fmt_ipv4(p->probe_srv, b, sizeof(b)),
+		addr_fmt_ipv4(p->probe_addr, a, sizeof(a)),
+		addr_fmt_ipv4(p->probe_srv, b, sizeof(b)),
 		lab->ping_interval_us ? units_fmt_duration(lab->ping_interval_us, c, sizeof(c))
 				      : "(off)",
 		lab->connect_interval_us
@@ -435,10 +435,10 @@ void plan_write(const struct plan *p, const struct lab *lab, FILE *out)
 		char name[16], first[16], last[16];
 
 		snprintf(name, sizeof(name), "c%u", i);
-		units_fmt_ipv4(netns->first_addr, first, sizeof(first));
-		units_fmt_ipv4(netns->first_addr + netns->n_addr - 1, last, sizeof(last));
+		addr_fmt_ipv4(netns->first_addr, first, sizeof(first));
+		addr_fmt_ipv4(netns->first_addr + netns->n_addr - 1, last, sizeof(last));
 		fprintf(out, "  %-6s %s/30, %u %s %s%s%s, %llu %s, %u flood %s of up to %llu\n",
-			name, units_fmt_ipv4(netns->link_peer, a, sizeof(a)), netns->n_addr,
+			name, addr_fmt_ipv4(netns->link_peer, a, sizeof(a)), netns->n_addr,
 			plural(netns->n_addr, "address", "addresses"), first,
 			netns->n_addr > 1 ? "-" : "", netns->n_addr > 1 ? last : "",
 			(unsigned long long)netns->connections,
@@ -459,7 +459,7 @@ void plan_write(const struct plan *p, const struct lab *lab, FILE *out)
 		p->server_workers + p->flood_workers + 1, p->server_workers, p->flood_workers,
 		(unsigned long long)p->fd_limit, (unsigned long long)p->fd_usable);
 	fprintf(out, "  pool %s/%u: %llu of %llu addresses used\n",
-		units_fmt_ipv4(lab->pool.addr, a, sizeof(a)), lab->pool.len,
+		addr_fmt_ipv4(lab->pool.addr, a, sizeof(a)), lab->pool.len,
 		(unsigned long long)p->pool_used, (unsigned long long)p->pool_size);
 
 	if (lab->family != FAMILY_IPV4) {
@@ -472,8 +472,8 @@ void plan_write(const struct plan *p, const struct lab *lab, FILE *out)
 			lab->family == FAMILY_DUAL ? "dual" : "ipv6");
 		fprintf(out,
 			"  the plan above, mirrored into %s/%u address for address: service %s, c0's first client address %s\n",
-			units_fmt_ipv6(&lab->pool6.addr, p6, sizeof(p6)), lab->pool6.len,
-			units_fmt_ipv6(&s6, a6, sizeof(a6)), units_fmt_ipv6(&c6, b6, sizeof(b6)));
+			addr_fmt_ipv6(&lab->pool6.addr, p6, sizeof(p6)), lab->pool6.len,
+			addr_fmt_ipv6(&s6, a6, sizeof(a6)), addr_fmt_ipv6(&c6, b6, sizeof(b6)));
 		fprintf(out,
 			"  each link a /126, each client address a /128 routed via its link (one neighbour entry per link: the IPv6 table is global too); no duplicate address detection; no route out\n");
 		fprintf(out,

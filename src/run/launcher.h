@@ -23,7 +23,7 @@
 #include "util/clock.h"
 #include "util/errnames.h"
 #include "util/hist.h"
-#include "util/kcounters.h"
+#include "kernel/counters.h"
 #include "util/log.h"
 #include "util/procfs.h"
 #include "util/status.h"

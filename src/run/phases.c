@@ -59,12 +59,12 @@ static int start_flood(struct run *r, unsigned i)
 	char *argv[2 * FLOOD_OPTS_MAX + 16];
 	unsigned at = 0;
 
-	units_fmt_ipv4(p->service_addr, t4, sizeof(t4));
-	snprintf(s4, sizeof(s4), "%s-%s", units_fmt_ipv4(netns->first_addr, a, sizeof(a)),
-		 units_fmt_ipv4(netns->first_addr + netns->n_addr - 1, b, sizeof(b)));
-	units_fmt_ipv6(&x6, t6, sizeof(t6));
-	snprintf(s6, sizeof(s6), "%s-%s", units_fmt_ipv6(&f6, a, sizeof(a)),
-		 units_fmt_ipv6(&l6, b, sizeof(b)));
+	addr_fmt_ipv4(p->service_addr, t4, sizeof(t4));
+	snprintf(s4, sizeof(s4), "%s-%s", addr_fmt_ipv4(netns->first_addr, a, sizeof(a)),
+		 addr_fmt_ipv4(netns->first_addr + netns->n_addr - 1, b, sizeof(b)));
+	addr_fmt_ipv6(&x6, t6, sizeof(t6));
+	snprintf(s6, sizeof(s6), "%s-%s", addr_fmt_ipv6(&f6, a, sizeof(a)),
+		 addr_fmt_ipv6(&l6, b, sizeof(b)));
 	sh.target = six ? t6 : t4;
 	sh.source = six ? s6 : s4;
 	flood_opts_build(r->lab, &sh, &fo);
@@ -207,8 +207,8 @@ static int start_builtin_servers(struct run *r)
 	struct addr6 s6 = plan_addr6(r->lab, r->plan->service_addr);
 
 	units_fmt_ports(&r->lab->ports, ports, sizeof(ports));
-	units_fmt_ipv4(r->plan->service_addr, addr, sizeof(addr));
-	units_fmt_ipv6(&s6, addr6, sizeof(addr6));
+	addr_fmt_ipv4(r->plan->service_addr, addr, sizeof(addr));
+	addr_fmt_ipv6(&s6, addr6, sizeof(addr6));
 	if (r->lab->family == FAMILY_IPV6) {
 		argv[3] = addr6;
 	} else if (r->lab->family == FAMILY_DUAL) {
@@ -235,11 +235,11 @@ int run_start_servers(struct run *r)
 		struct addr6 s6 = plan_addr6(r->lab, r->plan->service_addr);
 
 		/* {address}: the lab's family's (IPv4 in dual); {address6}: IPv6 */
-		units_fmt_ipv6(&s6, addr6, sizeof(addr6));
+		addr_fmt_ipv6(&s6, addr6, sizeof(addr6));
 		if (r->lab->family == FAMILY_IPV6)
 			snprintf(addr, sizeof(addr), "%s", addr6);
 		else
-			units_fmt_ipv4(r->plan->service_addr, addr, sizeof(addr));
+			addr_fmt_ipv4(r->plan->service_addr, addr, sizeof(addr));
 		snprintf(port, sizeof(port), "%u", r->lab->ports.port[0]);
 		lab_dir(r, dir, sizeof(dir));
 		run_substitute(r->lab->server_command, cmd, sizeof(cmd), keys, vals, 4);
@@ -261,12 +261,12 @@ static int start_floods(struct run *r)
 			const char *keys[] = { "{address}", "{port}", "{source}", "{connections}" };
 			const char *vals[] = { addr, port, src, conns };
 
-			units_fmt_ipv4(p->service_addr, addr, sizeof(addr));
+			addr_fmt_ipv4(p->service_addr, addr, sizeof(addr));
 			snprintf(port, sizeof(port), "%u", r->lab->ports.port[0]);
-			snprintf(src, sizeof(src), "%s-%s",
-				 units_fmt_ipv4(netns->first_addr, a, sizeof(a)),
-				 units_fmt_ipv4(netns->first_addr + netns->n_addr - 1, b,
-						sizeof(b)));
+			snprintf(
+				src, sizeof(src), "%s-%s",
+				addr_fmt_ipv4(netns->first_addr, a, sizeof(a)),
+				addr_fmt_ipv4(netns->first_addr + netns->n_addr - 1, b, sizeof(b)));
 			snprintf(conns, sizeof(conns), "%llu",
 				 (unsigned long long)netns->connections);
 			run_substitute(r->lab->client_command, cmd, sizeof(cmd), keys, vals, 4);

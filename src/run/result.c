@@ -16,7 +16,7 @@
 
 #include "run/launcher.h"
 #include "util/errnames.h"
-#include "util/kcounters.h"
+#include "kernel/counters.h"
 
 #ifndef CONNLAB_VERSION
 #define CONNLAB_VERSION "0.0.0"

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "netns/netns.h"
-#include "util/kcounters.h"
+#include "kernel/counters.h"
 
 _Static_assert(KCOUNTERS_MAX >= 26, "room for every counter");
 

@@ -26,7 +26,7 @@ ALLOWED = {
     "util": [],
     "kernel": ["util"],  # the table of kernel knowledge, and tuning files
     "engine": ["util"],
-    "lab": ["util", "engine"],
+    "lab": ["util", "kernel", "engine"],  # the kernel's counters name metrics
     "plan": ["util", "engine", "lab", "netns"],
     "host": ["util", "kernel", "engine", "lab", "plan", "netns"],
     "run": ["util", "kernel", "engine", "lab", "plan", "host", "netns"],

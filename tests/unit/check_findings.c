@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "report/report.h"
+#include "util/text.h"
 #include "util/procfs.h"
 #include "util/units.h"
 
@@ -238,9 +239,9 @@ START_TEST(escape_bytes)
 {
 	char buf[64];
 
-	ck_assert_str_eq(units_escape("-ERR x\r\n\x01", 9, buf, sizeof(buf)), "-ERR x\\r\\n\\x01");
-	ck_assert_str_eq(units_escape("abcdef", 6, buf, 4), "abc");
-	ck_assert_str_eq(units_escape("a\nb", 3, buf, 3), "a"); /* never half an escape */
+	ck_assert_str_eq(text_escape("-ERR x\r\n\x01", 9, buf, sizeof(buf)), "-ERR x\\r\\n\\x01");
+	ck_assert_str_eq(text_escape("abcdef", 6, buf, 4), "abc");
+	ck_assert_str_eq(text_escape("a\nb", 3, buf, 3), "a"); /* never half an escape */
 }
 END_TEST
 

@@ -12,7 +12,7 @@
 #include "fleet/fleet.h"
 #include "lab/lab.h"
 #include "plan/fleet.h"
-#include "util/hostlist.h"
+#include "lab/hostlist.h"
 
 #include "check_main.h"
 

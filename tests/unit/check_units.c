@@ -131,34 +131,31 @@ START_TEST(addresses)
 	struct cidr c;
 	size_t n;
 
-	ck_assert_int_eq(units_parse_ipv4("198.18.0.1", &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(addr_parse_ipv4("198.18.0.1", &a, err, sizeof(err)), 0);
 	ck_assert_uint_eq(a, 0xc6120001u);
-	ck_assert_int_eq(units_parse_ipv4("198.18.0.256", &a, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(units_parse_ipv4("198.18.0", &a, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(units_parse_ipv4("198.18.0.1x", &a, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(units_parse_ipv4("0198.18.0.1", &a, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(units_parse_cidr("198.18.0.0/15", &c, err, sizeof(err)), 0);
+	ck_assert_int_eq(addr_parse_ipv4("198.18.0.256", &a, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(addr_parse_ipv4("198.18.0", &a, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(addr_parse_ipv4("198.18.0.1x", &a, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(addr_parse_ipv4("0198.18.0.1", &a, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(addr_parse_cidr("198.18.0.0/15", &c, err, sizeof(err)), 0);
 	ck_assert_uint_eq(c.addr, 0xc6120000u);
 	ck_assert_uint_eq(c.len, 15);
-	ck_assert_int_eq(units_parse_cidr("198.18.0.1/15", &c, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(addr_parse_cidr("198.18.0.1/15", &c, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "'198.18.0.1/15' has host bits set: did you mean 198.18.0.0/15?");
-	ck_assert_int_eq(units_parse_cidr("198.18.0.0/33", &c, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(
-		units_parse_addr_list("198.18.1.1-198.18.1.16", list, 32, &n, err, sizeof(err)), 0);
+	ck_assert_int_eq(addr_parse_cidr("198.18.0.0/33", &c, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(addr_parse_list("198.18.1.1-198.18.1.16", list, 32, &n, err, sizeof(err)),
+			 0);
 	ck_assert_uint_eq(n, 16);
 	ck_assert_uint_eq(list[15], 0xc6120110u);
 	ck_assert_int_eq(
-		units_parse_addr_list("198.18.1.0/29,198.18.2.1", list, 32, &n, err, sizeof(err)),
-		0);
+		addr_parse_list("198.18.1.0/29,198.18.2.1", list, 32, &n, err, sizeof(err)), 0);
 	ck_assert_uint_eq(n, 7); /* .1 to .6 of the /29, then one */
 	ck_assert_uint_eq(list[0], 0xc6120101u);
 	ck_assert_uint_eq(list[6], 0xc6120201u);
-	ck_assert_int_eq(units_parse_addr_list("198.18.1.0/24", list, 32, &n, err, sizeof(err)),
-			 -EINVAL);
+	ck_assert_int_eq(addr_parse_list("198.18.1.0/24", list, 32, &n, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "'198.18.1.0/24' has more than 32 addresses");
-	ck_assert_int_eq(
-		units_parse_addr_list("198.18.1.9-198.18.1.1", list, 32, &n, err, sizeof(err)),
-		-EINVAL);
+	ck_assert_int_eq(addr_parse_list("198.18.1.9-198.18.1.1", list, 32, &n, err, sizeof(err)),
+			 -EINVAL);
 }
 END_TEST
 
@@ -199,7 +196,7 @@ START_TEST(formatters_round_trip)
 	ck_assert_str_eq(units_fmt_rate(20000, buf, sizeof(buf)), "20k/s");
 	ck_assert_str_eq(units_fmt_rate(0, buf, sizeof(buf)), "unlimited");
 	ck_assert_str_eq(units_fmt_size(10240, buf, sizeof(buf)), "10.0 KiB");
-	ck_assert_str_eq(units_fmt_ipv4(0xc6120001u, buf, sizeof(buf)), "198.18.0.1");
+	ck_assert_str_eq(addr_fmt_ipv4(0xc6120001u, buf, sizeof(buf)), "198.18.0.1");
 	for (uint64_t v = 1; v < 5000000000ULL; v = v * 7 + 3) {
 		uint64_t back;
 
@@ -221,39 +218,37 @@ START_TEST(ipv6_addresses)
 	char buf[64];
 	size_t n;
 
-	ck_assert_int_eq(units_parse_ipv6("2001:2::1", &a, err, sizeof(err)), 0);
-	ck_assert_str_eq(units_fmt_ipv6(&a, buf, sizeof(buf)), "2001:2::1");
-	ck_assert_int_ne(units_parse_ipv6("2001:2::g", &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(addr_parse_ipv6("2001:2::1", &a, err, sizeof(err)), 0);
+	ck_assert_str_eq(addr_fmt_ipv6(&a, buf, sizeof(buf)), "2001:2::1");
+	ck_assert_int_ne(addr_parse_ipv6("2001:2::g", &a, err, sizeof(err)), 0);
 	ck_assert_ptr_nonnull(strstr(err, "not an IPv6 address"));
-	ck_assert_int_eq(units_parse_cidr6("2001:2::/48", &c, err, sizeof(err)), 0);
+	ck_assert_int_eq(addr_parse_cidr6("2001:2::/48", &c, err, sizeof(err)), 0);
 	ck_assert_uint_eq(c.len, 48);
-	ck_assert_int_ne(units_parse_cidr6("2001:2::1/48", &c, err, sizeof(err)), 0);
+	ck_assert_int_ne(addr_parse_cidr6("2001:2::1/48", &c, err, sizeof(err)), 0);
 	ck_assert_ptr_nonnull(strstr(err, "past its prefix length"));
-	ck_assert_int_ne(units_parse_cidr6("2001:2::/129", &c, err, sizeof(err)), 0);
+	ck_assert_int_ne(addr_parse_cidr6("2001:2::/129", &c, err, sizeof(err)), 0);
 	/* a range, a prefix without its anycast address, single ones */
-	ck_assert_int_eq(units_parse_addr6_list("2001:2::10-2001:2::1f,2001:2::100/120,2001:2::9",
-						list, 300, &n, err, sizeof(err)),
+	ck_assert_int_eq(addr_parse_list6("2001:2::10-2001:2::1f,2001:2::100/120,2001:2::9", list,
+					  300, &n, err, sizeof(err)),
 			 0);
 	ck_assert_uint_eq(n, 16 + 255 + 1);
-	ck_assert_str_eq(units_fmt_ipv6(&list[15], buf, sizeof(buf)), "2001:2::1f");
-	ck_assert_str_eq(units_fmt_ipv6(&list[16], buf, sizeof(buf)), "2001:2::101");
-	ck_assert_str_eq(units_fmt_ipv6(&list[n - 2], buf, sizeof(buf)), "2001:2::1ff");
-	ck_assert_int_ne(
-		units_parse_addr6_list("2001:2::1f-2001:2::10", list, 300, &n, err, sizeof(err)),
-		0);
-	ck_assert_ptr_nonnull(strstr(err, "low to high"));
-	ck_assert_int_ne(
-		units_parse_addr6_list("2001:2::1-2001:3::1", list, 300, &n, err, sizeof(err)), 0);
-	ck_assert_ptr_nonnull(strstr(err, "within one /64"));
-	ck_assert_int_ne(units_parse_addr6_list("2001:2::/112", list, 300, &n, err, sizeof(err)),
+	ck_assert_str_eq(addr_fmt_ipv6(&list[15], buf, sizeof(buf)), "2001:2::1f");
+	ck_assert_str_eq(addr_fmt_ipv6(&list[16], buf, sizeof(buf)), "2001:2::101");
+	ck_assert_str_eq(addr_fmt_ipv6(&list[n - 2], buf, sizeof(buf)), "2001:2::1ff");
+	ck_assert_int_ne(addr_parse_list6("2001:2::1f-2001:2::10", list, 300, &n, err, sizeof(err)),
 			 0);
+	ck_assert_ptr_nonnull(strstr(err, "low to high"));
+	ck_assert_int_ne(addr_parse_list6("2001:2::1-2001:3::1", list, 300, &n, err, sizeof(err)),
+			 0);
+	ck_assert_ptr_nonnull(strstr(err, "within one /64"));
+	ck_assert_int_ne(addr_parse_list6("2001:2::/112", list, 300, &n, err, sizeof(err)), 0);
 	ck_assert_ptr_nonnull(strstr(err, "more than 300"));
 	/* adding carries into the high half */
-	ck_assert_int_eq(units_parse_ipv6("2001:2:0:1:ffff:ffff:ffff:ffff", &a, err, sizeof(err)),
+	ck_assert_int_eq(addr_parse_ipv6("2001:2:0:1:ffff:ffff:ffff:ffff", &a, err, sizeof(err)),
 			 0);
-	b = units_addr6_add(&a, 2);
-	ck_assert_str_eq(units_fmt_ipv6(&b, buf, sizeof(buf)), "2001:2:0:2::1");
-	ck_assert(units_is_ipv6("::1") && !units_is_ipv6("198.18.0.1"));
+	b = addr6_add(&a, 2);
+	ck_assert_str_eq(addr_fmt_ipv6(&b, buf, sizeof(buf)), "2001:2:0:2::1");
+	ck_assert(addr_is_ipv6("::1") && !addr_is_ipv6("198.18.0.1"));
 }
 END_TEST
 

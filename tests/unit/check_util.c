@@ -11,7 +11,7 @@
 #include "engine/modes.h"
 #include "lab/phase.h"
 #include "util/clock.h"
-#include "util/kcounters.h"
+#include "kernel/counters.h"
 #include "util/procfs.h"
 #include "util/suggest.h"
 

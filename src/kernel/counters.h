@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* kcounters.h - the kernel's TCP counters a run records: TcpExt of
+/* counters.h - the kernel's TCP counters a run records: TcpExt of
  * /proc/net/netstat and Tcp of /proc/net/snmp, by name, in one order that
  * the sampler reads them in, result.json lists them in and
  * counters.NS.NAME expectations name them by. */
-#ifndef CONNLAB_UTIL_KCOUNTERS_H
-#define CONNLAB_UTIL_KCOUNTERS_H
+#ifndef CONNLAB_KERNEL_COUNTERS_H
+#define CONNLAB_KERNEL_COUNTERS_H
 
 #include <stddef.h>
 

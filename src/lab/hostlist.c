@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* hostlist.c - expanding pdsh host lists. */
-#include "util/hostlist.h"
+#include "lab/hostlist.h"
 
 #include <ctype.h>
 #include <errno.h>

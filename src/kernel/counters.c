@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* kcounters.c - the list of recorded kernel counters. */
-#include "util/kcounters.h"
+/* counters.c - the list of recorded kernel counters. */
+#include "kernel/counters.h"
 
 #include <string.h>
 
