@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* up.c - `connlab up`, `connlab down` and `connlab ls`: a lab's
- * topology without traffic, named for `ip netns exec`, or held in the
- * foreground, or built once to see that (and how fast) it builds. */
+/* up.c - `connlab up`: a lab's topology without traffic, named for
+ * `ip netns exec`, or held in the foreground, or built once to see that
+ * (and how fast) it builds; rootless, kept by a holder (run/holder.c). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <sched.h>
@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cmd/cli.h"
-#include "cmd/holder.h"
+#include "run/holder.h"
 #include "netns/netns.h"
 #include "plan/plan.h"
 #include "plan/topology.h"
@@ -24,8 +24,6 @@
 #include "util/log.h"
 
 static int cmd_up(int argc, char **argv);
-static int cmd_down(int argc, char **argv);
-static int cmd_ls(int argc, char **argv);
 
 const struct command command_up = {
 	.name = "up",
@@ -54,29 +52,6 @@ const struct command command_up = {
 		"Exit status: 0 built; 2 lab error, lab already up, or missing privileges;\n"
 		"3 the kernel refused (the message says what).\n",
 	.run = cmd_up,
-};
-
-const struct command command_down = {
-	.name = "down",
-	.summary = "remove labs built by 'connlab up'",
-	.usage = "connlab down LAB... | --all",
-	.help = "Removes the named namespaces of each LAB (/run/netns/connlab-LAB-*), and so\n"
-		"(rootless labs: ends the holder process that keeps them)\n"
-		"every veth pair, address and route in them. Processes still running inside\n"
-		"are named (they keep their namespace alive until they exit). Taking down a\n"
-		"lab that is not up says so and succeeds.\n"
-		"\n"
-		"Options:\n"
-		"  -a, --all   every connlab lab\n",
-	.run = cmd_down,
-};
-
-const struct command command_ls = {
-	.name = "ls",
-	.summary = "list the labs that are up",
-	.usage = "connlab ls",
-	.help = "Lists the labs whose named namespaces exist under /run/netns.\n",
-	.run = cmd_ls,
 };
 
 static int rootless_view;
@@ -224,229 +199,5 @@ static int cmd_up(int argc, char **argv)
 		pause();
 	topo_close(&topo);
 	printf("lab '%s' is down\n", lab.name);
-	return EXIT_OK;
-}
-
-/* connlab-LAB-NS with NS one of srv, probe, cN: the lab part, or NULL. */
-static int split_name(const char *name, char *lab, size_t len)
-{
-	const char *dash = strrchr(name, '-'), *netns;
-	size_t n;
-
-	if (strncmp(name, "connlab-", 8) || !dash || dash <= name + 8)
-		return -EINVAL;
-	netns = dash + 1;
-	if (strcmp(netns, "srv") && strcmp(netns, "probe")) {
-		if (netns[0] != 'c' || !netns[1] ||
-		    strspn(netns + 1, "0123456789") != strlen(netns + 1))
-			return -EINVAL;
-	}
-	n = (size_t)(dash - (name + 8));
-	if (n >= len)
-		return -EINVAL;
-	memcpy(lab, name + 8, n);
-	lab[n] = 0;
-	return 0;
-}
-
-struct down_ctx {
-	const char *lab; /* NULL: all */
-	unsigned removed, failed;
-	uint64_t ino[TOPO_NETNS_MAX * 4];
-	unsigned n_ino;
-	char labs[512];	    /* "a, b" for the message */
-	char taken[64][64]; /* the labs in labs, whole names */
-	unsigned n_taken;
-};
-
-/* Adds lab to the message once: compared whole, so that "b" is still
- * listed after "ab" */
-static void down_note(struct down_ctx *c, const char *lab)
-{
-	size_t off = strlen(c->labs);
-
-	for (unsigned i = 0; i < c->n_taken; i++)
-		if (!strcmp(c->taken[i], lab))
-			return;
-	if (c->n_taken < sizeof(c->taken) / sizeof(c->taken[0]))
-		snprintf(c->taken[c->n_taken++], sizeof(c->taken[0]), "%s", lab);
-	if (off + strlen(lab) + 3 < sizeof(c->labs))
-		snprintf(c->labs + off, sizeof(c->labs) - off, "%s%s", off ? ", " : "", lab);
-}
-
-/* Processes still inside a namespace keep it alive; name them. */
-static void report_processes(const struct down_ctx *c)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	char pids[256] = "";
-	size_t off = 0;
-	unsigned count = 0;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char path[300];
-		struct stat st;
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/netns/net", de->d_name);
-		if (stat(path, &st))
-			continue;
-		for (unsigned i = 0; i < c->n_ino; i++) {
-			if ((uint64_t)st.st_ino != c->ino[i])
-				continue;
-			if (off < sizeof(pids) - 16)
-				off += (size_t)snprintf(pids + off, sizeof(pids) - off, "%s%s",
-							count ? ", " : "", de->d_name);
-			count++;
-			break;
-		}
-	}
-	closedir(d);
-	if (count)
-		log_msg(LOGL_WARN,
-			"%u %s still inside the removed namespaces (PID %s): they keep them alive until they exit",
-			count, count == 1 ? "process is" : "processes are", pids);
-}
-
-static int down_one(const char *name, void *arg)
-{
-	struct down_ctx *c = arg;
-	char lab[64];
-	int fd, r;
-
-	if (split_name(name, lab, sizeof(lab)))
-		return 0;
-	if (c->lab && strcmp(lab, c->lab))
-		return 0;
-	if (netns_open_named(name, &fd) == 0) {
-		uint64_t ino;
-
-		if (netns_inode(fd, &ino) == 0 && c->n_ino < sizeof(c->ino) / sizeof(c->ino[0]))
-			c->ino[c->n_ino++] = ino;
-		close(fd);
-	}
-	r = netns_unname(name);
-	if (r) {
-		log_msg(LOGL_ERROR, "cannot remove /run/netns/%s: %s", name, strerror(-r));
-		c->failed++;
-	} else {
-		c->removed++;
-		down_note(c, lab);
-	}
-	return 0;
-}
-
-static int cmd_down(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int all = 0, opt, status = EXIT_OK;
-
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "ah", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'a':
-			all = 1;
-			break;
-		case 'h':
-			return cli_help(&command_down);
-		default:
-			return cli_usage_error(&command_down, "unknown option '%s'",
-					       argv[optind - 1]);
-		}
-	}
-	if (all == (optind < argc))
-		return cli_usage_error(&command_down, "name the labs to take down, or --all");
-	for (int i = optind; i < argc || (all && i == optind); i++) {
-		static struct down_ctx c;
-		int r, held;
-
-		memset(&c, 0, sizeof(c));
-		c.lab = all ? NULL : argv[i];
-		/* rootless labs: their holders */
-		r = holder_down(c.lab);
-		held = r > 0;
-		if (r < 0)
-			status = EXIT_CANNOT_RUN;
-		if (r > 0 && !all)
-			continue;
-		r = netns_list("connlab-", down_one, &c);
-		if (r) {
-			log_msg(LOGL_ERROR, "cannot read /run/netns: %s", strerror(-r));
-			return EXIT_CANNOT_RUN;
-		}
-		report_processes(&c);
-		if (c.failed)
-			status = EXIT_CANNOT_RUN;
-		else if (c.removed)
-			printf("took down %s (%u namespaces)\n", c.labs, c.removed);
-		else if (all && !held)
-			printf("no lab is up\n");
-		else
-			printf("no lab '%s' is up (no /run/netns/connlab-%s-*): nothing to do\n",
-			       argv[i], argv[i]);
-	}
-	return status;
-}
-
-struct ls_ctx {
-	char lab[64];
-	unsigned count, labs;
-	char members[512];
-};
-
-static void ls_flush(struct ls_ctx *c)
-{
-	if (c->count)
-		printf("%-22s %3u   %s\n", c->lab, c->count, c->members);
-	c->count = 0;
-	c->members[0] = 0;
-}
-
-static int ls_one(const char *name, void *arg)
-{
-	struct ls_ctx *c = arg;
-	char lab[64];
-	size_t off;
-
-	if (split_name(name, lab, sizeof(lab)))
-		return 0;
-	if (strcmp(lab, c->lab)) {
-		ls_flush(c);
-		snprintf(c->lab, sizeof(c->lab), "%s", lab);
-		c->labs++;
-	}
-	off = strlen(c->members);
-	if (off < sizeof(c->members) - 16)
-		snprintf(c->members + off, sizeof(c->members) - off, "%s%s", off ? " " : "",
-			 strrchr(name, '-') + 1);
-	else if (!strstr(c->members, "..."))
-		strcat(c->members, " ...");
-	c->count++;
-	return 0;
-}
-
-static int cmd_ls(int argc, char **argv)
-{
-	static struct ls_ctx c;
-	int r;
-
-	if (argc > 1)
-		return cli_usage_error(&command_ls, "'%s': ls takes no arguments", argv[1]);
-	printf("%-22s %s   %s\n", "LAB", "NS", "NAMESPACES (/run/netns/connlab-LAB-NS)");
-	r = netns_list("connlab-", ls_one, &c);
-	ls_flush(&c);
-	if (r) {
-		log_msg(LOGL_ERROR, "cannot read /run/netns: %s", strerror(-r));
-		return EXIT_CANNOT_RUN;
-	}
-	if (!holder_ls() && !c.labs)
-		printf("(no lab is up)\n");
 	return EXIT_OK;
 }

@@ -436,3 +436,24 @@ int topo_build(const struct lab *lab, const struct plan *plan, int named, struct
 	}
 	return r;
 }
+
+int topo_name_split(const char *name, char *lab, size_t len)
+{
+	const char *dash = strrchr(name, '-'), *netns;
+	size_t n;
+
+	if (strncmp(name, "connlab-", 8) || !dash || dash <= name + 8)
+		return -EINVAL;
+	netns = dash + 1;
+	if (strcmp(netns, "srv") && strcmp(netns, "probe")) {
+		if (netns[0] != 'c' || !netns[1] ||
+		    strspn(netns + 1, "0123456789") != strlen(netns + 1))
+			return -EINVAL;
+	}
+	n = (size_t)(dash - (name + 8));
+	if (n >= len)
+		return -EINVAL;
+	memcpy(lab, name + 8, n);
+	lab[n] = 0;
+	return 0;
+}

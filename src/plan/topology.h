@@ -45,5 +45,8 @@ void topo_close(struct topology *t);
 
 /* The name of namespace i as mounted: connlab-LAB-NAME. */
 void topo_netns_path_name(const char *lab, const char *netns, char *buf, size_t len);
+/* The reverse: the LAB of connlab-LAB-NS (NS one of srv, probe, cN) into
+ * lab; 0, or -EINVAL for a name that is not a lab namespace's. */
+int topo_name_split(const char *name, char *lab, size_t len);
 
 #endif

@@ -3,8 +3,8 @@
  * namespaces (no /run/netns names without root), one sitter process in
  * each so that `nsenter -U -n -t PID` enters it; `ls` finds labs by
  * their holders, `down` ends the holder. */
-#ifndef CONNLAB_CMD_HOLDER_H
-#define CONNLAB_CMD_HOLDER_H
+#ifndef CONNLAB_RUN_HOLDER_H
+#define CONNLAB_RUN_HOLDER_H
 
 #include "lab/lab.h"
 #include "plan/plan.h"

@@ -11,7 +11,7 @@
  * $XDG_RUNTIME_DIR/connlab/LAB.up (else /tmp/connlab-UID/LAB.up):
  * "holder PID" and "ns NAME PID" lines. */
 #define _GNU_SOURCE
-#include "cmd/holder.h"
+#include "run/holder.h"
 
 #include <dirent.h>
 #include <errno.h>
