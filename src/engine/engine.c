@@ -137,32 +137,143 @@ static void sum_stats(const struct supervisor *s, struct engine_stats *sum, uint
 
 static void stop_workers(struct supervisor *s);
 
-static void print_stats(struct supervisor *s, int final)
+static json_t *hist_json(const struct hist *h)
 {
-	static struct engine_stats sum;
-	uint64_t reached, now = clock_now_ns(), total_errors = 0;
-	json_t *j = json_object(), *errs = json_object();
-	char *line;
+	return json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)h->count, "p50",
+		(json_int_t)hist_quantile(h, 0.5), "p90", (json_int_t)hist_quantile(h, 0.9), "p99",
+		(json_int_t)hist_quantile(h, 0.99), "p999", (json_int_t)hist_quantile(h, 0.999),
+		"max", (json_int_t)h->max, "mean", (json_int_t)(h->count ? h->sum / h->count : 0));
+}
 
-	sum_stats(s, &sum, &reached);
+/* the supervisor's own: time, role, the hold's times */
+static void stats_head(const struct supervisor *s, json_t *j, uint64_t now)
+{
 	json_object_set_new(j, "t", json_real((double)(now - s->start_ns) / 1e9));
 	json_object_set_new(j, "role", json_string(s->o->role));
 	json_object_set_new(j, "pid", json_integer(getpid()));
 	json_object_set_new(j, "workers", json_integer(s->o->workers));
 	if (s->o->share)
 		json_object_set_new(j, "share", json_string(s->o->share));
-	if (s->o->hold_us) {
-		json_object_set_new(j, "hold_s", json_real((double)s->o->hold_us / 1e6));
+	if (!s->o->hold_us)
+		return;
+	json_object_set_new(j, "hold_s", json_real((double)s->o->hold_us / 1e6));
+	json_object_set_new(j, "hold_from_s",
+			    s->hold_from_ns
+				    ? json_real((double)(s->hold_from_ns - s->start_ns) / 1e9)
+				    : json_null());
+	json_object_set_new(j, "hold_end_s",
+			    s->hold_end_ns ? json_real((double)(s->hold_end_ns - s->start_ns) / 1e9)
+					   : json_null());
+	json_object_set_new(j, "ramp_timed_out", json_boolean(s->ramp_timed_out));
+}
+
+/* the histograms' buckets themselves, so that the launcher merges the
+ * flood processes exactly; and the messages */
+static void stats_hists(const struct engine_stats *sum, json_t *j)
+{
+	static char ht[16384];
+
+	if (hist_text(&sum->connect_us, ht, sizeof(ht)))
+		json_object_set_new(j, "connect_hist", json_string(ht));
+	if (sum->first_byte_us.count && hist_text(&sum->first_byte_us, ht, sizeof(ht)))
+		json_object_set_new(j, "first_byte_hist", json_string(ht));
+	if (!sum->messages_sent && !sum->replies && !sum->replies_missing)
+		return;
+	json_object_set_new(
+		j, "messages",
+		json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "sent",
+			  (json_int_t)sum->messages_sent, "replies", (json_int_t)sum->replies,
+			  "missing", (json_int_t)sum->replies_missing, "send_blocked",
+			  (json_int_t)sum->send_blocked, "reply_p50_us",
+			  (json_int_t)hist_quantile(&sum->reply_us, 0.5), "reply_p99_us",
+			  (json_int_t)hist_quantile(&sum->reply_us, 0.99), "reply_max_us",
+			  (json_int_t)sum->reply_us.max));
+	if (hist_text(&sum->reply_us, ht, sizeof(ht)))
+		json_object_set_new(j, "reply_hist", json_string(ht));
+}
+
+/* a flood's: its connections, what the servers closed, connect times */
+static void stats_flood(const struct supervisor *s, const struct engine_stats *sum,
+			uint64_t reached, json_t *j)
+{
+	char sample[4 * sizeof(sum->peer_sample) + 1];
+
+	json_object_set_new(j, "target", json_integer((json_int_t)s->o->target));
+	json_object_set_new(j, "opened", json_integer((json_int_t)sum->opened));
+	json_object_set_new(j, "connecting", json_integer((json_int_t)sum->connecting));
+	json_object_set_new(j, "established", json_integer((json_int_t)sum->established));
+	json_object_set_new(j, "established_ipv6", json_integer((json_int_t)sum->established6));
+	json_object_set_new(j, "lines_in", json_integer((json_int_t)sum->lines_in));
+	if (sum->closed_by_peer) {
 		json_object_set_new(
-			j, "hold_from_s",
-			s->hold_from_ns ? json_real((double)(s->hold_from_ns - s->start_ns) / 1e9)
-					: json_null());
-		json_object_set_new(
-			j, "hold_end_s",
-			s->hold_end_ns ? json_real((double)(s->hold_end_ns - s->start_ns) / 1e9)
-				       : json_null());
-		json_object_set_new(j, "ramp_timed_out", json_boolean(s->ramp_timed_out));
+			j, "closed_by_peer_life_ms",
+			json_pack("{s:f, s:f}", "p50",
+				  (double)hist_quantile(&sum->peer_close_life_us, 0.5) / 1e3, "max",
+				  (double)sum->peer_close_life_us.max / 1e3));
+		json_object_set_new(j, "closed_by_peer_sample",
+				    json_string(text_escape(sum->peer_sample, sum->peer_sample_len,
+							    sample, sizeof(sample))));
 	}
+	json_object_set_new(j, "connect_us", hist_json(&sum->connect_us));
+	stats_hists(sum, j);
+	json_object_set_new(j, "ramp_s",
+			    reached ? json_real((double)(reached - s->start_ns) / 1e9)
+				    : json_null());
+}
+
+/* errors by name and phase; the first of each kind explained on stderr;
+ * their total */
+static uint64_t stats_errors(struct supervisor *s, const struct engine_stats *sum, json_t *j)
+{
+	json_t *errs = json_object();
+	uint64_t total = 0;
+
+	for (unsigned e = 0; e < ENGINE_ERR_SLOTS; e++) {
+		json_t *by_phase = NULL;
+		uint64_t n = 0;
+
+		for (unsigned p = 0; p < PHASE_COUNT; p++) {
+			if (!sum->errors[e][p])
+				continue;
+			if (!by_phase)
+				by_phase = json_object();
+			json_object_set_new(by_phase, phase_names[p],
+					    json_integer((json_int_t)sum->errors[e][p]));
+			n += sum->errors[e][p];
+		}
+		if (!by_phase)
+			continue;
+		total += n;
+		json_object_set_new(errs, e < errnames_count ? errnames[e].name : "other",
+				    by_phase);
+		if (!s->seen_errors[e] && e < errnames_count)
+			log_msg(LOGL_WARN, "%s: %s: %s", s->o->role, errnames[e].name,
+				errnames[e].meaning);
+		s->seen_errors[e] = n;
+	}
+	json_object_set_new(j, "errors", errs);
+	if (sum->other_errno) { /* what "other" was, by name */
+		const char *name = strerrorname_np(sum->other_errno);
+
+		json_object_set_new(j, "other_errno", json_string(name ? name : "?"));
+		if (!s->seen_other)
+			log_msg(LOGL_WARN, "%s: %s: %s (an error connlab has no name for)",
+				s->o->role, name ? name : "?", strerror(sum->other_errno));
+		s->seen_other = 1;
+	}
+	return total;
+}
+
+static void print_stats(struct supervisor *s, int final)
+{
+	static struct engine_stats sum;
+	uint64_t reached, total;
+	json_t *j = json_object();
+	char *line;
+
+	sum_stats(s, &sum, &reached);
+	stats_head(s, j, clock_now_ns());
 	json_object_set_new(j, "open", json_integer((json_int_t)sum.open));
 	json_object_set_new(j, "closed", json_integer((json_int_t)sum.closed));
 	json_object_set_new(j, "closed_by_peer", json_integer((json_int_t)sum.closed_by_peer));
@@ -173,102 +284,10 @@ static void print_stats(struct supervisor *s, int final)
 		json_object_set_new(j, "accepted", json_integer((json_int_t)sum.opened));
 		json_object_set_new(j, "listening", json_integer((json_int_t)sum.listening));
 	} else {
-		json_object_set_new(j, "target", json_integer((json_int_t)s->o->target));
-		json_object_set_new(j, "opened", json_integer((json_int_t)sum.opened));
-		json_object_set_new(j, "connecting", json_integer((json_int_t)sum.connecting));
-		json_object_set_new(j, "established", json_integer((json_int_t)sum.established));
-		json_object_set_new(j, "established_ipv6",
-				    json_integer((json_int_t)sum.established6));
-		json_object_set_new(j, "lines_in", json_integer((json_int_t)sum.lines_in));
-		if (sum.closed_by_peer) {
-			char sample[4 * sizeof(sum.peer_sample) + 1];
-
-			json_object_set_new(
-				j, "closed_by_peer_life_ms",
-				json_pack("{s:f, s:f}", "p50",
-					  (double)hist_quantile(&sum.peer_close_life_us, 0.5) / 1e3,
-					  "max", (double)sum.peer_close_life_us.max / 1e3));
-			json_object_set_new(
-				j, "closed_by_peer_sample",
-				json_string(text_escape(sum.peer_sample, sum.peer_sample_len,
-							sample, sizeof(sample))));
-		}
-		json_object_set_new(
-			j, "connect_us",
-			json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "count",
-				  (json_int_t)sum.connect_us.count, "p50",
-				  (json_int_t)hist_quantile(&sum.connect_us, 0.5), "p90",
-				  (json_int_t)hist_quantile(&sum.connect_us, 0.9), "p99",
-				  (json_int_t)hist_quantile(&sum.connect_us, 0.99), "p999",
-				  (json_int_t)hist_quantile(&sum.connect_us, 0.999), "max",
-				  (json_int_t)sum.connect_us.max, "mean",
-				  (json_int_t)(sum.connect_us.count
-						       ? sum.connect_us.sum / sum.connect_us.count
-						       : 0)));
-		{
-			/* the buckets themselves, so the launcher merges the
-			 * flood processes exactly */
-			static char ht[16384];
-
-			if (hist_text(&sum.connect_us, ht, sizeof(ht)))
-				json_object_set_new(j, "connect_hist", json_string(ht));
-			if (sum.first_byte_us.count &&
-			    hist_text(&sum.first_byte_us, ht, sizeof(ht)))
-				json_object_set_new(j, "first_byte_hist", json_string(ht));
-			if (sum.messages_sent || sum.replies || sum.replies_missing) {
-				json_object_set_new(
-					j, "messages",
-					json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "sent",
-						  (json_int_t)sum.messages_sent, "replies",
-						  (json_int_t)sum.replies, "missing",
-						  (json_int_t)sum.replies_missing, "send_blocked",
-						  (json_int_t)sum.send_blocked, "reply_p50_us",
-						  (json_int_t)hist_quantile(&sum.reply_us, 0.5),
-						  "reply_p99_us",
-						  (json_int_t)hist_quantile(&sum.reply_us, 0.99),
-						  "reply_max_us", (json_int_t)sum.reply_us.max));
-				if (hist_text(&sum.reply_us, ht, sizeof(ht)))
-					json_object_set_new(j, "reply_hist", json_string(ht));
-			}
-		}
-		json_object_set_new(j, "ramp_s",
-				    reached ? json_real((double)(reached - s->start_ns) / 1e9)
-					    : json_null());
+		stats_flood(s, &sum, reached, j);
 	}
-	for (unsigned e = 0; e < ENGINE_ERR_SLOTS; e++) {
-		json_t *by_phase = NULL;
-		uint64_t n = 0;
-
-		for (unsigned p = 0; p < PHASE_COUNT; p++) {
-			if (!sum.errors[e][p])
-				continue;
-			if (!by_phase)
-				by_phase = json_object();
-			json_object_set_new(by_phase, phase_names[p],
-					    json_integer((json_int_t)sum.errors[e][p]));
-			n += sum.errors[e][p];
-		}
-		if (!by_phase)
-			continue;
-		total_errors += n;
-		json_object_set_new(errs, e < errnames_count ? errnames[e].name : "other",
-				    by_phase);
-		if (!s->seen_errors[e] && e < errnames_count)
-			log_msg(LOGL_WARN, "%s: %s: %s", s->o->role, errnames[e].name,
-				errnames[e].meaning);
-		s->seen_errors[e] = n;
-	}
-	json_object_set_new(j, "errors", errs);
-	if (sum.other_errno) { /* what "other" was, by name */
-		const char *name = strerrorname_np(sum.other_errno);
-
-		json_object_set_new(j, "other_errno", json_string(name ? name : "?"));
-		if (!s->seen_other)
-			log_msg(LOGL_WARN, "%s: %s: %s (an error connlab has no name for)",
-				s->o->role, name ? name : "?", strerror(sum.other_errno));
-		s->seen_other = 1;
-	}
-	json_object_set_new(j, "errors_total", json_integer((json_int_t)total_errors));
+	total = stats_errors(s, &sum, j);
+	json_object_set_new(j, "errors_total", json_integer((json_int_t)total));
 	json_object_set_new(j, "final", json_boolean(final));
 	line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	if (line) {
@@ -374,14 +393,88 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	stop_workers(s);
 }
 
+/* The workers, each forked with its own stats slot; 0, or an exit status
+ * when one could not start (those that did are stopped). */
+static int start_workers(struct supervisor *s, const sigset_t *old)
+{
+	const struct engine_opts *o = s->o;
+	pid_t parent = getpid();
+
+	for (unsigned w = 0; w < o->workers; w++) {
+		pid_t pid;
+
+		s->status[w] = -1;
+		fflush(NULL);
+		pid = fork();
+		if (pid < 0) {
+			log_msg(LOGL_ERROR, "cannot start %s worker %u: %s", o->role, w,
+				strerror(errno));
+			return EXIT_CANNOT_RUN;
+		}
+		if (pid == 0) {
+			/* die with the supervisor; it may already be gone */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(1);
+			/* until a worker takes SIGUSR1 (a flood does), it is not fatal */
+			signal(SIGUSR1, SIG_IGN);
+			sigprocmask(SIG_SETMASK, old, NULL);
+			_exit(o->worker(w, &s->stats[w], o->arg));
+		}
+		s->pids[w] = pid;
+		s->running++;
+	}
+	return 0;
+}
+
+static const int engine_sigs[4] = { SIGTERM, SIGINT, SIGCHLD, SIGUSR1 };
+
+/* the supervisor's loop: signals, the stats line, the hold's check */
+static int loop_new(struct supervisor *s, struct event **ev_sig, struct event **ev_stats)
+{
+	s->base = event_base_new();
+	if (!s->base)
+		return EXIT_CANNOT_RUN;
+	for (int i = 0; i < 4; i++) {
+		ev_sig[i] = evsignal_new(s->base, engine_sigs[i], on_signal, s);
+		event_add(ev_sig[i], NULL);
+	}
+	if (s->o->stats_interval_us) {
+		struct timeval tv = clock_tv(s->o->stats_interval_us);
+
+		*ev_stats = event_new(s->base, -1, EV_PERSIST, on_stats, s);
+		event_add(*ev_stats, &tv);
+	}
+	if (s->o->hold_us) {
+		struct timeval tv = clock_tv(100000);
+
+		s->hold_check = event_new(s->base, -1, EV_PERSIST, on_hold_check, s);
+		event_add(s->hold_check, &tv);
+	}
+	return 0;
+}
+
+static void loop_free(struct supervisor *s, struct event **ev_sig, struct event *ev_stats)
+{
+	if (ev_stats)
+		event_free(ev_stats);
+	if (s->hold_check)
+		event_free(s->hold_check);
+	if (s->hold_end)
+		event_free(s->hold_end);
+	for (int i = 0; i < 4; i++)
+		if (ev_sig[i])
+			event_free(ev_sig[i]);
+	if (s->base)
+		event_base_free(s->base);
+}
+
 int engine_run(const struct engine_opts *o)
 {
 	struct supervisor s = { .o = o, .out = NULL };
 	struct event *ev_stats = NULL, *ev_sig[4] = { 0 };
-	static const int sigs[4] = { SIGTERM, SIGINT, SIGCHLD, SIGUSR1 };
 	sigset_t block, old;
 	size_t len = sizeof(struct engine_stats) * o->workers;
-	pid_t parent = getpid();
 	int ret = 0;
 
 	s.out = fdopen(dup(o->stats_fd), "w");
@@ -400,75 +493,21 @@ int engine_run(const struct engine_opts *o)
 	}
 	sigemptyset(&block);
 	for (int i = 0; i < 4; i++)
-		sigaddset(&block, sigs[i]);
+		sigaddset(&block, engine_sigs[i]);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	s.start_ns = clock_now_ns();
-	for (unsigned w = 0; w < o->workers; w++) {
-		pid_t pid;
-
-		s.status[w] = -1;
-		fflush(NULL);
-		pid = fork();
-		if (pid < 0) {
-			log_msg(LOGL_ERROR, "cannot start %s worker %u: %s", o->role, w,
-				strerror(errno));
-			ret = EXIT_CANNOT_RUN;
-			break;
-		}
-		if (pid == 0) {
-			/* die with the supervisor; it may already be gone */
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (getppid() != parent)
-				_exit(1);
-			/* until a worker takes SIGUSR1 (a flood does), it is not fatal */
-			signal(SIGUSR1, SIG_IGN);
-			sigprocmask(SIG_SETMASK, &old, NULL);
-			_exit(o->worker(w, &s.stats[w], o->arg));
-		}
-		s.pids[w] = pid;
-		s.running++;
-	}
-	s.base = event_base_new();
-	if (!s.base) {
-		ret = EXIT_CANNOT_RUN;
-		goto out_unblock;
-	}
-	for (int i = 0; i < 4; i++) {
-		ev_sig[i] = evsignal_new(s.base, sigs[i], on_signal, &s);
-		event_add(ev_sig[i], NULL);
-	}
-	if (o->stats_interval_us) {
-		struct timeval tv = clock_tv(o->stats_interval_us);
-
-		ev_stats = event_new(s.base, -1, EV_PERSIST, on_stats, &s);
-		event_add(ev_stats, &tv);
-	}
-	if (o->hold_us) {
-		struct timeval tv = clock_tv(100000);
-
-		s.hold_check = event_new(s.base, -1, EV_PERSIST, on_hold_check, &s);
-		event_add(s.hold_check, &tv);
-	}
-	if (ret)
+	ret = start_workers(&s, &old);
+	if (!loop_new(&s, ev_sig, &ev_stats) && ret)
 		stop_workers(&s);
-out_unblock:
+	else if (!s.base)
+		ret = EXIT_CANNOT_RUN;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (s.base && s.running)
 		event_base_dispatch(s.base);
 	print_stats(&s, 1);
 	if (s.failed)
 		ret = EXIT_CANNOT_RUN;
-	if (ev_stats)
-		event_free(ev_stats);
-	if (s.hold_check)
-		event_free(s.hold_check);
-	if (s.hold_end)
-		event_free(s.hold_end);
-	for (int i = 0; i < 4; i++)
-		if (ev_sig[i])
-			event_free(ev_sig[i]);
-	if (s.base)
-		event_base_free(s.base);
+	loop_free(&s, ev_sig, ev_stats);
 out:
 	if (s.stats != MAP_FAILED)
 		munmap(s.stats, len);

@@ -26,6 +26,7 @@
 #include "engine/budget.h"
 #include "engine/fdset.h"
 #include "engine/flood.h"
+#include "engine/fworker.h"
 #include "engine/pace.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -37,119 +38,15 @@
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
 
-#define TICK_US 5000
-
-enum fconn_state {
-	FC_NONE,
-	FC_CONNECTING,
-	FC_OPEN, /* connected, nothing read yet */
-	FC_SEEN, /* connected, the server's first byte read */
-};
-
-/* the sweep that sends messages runs this often, and visits a slice of the
- * fd range each time so that every connection is visited once an interval */
-#define SWEEP_US 10000
-
-/* A connect in flight, in the order they started. */
-struct pending {
-	int fd;
-	uint64_t t0_ns;
-};
-
-struct fworker {
-	const struct flood_cfg *cfg;
-	struct engine_stats *st;
-	struct event_base *base;
-	unsigned index;
-	uint64_t share, inflight_max;
-	uint64_t next; /* this worker's next connection number */
-	uint64_t started, inflight, open, lost;
-	uint64_t backoff_until_ns; /* hold: no new connects after a failure */
-	uint64_t end_ns;	   /* --duration */
-	struct pace pace;
-	struct fdset set;
-	uint8_t *state;	 /* enum fconn_state, by fd */
-	uint8_t *is6;	 /* by fd: over IPv6 (both families only) */
-	uint64_t *t0_ns; /* by fd: when its connect() was called */
-	size_t nconns;
-	struct pending *q; /* ring of connects in flight (and some done: skipped) */
-	size_t qcap, qhead, qlen;
-	struct event *ev_tick; /* one-shot: armed only when there is work */
-	uint64_t tick_at_ns;   /* when it is armed for; 0: not armed */
-	/* messages (cfg->message): by fd, when the outstanding one was sent
-	 * (0: none) and the reply's bytes so far (bytes:N replies) */
-	uint64_t *sent_ns;
-	uint32_t *got;
-	size_t cursor;	    /* the sweep's next fd */
-	size_t hi_fd;	    /* the highest fd a connection has had: the sweep's range */
-	uint64_t period_us; /* the sweep covers the range once in this */
-	double carry;	    /* the fraction of an fd carried to the next sweep */
-};
-
-static void conn_free(struct fworker *w, int fd)
-{
-	w->state[fd] = FC_NONE;
-	if (w->sent_ns)
-		w->sent_ns[fd] = 0;
-	close(fd); /* also leaves the fdset */
-}
-
-/* Remembers a connect in flight; 0, or -ENOMEM. The ring grows to the
- * connects started within one timeout (done ones leave from the head). */
-static int pending_push(struct fworker *w, int fd, uint64_t t0)
-{
-	if (w->qlen == w->qcap) {
-		size_t cap = w->qcap ? w->qcap * 2 : 1024;
-		struct pending *q = malloc(cap * sizeof(*q));
-
-		if (!q)
-			return -ENOMEM;
-		for (size_t i = 0; i < w->qlen; i++)
-			q[i] = w->q[(w->qhead + i) % w->qcap];
-		free(w->q);
-		w->q = q;
-		w->qcap = cap;
-		w->qhead = 0;
-	}
-	w->q[(w->qhead + w->qlen++) % w->qcap] = (struct pending){ fd, t0 };
-	return 0;
-}
-
-/* The oldest connect still in flight, or NULL: entries of connects that
- * finished (or of an earlier connect on a reused fd) leave from the head. */
-static const struct pending *pending_head(struct fworker *w)
-{
-	for (; w->qlen; w->qhead = (w->qhead + 1) % w->qcap, w->qlen--) {
-		const struct pending *p = &w->q[w->qhead];
-
-		if (w->state[p->fd] == FC_CONNECTING && w->t0_ns[p->fd] == p->t0_ns)
-			return p;
-	}
-	return NULL;
-}
-
 static void closed(struct fworker *w, int fd, int by_peer)
 {
-	conn_free(w, fd);
+	fw_conn_free(w, fd);
 	w->open--;
 	STAT_SUB(w->st->open, 1);
 	if (by_peer)
 		STAT_ADD(w->st->closed_by_peer, 1);
 	else
 		STAT_ADD(w->st->closed, 1);
-}
-
-static void open_more(struct fworker *w);
-
-#define BACKOFF_NS 100000000ULL
-#define OPEN_BUDGET_NS 2000000ULL
-
-/* A failed connect in hold mode is tried again, but not at once: without
- * a pause a refusing or missing server would be hammered at full speed. */
-static void failed(struct fworker *w)
-{
-	if (w->cfg->mode == CLIENT_HOLD)
-		w->backoff_until_ns = clock_now_ns() + BACKOFF_NS;
 }
 
 /* A reply is complete: timed, or counted missing when it came too late. */
@@ -228,7 +125,7 @@ static void on_data(struct fworker *w, int fd, uint32_t events)
 			if (w->cfg->mode == CLIENT_CHURN && w->cfg->closer == CLOSER_CLIENT) {
 				STAT_ADD(w->st->bytes_in, (uint64_t)n);
 				closed(w, fd, 0);
-				open_more(w);
+				fw_open_more(w);
 				return;
 			}
 		}
@@ -265,7 +162,7 @@ static void on_data(struct fworker *w, int fd, uint32_t events)
 	closed(w, fd, n == 0);
 	if (w->cfg->mode == CLIENT_HOLD && !w->cfg->reconnect)
 		w->lost++;
-	open_more(w);
+	fw_open_more(w);
 }
 
 /* A connect finished (timed_out: did not finish in time). */
@@ -282,9 +179,9 @@ static void on_connected(struct fworker *w, int fd, int timed_out)
 		err = errno;
 	if (err) {
 		engine_error(w->st, err, PHASE_CONNECT);
-		conn_free(w, fd);
-		failed(w);
-		open_more(w);
+		fw_conn_free(w, fd);
+		fw_failed(w);
+		fw_open_more(w);
 		return;
 	}
 	hist_add(&w->st->connect_us, (clock_now_ns() - w->t0_ns[fd]) / 1000);
@@ -302,16 +199,16 @@ static void on_connected(struct fworker *w, int fd, int timed_out)
 		if (!sent || w->cfg->reply == REPLY_NONE) {
 			if (w->cfg->closer == CLOSER_CLIENT) {
 				closed(w, fd, 0);
-				open_more(w);
+				fw_open_more(w);
 				return;
 			}
 		}
-		open_more(w);
+		fw_open_more(w);
 		return;
 	}
 	if (w->cfg->mode == CLIENT_CHURN && w->cfg->closer == CLOSER_CLIENT) {
 		closed(w, fd, 0); /* we close first: TIME_WAIT stays here */
-		open_more(w);
+		fw_open_more(w);
 		return;
 	}
 	/* hold: read what the server sends; churn with the server closing
@@ -319,167 +216,10 @@ static void on_connected(struct fworker *w, int fd, int timed_out)
 	 * its connect (edge-triggered): no epoll_ctl here */
 	if (w->cfg->mode == CLIENT_HOLD && w->open == w->share && !w->st->target_reached_ns)
 		STAT_SET(w->st->target_reached_ns, clock_now_ns());
-	open_more(w);
+	fw_open_more(w);
 }
 
 /* Starts one connect; -1 when no more can start now (fd limit). */
-static int open_one(struct fworker *w)
-{
-	const struct flood_cfg *cfg = w->cfg;
-	uint64_t g = w->next++ * cfg->workers + w->index;
-	/* both families: connection g goes over IPv6 when the running share
-	 * of IPv6 steps up at it (ipv6_permille of every thousand, evenly) */
-	int v6 = cfg->has6 && (!cfg->has4 ||
-			       (g + 1) * cfg->ipv6_permille / 1000 > g * cfg->ipv6_permille / 1000);
-	struct sockaddr_storage src, dst;
-	socklen_t sl;
-	int one = 1, fd, r;
-
-	memset(&src, 0, sizeof(src));
-	memset(&dst, 0, sizeof(dst));
-	if (v6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&src,
-				    *d6 = (struct sockaddr_in6 *)&dst;
-
-		s6->sin6_family = d6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, cfg->src6[g % cfg->nsrc6].b, 16);
-		memcpy(&d6->sin6_addr, cfg->target6.b, 16);
-		d6->sin6_port = htons(cfg->ports.port[(g / cfg->nsrc6) % cfg->ports.n]);
-		sl = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&src,
-				   *d4 = (struct sockaddr_in *)&dst;
-
-		s4->sin_family = d4->sin_family = AF_INET;
-		s4->sin_addr.s_addr = htonl(cfg->src[g % cfg->nsrc]);
-		d4->sin_addr.s_addr = htonl(cfg->target);
-		d4->sin_port = htons(cfg->ports.port[(g / cfg->nsrc) % cfg->ports.n]);
-		sl = sizeof(*s4);
-	}
-
-	w->started++;
-	STAT_ADD(w->st->opened, 1);
-	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		engine_error(w->st, errno, PHASE_BIND);
-		return -1;
-	}
-	if ((size_t)fd >= w->nconns) {
-		engine_error(w->st, EMFILE, PHASE_BIND);
-		close(fd);
-		return -1;
-	}
-	/* IP_BIND_ADDRESS_NO_PORT (an IPPROTO_IP option) holds for IPv6
-	 * sockets too: the port is chosen at connect() from the 4-tuple */
-	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&src, sl)) {
-		engine_error(w->st, errno, PHASE_BIND);
-		close(fd);
-		failed(w);
-		return 0;
-	}
-	w->t0_ns[fd] = clock_now_ns();
-	if (w->is6)
-		w->is6[fd] = (uint8_t)v6;
-	if (connect(fd, (struct sockaddr *)&dst, sl) && errno != EINPROGRESS) {
-		engine_error(w->st, errno, PHASE_CONNECT);
-		close(fd);
-		failed(w);
-		return 0;
-	}
-	/* EPOLLOUT when the connect is done, EPOLLIN/RDHUP for what comes
-	 * after, edge-triggered so that a writable socket does not report
-	 * itself again: one epoll_ctl per connection, not two */
-	r = fdset_add(&w->set, fd, EPOLLOUT | EPOLLIN | EPOLLRDHUP | EPOLLET);
-	if (!r)
-		r = pending_push(w, fd, w->t0_ns[fd]);
-	if (r) {
-		engine_error(w->st, -r, PHASE_CONNECT);
-		close(fd);
-		return -1;
-	}
-	w->state[fd] = FC_CONNECTING;
-	if ((size_t)fd > w->hi_fd)
-		w->hi_fd = (size_t)fd;
-	w->inflight++;
-	STAT_ADD(w->st->connecting, 1);
-	return 0;
-}
-
-static uint64_t wanted(const struct fworker *w)
-{
-	uint64_t busy, room;
-
-	if (w->cfg->mode == CLIENT_HOLD)
-		busy = w->open + w->inflight + w->lost;
-	else
-		busy = w->started;
-	if (busy >= w->share || w->inflight >= w->inflight_max)
-		return 0;
-	room = w->inflight_max - w->inflight;
-	return w->share - busy < room ? w->share - busy : room;
-}
-
-/* Arms the tick for at_ns unless it is armed for earlier already. */
-static void arm(struct fworker *w, uint64_t at_ns, uint64_t now)
-{
-	struct timeval tv;
-
-	if (w->tick_at_ns && w->tick_at_ns <= at_ns)
-		return;
-	tv = clock_tv(at_ns > now ? (at_ns - now + 999) / 1000 : 0);
-	if (evtimer_add(w->ev_tick, &tv) == 0)
-		w->tick_at_ns = at_ns;
-}
-
-/* The tick runs only when there is something to do: a connect that may
- * time out, or connects to start that could not start now (no tokens, a
- * back-off, the per-call budget, the fd limit). A worker holding its
- * connections sleeps until they speak: 56 floods ticking every 5 ms would
- * be 11,000 wake-ups a second on a box that is busy with the ramp. */
-static void schedule(struct fworker *w, uint64_t now, int again_now)
-{
-	const struct pending *oldest = pending_head(w);
-
-	if (oldest)
-		arm(w, oldest->t0_ns + w->cfg->connect_timeout_us * 1000, now);
-	if (wanted(w)) {
-		uint64_t at = again_now ? now : now + TICK_US * 1000ULL;
-
-		arm(w, at > w->backoff_until_ns ? at : w->backoff_until_ns, now);
-	}
-}
-
-static void open_more(struct fworker *w)
-{
-	uint64_t now = clock_now_ns(), n;
-	int again_now = 0;
-
-	if (now >= w->end_ns) { /* the loop may not get to the timer: connects can be slow */
-		event_base_loopbreak(w->base);
-		return;
-	}
-	n = now < w->backoff_until_ns ? 0 : pace_take(&w->pace, wanted(w), now);
-	/* at most OPEN_BUDGET_NS per call: when TIME_WAIT fills the port range
-	 * a connect() can take milliseconds in the kernel, and the event loop
-	 * must still run its timers; the rest starts right after them */
-	while (n-- && now >= w->backoff_until_ns) {
-		if (open_one(w) < 0)
-			break;
-		if (clock_now_ns() - now > OPEN_BUDGET_NS) {
-			/* what is left of the tokens goes back */
-			w->pace.tokens_milli += n * 1000;
-			again_now = 1;
-			break;
-		}
-	}
-	if (w->cfg->mode == CLIENT_CHURN && w->started >= w->share && !w->inflight && !w->open) {
-		event_base_loopbreak(w->base); /* every short connection is done */
-		return;
-	}
-	schedule(w, now, again_now);
-}
-
 static void on_socket(int fd, uint32_t events, void *arg)
 {
 	struct fworker *w = arg;
@@ -504,7 +244,7 @@ static void timeouts(struct fworker *w, uint64_t now)
 	uint64_t limit = w->cfg->connect_timeout_us * 1000;
 	const struct pending *p;
 
-	while ((p = pending_head(w)) && now - p->t0_ns >= limit) {
+	while ((p = fw_pending_head(w)) && now - p->t0_ns >= limit) {
 		int fd = p->fd;
 
 		/* off the ring first: on_connected schedules from its head */
@@ -522,7 +262,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	w->tick_at_ns = 0;
 	timeouts(w, clock_now_ns());
-	open_more(w);
+	fw_open_more(w);
 }
 
 /* The message sweep: one timer for the worker, no timer per connection.
@@ -641,13 +381,13 @@ int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 	w.end_ns = clock_now_ns() + cfg->duration_us * 1000;
 	if (!w.share) /* more workers than connections */
 		return 0;
-	open_more(&w);
+	fw_open_more(&w);
 	event_base_dispatch(w.base);
 	/* the end: close every socket, in progress or open */
 	for (size_t fd = 0; fd < w.nconns; fd++) {
 		if (w.state[fd] == FC_NONE)
 			continue;
-		conn_free(&w, (int)fd);
+		fw_conn_free(&w, (int)fd);
 	}
 	STAT_ADD(st->closed, w.open);
 	STAT_SET(st->open, 0);
