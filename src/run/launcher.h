@@ -241,6 +241,9 @@ void run_check_memory(struct run *r);
 /* kmsg.c */
 void run_kmsg_open(struct run *r);
 
+/* timeline.c: result.json's timeline */
+json_t *run_timeline_json(const struct run *r);
+
 /* phases.c */
 int run_setup_command(struct run *r);
 int run_start_servers(struct run *r);
