@@ -338,111 +338,121 @@ static void take_memory(struct run *r, int before)
 	}
 }
 
+/* the probes from the probe namespace: the network before any load */
+static void start_probes(struct run *r)
+{
+	struct addr6 s6 = plan_addr6(r->lab, r->plan->service_addr);
+
+	if (probe_start(r->base, r->topo.netns[TOPO_PROBE].fd, r->plan->service_addr,
+			r->lab->family == FAMILY_IPV6 ? &s6 : NULL, r->lab->ports.port[0],
+			r->lab->ping_interval_us, r->lab->connect_interval_us, run_on_probe, r,
+			&r->probe))
+		run_fail(r, EXIT_CANNOT_RUN, "cannot start the probes in the probe namespace");
+	else if (r->lab->family == FAMILY_DUAL &&
+		 probe_start(r->base, r->topo.netns[TOPO_PROBE].fd, 0, &s6, r->lab->ports.port[0],
+			     r->lab->ping_interval_us, r->lab->connect_interval_us, run_on_probe6,
+			     r, &r->probe6))
+		run_fail(r, EXIT_CANNOT_RUN, "cannot start the IPv6 probes in the probe namespace");
+}
+
+/* The phases' steps, each called every tick with the time in its phase:
+ * what ends the phase, and what the next one starts. */
+
+static void tick_servers(struct run *r, double in_phase)
+{
+	if (r->user_server ? service_answers(r)
+			   : run_child_sum(r, 0, "listening") >= r->server_ready_needed &&
+				     (r->server_ready_needed || in_phase > 0.5)) {
+		take_memory(r, 1);
+		run_phase_enter(r, PH_BEFORE);
+		start_probes(r);
+	} else if (in_phase > 15) {
+		run_fail(r, EXIT_CANNOT_RUN,
+			 "the server did not listen within 15 s (see %s/children.log)", r->outdir);
+	}
+}
+
+static void tick_before(struct run *r, double in_phase)
+{
+	if (in_phase < 2)
+		return;
+	if (start_floods(r)) {
+		run_fail(r, EXIT_CANNOT_RUN, "cannot start the flood: %s", strerror(errno));
+		return;
+	}
+	run_phase_enter(r, PH_RAMP);
+}
+
+static void tick_ramp(struct run *r, double in_phase)
+{
+	if (r->lab->client_mode == CLIENT_CHURN) {
+		/* churn for the lab's duration, observing what is left even
+		 * when the floods have made all their connections sooner */
+		if (!run_children_running(r, 1) && in_phase * 1e6 >= (double)r->lab->duration_us) {
+			r->ramp_s = in_phase;
+			run_phase_enter(r, PH_DRAIN);
+		}
+	} else if (floods_reached(r)) {
+		r->ramp_s = in_phase;
+		run_phase_enter(r, PH_HOLD);
+	} else if (ramp_stalled(r, in_phase)) {
+		log_msg(LOGL_WARN,
+			"no connection was added for %d s: the ramp stops and holds what is open",
+			RAMP_STALL_S);
+		run_phase_enter(r, PH_HOLD);
+	} else if (in_phase * 1e6 > (double)r->lab->ramp_timeout_us) {
+		log_msg(LOGL_WARN,
+			"the target was not reached within lab.ramp_timeout; holding what is open");
+		run_phase_enter(r, PH_HOLD);
+	}
+}
+
+static void tick_hold(struct run *r, double in_phase)
+{
+	if (!r->pss_hold && in_phase >= 1)
+		take_memory(r, 0);
+	if (in_phase * 1e6 < (double)r->lab->duration_us)
+		return;
+	r->cpu_hold_s = run_cpu_self_s() - r->cpu_hold_start;
+	r->hold_wall_s = in_phase;
+	if (!r->pss_hold)
+		take_memory(r, 0);
+	run_phase_enter(r, PH_DRAIN);
+	run_signal_children(r, 1, SIGTERM);
+}
+
+static void tick_drain(struct run *r, double in_phase)
+{
+	if (!run_children_running(r, 1) || in_phase * 1e6 > (double)r->lab->drain_timeout_us)
+		run_start_teardown(r);
+}
+
+static void tick_teardown(struct run *r, double in_phase)
+{
+	if (!run_children_running(r, 0) && !run_children_running(r, 1))
+		event_base_loopbreak(r->base);
+	else if (in_phase > 10)
+		for (unsigned i = 0; i < r->nchild; i++)
+			run_signal_child(&r->child[i], SIGKILL);
+}
+
 void run_on_tick(evutil_socket_t fd, short what, void *arg)
 {
+	static void (*const step[PH_COUNT])(struct run *, double) = {
+		[PH_SERVERS] = tick_servers, [PH_BEFORE] = tick_before,
+		[PH_RAMP] = tick_ramp,	     [PH_HOLD] = tick_hold,
+		[PH_DRAIN] = tick_drain,     [PH_TEARDOWN] = tick_teardown,
+	};
 	struct run *r = arg;
-	double t = run_elapsed(r), in_phase = t - r->ph.t[r->ph.now][0];
+	enum phase before = r->ph.now;
 
 	(void)fd;
 	(void)what;
-	{
-		enum phase before = r->ph.now;
-
-		run_check_memory(r);
-		if (r->ph.now != before)
-			return; /* the memory floor ended the ramp */
-	}
-	switch (r->ph.now) {
-	case PH_SERVERS:
-		if (r->user_server ? service_answers(r)
-				   : run_child_sum(r, 0, "listening") >= r->server_ready_needed &&
-					     (r->server_ready_needed || in_phase > 0.5)) {
-			take_memory(r, 1);
-			run_phase_enter(r, PH_BEFORE);
-			/* measured from here: the network before any load */
-			struct addr6 s6 = plan_addr6(r->lab, r->plan->service_addr);
-
-			if (probe_start(r->base, r->topo.netns[TOPO_PROBE].fd,
-					r->plan->service_addr,
-					r->lab->family == FAMILY_IPV6 ? &s6 : NULL,
-					r->lab->ports.port[0], r->lab->ping_interval_us,
-					r->lab->connect_interval_us, run_on_probe, r, &r->probe))
-				run_fail(r, EXIT_CANNOT_RUN,
-					 "cannot start the probes in the probe namespace");
-			else if (r->lab->family == FAMILY_DUAL &&
-				 probe_start(r->base, r->topo.netns[TOPO_PROBE].fd, 0, &s6,
-					     r->lab->ports.port[0], r->lab->ping_interval_us,
-					     r->lab->connect_interval_us, run_on_probe6, r,
-					     &r->probe6))
-				run_fail(r, EXIT_CANNOT_RUN,
-					 "cannot start the IPv6 probes in the probe namespace");
-		} else if (in_phase > 15) {
-			run_fail(r, EXIT_CANNOT_RUN,
-				 "the server did not listen within 15 s (see %s/children.log)",
-				 r->outdir);
-		}
-		break;
-	case PH_BEFORE:
-		if (in_phase >= 2) {
-			if (start_floods(r)) {
-				run_fail(r, EXIT_CANNOT_RUN, "cannot start the flood: %s",
-					 strerror(errno));
-				break;
-			}
-			run_phase_enter(r, PH_RAMP);
-		}
-		break;
-	case PH_RAMP:
-		if (r->lab->client_mode == CLIENT_CHURN) {
-			/* churn for the lab's duration, observing what is left even
-			 * when the floods have made all their connections sooner */
-			if (!run_children_running(r, 1) &&
-			    in_phase * 1e6 >= (double)r->lab->duration_us) {
-				r->ramp_s = in_phase;
-				run_phase_enter(r, PH_DRAIN);
-			}
-		} else if (floods_reached(r)) {
-			r->ramp_s = in_phase;
-			run_phase_enter(r, PH_HOLD);
-		} else if (ramp_stalled(r, in_phase)) {
-			log_msg(LOGL_WARN,
-				"no connection was added for %d s: the ramp stops and holds what is open",
-				RAMP_STALL_S);
-			run_phase_enter(r, PH_HOLD);
-		} else if (in_phase * 1e6 > (double)r->lab->ramp_timeout_us) {
-			log_msg(LOGL_WARN,
-				"the target was not reached within lab.ramp_timeout; holding what is open");
-			run_phase_enter(r, PH_HOLD);
-		}
-		break;
-	case PH_HOLD:
-		if (!r->pss_hold && in_phase >= 1)
-			take_memory(r, 0);
-		if (in_phase * 1e6 >= (double)r->lab->duration_us) {
-			r->cpu_hold_s = run_cpu_self_s() - r->cpu_hold_start;
-			r->hold_wall_s = in_phase;
-			if (!r->pss_hold)
-				take_memory(r, 0);
-			run_phase_enter(r, PH_DRAIN);
-			run_signal_children(r, 1, SIGTERM);
-		}
-		break;
-	case PH_DRAIN:
-		if (!run_children_running(r, 1) ||
-		    in_phase * 1e6 > (double)r->lab->drain_timeout_us)
-			run_start_teardown(r);
-		break;
-	case PH_TEARDOWN:
-		if (!run_children_running(r, 0) && !run_children_running(r, 1))
-			event_base_loopbreak(r->base);
-		else if (in_phase > 10) {
-			for (unsigned i = 0; i < r->nchild; i++)
-				run_signal_child(&r->child[i], SIGKILL);
-		}
-		break;
-	default:
-		break;
-	}
+	run_check_memory(r);
+	if (r->ph.now != before)
+		return; /* the memory floor ended the ramp */
+	if (step[r->ph.now])
+		step[r->ph.now](r, run_elapsed(r) - r->ph.t[r->ph.now][0]);
 }
 
 void run_on_signal(evutil_socket_t sig, short what, void *arg)

@@ -223,16 +223,12 @@ static void reply_interval(struct run *r, struct row *row)
 	}
 }
 
-void run_sample(struct run *r)
+/* Every lab namespace's kernel: the sums of the row, and the peaks per
+ * namespace. */
+static void sample_namespaces(struct run *r, struct row *row)
 {
-	double t = run_elapsed(r);
-	struct row row = { .t = t,
-			   .phase = r->ph.now,
-			   .probe = { probe_tally_interval(&r->tally[0]),
-				      probe_tally_interval(&r->tally[1]) } };
 	size_t lo = counter_index("ListenOverflows");
 
-	dump_maybe(r, t); /* before the sums: a quick dump is in this row */
 	for (unsigned i = 0; i < r->topo.n; i++) {
 		struct netns_sample *s = &r->now[i];
 
@@ -242,86 +238,99 @@ void run_sample(struct run *r)
 			r->peak_tw[i] = s->tw;
 		if (s->curr_estab > r->peak_estab[i])
 			r->peak_estab[i] = s->curr_estab;
-		row.time_wait += s->tw;
+		row->time_wait += s->tw;
 		for (int st = 0; st < ST_MAX; st++)
-			row.state[st] += st == ST_ESTABLISHED ? s->curr_estab
-					 : st == ST_TIME_WAIT ? s->tw
-							      : s->state[st];
-		if (i == TOPO_SRV) { /* the kernel counts these for the whole host */
-			row.orphans = s->orphan;
-			row.tcp_pages = s->mem_pages;
-		}
-		row.close_wait += s->state[ST_CLOSE_WAIT];
+			row->state[st] += st == ST_ESTABLISHED ? s->curr_estab
+					  : st == ST_TIME_WAIT ? s->tw
+							       : s->state[st];
+		row->close_wait += s->state[ST_CLOSE_WAIT];
 		if (s->ct_count > r->ct_peak[i])
 			r->ct_peak[i] = s->ct_count;
-		row.conntrack_drops += (s->ct_drop - r->first[i].ct_drop) +
-				       (s->ct_early_drop - r->first[i].ct_early_drop) +
-				       (s->ct_insert_failed - r->first[i].ct_insert_failed);
+		row->conntrack_drops += (s->ct_drop - r->first[i].ct_drop) +
+					(s->ct_early_drop - r->first[i].ct_early_drop) +
+					(s->ct_insert_failed - r->first[i].ct_insert_failed);
 		if (i == TOPO_SRV) {
-			row.inuse4_srv = s->inuse;
-			row.inuse6_srv = s->inuse6;
-			row.conntrack_srv = s->ct_count;
-			row.estab_srv = s->curr_estab;
-			row.syn_recv = s->state[ST_SYN_RECV];
-			row.accept_queue = s->accept_queue;
-			row.listen_overflows = s->counter[lo] - r->first[i].counter[lo];
+			/* the kernel counts these two for the whole host */
+			row->orphans = s->orphan;
+			row->tcp_pages = s->mem_pages;
+			row->inuse4_srv = s->inuse;
+			row->inuse6_srv = s->inuse6;
+			row->conntrack_srv = s->ct_count;
+			row->estab_srv = s->curr_estab;
+			row->syn_recv = s->state[ST_SYN_RECV];
+			row->accept_queue = s->accept_queue;
+			row->listen_overflows = s->counter[lo] - r->first[i].counter[lo];
 		} else if (i >= TOPO_CLIENT0) {
-			row.estab_clients += s->curr_estab;
-			row.inuse4_clients += s->inuse;
-			row.inuse6_clients += s->inuse6;
+			row->estab_clients += s->curr_estab;
+			row->inuse4_clients += s->inuse;
+			row->inuse6_clients += s->inuse6;
 		}
 	}
-	row.states_age_s = t - r->last_dump_s;
+}
+
+/* drops on the server's side of every veth since the start */
+static void sample_links(struct run *r, struct row *row)
+{
 	for (unsigned k = TOPO_PROBE; r->srv_nl && k < r->topo.n; k++) {
 		struct rtnl_link_stats64 st;
 
 		if (nl_link_stats(r->srv_nl, TOPO_SRV_IFINDEX0 + (int)k, &st, NULL) == 0)
 			r->drops_now[k] = st.rx_dropped + st.tx_dropped;
-		row.link_drops += r->drops_now[k] - r->drops_first[k];
+		row->link_drops += r->drops_now[k] - r->drops_first[k];
 	}
-	row.flood_open = run_child_sum(r, 1, "open");
-	row.flood_connected = run_child_sum(r, 1, "established");
-	row.messages_sent = run_flood_messages(r, "sent");
-	row.replies = run_flood_messages(r, "replies");
-	row.replies_missing = run_flood_messages(r, "missing");
-	reply_interval(r, &row);
-	row.flood_errors = run_child_sum(r, 1, "errors_total");
-	row.server_open = run_child_sum(r, 0, "open");
-	row.slab_kb = procfs_meminfo_kb("Slab");
-	row.mem_available_kb = procfs_meminfo_kb("MemAvailable");
-	row.closed_by_peer = run_child_sum(r, 1, "closed_by_peer");
-	row.connect_mean_us = connect_mean(r);
-	row.sample_lag_ms = 0;
+}
+
+/* what the lab's processes said, and the host's memory */
+static void sample_processes(struct run *r, struct row *row, double t)
+{
+	row->flood_open = run_child_sum(r, 1, "open");
+	row->flood_connected = run_child_sum(r, 1, "established");
+	row->messages_sent = run_flood_messages(r, "sent");
+	row->replies = run_flood_messages(r, "replies");
+	row->replies_missing = run_flood_messages(r, "missing");
+	reply_interval(r, row);
+	row->flood_errors = run_child_sum(r, 1, "errors_total");
+	row->server_open = run_child_sum(r, 0, "open");
+	row->slab_kb = procfs_meminfo_kb("Slab");
+	row->mem_available_kb = procfs_meminfo_kb("MemAvailable");
+	row->closed_by_peer = run_child_sum(r, 1, "closed_by_peer");
+	row->connect_mean_us = connect_mean(r);
+	row->sample_lag_ms = 0;
 	if (r->nrows && r->ph.now < PH_TEARDOWN) {
 		double lag = t - r->rows[r->nrows - 1].t - (double)r->lab->interval_us / 1e6;
 
-		row.sample_lag_ms = lag > 0 ? round(lag * 1e4) / 10 : 0;
+		row->sample_lag_ms = lag > 0 ? round(lag * 1e4) / 10 : 0;
 	}
 	run_watch_procs(r);
-	run_flood_errors(r, row.err);
-	if (row.estab_clients > r->peak_estab_clients)
-		r->peak_estab_clients = row.estab_clients;
-	{
-		const uint64_t v[4] = { row.inuse4_clients, row.inuse6_clients, row.inuse4_srv,
-					row.inuse6_srv };
+	run_flood_errors(r, row->err);
+}
 
-		for (int k = 0; k < 4; k++)
-			if (v[k] > r->peak_inuse[k])
-				r->peak_inuse[k] = v[k];
-	}
-	if (row.time_wait > r->peak_tw_total)
-		r->peak_tw_total = row.time_wait;
-	if (row.close_wait > r->peak_close_wait)
-		r->peak_close_wait = row.close_wait;
-	if (row.syn_recv > r->peak_syn_recv)
-		r->peak_syn_recv = row.syn_recv;
-	if (row.orphans > r->peak_orphans)
-		r->peak_orphans = row.orphans;
-	if (row.tcp_pages > r->peak_tcp_pages)
-		r->peak_tcp_pages = row.tcp_pages;
+static void peak(uint64_t *p, uint64_t v)
+{
+	if (v > *p)
+		*p = v;
+}
+
+static void note_peaks(struct run *r, const struct row *row)
+{
+	const uint64_t v[4] = { row->inuse4_clients, row->inuse6_clients, row->inuse4_srv,
+				row->inuse6_srv };
+
+	peak(&r->peak_estab_clients, row->estab_clients);
+	for (int k = 0; k < 4; k++)
+		peak(&r->peak_inuse[k], v[k]);
+	peak(&r->peak_tw_total, row->time_wait);
+	peak(&r->peak_close_wait, row->close_wait);
+	peak(&r->peak_syn_recv, row->syn_recv);
+	peak(&r->peak_orphans, row->orphans);
+	peak(&r->peak_tcp_pages, row->tcp_pages);
 	if (r->ph.now <= PH_HOLD)
-		r->final_estab_clients = row.estab_clients;
-	r->now_estab_clients = row.estab_clients;
+		r->final_estab_clients = row->estab_clients;
+	r->now_estab_clients = row->estab_clients;
+}
+
+static void keep_row(struct run *r, const struct row *row)
+{
 	if (r->nrows == r->cap_rows) {
 		size_t cap = r->cap_rows ? r->cap_rows * 2 : 256;
 		struct row *n = realloc(r->rows, cap * sizeof(*n));
@@ -332,8 +341,24 @@ void run_sample(struct run *r)
 		}
 	}
 	if (r->nrows < r->cap_rows)
-		r->rows[r->nrows++] = row;
+		r->rows[r->nrows++] = *row;
+}
 
+void run_sample(struct run *r)
+{
+	double t = run_elapsed(r);
+	struct row row = { .t = t,
+			   .phase = r->ph.now,
+			   .probe = { probe_tally_interval(&r->tally[0]),
+				      probe_tally_interval(&r->tally[1]) } };
+
+	dump_maybe(r, t); /* before the sums: a quick dump is in this row */
+	sample_namespaces(r, &row);
+	row.states_age_s = t - r->last_dump_s;
+	sample_links(r, &row);
+	sample_processes(r, &row, t);
+	note_peaks(r, &row);
+	keep_row(r, &row);
 	if (r->tty || (r->nrows % 5) == 0)
 		progress(r, &row, t);
 }
