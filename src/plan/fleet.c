@@ -67,6 +67,59 @@ static int sources_parse(const char *s, int six, size_t *n, char *why, size_t le
 	return 0;
 }
 
+/* Host i's share: its connections and rate, its sources, the processes
+ * its limits take and its memory; 0, or -EINVAL with why in err. */
+static int host_plan(const struct lab *lab, struct fleet_plan *fp, unsigned i, const char *name,
+		     int paper, uint64_t usable, char *err, size_t errlen)
+{
+	struct fleet_host_plan *h = &fp->host[i];
+	uint64_t pairs, sockets;
+	size_t n = 1;
+	char why[200];
+
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	h->rank = i;
+	h->connections = budget_share(lab->connections, i, fp->nhosts);
+	h->rate = lab->rate ? budget_share_cap(lab->rate, i, fp->nhosts) : 0;
+	if (lab->fleet.sources[0] &&
+	    (hostlist_subst(lab->fleet.sources, h->name, i, h->sources, sizeof(h->sources)) ||
+	     sources_parse(h->sources, fp->six, &n, why, sizeof(why)))) {
+		snprintf(err, errlen, "fleet.sources for host %s (rank %u): %s", h->name, i, why);
+		return -EINVAL;
+	}
+	h->nsrc = n;
+	pairs = (uint64_t)n * lab->ports.n;
+	h->per_pair_max = (h->connections + pairs - 1) / pairs;
+	h->sources_needed = budget_ports_sources(h->connections, lab->ports.n, BUDGET_PAIR_FAST);
+	if (!paper && lab->client_mode == CLIENT_HOLD && !lab->beyond_ports &&
+	    !budget_ports_fit(h->connections, n, lab->ports.n, HOST_PORTS)) {
+		snprintf(
+			err, errlen,
+			"host %s: %llu connections over %zu source %s and %u server %s need more local ports than 1024-65535 give: give it at least %llu source addresses in fleet.sources (such as %s)",
+			h->name, (unsigned long long)h->connections, n,
+			n == 1 ? "address" : "addresses", lab->ports.n,
+			lab->ports.n == 1 ? "port" : "ports",
+			(unsigned long long)budget_ports_sources(h->connections, lab->ports.n,
+								 HOST_PORTS),
+			fp->six ? "2001:db8:%n::1-2001:db8:%n::8" : "10.1.%n.0/24");
+		return -EINVAL;
+	}
+	sockets = lab->client_mode == CLIENT_HOLD ? h->connections
+						  : budget_share_cap(lab->inflight, i, fp->nhosts);
+	h->floods = (unsigned)((sockets + usable - 1) / usable);
+	if (lab->client_workers && lab->client_workers > h->floods)
+		h->floods = (unsigned)lab->client_workers;
+	h->kernel_bytes = h->connections * PLAN_KERNEL_PER_SOCKET;
+	h->user_bytes = h->connections * PLAN_USER_PER_CONN + h->floods * PLAN_USER_PER_PROCESS;
+	if (!paper && h->per_pair_max > BUDGET_PAIR_FAST && fp->n_warn < 4)
+		snprintf(
+			fp->warn[fp->n_warn++], sizeof(fp->warn[0]),
+			"host %s: %llu connections per (source address, server port) pair: past ~30k connect() crawls; give it %llu or more source addresses",
+			h->name, (unsigned long long)h->per_pair_max,
+			(unsigned long long)h->sources_needed);
+	return 0;
+}
+
 int fleet_plan_build(const struct lab *lab, uint64_t fd_limit, int paper, struct fleet_plan *fp,
 		     char *err, size_t errlen)
 {
@@ -113,65 +166,12 @@ int fleet_plan_build(const struct lab *lab, uint64_t fd_limit, int paper, struct
 	fp->nhosts = (unsigned)hl.n;
 	fp->connections = lab->connections;
 	fp->fd_limit = fd_limit;
-	for (unsigned i = 0; i < fp->nhosts; i++) {
-		struct fleet_host_plan *h = &fp->host[i];
-		uint64_t pairs, sockets;
-		size_t n = 1;
-
-		snprintf(h->name, sizeof(h->name), "%s", hl.name[i]);
-		h->rank = i;
-		h->connections = budget_share(lab->connections, i, fp->nhosts);
-		h->rate = lab->rate ? budget_share_cap(lab->rate, i, fp->nhosts) : 0;
-		if (lab->fleet.sources[0]) {
-			if (hostlist_subst(lab->fleet.sources, h->name, i, h->sources,
-					   sizeof(h->sources)) ||
-			    sources_parse(h->sources, fp->six, &n, why, sizeof(why))) {
-				snprintf(err, errlen, "fleet.sources for host %s (rank %u): %s",
-					 h->name, i, why);
-				hostlist_free(&hl);
-				fleet_plan_free(fp);
-				return -EINVAL;
-			}
-		}
-		h->nsrc = n;
-		pairs = (uint64_t)n * lab->ports.n;
-		h->per_pair_max = (h->connections + pairs - 1) / pairs;
-		h->sources_needed =
-			budget_ports_sources(h->connections, lab->ports.n, BUDGET_PAIR_FAST);
-		if (!paper && lab->client_mode == CLIENT_HOLD && !lab->beyond_ports &&
-		    !budget_ports_fit(h->connections, n, lab->ports.n, HOST_PORTS)) {
-			snprintf(
-				err, errlen,
-				"host %s: %llu connections over %zu source %s and %u server %s need more local ports than 1024-65535 give: give it at least %llu source addresses in fleet.sources (such as %s)",
-				h->name, (unsigned long long)h->connections, n,
-				n == 1 ? "address" : "addresses", lab->ports.n,
-				lab->ports.n == 1 ? "port" : "ports",
-				(unsigned long long)budget_ports_sources(h->connections,
-									 lab->ports.n, HOST_PORTS),
-				fp->six ? "2001:db8:%n::1-2001:db8:%n::8" : "10.1.%n.0/24");
+	for (unsigned i = 0; i < fp->nhosts; i++)
+		if (host_plan(lab, fp, i, hl.name[i], paper, usable, err, errlen)) {
 			hostlist_free(&hl);
 			fleet_plan_free(fp);
 			return -EINVAL;
 		}
-		sockets = lab->client_mode == CLIENT_HOLD
-				  ? h->connections
-				  : budget_share_cap(lab->inflight, i, fp->nhosts);
-		h->floods = (unsigned)((sockets + usable - 1) / usable);
-		if (lab->client_workers && lab->client_workers > h->floods)
-			h->floods = (unsigned)lab->client_workers;
-		h->kernel_bytes = h->connections * PLAN_KERNEL_PER_SOCKET;
-		h->user_bytes =
-			h->connections * PLAN_USER_PER_CONN + h->floods * PLAN_USER_PER_PROCESS;
-		if (!paper && h->per_pair_max > BUDGET_PAIR_FAST && fp->n_warn < 4)
-			snprintf(
-				fp->warn[fp->n_warn++], sizeof(fp->warn[0]),
-				"host %s: %llu connections per (source address, server port) pair: past ~30k connect() crawls; give it %llu or more source addresses",
-				h->name, (unsigned long long)h->per_pair_max,
-				(unsigned long long)((h->connections +
-						      (uint64_t)BUDGET_PAIR_FAST * lab->ports.n -
-						      1) /
-						     ((uint64_t)BUDGET_PAIR_FAST * lab->ports.n)));
-	}
 	fp->server_kernel_bytes = lab->connections * PLAN_KERNEL_PER_SOCKET;
 	hostlist_free(&hl);
 	return 0;

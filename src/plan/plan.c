@@ -10,6 +10,7 @@
  *   the client end of its link, so the server keeps one neighbour entry
  *   per link however many client addresses there are. */
 #include "plan/plan.h"
+#include "util/text.h"
 
 #include "engine/budget.h"
 #include "util/procfs.h"
@@ -78,11 +79,6 @@ void plan_env_read(struct plan_env *env)
 	env->epoll_watches = procfs_read_u64("/proc/sys/fs/epoll/max_user_watches");
 }
 
-static const char *plural(uint64_t n, const char *one, const char *many)
-{
-	return n == 1 ? one : many;
-}
-
 static int addresses_plan(const struct lab *lab, struct plan *p, char *err, size_t errlen)
 {
 	uint64_t C = lab->connections, P = p->nports, R = p->port_range;
@@ -98,7 +94,7 @@ static int addresses_plan(const struct lab *lab, struct plan *p, char *err, size
 				err, errlen,
 				"%llu connections to %llu server %s would need %llu client addresses (at most 16384): add server ports (server.ports)",
 				(unsigned long long)C, (unsigned long long)P,
-				plural(P, "port", "ports"), (unsigned long long)need);
+				text_plural(P, "port", "ports"), (unsigned long long)need);
 			return -EINVAL;
 		}
 		p->addresses = (unsigned)need;
@@ -106,21 +102,21 @@ static int addresses_plan(const struct lab *lab, struct plan *p, char *err, size
 			plan_why(
 				p,
 				"%u client %s (auto): %llu connections / %llu server %s / %d per (address, port) pair, at least one per namespace",
-				p->addresses, plural(p->addresses, "address", "addresses"),
+				p->addresses, text_plural(p->addresses, "address", "addresses"),
 				(unsigned long long)C, (unsigned long long)P,
-				plural(P, "port", "ports"), BUDGET_PAIR_FAST);
+				text_plural(P, "port", "ports"), BUDGET_PAIR_FAST);
 		else
 			plan_why(
 				p,
 				"%u client %s (auto): one per namespace; churn reuses ports as TIME_WAIT allows",
-				p->addresses, plural(p->addresses, "address", "addresses"));
+				p->addresses, text_plural(p->addresses, "address", "addresses"));
 	} else {
 		p->addresses = (unsigned)lab->addresses;
 		if (p->addresses < lab->namespaces) {
 			snprintf(
 				err, errlen,
 				"%u client %s cannot be spread over %llu namespaces: every namespace needs one; set clients.addresses = %llu or more, or fewer clients.namespaces",
-				p->addresses, plural(p->addresses, "address", "addresses"),
+				p->addresses, text_plural(p->addresses, "address", "addresses"),
 				(unsigned long long)lab->namespaces,
 				(unsigned long long)lab->namespaces);
 			return -EINVAL;
@@ -139,9 +135,10 @@ static int addresses_plan(const struct lab *lab, struct plan *p, char *err, size
 		snprintf(
 			err, errlen,
 			"%llu connections to %llu server %s need at least %llu client %s with ports %u-%u; you have %u: set clients.addresses = %llu or more",
-			(unsigned long long)C, (unsigned long long)P, plural(P, "port", "ports"),
-			(unsigned long long)need, plural(need, "address", "addresses"), p->port_lo,
-			p->port_hi, p->addresses, (unsigned long long)need);
+			(unsigned long long)C, (unsigned long long)P,
+			text_plural(P, "port", "ports"), (unsigned long long)need,
+			text_plural(need, "address", "addresses"), p->port_lo, p->port_hi,
+			p->addresses, (unsigned long long)need);
 		return -EINVAL;
 	}
 	return 0;
@@ -211,7 +208,7 @@ static int floods_plan(const struct lab *lab, struct plan *p, char *err, size_t 
 		plan_why(
 			p,
 			"%u flood %s (auto): %s / %llu sockets per process (open-file limit %llu less headroom), at least one per namespace",
-			p->flood_workers, plural(p->flood_workers, "process", "processes"),
+			p->flood_workers, text_plural(p->flood_workers, "process", "processes"),
 			hold ? "connections per namespace" : "connects in flight",
 			(unsigned long long)p->fd_usable, (unsigned long long)p->fd_limit);
 	} else {
@@ -220,7 +217,7 @@ static int floods_plan(const struct lab *lab, struct plan *p, char *err, size_t 
 				err, errlen,
 				"%llu flood %s for %u client namespaces: every namespace needs one; set clients.workers = %u or more, or auto",
 				(unsigned long long)lab->client_workers,
-				plural(lab->client_workers, "process", "processes"), N, N);
+				text_plural(lab->client_workers, "process", "processes"), N, N);
 			return -EINVAL;
 		}
 		p->flood_workers = (unsigned)lab->client_workers;
@@ -262,10 +259,10 @@ static int servers_plan(const struct lab *lab, struct plan *p, char *err, size_t
 		plan_why(
 			p,
 			"%u server %s (auto): %llu sockets / %llu per worker (open-file limit %llu less headroom and %u %s, 10%% spare for SO_REUSEPORT's uneven spreading)",
-			p->server_workers, plural(p->server_workers, "worker", "workers"),
+			p->server_workers, text_plural(p->server_workers, "worker", "workers"),
 			(unsigned long long)sockets, (unsigned long long)per,
 			(unsigned long long)p->fd_limit, p->nports,
-			plural(p->nports, "listener", "listeners"));
+			text_plural(p->nports, "listener", "listeners"));
 	} else {
 		if (div_up(sockets, lab->server_workers) > p->fd_usable - p->nports) {
 			snprintf(
@@ -288,13 +285,75 @@ static int tw_reuse(const struct lab *lab)
 	return v && !strcmp(v, "1");
 }
 
+/* churn: TIME_WAIT against the local (address, port) pairs */
+static void churn_warnings(const struct lab *lab, struct plan *p)
+{
+	uint64_t tuples = (uint64_t)p->addresses * p->nports * p->port_range;
+	uint64_t tw = lab->rate ? lab->rate * 60 : 0;
+
+	if (!tw_reuse(lab) && lab->rate && tw > tuples)
+		plan_warn(
+			p,
+			"churn at %llu/s leaves %llu sockets in TIME_WAIT (60 s each) but %u %s x %u %s x %u local ports give %llu: expect connect() to slow down and then fail with EADDRNOTAVAIL after about %.1f s, unless net.ipv4.tcp_tw_reuse = 1, more addresses or ports",
+			(unsigned long long)lab->rate, (unsigned long long)tw, p->addresses,
+			text_plural(p->addresses, "address", "addresses"), p->nports,
+			text_plural(p->nports, "port", "ports"), p->port_range,
+			(unsigned long long)tuples, (double)tuples / (double)lab->rate);
+	else if (!lab->rate && !tw_reuse(lab))
+		plan_warn(
+			p,
+			"churn at an unlimited rate without net.ipv4.tcp_tw_reuse = 1: TIME_WAIT will use up the %llu local (address, port) pairs",
+			(unsigned long long)tuples);
+}
+
+/* What the plan warns of (slow pairs, TIME_WAIT in churn, epoll watches,
+ * memory) and its memory estimate. */
+static void plan_estimates(const struct lab *lab, const struct plan_env *env, struct plan *p)
+{
+	int hold = lab->client_mode == CLIENT_HOLD;
+	uint64_t sockets;
+
+	if (hold && p->per_pair_max > BUDGET_PAIR_FAST)
+		plan_warn(
+			p,
+			"%llu connections per (source address, server port) pair: past about 30k the kernel's search for a free port makes connect() crawl (measured here: from 15k/s to a few hundred per second); more clients.addresses or server.ports keep it fast",
+			(unsigned long long)p->per_pair_max);
+	if (!hold)
+		churn_warnings(lab, p);
+	if (lab->rate)
+		plan_why(p, "ramp: %llu connections at %llu/s take at least %.1f s",
+			 (unsigned long long)lab->connections, (unsigned long long)lab->rate,
+			 (double)lab->connections / (double)lab->rate);
+
+	sockets = hold ? 2 * lab->connections : 2 * lab->inflight;
+	p->kernel_bytes = sockets * PLAN_KERNEL_PER_SOCKET;
+	p->user_bytes =
+		sockets / 2 * PLAN_USER_PER_CONN +
+		(uint64_t)(p->flood_workers + p->server_workers + 2) * PLAN_USER_PER_PROCESS;
+	/* both ends watched by epoll, by processes of one user */
+	if (env->epoll_watches && hold && 2 * lab->connections > env->epoll_watches)
+		plan_warn(
+			p,
+			"%llu connections need %llu epoll watches (both ends) and fs.epoll.max_user_watches allows %llu for one user: connects will fail with ENOSPC near %llu connections; raise it on the host (sysctl -w fs.epoll.max_user_watches=%llu)",
+			(unsigned long long)lab->connections,
+			(unsigned long long)(2 * lab->connections),
+			(unsigned long long)env->epoll_watches,
+			(unsigned long long)(env->epoll_watches / 2),
+			(unsigned long long)(2 * lab->connections + lab->connections / 10));
+	if (p->mem_available && p->kernel_bytes + p->user_bytes > p->mem_available * 9 / 10)
+		plan_warn(
+			p,
+			"the memory estimate (%llu MiB) is more than 90%% of the %llu MiB available: the run may fail with ENOMEM or TCPAbortOnMemory",
+			(unsigned long long)((p->kernel_bytes + p->user_bytes) >> 20),
+			(unsigned long long)(p->mem_available >> 20));
+}
+
 int plan_build(const struct lab *lab, const struct plan_env *env, struct plan *p, char *err,
 	       size_t errlen)
 {
 	const char *range = lab_sysctl_get(lab, "net.ipv4.ip_local_port_range");
 	int hold = lab->client_mode == CLIENT_HOLD;
 	unsigned N = (unsigned)lab->namespaces;
-	uint64_t sockets;
 
 	memset(p, 0, sizeof(*p));
 	p->connections = lab->connections;
@@ -342,214 +401,6 @@ int plan_build(const struct lab *lab, const struct plan_env *env, struct plan *p
 	if (floods_plan(lab, p, err, errlen) || servers_plan(lab, p, err, errlen))
 		return -EINVAL;
 
-	if (hold && p->per_pair_max > BUDGET_PAIR_FAST)
-		plan_warn(
-			p,
-			"%llu connections per (source address, server port) pair: past about 30k the kernel's search for a free port makes connect() crawl (measured here: from 15k/s to a few hundred per second); more clients.addresses or server.ports keep it fast",
-			(unsigned long long)p->per_pair_max);
-	if (!hold) {
-		uint64_t tuples = (uint64_t)p->addresses * p->nports * p->port_range;
-		uint64_t tw = lab->rate ? lab->rate * 60 : 0;
-
-		if (!tw_reuse(lab) && lab->rate && tw > tuples)
-			plan_warn(
-				p,
-				"churn at %llu/s leaves %llu sockets in TIME_WAIT (60 s each) but %u %s x %u %s x %u local ports give %llu: expect connect() to slow down and then fail with EADDRNOTAVAIL after about %.1f s, unless net.ipv4.tcp_tw_reuse = 1, more addresses or ports",
-				(unsigned long long)lab->rate, (unsigned long long)tw, p->addresses,
-				plural(p->addresses, "address", "addresses"), p->nports,
-				plural(p->nports, "port", "ports"), p->port_range,
-				(unsigned long long)tuples, (double)tuples / (double)lab->rate);
-		else if (!lab->rate && !tw_reuse(lab))
-			plan_warn(
-				p,
-				"churn at an unlimited rate without net.ipv4.tcp_tw_reuse = 1: TIME_WAIT will use up the %llu local (address, port) pairs",
-				(unsigned long long)tuples);
-	}
-	if (lab->rate)
-		plan_why(p, "ramp: %llu connections at %llu/s take at least %.1f s",
-			 (unsigned long long)lab->connections, (unsigned long long)lab->rate,
-			 (double)lab->connections / (double)lab->rate);
-
-	sockets = hold ? 2 * lab->connections : 2 * lab->inflight;
-	p->kernel_bytes = sockets * PLAN_KERNEL_PER_SOCKET;
-	p->user_bytes =
-		sockets / 2 * PLAN_USER_PER_CONN +
-		(uint64_t)(p->flood_workers + p->server_workers + 2) * PLAN_USER_PER_PROCESS;
-	/* both ends watched by epoll, by processes of one user */
-	if (env->epoll_watches && hold && 2 * lab->connections > env->epoll_watches)
-		plan_warn(
-			p,
-			"%llu connections need %llu epoll watches (both ends) and fs.epoll.max_user_watches allows %llu for one user: connects will fail with ENOSPC near %llu connections; raise it on the host (sysctl -w fs.epoll.max_user_watches=%llu)",
-			(unsigned long long)lab->connections,
-			(unsigned long long)(2 * lab->connections),
-			(unsigned long long)env->epoll_watches,
-			(unsigned long long)(env->epoll_watches / 2),
-			(unsigned long long)(2 * lab->connections + lab->connections / 10));
-	if (p->mem_available && p->kernel_bytes + p->user_bytes > p->mem_available * 9 / 10)
-		plan_warn(
-			p,
-			"the memory estimate (%llu MiB) is more than 90%% of the %llu MiB available: the run may fail with ENOMEM or TCPAbortOnMemory",
-			(unsigned long long)((p->kernel_bytes + p->user_bytes) >> 20),
-			(unsigned long long)(p->mem_available >> 20));
+	plan_estimates(lab, env, p);
 	return 0;
-}
-
-void plan_write(const struct plan *p, const struct lab *lab, FILE *out)
-{
-	char a[16], b[16], c[32], d[32], ports[256];
-	unsigned N = p->namespaces;
-	int hold = lab->client_mode == CLIENT_HOLD;
-
-	units_fmt_ports(&lab->ports, ports, sizeof(ports));
-	fprintf(out, "Plan for lab '%s' (%s)\n", lab->name, lab->source);
-	if (hold)
-		fprintf(out, "  %s connections held for %s, opened at %s, server mode %s\n\n",
-			units_fmt_count(p->connections, c, sizeof(c)),
-			units_fmt_duration(lab->duration_us, d, sizeof(d)),
-			units_fmt_rate(lab->rate, a, sizeof(a)),
-			server_mode_name(lab->server_mode));
-	else
-		fprintf(out,
-			"  churn: %s short connections at %s for at most %s, closed first by the %s, server mode %s\n\n",
-			units_fmt_count(p->connections, c, sizeof(c)),
-			units_fmt_rate(lab->rate, a, sizeof(a)),
-			units_fmt_duration(lab->duration_us, d, sizeof(d)),
-			lab->closer == CLOSER_CLIENT ? "client" : "server",
-			server_mode_name(lab->server_mode));
-
-	fprintf(out, "Namespaces (named connlab-%s-NS with --keep or 'connlab up')\n", lab->name);
-	fprintf(out, "  %-6s %s on lo, ports %s, %u server %s, up to %llu sockets each\n", "srv",
-		addr_fmt_ipv4(p->service_addr, a, sizeof(a)), ports, p->server_workers,
-		plural(p->server_workers, "worker", "workers"),
-		(unsigned long long)p->server_per_worker);
-	fprintf(out, "  %-6s %s/30, link to srv %s; ping every %s, connect every %s\n", "probe",
-		addr_fmt_ipv4(p->probe_addr, a, sizeof(a)),
-		addr_fmt_ipv4(p->probe_srv, b, sizeof(b)),
-		lab->ping_interval_us ? units_fmt_duration(lab->ping_interval_us, c, sizeof(c))
-				      : "(off)",
-		lab->connect_interval_us
-			? units_fmt_duration(lab->connect_interval_us, d, sizeof(d))
-			: "(off)");
-	for (unsigned i = 0; i < N; i++) {
-		const struct plan_netns *netns = &p->netns[i];
-		char name[16], first[16], last[16];
-
-		snprintf(name, sizeof(name), "c%u", i);
-		addr_fmt_ipv4(netns->first_addr, first, sizeof(first));
-		addr_fmt_ipv4(netns->first_addr + netns->n_addr - 1, last, sizeof(last));
-		fprintf(out, "  %-6s %s/30, %u %s %s%s%s, %llu %s, %u flood %s of up to %llu\n",
-			name, addr_fmt_ipv4(netns->link_peer, a, sizeof(a)), netns->n_addr,
-			plural(netns->n_addr, "address", "addresses"), first,
-			netns->n_addr > 1 ? "-" : "", netns->n_addr > 1 ? last : "",
-			(unsigned long long)netns->connections,
-			plural(netns->connections, "connection", "connections"), netns->workers,
-			plural(netns->workers, "process", "processes"),
-			(unsigned long long)netns->per_worker_max);
-	}
-	fprintf(out, "\nSpread\n");
-	fprintf(out, "  %u client %s x %u server %s; local ports %u-%u (%u per pair)\n",
-		p->addresses, plural(p->addresses, "address", "addresses"), p->nports,
-		plural(p->nports, "port", "ports"), p->port_lo, p->port_hi, p->port_range);
-	if (hold)
-		fprintf(out,
-			"  at most %llu connections per (source address, server port) pair (fast below %d)\n",
-			(unsigned long long)p->per_pair_max, BUDGET_PAIR_FAST);
-	fprintf(out,
-		"  %u processes: %u server, %u flood, 1 probe; open-file limit %llu (%llu usable per process)\n",
-		p->server_workers + p->flood_workers + 1, p->server_workers, p->flood_workers,
-		(unsigned long long)p->fd_limit, (unsigned long long)p->fd_usable);
-	fprintf(out, "  pool %s/%u: %llu of %llu addresses used\n",
-		addr_fmt_ipv4(lab->pool.addr, a, sizeof(a)), lab->pool.len,
-		(unsigned long long)p->pool_used, (unsigned long long)p->pool_size);
-
-	if (lab->family != FAMILY_IPV4) {
-		struct addr6 s6 = plan_addr6(lab, p->service_addr),
-			     c6 = plan_addr6(lab, p->netns[0].first_addr);
-		char a6[64], b6[64], p6[64];
-		uint64_t c6n = plan_connections6(lab, p->connections);
-
-		fprintf(out, "\nIPv6 (lab.family = %s)\n",
-			lab->family == FAMILY_DUAL ? "dual" : "ipv6");
-		fprintf(out,
-			"  the plan above, mirrored into %s/%u address for address: service %s, c0's first client address %s\n",
-			addr_fmt_ipv6(&lab->pool6.addr, p6, sizeof(p6)), lab->pool6.len,
-			addr_fmt_ipv6(&s6, a6, sizeof(a6)), addr_fmt_ipv6(&c6, b6, sizeof(b6)));
-		fprintf(out,
-			"  each link a /126, each client address a /128 routed via its link (one neighbour entry per link: the IPv6 table is global too); no duplicate address detection; no route out\n");
-		fprintf(out,
-			"  %llu of the %llu connections over IPv6%s; one port range (net.ipv4.ip_local_port_range) serves both families, per (source address, destination): an IPv6 pair and an IPv4 pair do not share ports\n",
-			(unsigned long long)c6n, (unsigned long long)p->connections,
-			lab->family == FAMILY_DUAL ? " (clients.ipv6_share), the others over IPv4"
-						   : "");
-		if (lab->family == FAMILY_DUAL && hold)
-			fprintf(out,
-				"  so each family's pairs carry its share: at most %llu IPv6 and %llu IPv4 connections per pair\n",
-				(unsigned long long)((p->per_pair_max * lab->ipv6_permille + 999) /
-						     1000),
-				(unsigned long long)((p->per_pair_max * (1000 - lab->ipv6_permille) +
-						      999) /
-						     1000));
-	}
-
-	fprintf(out, "\nMemory estimate (measured figures come with the run)\n");
-	fprintf(out, "  kernel %s (%d bytes per socket, two sockets per connection in the box)\n",
-		units_fmt_size(p->kernel_bytes, c, sizeof(c)), PLAN_KERNEL_PER_SOCKET);
-	fprintf(out, "  user   %s (%d bytes per connection and %d KiB per process, measured)\n",
-		units_fmt_size(p->user_bytes, c, sizeof(c)), PLAN_USER_PER_CONN,
-		PLAN_USER_PER_PROCESS / 1024);
-	if (p->mem_available)
-		fprintf(out, "  available on this machine: %s\n",
-			units_fmt_size(p->mem_available, c, sizeof(c)));
-
-	fprintf(out, "\nWhy\n");
-	for (unsigned i = 0; i < p->n_why; i++)
-		fprintf(out, "  - %s\n", p->why[i]);
-	if (p->n_warn)
-		fprintf(out, "\nWarnings\n");
-	for (unsigned i = 0; i < p->n_warn; i++)
-		fprintf(out, "  ! %s\n", p->warn[i]);
-}
-
-void plan_write_needs(const struct plan *p, const struct lab *lab, FILE *out)
-{
-	char c[32], k[32], u[32], m[32], ports[256];
-	uint64_t total = p->kernel_bytes + p->user_bytes;
-
-	units_fmt_ports(&lab->ports, ports, sizeof(ports));
-	fprintf(out, "What %s connections need on this machine (both ends on it):\n\n",
-		units_fmt_count(p->connections, c, sizeof(c)));
-	fprintf(out,
-		"  Addresses: %u client %s and %u server %s (%s). A client address can hold\n"
-		"    %u connections to each server port (local ports %u-%u); the plan keeps at most\n"
-		"    %llu on each (address, port) pair, below the %d where connect() stays fast.\n",
-		p->addresses, plural(p->addresses, "address", "addresses"), p->nports,
-		plural(p->nports, "port", "ports"), ports, p->port_range, p->port_lo, p->port_hi,
-		(unsigned long long)p->per_pair_max, BUDGET_PAIR_FAST);
-	fprintf(out, "  Namespaces: %u for the clients, one for the server, one for the probe.\n",
-		p->namespaces);
-	fprintf(out,
-		"  Processes: %u flood and %u server %s, because one process may open only\n"
-		"    %llu files here (%llu usable for sockets); more files per process\n"
-		"    (ulimit -Hn, LimitNOFILE=) means fewer processes.\n",
-		p->flood_workers, p->server_workers,
-		plural(p->server_workers, "process", "processes"), (unsigned long long)p->fd_limit,
-		(unsigned long long)p->fd_usable);
-	fprintf(out, "  Memory: about %s in the kernel and %s in the programs",
-		units_fmt_size(p->kernel_bytes, k, sizeof(k)),
-		units_fmt_size(p->user_bytes, u, sizeof(u)));
-	if (p->mem_available)
-		fprintf(out, "; %s available: %s", units_fmt_size(p->mem_available, m, sizeof(m)),
-			total <= p->mem_available * 9 / 10 ? "fits" : "does NOT fit");
-	fprintf(out, ".\n");
-	fprintf(out, "  Sysctls, set inside the lab's namespaces only:\n");
-	for (unsigned i = 0; i < lab->n_sysctl; i++)
-		fprintf(out, "    %s = %s\n", lab->sysctl[i].name, lab->sysctl[i].value);
-	fprintf(out,
-		"  Global limits it relies on (not changed by connlab): fs.file-max, fs.nr_open\n"
-		"    (at least the open-file limit above), and kernel memory for TCP (net.ipv4.tcp_mem).\n");
-	for (unsigned i = 0; i < p->n_warn; i++)
-		fprintf(out, "  Note: %s\n", p->warn[i]);
-	fprintf(out,
-		"\nThe full plan: connlab plan --set clients.connections=%s --set clients.addresses=auto\n",
-		units_fmt_count(p->connections, c, sizeof(c)));
 }

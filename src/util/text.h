@@ -4,12 +4,19 @@
 #ifndef CONNLAB_UTIL_TEXT_H
 #define CONNLAB_UTIL_TEXT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* Writes s as lines of at most width columns (indent included; a longer
  * word stands alone), each indented by indent spaces; nothing for an
  * empty or NULL s. */
 void text_wrap(FILE *out, const char *s, int indent, int width);
+
+/* one when n is 1, many otherwise */
+static inline const char *text_plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
 
 /* Bytes as printable ASCII: \r, \n, \t, \\ and \xHH for the others; cut
  * to fit len (always terminated). Returns buf. */
