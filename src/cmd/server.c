@@ -61,6 +61,66 @@ const struct command command_server = {
 	.run = cmd_server,
 };
 
+struct server_args {
+	struct server_cfg cfg;
+	struct engine_opts eo;
+	uint64_t workers, max_conn;
+	int auto_workers;
+};
+
+/* One option and its value: EXIT_OK, or a usage error said. */
+static int server_option(int opt, const char *v, struct server_args *a)
+{
+	struct server_cfg *cfg = &a->cfg;
+	char err[256];
+	uint64_t n;
+
+	switch (opt) {
+	case 'a':
+		return cli_addr_option(&command_server, "--address", v, &cfg->address, &cfg->has4,
+				       &cfg->address6, &cfg->has6);
+	case 'p':
+		if (units_parse_ports(v, &cfg->ports, err, sizeof(err)))
+			return cli_usage_error(&command_server, "--ports: %s", err);
+		return EXIT_OK;
+	case 'w':
+		a->auto_workers = !strcmp(v, "auto");
+		if (!a->auto_workers && (units_parse_count(v, &a->workers, err, sizeof(err)) ||
+					 !a->workers || a->workers > 1024))
+			return cli_usage_error(&command_server,
+					       "--workers: expected 1 to 1024 or auto, got '%s'",
+					       v);
+		return EXIT_OK;
+	case 'm':
+		if (units_parse_count(v, &a->max_conn, err, sizeof(err)) || !a->max_conn)
+			return cli_usage_error(&command_server, "--max-connections: %s",
+					       a->max_conn ? err : "must be at least 1");
+		return EXIT_OK;
+	case 'M':
+		if (server_mode_parse(v, &cfg->mode, err, sizeof(err)))
+			return cli_usage_error(&command_server, "--mode: %s", err);
+		return EXIT_OK;
+	case 'i':
+		if (units_parse_duration(v, &cfg->interval_us, err, sizeof(err)) ||
+		    cfg->interval_us < 16000)
+			return cli_usage_error(&command_server, "--interval: %s",
+					       cfg->interval_us < 16000 ? "at least 16ms" : err);
+		return EXIT_OK;
+	case 'd':
+		if (units_parse_duration(v, &cfg->duration_us, err, sizeof(err)))
+			return cli_usage_error(&command_server, "--duration: %s", err);
+		return EXIT_OK;
+	case 'b':
+		if (units_parse_count(v, &n, err, sizeof(err)) || !n || n > 65535)
+			return cli_usage_error(&command_server,
+					       "--backlog: expected 1 to 65535, got '%s'", v);
+		cfg->backlog = (unsigned)n;
+		return EXIT_OK;
+	default: /* 's', 'f' */
+		return cli_engine_option(&command_server, opt, v, &a->eo) ? EXIT_USAGE : EXIT_OK;
+	}
+}
+
 static int cmd_server(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -77,90 +137,46 @@ static int cmd_server(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	static struct server_cfg cfg = { .ports = { .n = 1, .port = { 8081 } },
-					 .interval_us = 10000000,
-					 .backlog = 4096 };
-	struct engine_opts eo = { .role = "server", .stats_interval_us = 1000000, .stats_fd = 1 };
-	uint64_t workers = 1, max_conn = 10000, v;
-	int auto_workers = 0, opt;
-	char err[256];
+	static struct server_args a;
+	int opt, rc;
 
+	a = (struct server_args){
+		.cfg = { .ports = { .n = 1, .port = { 8081 } },
+			 .interval_us = 10000000,
+			 .backlog = 4096 },
+		.eo = { .role = "server", .stats_interval_us = 1000000, .stats_fd = 1 },
+		.workers = 1,
+		.max_conn = 10000,
+	};
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "a:p:w:m:M:i:d:b:s:f:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'a':
-			if (cli_addr_option(&command_server, "--address", optarg, &cfg.address,
-					    &cfg.has4, &cfg.address6, &cfg.has6))
-				return EXIT_USAGE;
-			break;
-		case 'p':
-			if (units_parse_ports(optarg, &cfg.ports, err, sizeof(err)))
-				return cli_usage_error(&command_server, "--ports: %s", err);
-			break;
-		case 'w':
-			if (!strcmp(optarg, "auto"))
-				auto_workers = 1;
-			else if (units_parse_count(optarg, &workers, err, sizeof(err)) ||
-				 !workers || workers > 1024)
-				return cli_usage_error(
-					&command_server,
-					"--workers: expected 1 to 1024 or auto, got '%s'", optarg);
-			break;
-		case 'm':
-			if (units_parse_count(optarg, &max_conn, err, sizeof(err)) || !max_conn)
-				return cli_usage_error(&command_server, "--max-connections: %s",
-						       max_conn ? err : "must be at least 1");
-			break;
-		case 'M':
-			if (server_mode_parse(optarg, &cfg.mode, err, sizeof(err)))
-				return cli_usage_error(&command_server, "--mode: %s", err);
-			break;
-		case 'i':
-			if (units_parse_duration(optarg, &cfg.interval_us, err, sizeof(err)) ||
-			    cfg.interval_us < 16000)
-				return cli_usage_error(&command_server, "--interval: %s",
-						       cfg.interval_us < 16000 ? "at least 16ms"
-									       : err);
-			break;
-		case 'd':
-			if (units_parse_duration(optarg, &cfg.duration_us, err, sizeof(err)))
-				return cli_usage_error(&command_server, "--duration: %s", err);
-			break;
-		case 'b':
-			if (units_parse_count(optarg, &v, err, sizeof(err)) || !v || v > 65535)
-				return cli_usage_error(&command_server,
-						       "--backlog: expected 1 to 65535, got '%s'",
-						       optarg);
-			cfg.backlog = (unsigned)v;
-			break;
-		case 's':
-		case 'f':
-			if (cli_engine_option(&command_server, opt, optarg, &eo))
-				return EXIT_USAGE;
-			break;
-		case 'h':
+	while ((opt = getopt_long(argc, argv, ":a:p:w:m:M:i:d:b:s:f:h", opts, NULL)) != -1) {
+		if (opt == 'h')
 			return cli_help(&command_server);
-		default:
+		if (opt == ':')
+			return cli_usage_error(&command_server, "option '%s' needs a value",
+					       argv[optind - 1]);
+		if (opt == '?')
 			return cli_usage_error(&command_server, "unknown option '%s'",
 					       argv[optind - 1]);
-		}
+		if ((rc = server_option(opt, optarg, &a)) != EXIT_OK)
+			return rc;
 	}
 	if (optind < argc)
 		return cli_usage_error(&command_server, "unexpected argument '%s'", argv[optind]);
-	if (!cfg.has4 && !cfg.has6)
-		cfg.has4 = 1; /* 0.0.0.0 */
-	cfg.fd_limit = procfs_nofile_raise();
-	if (cfg.fd_limit < 256) {
+	if (!a.cfg.has4 && !a.cfg.has6)
+		a.cfg.has4 = 1; /* 0.0.0.0 */
+	a.cfg.fd_limit = procfs_nofile_raise();
+	if (a.cfg.fd_limit < 256) {
 		log_msg(LOGL_ERROR,
 			"the open-file limit is %llu; raise it (ulimit -n) to at least 256",
-			(unsigned long long)cfg.fd_limit);
+			(unsigned long long)a.cfg.fd_limit);
 		return EXIT_USAGE;
 	}
-	if (auto_workers)
-		workers = budget_server_workers(max_conn, budget_fd_usable(cfg.fd_limit),
-						cfg.ports.n);
-	eo.workers = (unsigned)workers;
-	eo.worker = server_worker;
-	eo.arg = &cfg;
-	return engine_run(&eo);
+	if (a.auto_workers)
+		a.workers = budget_server_workers(a.max_conn, budget_fd_usable(a.cfg.fd_limit),
+						  a.cfg.ports.n);
+	a.eo.workers = (unsigned)a.workers;
+	a.eo.worker = server_worker;
+	a.eo.arg = &a.cfg;
+	return engine_run(&a.eo);
 }

@@ -99,6 +99,48 @@ static void on_stop(int sig)
 	stop_signal = sig;
 }
 
+/* Builds the lab: named and left up, held while this command runs
+ * (foreground), or built once and timed (try). An exit status. */
+static int build(const struct lab *lab, const struct plan *plan, int foreground, int try_only)
+{
+	static struct topology topo;
+	char err[768];
+	double t0 = clock_now_s() * 1e3, t1, t2;
+	int r = topo_build(lab, plan, !foreground && !try_only, &topo, err, sizeof(err));
+
+	t1 = clock_now_s() * 1e3;
+	if (r) {
+		fprintf(stderr, "connlab: lab '%s': %s\n", lab->name, err);
+		return r == -EEXIST || r == -EPERM || r == -EACCES || r == -EINVAL
+			       ? EXIT_USAGE
+			       : EXIT_CANNOT_RUN;
+	}
+	if (try_only) {
+		topo_close(&topo);
+		t2 = clock_now_s() * 1e3;
+		printf("lab '%s': built %u namespaces, %u veth pairs and %u client addresses in %.1f ms; closed in %.1f ms\n",
+		       lab->name, topo.n, topo.n - 1, plan->addresses, t1 - t0, t2 - t1);
+		return EXIT_OK;
+	}
+	if (!foreground) {
+		topo_close(&topo);
+		printf("Lab '%s' is up: %u namespaces built in %.1f ms. Enter one with:\n",
+		       lab->name, topo.n, t1 - t0);
+		print_topology(&topo, plan, 1);
+		printf("Take it down with: connlab down %s\n", lab->name);
+		return EXIT_OK;
+	}
+	printf("Lab '%s' is up while this command runs (%u namespaces, built in %.1f ms); Ctrl-C takes it down. Enter one with:\n",
+	       lab->name, topo.n, t1 - t0);
+	print_topology(&topo, plan, 0);
+	fflush(stdout);
+	while (!stop_signal)
+		pause();
+	topo_close(&topo);
+	printf("lab '%s' is down\n", lab->name);
+	return EXIT_OK;
+}
+
 static int cmd_up(int argc, char **argv)
 {
 	int rootless = 0;
@@ -111,16 +153,16 @@ static int cmd_up(int argc, char **argv)
 	};
 	static struct lab lab;
 	static struct plan plan;
-	static struct topology topo;
 	struct cli_sets sets = { 0 };
 	struct plan_env env;
 	int foreground = 0, try_only = 0, opt, r;
-	char err[768];
-	double t0, t1, t2;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":s:h", opts, NULL)) != -1) {
 		switch (opt) {
+		case ':':
+			return cli_usage_error(&command_up, "option '%s' needs a value",
+					       argv[optind - 1]);
 		case 's':
 			if (cli_sets_add(&sets, optarg))
 				return EXIT_USAGE;
@@ -167,37 +209,5 @@ static int cmd_up(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
 	}
-	t0 = (clock_now_s() * 1e3);
-	r = topo_build(&lab, &plan, !foreground && !try_only, &topo, err, sizeof(err));
-	t1 = (clock_now_s() * 1e3);
-	if (r) {
-		fprintf(stderr, "connlab: lab '%s': %s\n", lab.name, err);
-		return r == -EEXIST || r == -EPERM || r == -EACCES || r == -EINVAL
-			       ? EXIT_USAGE
-			       : EXIT_CANNOT_RUN;
-	}
-	if (try_only) {
-		topo_close(&topo);
-		t2 = (clock_now_s() * 1e3);
-		printf("lab '%s': built %u namespaces, %u veth pairs and %u client addresses in %.1f ms; closed in %.1f ms\n",
-		       lab.name, topo.n, topo.n - 1, plan.addresses, t1 - t0, t2 - t1);
-		return EXIT_OK;
-	}
-	if (!foreground) {
-		topo_close(&topo);
-		printf("Lab '%s' is up: %u namespaces built in %.1f ms. Enter one with:\n",
-		       lab.name, topo.n, t1 - t0);
-		print_topology(&topo, &plan, 1);
-		printf("Take it down with: connlab down %s\n", lab.name);
-		return EXIT_OK;
-	}
-	printf("Lab '%s' is up while this command runs (%u namespaces, built in %.1f ms); Ctrl-C takes it down. Enter one with:\n",
-	       lab.name, topo.n, t1 - t0);
-	print_topology(&topo, &plan, 0);
-	fflush(stdout);
-	while (!stop_signal)
-		pause();
-	topo_close(&topo);
-	printf("lab '%s' is down\n", lab.name);
-	return EXIT_OK;
+	return build(&lab, &plan, foreground, try_only);
 }

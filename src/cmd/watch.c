@@ -115,7 +115,71 @@ static json_t *sample_json(double t, const struct netns_sample *now,
 	return j;
 }
 
-static int cmd_watch(int argc, char **argv)
+struct watch_args {
+	uint64_t interval, every, duration;
+	int fd, six;
+	uint32_t saddr;
+	struct addr6 saddr6;
+	struct port_list sports;
+};
+
+/* ADDRESS:PORTS, an IPv6 address in brackets: [2001:db8::1]:80 */
+static int parse_service(const char *v, struct watch_args *w)
+{
+	char a[64], err[200];
+	int br = v[0] == '[';
+	const char *close = br ? strchr(v, ']') : NULL,
+		   *colon = br ? (close && close[1] == ':' ? close + 1 : NULL) : strchr(v, ':');
+
+	if (!br && colon && strchr(colon + 1, ':'))
+		colon = NULL; /* an IPv6 address without its brackets */
+	if (!colon || (size_t)(colon - v) >= sizeof(a))
+		return cli_usage_error(
+			&command_watch,
+			"--service: expected ADDRESS:PORTS (an IPv6 address in brackets: [2001:db8::1]:80), got '%s'",
+			v);
+	snprintf(a, sizeof(a), "%.*s", (int)(colon - v) - 2 * br, v + br);
+	if (addr_parse(a, &w->six, &w->saddr, &w->saddr6, err, sizeof(err)) ||
+	    units_parse_ports(colon + 1, &w->sports, err, sizeof(err)))
+		return cli_usage_error(&command_watch, "--service: %s", err);
+	return EXIT_OK;
+}
+
+/* One option and its value: EXIT_OK, or a usage error said. */
+static int watch_option(int opt, const char *v, struct watch_args *w)
+{
+	char err[200];
+	uint64_t n;
+
+	switch (opt) {
+	case 'i':
+		if (units_parse_duration(v, &w->interval, err, sizeof(err)) || w->interval < 10000)
+			return cli_usage_error(&command_watch, "--interval: %s",
+					       w->interval < 10000 ? "at least 10ms" : err);
+		return EXIT_OK;
+	case 'e':
+		if (units_parse_duration(v, &w->every, err, sizeof(err)))
+			return cli_usage_error(&command_watch, "--states-every: %s", err);
+		return EXIT_OK;
+	case 'd':
+		if (units_parse_duration(v, &w->duration, err, sizeof(err)) || !w->duration)
+			return cli_usage_error(
+				&command_watch, "--duration: %s",
+				w->duration ? err : "a watch always ends: give a duration");
+		return EXIT_OK;
+	case 'f':
+		if (units_parse_uint(v, &n, err, sizeof(err)) || n > 1000000)
+			return cli_usage_error(&command_watch,
+					       "--stats-fd: expected a descriptor number, got '%s'",
+					       v);
+		w->fd = (int)n;
+		return EXIT_OK;
+	default:
+		return parse_service(v, w);
+	}
+}
+
+static int parse_watch(int argc, char **argv, struct watch_args *w)
 {
 	static const struct option opts[] = {
 		{ "interval", required_argument, NULL, 'i' },
@@ -126,81 +190,80 @@ static int cmd_watch(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	uint64_t interval = 1000000, every = 5000000, duration = 60000000, start, next_dump = 0;
-	struct sampler_netns s;
-	struct netns_sample first, now;
-	struct sigaction sa = { .sa_handler = on_stop };
-	int fd = 1, opt, e;
-	char err[200];
-	static struct port_list sports;
-	uint32_t saddr = 0;
-	struct addr6 saddr6 = { { 0 } };
-	int six = 0;
-	FILE *out;
+	int opt, rc;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "i:e:d:f:S:h", opts, NULL)) != -1) {
-		uint64_t v;
-
-		switch (opt) {
-		case 'i':
-			if (units_parse_duration(optarg, &interval, err, sizeof(err)) ||
-			    interval < 10000)
-				return cli_usage_error(&command_watch, "--interval: %s",
-						       interval < 10000 ? "at least 10ms" : err);
-			break;
-		case 'e':
-			if (units_parse_duration(optarg, &every, err, sizeof(err)))
-				return cli_usage_error(&command_watch, "--states-every: %s", err);
-			break;
-		case 'd':
-			if (units_parse_duration(optarg, &duration, err, sizeof(err)) || !duration)
-				return cli_usage_error(
-					&command_watch, "--duration: %s",
-					duration ? err : "a watch always ends: give a duration");
-			break;
-		case 'f':
-			if (units_parse_uint(optarg, &v, err, sizeof(err)) || v > 1000000)
-				return cli_usage_error(
-					&command_watch,
-					"--stats-fd: expected a descriptor number, got '%s'",
-					optarg);
-			fd = (int)v;
-			break;
-		case 'S': {
-			/* ADDRESS:PORTS, an IPv6 address in brackets: [2001:db8::1]:80 */
-			char a[64];
-			int br = optarg[0] == '[';
-			const char *close = br ? strchr(optarg, ']') : NULL,
-				   *colon = br ? (close && close[1] == ':' ? close + 1 : NULL)
-					       : strchr(optarg, ':');
-
-			if (!br && colon && strchr(colon + 1, ':'))
-				colon = NULL; /* an IPv6 address without its brackets */
-
-			if (!colon || (size_t)(colon - optarg) >= sizeof(a))
-				return cli_usage_error(
-					&command_watch,
-					"--service: expected ADDRESS:PORTS (an IPv6 address in brackets: [2001:db8::1]:80), got '%s'",
-					optarg);
-			snprintf(a, sizeof(a), "%.*s", (int)(colon - optarg) - 2 * br, optarg + br);
-			if (addr_parse(a, &six, &saddr, &saddr6, err, sizeof(err)) ||
-			    units_parse_ports(colon + 1, &sports, err, sizeof(err)))
-				return cli_usage_error(&command_watch, "--service: %s", err);
-			break;
-		}
-		case 'h':
+	while ((opt = getopt_long(argc, argv, ":i:e:d:f:S:h", opts, NULL)) != -1) {
+		if (opt == 'h')
 			return cli_help(&command_watch);
-		default:
+		if (opt == ':')
+			return cli_usage_error(&command_watch, "option '%s' needs a value",
+					       argv[optind - 1]);
+		if (opt == '?')
 			return cli_usage_error(&command_watch, "unknown option '%s'",
 					       argv[optind - 1]);
-		}
+		if ((rc = watch_option(opt, optarg, w)) != EXIT_OK)
+			return rc;
 	}
 	if (optind < argc)
 		return cli_usage_error(&command_watch, "unexpected argument '%s'", argv[optind]);
-	out = fdopen(dup(fd), "w");
+	return -1; /* go on */
+}
+
+/* Samples until the duration, a signal or a reader that went away. */
+static void watch_loop(struct sampler_netns *s, const struct watch_args *w,
+		       const struct netns_sample *first, FILE *out)
+{
+	uint64_t start = clock_now_ns(), next_dump = 0;
+	static struct netns_sample now;
+
+	for (uint64_t k = 1;; k++) {
+		uint64_t at = start + k * w->interval * 1000, t = clock_now_ns();
+		int final = 0;
+		json_t *j;
+		char *line;
+
+		while (!stop && t < at && t - start < w->duration * 1000) {
+			poll(NULL, 0, (int)((at - t) / 1000000 + 1));
+			t = clock_now_ns();
+		}
+		final = stop || t - start >= w->duration * 1000;
+		memset(&now, 0, sizeof(now));
+		if (sampler_read(s, &now))
+			return;
+		if (final || (w->every && t >= next_dump)) {
+			if (sampler_dump_states(s, ~0u, &now) == 0)
+				now.have_states = 1;
+			next_dump = t + w->every * 1000;
+		}
+		j = sample_json((double)(t - start) / 1e9, &now, first, final, w->saddr || w->six);
+		line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+		json_decref(j);
+		if (!line || fprintf(out, "%s\n", line) < 0 || fflush(out) || final) {
+			free(line);
+			return; /* the last line, or nobody reads: stop */
+		}
+		free(line);
+	}
+}
+
+static int cmd_watch(int argc, char **argv)
+{
+	static struct watch_args w;
+	static struct netns_sample first;
+	struct sampler_netns s;
+	struct sigaction sa = { .sa_handler = on_stop };
+	int e;
+	FILE *out;
+
+	w = (struct watch_args){
+		.interval = 1000000, .every = 5000000, .duration = 60000000, .fd = 1
+	};
+	if ((e = parse_watch(argc, argv, &w)) >= 0)
+		return e;
+	out = fdopen(dup(w.fd), "w");
 	if (!out) {
-		log_msg(LOGL_ERROR, "cannot write to descriptor %d: %s", fd, strerror(errno));
+		log_msg(LOGL_ERROR, "cannot write to descriptor %d: %s", w.fd, strerror(errno));
 		return EXIT_CANNOT_RUN;
 	}
 	e = sampler_netns_open(&s, -1);
@@ -210,58 +273,23 @@ static int cmd_watch(int argc, char **argv)
 		fclose(out);
 		return EXIT_CANNOT_RUN;
 	}
-	s.service_addr = saddr;
-	s.service6 = six;
-	s.service_addr6 = saddr6;
-	s.ipv6 |= six; /* the dumps walk IPv6 sockets too */
-	s.service_ports = sports.port;
-	s.service_nports = sports.n;
+	s.service_addr = w.saddr;
+	s.service6 = w.six;
+	s.service_addr6 = w.saddr6;
+	s.ipv6 |= w.six; /* the dumps walk IPv6 sockets too */
+	s.service_ports = w.sports.port;
+	s.service_nports = w.sports.n;
 	/* a reader that went away ends the watch (write fails: EPIPE) */
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	memset(&first, 0, sizeof(first));
-	start = clock_now_ns();
-	if (sampler_read(&s, &first)) {
+	e = sampler_read(&s, &first);
+	if (e)
 		log_msg(LOGL_ERROR, "cannot read /proc/net/sockstat, snmp or netstat here");
-		sampler_netns_close(&s);
-		fclose(out);
-		return EXIT_CANNOT_RUN;
-	}
-	for (uint64_t k = 1;; k++) {
-		uint64_t at = start + k * interval * 1000, t = clock_now_ns();
-		int final = 0;
-		json_t *j;
-		char *line;
-
-		while (!stop && t < at && t - start < duration * 1000) {
-			uint64_t left = at - t;
-
-			poll(NULL, 0, (int)(left / 1000000 + 1));
-			t = clock_now_ns();
-		}
-		if (stop || t - start >= duration * 1000)
-			final = 1;
-		memset(&now, 0, sizeof(now));
-		if (sampler_read(&s, &now))
-			break;
-		if (final || (every && t >= next_dump)) {
-			if (sampler_dump_states(&s, ~0u, &now) == 0)
-				now.have_states = 1;
-			next_dump = t + every * 1000;
-		}
-		j = sample_json((double)(t - start) / 1e9, &now, &first, final, saddr != 0 || six);
-		line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-		json_decref(j);
-		if (!line || fprintf(out, "%s\n", line) < 0 || fflush(out)) {
-			free(line);
-			break; /* nobody reads: stop */
-		}
-		free(line);
-		if (final)
-			break;
-	}
+	else
+		watch_loop(&s, &w, &first, out);
 	sampler_netns_close(&s);
 	fclose(out);
-	return EXIT_OK;
+	return e ? EXIT_CANNOT_RUN : EXIT_OK;
 }
