@@ -149,54 +149,43 @@ static void fleet_hosts(json_t *j, FILE *out)
 		num(j, "peaks.time_wait"), num(j, "peaks.close_wait"));
 }
 
-void report_summary(json_t *j, FILE *out)
+/* what was made: held connections and the ramp, or churn's rates */
+static void summary_connections(json_t *j, FILE *out)
 {
-	json_t *errors = json_object_get(j, "errors"), *v, *ex;
-	const char *reason = str(j, "reason"), *k;
-	double sent = num(j, "ping.all.sent"), a;
+	double a;
 	size_t i;
-	int failed = 0;
 
-	int fleet = !strcmp(str(j, "kind"), "fleet");
+	json_t *ph = json_object_get(json_object_get(j, "timeline"), "phase");
+	int churn = 0;
 
-	fprintf(out, "\nconnlab %s of lab '%s': %s%s%s\n", fleet ? "fleet" : "run",
-		str(json_object_get(j, "lab"), "name"), str(j, "outcome"), reason[0] ? ": " : "",
-		reason);
-	{
-		json_t *ph = json_object_get(json_object_get(j, "timeline"), "phase");
-		int churn = 0;
+	for (i = 0; i < json_array_size(ph); i++)
+		churn |= !strcmp(json_string_value(json_array_get(ph, i)) ?: "", PHASE_CHURN_NAME);
+	if (churn) {
+		double best, last;
 
-		for (i = 0; i < json_array_size(ph); i++)
-			churn |= !strcmp(json_string_value(json_array_get(ph, i)) ?: "",
-					 PHASE_CHURN_NAME);
-		if (churn) {
-			double best, last;
-
-			churn_rates(json_object_get(j, "timeline"), &best, &last);
-			fprintf(out,
-				"  connections   %.0f of %.0f short connections made; best second %.0f/s, last %.0f/s\n",
-				num(j, "connections.made"), num(j, "connections.target"), best,
-				last);
-		} else {
-			fprintf(out,
-				"  connections   %.0f of %.0f established (kernel, client side)",
-				num(j, "peaks.established_clients"), num(j, "connections.target"));
-			a = num(j, "connections.ramp_s");
-			if (!isnan(a))
-				fprintf(out, ", ramp %.2f s (%.0f/s)", a,
-					num(j, "connections.ramp_rate"));
-			fprintf(out, "\n");
-		}
-	}
-	if (fleet)
-		fleet_hosts(j, out);
-	else
+		churn_rates(json_object_get(j, "timeline"), &best, &last);
 		fprintf(out,
-			"  sockets       peak TIME_WAIT %.0f, CLOSE_WAIT %.0f, SYN_RECV %.0f, orphans %.0f\n",
-			num(j, "peaks.time_wait"), num(j, "peaks.close_wait"),
-			num(j, "peaks.syn_recv"), num(j, "peaks.orphans_host"));
+			"  connections   %.0f of %.0f short connections made; best second %.0f/s, last %.0f/s\n",
+			num(j, "connections.made"), num(j, "connections.target"), best, last);
+	} else {
+		fprintf(out, "  connections   %.0f of %.0f established (kernel, client side)",
+			num(j, "peaks.established_clients"), num(j, "connections.target"));
+		a = num(j, "connections.ramp_s");
+		if (!isnan(a))
+			fprintf(out, ", ramp %.2f s (%.0f/s)", a, num(j, "connections.ramp_rate"));
+		fprintf(out, "\n");
+	}
+}
+
+/* the floods' errors, and what the server closed */
+static void summary_errors(json_t *j, FILE *out)
+{
+	json_t *v;
+	const char *k;
+	double a;
+
 	fprintf(out, "  errors        %.0f", num(j, "errors_total"));
-	json_object_foreach(errors, k, v)
+	json_object_foreach(json_object_get(j, "errors"), k, v)
 	{
 		if (json_integer_value(v))
 			fprintf(out, ", %s %lld", k, (long long)json_integer_value(v));
@@ -211,6 +200,13 @@ void report_summary(json_t *j, FILE *out)
 					jpath(j, "connections.closed_by_server.first_bytes")));
 		fprintf(out, "; %.0f lines received\n", num(j, "connections.lines_received"));
 	}
+}
+
+/* ping, the new connections, the messages */
+static void summary_probes(json_t *j, FILE *out)
+{
+	double sent = num(j, "ping.all.sent"), a;
+
 	if (sent > 0)
 		fprintf(out,
 			"  ping          %.0f sent, %.2f%% lost; RTT p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
@@ -239,6 +235,14 @@ void report_summary(json_t *j, FILE *out)
 			num(j, "messages.reply.p50_us") / 1e3,
 			num(j, "messages.reply.p99_us") / 1e3,
 			num(j, "messages.reply.max_us") / 1e3);
+}
+
+/* conntrack, the kernel's log, memory, what a rootless run lacks */
+static void summary_kernel(json_t *j, FILE *out)
+{
+	json_t *v;
+	double a;
+
 	if (num(j, "conntrack.srv.peak_count") > 0 || num(j, "conntrack.drops_total") > 0)
 		fprintf(out,
 			"  conntrack     server table peak %.0f of %.0f (host-wide limit), %.0f packets dropped\n",
@@ -274,6 +278,15 @@ void report_summary(json_t *j, FILE *out)
 		fprintf(out, "%s (result.json \"unavailable\" says why)\n",
 			first ? " nothing" : "");
 	}
+}
+
+/* each expectation's verdict */
+static void summary_expectations(json_t *j, FILE *out)
+{
+	json_t *ex, *v;
+	size_t i;
+	int failed = 0;
+
 	ex = json_object_get(j, "expectations");
 	json_array_foreach(ex, i, v)
 	{
@@ -290,6 +303,28 @@ void report_summary(json_t *j, FILE *out)
 	}
 	if (failed)
 		fprintf(out, "  %d of %zu expectations failed\n", failed, json_array_size(ex));
+}
+
+void report_summary(json_t *j, FILE *out)
+{
+	const char *reason = str(j, "reason");
+	int fleet = !strcmp(str(j, "kind"), "fleet");
+
+	fprintf(out, "\nconnlab %s of lab '%s': %s%s%s\n", fleet ? "fleet" : "run",
+		str(json_object_get(j, "lab"), "name"), str(j, "outcome"), reason[0] ? ": " : "",
+		reason);
+	summary_connections(j, out);
+	if (fleet)
+		fleet_hosts(j, out);
+	else
+		fprintf(out,
+			"  sockets       peak TIME_WAIT %.0f, CLOSE_WAIT %.0f, SYN_RECV %.0f, orphans %.0f\n",
+			num(j, "peaks.time_wait"), num(j, "peaks.close_wait"),
+			num(j, "peaks.syn_recv"), num(j, "peaks.orphans_host"));
+	summary_errors(j, out);
+	summary_probes(j, out);
+	summary_kernel(j, out);
+	summary_expectations(j, out);
 	why(j, out);
 	fprintf(out, "  results in %s/\n", str(j, "outdir"));
 	fflush(out);
