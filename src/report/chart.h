@@ -59,4 +59,7 @@ void chart_write(FILE *f, struct chart *c);
 int chart_has_any(const double *v, size_t n);
 void chart_init(struct chart *c, struct rundata *runs, int nruns);
 
+/* charts.c: every chart of report.html, in the page's order */
+void html_charts(FILE *f, struct rundata *runs, int n);
+
 #endif
