@@ -66,3 +66,60 @@ struct probe_interval probe_tally_interval(struct probe_tally *t)
 	t->iv_n = t->iv_sent = t->iv_lost = t->iv_fail = 0;
 	return iv;
 }
+
+static json_t *hist_json(const struct hist *h)
+{
+	return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f}", "count", (json_int_t)h->count, "p50_ms",
+			 (double)hist_quantile(h, 0.5) / 1e3, "p90_ms",
+			 (double)hist_quantile(h, 0.9) / 1e3, "p99_ms",
+			 (double)hist_quantile(h, 0.99) / 1e3, "max_ms", (double)h->max / 1e3,
+			 "mean_ms", h->count ? (double)h->sum / (double)h->count / 1e3 : 0.0);
+}
+
+void run_probes_json(const int *seen, const struct probe_tally *t, json_t **ping_out,
+		     json_t **probe_out)
+{
+	const struct hist *pings = t->ping, *conn = t->conn;
+	const uint64_t *sent = t->sent, *lost = t->lost, *fail = t->fail;
+	json_t *ping = json_object(), *probe = json_object(), *all;
+	struct hist h, c;
+	uint64_t s = 0, l = 0, pf = 0;
+
+	memset(&h, 0, sizeof(h));
+	memset(&c, 0, sizeof(c));
+	for (int p = PH_BEFORE; p <= PH_DRAIN; p++) {
+		json_t *ph;
+
+		if (!seen[p])
+			continue;
+		ph = hist_json(&pings[p]);
+		json_object_set_new(ph, "sent", json_integer((json_int_t)sent[p]));
+		json_object_set_new(ph, "lost", json_integer((json_int_t)lost[p]));
+		json_object_set_new(ph, "loss",
+				    sent[p] ? json_real((double)lost[p] / (double)sent[p])
+					    : json_null());
+		json_object_set_new(ping, phase_name(p, CLIENT_HOLD), ph);
+		ph = hist_json(&conn[p]);
+		json_object_set_new(ph, "failures", json_integer((json_int_t)fail[p]));
+		json_object_set_new(probe, phase_name(p, CLIENT_HOLD), ph);
+	}
+	/* "all": every phase from before to the drain, seen or not (the
+	 * counts of a phase not seen are 0) */
+	for (int p = PH_BEFORE; p <= PH_DRAIN; p++) {
+		hist_merge(&h, &pings[p]);
+		hist_merge(&c, &conn[p]);
+		s += sent[p];
+		l += lost[p];
+		pf += fail[p];
+	}
+	all = hist_json(&h);
+	json_object_set_new(all, "sent", json_integer((json_int_t)s));
+	json_object_set_new(all, "lost", json_integer((json_int_t)l));
+	json_object_set_new(all, "loss", s ? json_real((double)l / (double)s) : json_null());
+	json_object_set_new(ping, "all", all);
+	all = hist_json(&c);
+	json_object_set_new(all, "failures", json_integer((json_int_t)pf));
+	json_object_set_new(probe, "all", all);
+	*ping_out = ping;
+	*probe_out = probe;
+}
