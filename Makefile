@@ -161,9 +161,11 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/connlab
 
 # The layer rule (docs/internals.md): includes point down, and the symbol
-# graph of the objects has no edge up and no cycle.
+# graph of the objects has no edge up and no cycle; and the size limits: no
+# file over 600 lines, no function over 100, no block of code twice.
 layers: $(LIB_OBJS) $(MAIN_OBJ) $(NETNS_OBJS)
 	$(Q)tests/layers/layers.py --objects $(BUILD)
+	$(Q)tests/layers/limits.py
 
 FORMAT_FILES = $(wildcard src/*/*.[ch] netns/*.[ch] tests/unit/*.c tests/root/*.c tests/fuzz/*.c)
 format:

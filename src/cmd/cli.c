@@ -5,6 +5,7 @@
 #include "kernel/knowledge.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -135,6 +136,13 @@ int cli_usage_error(const struct command *c, const char *fmt, ...)
 	else
 		fprintf(stderr, "usage: connlab <command> [options]\nMore: connlab --help\n");
 	return EXIT_USAGE;
+}
+
+int cli_option_error(const struct command *c, int opt, char **argv)
+{
+	if (opt == ':')
+		return cli_usage_error(c, "option '%s' needs a value", argv[optind - 1]);
+	return cli_usage_error(c, "unknown option '%s'", argv[optind - 1]);
 }
 
 int cli_help(const struct command *c)

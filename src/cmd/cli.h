@@ -68,6 +68,10 @@ int cli_addr_parse(const char *arg, uint32_t *v4, int *has4, struct addr6 *v6, i
 int cli_usage_error(const struct command *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* getopt's word on an option (optstring begun with ':'): a missing value
+ * (':') or an unknown option, said with the command's usage; EXIT_USAGE. */
+int cli_option_error(const struct command *c, int opt, char **argv);
+
 /* Prints a command's usage and help to stdout; returns EXIT_OK. */
 int cli_help(const struct command *c);
 

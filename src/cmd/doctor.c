@@ -336,7 +336,7 @@ static int cmd_doctor(int argc, char **argv)
 
 	plan_env_read(&env);
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "s:c:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":s:c:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (cli_sets_add(&sets, optarg))
@@ -361,8 +361,7 @@ static int cmd_doctor(int argc, char **argv)
 		case 'h':
 			return cli_help(&command_doctor);
 		default:
-			return cli_usage_error(&command_doctor, "unknown option '%s'",
-					       argv[optind - 1]);
+			return cli_option_error(&command_doctor, opt, argv);
 		}
 	}
 	if (kernel) {

@@ -136,7 +136,7 @@ static int cmd_down(int argc, char **argv)
 	int all = 0, opt, status = EXIT_OK;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "ah", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":ah", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			all = 1;
@@ -144,8 +144,7 @@ static int cmd_down(int argc, char **argv)
 		case 'h':
 			return cli_help(&command_down);
 		default:
-			return cli_usage_error(&command_down, "unknown option '%s'",
-					       argv[optind - 1]);
+			return cli_option_error(&command_down, opt, argv);
 		}
 	}
 	if (all == (optind < argc))

@@ -74,7 +74,7 @@ static int cmd_fleet(int argc, char **argv)
 	int opt, st;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "s:o:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":s:o:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (cli_sets_add(&sets, optarg))
@@ -89,8 +89,7 @@ static int cmd_fleet(int argc, char **argv)
 		case 'h':
 			return cli_help(&command_fleet);
 		default:
-			return cli_usage_error(&command_fleet, "unknown option '%s'",
-					       argv[optind - 1]);
+			return cli_option_error(&command_fleet, opt, argv);
 		}
 	}
 	if (optind >= argc)

@@ -384,14 +384,10 @@ static int parse_options(int argc, char **argv, struct flood_args *a)
 
 		if (opt == 'h')
 			return cli_help(&command_flood);
-		if (opt == ':')
-			return cli_usage_error(&command_flood, "option '%s' needs a value",
-					       argv[optind - 1]);
 		while (i < NOPTIONS && flood_options[i].key != opt)
 			i++;
-		if (i == NOPTIONS)
-			return cli_usage_error(&command_flood, "unknown option '%s'",
-					       argv[optind - 1]);
+		if (i == NOPTIONS) /* ':' a missing value, '?' an unknown option */
+			return cli_option_error(&command_flood, opt, argv);
 		if (flood_options[i].set(a, optarg, err, sizeof(err)))
 			return cli_usage_error(&command_flood, "--%s: %s", flood_options[i].name,
 					       err);

@@ -108,11 +108,6 @@ int main(int argc, char **argv)
 		printf("connlab %s\n", CONNLAB_VERSION);
 		return EXIT_OK;
 	}
-	if (!strcmp(argv[1], "findings")) {
-		printf("Findings: the rules that explain a run (connlab explain RUNDIR), by family:\n");
-		report_rules_write(stdout);
-		return EXIT_OK;
-	}
 	c = command_find(argv[1]);
 	if (!c) {
 		if (argv[1][0] == '-')

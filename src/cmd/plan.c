@@ -214,7 +214,7 @@ static int cmd_plan(int argc, char **argv)
 
 	plan_env_read(&env);
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "s:c:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":s:c:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (cli_sets_add(&sets, optarg))
@@ -246,8 +246,7 @@ static int cmd_plan(int argc, char **argv)
 		case 'h':
 			return cli_help(&command_plan);
 		default:
-			return cli_usage_error(&command_plan, "unknown option '%s'",
-					       argv[optind - 1]);
+			return cli_option_error(&command_plan, opt, argv);
 		}
 	}
 	r = cli_lab_plan(&command_plan, argc, argv, optind, &sets, &lab, &env, &plan);

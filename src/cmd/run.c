@@ -61,7 +61,7 @@ static int cmd_run(int argc, char **argv)
 	int opt, st;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "s:o:kh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":s:o:kh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (cli_sets_add(&sets, optarg))
@@ -76,8 +76,7 @@ static int cmd_run(int argc, char **argv)
 		case 'h':
 			return cli_help(&command_run);
 		default:
-			return cli_usage_error(&command_run, "unknown option '%s'",
-					       argv[optind - 1]);
+			return cli_option_error(&command_run, opt, argv);
 		}
 	}
 	plan_env_read(&env);

@@ -152,12 +152,8 @@ static int cmd_server(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, ":a:p:w:m:M:i:d:b:s:f:h", opts, NULL)) != -1) {
 		if (opt == 'h')
 			return cli_help(&command_server);
-		if (opt == ':')
-			return cli_usage_error(&command_server, "option '%s' needs a value",
-					       argv[optind - 1]);
-		if (opt == '?')
-			return cli_usage_error(&command_server, "unknown option '%s'",
-					       argv[optind - 1]);
+		if (opt == ':' || opt == '?')
+			return cli_option_error(&command_server, opt, argv);
 		if ((rc = server_option(opt, optarg, &a)) != EXIT_OK)
 			return rc;
 	}

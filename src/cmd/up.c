@@ -160,9 +160,6 @@ static int cmd_up(int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":s:h", opts, NULL)) != -1) {
 		switch (opt) {
-		case ':':
-			return cli_usage_error(&command_up, "option '%s' needs a value",
-					       argv[optind - 1]);
 		case 's':
 			if (cli_sets_add(&sets, optarg))
 				return EXIT_USAGE;
@@ -176,8 +173,7 @@ static int cmd_up(int argc, char **argv)
 		case 'h':
 			return cli_help(&command_up);
 		default:
-			return cli_usage_error(&command_up, "unknown option '%s'",
-					       argv[optind - 1]);
+			return cli_option_error(&command_up, opt, argv);
 		}
 	}
 	if (foreground && try_only)

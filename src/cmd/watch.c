@@ -196,12 +196,8 @@ static int parse_watch(int argc, char **argv, struct watch_args *w)
 	while ((opt = getopt_long(argc, argv, ":i:e:d:f:S:h", opts, NULL)) != -1) {
 		if (opt == 'h')
 			return cli_help(&command_watch);
-		if (opt == ':')
-			return cli_usage_error(&command_watch, "option '%s' needs a value",
-					       argv[optind - 1]);
-		if (opt == '?')
-			return cli_usage_error(&command_watch, "unknown option '%s'",
-					       argv[optind - 1]);
+		if (opt == ':' || opt == '?')
+			return cli_option_error(&command_watch, opt, argv);
 		if ((rc = watch_option(opt, optarg, w)) != EXIT_OK)
 			return rc;
 	}

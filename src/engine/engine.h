@@ -50,6 +50,16 @@ struct engine_stats {
 /* Counter updates: one writer per worker, read by the supervisor. */
 #define STAT_ADD(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)
 #define STAT_SUB(field, n) __atomic_fetch_sub(&(field), (n), __ATOMIC_RELAXED)
+
+/* A connection closed: one open less, counted by who closed it. */
+static inline void engine_count_close(struct engine_stats *st, int by_peer)
+{
+	STAT_SUB(st->open, 1);
+	if (by_peer)
+		STAT_ADD(st->closed_by_peer, 1);
+	else
+		STAT_ADD(st->closed, 1);
+}
 #define STAT_SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
 
 /* Counts an error by errno and phase. */

@@ -42,11 +42,7 @@ static void closed(struct fworker *w, int fd, int by_peer)
 {
 	fw_conn_free(w, fd);
 	w->open--;
-	STAT_SUB(w->st->open, 1);
-	if (by_peer)
-		STAT_ADD(w->st->closed_by_peer, 1);
-	else
-		STAT_ADD(w->st->closed, 1);
+	engine_count_close(w->st, by_peer);
 }
 
 /* A reply is complete: timed, or counted missing when it came too late. */

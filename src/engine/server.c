@@ -67,11 +67,7 @@ static void worker_close(struct worker *w, int fd, int by_peer)
 		w->conn[fd] = CONN_NONE;
 	close(fd); /* also leaves the fdset */
 	w->open--;
-	STAT_SUB(w->st->open, 1);
-	if (by_peer)
-		STAT_ADD(w->st->closed_by_peer, 1);
-	else
-		STAT_ADD(w->st->closed, 1);
+	engine_count_close(w->st, by_peer);
 }
 
 static void on_read(int fd, uint32_t events, void *arg)

@@ -295,21 +295,17 @@ static int nl_fail(const char *what, int r, const struct nl_err *e, char *err, s
 	return r;
 }
 
-static int build_server_side(const struct lab *lab, const struct plan *p, struct topology *t,
-			     char *err, size_t errlen)
-{
-	struct nl *nl;
-	struct nl_batch *b;
-	struct nl_err e = { 0 };
-	int r;
+/* What one namespace's batch holds, after its loopback is up: its
+ * links, addresses and routes. 0, or -errno (from ADD). */
+typedef int (*batch_fill)(const struct lab *lab, const struct plan *p, struct topology *t,
+			  unsigned k, struct nl_batch *b);
 
-	r = ns_prepare(lab, t, TOPO_SRV, &nl, err, errlen);
-	if (r)
-		return r;
-	r = nl_batch_begin(nl, &b);
-	if (r)
-		goto out_nl;
-	ADD(b, nl_msg_link_set(m_, seq_, 1, 1, 0));
+static int fill_server_side(const struct lab *lab, const struct plan *p, struct topology *t,
+			    unsigned k0, struct nl_batch *b)
+{
+	int r = 0;
+
+	(void)k0;
 	ADDR(b, 1, p->service_addr, 32);
 	for (unsigned k = TOPO_PROBE; k < t->n; k++) {
 		int idx = TOPO_SRV_IFINDEX0 + (int)k;
@@ -327,35 +323,16 @@ static int build_server_side(const struct lab *lab, const struct plan *p, struct
 			      idx);
 		}
 	}
-out_batch:;
-	int r2 = nl_batch_end(b, &e);
-
-	if (!r)
-		r = r2;
-	if (r)
-		nl_fail("building the server side of the lab", r, &e, err, errlen);
-out_nl:
-	nl_close(nl);
+out_batch:
 	return r;
 }
 
-static int build_peer(const struct lab *lab, const struct plan *p, struct topology *t, unsigned k,
-		      char *err, size_t errlen)
+static int fill_peer(const struct lab *lab, const struct plan *p, struct topology *t, unsigned k,
+		     struct nl_batch *b)
 {
-	struct nl *nl;
-	struct nl_batch *b;
-	struct nl_err e = { 0 };
-	char what[64];
-	int r;
+	int r = 0;
 
-	snprintf(what, sizeof(what), "building namespace %s", t->netns[k].name);
-	r = ns_prepare(lab, t, k, &nl, err, errlen);
-	if (r)
-		return r;
-	r = nl_batch_begin(nl, &b);
-	if (r)
-		goto out_nl;
-	ADD(b, nl_msg_link_set(m_, seq_, 1, 1, 0));
+	(void)t;
 	ADD(b, nl_msg_link_set(m_, seq_, TOPO_PEER_IFINDEX, 1, 0));
 	if (k == TOPO_PROBE) {
 		ADDR(b, TOPO_PEER_IFINDEX, p->probe_addr, 30);
@@ -368,9 +345,30 @@ static int build_peer(const struct lab *lab, const struct plan *p, struct topolo
 			ADDR(b, TOPO_PEER_IFINDEX, netns->first_addr + a, 32);
 		ROUTE(b, p->service_addr, 32, netns->link_srv, TOPO_PEER_IFINDEX);
 	}
-out_batch:;
-	int r2 = nl_batch_end(b, &e);
+out_batch:
+	return r;
+}
 
+/* Namespace k prepared, and one netlink batch sent into it: its loopback
+ * up, then what fill adds; failures said as what failed. */
+static int build_netns(const struct lab *lab, const struct plan *p, struct topology *t, unsigned k,
+		       batch_fill fill, const char *what, char *err, size_t errlen)
+{
+	struct nl *nl;
+	struct nl_batch *b;
+	struct nl_err e = { 0 };
+	int r, r2;
+
+	r = ns_prepare(lab, t, k, &nl, err, errlen);
+	if (r)
+		return r;
+	r = nl_batch_begin(nl, &b);
+	if (r)
+		goto out_nl;
+	ADD(b, nl_msg_link_set(m_, seq_, 1, 1, 0));
+	r = fill(lab, p, t, k, b);
+out_batch:
+	r2 = nl_batch_end(b, &e);
 	if (!r)
 		r = r2;
 	if (r)
@@ -378,6 +376,22 @@ out_batch:;
 out_nl:
 	nl_close(nl);
 	return r;
+}
+
+static int build_server_side(const struct lab *lab, const struct plan *p, struct topology *t,
+			     char *err, size_t errlen)
+{
+	return build_netns(lab, p, t, TOPO_SRV, fill_server_side,
+			   "building the server side of the lab", err, errlen);
+}
+
+static int build_peer(const struct lab *lab, const struct plan *p, struct topology *t, unsigned k,
+		      char *err, size_t errlen)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "building namespace %s", t->netns[k].name);
+	return build_netns(lab, p, t, k, fill_peer, what, err, errlen);
 }
 
 int topo_build(const struct lab *lab, const struct plan *plan, int named, struct topology *t,

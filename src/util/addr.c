@@ -66,6 +66,7 @@ int addr_parse_cidr(const char *s, struct cidr *c, char *err, size_t errlen)
 int addr_parse_list(const char *s, uint32_t *out, size_t max, size_t *n, char *err, size_t errlen)
 {
 	const char *p = s;
+	int k;
 
 	*n = 0;
 	for (;;) {
@@ -107,12 +108,11 @@ int addr_parse_list(const char *s, uint32_t *out, size_t max, size_t *n, char *e
 			return units_error(err, errlen, "'%s' has more than %zu addresses", s, max);
 		for (uint64_t a = lo; a <= hi; a++)
 			out[(*n)++] = (uint32_t)a;
-		if (*end == 0)
-			return 0;
-		if (*end != ',')
-			goto bad;
-		p = end + 1;
+		if ((k = units_list_next(&p, end)) != 0)
+			break;
 	}
+	if (k > 0)
+		return 0;
 bad:
 	return units_error(
 		err, errlen,

@@ -76,6 +76,16 @@ static int scale_exact(uint64_t mant, unsigned dec, uint64_t mult, uint64_t *out
 	return 0;
 }
 
+int units_list_next(const char **p, const char *end)
+{
+	if (*end == 0)
+		return 1;
+	if (*end != ',')
+		return -1;
+	*p = end + 1;
+	return 0;
+}
+
 int units_parse_uint(const char *s, uint64_t *out, char *err, size_t errlen)
 {
 	uint64_t m;
@@ -242,6 +252,7 @@ int units_parse_size(const char *s, uint64_t *bytes, char *err, size_t errlen)
 int units_parse_ports(const char *s, struct port_list *pl, char *err, size_t errlen)
 {
 	const char *p = s;
+	int k;
 
 	pl->n = 0;
 	for (;;) {
@@ -271,12 +282,11 @@ int units_parse_ports(const char *s, struct port_list *pl, char *err, size_t err
 						   PORTS_MAX);
 			pl->port[pl->n++] = (uint16_t)v;
 		}
-		if (*end == 0)
-			return 0;
-		if (*end != ',')
-			goto bad;
-		p = end + 1;
+		if ((k = units_list_next(&p, end)) != 0)
+			break;
 	}
+	if (k > 0)
+		return 0;
 bad:
 	return units_error(
 		err, errlen,

@@ -25,6 +25,10 @@ struct port_list {
 int units_error(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* After a list item that ends at end: 1 at the end of the list, 0 with
+ * *p at the next item (after a comma), -1 when something else follows. */
+int units_list_next(const char **p, const char *end);
+
 WUR int units_parse_uint(const char *s, uint64_t *out, char *err, size_t errlen);
 WUR int units_parse_duration(const char *s, uint64_t *us, char *err, size_t errlen);
 WUR int units_parse_count(const char *s, uint64_t *out, char *err, size_t errlen);

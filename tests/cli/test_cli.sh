@@ -12,6 +12,12 @@ expect_run 2 "unknown command 'frob'" frob
 expect_run 2 "unknown option '--frob'" --frob
 expect_run 2 "unknown option '--frob'" plan --frob
 expect_run 2 "one lab file at most" plan a.lab b.lab
+# a missing value is said as such, not as an unknown option
+for c in "run --set" "fleet --pdsh" "doctor -c" "doctor --sysctl" "plan --set" "up --set" \
+	"flood --target" "server --ports" "watch --service"; do
+	# shellcheck disable=SC2086
+	expect_run 2 "option '-*[a-z]*' needs a value" $c
+done
 expect_run 0 'usage: connlab plan' help plan
 expect_run 0 'report.html \(the run in charts' help run
 expect_run 0 'result.json: ping.all.p99_ms' help metrics

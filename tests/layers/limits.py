@@ -6,8 +6,13 @@
 
 No source file of src/ or netns/ over 600 lines, no function over 100
 (from the line of its opening brace to its closing one; a table of data
-is not a function). Prints each breach as FILE:LINE and exits 1; with
---list, every file and function with its length, largest first."""
+is not a function), and no block of code written twice: six statements
+in a row that stand again elsewhere, the same to the letter once white
+space is folded (blank lines, comments, lone braces, includes and labels
+do not count; option parsing, whose cases look alike by nature, is left
+out: `case`, `getopt` and `cli_` lines break a block). Prints each breach
+as FILE:LINE and exits 1; with --list, every file and function with its
+length, largest first."""
 import argparse
 import os
 import re
@@ -47,16 +52,62 @@ def functions(lines):
         i += 1
 
 
+DUP_LINES = 6
+TRIVIAL = re.compile(r"^(?:[{}();,]*|else|break;|continue;|return;|return 0;|return -1;|"
+                     r"#include .*|#define .*|#if.*|#endif.*|#else|[a-z_]+:|/\*.*|\*.*|//.*)$")
+OPTIONS = re.compile(r"\bcase\b|\bgetopt|\bcli_[a-z_]+\(|\bdefault:|_argument\b")
+
+
+def statements(lines):
+    """(line number, folded text) of each line that counts"""
+    out = []
+    for n, line in enumerate(lines, 1):
+        t = " ".join(line.split())
+        if not t or TRIVIAL.match(t):
+            continue
+        out.append((n, "\n" if OPTIONS.search(t) else t))
+    return out
+
+
+def duplicates(files):
+    """Blocks of DUP_LINES statements that stand in two places."""
+    seen, bad = {}, []
+    for rel, lines in files:
+        st = statements(lines)
+        for i in range(len(st) - DUP_LINES + 1):
+            block = tuple(t for _, t in st[i:i + DUP_LINES])
+            if "\n" in block:
+                continue
+            where = (rel, st[i][0])
+            first = seen.setdefault(block, where)
+            if first != where and (first[0] != rel or first[1] + DUP_LINES <= st[i][0]):
+                bad.append(f"{rel}:{st[i][0]}: the same {DUP_LINES} statements as {first[0]}:{first[1]}: "
+                           "make them one function")
+    # one report per pair of places, not one per overlapping window
+    out, last = [], None
+    for b in bad:
+        key = b.split(": the same")[1]
+        f, l = b.split(":")[0], int(b.split(":")[1])
+        if last and last[0] == f and l - last[1] < DUP_LINES and last[2].split(":")[0] == key.split(":")[0].split()[-1]:
+            last = (f, l, last[2])
+            continue
+        out.append(b)
+        last = (f, l, key.split(" as ")[1])
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", default=".")
     ap.add_argument("--list", action="store_true")
     args = ap.parse_args()
-    bad, rows = [], []
+    bad, rows, files = [], [], []
     for path in sources(args.root):
         rel = os.path.relpath(path, args.root)
         with open(path, encoding="utf-8") as f:
             lines = f.readlines()
+        if path.endswith(".c"):
+            files.append((rel, lines))
         rows.append((len(lines), rel, ""))
         if len(lines) > FILE_MAX:
             bad.append(f"{rel}:{len(lines)}: {len(lines)} lines, over {FILE_MAX}: split it by what its parts do")
@@ -64,6 +115,7 @@ def main():
             rows.append((n, f"{rel}:{line}", name))
             if n > FUNCTION_MAX:
                 bad.append(f"{rel}:{line}: {name} has {n} lines, over {FUNCTION_MAX}: make its steps functions, its data a table")
+    bad += duplicates(files)
     if args.list:
         for n, where, name in sorted(rows, reverse=True):
             print(f"{n:6d}  {where}  {name}")
@@ -73,8 +125,9 @@ def main():
     if bad:
         print(f"limits: {len(bad)} breaches (docs/internals.md)")
         return 1
-    files = sum(1 for r in rows if not r[2])
-    print(f"limits: ok ({files} files up to {FILE_MAX} lines, functions up to {FUNCTION_MAX})")
+    nfiles = sum(1 for r in rows if not r[2])
+    print(f"limits: ok ({nfiles} files up to {FILE_MAX} lines, functions up to {FUNCTION_MAX}, "
+          f"no block of {DUP_LINES} statements twice)")
     return 0
 
 

@@ -3,6 +3,8 @@
 # The layer check fails where it should: an include planted upward in a
 # copy of the tree (util/ including run/), and objects that use a symbol of
 # a layer above and form a cycle, are each named; the real tree passes.
+# The size limits likewise: a file over 600 lines, a function over 100 and
+# a block written twice, planted in a copy, are each named.
 . "$(dirname "$0")/../lib.sh"
 lib_init test_layers
 top=$(pwd)
@@ -38,4 +40,25 @@ grep -q 'src/util/a.o uses b of src/engine/b.o: util/ may not use engine/' "$tmp
 	{ fail "the upward symbol is not named:"; cat "$tmp/out"; }
 grep -q 'a dependency cycle of 2 files: src/engine/b <-> src/util/a' "$tmp/out" ||
 	{ fail "the cycle is not named:"; cat "$tmp/out"; }
+# the limits
+tests/layers/limits.py >"$tmp/ok" 2>&1 || { fail "the tree breaks its own size limits:"; cat "$tmp/ok"; }
+rm -rf "$tmp/lim" && mkdir -p "$tmp/lim" && cp -r src netns "$tmp/lim/"
+{
+	printf 'int planted_long(int x);\nint planted_long(int x)\n{\n'
+	for i in $(seq 1 101); do printf '\tx += %d;\n' "$i"; done
+	printf '\treturn x;\n}\n'
+} >"$tmp/lim/src/util/planted.c"
+# six statements of units.c's parse_decimal again, elsewhere
+sed -n '/^static const char \*parse_decimal/,/^}/p' src/util/units.c |
+	sed 's/parse_decimal/planted_twice/' >>"$tmp/lim/src/util/clock.c"
+for i in $(seq 1 600); do echo "/* $i */"; done >>"$tmp/lim/src/util/log.c"
+tests/layers/limits.py --root "$tmp/lim" >"$tmp/out" 2>&1
+rc=$?
+[ $rc = 1 ] || fail "planted limits: exit $rc, expected 1"
+grep -q '^src/util/planted.c:3: planted_long has 10[0-9] lines, over 100' "$tmp/out" ||
+	{ fail "the long function is not named:"; cat "$tmp/out"; }
+grep -q '^src/util/log.c:[0-9]*: [0-9]* lines, over 600' "$tmp/out" ||
+	{ fail "the long file is not named:"; cat "$tmp/out"; }
+grep -Eq '^src/util/(clock|units).c:[0-9]*: the same 6 statements as src/util/(units|clock).c:[0-9]*' "$tmp/out" ||
+	{ fail "the block written twice is not named:"; cat "$tmp/out"; }
 lib_done
