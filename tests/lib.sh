@@ -7,6 +7,9 @@
 #   on_exit 'kill $pid'         # cleanup, run in reverse order at exit
 #   fail "what went wrong"      # counts a failure and says it
 #   expect_run EXIT REGEX ARGS  # runs connlab ARGS: exit status and output
+#   skip_part WHAT WHY          # a part this machine cannot run (a program
+#                               # not installed): said, and counted by run.sh;
+#                               # with CONNLAB_NO_SKIP=1 (CI) a failure instead
 #   lib_done                    # "NAME: all passed" (0) or "NAME: N failed" (1)
 #
 # $tmp is a fresh directory removed at exit; $CONNLAB the binary under test.
@@ -25,17 +28,36 @@ lib_exit() {
 lib_init() {
 	lib_name=$1
 	if [ "${2:-}" = root ]; then
-		if [ "$(id -u)" != 0 ]; then echo "$lib_name: skipped: needs root"; exit 77; fi
-		if ! unshare -n true 2>/dev/null; then
-			echo "$lib_name: skipped: cannot create network namespaces"
-			exit 77
-		fi
+		if [ "$(id -u)" != 0 ]; then lib_skip "needs root"; fi
+		if ! unshare -n true 2>/dev/null; then lib_skip "cannot create network namespaces"; fi
 	fi
 	tmp=$(mktemp -d)
 	trap lib_exit EXIT
 }
 
 on_exit() { lib_cleanups+=("$1"); }
+
+# lib_skip WHY: the whole test cannot run here (exit 77, counted as skipped;
+# a failure where nothing may be skipped)
+lib_skip() {
+	echo "$lib_name: skipped: $1"
+	[ "${CONNLAB_NO_SKIP:-}" = 1 ] && { echo "FAIL: $lib_name cannot run here, and CI must run it"; exit 1; }
+	exit 77
+}
+
+# skip_part WHAT WHY: a part of this test left out, never silently: said,
+# written to $CONNLAB_SKIPS (run.sh counts them in its closing line), and a
+# failure where nothing may be skipped (CONNLAB_NO_SKIP=1: CI installs
+# every program the tests use).
+skip_part() {
+	if [ "${CONNLAB_NO_SKIP:-}" = 1 ]; then
+		fail "$1: cannot run here: $2 (CI installs it: ci/install-deps.sh --test)"
+		return
+	fi
+	echo "  $1: skipped: $2"
+	[ -n "${CONNLAB_SKIPS:-}" ] && echo "$lib_name: $1: $2" >>"$CONNLAB_SKIPS"
+	return 0
+}
 
 fail() {
 	echo "FAIL: $*"

@@ -12,7 +12,7 @@
 lib_init test_ipv6 root
 CONNLAB=$(readlink -f "$CONNLAB")
 S=v6s$$ C=v6c$$
-ip netns add $S && ip netns add $C || { echo "test_ipv6: skipped: cannot make namespaces"; exit 77; }
+ip netns add $S && ip netns add $C || lib_skip "cannot make namespaces"
 on_exit "ip netns del $S; ip netns del $C"
 pids=()
 on_exit 'for p in "${pids[@]}"; do kill -TERM $p 2>/dev/null; done; wait 2>/dev/null'

@@ -15,10 +15,8 @@
 . "$(dirname "$0")/../lib.sh"
 lib_init test_fleet root
 for p in pdsh sshd ssh-keygen nsenter; do
-	command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] || {
-		echo "test_fleet: skipped: $p is not installed (ci/install-deps.sh --test)"
-		exit 77
-	}
+	command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] ||
+		lib_skip "$p is not installed (ci/install-deps.sh --test)"
 done
 . "$(dirname "$0")/net.sh"
 CONNLAB=$(readlink -f "$CONNLAB")
@@ -32,7 +30,7 @@ machine_state() {
 	ls /run/sshd 2>&1
 }
 machine_state >"$tmp/before"
-net_up $P 3 || { net_down $P; echo "test_fleet: skipped: cannot build the test network"; exit 77; }
+net_up $P 3 || { net_down $P; lib_skip "cannot build the test network"; }
 on_exit "net_down $P"
 net_sshd $P || fail "sshd did not start in the host namespaces"
 

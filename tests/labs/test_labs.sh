@@ -49,7 +49,7 @@ m = json.load(open(sys.argv[1]))["messages"]
 assert m["missing"] == 0 and m["replies"] >= m["sent"] - 2000 and m["sent"] >= 4000, m
 ' "$tmp/redis/result.json" || fail "redis: $(grep -A4 '"messages"' "$tmp/redis/result.json")"
 else
-	echo "  redis: skipped (no redis-server)"
+	skip_part redis "redis-server is not installed (apt-get install redis-server)"
 fi
 # a real server: nginx answering a GET on every held keep-alive connection
 if command -v nginx >/dev/null; then
@@ -64,7 +64,7 @@ assert m["reply"]["count"] == m["replies"], m
 ' "$tmp/nginx/result.json" || fail "nginx: $(grep -A4 '"messages"' "$tmp/nginx/result.json")"
 	[ "$(ls -d /tmp/tmp.* 2>/dev/null | sort)" = "$before_tmp" ] || fail "nginx left its temporary directory"
 else
-	echo "  nginx: skipped (no nginx)"
+	skip_part nginx "nginx is not installed (apt-get install nginx-light)"
 fi
 # each lab's case is named by its finding
 has_finding "$tmp/default" ping-unaffected
@@ -88,7 +88,7 @@ page="$tmp/time-wait-fixed/compare.html"
 # conntrack-full needs its full scale: the table (nf_conntrack_max, host-wide,
 # 262144 here) must fill. About a minute; not repeated under the sanitizers.
 if [ ! -r /proc/sys/net/netfilter/nf_conntrack_max ] || ! command -v nft >/dev/null; then
-	echo "  conntrack-full: skipped: no netfilter connection tracking or nft here"; mkdir -p "$tmp/conntrack-full"
+	skip_part conntrack-full "no netfilter connection tracking or nft here"; mkdir -p "$tmp/conntrack-full"
 elif case "${BUILD:-}" in *san*) true ;; *) false ;; esac; then
 	echo "  conntrack-full: skipped under the sanitizers (300k connections; it runs in the plain build's pass)"; mkdir -p "$tmp/conntrack-full"
 else

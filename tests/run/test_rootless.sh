@@ -14,10 +14,7 @@ CL=$(cd "$(dirname "$CONNLAB")" && pwd)/$(basename "$CONNLAB")
 work="$tmp/nobody"
 mkdir -p "$work" && chmod 777 "$tmp" "$work"
 as_nobody() { (cd "$work" && timeout 120 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all env XDG_RUNTIME_DIR= HOME="$work" "$@"); }
-if ! as_nobody unshare -Ur true 2>/dev/null; then
-	echo "test_rootless: skipped: an ordinary user cannot create a user namespace here"
-	exit 77
-fi
+as_nobody unshare -Ur true 2>/dev/null || lib_skip "an ordinary user cannot create a user namespace here"
 alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
 # the processes this test started as nobody (and only those: another user
