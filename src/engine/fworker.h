@@ -66,8 +66,6 @@ struct fworker {
 
 /* Closes fd and forgets its state. */
 void fw_conn_free(struct fworker *w, int fd);
-/* Remembers a connect in flight; 0, or -ENOMEM. */
-int fw_pending_push(struct fworker *w, int fd, uint64_t t0);
 /* The oldest connect still in flight, or NULL. */
 const struct pending *fw_pending_head(struct fworker *w);
 /* A failed connect: hold mode pauses before trying again. */

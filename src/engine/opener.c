@@ -32,7 +32,7 @@ void fw_conn_free(struct fworker *w, int fd)
 
 /* Remembers a connect in flight; 0, or -ENOMEM. The ring grows to the
  * connects started within one timeout (done ones leave from the head). */
-int fw_pending_push(struct fworker *w, int fd, uint64_t t0)
+static int fw_pending_push(struct fworker *w, int fd, uint64_t t0)
 {
 	if (w->qlen == w->qcap) {
 		size_t cap = w->qcap ? w->qcap * 2 : 1024;

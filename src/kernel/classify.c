@@ -218,7 +218,9 @@ static int step_absent(struct cx *c, struct tuning_line *l, struct cls *s)
 	return 1;
 }
 
-static int step_readonly(struct cx *c, struct tuning_line *l, struct cls *s)
+/* the line's scope on this kernel, which every later step reads; a
+ * read-only one gets its verdict here */
+static int step_scope(struct cx *c, struct tuning_line *l, struct cls *s)
 {
 	s->scope = effective_scope(c, l, &s->kn);
 	l->scope = (int)s->scope;
@@ -377,8 +379,8 @@ static int step_global(struct cx *c, struct tuning_line *l, struct cls *s)
 static void classify_sysctl(struct cx *c, struct tuning_line *l)
 {
 	static const cls_step steps[] = {
-		step_removed,	step_absent,	   step_readonly, step_syntax,
-		step_refused,	step_inconsistent, step_risky,	  step_units,
+		step_removed,	step_absent,	   step_scope,	step_syntax,
+		step_refused,	step_inconsistent, step_risky,	step_units,
 		step_no_effect, step_netns,	   step_global,
 	};
 	static struct cls s;

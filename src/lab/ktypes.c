@@ -15,7 +15,8 @@
 
 /* ---- parsing ---- */
 
-void *field(struct lab *lab, const struct key *k)
+/* the field of lab a key sets */
+static void *field(struct lab *lab, const struct key *k)
 {
 	return (char *)lab + k->off;
 }

@@ -70,8 +70,6 @@ struct default_sysctl {
 extern const struct default_sysctl default_sysctls[];
 extern const size_t default_sysctls_count;
 
-/* The field of lab a key sets. */
-void *field(struct lab *lab, const struct key *k);
 const struct key *key_find(const char *section, const char *name);
 /* The key of section closest to a mistyped name, or NULL. */
 const char *key_hint(const char *section, const char *name);

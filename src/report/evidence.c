@@ -16,7 +16,7 @@
 #include "report/report.h"
 #include "report/rules.h"
 
-const struct evidence evidence_vocabulary[EV_COUNT] = {
+static const struct evidence evidence_vocabulary[EV_COUNT] = {
 	[EV_PEAK] = { "connections.established_peak", "connections established at the peak" },
 	[EV_TARGET] = { "connections.target", "connections asked" },
 	[EV_ERRORS] = { "errors_total", "errors" },

@@ -267,10 +267,11 @@ void report_rules_write(FILE *out)
 			char w[40];
 
 			where_text(r->where, w, sizeof(w));
-			fprintf(out, "  %-22s %s%s%s (%s)\n", r->id,
+			fprintf(out, "  %-22s %s%s%s%s%s (%s)\n", r->id,
 				r->may & MAY_CAUSE ? "cause" : "",
-				r->may & MAY_WARNING ? (r->may & MAY_CAUSE ? "/warning" : "warning")
-						     : "",
+				r->may & MAY_CAUSE && r->may & ~MAY_CAUSE ? "/" : "",
+				r->may & MAY_WARNING ? "warning" : "",
+				r->may & MAY_WARNING && r->may & MAY_NOTE ? "/" : "",
 				r->may & MAY_NOTE ? "note" : "", w);
 			fprintf(out, "  %-22s %s\n", "", r->summary);
 		}

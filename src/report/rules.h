@@ -184,7 +184,6 @@ enum ev {
 struct evidence {
 	const char *path, *label;
 };
-extern const struct evidence evidence_vocabulary[EV_COUNT];
 
 /* Cites the value at the vocabulary's place (its arguments: %ld and %s
  * as the path has them); nothing when the value is absent or null. */
@@ -229,7 +228,8 @@ const char *role_of(json_t *p);
  * may give one and follows no star itself; or dep may demote it)? */
 int rule_follows(const struct rule *r, const struct rule *dep);
 
-/* A new finding of the rule being judged. since: NAN when unknown. */
+/* A new finding of the rule being judged. since: NAN when unknown. The
+ * draft is valid until the judge's next finding(). */
 struct draft *finding(struct fctx *x, const char *severity, double since, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Fills {name} in the texts. */

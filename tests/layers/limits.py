@@ -70,30 +70,27 @@ def statements(lines):
 
 
 def duplicates(files):
-    """Blocks of DUP_LINES statements that stand in two places."""
-    seen, bad = {}, []
+    """Blocks of DUP_LINES statements that stand in two places: one line for
+    each run of overlapping windows between the same two files."""
+    seen, bad, last = {}, [], {}
     for rel, lines in files:
         st = statements(lines)
         for i in range(len(st) - DUP_LINES + 1):
             block = tuple(t for _, t in st[i:i + DUP_LINES])
             if "\n" in block:
                 continue
-            where = (rel, st[i][0])
-            first = seen.setdefault(block, where)
-            if first != where and (first[0] != rel or first[1] + DUP_LINES <= st[i][0]):
-                bad.append(f"{rel}:{st[i][0]}: the same {DUP_LINES} statements as {first[0]}:{first[1]}: "
-                           "make them one function")
-    # one report per pair of places, not one per overlapping window
-    out, last = [], None
-    for b in bad:
-        key = b.split(": the same")[1]
-        f, l = b.split(":")[0], int(b.split(":")[1])
-        if last and last[0] == f and l - last[1] < DUP_LINES and last[2].split(":")[0] == key.split(":")[0].split()[-1]:
-            last = (f, l, last[2])
-            continue
-        out.append(b)
-        last = (f, l, key.split(" as ")[1])
-    return out
+            line = st[i][0]
+            first = seen.setdefault(block, (rel, line))
+            if first == (rel, line) or (first[0] == rel and line - first[1] < DUP_LINES):
+                continue
+            pair = (rel, first[0])
+            if pair in last and line - last[pair] <= DUP_LINES:
+                last[pair] = line  # the same run, a window further
+                continue
+            last[pair] = line
+            bad.append(f"{rel}:{line}: the same {DUP_LINES} statements as {first[0]}:{first[1]}: "
+                       "make them one function")
+    return bad
 
 
 def main():
