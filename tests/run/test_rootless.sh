@@ -16,6 +16,11 @@ mkdir -p "$work" && chmod 777 "$tmp" "$work"
 as_nobody() { (cd "$work" && timeout 120 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all env XDG_RUNTIME_DIR= HOME="$work" "$@"); }
 as_nobody unshare -Ur true 2>/dev/null || lib_skip "an ordinary user cannot create a user namespace here"
 alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+# a process still there after a while: its name, state and parent, to tell why
+linger() { echo "$1 ($(cat /proc/$1/comm 2>/dev/null), $(sed -n 's/^State:\t//p' /proc/$1/status 2>/dev/null), parent $(awk '{print $4}' /proc/$1/stat 2>/dev/null))"; }
+# waits up to 10 s for all of the given processes to end; prints those left
+left_of() { local p n; for n in $(seq 100); do
+	p=$(for p in "$@"; do alive "$p" && linger "$p"; done); [ -z "$p" ] && return; sleep 0.1; done; echo "$p"; }
 descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
 # the processes this test started as nobody (and only those: another user
 # of uid 65534 may run beside it), ended by PID at the end
@@ -95,8 +100,8 @@ holder=$(sed -n 's/.*kept by process \([0-9]*\).*/\1/p' "$tmp/up3.out")
 sitters=$(sed -n 's/.* -t \([0-9]*\) bash$/\1/p' "$tmp/up3.out")
 started="$started $holder $sitters"
 kill -9 "$holder"
-sleep 0.5
-for p in $holder $sitters; do alive "$p" && fail "process $p survived kill -9 of the holder"; done
+left=$(left_of $holder $sitters)
+[ -z "$left" ] || fail "survived kill -9 of the holder: $left"
 as_nobody "$CL" ls | grep -q "^$L " && fail "ls after kill -9 of the holder"
 
 # the end of the login session takes it down: a session whose leader (a
@@ -123,8 +128,8 @@ inodes=$(for p in $procs; do for f in /proc/$p/fd/* /proc/$p/ns/net; do readlink
 [ "$(echo "$inodes" | wc -w)" -ge 4 ] || fail "the rootless lab holds $(echo "$inodes" | wc -w) namespaces"
 kill -9 "$launcher"
 wait $bg 2>/dev/null
-sleep 1
-for p in $procs; do alive "$p" && fail "process $p survived kill -9 of the rootless launcher"; done
+left=$(left_of $procs)
+[ -z "$left" ] || fail "survived kill -9 of the rootless launcher: $left"
 for ino in $inodes; do
 	ls -l /proc/[0-9]*/ns/net /proc/[0-9]*/fd/ 2>/dev/null | grep -q "net:\[$ino\]" && fail "namespace $ino survived"
 done
