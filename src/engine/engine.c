@@ -121,6 +121,7 @@ static void sum_stats(const struct supervisor *s, struct engine_stats *sum, uint
 		hist_merge(&sum->peer_close_life_us, &st->peer_close_life_us);
 		hist_merge(&sum->first_byte_us, &st->first_byte_us);
 		hist_merge(&sum->reply_us, &st->reply_us);
+		hist_merge(&sum->send_lag_us, &st->send_lag_us);
 		sum->messages_sent += st->messages_sent;
 		sum->replies += st->replies;
 		sum->replies_missing += st->replies_missing;
@@ -191,6 +192,8 @@ static void stats_hists(const struct engine_stats *sum, json_t *j)
 			  (json_int_t)sum->reply_us.max));
 	if (hist_text(&sum->reply_us, ht, sizeof(ht)))
 		json_object_set_new(j, "reply_hist", json_string(ht));
+	if (sum->send_lag_us.count && hist_text(&sum->send_lag_us, ht, sizeof(ht)))
+		json_object_set_new(j, "send_lag_hist", json_string(ht));
 }
 
 /* a flood's: its connections, what the servers closed, connect times */

@@ -41,10 +41,12 @@ struct engine_stats {
 	struct hist connect_us; /* flood: SYN sent to established */
 	/* flood: connect() to the server's first byte; messages sent, replies
 	 * complete in time, replies missing (timed out), sends that found the
-	 * socket buffer full; reply latency (send to complete reply) */
+	 * socket buffer full; reply latency (from when the message was due
+	 * to the complete reply), and how late each message went out */
 	struct hist first_byte_us;
 	uint64_t messages_sent, replies, replies_missing, send_blocked;
 	struct hist reply_us;
+	struct hist send_lag_us;
 };
 
 /* Counter updates: one writer per worker, read by the supervisor. */

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -261,21 +262,18 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	fw_open_more(w);
 }
 
-/* The message sweep: one timer for the worker, no timer per connection.
- * Every SWEEP_US it visits the next slice of the fd range, so that each
- * connection is visited once a message interval, at its own place in it:
- * a held one with nothing outstanding sends its message; one whose reply
- * is overdue counts it missing (lock-step: never two outstanding). */
-static void on_sweep(evutil_socket_t ev, short what, void *arg)
+/* One tick of the sweep, due at due: the next slice of the fd range. A
+ * held one with nothing outstanding sends its message, counted from when
+ * it was due (a send the loop delayed counts its delay, as wrk2 counts
+ * it: no coordinated omission); one whose reply is overdue counts it
+ * missing (lock-step: never two outstanding). */
+static void sweep_slice(struct fworker *w, uint64_t due, uint64_t now)
 {
-	struct fworker *w = arg;
-	uint64_t now = clock_now_ns(), limit = w->cfg->reply_timeout_us * 1000;
+	uint64_t limit = w->cfg->reply_timeout_us * 1000;
 	size_t k;
 
-	(void)ev;
-	(void)what;
 	/* fds are handed out lowest first: the connections fill 0..hi_fd, and
-	 * a slice of that range each sweep spreads them over the interval */
+	 * a slice of that range each tick spreads them over the interval */
 	w->carry += (double)(w->hi_fd + 1) * SWEEP_US / (double)w->period_us;
 	k = (size_t)w->carry;
 	w->carry -= (double)k;
@@ -291,8 +289,32 @@ static void on_sweep(evutil_socket_t ev, short what, void *arg)
 			w->sent_ns[fd] = 0; /* overdue: missing, and the next one goes */
 			STAT_ADD(w->st->replies_missing, 1);
 		}
-		if (w->cfg->mode == CLIENT_HOLD)
-			send_message(w, (int)fd, clock_now_ns());
+		if (w->cfg->mode == CLIENT_HOLD && send_message(w, (int)fd, due))
+			hist_add(&w->st->send_lag_us, (now - due) / 1000);
+	}
+}
+
+/* The message sweep: one timer for the worker, no timer per connection,
+ * every SWEEP_US on an ideal schedule: a timerfd, which wakes the loop to
+ * the microsecond where libevent's own timers round to milliseconds (the
+ * delay would count in every reply). A late wake runs the ticks it missed
+ * (at most an interval's), each with its own due time. */
+static void on_sweep(evutil_socket_t ev, short what, void *arg)
+{
+	struct fworker *w = arg;
+	uint64_t now = clock_now_ns(), tick = SWEEP_US * 1000ULL, period = w->period_us * 1000;
+	uint64_t expirations;
+
+	(void)what;
+	if (read((int)ev, &expirations, sizeof(expirations)) < 0 && errno == EAGAIN)
+		return;
+	if (!w->due_ns)
+		w->due_ns = now;
+	else if (now > w->due_ns && now - w->due_ns > period)
+		w->due_ns = now - period; /* stalled past an interval: each once */
+	while (w->due_ns <= now) {
+		sweep_slice(w, w->due_ns, now);
+		w->due_ns += tick;
 	}
 }
 
@@ -357,12 +379,17 @@ int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 
 		w.sent_ns = calloc(w.nconns, sizeof(*w.sent_ns));
 		w.got = calloc(w.nconns, sizeof(*w.got));
-		ev_sweep = event_new(w.base, -1, EV_PERSIST, on_sweep, &w);
-		if (!w.sent_ns || !w.got || !ev_sweep)
+		struct itimerspec its = { .it_interval = { 0, SWEEP_US * 1000 },
+					  .it_value = { 0, SWEEP_US * 1000 } };
+		int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+
+		ev_sweep =
+			tfd < 0 ? NULL : event_new(w.base, tfd, EV_READ | EV_PERSIST, on_sweep, &w);
+		if (!w.sent_ns || !w.got || !ev_sweep || timerfd_settime(tfd, 0, &its, NULL))
 			return EXIT_CANNOT_RUN;
 		w.period_us = period_us;
-		tv = clock_tv(SWEEP_US);
-		event_add(ev_sweep, &tv);
+		w.due_ns = clock_now_ns() + SWEEP_US * 1000ULL;
+		event_add(ev_sweep, NULL);
 	}
 	engine_stop_on_signals(w.base);
 	event_add(evsignal_new(w.base, SIGUSR1, on_hold_signal, &w), NULL);

@@ -23,8 +23,9 @@ enum fconn_state {
 };
 
 /* the sweep that sends messages runs this often, and visits a slice of the
- * fd range each time so that every connection is visited once an interval */
-#define SWEEP_US 10000
+ * fd range each time so that every connection is visited once an interval:
+ * a millisecond, so that no burst goes beyond what the rate gives in one */
+#define SWEEP_US 1000
 
 /* A connect in flight, in the order they started. */
 struct pending {
@@ -60,6 +61,7 @@ struct fworker {
 	size_t hi_fd;	    /* the highest fd a connection has had: the sweep's range */
 	uint64_t period_us; /* the sweep covers the range once in this */
 	double carry;	    /* the fraction of an fd carried to the next sweep */
+	uint64_t due_ns;    /* the sweep's next tick on its ideal schedule */
 };
 
 /* ---- opener.c ---- */

@@ -115,6 +115,29 @@ static void check_nofile(struct host_report *r, const struct host_facts *f, cons
 		    (unsigned long long)f->nr_open);
 }
 
+/* A user's server command: one process, this limit; the program's own
+ * connection setting is its own (with lab/programs.h's, when known). */
+static void check_server_command(struct host_report *r, const struct host_facts *f,
+				 const struct plan *p)
+{
+	struct host_check *c;
+
+	if (!p->server_command)
+		return;
+	c = host_check_add(r, "server-command", "server command",
+			   p->server_short ? LEVEL_WARN : LEVEL_OK);
+	SET(found, "%.230s",
+	    p->server_program[0] ? p->server_program : "a program connlab does not know");
+	SET(needed, "%llu connections in one process of yours, given the open-file limit %llu",
+	    (unsigned long long)p->connections, (unsigned long long)f->nofile_hard);
+	SET(why,
+	    "connlab starts the command as it is; what it holds is up to its own settings, which connlab reads where it can but never changes");
+	if (p->server_short)
+		SET(fix,
+		    "raise the program's setting to %ld or more (connlab plan's warning says which)",
+		    p->server_need);
+}
+
 static void check_nr_open(struct host_report *r, const struct host_facts *f, const struct plan *p)
 {
 	struct host_check *c = host_check_add(r, "nr-open", "fs.nr_open", LEVEL_OK);
@@ -330,6 +353,7 @@ void host_check_all(const struct host_facts *f, const struct kernel_view *kv, co
 	check_privileges(out, f);
 	check_proc_sys(out, f);
 	check_nofile(out, f, p);
+	check_server_command(out, f, p);
 	check_nr_open(out, f, p);
 	check_file_max(out, f, &n);
 	check_memory(out, f, lab, &n);

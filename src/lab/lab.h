@@ -109,11 +109,20 @@ struct lab {
 
 	/* [expect] */
 	unsigned n_expect;
+	int expect_off; /* --set expect.X=off was given */
 	struct expectation expect[LAB_EXPECT_MAX];
 
 	/* where each key of the table in keys.c was set: 0 default,
 	 * -1 --set, otherwise its line */
 	int key_line[64];
+
+	/* what each --set changed: the key, its value before (as the lab
+	 * file or the default had it; "" when it had none) and after */
+	unsigned n_changes;
+	struct lab_change {
+		char key[96], from[96], to[96];
+		int from_line; /* as key_line */
+	} changes[16];
 };
 
 /* Errors found while reading a lab: each "file:line: what; what to do". */

@@ -13,6 +13,7 @@
 #include "util/text.h"
 
 #include "engine/budget.h"
+#include "lab/programs.h"
 #include "util/procfs.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 static uint64_t div_up(uint64_t a, uint64_t b)
 {
@@ -243,6 +245,59 @@ static int floods_plan(const struct lab *lab, struct plan *p, char *err, size_t 
 	return 0;
 }
 
+/* A user's server command: what it runs and its own limit, read from the
+ * command ({labdir} as the lab file's folder, for a config it names). */
+static void command_plan(const struct lab *lab, struct plan *p, uint64_t sockets)
+{
+	static const char *const where[] = { "", "its command line", "", "its default" };
+	char cmd[LAB_COMMAND_MAX + 300], dir[256], *slash;
+	const char *at = strstr(lab->server_command, "{labdir}");
+	struct prog_setting s;
+
+	p->server_command = 1;
+	p->server_workers = 1;
+	p->server_per_worker = sockets;
+	snprintf(dir, sizeof(dir), "%s", lab->source);
+	slash = strrchr(dir, '/');
+	snprintf(slash ? slash : dir, sizeof(dir) - (size_t)(slash ? slash - dir : 0), "%s",
+		 slash ? "" : ".");
+	if (at)
+		snprintf(cmd, sizeof(cmd), "%.*s%s%s", (int)(at - lab->server_command),
+			 lab->server_command, dir, at + 8);
+	else
+		snprintf(cmd, sizeof(cmd), "%s", lab->server_command);
+	if (programs_read(cmd, sysconf(_SC_NPROCESSORS_ONLN), &s)) {
+		plan_why(
+			p,
+			"the server is a command: one process of yours, given the open-file limit %llu; its own limits are its own (connlab does not know this program's)",
+			(unsigned long long)p->fd_limit);
+		return;
+	}
+	if (s.where == 2)
+		snprintf(p->server_program, sizeof(p->server_program),
+			 "%s, whose %s is %ld (%s:%u)", s.prog->name, s.prog->setting, s.value,
+			 s.file, s.line);
+	else if (s.value >= 0)
+		snprintf(p->server_program, sizeof(p->server_program), "%s, whose %s is %ld (%s)",
+			 s.prog->name, s.prog->setting, s.value, where[s.where]);
+	else
+		snprintf(p->server_program, sizeof(p->server_program),
+			 "%s, whose %s is set where connlab cannot read it", s.prog->name,
+			 s.prog->setting);
+	plan_why(
+		p,
+		"the server is a command: one process of yours (%s), given the open-file limit %llu; its own limit is its own: %s",
+		s.prog->name, (unsigned long long)p->fd_limit, p->server_program);
+	p->server_need = s.prog->runtime ? 0 : programs_need(&s, (double)sockets);
+	p->server_short = s.value >= 0 && (double)s.value * (double)s.workers < (double)sockets;
+	if (p->server_short)
+		plan_warn(
+			p,
+			"%s's %s is %ld%s, below the %llu connections asked: it will turn the rest away (set it to %ld or more)",
+			s.prog->name, s.prog->setting, s.value, s.workers > 1 ? " per worker" : "",
+			(unsigned long long)sockets, programs_need(&s, (double)sockets));
+}
+
 static int servers_plan(const struct lab *lab, struct plan *p, char *err, size_t errlen)
 {
 	/* a silent server never closes: it holds every connection, churned or not */
@@ -252,6 +307,10 @@ static int servers_plan(const struct lab *lab, struct plan *p, char *err, size_t
 	uint64_t per = budget_server_per_worker(p->fd_usable, p->nports);
 	uint64_t need = budget_server_workers(sockets, p->fd_usable, p->nports);
 
+	if (lab->server_command[0]) {
+		command_plan(lab, p, sockets);
+		return 0;
+	}
 	if (lab->server_mode == SERVER_NOACCEPT)
 		need = 1;
 	if (lab->server_workers == 0) {

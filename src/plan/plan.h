@@ -57,6 +57,12 @@ struct plan {
 	unsigned flood_workers, server_workers;
 	uint64_t fd_limit, fd_usable;
 	uint64_t server_per_worker;
+	/* a user's server command: one process of its own (the program's
+	 * limits are its own); its program and setting, when connlab knows it */
+	int server_command;
+	char server_program[400];
+	long server_need; /* its setting for the connections asked; 0: not known */
+	int server_short; /* its setting is below them */
 	uint64_t per_pair_max;
 	uint64_t kernel_bytes, user_bytes, mem_available;
 	uint64_t epoll_watches; /* fs.epoll.max_user_watches, 0: unknown */

@@ -16,10 +16,16 @@ static void write_namespaces(const struct plan *p, const struct lab *lab, FILE *
 
 	units_fmt_ports(&lab->ports, ports, sizeof(ports));
 	fprintf(out, "Namespaces (named connlab-%s-NS with --keep or 'connlab up')\n", lab->name);
-	fprintf(out, "  %-6s %s on lo, ports %s, %u server %s, up to %llu sockets each\n", "srv",
-		addr_fmt_ipv4(p->service_addr, a, sizeof(a)), ports, p->server_workers,
-		text_plural(p->server_workers, "worker", "workers"),
-		(unsigned long long)p->server_per_worker);
+	if (p->server_command)
+		fprintf(out,
+			"  %-6s %s on lo, port %u: the server command, one process of yours (open-file limit %llu)\n",
+			"srv", addr_fmt_ipv4(p->service_addr, a, sizeof(a)), lab->ports.port[0],
+			(unsigned long long)p->fd_limit);
+	else
+		fprintf(out, "  %-6s %s on lo, ports %s, %u server %s, up to %llu sockets each\n",
+			"srv", addr_fmt_ipv4(p->service_addr, a, sizeof(a)), ports,
+			p->server_workers, text_plural(p->server_workers, "worker", "workers"),
+			(unsigned long long)p->server_per_worker);
 	fprintf(out, "  %-6s %s/30, link to srv %s; ping every %s, connect every %s\n", "probe",
 		addr_fmt_ipv4(p->probe_addr, a, sizeof(a)),
 		addr_fmt_ipv4(p->probe_srv, b, sizeof(b)),
@@ -81,11 +87,13 @@ void plan_write(const struct plan *p, const struct lab *lab, FILE *out)
 
 	fprintf(out, "Plan for lab '%s' (%s)\n", lab->name, lab->source);
 	if (hold)
-		fprintf(out, "  %s connections held for %s, opened at %s, server mode %s\n\n",
+		fprintf(out, "  %s connections held for %s, opened at %s, %s%s\n\n",
 			units_fmt_count(p->connections, c, sizeof(c)),
 			units_fmt_duration(lab->duration_us, d, sizeof(d)),
 			units_fmt_rate(lab->rate, a, sizeof(a)),
-			server_mode_name(lab->server_mode));
+			p->server_command ? "server: " : "server mode ",
+			p->server_command ? lab->server_command
+					  : server_mode_name(lab->server_mode));
 	else
 		fprintf(out,
 			"  churn: %s short connections at %s for at most %s, closed first by the %s, server mode %s\n\n",
@@ -105,8 +113,9 @@ void plan_write(const struct plan *p, const struct lab *lab, FILE *out)
 			"  at most %llu connections per (source address, server port) pair (fast below %d)\n",
 			(unsigned long long)p->per_pair_max, BUDGET_PAIR_FAST);
 	fprintf(out,
-		"  %u processes: %u server, %u flood, 1 probe; open-file limit %llu (%llu usable per process)\n",
-		p->server_workers + p->flood_workers + 1, p->server_workers, p->flood_workers,
+		"  %u processes: %u server%s, %u flood, 1 probe; open-file limit %llu (%llu usable per process)\n",
+		p->server_workers + p->flood_workers + 1, p->server_workers,
+		p->server_command ? " (your command, and what it starts)" : "", p->flood_workers,
 		(unsigned long long)p->fd_limit, (unsigned long long)p->fd_usable);
 	fprintf(out, "  pool %s/%u: %llu of %llu addresses used\n",
 		addr_fmt_ipv4(lab->pool.addr, a, sizeof(a)), lab->pool.len,

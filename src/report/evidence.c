@@ -138,6 +138,16 @@ static const struct evidence evidence_vocabulary[EV_COUNT] = {
 			    "ListenDrops on the server host" },
 	[EV_HOST_ACCEPT_PEAK] = { "hosts[%ld].kernel.accept_queue_peak",
 				  "connections waiting in the accept queues at the peak" },
+	[EV_PROG_VALUE] = { "server_program.value", "the setting in force" },
+	[EV_PROG_WHERE] = { "server_program.set_in", "where it was set" },
+	[EV_PROG_CONFIG] = { "server_program.config.text", "the line of its config file" },
+	[EV_CHANGE_FROM] = { "lab.changes[%ld].from", "the value before --set" },
+	[EV_CHANGE_TO] = { "lab.changes[%ld].to", "the value --set gave" },
+	[EV_EXPECT_ACTUAL] = { "expectations[%ld].actual", "the value measured" },
+	[EV_PROBE_REPLY_P50] = { "probe_reply.hold.p50_ms", "the probe's lock-step reply p50, ms" },
+	[EV_FLOOD_REPLY_P50] = { "messages.reply_hold.p50_us",
+				 "the flood's reply p50 in the hold, us" },
+	[EV_SEND_LAG_P99] = { "messages.send_lag.p99_us", "how late the flood sent, p99, us" },
 };
 
 /* ---- citing ---- */
@@ -163,12 +173,14 @@ void cite(const struct fctx *x, struct draft *d, enum ev e, ...)
 		json_pack("{s:s, s:O, s:s}", "what", label, "value", v, "path", path));
 }
 
-void cite_line(struct draft *d, const char *what, unsigned line, const char *text, unsigned count)
+void cite_line(struct draft *d, const char *what, const struct hit *h)
 {
-	json_array_append_new(json_object_get(d->f, "evidence"),
-			      json_pack("{s:s, s:s, s:s, s:i, s:i}", "what", what, "value", text,
-					"file", "children.log", "line", (int)line, "lines_like_it",
-					(int)count));
+	json_t *e = json_pack("{s:s, s:s, s:s, s:i, s:i}", "what", what, "value", h->text, "file",
+			      h->log->file, "line", (int)h->line, "lines_like_it", (int)h->count);
+
+	if (h->log->process)
+		json_object_set_new(e, "process", json_string(h->log->process));
+	json_array_append_new(json_object_get(d->f, "evidence"), e);
 }
 
 void cite_klog(const struct fctx *x, struct draft *d, const char *needle)
@@ -217,27 +229,84 @@ const char *fmt_n(double v, char *buf, size_t len)
 	return buf;
 }
 
-unsigned log_find(const struct fctx *x, const char *needle, char *buf, size_t len, unsigned *count)
+static void hit_text(struct hit *h, const char *p, size_t n)
 {
-	unsigned line = 1, first = 0;
-	const char *p = x->log;
+	size_t k = 0;
 
-	*count = 0;
-	while (p && *p) {
-		const char *eol = strchr(p, '\n');
-		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+	/* a line as text: no control characters, no trailing blank */
+	for (size_t i = 0; i < n && k + 1 < sizeof(h->text); i++)
+		h->text[k++] = (unsigned char)p[i] < 32 ? ' ' : p[i];
+	while (k && h->text[k - 1] == ' ')
+		k--;
+	h->text[k] = 0;
+}
 
-		if (memmem(p, n, needle, strlen(needle))) {
-			if (!first) {
-				first = line;
-				snprintf(buf, len, "%.*s", (int)(n < len - 1 ? n : len - 1), p);
+unsigned log_find(const struct fctx *x, const char *process, const char *needle, struct hit *h)
+{
+	memset(h, 0, sizeof(*h));
+	for (size_t i = 0; i < x->nlogs; i++) {
+		const char *p = x->logs[i].text;
+		unsigned line = 1;
+
+		if (process && x->logs[i].process && strcmp(process, x->logs[i].process))
+			continue;
+		while (p && *p) {
+			const char *eol = strchr(p, '\n');
+			size_t n = eol ? (size_t)(eol - p) : strlen(p);
+
+			if (memmem(p, n, needle, strlen(needle))) {
+				if (!h->line) {
+					h->log = &x->logs[i];
+					h->line = line;
+					hit_text(h, p, n);
+				}
+				h->count += h->log == &x->logs[i];
 			}
-			(*count)++;
+			p = eol ? eol + 1 : NULL;
+			line++;
 		}
-		p = eol ? eol + 1 : NULL;
-		line++;
 	}
-	return first;
+	return h->line;
+}
+
+unsigned log_tail(const struct fctx *x, const char *process, unsigned n, struct hit *h)
+{
+	unsigned got = 0;
+
+	for (size_t i = 0; i < x->nlogs && !got; i++) {
+		const char *t = x->logs[i].text, *end, *s;
+		unsigned line = 1;
+
+		if (!t || !process || !x->logs[i].process || strcmp(process, x->logs[i].process))
+			continue;
+		for (end = t; *end; end++)
+			line += *end == '\n';
+		/* from the end back: the lines with text, last first */
+		while (end > t && got < n) {
+			if (end[-1] == '\n') {
+				end--;
+				line--;
+				continue;
+			}
+			for (s = end; s > t && s[-1] != '\n'; s--)
+				;
+			hit_text(&h[got], s, (size_t)(end - s));
+			if (h[got].text[0]) {
+				h[got].log = &x->logs[i];
+				h[got].line = line;
+				h[got].count = 1;
+				got++;
+			}
+			end = s;
+		}
+	}
+	for (unsigned a = 0, b = got ? got - 1 : 0; a < b; a++, b--) {
+		struct hit tmp = h[a];
+
+		h[a] = h[b];
+		h[b] = tmp;
+	}
+	return got;
 }
 
 int klog_find(const struct fctx *x, const char *needle)

@@ -20,10 +20,10 @@ static const struct {
 	const struct rule *rows;
 	const size_t *n;
 } families[] = {
-	{ rules_limits, &rules_limits_n }, { rules_queues, &rules_queues_n },
-	{ rules_ports, &rules_ports_n },   { rules_closes, &rules_closes_n },
-	{ rules_ramp, &rules_ramp_n },	   { rules_notes, &rules_notes_n },
-	{ rules_fleet, &rules_fleet_n },
+	{ rules_limits, &rules_limits_n }, { rules_servers, &rules_servers_n },
+	{ rules_queues, &rules_queues_n }, { rules_ports, &rules_ports_n },
+	{ rules_closes, &rules_closes_n }, { rules_ramp, &rules_ramp_n },
+	{ rules_notes, &rules_notes_n },   { rules_fleet, &rules_fleet_n },
 };
 
 #define MAX_RULES 64
@@ -138,16 +138,14 @@ static void decide(struct fctx *x, struct draft *d)
 
 /* ---- the whole ---- */
 
-static char *read_log(const char *dir)
+static char *read_text(const char *dir, const char *file)
 {
 	char path[700];
 	FILE *fp;
 	char *buf;
 	long n;
 
-	if (!dir)
-		return NULL;
-	snprintf(path, sizeof(path), "%s/children.log", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	fp = fopen(path, "re");
 	if (!fp)
 		return NULL;
@@ -162,6 +160,34 @@ static char *read_log(const char *dir)
 	if (buf)
 		buf[n] = 0;
 	return buf;
+}
+
+/* Each process's output (children[].log), or children.log of a run
+ * written before there was a log for each. */
+static void read_logs(struct fctx *x, const char *dir)
+{
+	json_t *c;
+	size_t i;
+
+	if (!dir)
+		return;
+	json_array_foreach(json_object_get(x->res, "children"), i, c)
+	{
+		const char *file = json_string_value(json_object_get(c, "log"));
+		struct runlog *l = &x->logs[x->nlogs];
+
+		if (!file || x->nlogs == FCTX_LOGS || strstr(file, ".."))
+			continue;
+		l->file = file;
+		l->process = json_string_value(json_object_get(c, "name"));
+		if ((l->text = read_text(dir, file)))
+			x->nlogs++;
+	}
+	if (!x->nlogs && (x->logs[0].text = read_text(dir, "children.log"))) {
+		x->logs[0].file = "children.log";
+		x->logs[0].process = NULL;
+		x->nlogs = 1;
+	}
 }
 
 static int missed(json_t *res)
@@ -220,7 +246,7 @@ json_t *report_findings(json_t *res, const char *dir)
 	n = rules_ordered(where, order);
 	x.rules = order;
 	x.nrules = n;
-	x.log = read_log(dir);
+	read_logs(&x, dir);
 	for (size_t i = 0; i < n; i++) {
 		x.rule = order[i];
 		x.ndrafts = 0;
@@ -228,7 +254,8 @@ json_t *report_findings(json_t *res, const char *dir)
 		for (size_t k = 0; k < x.ndrafts; k++)
 			decide(&x, &x.drafts[k]);
 	}
-	free((char *)x.log);
+	for (size_t i = 0; i < x.nlogs; i++)
+		free(x.logs[i].text);
 	free(x.drafts);
 	return by_severity(x.out);
 }

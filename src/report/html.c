@@ -338,7 +338,7 @@ static void findings(FILE *f, json_t *j)
 			if (json_object_get(e, "path"))
 				report_xml_escape(f, chart_str(e, "path"));
 			else
-				fprintf(f, "children.log:%lld",
+				fprintf(f, "%s:%lld", chart_str(e, "file"),
 					(long long)json_integer_value(json_object_get(e, "line")));
 			fprintf(f, "</code></td></tr>");
 			free(v);

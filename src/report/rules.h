@@ -31,7 +31,7 @@ struct rule_demoter {
 	const char *id, *subject, *note;
 };
 
-#define RULE_TEXTS 5
+#define RULE_TEXTS 6
 #define RULE_AFTER 6
 
 struct fctx;
@@ -51,7 +51,7 @@ struct rule {
 	void (*judge)(struct fctx *x);
 };
 
-#define RULE_SLOTS 6
+#define RULE_SLOTS 8
 struct draft {
 	json_t *f; /* id, severity, title, since_s, evidence */
 	const struct rule *rule;
@@ -59,14 +59,30 @@ struct draft {
 	int nslots;
 	struct {
 		const char *name;
-		char value[256];
+		char value[1200];
 	} slot[RULE_SLOTS];
+};
+
+/* A lab process's output: logs/NAME.log (children.log in older runs, of
+ * every process: process NULL), its first 16 MiB, NUL-terminated. */
+struct runlog {
+	const char *file, *process;
+	char *text;
+};
+#define FCTX_LOGS 40
+
+/* A line found in a log. */
+struct hit {
+	const struct runlog *log;
+	unsigned line, count; /* its number (from 1), and how many lines hold the needle */
+	char text[300];
 };
 
 struct fctx {
 	json_t *res;
-	const char *log; /* children.log, NUL-terminated, or NULL */
-	int missed;	 /* a target missed, an expectation failed, or the run failed */
+	struct runlog logs[FCTX_LOGS];
+	size_t nlogs;
+	int missed; /* a target missed, an expectation failed, or the run failed */
 	int churn, user_server, user_clients;
 	double target, peak;
 	json_t *out;			 /* the findings decided so far, in order */
@@ -178,6 +194,15 @@ enum ev {
 	EV_HOST_OVERFLOWS,
 	EV_HOST_DROPS,
 	EV_HOST_ACCEPT_PEAK,
+	EV_PROG_VALUE,
+	EV_PROG_WHERE,
+	EV_PROG_CONFIG,
+	EV_CHANGE_FROM,
+	EV_CHANGE_TO,
+	EV_EXPECT_ACTUAL,
+	EV_PROBE_REPLY_P50,
+	EV_FLOOD_REPLY_P50,
+	EV_SEND_LAG_P99,
 	EV_COUNT
 };
 
@@ -188,8 +213,8 @@ struct evidence {
 /* Cites the value at the vocabulary's place (its arguments: %ld and %s
  * as the path has them); nothing when the value is absent or null. */
 void cite(const struct fctx *x, struct draft *d, enum ev e, ...);
-/* A line of children.log as evidence. */
-void cite_line(struct draft *d, const char *what, unsigned line, const char *text, unsigned count);
+/* A line of a process's output as evidence. */
+void cite_line(struct draft *d, const char *what, const struct hit *h);
 /* The first kernel log line holding needle, when there is one. */
 void cite_klog(const struct fctx *x, struct draft *d, const char *needle);
 
@@ -201,9 +226,12 @@ const char *str(const struct fctx *x, const char *path);
 double count(const struct fctx *x, const char *path);
 /* A number as a finding prints it: whole numbers plain, "-" for NAN. */
 const char *fmt_n(double v, char *buf, size_t len);
-/* The first line of children.log holding needle: its number (from 1) and
- * text in buf, and how many lines hold it; 0 when none. */
-unsigned log_find(const struct fctx *x, const char *needle, char *buf, size_t len, unsigned *count);
+/* The first line holding needle in the output of process (NULL: of any),
+ * in h; 0 when none, else its line number. */
+unsigned log_find(const struct fctx *x, const char *process, const char *needle, struct hit *h);
+/* The last n lines with text of process's output, oldest first, in h[];
+ * how many. */
+unsigned log_tail(const struct fctx *x, const char *process, unsigned n, struct hit *h);
 /* The first kernel log line holding needle, its index; -1 when none. */
 int klog_find(const struct fctx *x, const char *needle);
 /* The namespace where counter name grew most: its name, the growth. */
@@ -247,9 +275,16 @@ void rule_active_at(const struct fctx *x, double t, char *buf, size_t len);
 
 /* ---- the families ---- */
 
-extern const struct rule rules_limits[], rules_queues[], rules_ports[], rules_closes[],
-	rules_ramp[], rules_notes[], rules_fleet[];
-extern const size_t rules_limits_n, rules_queues_n, rules_ports_n, rules_closes_n, rules_ramp_n,
-	rules_notes_n, rules_fleet_n;
+extern const struct rule rules_limits[], rules_servers[], rules_queues[], rules_ports[],
+	rules_closes[], rules_ramp[], rules_notes[], rules_fleet[];
+extern const size_t rules_limits_n, rules_servers_n, rules_queues_n, rules_ports_n, rules_closes_n,
+	rules_ramp_n, rules_notes_n, rules_fleet_n;
+
+/* rules_servers.c: the index in processes[] of the user's server command
+ * (its main process), or -1 */
+long server_process(const struct fctx *x);
+/* What the counters say the server did to connections, one clause:
+ * closed after accept, accept queue overflows, resets, timeouts. */
+void mechanism(const struct fctx *x, char *buf, size_t len);
 
 #endif

@@ -20,6 +20,8 @@ static void judge_closed_by_server(struct fctx *x)
 
 	if (!(n > 0) || (x->churn && !strcmp(str(x, "plan.closer") ?: "", "server")))
 		return;
+	if (rule_found(x, "server-limit", NULL))
+		return; /* the server's own limit, in its own words */
 	d = finding(x, severity(x), tl_t(x, tl_first(x, "closed_by_server", 0)),
 		    "The server closed %s connections%s%s%s", fmt_n(n, a, sizeof(a)),
 		    bytes ? " after sending \"" : "", bytes ? bytes : "", bytes ? "\"" : "");
@@ -128,9 +130,10 @@ const struct rule rules_closes[] = {
 		.where = RULE_BOX | RULE_HOLD | RULE_CHURN,
 		.may = MAY_CAUSE | MAY_WARNING,
 		.rank = 110,
+		.after = { "server-limit" },
 		.demoted_by = AFTER_DEATH,
-		.why = { "The server accepted these connections and then closed them itself: the flood read its FIN (a read of 0 bytes), not an error, so they count as \"closed by the server\" and not under errors. A server at its own limit often does this (redis answers \"-ERR max number of clients reached\" and closes; others close without a word). Half their lives were shorter than the median cited." },
-		.fix = { "Read the server's answer above and its own limits (redis: maxclients; nginx: worker_connections and worker_rlimit_nofile); raise them, or spread the connections over more server processes." },
+		.why = { "The server accepted these connections and then closed them itself: the flood read its FIN (a read of 0 bytes), not an error, so they count as \"closed by the server\" and not under errors. A server at its own connection limit often does this, with a message or without a word. Half their lives were shorter than the median cited." },
+		.fix = { "Read the server's answer above and look for its own connection limit (`connlab help findings` lists the servers connlab knows by name); raise it, or spread the connections over more server processes." },
 		.judge = judge_closed_by_server,
 	},
 	{

@@ -51,6 +51,50 @@ static int died_early(const struct fctx *x, json_t *p)
 		 (sig || code == 0));
 }
 
+/* Exit statuses and signals in words (sysexits.h, the shell's own). */
+static const struct {
+	int code;
+	const char *sig, *words;
+} endings[] = {
+	{ 1, NULL, "a general error" },
+	{ 2, NULL, "a usage error" },
+	{ 64, NULL, "EX_USAGE: a command-line usage error" },
+	{ 65, NULL, "EX_DATAERR: bad input data" },
+	{ 66, NULL, "EX_NOINPUT: an input file it could not open" },
+	{ 67, NULL, "EX_NOUSER: an unknown user" },
+	{ 69, NULL, "EX_UNAVAILABLE: a service it needs is unavailable" },
+	{ 70, NULL, "EX_SOFTWARE: an internal error" },
+	{ 71, NULL,
+	  "EX_OSERR: an error of the operating system, such as a failed fork or setrlimit" },
+	{ 72, NULL, "EX_OSFILE: a system file missing" },
+	{ 73, NULL, "EX_CANTCREAT: a file it could not create" },
+	{ 74, NULL, "EX_IOERR: an input or output error" },
+	{ 75, NULL, "EX_TEMPFAIL: a temporary failure" },
+	{ 77, NULL, "EX_NOPERM: permission denied" },
+	{ 78, NULL, "EX_CONFIG: a configuration error" },
+	{ 126, NULL, "the command could not be executed" },
+	{ 127, NULL, "the command was not found" },
+	{ 0, "SIGKILL", "killed: kill -9, or the kernel's OOM killer" },
+	{ 0, "SIGSEGV", "a crash: an invalid memory access" },
+	{ 0, "SIGABRT", "a crash: the program aborted itself" },
+	{ 0, "SIGBUS", "a crash: a bad memory access" },
+	{ 0, "SIGFPE", "a crash: an arithmetic error" },
+	{ 0, "SIGILL", "a crash: an illegal instruction" },
+	{ 0, "SIGTERM", "asked to end" },
+	{ 0, "SIGPIPE", "it wrote to a pipe or socket nobody read" },
+};
+
+static const char *ending_words(const char *sig, double code)
+{
+	for (size_t i = 0; i < sizeof(endings) / sizeof(endings[0]); i++)
+		if (sig ? endings[i].sig && !strcmp(endings[i].sig, sig)
+			: !endings[i].sig && endings[i].code == (int)code)
+			return endings[i].words;
+	return !sig && code > 128
+		       ? "128 + a signal's number: the shell's way of saying it died of that signal"
+		       : NULL;
+}
+
 static void judge_process_died(struct fctx *x)
 {
 	json_t *p;
@@ -61,32 +105,36 @@ static void judge_process_died(struct fctx *x)
 		json_t *e = json_object_get(p, "exit");
 		const char *sig = json_string_value(json_object_get(e, "signal"));
 		const char *phase = json_string_value(json_object_get(e, "phase"));
-		char line[300];
-		unsigned n, l;
+		const char *comm = json_string_value(json_object_get(p, "comm"));
+		const char *name = json_string_value(json_object_get(p, "name"));
+		double code = json_number_value(json_object_get(e, "code"));
+		const char *words = ending_words(sig, code);
+		char line[32];
+		struct hit h, tail[3];
+		unsigned nt;
 		struct draft *d;
 
 		if (!died_early(x, p))
 			continue;
 		d = finding(x, "cause", json_number_value(json_object_get(e, "t_s")),
-			    "%s (pid %d, %s) %s %s during the %s phase",
-			    json_string_value(json_object_get(p, "name")),
-			    (int)json_integer_value(json_object_get(p, "pid")),
-			    json_string_value(json_object_get(p, "comm")),
-			    sig ? "died of" : "exited with status",
-			    sig ? sig
-				: fmt_n(json_number_value(json_object_get(e, "code")), line,
-					sizeof(line)),
-			    phase ? phase : "?");
+			    "%s (pid %d%s%s) %s %s%s%s%s during the %s phase", name,
+			    (int)json_integer_value(json_object_get(p, "pid")), comm ? ", " : "",
+			    comm ? comm : "", sig ? "died of" : "exited with status",
+			    sig ? sig : fmt_n(code, line, sizeof(line)), words ? " (" : "",
+			    words ? words : "", words ? ")" : "", phase ? phase : "?");
 		cite(x, d, EV_PROC_SIGNAL, (long)i);
 		cite(x, d, EV_PROC_CODE, (long)i);
 		cite(x, d, EV_PROC_PHASE, (long)i);
 		cite(x, d, EV_PROC_RSS, (long)i);
 		cite_klog(x, d, "Killed process");
 		cite_klog(x, d, "oom-kill");
-		if ((l = log_find(x, "Traceback", line, sizeof(line), &n)) ||
-		    (l = log_find(x, "Segmentation fault", line, sizeof(line), &n)) ||
-		    (l = log_find(x, "died of signal", line, sizeof(line), &n)))
-			cite_line(d, "its output", l, line, n);
+		nt = log_tail(x, name, 3, tail);
+		for (unsigned k = 0; k < nt; k++)
+			cite_line(d, "its last words", &tail[k]);
+		if (!nt && (log_find(x, NULL, "Traceback", &h) ||
+			    log_find(x, NULL, "Segmentation fault", &h) ||
+			    log_find(x, NULL, "died of signal", &h)))
+			cite_line(d, "its output", &h);
 		d->why = sig && !strcmp(sig, "SIGKILL") && klog_find(x, "Killed process") >= 0;
 	}
 }
@@ -115,29 +163,38 @@ static void fd_fix(const struct fctx *x, struct draft *d, json_t *p)
 
 static void judge_fd_limit(struct fctx *x)
 {
-	char line[300], a[32], b[32];
-	unsigned n = 0, l = log_find(x, "Too many open files", line, sizeof(line), &n);
+	char a[32], b[32], c[32], how[400];
+	struct hit h;
+	unsigned l = log_find(x, NULL, "Too many open files", &h);
 	double emfile = count(x, "errors.EMFILE") + count(x, "errors.ENFILE");
+	double given = num(x, "host.fd_limit");
 	json_t *p;
 	size_t i;
 	int any = 0;
 	struct draft *d;
 
+	mechanism(x, how, sizeof(how));
 	json_array_foreach(json_object_get(x->res, "processes"), i, p)
 	{
 		double peak = json_number_value(json_object_get(p, "peak_fds"));
 		json_t *lim = json_object_get(p, "fd_limit");
+		double lv = (double)json_integer_value(lim);
+		int cmd = !strcmp(role_of(p), "command"), lowered = cmd && lv < given;
 
-		if (!json_is_integer(lim) || !(peak >= 0.95 * (double)json_integer_value(lim)))
+		if (!json_is_integer(lim) || !(peak >= 0.95 * lv))
 			continue;
 		any = 1;
+		if (cmd && rule_found(x, "server-limit", NULL))
+			continue; /* the program's own limit, in its own words */
 		d = finding(
 			x, severity(x), json_number_value(json_object_get(p, "peak_fds_s")),
-			"%s (pid %d, %s) reached its open-file limit: %s files open of %s allowed",
+			"%s (pid %d, %s) reached its open-file limit: %s files open of %s allowed%s%s%s",
 			json_string_value(json_object_get(p, "name")),
 			(int)json_integer_value(json_object_get(p, "pid")),
-			json_string_value(json_object_get(p, "comm")), fmt_n(peak, a, sizeof(a)),
-			fmt_n((double)json_integer_value(lim), b, sizeof(b)));
+			json_string_value(json_object_get(p, "comm")) ?: "?",
+			fmt_n(peak, a, sizeof(a)), fmt_n(lv, b, sizeof(b)),
+			lowered ? "; it lowered its own limit (the lab gave it " : "",
+			lowered ? fmt_n(given, c, sizeof(c)) : "", lowered ? ")" : "");
 		cite(x, d, EV_PROC_FDS, (long)i);
 		cite(x, d, EV_PROC_FD_LIMIT, (long)i);
 		cite(x, d, EV_HOST_FD_LIMIT);
@@ -146,9 +203,13 @@ static void judge_fd_limit(struct fctx *x)
 			cite(x, d, EV_ENFILE);
 		}
 		if (l)
-			cite_line(d, "its output", l, line, n);
+			cite_line(d, "its output", &h);
+		cite(x, d, EV_SRV_OVERFLOWS);
 		cite(x, d, EV_ETIMEDOUT);
+		slot(d, "how", "%s", how);
 		fd_fix(x, d, p);
+		if (lowered)
+			d->fix = 5;
 	}
 	if (any || !(l || emfile))
 		return;
@@ -157,7 +218,7 @@ static void judge_fd_limit(struct fctx *x)
 	cite(x, d, EV_EMFILE);
 	cite(x, d, EV_ENFILE);
 	if (l)
-		cite_line(d, "a process's output", l, line, n);
+		cite_line(d, "a process's output", &h);
 	d->why = d->fix = 4;
 }
 
@@ -166,8 +227,9 @@ static void judge_fd_limit(struct fctx *x)
 static void judge_epoll(struct fctx *x)
 {
 	double e = count(x, "errors.ENOSPC"), max = num(x, "host.epoll_max_user_watches");
-	char line[300], a[32], b[32], c[32];
-	unsigned n = 0, l = log_find(x, "ENOSPC", line, sizeof(line), &n);
+	char a[32], b[32], c[32];
+	struct hit h;
+	unsigned l = log_find(x, NULL, "ENOSPC", &h);
 	struct draft *d;
 
 	if (!(e > 0) && !l)
@@ -183,7 +245,7 @@ static void judge_epoll(struct fctx *x)
 	cite(x, d, EV_PEAK);
 	cite(x, d, EV_CLOSED_COUNT);
 	if (l)
-		cite_line(d, "a process's output", l, line, n);
+		cite_line(d, "a process's output", &h);
 	slot(d, "watches", "%s", fmt_n(ceil(x->target * 2.2 / 1e6) * 1e6, a, sizeof(a)));
 }
 
@@ -345,9 +407,9 @@ const struct rule rules_limits[] = {
 		.where = RULE_BOX | RULE_HOLD | RULE_CHURN,
 		.may = MAY_CAUSE,
 		.rank = 20,
-		.why = { "A lab process ended before the run did, so the connections it held closed with it and whatever it measured stopped. A signal such as SIGSEGV or SIGABRT is a crash in the program; an exit status is the program's own decision (its output in children.log says why).",
+		.why = { "A lab process ended before the run did, so the connections it held closed with it and whatever it measured stopped. A signal such as SIGSEGV or SIGABRT is a crash in the program; an exit status is the program's own decision (its output, cited here from logs/ of the run directory, says why).",
 			 "The kernel's OOM killer ended it: the host ran out of memory and the kernel killed the process with the largest badness score to free some. Every connection that process held was reset." },
-		.fix = { "Read the process's output in children.log (the lines cited here). A crash in connlab itself is a bug: report it with the run directory. For a user's command, run it by hand in the lab with `connlab up` to see it fail." },
+		.fix = { "Read the process's last lines, cited here (its whole output is in logs/ of the run directory). A crash in connlab itself is a bug: report it with the run directory. For a user's command, run it by hand in the lab with `connlab up` to see it fail." },
 		.judge = judge_process_died,
 	},
 	{
@@ -357,13 +419,15 @@ const struct rule rules_limits[] = {
 		.where = RULE_BOX | RULE_HOLD | RULE_CHURN,
 		.may = MAY_CAUSE | MAY_WARNING,
 		.rank = 30,
-		.why = { "Every connection is a file descriptor in the process that holds it, and RLIMIT_NOFILE caps how many one process may hold. At the limit accept() (and socket()) fail with EMFILE, errno 24, \"Too many open files\". The kernel still completes handshakes on the listening socket, so connections pile up in its accept queue that nobody drains, and past the backlog new SYNs are dropped and clients time out.",
+		.after = { "server-limit" },
+		.why = { "Every connection is a file descriptor in the process that holds it, and RLIMIT_NOFILE caps how many one process may hold. At the limit accept() (and socket()) fail with EMFILE, errno 24, \"Too many open files\"; a server that cannot accept leaves the kernel's finished handshakes in its accept queue, and past the backlog new SYNs are dropped. In this run: {how}.",
 			 [4] = "Every connection is a file descriptor, and RLIMIT_NOFILE caps how many one process may hold (ENFILE: the whole host's fs.file-max). At the limit accept() and socket() fail; the process's own peak was not caught between two samples." },
 		.fix = { "Its limit is already this machine's hard limit (host.fd_limit), which only a process with CAP_SYS_RESOURCE can raise: run {processes} or more server processes on the same port with SO_REUSEPORT, each under the limit, or hold fewer connections per process.",
 			 "Give the server a higher limit, up to this machine's hard limit (host.fd_limit): start it as `sh -c 'ulimit -n {hard}; exec YOUR-SERVER'`, or LimitNOFILE= in its systemd unit. Past the hard limit, run {processes} or more server processes on the same port with SO_REUSEPORT, each under the limit.",
 			 "More server processes share the ports with SO_REUSEPORT: try --set server.workers={workers}.",
 			 "More flood processes: try --set clients.workers={workers}.",
-			 "Raise the process's limit (ulimit -n, LimitNOFILE=) or spread the connections over more processes (server.workers, clients.workers, or SO_REUSEPORT in a server of your own)." },
+			 "Raise the process's limit (ulimit -n, LimitNOFILE=) or spread the connections over more processes (server.workers, clients.workers, or SO_REUSEPORT in a server of your own).",
+			 "The program set its own open-file limit below the one the lab gave it (host.fd_limit): programs do that from their own connection setting. Raise that setting in the program's command line or config (`connlab help findings` names those connlab knows); ulimit will not help, the program lowers it again." },
 		.try_ = { [2] = "--set server.workers={workers}",
 			  [3] = "--set clients.workers={workers}" },
 		.judge = judge_fd_limit,

@@ -57,6 +57,23 @@ double report_row_value(json_t *res, const struct report_row *row)
 						 : report_lookup(res, row->path);
 }
 
+/* Figures of one line: each formatted with fmt, or "not measured". */
+struct figs {
+	char b[8][48];
+	int n;
+};
+
+static const char *fig(struct figs *f, const char *fmt, double v)
+{
+	char *b = f->b[f->n++ & 7];
+
+	if (isnan(v) || isinf(v))
+		snprintf(b, sizeof(f->b[0]), "not measured");
+	else
+		snprintf(b, sizeof(f->b[0]), fmt, v);
+	return b;
+}
+
 static double num(json_t *j, const char *path)
 {
 	return report_lookup(j, path);
@@ -168,11 +185,15 @@ static void summary_connections(json_t *j, FILE *out)
 			"  connections   %.0f of %.0f short connections made; best second %.0f/s, last %.0f/s\n",
 			num(j, "connections.made"), num(j, "connections.target"), best, last);
 	} else {
-		fprintf(out, "  connections   %.0f of %.0f established (kernel, client side)",
-			num(j, "peaks.established_clients"), num(j, "connections.target"));
+		struct figs f = { .n = 0 };
+
+		fprintf(out, "  connections   %s of %s established (kernel, client side)",
+			fig(&f, "%.0f", num(j, "peaks.established_clients")),
+			fig(&f, "%.0f", num(j, "connections.target")));
 		a = num(j, "connections.ramp_s");
 		if (!isnan(a))
-			fprintf(out, ", ramp %.2f s (%.0f/s)", a, num(j, "connections.ramp_rate"));
+			fprintf(out, ", ramp %.2f s (%s)", a,
+				fig(&f, "%.0f/s", num(j, "connections.ramp_rate")));
 		fprintf(out, "\n");
 	}
 }
@@ -202,39 +223,63 @@ static void summary_errors(json_t *j, FILE *out)
 	}
 }
 
+/* the probe's own message, in lock-step on a connection of its own */
+static void summary_probe_reply(json_t *j, FILE *out)
+{
+	struct figs f = { .n = 0 };
+	double n = num(j, "probe_reply.all.count"), miss = num(j, "probe_reply.all.missing");
+
+	if (!(n > 0) && !(miss > 0))
+		return;
+	fprintf(out,
+		"  reply probe   %s replies, %s missing (lock-step, one connection); p50 %s, p99 %s\n",
+		fig(&f, "%.0f", n), fig(&f, "%.0f", miss),
+		fig(&f, "%.3f ms", num(j, "probe_reply.all.p50_ms")),
+		fig(&f, "%.3f ms", num(j, "probe_reply.all.p99_ms")));
+}
+
 /* ping, the new connections, the messages */
 static void summary_probes(json_t *j, FILE *out)
 {
 	double sent = num(j, "ping.all.sent"), a;
+	struct figs f = { .n = 0 };
 
 	if (sent > 0)
-		fprintf(out,
-			"  ping          %.0f sent, %.2f%% lost; RTT p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
-			sent, 100 * num(j, "ping.all.loss"), num(j, "ping.all.p50_ms"),
-			num(j, "ping.all.p99_ms"), num(j, "ping.all.max_ms"));
+		fprintf(out, "  ping          %.0f sent, %s lost; RTT p50 %s, p99 %s, max %s\n",
+			sent, fig(&f, "%.2f%%", 100 * num(j, "ping.all.loss")),
+			fig(&f, "%.3f ms", num(j, "ping.all.p50_ms")),
+			fig(&f, "%.3f ms", num(j, "ping.all.p99_ms")),
+			fig(&f, "%.3f ms", num(j, "ping.all.max_ms")));
 	if (num(j, "ping6.all.sent") > 0)
 		fprintf(out,
-			"  ping6         %.0f sent, %.2f%% lost; RTT p50 %.3f ms, p99 %.3f ms (and %.0f new IPv6 connections, p99 %.3f ms)\n",
-			num(j, "ping6.all.sent"), 100 * num(j, "ping6.all.loss"),
-			num(j, "ping6.all.p50_ms"), num(j, "ping6.all.p99_ms"),
-			num(j, "probe_connect6.all.count"), num(j, "probe_connect6.all.p99_ms"));
+			"  ping6         %.0f sent, %s lost; RTT p50 %s, p99 %s (and %s new IPv6 connections, p99 %s)\n",
+			num(j, "ping6.all.sent"), fig(&f, "%.2f%%", 100 * num(j, "ping6.all.loss")),
+			fig(&f, "%.3f ms", num(j, "ping6.all.p50_ms")),
+			fig(&f, "%.3f ms", num(j, "ping6.all.p99_ms")),
+			fig(&f, "%.0f", num(j, "probe_connect6.all.count")),
+			fig(&f, "%.3f ms", num(j, "probe_connect6.all.p99_ms")));
 	if (num(j, "ping.hold.sent") > 0)
-		fprintf(out, "  ping (hold)   %.2f%% lost; RTT p50 %.3f ms, p99 %.3f ms\n",
-			100 * num(j, "ping.hold.loss"), num(j, "ping.hold.p50_ms"),
-			num(j, "ping.hold.p99_ms"));
+		fprintf(out, "  ping (hold)   %s lost; RTT p50 %s, p99 %s\n",
+			fig(&f, "%.2f%%", 100 * num(j, "ping.hold.loss")),
+			fig(&f, "%.3f ms", num(j, "ping.hold.p50_ms")),
+			fig(&f, "%.3f ms", num(j, "ping.hold.p99_ms")));
 	a = num(j, "probe_connect.all.count") + num(j, "probe_connect.all.failures");
 	if (a > 0)
-		fprintf(out, "  new conn      %.0f probes, %.0f failed; p50 %.3f ms, p99 %.3f ms\n",
-			a, num(j, "probe_connect.all.failures"), num(j, "probe_connect.all.p50_ms"),
-			num(j, "probe_connect.all.p99_ms"));
+		fprintf(out, "  new conn      %.0f probes, %s failed; p50 %s, p99 %s\n", a,
+			fig(&f, "%.0f", num(j, "probe_connect.all.failures")),
+			fig(&f, "%.3f ms", num(j, "probe_connect.all.p50_ms")),
+			fig(&f, "%.3f ms", num(j, "probe_connect.all.p99_ms")));
 	if (!isnan(num(j, "messages.sent")))
 		fprintf(out,
-			"  messages      %.0f sent (%.0f/s in the hold), %.0f replies, %.0f missing; reply p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
-			num(j, "messages.sent"), num(j, "messages.rate_hold_per_s"),
-			num(j, "messages.replies"), num(j, "messages.missing"),
-			num(j, "messages.reply.p50_us") / 1e3,
-			num(j, "messages.reply.p99_us") / 1e3,
-			num(j, "messages.reply.max_us") / 1e3);
+			"  messages      %.0f sent (%s in the hold), %s replies, %s missing; reply p50 %s, p99 %s, max %s\n",
+			num(j, "messages.sent"),
+			fig(&f, "%.0f/s", num(j, "messages.rate_hold_per_s")),
+			fig(&f, "%.0f", num(j, "messages.replies")),
+			fig(&f, "%.0f", num(j, "messages.missing")),
+			fig(&f, "%.3f ms", num(j, "messages.reply.p50_us") / 1e3),
+			fig(&f, "%.3f ms", num(j, "messages.reply.p99_us") / 1e3),
+			fig(&f, "%.3f ms", num(j, "messages.reply.max_us") / 1e3));
+	summary_probe_reply(j, out);
 }
 
 /* conntrack, the kernel's log, memory, what a rootless run lacks */

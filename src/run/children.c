@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lab/programs.h"
 #include "run/dumper.h"
 
 #include "netns/netns.h"
@@ -57,16 +58,36 @@ static void on_stats_event(struct bufferevent *bev, short what, void *arg)
 	(void)arg; /* EOF: the child is exiting; SIGCHLD tells the rest */
 }
 
+int run_log_open(const struct run *r, const char *name, char *rel, size_t len)
+{
+	char path[700];
+	size_t o = (size_t)snprintf(rel, len, "logs/");
+	int fd;
+
+	for (const char *p = name; *p && o + 5 < len; p++)
+		rel[o++] = *p == ' ' || *p == '/' ? '-' : *p;
+	snprintf(rel + o, len - o, ".log");
+	snprintf(path, sizeof(path), "%s/%s", r->outdir, rel);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		log_msg(LOGL_WARN, "cannot write %s: %s; %s's output is lost", path,
+			strerror(errno), name);
+	return fd;
+}
+
 /* In a forked child, before exec: die with the launcher (and check that it
  * is not already gone), take signals again but leave Ctrl-C to the
- * launcher, enter namespace netns, write output to the run's log. */
-static void child_prepare(const struct run *r, unsigned netns, pid_t parent, int own_group)
+ * launcher, take the open-file limit the lab gives (the hard one), enter
+ * namespace netns, write output to log_fd. */
+static void child_prepare(const struct run *r, unsigned netns, pid_t parent, int own_group,
+			  int log_fd)
 {
 	sigset_t none;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
+	procfs_nofile_raise();
 	if (r->reniced) /* the launcher's priority is its own */
 		setpriority(PRIO_PROCESS, 0, 0);
 	sigemptyset(&none);
@@ -76,10 +97,21 @@ static void child_prepare(const struct run *r, unsigned netns, pid_t parent, int
 		setpgid(0, 0);
 	if (setns(r->topo.netns[netns].fd, CLONE_NEWNET))
 		_exit(126);
-	if (r->log_fd >= 0) {
-		dup2(r->log_fd, 2);
-		dup2(r->log_fd, 1);
+	if (log_fd >= 0) {
+		dup2(log_fd, 2);
+		dup2(log_fd, 1);
 	}
+}
+
+static void child_note(struct child *c, const char *name, const char *log, int is_flood,
+		       unsigned netns, pid_t pid)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->log, sizeof(c->log), "%s", log);
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->is_flood = is_flood;
+	c->netns = (int)netns;
+	c->pid = pid;
 }
 
 /* Forks this binary into namespace netns with argv; its stats lines come on
@@ -88,29 +120,31 @@ int run_spawn(struct run *r, const char *name, int is_flood, unsigned netns, cha
 {
 	struct child *c = &r->child[r->nchild];
 	pid_t parent = getpid(), pid;
-	int p[2];
+	char log[sizeof(c->log)];
+	int p[2], lfd;
 
 	if (pipe2(p, O_CLOEXEC))
 		return -errno;
+	lfd = run_log_open(r, name, log, sizeof(log));
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
+		if (lfd >= 0)
+			close(lfd);
 		return -errno;
 	}
 	if (pid == 0) {
-		child_prepare(r, netns, parent, 0);
+		child_prepare(r, netns, parent, 0, lfd);
 		dup2(p[1], 3);
 		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
 	close(p[1]);
-	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "%s", name);
-	c->is_flood = is_flood;
-	c->netns = (int)netns;
-	c->pid = pid;
+	if (lfd >= 0)
+		close(lfd);
+	child_note(c, name, log, is_flood, netns, pid);
 	c->stats_fd = p[0];
 	evutil_make_socket_nonblocking(p[0]);
 	c->bev = bufferevent_socket_new(r->base, p[0], BEV_OPT_CLOSE_ON_FREE);
@@ -207,20 +241,22 @@ uint64_t run_flood_errors(const struct run *r, uint64_t *by_name)
 
 /* Forks `/bin/sh -c line` into namespace netns, in a process group of its
  * own; the pid, or -errno. */
-pid_t run_fork_sh(struct run *r, unsigned netns, const char *line)
+pid_t run_fork_sh(struct run *r, unsigned netns, const char *line, const char *name, char *log,
+		  size_t len)
 {
 	pid_t parent = getpid(), pid;
+	int lfd = run_log_open(r, name, log, len);
 
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
-		return -errno;
 	if (pid == 0) {
-		child_prepare(r, netns, parent, 1);
+		child_prepare(r, netns, parent, 1, lfd);
 		execl("/bin/sh", "sh", "-c", line, (char *)NULL);
 		_exit(127);
 	}
-	return pid;
+	if (lfd >= 0)
+		close(lfd);
+	return pid < 0 ? -errno : pid;
 }
 
 /* [server] setup: runs to its end in the server namespace (30 s at most). */
@@ -254,21 +290,17 @@ void run_substitute(const char *in, char *out, size_t len, const char *const *ke
 int run_spawn_command(struct run *r, const char *name, int is_flood, unsigned netns,
 		      const char *cmd)
 {
-	char line[1100];
+	char line[1100], log[sizeof(r->child[0].log)];
 	struct child *c;
 	pid_t pid;
 
 	snprintf(line, sizeof(line), "exec %s", cmd);
-	pid = run_fork_sh(r, netns, line);
+	pid = run_fork_sh(r, netns, line, name, log, sizeof(log));
 	if (pid < 0)
 		return (int)pid;
 	setpgid(pid, pid); /* also here: no race with the first signal */
 	c = &r->child[r->nchild++];
-	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "%s", name);
-	c->is_flood = is_flood;
-	c->netns = (int)netns;
-	c->pid = pid;
+	child_note(c, name, log, is_flood, netns, pid);
 	c->stats_fd = -1;
 	c->group = 1;
 	return 0;
@@ -276,3 +308,22 @@ int run_spawn_command(struct run *r, const char *name, int is_flood, unsigned ne
 
 /* Is something listening on the service address? A connect from the probe
  * namespace, waited for at most 100 ms. */
+
+json_t *run_server_program_json(const struct run *r)
+{
+	static const char *const where[] = { "", "command line", "config file", "its default" };
+	struct prog_setting s;
+	json_t *j;
+
+	if (!r->server_cmd[0] || programs_read(r->server_cmd, sysconf(_SC_NPROCESSORS_ONLN), &s))
+		return json_null();
+	j = json_pack("{s:s, s:s, s:o, s:s, s:I, s:s}", "name", s.prog->name, "setting",
+		      s.prog->setting, "value", s.value >= 0 ? json_integer(s.value) : json_null(),
+		      "set_in", where[s.where], "workers", (json_int_t)s.workers, "command",
+		      r->lab->server_command);
+	if (s.where == 2)
+		json_object_set_new(j, "config",
+				    json_pack("{s:s, s:i, s:s}", "file", s.file, "line",
+					      (int)s.line, "text", s.text));
+	return j;
+}

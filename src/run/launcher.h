@@ -50,7 +50,8 @@ struct child {
 	int exited, status;
 	double exit_s; /* when it was reaped */
 	enum phase exit_phase;
-	int group; /* a user's command: signal its process group */
+	int group;    /* a user's command: signal its process group */
+	char log[48]; /* its output, in the run directory: logs/NAME.log */
 };
 
 /* A lab process as the launcher watched it: a child, or one of its
@@ -111,10 +112,10 @@ struct run {
 	char outdir[512];
 	int keep;
 	int tty;
-	int log_fd; /* children's stderr */
 
 	struct child child[RUN_CHILDREN_MAX];
 	unsigned nchild;
+	char server_cmd[1024]; /* a user's server command as it ran */
 
 	struct sampler_netns samp[TOPO_NETNS_MAX];
 	struct netns_sample first[TOPO_NETNS_MAX], now[TOPO_NETNS_MAX];
@@ -123,7 +124,9 @@ struct run {
 	uint64_t peak_inuse[4]; /* of inuse4_clients .. inuse6_srv */
 	uint64_t peak_estab_clients, peak_tw_total, peak_close_wait, peak_syn_recv, peak_orphans;
 	uint64_t peak_tcp_pages;
-	struct hist reply_prev; /* the floods' replies merged at the last sample */
+	struct hist reply_prev;		      /* the floods' replies merged at the last sample */
+	struct hist reply_hold0, reply_hold1; /* ... before the hold, at its last */
+	int reply_in_hold;
 	uint64_t final_estab_clients;
 	struct dumper dumper;
 	struct event *ev_dump;
@@ -141,6 +144,7 @@ struct run {
 	uint64_t drops_first[TOPO_NETNS_MAX], drops_now[TOPO_NETNS_MAX];
 	/* lab.family = dual: a second probe, over IPv6 */
 	struct probe *probe6;
+	struct rprobe *rprobe;	     /* the lab's message, lock-step (rprobe.c) */
 	struct probe_tally tally[2]; /* [0] probe, [1] probe6 */
 
 	double ramp_s; /* < 0: not reached */
@@ -201,7 +205,19 @@ void run_reap(struct run *r);
 int run_spawn(struct run *r, const char *name, int is_flood, unsigned netns, char **argv);
 /* Forks `/bin/sh -c line` into namespace netns, in a process group of its
  * own; the pid, or -errno. */
-pid_t run_fork_sh(struct run *r, unsigned netns, const char *line);
+pid_t run_fork_sh(struct run *r, unsigned netns, const char *line, const char *name, char *log,
+		  size_t len);
+/* Opens logs/NAME.log of the run directory (its path there in rel) for a
+ * lab process's output; -1 when it cannot (warned). */
+int run_log_open(const struct run *r, const char *name, char *rel, size_t len);
+/* The program a user's server command runs (lab/programs.h) and its
+ * connection setting in force: result.json's server_program, or null. */
+json_t *run_server_program_json(const struct run *r);
+
+/* rprobe.c: the reply probe, into tally[0]'s reply figures; nothing when
+ * the lab sends no message or awaits no reply */
+int run_rprobe_start(struct run *r, const struct sockaddr_storage *dst, socklen_t len);
+void run_rprobe_stop(struct run *r);
 /* A user's command as a child (exec COMMAND under /bin/sh); 0 or -errno. */
 int run_spawn_command(struct run *r, const char *name, int is_flood, unsigned netns,
 		      const char *cmd);
@@ -221,6 +237,8 @@ uint64_t run_flood_messages(const struct run *r, const char *key);
 uint64_t run_flood_errors(const struct run *r, uint64_t *by_name);
 
 /* sample.c */
+/* The floods' replies in the hold alone (messages.reply_hold), or null. */
+json_t *run_reply_hold_json(const struct run *r);
 void run_sample(struct run *r);
 void run_on_sample(evutil_socket_t fd, short what, void *arg);
 void run_on_dumped(evutil_socket_t fd, short what, void *arg);

@@ -105,14 +105,14 @@ static void lab_dir(const struct run *r, char *dir, size_t len)
 
 int run_setup_command(struct run *r)
 {
-	char cmd[1100], dir[300];
+	char cmd[1100], dir[300], log[48];
 	const char *keys[] = { "{labdir}" }, *vals[] = { dir };
 	pid_t pid;
 	int st = 0;
 
 	lab_dir(r, dir, sizeof(dir));
 	run_substitute(r->lab->server_setup, cmd, sizeof(cmd), keys, vals, 1);
-	pid = run_fork_sh(r, TOPO_SRV, cmd);
+	pid = run_fork_sh(r, TOPO_SRV, cmd, "setup", log, sizeof(log));
 	if (pid < 0)
 		return (int)pid;
 	for (int i = 0; i < 600; i++) {
@@ -120,10 +120,10 @@ int run_setup_command(struct run *r)
 			if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 				return 0;
 			run_fail(r, EXIT_CANNOT_RUN,
-				 "server.setup '%s' %s %d (its output is in %s/children.log)",
+				 "server.setup '%s' %s %d (its output is in %s/%s)",
 				 r->lab->server_setup,
 				 WIFSIGNALED(st) ? "died of signal" : "exited with status",
-				 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), r->outdir);
+				 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), r->outdir, log);
 			return -EINVAL;
 		}
 		usleep(50000);
@@ -243,6 +243,7 @@ int run_start_servers(struct run *r)
 		snprintf(port, sizeof(port), "%u", r->lab->ports.port[0]);
 		lab_dir(r, dir, sizeof(dir));
 		run_substitute(r->lab->server_command, cmd, sizeof(cmd), keys, vals, 4);
+		snprintf(r->server_cmd, sizeof(r->server_cmd), "%s", cmd);
 		r->user_server = 1;
 		return run_spawn_command(r, "server command", 0, TOPO_SRV, cmd);
 	}
@@ -353,6 +354,28 @@ static void start_probes(struct run *r)
 			     r->lab->ping_interval_us, r->lab->connect_interval_us, run_on_probe6,
 			     r, &r->probe6))
 		run_fail(r, EXIT_CANNOT_RUN, "cannot start the IPv6 probes in the probe namespace");
+	else {
+		struct sockaddr_storage ss = { 0 };
+		socklen_t len;
+
+		if (r->lab->family == FAMILY_IPV6) {
+			struct sockaddr_in6 *d = (struct sockaddr_in6 *)&ss;
+
+			d->sin6_family = AF_INET6;
+			d->sin6_port = htons(r->lab->ports.port[0]);
+			memcpy(&d->sin6_addr, s6.b, 16);
+			len = sizeof(*d);
+		} else {
+			struct sockaddr_in *d = (struct sockaddr_in *)&ss;
+
+			d->sin_family = AF_INET;
+			d->sin_port = htons(r->lab->ports.port[0]);
+			d->sin_addr.s_addr = htonl(r->plan->service_addr);
+			len = sizeof(*d);
+		}
+		if (run_rprobe_start(r, &ss, len))
+			run_fail(r, EXIT_CANNOT_RUN, "cannot start the reply probe");
+	}
 }
 
 /* The phases' steps, each called every tick with the time in its phase:
@@ -367,8 +390,8 @@ static void tick_servers(struct run *r, double in_phase)
 		run_phase_enter(r, PH_BEFORE);
 		start_probes(r);
 	} else if (in_phase > 15) {
-		run_fail(r, EXIT_CANNOT_RUN,
-			 "the server did not listen within 15 s (see %s/children.log)", r->outdir);
+		run_fail(r, EXIT_CANNOT_RUN, "the server did not listen within 15 s (see %s/%s)",
+			 r->outdir, r->nchild ? r->child[0].log : "logs/");
 	}
 }
 

@@ -78,20 +78,18 @@ fail:
 int run_make_outdir(struct run *r, const char *out)
 {
 	char path[600];
-	int fd, e = run_outdir_make(out, r->started_wall, r->lab->name, r->outdir,
-				    sizeof(r->outdir));
+	int e = run_outdir_make(out, r->started_wall, r->lab->name, r->outdir, sizeof(r->outdir));
 
 	if (e)
 		return e;
-	snprintf(path, sizeof(path), "%s/children.log", r->outdir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0644);
-	if (fd < 0) {
+	/* logs/: a file for each lab process's output (run_log_open) */
+	snprintf(path, sizeof(path), "%s/logs", r->outdir);
+	if (mkdir(path, 0755) && errno != EEXIST) {
 		log_msg(LOGL_ERROR,
 			"cannot write the run directory %s: %s; use --out DIR with a writable directory",
 			r->outdir, strerror(errno));
 		return -errno;
 	}
-	r->log_fd = fd;
 	return 0;
 }
 

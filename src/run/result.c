@@ -365,6 +365,8 @@ static void result_probes(const struct run *r, json_t *j)
 
 		json_object_set_new(m, "rate_hold_per_s", num_or_null(hold_rate(r)));
 		json_object_set_new(m, "reply", merged_hist(r, "reply_hist"));
+		json_object_set_new(m, "reply_hold", run_reply_hold_json(r));
+		json_object_set_new(m, "send_lag", merged_hist(r, "send_lag_hist"));
 		json_object_set_new(j, "messages", m);
 	} else {
 		json_object_set_new(j, "messages", json_null());
@@ -394,6 +396,7 @@ static void result_probes(const struct run *r, json_t *j)
 	run_probes_json(r->ph.seen, &r->tally[0], &ping, &probe);
 	json_object_set_new(j, "ping", ping);
 	json_object_set_new(j, "probe_connect", probe);
+	json_object_set_new(j, "probe_reply", run_reply_probe_json(r->ph.seen, &r->tally[0]));
 	if (r->lab->family == FAMILY_DUAL) {
 		/* ping6, probe_connect6: the IPv6 probe beside the IPv4 one */
 		run_probes_json(r->ph.seen, &r->tally[1], &ping, &probe);
@@ -443,6 +446,24 @@ static json_t *processes_json(const struct run *r)
 		json_object_set_new(o, "main", json_boolean(top));
 		json_object_set_new(o, "exit", top ? exit_json(r, c) : json_null());
 		json_array_append_new(a, o);
+	}
+	/* a child that ended before its first sample: how it ended */
+	for (unsigned i = 0; i < r->nchild; i++) {
+		const struct child *c = &r->child[i];
+		unsigned k = 0;
+
+		while (k < r->nprocs && r->procs[k].pid != c->pid)
+			k++;
+		if (k == r->nprocs)
+			json_array_append_new(
+				a, json_pack("{s:s, s:s, s:i, s:n, s:n, s:n, s:n, s:n, s:b, s:o}",
+					     "name", c->name, "role",
+					     c->group	   ? "command"
+					     : c->is_flood ? "flood"
+							   : "server",
+					     "pid", (int)c->pid, "comm", "peak_fds", "peak_fds_s",
+					     "fd_limit", "peak_rss_bytes", "main", 1, "exit",
+					     exit_json(r, c)));
 	}
 	return a;
 }
@@ -524,11 +545,12 @@ static void result_memory(const struct run *r, json_t *j)
 		const struct child *c = &r->child[i];
 
 		json_array_append_new(children,
-				      json_pack("{s:s, s:i, s:o}", "name", c->name, "pid",
-						(int)c->pid, "last_stats",
+				      json_pack("{s:s, s:i, s:s, s:o}", "name", c->name, "pid",
+						(int)c->pid, "log", c->log, "last_stats",
 						c->last ? json_incref(c->last) : json_null()));
 	}
 	json_object_set_new(j, "children", children);
+	json_object_set_new(j, "server_program", run_server_program_json(r));
 	json_object_set_new(j, "processes", processes_json(r));
 	memory_more(r, json_object_get(j, "memory"));
 }

@@ -63,8 +63,6 @@ static int run_free(struct run *r)
 	if (r->base)
 		event_base_free(r->base);
 	free(r->rows);
-	if (r->log_fd >= 0)
-		close(r->log_fd);
 	return r->exit_status;
 }
 
@@ -135,7 +133,6 @@ int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len)
 	r->rootless = o->rootless;
 	r->lab = (struct lab *)o->lab;
 	r->plan = (struct plan *)o->plan;
-	r->log_fd = -1;
 	r->kmsg_fd = -1;
 	r->outcome = "completed";
 	r->ramp_s = -1;
@@ -207,6 +204,7 @@ int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len)
 	run_sample(r);
 	probe_stop(r->probe);
 	probe_stop(r->probe6);
+	run_rprobe_stop(r);
 	nl_close(r->srv_nl);
 	for (unsigned i = 0; i < r->topo.n; i++)
 		sampler_netns_close(&r->samp[i]);

@@ -70,6 +70,9 @@ int run_outdir_make(const char *out, time_t started, const char *name, char *dir
 struct probe_tally {
 	struct hist ping[PH_COUNT], conn[PH_COUNT];
 	uint64_t sent[PH_COUNT], lost[PH_COUNT], fail[PH_COUNT];
+	/* the reply probe's (rprobe.c): replies, and those missing */
+	struct hist reply[PH_COUNT];
+	uint64_t reply_missing[PH_COUNT];
 	/* this interval's: answered pings (the first 64, for the median), the
 	 * slowest ping and connect in ms (-1: none), counts */
 	double iv_ms[64], iv_ping_max, iv_conn_max;
@@ -83,6 +86,9 @@ struct probe_interval {
 };
 
 void probe_tally_init(struct probe_tally *t);
+/* The reply probe's figures by phase and in all (result.json's
+ * probe_reply); null when it never sent. */
+json_t *run_reply_probe_json(const int *seen, const struct probe_tally *t);
 /* a probe's answer in phase p: us, or -1 for a lost ping or a failed
  * connect; answers from the teardown on are not measurements */
 void probe_tally_add(struct probe_tally *t, enum phase p, int is_ping, int64_t us);

@@ -187,6 +187,22 @@ static double connect_mean(struct run *r)
 
 /* The replies of the interval: the floods' reply histograms merged now,
  * less what they held at the last sample, bucket by bucket. */
+/* What came into now since prev: counts by bucket; the max, the top of
+ * the highest bucket that grew. */
+static void hist_between(struct hist *iv, const struct hist *now, const struct hist *prev)
+{
+	memset(iv, 0, sizeof(*iv));
+	for (unsigned b = 0; b < HIST_BUCKETS; b++)
+		iv->bucket[b] =
+			now->bucket[b] >= prev->bucket[b] ? now->bucket[b] - prev->bucket[b] : 0;
+	iv->count = now->count >= prev->count ? now->count - prev->count : 0;
+	for (unsigned b = HIST_BUCKETS; b-- > 0;)
+		if (iv->bucket[b]) {
+			iv->max = hist_bucket_upper(b);
+			break;
+		}
+}
+
 static void reply_interval(struct run *r, struct row *row)
 {
 	static struct hist now, iv;
@@ -204,23 +220,33 @@ static void reply_interval(struct run *r, struct row *row)
 		if (t && hist_parse_add(&now, t))
 			return; /* a line that is not one: no figure rather than a wrong one */
 	}
-	memset(&iv, 0, sizeof(iv));
-	for (unsigned b = 0; b < HIST_BUCKETS; b++)
-		iv.bucket[b] = now.bucket[b] >= r->reply_prev.bucket[b]
-				       ? now.bucket[b] - r->reply_prev.bucket[b]
-				       : 0;
-	iv.count = now.count >= r->reply_prev.count ? now.count - r->reply_prev.count : 0;
-	iv.max = 0;
-	for (unsigned b = HIST_BUCKETS; b-- > 0;)
-		if (iv.bucket[b]) {
-			iv.max = hist_bucket_upper(b);
-			break;
-		}
+	hist_between(&iv, &now, &r->reply_prev);
+	/* the hold's own: from the sample before it to its last */
+	if (r->ph.now == PH_HOLD) {
+		if (!r->reply_in_hold)
+			r->reply_hold0 = r->reply_prev;
+		r->reply_in_hold = 1;
+		r->reply_hold1 = now;
+	}
 	r->reply_prev = now;
 	if (iv.count) {
 		row->reply_p50_ms = (double)hist_quantile(&iv, 0.5) / 1e3;
 		row->reply_p99_ms = (double)hist_quantile(&iv, 0.99) / 1e3;
 	}
+}
+
+json_t *run_reply_hold_json(const struct run *r)
+{
+	static struct hist h;
+
+	if (!r->reply_in_hold)
+		return json_null();
+	hist_between(&h, &r->reply_hold1, &r->reply_hold0);
+	if (!h.count)
+		return json_null();
+	return json_pack("{s:I, s:I, s:I, s:I}", "count", (json_int_t)h.count, "p50_us",
+			 (json_int_t)hist_quantile(&h, 0.5), "p99_us",
+			 (json_int_t)hist_quantile(&h, 0.99), "max_us", (json_int_t)h.max);
 }
 
 /* Every lab namespace's kernel: the sums of the row, and the peaks per

@@ -43,6 +43,21 @@ void run_result_open(json_t *j, const struct lab *lab, const char *kind)
 			    json_pack("{s:s, s:s, s:s}", "name", lab->name, "source", lab->source,
 				      "resolved", text ? text : ""));
 	free(text);
+	{
+		json_t *ch = json_array();
+
+		for (unsigned i = 0; i < lab->n_changes; i++) {
+			const struct lab_change *c = &lab->changes[i];
+
+			json_array_append_new(ch, json_pack("{s:s, s:s, s:s, s:s}", "key", c->key,
+							    "from", c->from, "from_where",
+							    c->from_line > 0   ? "lab file"
+							    : c->from_line < 0 ? "--set"
+									       : "default",
+							    "to", c->to));
+		}
+		json_object_set_new(json_object_get(j, "lab"), "changes", ch);
+	}
 }
 
 json_t *run_host_json(uint64_t fd_limit)

@@ -123,3 +123,33 @@ void run_probes_json(const int *seen, const struct probe_tally *t, json_t **ping
 	*ping_out = ping;
 	*probe_out = probe;
 }
+
+json_t *run_reply_probe_json(const int *seen, const struct probe_tally *t)
+{
+	json_t *o = json_object(), *all;
+	struct hist h;
+	uint64_t miss = 0;
+
+	memset(&h, 0, sizeof(h));
+	for (int p = PH_BEFORE; p <= PH_DRAIN; p++) {
+		json_t *ph;
+
+		hist_merge(&h, &t->reply[p]);
+		miss += t->reply_missing[p];
+		if (!seen[p])
+			continue;
+		ph = t->reply[p].count ? hist_json(&t->reply[p]) : json_object();
+		json_object_set_new(ph, "count", json_integer((json_int_t)t->reply[p].count));
+		json_object_set_new(ph, "missing", json_integer((json_int_t)t->reply_missing[p]));
+		json_object_set_new(o, phase_name(p, CLIENT_HOLD), ph);
+	}
+	if (!h.count && !miss) {
+		json_decref(o);
+		return json_null();
+	}
+	all = h.count ? hist_json(&h) : json_object();
+	json_object_set_new(all, "count", json_integer((json_int_t)h.count));
+	json_object_set_new(all, "missing", json_integer((json_int_t)miss));
+	json_object_set_new(o, "all", all);
+	return o;
+}
