@@ -5,11 +5,13 @@ and every value it cites stands at its stated place: a result.json path
 ("a.b[3].c") or a line of children.log. Prints one line a run; exits 1 on
 the first run that fails."""
 import json
+import os
 import re
 import sys
 
 SEVERITIES = {"cause", "warning", "note"}
 ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+NAN = re.compile(r"\b-?nan\b", re.I)
 
 
 def get(v, path):
@@ -28,10 +30,17 @@ def get(v, path):
 
 def check(rundir):
     res = json.load(open(f"{rundir}/result.json"))
-    try:
-        log = open(f"{rundir}/children.log", errors="replace").read().split("\n")
-    except OSError:
-        log = []
+    logs = {}
+
+    def lines_of(name):
+        if name not in logs:
+            try:
+                text = open(os.path.join(rundir, name), errors="replace").read()
+            except OSError:
+                text = ""
+            # as the findings read a line: control characters as blanks
+            logs[name] = ["".join(c if ord(c) >= 32 else " " for c in ln).rstrip() for ln in text.split("\n")]
+        return logs[name]
     fs = res.get("findings")
     if not isinstance(fs, list):
         return "no findings array"
@@ -46,6 +55,9 @@ def check(rundir):
             return f"{where}: empty title, explanation, fix or evidence"
         if f["since_s"] is not None and not isinstance(f["since_s"], (int, float)):
             return f"{where}: since_s {f['since_s']!r}"
+        for k in ("title", "explanation", "fix", "try"):
+            if f[k] and (NAN.search(f[k]) or "(null)" in f[k]):
+                return f"{where}: its {k} reads {f[k]!r}"
         for e in f["evidence"]:
             if "path" in e:
                 try:
@@ -54,10 +66,10 @@ def check(rundir):
                     return f"{where}: {e['path']} is not in result.json"
                 if v != e["value"]:
                     return f"{where}: {e['path']} is {v!r} in result.json, the finding says {e['value']!r}"
-            elif e.get("file") == "children.log":
-                n = e["line"]
+            elif "file" in e and ".." not in e["file"]:
+                log, n = lines_of(e["file"]), e["line"]
                 if n < 1 or n > len(log) or not log[n - 1].startswith(e["value"]):
-                    return f"{where}: children.log:{n} does not read {e['value']!r}"
+                    return f"{where}: {e['file']}:{n} does not read {e['value']!r}"
             else:
                 return f"{where}: evidence without a place: {e}"
     return None

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kernel/knowledge.h"
 #include "lab/labfile.h"
 #include "lab/hostlist.h"
 #include "util/suggest.h"
@@ -211,7 +212,13 @@ int lab_set(struct lab *lab, const char *assignment, struct lab_diag *diag)
 		char from[96];
 		int from_line = was ? was->line : 0;
 
-		snprintf(from, sizeof(from), "%s", was ? was->value : "");
+		if (was)
+			snprintf(from, sizeof(from), "%s", was->value);
+		else if (kernel_sysctl_find(name) && kernel_sysctl_find(name)->dflt)
+			snprintf(from, sizeof(from), "%s (the kernel's default)",
+				 kernel_sysctl_find(name)->dflt);
+		else
+			from[0] = 0;
 		if (sysctl_put(lab, name, value, -1, err, sizeof(err)))
 			goto fail;
 		change_note(lab, section, name, from, from_line, value);

@@ -427,7 +427,7 @@ const struct rule rules_limits[] = {
 			 "More server processes share the ports with SO_REUSEPORT: try --set server.workers={workers}.",
 			 "More flood processes: try --set clients.workers={workers}.",
 			 "Raise the process's limit (ulimit -n, LimitNOFILE=) or spread the connections over more processes (server.workers, clients.workers, or SO_REUSEPORT in a server of your own).",
-			 "The program set its own open-file limit below the one the lab gave it (host.fd_limit): programs do that from their own connection setting. Raise that setting in the program's command line or config (`connlab help findings` names those connlab knows); ulimit will not help, the program lowers it again." },
+			 "The process runs with a lower open-file limit than the lab gave it (host.fd_limit): its command lowered it (ulimit -n: raise or remove that), or the program did from a connection setting of its own (raise that setting in its command line or config: docs/findings.md, server-limit, names those connlab knows; ulimit will not help there, the program lowers it again)." },
 		.try_ = { [2] = "--set server.workers={workers}",
 			  [3] = "--set clients.workers={workers}" },
 		.judge = judge_fd_limit,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernel/knowledge.h"
 #include "lab/programs.h"
 #include "report/report.h"
 #include "report/rules.h"
@@ -217,6 +218,40 @@ static int asserts_problem(const char *metric)
 	return 0;
 }
 
+/* The changes that changed something, sysctls first: their indexes in
+ * pick (at most 4); how many. */
+static size_t changes_that_matter(json_t *ch, size_t *pick)
+{
+	size_t n = 0;
+
+	for (int sysctls = 1; sysctls >= 0; sysctls--)
+		for (size_t c = 0; c < json_array_size(ch) && n < 4; c++) {
+			json_t *one = json_array_get(ch, c);
+
+			if (!strcmp(str_of(one, "from"), str_of(one, "to")) ||
+			    (strncmp(str_of(one, "key"), "sysctl.", 7) == 0) != sysctls)
+				continue;
+			pick[n++] = c;
+		}
+	return n;
+}
+
+/* What the sysctls changed do, from the kernel's table. */
+static void what_changed(json_t *ch, size_t nch, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (size_t c = 0; c < nch && c < 4 && o < len; c++) {
+		const char *key = str_of(json_array_get(ch, c), "key");
+		const struct ksysctl *k =
+			!strncmp(key, "sysctl.", 7) ? kernel_sysctl_find(key + 7) : NULL;
+
+		if (k && k->does)
+			o += (size_t)snprintf(buf + o, len - o, " %s %s.", key + 7, k->does);
+	}
+}
+
 /* An expectation that asserts a problem (metric > N, metric >= N) failed
  * in a run that --set changed: the change removed the problem. */
 static void judge_problem_removed(struct fctx *x)
@@ -230,36 +265,39 @@ static void judge_problem_removed(struct fctx *x)
 	json_array_foreach(json_object_get(x->res, "expectations"), i, e)
 	{
 		const char *op = json_string_value(json_object_get(e, "op")) ?: "";
-		size_t o = 0;
+		size_t o = 0, n, pick[4];
 		struct draft *d;
 
 		if (!json_is_false(json_object_get(e, "holds")) || op[0] != '>' ||
 		    !asserts_problem(str_of(e, "metric")))
 			continue;
+		n = changes_that_matter(ch, pick);
 		list[0] = 0;
-		for (size_t c = 0; c < nch && c < 4; c++) {
-			json_t *one = json_array_get(ch, c);
+		for (size_t c = 0; c < n && o < sizeof(list); c++) {
+			json_t *one = json_array_get(ch, pick[c]);
 
 			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s from %s to %s",
 					      c ? ", " : "", str_of(one, "key"),
 					      *str_of(one, "from") ? str_of(one, "from")
 								   : "(unset)",
 					      str_of(one, "to"));
-			if (o >= sizeof(list))
-				break;
 		}
+		if (!n)
+			continue;
 		d = finding(
 			x, "cause", NAN,
 			"The problem the lab asserts did not happen: %s %s %s failed (%s), after --set changed %s",
 			str_of(e, "metric"), op, str_of(e, "text"),
 			fmt_n(json_number_value(json_object_get(e, "actual")), a, sizeof(a)), list);
 		cite(x, d, EV_EXPECT_ACTUAL, (long)i);
-		for (size_t c = 0; c < nch && c < 4; c++) {
-			cite(x, d, EV_CHANGE_FROM, (long)c);
-			cite(x, d, EV_CHANGE_TO, (long)c);
+		for (size_t c = 0; c < n; c++) {
+			cite(x, d, EV_CHANGE_FROM, (long)pick[c]);
+			cite(x, d, EV_CHANGE_TO, (long)pick[c]);
 		}
 		slot(d, "metric", "%s", str_of(e, "metric"));
 		slot(d, "changes", "%s", list);
+		what_changed(ch, nch, list, sizeof(list));
+		slot(d, "what", "%s", list);
 	}
 }
 
@@ -314,7 +352,7 @@ const struct rule rules_servers[] = {
 		.where = RULE_BOX | RULE_HOLD | RULE_CHURN,
 		.may = MAY_CAUSE,
 		.rank = 16,
-		.why = { "The lab expects a problem to happen ({metric} above a bound: the lab reproduces it), and the run changed the lab with --set: {changes}. With that change the problem did not happen, so the expectation failed: the change is a fix for what the lab reproduces." },
+		.why = { "The lab expects a problem to happen ({metric} above a bound: the lab reproduces it), and the run changed the lab with --set: {changes}. With that change the problem did not happen, so the expectation failed: the change is a fix for what the lab reproduces.{what}" },
 		.fix = { "If the change is the fix you meant to try, it works: the lab's own expectation says so. To see the problem again, run the lab without the --set." },
 		.judge = judge_problem_removed,
 	},

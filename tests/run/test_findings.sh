@@ -26,7 +26,7 @@ grep -q 'id="finding-fd-limit"' "$tmp/fd/report.html" && grep -q 'data-finding="
 	fail "report.html: no fd-limit section or chart marker"
 "$CONNLAB" explain "$tmp/fd" >"$tmp/explain" 2>&1 || fail "explain: exit $?"
 grep -q "^cause fd-limit" "$tmp/explain" && grep -q "Too many open files" "$tmp/explain" &&
-	grep -q "(children.log:[0-9]*" "$tmp/explain" || fail "explain: $(head -20 "$tmp/explain")"
+	grep -q "(logs/server-command.log:[0-9]*" "$tmp/explain" || fail "explain: $(head -20 "$tmp/explain")"
 "$CONNLAB" explain "$tmp/fd" --json | $PY -c 'import json,sys; f=json.load(sys.stdin); sys.exit(0 if f[0]["id"]=="fd-limit" else 1)' ||
 	fail "explain --json"
 
