@@ -50,6 +50,8 @@ static const struct {
 	{ "reply.p99", 2500 },
 	{ "reply.max", 7000 },
 	{ "reply.missing", 10 },
+	{ "probe.reply.p50", 163 },
+	{ "probe.reply.p99", 1097 },
 	{ "messages.rate", 250.5 },
 	{ "first_byte.p99", 900 },
 	{ "ping.loss", 1.0 / 28 },
