@@ -215,9 +215,11 @@ static void chart_replies(FILE *f, struct rundata *runs, int n)
 	chart_init(&c, runs, n);
 	c.id = "replies";
 	c.title = "Reply latency of messages on the connections";
-	c.desc = "From a message sent to its reply complete, over every message of the interval "
-		 "(every flood process merged): the median and the 99th percentile; a red "
-		 "triangle marks an interval with missing replies.";
+	c.desc = "From when a message was due to its reply complete, over every message of the "
+		 "interval (every flood process merged): the median and the 99th percentile; "
+		 "beside them the probe's median, the same message sent one at a time on a "
+		 "connection of its own (the server's own time); a red triangle marks an "
+		 "interval with missing replies.";
 	c.yunit = "ms";
 	c.ylog = 1;
 	c.mark_col = "replies_missing_interval";
@@ -225,6 +227,8 @@ static void chart_replies(FILE *f, struct rundata *runs, int n)
 	for (int r = 0; r < n; r++) {
 		add_column(&c, r, "reply_p50_ms", "median", 0);
 		add_column(&c, r, "reply_p99_ms", "p99", 1);
+		if (any_column(runs, n, "probe_reply_ms"))
+			add_column(&c, r, "probe_reply_ms", "probe, lock-step", 2);
 	}
 	chart_write(f, &c);
 }

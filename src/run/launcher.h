@@ -87,6 +87,7 @@ struct row {
 	uint64_t flood_open, flood_connected, flood_errors, server_open, accept_queue;
 	uint64_t messages_sent, replies, replies_missing; /* floods, so far */
 	double reply_p50_ms, reply_p99_ms;		  /* replies of this interval; -1: none */
+	double probe_reply_ms; /* the reply probe's median this interval; -1: none */
 	uint64_t listen_overflows;
 	uint64_t state[ST_MAX]; /* every lab namespace; dumped states are states_age_s old */
 	/* the probe's interval: [0] the lab's family, [1] IPv6 in a dual-stack lab */

@@ -42,17 +42,8 @@ static void rp_close(struct rprobe *p)
 
 static void rp_done(struct rprobe *p, int64_t us)
 {
-	struct probe_tally *t = &p->r->tally[0];
-	enum phase ph = p->r->ph.now;
-
 	p->sent_ns = 0;
-	if (ph >= PH_TEARDOWN)
-		return;
-	if (us < 0) {
-		t->reply_missing[ph]++;
-		return;
-	}
-	hist_add(&t->reply[ph], (uint64_t)us);
+	probe_tally_reply(&p->r->tally[0], p->r->ph.now, us);
 }
 
 static int rp_complete(const struct rprobe *p, const char *buf, size_t n)

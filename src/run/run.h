@@ -73,6 +73,8 @@ struct probe_tally {
 	/* the reply probe's (rprobe.c): replies, and those missing */
 	struct hist reply[PH_COUNT];
 	uint64_t reply_missing[PH_COUNT];
+	double iv_reply_ms[64]; /* this interval's (the first 64), for its median */
+	unsigned iv_reply_n;
 	/* this interval's: answered pings (the first 64, for the median), the
 	 * slowest ping and connect in ms (-1: none), counts */
 	double iv_ms[64], iv_ping_max, iv_conn_max;
@@ -89,6 +91,11 @@ void probe_tally_init(struct probe_tally *t);
 /* The reply probe's figures by phase and in all (result.json's
  * probe_reply); null when it never sent. */
 json_t *run_reply_probe_json(const int *seen, const struct probe_tally *t);
+/* A reply probe's answer in phase p: us, or -1 for a missing reply. */
+void probe_tally_reply(struct probe_tally *t, enum phase p, int64_t us);
+/* The median of this interval's reply probe answers, ms (-1: none); the
+ * next interval begins. */
+double probe_tally_reply_interval(struct probe_tally *t);
 /* a probe's answer in phase p: us, or -1 for a lost ping or a failed
  * connect; answers from the teardown on are not measurements */
 void probe_tally_add(struct probe_tally *t, enum phase p, int is_ping, int64_t us);

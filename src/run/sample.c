@@ -376,7 +376,8 @@ void run_sample(struct run *r)
 	struct row row = { .t = t,
 			   .phase = r->ph.now,
 			   .probe = { probe_tally_interval(&r->tally[0]),
-				      probe_tally_interval(&r->tally[1]) } };
+				      probe_tally_interval(&r->tally[1]) },
+			   .probe_reply_ms = probe_tally_reply_interval(&r->tally[0]) };
 
 	dump_maybe(r, t); /* before the sums: a quick dump is in this row */
 	sample_namespaces(r, &row);

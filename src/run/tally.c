@@ -49,6 +49,31 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+void probe_tally_reply(struct probe_tally *t, enum phase p, int64_t us)
+{
+	if (p >= PH_TEARDOWN)
+		return;
+	if (us < 0) {
+		t->reply_missing[p]++;
+		return;
+	}
+	hist_add(&t->reply[p], (uint64_t)us);
+	if (t->iv_reply_n < sizeof(t->iv_reply_ms) / sizeof(t->iv_reply_ms[0]))
+		t->iv_reply_ms[t->iv_reply_n++] = (double)us / 1e3;
+}
+
+double probe_tally_reply_interval(struct probe_tally *t)
+{
+	double m = -1;
+
+	if (t->iv_reply_n) {
+		qsort(t->iv_reply_ms, t->iv_reply_n, sizeof(double), cmp_double);
+		m = t->iv_reply_ms[t->iv_reply_n / 2];
+	}
+	t->iv_reply_n = 0;
+	return m;
+}
+
 struct probe_interval probe_tally_interval(struct probe_tally *t)
 {
 	struct probe_interval iv = { .ping_p50_ms = -1,

@@ -68,6 +68,7 @@ static const struct col {
 	{ "replies_missing", offsetof(struct row, replies_missing), COL_U64 },
 	{ "reply_p50_ms", offsetof(struct row, reply_p50_ms), COL_MS },
 	{ "reply_p99_ms", offsetof(struct row, reply_p99_ms), COL_MS },
+	{ "probe_reply_ms", offsetof(struct row, probe_reply_ms), COL_MS },
 	{ "errors_total", offsetof(struct row, flood_errors), COL_U64 },
 	{ "slab_bytes", offsetof(struct row, slab_kb), COL_KB },
 	{ "listen_overflows", offsetof(struct row, listen_overflows), COL_U64 },
