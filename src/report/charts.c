@@ -23,7 +23,7 @@ static void chart_states(FILE *f, struct rundata *runs, int n)
 	c.yunit = "sockets";
 	c.stacked = n == 1;
 	for (size_t k = 0; k < NSTATES; k++) {
-		int any = 0;
+		int any = k == 0; /* ESTABLISHED always, at 0 too */
 
 		for (int r = 0; r < n; r++) {
 			double *y = chart_column(

@@ -91,6 +91,18 @@ static const struct {
 	  { "process-died:cause", "connection-refused:warning" },
 	  { "no-cause-found", "ping-unaffected" } },
 	{ "memory-floor", { "memory-floor:cause" }, { "no-cause-found" } },
+	/* the servers users bring (tests/servers): memcached -c 500 asked for
+	 * 1500; memcached -c 1000000 under a hard limit of 20000 (exit 71);
+	 * lab/time-wait.lab with tcp_tw_reuse=1; and, hand-made from default,
+	 * the flood's replies far slower than the probe's while it sent on time */
+	{ "server-memcached",
+	  { "server-limit:cause" },
+	  { "fd-limit", "closed-by-server", "no-cause-found", "problem-removed" } },
+	{ "server-exits",
+	  { "server-limit:cause", "process-died:cause" },
+	  { "no-cause-found", "fd-limit" } },
+	{ "problem-removed", { "problem-removed:cause" }, { "no-cause-found", "ports" } },
+	{ "reply-parted", { "reply-parted:warning" }, { "no-cause-found" } },
 	/* c100k-keepalive started while the ceiling run's sockets were freed */
 	{ "memory-not-measured",
 	  { "memory-not-measured:warning", "ping-unaffected:note" },
@@ -296,7 +308,8 @@ START_TEST(docs_name_every_rule)
 END_TEST
 
 /* Every slot a text names is filled: nothing like {name} reaches a user
- * but the lab file's own {labdir} and {address}. */
+ * but the lab file's own {labdir}, {address}, {address6} and {port} (a
+ * server command's, in a --set line to try). */
 START_TEST(slots_filled)
 {
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
@@ -313,7 +326,9 @@ START_TEST(slots_filled)
 				for (const char *b = s ? strchr(s, '{') : NULL; b;
 				     b = strchr(b + 1, '{'))
 					ck_assert_msg(!strncmp(b, "{labdir}", 8) ||
-							      !strncmp(b, "{address}", 9),
+							      !strncmp(b, "{address}", 9) ||
+							      !strncmp(b, "{address6}", 10) ||
+							      !strncmp(b, "{port}", 6),
 						      "%s: %s's %s leaves %.20s", cases[c].dir,
 						      json_string_value(json_object_get(f, "id")),
 						      keys[k], b);
