@@ -20,6 +20,7 @@ const struct program programs[] = {
 		.conf_default = "/etc/nginx/nginx.conf",
 		.conf_key = "worker_connections",
 		.conf_workers = "worker_processes",
+		.conf_end = ";",
 		.dflt = 512,
 		.extra = 16,
 		.at_limit =

@@ -44,6 +44,7 @@ struct program {
 	 * none is named, and the words of the setting there (NULL: none) */
 	const char *conf_opt, *conf_default, *conf_key;
 	const char *conf_workers; /* a per-process setting: the worker count's key */
+	const char *conf_end;	  /* what ends a line of its config: ";" or "" */
 	long dflt;		  /* the value when nothing sets it; 0: none */
 	long extra;		  /* the open files it needs beyond the setting */
 	int runtime;		  /* a language runtime: RLIMIT_NOFILE is its only limit */

@@ -119,7 +119,7 @@ static void limit_fix(const struct fctx *x, struct draft *d, const struct prog_s
 		d->fix = 1;
 		slot(d, "file", "%s:%u", s->file, s->line);
 		slot(d, "from", "%s", s->text);
-		slot(d, "to", "%s %ld;", s->prog->conf_key, need);
+		slot(d, "to", "%s %ld%s", s->prog->conf_key, need, s->prog->conf_end ?: "");
 		json_object_set_new(d->f, "edit",
 				    json_pack("{s:s, s:i, s:s, s:s}", "file", s->file, "line",
 					      (int)s->line, "from", s->text, "to",
