@@ -22,7 +22,7 @@ struct rprobe {
 	socklen_t dstlen;
 	char msg[LAB_MESSAGE_MAX + 1];
 	size_t msglen;
-	int fd, connected;
+	int fd;
 	uint64_t sent_ns; /* the outstanding message; 0: none */
 	uint64_t got;	  /* its reply's bytes so far */
 	struct event *ev_read, *ev_timer;
@@ -36,7 +36,6 @@ static void rp_close(struct rprobe *p)
 	if (p->fd >= 0)
 		close(p->fd);
 	p->fd = -1;
-	p->connected = 0;
 	p->sent_ns = 0;
 }
 
