@@ -78,6 +78,26 @@ expect_run() {
 	fi
 }
 
+# alive PID: the process is there and not a zombie
+alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
+# left_of PID...: waits up to 10 s for the processes to end (a process
+# killed with 9 may take seconds to be gone on a busy machine, and more
+# under ASan, whose shadow memory takes long to unmap); prints each one
+# still there with its name, state and parent
+left_of() {
+	local p n left
+	for n in $(seq 100); do
+		left=
+		for p in "$@"; do
+			alive "$p" && left="$left $p ($(cat /proc/$p/comm 2>/dev/null), $(sed -n 's/^State:\t//p' /proc/$p/status 2>/dev/null), parent $(awk '{print $4}' /proc/$p/stat 2>/dev/null))"
+		done
+		[ -z "$left" ] && return
+		sleep 0.1
+	done
+	echo "$left"
+}
+
 # json FILE PATH: the value at a dotted path (numbers index arrays).
 json() {
 	$PY -c 'import json,sys; v=json.load(open(sys.argv[1])); [v:=v[int(k)] if isinstance(v,list) else v[k] for k in sys.argv[2].split(".")]; print(v)' "$1" "$2"

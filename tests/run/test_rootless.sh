@@ -15,12 +15,6 @@ work="$tmp/nobody"
 mkdir -p "$work" && chmod 777 "$tmp" "$work"
 as_nobody() { (cd "$work" && timeout 120 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all env XDG_RUNTIME_DIR= HOME="$work" "$@"); }
 as_nobody unshare -Ur true 2>/dev/null || lib_skip "an ordinary user cannot create a user namespace here"
-alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
-# a process still there after a while: its name, state and parent, to tell why
-linger() { echo "$1 ($(cat /proc/$1/comm 2>/dev/null), $(sed -n 's/^State:\t//p' /proc/$1/status 2>/dev/null), parent $(awk '{print $4}' /proc/$1/stat 2>/dev/null))"; }
-# waits up to 10 s for all of the given processes to end; prints those left
-left_of() { local p n; for n in $(seq 100); do
-	p=$(for p in "$@"; do alive "$p" && linger "$p"; done); [ -z "$p" ] && return; sleep 0.1; done; echo "$p"; }
 descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
 # the processes this test started as nobody (and only those: another user
 # of uid 65534 may run beside it), ended by PID at the end
@@ -92,7 +86,8 @@ as_nobody "$CL" up --set lab.name=$L >"$tmp/up2.out" 2>&1; rc=$?
 [ $rc = 2 ] && grep -q "lab '$L' is already up" "$tmp/up2.out" || fail "a second up: exit $rc: $(cat "$tmp/up2.out")"
 as_nobody "$CL" down $L >"$tmp/down.out" 2>&1 || fail "down: exit $?"
 grep -q "took down $L (4 namespaces, rootless)" "$tmp/down.out" || fail "down: $(cat "$tmp/down.out")"
-for p in $lab_procs; do alive "$p" && fail "down left process $p"; done
+left=$(left_of $lab_procs)
+[ -z "$left" ] || fail "down left:$left"
 as_nobody "$CL" ls | grep -q "^$L " && fail "ls after down"
 # kill -9 of the holder takes the lab down too
 as_nobody "$CL" up --set lab.name=$L >"$tmp/up3.out" 2>&1 || fail "up again: exit $?"
@@ -111,8 +106,8 @@ holder=$(sed -n 's/.*kept by process \([0-9]*\).*/\1/p' "$work/up4.out")
 sitters=$(sed -n 's/.* -t \([0-9]*\) bash$/\1/p' "$work/up4.out")
 started="$started $holder $sitters"
 [ -n "$holder" ] || fail "up in a session: $(cat "$work/up4.out")"
-for _ in $(seq 30); do alive "$holder" || break; sleep 0.1; done
-for p in $holder $sitters; do alive "$p" && fail "process $p survived the end of its session"; done
+left=$(left_of $holder $sitters)
+[ -z "$left" ] || fail "survived the end of its session:$left"
 
 # ---- 3. kill -9 of a rootless launcher: nothing left ----
 as_nobody "$CL" run --set clients.connections=1000 --set lab.duration=60s --out "$work/k9" >"$tmp/k9.out" 2>&1 &

@@ -10,7 +10,6 @@ lib_init test_run root
 HERE=$(cd "$(dirname "$0")" && pwd)
 bg=
 on_exit '[ -n "$bg" ] && kill -9 "$bg" 2>/dev/null'
-alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; } # zombies are gone
 host_state() { ip -o link; ip -o addr; ip route show table all; ip netns list; grep -c nsfs /proc/self/mountinfo; }
 host_state >"$tmp/before"
 
@@ -95,7 +94,8 @@ kids=$(ps -o pid= --ppid $bg | tr '\n' ' ')
 kill -INT $bg; wait $bg; rc=$?; bg=
 [ $rc = 130 ] || fail "SIGINT: exit $rc"
 [ "$(json "$tmp/r3/result.json" outcome)" = interrupted ] || fail "SIGINT outcome"
-for k in $kids; do alive "$k" && fail "child $k survived SIGINT"; done
+left=$(left_of $kids)
+[ -z "$left" ] || fail "survived SIGINT:$left"
 
 # ---- 3b. a second SIGINT stops at once, and still writes the results ----
 "$CONNLAB" run "$tmp/small.lab" --set lab.duration=60s --set lab.drain_timeout=60s --out "$tmp/r3b" >"$tmp/r3b.out" 2>&1 &
@@ -113,8 +113,8 @@ kids=$(pgrep -d ' ' -P $bg); grandkids=$(for k in $kids; do pgrep -d ' ' -P "$k"
 inodes=$(for f in /proc/$bg/fd/*; do readlink "$f"; done | sed -n 's/^net:\[\([0-9]*\)\]$/\1/p' | sort -u)
 [ "$(echo "$inodes" | wc -w)" -ge 4 ] || fail "the launcher holds $(echo "$inodes" | wc -w) namespaces"
 kill -9 $bg; wait $bg 2>/dev/null; bg=
-sleep 1
-for k in $kids $grandkids; do alive "$k" && fail "process $k survived kill -9 of the launcher"; done
+left=$(left_of $kids $grandkids)
+[ -z "$left" ] || fail "survived kill -9 of the launcher:$left"
 for ino in $inodes; do
 	ls -l /proc/[0-9]*/ns/net /proc/[0-9]*/fd/ 2>/dev/null | grep -q "net:\[$ino\]" && fail "namespace $ino survived"
 done
