@@ -53,15 +53,23 @@ fixed() {
 	run "$name" 0 "$@" "${sets[@]}"
 }
 
+# past_limit NAME QUOTE SERVER-COMMAND ARGS...: the server past its limit
+# (exit 1, server-limit quoting QUOTE), then with its finding's fix (exit 0)
+past_limit() {
+	local name=$1 quote=$2 cmd=$3
+	shift 3
+	run "$name" 1 "$@" --set "server.command=$cmd"
+	has_finding "$tmp/$name" server-limit
+	quotes "$tmp/$name" "$quote"
+	fixed "$name-fixed" "$tmp/$name" "$@"
+}
+
 # ---- memcached: -c on the command line ----
 if command -v memcached >/dev/null; then
 	M=(--set server.ports=11211 --set clients.connections=1500)
-	run mc 1 "${M[@]}" --set 'server.command=memcached -u root -l {address} -p {port} -c 500'
-	has_finding "$tmp/mc" server-limit
-	quotes "$tmp/mc" "Too many open connections"
+	past_limit mc "Too many open connections" 'memcached -u root -l {address} -p {port} -c 500' "${M[@]}"
 	$PY -c 'import json,sys; ids=[f["id"] for f in json.load(open(sys.argv[1]))["findings"]]; assert "fd-limit" not in ids and "closed-by-server" not in ids, ids' \
 		"$tmp/mc/result.json" || fail "memcached: fd-limit or closed-by-server beside server-limit"
-	fixed mc-fixed "$tmp/mc" "${M[@]}"
 
 	# one that will not start: -c past the hard limit (exit 71)
 	run mc-start 3 "${M[@]}" --set 'server.command=memcached -u root -l {address} -p {port} -c 1000000'
@@ -102,11 +110,9 @@ fi
 # ---- redis: --maxclients on the command line ----
 if command -v redis-server >/dev/null; then
 	R=(--set server.ports=6379 --set clients.connections=1500)
-	RC='server.command=redis-server --bind {address} --port {port} --save "" --appendonly no --protected-mode no --daemonize no --logfile "" --maxclients 500'
-	run redis 1 "${R[@]}" --set "$RC"
-	has_finding "$tmp/redis" server-limit
-	quotes "$tmp/redis" "max number of clients reached"
-	fixed redis-fixed "$tmp/redis" "${R[@]}"
+	past_limit redis "max number of clients reached" \
+		'redis-server --bind {address} --port {port} --save "" --appendonly no --protected-mode no --daemonize no --logfile "" --maxclients 500' \
+		"${R[@]}"
 else
 	skip_part redis "redis-server is not installed"
 fi
@@ -201,11 +207,9 @@ if [ -n "$PGBIN" ] && id postgres >/dev/null 2>&1; then
 	P=(--set server.ports=5432 --set clients.connections=40 --set clients.rate=200/s
 		--set 'clients.message=\x00\x00\x00\x17\x00\x03\x00\x00user\x00postgres\x00\x00'
 		--set clients.message_interval=10ms --set clients.reply=bytes:1000000)
-	PC="server.command=setpriv --reuid=postgres --regid=postgres --init-groups $PGBIN/postgres -D $tmp/pg/data -k $tmp/pg -h {address} -p {port} -c max_connections=20"
-	run pg 1 "${P[@]}" --set "$PC"
-	has_finding "$tmp/pg" server-limit
-	quotes "$tmp/pg" "too many clients already"
-	fixed pg-fixed "$tmp/pg" "${P[@]}"
+	past_limit pg "too many clients already" \
+		"setpriv --reuid=postgres --regid=postgres --init-groups $PGBIN/postgres -D $tmp/pg/data -k $tmp/pg -h {address} -p {port} -c max_connections=20" \
+		"${P[@]}"
 else
 	skip_part postgresql "postgresql is not installed"
 fi
