@@ -33,19 +33,6 @@ static int make_outdir(struct fleet *f)
 	return 0;
 }
 
-static void lab_dir(const struct lab *lab, char *buf, size_t len)
-{
-	const char *slash = strrchr(lab->source, '/');
-	char rel[512];
-
-	if (slash)
-		snprintf(rel, sizeof(rel), "%.*s", (int)(slash - lab->source), lab->source);
-	else
-		snprintf(rel, sizeof(rel), ".");
-	if (!realpath(rel, buf))
-		snprintf(buf, len, "%s", rel);
-}
-
 static void finish_hosts(struct fleet *f)
 {
 	for (unsigned i = 0; i < f->nload; i++) {

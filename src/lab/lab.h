@@ -155,6 +155,8 @@ WUR int lab_validate(struct lab *lab, struct lab_diag *diag);
 
 /* The value of a sysctl the lab sets, or NULL. */
 const char *lab_sysctl_get(const struct lab *lab, const char *name);
+/* The folder of the lab file, absolute where it can be: {labdir}. */
+void lab_dir(const struct lab *lab, char *dir, size_t len);
 
 /* Was key ("lab.memory_floor") set by the lab file or --set, not left at
  * its default? */

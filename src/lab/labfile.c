@@ -114,12 +114,33 @@ int sysctl_put(struct lab *lab, const char *name, const char *value, int line, c
 	return 0;
 }
 
-const char *lab_sysctl_get(const struct lab *lab, const char *name)
+static const struct sysctl_setting *sysctl_of(const struct lab *lab, const char *name)
 {
 	for (unsigned i = 0; i < lab->n_sysctl; i++)
 		if (!strcmp(lab->sysctl[i].name, name))
-			return lab->sysctl[i].value;
+			return &lab->sysctl[i];
 	return NULL;
+}
+
+void lab_dir(const struct lab *lab, char *dir, size_t len)
+{
+	const char *slash = strrchr(lab->source, '/');
+	char rel[300], *abs;
+
+	if (slash)
+		snprintf(rel, sizeof(rel), "%.*s", (int)(slash - lab->source), lab->source);
+	else
+		snprintf(rel, sizeof(rel), ".");
+	abs = realpath(rel, NULL);
+	snprintf(dir, len, "%s", abs ? abs : rel);
+	free(abs);
+}
+
+const char *lab_sysctl_get(const struct lab *lab, const char *name)
+{
+	const struct sysctl_setting *s = sysctl_of(lab, name);
+
+	return s ? s->value : NULL;
 }
 
 int expect_put(struct lab *lab, const char *metric, const char *rhs, int line, char *err,
@@ -159,24 +180,18 @@ void lab_init(struct lab *lab, const char *source)
 static void change_note(struct lab *lab, const char *section, const char *name, const char *from,
 			int from_line, const char *to)
 {
+	const size_t max = sizeof(lab->changes) / sizeof(lab->changes[0]);
 	struct lab_change *c;
 
-	if (lab->n_changes == sizeof(lab->changes) / sizeof(lab->changes[0]))
-		memmove(lab->changes, lab->changes + 1, sizeof(lab->changes) - sizeof(*c)),
-			lab->n_changes--;
+	if (lab->n_changes == max) {
+		memmove(lab->changes, lab->changes + 1, (max - 1) * sizeof(*c));
+		lab->n_changes--;
+	}
 	c = &lab->changes[lab->n_changes++];
 	snprintf(c->key, sizeof(c->key), "%s.%s", section, name);
 	snprintf(c->from, sizeof(c->from), "%s", from);
 	snprintf(c->to, sizeof(c->to), "%s", to);
 	c->from_line = from_line;
-}
-
-static const struct sysctl_setting *sysctl_of(const struct lab *lab, const char *name)
-{
-	for (unsigned i = 0; i < lab->n_sysctl; i++)
-		if (!strcmp(lab->sysctl[i].name, name))
-			return &lab->sysctl[i];
-	return NULL;
 }
 
 int lab_set(struct lab *lab, const char *assignment, struct lab_diag *diag)
@@ -209,16 +224,14 @@ int lab_set(struct lab *lab, const char *assignment, struct lab_diag *diag)
 
 	if (!strcmp(section, "sysctl")) {
 		const struct sysctl_setting *was = sysctl_of(lab, name);
-		char from[96];
+		const struct ksysctl *ks = was ? NULL : kernel_sysctl_find(name);
+		char from[96] = "";
 		int from_line = was ? was->line : 0;
 
 		if (was)
 			snprintf(from, sizeof(from), "%s", was->value);
-		else if (kernel_sysctl_find(name) && kernel_sysctl_find(name)->dflt)
-			snprintf(from, sizeof(from), "%s (the kernel's default)",
-				 kernel_sysctl_find(name)->dflt);
-		else
-			from[0] = 0;
+		else if (ks && ks->dflt)
+			snprintf(from, sizeof(from), "%s (the kernel's default)", ks->dflt);
 		if (sysctl_put(lab, name, value, -1, err, sizeof(err)))
 			goto fail;
 		change_note(lab, section, name, from, from_line, value);

@@ -228,7 +228,8 @@ static const char *opt_value(const struct program *p, const struct words *ws, un
 /* ---- a config file ---- */
 
 /* The first uncommented line whose first word is key: its value (words
- * "auto" as cpus), its number and text; -1 when none. */
+ * "auto" as cpus), and its number and text when line is not NULL; -1
+ * when none. */
 static long conf_find(const char *file, const char *key, long cpus, unsigned *line, char *text,
 		      size_t tlen)
 {
@@ -248,7 +249,7 @@ static long conf_find(const char *file, const char *key, long cpus, unsigned *li
 			continue;
 		e = s + kl + strspn(s + kl, " \t");
 		v = !strncmp(e, "auto", 4) ? cpus : isdigit((unsigned char)*e) ? atol(e) : -1;
-		if (v >= 0) {
+		if (v >= 0 && line) {
 			s[strcspn(s, "\r\n")] = 0;
 			snprintf(text, tlen, "%s", s);
 			*line = n;
@@ -262,8 +263,7 @@ static void read_config(const struct program *p, const struct words *ws, unsigne
 			struct prog_setting *s)
 {
 	const char *file = p->conf_default;
-	char path[256], t[160];
-	unsigned l = 0;
+	char path[256];
 
 	for (unsigned i = from; p->conf_opt && i + 1 < ws->n; i++)
 		if (word_is(ws, i, p->conf_opt)) {
@@ -273,7 +273,7 @@ static void read_config(const struct program *p, const struct words *ws, unsigne
 	if (!file || file[0] != '/' || !p->conf_key)
 		return;
 	if (p->conf_workers) {
-		long w = conf_find(file, p->conf_workers, cpus, &l, t, sizeof(t));
+		long w = conf_find(file, p->conf_workers, cpus, NULL, NULL, 0);
 
 		s->workers = w > 0 ? w : 1;
 	}
@@ -310,6 +310,13 @@ int programs_read(const char *command, long cpus, struct prog_setting *s)
 		s->where = 3;
 	}
 	return 0;
+}
+
+const char *programs_where(const struct prog_setting *s)
+{
+	static const char *const where[] = { "", "command line", "config file", "its default" };
+
+	return where[s->where >= 0 && s->where <= 3 ? s->where : 0];
 }
 
 int programs_fix_command(const struct prog_setting *s, const char *command, long value, char *out,

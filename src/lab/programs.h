@@ -75,6 +75,9 @@ struct prog_setting {
  * or its config file, or its default. 0 when a program is known. */
 int programs_read(const char *command, long cpus, struct prog_setting *s);
 
+/* Where s was read, in words: "command line", "config file", "its default". */
+const char *programs_where(const struct prog_setting *s);
+
 /* command with the setting at value (replaced where it stands on the
  * command line, or added after the program's word); -1 when the setting
  * is in a config file or the command does not fit in len. */

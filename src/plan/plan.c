@@ -249,18 +249,14 @@ static int floods_plan(const struct lab *lab, struct plan *p, char *err, size_t 
  * command ({labdir} as the lab file's folder, for a config it names). */
 static void command_plan(const struct lab *lab, struct plan *p, uint64_t sockets)
 {
-	static const char *const where[] = { "", "its command line", "", "its default" };
-	char cmd[LAB_COMMAND_MAX + 300], dir[256], *slash;
+	char cmd[LAB_COMMAND_MAX + 300], dir[300];
 	const char *at = strstr(lab->server_command, "{labdir}");
 	struct prog_setting s;
 
 	p->server_command = 1;
 	p->server_workers = 1;
 	p->server_per_worker = sockets;
-	snprintf(dir, sizeof(dir), "%s", lab->source);
-	slash = strrchr(dir, '/');
-	snprintf(slash ? slash : dir, sizeof(dir) - (size_t)(slash ? slash - dir : 0), "%s",
-		 slash ? "" : ".");
+	lab_dir(lab, dir, sizeof(dir));
 	if (at)
 		snprintf(cmd, sizeof(cmd), "%.*s%s%s", (int)(at - lab->server_command),
 			 lab->server_command, dir, at + 8);
@@ -279,7 +275,7 @@ static void command_plan(const struct lab *lab, struct plan *p, uint64_t sockets
 			 s.file, s.line);
 	else if (s.value >= 0)
 		snprintf(p->server_program, sizeof(p->server_program), "%s, whose %s is %ld (%s)",
-			 s.prog->name, s.prog->setting, s.value, where[s.where]);
+			 s.prog->name, s.prog->setting, s.value, programs_where(&s));
 	else
 		snprintf(p->server_program, sizeof(p->server_program),
 			 "%s, whose %s is set where connlab cannot read it", s.prog->name,
@@ -295,7 +291,7 @@ static void command_plan(const struct lab *lab, struct plan *p, uint64_t sockets
 			p,
 			"%s's %s is %ld%s, below the %llu connections asked: it will turn the rest away (set it to %ld or more)",
 			s.prog->name, s.prog->setting, s.value, s.workers > 1 ? " per worker" : "",
-			(unsigned long long)sockets, programs_need(&s, (double)sockets));
+			(unsigned long long)sockets, p->server_need);
 }
 
 static int servers_plan(const struct lab *lab, struct plan *p, char *err, size_t errlen)

@@ -254,9 +254,11 @@ pid_t run_fork_sh(struct run *r, unsigned netns, const char *line, const char *n
 		execl("/bin/sh", "sh", "-c", line, (char *)NULL);
 		_exit(127);
 	}
+	if (pid < 0)
+		pid = -errno; /* before close() may change errno */
 	if (lfd >= 0)
 		close(lfd);
-	return pid < 0 ? -errno : pid;
+	return pid;
 }
 
 /* [server] setup: runs to its end in the server namespace (30 s at most). */
@@ -311,7 +313,6 @@ int run_spawn_command(struct run *r, const char *name, int is_flood, unsigned ne
 
 json_t *run_server_program_json(const struct run *r)
 {
-	static const char *const where[] = { "", "command line", "config file", "its default" };
 	struct prog_setting s;
 	json_t *j;
 
@@ -319,7 +320,7 @@ json_t *run_server_program_json(const struct run *r)
 		return json_null();
 	j = json_pack("{s:s, s:s, s:o, s:s, s:I, s:s}", "name", s.prog->name, "setting",
 		      s.prog->setting, "value", s.value >= 0 ? json_integer(s.value) : json_null(),
-		      "set_in", where[s.where], "workers", (json_int_t)s.workers, "command",
+		      "set_in", programs_where(&s), "workers", (json_int_t)s.workers, "command",
 		      r->lab->server_command);
 	if (s.where == 2)
 		json_object_set_new(j, "config",

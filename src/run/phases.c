@@ -89,20 +89,6 @@ static int start_flood(struct run *r, unsigned i)
 }
 
 /* The lab file's directory, absolute ({labdir} in setup and command). */
-static void lab_dir(const struct run *r, char *dir, size_t len)
-{
-	const char *slash = strrchr(r->lab->source, '/');
-	char rel[300], *abs;
-
-	if (slash)
-		snprintf(rel, sizeof(rel), "%.*s", (int)(slash - r->lab->source), r->lab->source);
-	else
-		snprintf(rel, sizeof(rel), ".");
-	abs = realpath(rel, NULL);
-	snprintf(dir, len, "%s", abs ? abs : rel);
-	free(abs);
-}
-
 int run_setup_command(struct run *r)
 {
 	char cmd[1100], dir[300], log[48];
@@ -110,7 +96,7 @@ int run_setup_command(struct run *r)
 	pid_t pid;
 	int st = 0;
 
-	lab_dir(r, dir, sizeof(dir));
+	lab_dir(r->lab, dir, sizeof(dir));
 	run_substitute(r->lab->server_setup, cmd, sizeof(cmd), keys, vals, 1);
 	pid = run_fork_sh(r, TOPO_SRV, cmd, "setup", log, sizeof(log));
 	if (pid < 0)
@@ -241,7 +227,7 @@ int run_start_servers(struct run *r)
 		else
 			addr_fmt_ipv4(r->plan->service_addr, addr, sizeof(addr));
 		snprintf(port, sizeof(port), "%u", r->lab->ports.port[0]);
-		lab_dir(r, dir, sizeof(dir));
+		lab_dir(r->lab, dir, sizeof(dir));
 		run_substitute(r->lab->server_command, cmd, sizeof(cmd), keys, vals, 4);
 		snprintf(r->server_cmd, sizeof(r->server_cmd), "%s", cmd);
 		r->user_server = 1;
