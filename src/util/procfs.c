@@ -253,7 +253,14 @@ int procfs_slabinfo_parse(const char *text, procfs_slab_fn fn, void *arg)
 			   &pages) != 6 ||
 		    sscanf(sd, ": slabdata %llu %llu", &aslabs, &nslabs) != 2)
 			continue;
-		if (fn(name, active, nslabs * pages * (unsigned long long)page, arg))
+		struct procfs_slab s = {
+			name,
+			active,
+			nslabs * pages * (unsigned long long)page,
+			per ? (double)(pages * (unsigned long long)page) / (double)per : 0,
+		};
+
+		if (fn(&s, arg))
 			break;
 	}
 	return 0;

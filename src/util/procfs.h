@@ -44,10 +44,17 @@ int procfs_comm(pid_t pid, char *buf, size_t len);
 /* pid's children (not deeper): up to max into out; their number. */
 unsigned procfs_children(pid_t pid, pid_t *out, unsigned max);
 
-/* /proc/slabinfo (root only): for each cache, its name, objects in use and
- * the memory of its slabs in bytes; fn's non-zero return stops. The text
- * parser is separate for tests. 0, or -errno when it cannot be read. */
-typedef int (*procfs_slab_fn)(const char *name, uint64_t objects, uint64_t bytes, void *arg);
+/* /proc/slabinfo (root only): for each cache, its name, objects in use,
+ * the memory of its slabs in bytes and what one object takes of a slab
+ * (its slab's bytes over the objects it holds); fn's non-zero return
+ * stops. The text parser is separate for tests. 0, or -errno when it
+ * cannot be read. */
+struct procfs_slab {
+	const char *name;
+	uint64_t objects, bytes;
+	double object_bytes;
+};
+typedef int (*procfs_slab_fn)(const struct procfs_slab *s, void *arg);
 int procfs_slabinfo(procfs_slab_fn fn, void *arg);
 int procfs_slabinfo_parse(const char *text, procfs_slab_fn fn, void *arg);
 
