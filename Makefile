@@ -106,6 +106,7 @@ sanitize: deps-test
 FUZZ_SECONDS ?= 60
 FUZZ_BIN := build/fuzz/fuzz_labfile
 FUZZ_SRCS := $(wildcard src/util/*.c src/lab/*.c) src/kernel/counters.c src/kernel/knowledge.c \
+	src/kernel/memory.c \
 	src/kernel/sysctls.c src/engine/modes.c \
 	src/engine/budget.c src/plan/plan.c src/plan/write.c
 $(FUZZ_BIN): tests/fuzz/fuzz_labfile.c $(FUZZ_SRCS) lab/default.lab

@@ -89,6 +89,7 @@ static json_t *checks_json(const struct host_report *r, const struct host_facts 
 			  (json_int_t)f->max_orphans, "conntrack_loaded", f->conntrack,
 			  "epoll_max_user_watches", (json_int_t)f->epoll_watches));
 	json_object_set_new(root, "checks", arr);
+	json_object_set_new(root, "forecast", forecast_json(&r->forecast));
 	json_object_set_new(root, "lab_sysctls", sys);
 	json_object_set_new(root, "blocks", json_integer(r->blocks));
 	json_object_set_new(root, "warnings", json_integer(r->warns));

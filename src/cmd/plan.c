@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd/cli.h"
+#include "host/host.h"
 #include "plan/fleet.h"
 #include "lab/hostlist.h"
 #include "plan/plan.h"
@@ -207,6 +208,8 @@ static int cmd_plan(int argc, char **argv)
 	struct plan_env env;
 	static struct lab lab;
 	static struct plan plan;
+	struct host_facts facts;
+	struct forecast fc;
 	char err[512];
 	int json = 0, plain = 0, opt, r;
 	uint64_t fd_limit = 0, hosts = 0;
@@ -259,9 +262,12 @@ static int cmd_plan(int argc, char **argv)
 		r = cli_lab_message(&lab);
 	if (r)
 		return r;
+	host_facts_read(&facts);
+	host_forecast(&facts, &lab, &plan, &fc);
 	if (json) {
 		json_t *j = plan_json(&plan, &lab);
 
+		json_object_set_new(j, "forecast", forecast_json(&fc));
 		json_dumpf(j, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 		json_decref(j);
@@ -269,10 +275,14 @@ static int cmd_plan(int argc, char **argv)
 	}
 	if (plain) {
 		plan_write_needs(&plan, &lab, stdout);
+		fputs("\n", stdout);
+		forecast_write(&fc, stdout);
 		return EXIT_OK;
 	}
 	lab_write(&lab, stdout);
 	fputc('\n', stdout);
 	plan_write(&plan, &lab, stdout);
+	fputs("\nForecast: the limits this host sets, in connections held at once\n  ", stdout);
+	forecast_write(&fc, stdout);
 	return EXIT_OK;
 }

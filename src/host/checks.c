@@ -181,30 +181,33 @@ static void check_file_max(struct host_report *r, const struct host_facts *f,
 		    (unsigned long long)(f->files_open + n->files * 2));
 }
 
-static void check_memory(struct host_report *r, const struct host_facts *f, const struct lab *lab,
-			 const struct host_needs *n)
+/* The memory the lab needs against what is above its floor, by the
+ * forecast's figures. */
+static void check_memory(struct host_report *r, const struct host_facts *f, const struct lab *lab)
 {
-	uint64_t need = n->kernel_bytes + n->user_bytes, floor;
+	const struct forecast *fc = &r->forecast;
+	uint64_t need = fc->asked * fc->conn_bytes + fc->fixed,
+		 fits = fc->row[FC_MEMORY].connections;
 	int own_floor = lab_key_set(lab, "lab.memory_floor");
 	enum level lv = LEVEL_OK;
 	struct host_check *c;
-	char a[32], b[32], k[32], u[32], fl[32];
+	char a[32], b[32], k[32], fl[32];
 
-	floor = lab->memory_floor.bytes ? lab->memory_floor.bytes
-					: f->mem_total / 100 * lab->memory_floor.percent;
 	if (!f->mem_available)
 		lv = LEVEL_WARN;
 	else if (need > f->mem_available * 9 / 10)
-		lv = own_floor && floor ? LEVEL_WARN : LEVEL_BLOCKS;
-	else if (floor && need > f->mem_available - floor)
+		lv = own_floor && fc->floor ? LEVEL_WARN : LEVEL_BLOCKS;
+	else if (fits < fc->asked)
 		lv = LEVEL_WARN;
 	c = host_check_add(r, "memory", "memory", lv);
-	SET(found, "MemAvailable %s of %s", sz(f->mem_available, a, sizeof(a)),
-	    sz(f->mem_total, b, sizeof(b)));
-	SET(needed,
-	    "about %s: %s in the kernel (%d B per connection, both ends) and %s in the programs (%d B per connection and %d KiB per process, measured)",
-	    sz(need, a, sizeof(a)), sz(n->kernel_bytes, k, sizeof(k)), 2 * PLAN_KERNEL_PER_SOCKET,
-	    sz(n->user_bytes, u, sizeof(u)), PLAN_USER_PER_CONN, PLAN_USER_PER_PROCESS / 1024);
+	SET(found, "MemAvailable %s of %s; floor %s", sz(f->mem_available, a, sizeof(a)),
+	    sz(f->mem_total, b, sizeof(b)), fc->floor ? sz(fc->floor, fl, sizeof(fl)) : "off");
+	SET(needed, "about %s: %llu B a connection (%s) and %s for the processes",
+	    sz(need, a, sizeof(a)), (unsigned long long)fc->conn_bytes,
+	    fc->cost_measured
+		    ? "kernel objects at this host's slab sizes, both ends, and user memory"
+		    : "estimated kernel objects, both ends, and user memory",
+	    sz(fc->fixed, k, sizeof(k)));
 	if (lv == LEVEL_OK)
 		return;
 	if (!f->mem_available) {
@@ -215,17 +218,39 @@ static void check_memory(struct host_report *r, const struct host_facts *f, cons
 		SET(why,
 		    "the estimate is more than 90%% of what is available: the kernel would start failing allocations (ENOMEM, TCPAbortOnMemory)");
 		SET(fix,
-		    "fewer clients.connections, or set lab.memory_floor to run until memory is short, as lab/ceiling.lab does");
-	} else if (own_floor) {
-		SET(why,
-		    "the lab sets lab.memory_floor (%s): its ramp stops there and holds what it has",
-		    sz(floor, fl, sizeof(fl)));
-	} else {
-		SET(why,
-		    "the estimate reaches into the memory floor (lab.memory_floor, %s): the ramp will stop and hold what it has before the target",
-		    sz(floor, fl, sizeof(fl)));
-		SET(fix, "fewer clients.connections, or free memory on the host");
+		    "at most %llu clients.connections, or set lab.memory_floor to run until memory is short, as lab/ceiling.lab does",
+		    (unsigned long long)fits);
+		return;
 	}
+	SET(why,
+	    "memory above the floor holds about %llu connections: the ramp stops at the floor and holds what it has%s",
+	    (unsigned long long)fits, own_floor ? " (the lab sets lab.memory_floor for that)" : "");
+	if (!own_floor)
+		SET(fix, "at most %llu clients.connections, or free memory on the host",
+		    (unsigned long long)fits);
+}
+
+/* The forecast in one line: what the host holds and what comes first. */
+static void check_forecast(struct host_report *r)
+{
+	const struct forecast *fc = &r->forecast;
+	int short_ = fc->holds < fc->asked;
+	struct host_check *c =
+		host_check_add(r, "forecast", "forecast", short_ ? LEVEL_WARN : LEVEL_OK);
+
+	SET(found, "holds about %llu connections%s", (unsigned long long)fc->holds,
+	    short_ ? "" : ", every one asked");
+	SET(needed, "%llu held at once", (unsigned long long)fc->asked);
+	if (fc->first < 0)
+		return;
+	if (short_)
+		SET(why, "%s %s first, at %llu connections: %s", forecast_kinds[fc->first].name,
+		    forecast_kinds[fc->first].come,
+		    (unsigned long long)fc->row[fc->first].connections, fc->row[fc->first].why);
+	else
+		SET(why, "the nearest limit is %s, at %llu connections: %s",
+		    forecast_kinds[fc->first].name,
+		    (unsigned long long)fc->row[fc->first].connections, fc->row[fc->first].why);
 }
 
 static void check_tcp_mem(struct host_report *r, const struct host_facts *f,
@@ -356,7 +381,9 @@ void host_check_all(const struct host_facts *f, const struct kernel_view *kv, co
 	check_server_command(out, f, p);
 	check_nr_open(out, f, p);
 	check_file_max(out, f, &n);
-	check_memory(out, f, lab, &n);
+	host_forecast(f, lab, p, &out->forecast);
+	check_forecast(out);
+	check_memory(out, f, lab);
 	check_tcp_mem(out, f, &n);
 	check_orphans(out, f, lab);
 	host_check_net(out, f, lab, p, &n);

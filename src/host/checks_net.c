@@ -183,19 +183,33 @@ static void check_ports(struct host_report *r, const struct lab *lab, const stru
 
 static void check_epoll(struct host_report *r, const struct host_facts *f, const struct lab *lab)
 {
-	uint64_t need = 2 * (lab->client_mode == CLIENT_HOLD ? lab->connections : lab->inflight);
-	enum level lv = f->epoll_watches && need > f->epoll_watches ? LEVEL_WARN : LEVEL_OK;
+	const struct forecast *fc = &r->forecast;
+	uint64_t need = 2 * fc->asked, raise = forecast_epoll_raise(fc);
+	int over = f->epoll_watches && need > f->epoll_watches;
+	/* past the cap, unless memory stops the ramp first */
+	enum level lv = over && raise ? LEVEL_WARN : LEVEL_OK;
 	struct host_check *c = host_check_add(r, "epoll", "fs.epoll.max_user_watches", lv);
+	const struct forecast_row *m = &fc->row[FC_MEMORY];
+	char held[80] = "";
 
+	(void)lab;
+	if (m->applies)
+		snprintf(held, sizeof(held), "; memory above the floor holds about %llu",
+			 (unsigned long long)m->connections);
 	SET(found, "%llu", (unsigned long long)f->epoll_watches);
 	SET(needed, "%llu: both ends of every connection, watched by processes of one user",
 	    (unsigned long long)need);
-	if (lv != LEVEL_OK) {
-		SET(why, "past it epoll_ctl fails with ENOSPC: connects fail near %llu connections",
-		    (unsigned long long)(f->epoll_watches / 2));
-		SET(fix, "sysctl -w fs.epoll.max_user_watches=%llu on the host",
-		    (unsigned long long)(need + need / 10));
-	}
+	if (!over)
+		return;
+	SET(why, "past it epoll_ctl fails with ENOSPC: connects fail near %llu connections%s%s",
+	    (unsigned long long)(f->epoll_watches / 2), held,
+	    raise ? "" : ": the floor stops the ramp first, and a higher cap would not hold more");
+	if (raise)
+		SET(fix,
+		    "sysctl -w fs.epoll.max_user_watches=%llu on the host: the watches of %s, no more",
+		    (unsigned long long)raise,
+		    m->applies && m->connections < fc->asked ? "what memory above the floor holds"
+							     : "the connections asked");
 }
 
 void host_check_lab_sysctls(struct host_report *r, const struct kernel_view *kv,

@@ -8,6 +8,7 @@
 #ifndef CONNLAB_HOST_H
 #define CONNLAB_HOST_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -83,11 +84,52 @@ struct host_check {
 	char fix[400];
 };
 
+/* forecast.c - how many connections this host holds for a lab, and which
+ * limit it meets first: memory above the lab's floor, epoll watches, local
+ * ports, the conntrack table, open files, each with its numbers. `connlab
+ * plan`, `doctor` and the run (result.json's forecast) say the same. */
+enum forecast_limit { FC_MEMORY, FC_EPOLL, FC_PORTS, FC_CONNTRACK, FC_FILES, FC_COUNT };
+
+struct forecast_kind {
+	const char *id;	  /* result.json's forecast.limits key */
+	const char *name; /* in a sentence */
+	const char *come; /* "comes" or "come" */
+};
+extern const struct forecast_kind forecast_kinds[FC_COUNT];
+
+struct forecast_row {
+	int applies;	      /* 0: not a limit here (why says why) */
+	uint64_t connections; /* held at once when it is met */
+	char why[240];	      /* its numbers */
+};
+
+struct forecast {
+	uint64_t asked;	     /* held at once: clients.connections (inflight in churn) */
+	uint64_t holds;	     /* what the host holds of them */
+	int first;	     /* the lowest limit (met first when below asked), -1: none */
+	uint64_t conn_bytes; /* kernel and user memory per connection */
+	int cost_measured;   /* the kernel's part from this host's slab objects */
+	uint64_t available, floor, fixed; /* MemAvailable, the floor, per-process memory */
+	struct forecast_row row[FC_COUNT];
+};
+
+/* The forecast of lab on the host of f, as planned in p. */
+void host_forecast(const struct host_facts *f, const struct lab *lab, const struct plan *p,
+		   struct forecast *fc);
+/* A value for fs.epoll.max_user_watches that memory can hold: the watches
+ * of what memory above the floor holds (or of what is asked, if less);
+ * 0 when memory comes first anyway and raising it would not help. */
+uint64_t forecast_epoll_raise(const struct forecast *fc);
+/* "holds N of M connections asked: LIMIT comes first", and a line a limit. */
+void forecast_write(const struct forecast *fc, FILE *out);
+json_t *forecast_json(const struct forecast *fc);
 #define HOST_CHECKS_MAX 32
+
 struct host_report {
 	unsigned n, blocks, warns;
 	struct host_check c[HOST_CHECKS_MAX];
 	struct tuning sysctls; /* the lab's [sysctl], classified */
+	struct forecast forecast;
 };
 
 /* What the lab needs of the host, from its plan. */

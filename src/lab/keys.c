@@ -43,7 +43,7 @@ const struct key keys[] = {
 	{ "lab", "interval", K_DURATION, F(interval_us), "1s", 100 * MS, 60 * SEC,
 	  "sampling interval of the kernel counters" },
 	{ "lab", "memory_floor", K_MEMFLOOR, F(memory_floor), "10%", 1, 99,
-	  "the ramp stops and holds what it has when MemAvailable falls below this: a percent of the machine's memory, a size (512M, 2G) or off; below half of it the run stops" },
+	  "the ramp stops and holds what it has when the memory that can be had (MemAvailable less the slab the lab's sockets pin) falls to this: a percent of the machine's memory, a size (512M, 2G) or off; below half of it the run stops" },
 	{ "lab", "pool", K_CIDR, F(pool), "198.18.0.0/15", 8, 30,
 	  "addresses for the lab's links and hosts (RFC 2544 benchmarking range by default); prefix length 8 to 30" },
 

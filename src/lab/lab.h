@@ -157,6 +157,8 @@ WUR int lab_validate(struct lab *lab, struct lab_diag *diag);
 const char *lab_sysctl_get(const struct lab *lab, const char *name);
 /* The folder of the lab file, absolute where it can be: {labdir}. */
 void lab_dir(const struct lab *lab, char *dir, size_t len);
+/* lab.memory_floor in bytes on a host of mem_total bytes; 0: off. */
+uint64_t lab_memory_floor_bytes(const struct lab *lab, uint64_t mem_total);
 
 /* Was key ("lab.memory_floor") set by the lab file or --set, not left at
  * its default? */

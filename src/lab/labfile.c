@@ -122,6 +122,13 @@ static const struct sysctl_setting *sysctl_of(const struct lab *lab, const char 
 	return NULL;
 }
 
+uint64_t lab_memory_floor_bytes(const struct lab *lab, uint64_t mem_total)
+{
+	const struct memory_floor *f = &lab->memory_floor;
+
+	return f->percent ? mem_total / 100 * f->percent : f->bytes;
+}
+
 void lab_dir(const struct lab *lab, char *dir, size_t len)
 {
 	const char *slash = strrchr(lab->source, '/');

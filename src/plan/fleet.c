@@ -21,7 +21,7 @@ unsigned fleet_hosts_needed(uint64_t connections, unsigned nports, uint64_t fd_l
 	 * user memory per connection and per process, and it keeps half of
 	 * what is available for everything else */
 	uint64_t usable = budget_fd_usable(fd_limit);
-	uint64_t per_conn = PLAN_KERNEL_PER_SOCKET + PLAN_USER_PER_CONN +
+	uint64_t per_conn = mem_socket_estimate() + PLAN_USER_PER_CONN +
 			    PLAN_USER_PER_PROCESS / (usable ? usable : 1);
 	uint64_t fit = mem_available ? mem_available / 2 / per_conn : 0;
 	unsigned hosts;
@@ -109,7 +109,7 @@ static int host_plan(const struct lab *lab, struct fleet_plan *fp, unsigned i, c
 	h->floods = (unsigned)((sockets + usable - 1) / usable);
 	if (lab->client_workers && lab->client_workers > h->floods)
 		h->floods = (unsigned)lab->client_workers;
-	h->kernel_bytes = h->connections * PLAN_KERNEL_PER_SOCKET;
+	h->kernel_bytes = h->connections * mem_socket_estimate();
 	h->user_bytes = h->connections * PLAN_USER_PER_CONN + h->floods * PLAN_USER_PER_PROCESS;
 	if (!paper && h->per_pair_max > BUDGET_PAIR_FAST && fp->n_warn < 4)
 		snprintf(
@@ -172,7 +172,7 @@ int fleet_plan_build(const struct lab *lab, uint64_t fd_limit, int paper, struct
 			fleet_plan_free(fp);
 			return -EINVAL;
 		}
-	fp->server_kernel_bytes = lab->connections * PLAN_KERNEL_PER_SOCKET;
+	fp->server_kernel_bytes = lab->connections * mem_socket_estimate();
 	hostlist_free(&hl);
 	return 0;
 }
@@ -214,8 +214,9 @@ void fleet_plan_write(const struct fleet_plan *fp, const struct lab *lab, FILE *
 	fprintf(out,
 		"  needed: source addresses for at most %d connections per (source address, server port) pair\n"
 		"  floods per host for an open-file limit of %llu (each host's own is checked before the run);\n"
-		"  kernel: %d bytes per client socket (measured here); the server host holds the other ends\n",
-		BUDGET_PAIR_FAST, (unsigned long long)fp->fd_limit, PLAN_KERNEL_PER_SOCKET);
+		"  kernel: %llu bytes per client socket (slab object sizes of Linux 6.x); the server host holds the other ends\n",
+		BUDGET_PAIR_FAST, (unsigned long long)fp->fd_limit,
+		(unsigned long long)mem_socket_estimate());
 	if (lab->fleet.server_host[0])
 		fprintf(out, "  server host %s: %s, about %s of kernel memory for %s connections\n",
 			lab->fleet.server_host,

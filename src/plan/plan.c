@@ -79,6 +79,7 @@ void plan_env_read(struct plan_env *env)
 	env->fd_limit = procfs_nofile_hard();
 	env->mem_available = procfs_meminfo_kb("MemAvailable") * 1024;
 	env->epoll_watches = procfs_read_u64("/proc/sys/fs/epoll/max_user_watches");
+	mem_cost_read(&env->cost);
 }
 
 static int addresses_plan(const struct lab *lab, struct plan *p, char *err, size_t errlen)
@@ -361,8 +362,8 @@ static void churn_warnings(const struct lab *lab, struct plan *p)
 			(unsigned long long)tuples);
 }
 
-/* What the plan warns of (slow pairs, TIME_WAIT in churn, epoll watches,
- * memory) and its memory estimate. */
+/* What the plan warns of (slow pairs, TIME_WAIT in churn) and its memory
+ * estimate. */
 static void plan_estimates(const struct lab *lab, const struct plan_env *env, struct plan *p)
 {
 	int hold = lab->client_mode == CLIENT_HOLD;
@@ -381,26 +382,14 @@ static void plan_estimates(const struct lab *lab, const struct plan_env *env, st
 			 (double)lab->connections / (double)lab->rate);
 
 	sockets = hold ? 2 * lab->connections : 2 * lab->inflight;
-	p->kernel_bytes = sockets * PLAN_KERNEL_PER_SOCKET;
+	p->cost = env->cost;
+	if (!(p->cost.socket_bytes > 0))
+		mem_cost_of(NULL, &p->cost);
+	p->kernel_bytes = sockets / 2 * mem_conn_bytes(&p->cost);
 	p->user_bytes =
 		sockets / 2 * PLAN_USER_PER_CONN +
 		(uint64_t)(p->flood_workers + p->server_workers + 2) * PLAN_USER_PER_PROCESS;
-	/* both ends watched by epoll, by processes of one user */
-	if (env->epoll_watches && hold && 2 * lab->connections > env->epoll_watches)
-		plan_warn(
-			p,
-			"%llu connections need %llu epoll watches (both ends) and fs.epoll.max_user_watches allows %llu for one user: connects will fail with ENOSPC near %llu connections; raise it on the host (sysctl -w fs.epoll.max_user_watches=%llu)",
-			(unsigned long long)lab->connections,
-			(unsigned long long)(2 * lab->connections),
-			(unsigned long long)env->epoll_watches,
-			(unsigned long long)(env->epoll_watches / 2),
-			(unsigned long long)(2 * lab->connections + lab->connections / 10));
-	if (p->mem_available && p->kernel_bytes + p->user_bytes > p->mem_available * 9 / 10)
-		plan_warn(
-			p,
-			"the memory estimate (%llu MiB) is more than 90%% of the %llu MiB available: the run may fail with ENOMEM or TCPAbortOnMemory",
-			(unsigned long long)((p->kernel_bytes + p->user_bytes) >> 20),
-			(unsigned long long)(p->mem_available >> 20));
+	/* epoll watches and memory: the forecast (host/forecast.c) */
 }
 
 int plan_build(const struct lab *lab, const struct plan_env *env, struct plan *p, char *err,

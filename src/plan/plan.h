@@ -9,12 +9,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "kernel/memory.h"
 #include "lab/lab.h"
 #include "util/compiler.h"
 
 /* Measured costs (docs/performance.md, docs/doctor.md). Kernel memory per
- * socket: 10.2 KB of slab per connection with both ends in the box (8.4 KB
- * in later runs: the estimate keeps the larger). User memory: 24 bytes per
+ * connection: kernel/memory.h, from this host's slab object sizes where
+ * slabinfo is readable. User memory: 24 bytes per
  * connection (Pss of every process at 1M), and at most about 250 KB of
  * Pss per process before its first connection (3.99 MB for the 16
  * processes of c100k-keepalive, 9.66 MB for the 121 of c1m: shared pages
@@ -22,7 +23,6 @@
  * almost none (25 pages for 100k, under 25k for 1M during the ramp); the
  * peak is the drain, when every connection closes at once: 29209 pages
  * for 100k, 513305 for 1M (the estimate takes the larger per connection). */
-#define PLAN_KERNEL_PER_SOCKET 5120
 #define PLAN_USER_PER_CONN 24
 #define PLAN_USER_PER_PROCESS (256 * 1024)
 #define PLAN_TCP_PAGES_PER_CONN_DRAIN 0.52
@@ -32,6 +32,7 @@ struct plan_env {
 	uint64_t fd_limit;	/* hard RLIMIT_NOFILE the children may raise to */
 	uint64_t mem_available; /* bytes, 0: unknown */
 	uint64_t epoll_watches; /* fs.epoll.max_user_watches, 0: unknown */
+	struct mem_cost cost;	/* one socket's kernel memory; 0: the estimates */
 };
 
 struct plan_netns {
@@ -65,6 +66,7 @@ struct plan {
 	int server_short; /* its setting is below them */
 	uint64_t per_pair_max;
 	uint64_t kernel_bytes, user_bytes, mem_available;
+	struct mem_cost cost;	/* what one socket costs the kernel here */
 	uint64_t epoll_watches; /* fs.epoll.max_user_watches, 0: unknown */
 	unsigned n_why, n_warn;
 	char why[8][240];
@@ -79,7 +81,8 @@ struct addr6 plan_addr6(const struct lab *lab, uint32_t v4);
 /* The lab's connections over IPv6 (dual: its share; ipv6: all). */
 uint64_t plan_connections6(const struct lab *lab, uint64_t connections);
 
-/* Reads the open-file hard limit and MemAvailable of this machine. */
+/* Reads the open-file hard limit, MemAvailable, the epoll cap and what a
+ * socket costs the kernel on this machine. */
 void plan_env_read(struct plan_env *env);
 
 /* 0, or -EINVAL with the reason and the fix in err. */

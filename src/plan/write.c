@@ -124,8 +124,11 @@ void plan_write(const struct plan *p, const struct lab *lab, FILE *out)
 	if (lab->family != FAMILY_IPV4)
 		write_ipv6(p, lab, out);
 	fprintf(out, "\nMemory estimate (measured figures come with the run)\n");
-	fprintf(out, "  kernel %s (%d bytes per socket, two sockets per connection in the box)\n",
-		units_fmt_size(p->kernel_bytes, c, sizeof(c)), PLAN_KERNEL_PER_SOCKET);
+	fprintf(out,
+		"  kernel %s (%.0f bytes per socket, %s; two sockets per connection in the box)\n",
+		units_fmt_size(p->kernel_bytes, c, sizeof(c)), p->cost.socket_bytes,
+		p->cost.measured ? "from this host's slab object sizes"
+				 : "estimated: /proc/slabinfo is not readable");
 	fprintf(out, "  user   %s (%d bytes per connection and %d KiB per process, measured)\n",
 		units_fmt_size(p->user_bytes, c, sizeof(c)), PLAN_USER_PER_CONN,
 		PLAN_USER_PER_PROCESS / 1024);

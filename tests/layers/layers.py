@@ -27,7 +27,7 @@ ALLOWED = {
     "kernel": ["util"],  # the table of kernel knowledge, and tuning files
     "engine": ["util"],
     "lab": ["util", "kernel", "engine"],  # the kernel's counters name metrics
-    "plan": ["util", "engine", "lab", "netns"],
+    "plan": ["util", "kernel", "engine", "lab", "netns"],  # kernel: what a socket costs
     "host": ["util", "kernel", "engine", "lab", "plan", "netns"],
     "run": ["util", "kernel", "engine", "lab", "plan", "host", "netns"],
     "fleet": ["util", "kernel", "engine", "lab", "plan", "run", "netns"],  # beside run/: pdsh, not namespaces

@@ -48,13 +48,14 @@ static void healthy(struct host_facts *f)
 }
 
 static struct host_report rep;
+static struct mem_cost test_cost; /* zero: the plan's estimates */
 
 static const struct host_check *run(const struct host_facts *f, const char *lab_file,
 				    const char *const *sets, const char *id)
 {
 	static struct lab lab;
 	static struct plan plan;
-	struct plan_env env = { f->nofile_hard, f->mem_available, f->epoll_watches };
+	struct plan_env env = { f->nofile_hard, f->mem_available, f->epoll_watches, test_cost };
 	struct lab_diag diag = { 0 };
 	struct kernel_view kv;
 	char err[512];
@@ -91,7 +92,8 @@ START_TEST(test_healthy_default)
 	LEVEL(c, LEVEL_OK);
 	ck_assert_uint_eq(rep.blocks, 0);
 	ck_assert_uint_eq(rep.warns, 0);
-	HAS(c->needed, "10240 B per connection");
+	HAS(c->needed,
+	    "8334 B a connection (estimated kernel objects, both ends, and user memory)");
 	c = run(&f, NULL, NULL, "nofile");
 	HAS(c->found, "soft 1024, hard 20000 (connlab raises the soft limit to the hard one)");
 	HAS(c->needed,
@@ -142,7 +144,8 @@ START_TEST(test_short_hosts)
 	/* a lab that sets its own floor runs into it */
 	c = run(&f, "lab/ceiling.lab", NULL, "memory");
 	LEVEL(c, LEVEL_WARN);
-	HAS(c->why, "its ramp stops there");
+	HAS(c->why,
+	    "the ramp stops at the floor and holds what it has (the lab sets lab.memory_floor");
 
 	healthy(&f);
 	f.file_max = 150000;
@@ -281,6 +284,147 @@ START_TEST(test_lab_sysctls)
 }
 END_TEST
 
+/* tests/fixtures/memory: a host part way into a ceiling run, and its slab
+ * caches' object sizes */
+static char *fixture(const char *name, char *buf, size_t len)
+{
+	char path[256];
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "tests/fixtures/memory/%s", name);
+	fp = fopen(path, "re");
+	ck_assert_msg(fp != NULL, "%s: %s", path, strerror(errno));
+	n = fread(buf, 1, len - 1, fp);
+	buf[n] = 0;
+	fclose(fp);
+	return buf;
+}
+
+static int on_object(const struct procfs_slab *sl, void *arg)
+{
+	double *obj = arg;
+	int i = mem_cache_index(sl->name);
+
+	if (i >= 0)
+		obj[i] = sl->object_bytes;
+	return 0;
+}
+
+static void from_fixtures(struct host_facts *f)
+{
+	static char text[16384];
+	double obj[MEM_CACHES] = { 0 };
+
+	healthy(f);
+	fixture("meminfo", text, sizeof(text));
+	f->mem_total = procfs_meminfo_parse(text, "MemTotal") * 1024;
+	f->mem_available = procfs_meminfo_parse(text, "MemAvailable") * 1024;
+	ck_assert_int_eq(
+		procfs_slabinfo_parse(fixture("slabinfo", text, sizeof(text)), on_object, obj), 0);
+	mem_cost_of(obj, &test_cost);
+}
+
+/* What a socket costs and pins, from the fixture's object sizes: a slab
+ * of 8 pages holds 13 TCP sockets, one of 4 pages 19 socket inodes. */
+START_TEST(floor_figure)
+{
+	struct host_facts f;
+	struct mem_cost est;
+	double pinned = 4 * 4096.0 / 19 + 4096.0 / 21;
+
+	from_fixtures(&f);
+	ck_assert(test_cost.measured);
+	ck_assert_double_eq_tol(test_cost.pinned_bytes, pinned, 0.01);
+	ck_assert_double_eq_tol(test_cost.socket_bytes,
+				175 + 8 * 4096.0 / 13 + pinned + 4096.0 / 21 + 128 +
+					2 * 4096.0 / 170 + 4096.0 / 128,
+				0.01);
+	ck_assert_uint_eq(mem_conn_bytes(&test_cost), 8312);
+	/* a million held: 2M sockets pin 2 GiB that MemAvailable counts */
+	ck_assert_uint_eq(mem_usable(f.mem_available, (uint64_t)(2e6 * pinned)),
+			  f.mem_available - (uint64_t)(2e6 * pinned));
+	ck_assert_uint_eq(mem_usable(1000, 5000), 0);
+	mem_cost_of(NULL, &est); /* rootless: the estimates */
+	ck_assert(!est.measured);
+	ck_assert_double_eq_tol(est.socket_bytes, 4155, 0.5);
+	ck_assert_double_eq_tol(est.pinned_bytes, 1057, 0.5);
+	memset(&test_cost, 0, sizeof(test_cost));
+}
+END_TEST
+
+#define FIRST(k)                                                                                   \
+	ck_assert_msg(rep.forecast.first == (k), "first %d, wanted %d (%s)", rep.forecast.first,   \
+		      k, forecast_kinds[k].id)
+
+/* Each limit made the first in turn, with the numbers it says. */
+START_TEST(forecast_each_first)
+{
+	struct host_facts f;
+	const struct forecast *fc = &rep.forecast;
+	const char *ports[] = { "clients.addresses=1",
+				"clients.namespaces=1",
+				"server.ports=8081",
+				"sysctl.net.ipv4.ip_local_port_range=40000 40999",
+				"clients.beyond_ports=try",
+				"clients.connections=5000",
+				NULL };
+	const struct host_check *c;
+	uint64_t mem;
+
+	/* memory: 6.7 GiB available, a floor of 2.4 GiB, 8336 B a connection */
+	from_fixtures(&f);
+	c = run(&f, "lab/ceiling.lab", NULL, "epoll");
+	FIRST(FC_MEMORY);
+	mem = (f.mem_available - f.mem_total / 100 * 10 - fc->fixed) / fc->conn_bytes;
+	ck_assert_uint_eq(fc->row[FC_MEMORY].connections, mem);
+	ck_assert_uint_eq(fc->holds, mem);
+	ck_assert_uint_eq(fc->conn_bytes, 8312 + PLAN_USER_PER_CONN);
+	LEVEL(c, LEVEL_OK); /* over the cap, but the floor comes first */
+	HAS(c->why, "the floor stops the ramp first");
+	ck_assert_uint_eq(forecast_epoll_raise(fc), 0);
+	memset(&test_cost, 0, sizeof(test_cost));
+
+	/* epoll: the cap below what memory holds; its fix is what memory holds */
+	healthy(&f);
+	f.epoll_watches = 4000000;
+	c = run(&f, "lab/ceiling.lab", NULL, "epoll");
+	FIRST(FC_EPOLL);
+	ck_assert_uint_eq(fc->holds, 2000000);
+	mem = fc->row[FC_MEMORY].connections;
+	ck_assert_uint_lt(mem, 3000000);
+	ck_assert_uint_ge(forecast_epoll_raise(fc), 2 * mem);
+	ck_assert_uint_lt(forecast_epoll_raise(fc), 2 * mem + 20000);
+	LEVEL(c, LEVEL_WARN);
+	HAS(c->fix, "the watches of what memory above the floor holds, no more");
+
+	/* ports: one address, one port, 1000 local ports */
+	healthy(&f);
+	run(&f, NULL, ports, "forecast");
+	FIRST(FC_PORTS);
+	ck_assert_uint_eq(fc->holds, 1000);
+
+	/* conntrack: stateful rules and a small table */
+	healthy(&f);
+	f.ct_max = 100000;
+	c = run(&f, "lab/conntrack-full.lab", NULL, "forecast");
+	FIRST(FC_CONNTRACK);
+	ck_assert_uint_eq(fc->holds, 100000);
+	LEVEL(c, LEVEL_WARN);
+	HAS(c->why, "the conntrack table comes first, at 100000 connections");
+
+	/* open files: not root, and fs.file-max low */
+	healthy(&f);
+	f.init_userns = 0;
+	f.file_max = 150000;
+	f.files_open = 10000;
+	run(&f, NULL, NULL, "forecast");
+	FIRST(FC_FILES);
+	ck_assert_uint_eq(fc->holds, 70000);
+	ck_assert(!fc->row[FC_CONNTRACK].applies);
+}
+END_TEST
+
 static void add(TCase *tc)
 {
 	tcase_add_test(tc, test_healthy_default);
@@ -290,6 +434,8 @@ static void add(TCase *tc)
 	tcase_add_test(tc, test_ports_and_time_wait);
 	tcase_add_test(tc, test_privileges_and_proc_sys);
 	tcase_add_test(tc, test_lab_sysctls);
+	tcase_add_test(tc, floor_figure);
+	tcase_add_test(tc, forecast_each_first);
 }
 
 int main(void)
