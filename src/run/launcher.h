@@ -16,6 +16,7 @@
 #include "netns/netns.h"
 #include "plan/plan.h"
 #include "plan/topology.h"
+#include "host/host.h"
 #include "run/dumper.h"
 #include "run/probe.h"
 #include "run/run.h"
@@ -24,6 +25,7 @@
 #include "util/errnames.h"
 #include "util/hist.h"
 #include "kernel/counters.h"
+#include "kernel/memory.h"
 #include "util/log.h"
 #include "util/procfs.h"
 #include "util/status.h"
@@ -72,7 +74,6 @@ struct proc_watch {
 
 /* The slab caches a connection's kernel memory lands in (result.json's
  * memory.slab_caches), measured before the ramp and during the hold. */
-#define RUN_SLAB_CACHES 15
 struct slab_cache {
 	uint64_t objects, bytes;
 };
@@ -97,7 +98,8 @@ struct row {
 	uint64_t link_drops; /* rx+tx dropped on the server's links since the start */
 	uint64_t conntrack_srv, conntrack_drops;
 	double states_age_s; /* how old the per-state counts are */
-	uint64_t mem_available_kb;
+	uint64_t mem_available_kb, mem_free_kb;
+	uint64_t mem_pinned_kb, mem_usable_kb; /* the floor's figure: available less pinned */
 	uint64_t closed_by_peer; /* the floods' connections the server closed, so far */
 	double connect_mean_us;	 /* the floods' connects finished in the interval, -1 none */
 	double sample_lag_ms;	 /* how late this sample ran */
@@ -176,7 +178,21 @@ struct run {
 	double next_sample_s;			     /* when the next sample is due */
 	uint64_t mem_total_kb, floor_kb, mem_min_kb, floor_avail_kb;
 	double mem_min_s, floor_hit_s; /* floor_hit_s < 0: not hit */
-	struct slab_cache slab_before[RUN_SLAB_CACHES], slab_hold[RUN_SLAB_CACHES];
+	/* the host's memory now (one read of /proc/meminfo), kB */
+	struct {
+		uint64_t avail, free, sreclaim, slab;
+	} mem;
+	/* slab the lab's sockets pin, kB: at the last slab reading, when
+	 * reclaimable slab stood at pinned_sreclaim_kb (its growth since then
+	 * counts too); from slabinfo, or the plan's cost per socket (rootless) */
+	uint64_t pinned_kb, pinned_sreclaim_kb, pinned_max_kb;
+	uint64_t usable_min_kb, floor_usable_kb, floor_free_kb, floor_pinned_kb;
+	double usable_min_s;
+	double usable_prev_s, usable_fall_kb_s; /* how fast it falls, kB/s */
+	uint64_t usable_prev_kb;
+	struct forecast forecast; /* the host's, at preflight */
+	int have_forecast;
+	struct slab_cache slab_before[MEM_CACHES], slab_hold[MEM_CACHES];
 	int have_slabinfo;		    /* 1 before, 2 both */
 	uint64_t stall_best;		    /* the ramp's most connections so far, and since when */
 	double stall_since, ramp_stalled_s; /* ramp_stalled_s: 0 when it did not stall */
@@ -252,10 +268,19 @@ void run_on_probe6(void *arg, int is_ping, int64_t us, int err);
 void run_watch_procs(struct run *r);
 /* The slab caches now (before: 1 before the ramp, 0 during the hold). */
 void run_take_slabs(struct run *r, int before);
-extern const char *const run_slab_cache_names[RUN_SLAB_CACHES];
 /* MemAvailable against lab.memory_floor: during the ramp the floods are
  * told to hold what they have. */
 void run_check_memory(struct run *r);
+/* Reads /proc/meminfo into r->mem. */
+void run_read_meminfo(struct run *r);
+/* What the lab's sockets pin now, and the floor's figure, kB. */
+uint64_t run_pinned_kb(const struct run *r);
+uint64_t run_usable_kb(const struct run *r);
+/* At a sample: the pinned slab measured again (from slabinfo, or sockets
+ * times the plan's cost), sockets being the lab's established ends. */
+void run_measure_pinned(struct run *r, uint64_t sockets);
+/* result.json's memory: the floor and its figure, the slab caches. */
+void run_memory_json(const struct run *r, json_t *m);
 
 /* kmsg.c */
 void run_kmsg_open(struct run *r);

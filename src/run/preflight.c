@@ -107,6 +107,8 @@ int run_preflight(struct run *r)
 	host_probe_open(&hp, &f);
 	host_kernel_view(&kv, &hp, &f);
 	host_check_all(&f, &kv, r->lab, r->plan, &rep);
+	r->forecast = rep.forecast;
+	r->have_forecast = 1;
 	for (unsigned i = 0; i < rep.n; i++) {
 		const struct host_check *c = &rep.c[i];
 

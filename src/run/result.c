@@ -468,59 +468,6 @@ static json_t *processes_json(const struct run *r)
 	return a;
 }
 
-/* The host's memory over the run, the floor, the slab caches. */
-static void memory_more(const struct run *r, json_t *m)
-{
-	json_t *caches;
-	int64_t tracked = 0;
-
-	json_object_set_new(m, "total_bytes", json_integer((json_int_t)r->mem_total_kb * 1024));
-	json_object_set_new(m, "available_min_bytes",
-			    r->mem_min_kb ? json_integer((json_int_t)r->mem_min_kb * 1024)
-					  : json_null());
-	json_object_set_new(m, "available_min_s",
-			    r->mem_min_kb ? json_real(round(r->mem_min_s * 10) / 10) : json_null());
-	json_object_set_new(m, "floor_bytes",
-			    r->floor_kb ? json_integer((json_int_t)r->floor_kb * 1024)
-					: json_null());
-	json_object_set_new(m, "floor_hit_s",
-			    r->floor_hit_s >= 0 ? json_real(round(r->floor_hit_s * 10) / 10)
-						: json_null());
-	json_object_set_new(m, "available_at_floor_bytes",
-			    r->floor_hit_s >= 0 ? json_integer((json_int_t)r->floor_avail_kb * 1024)
-						: json_null());
-	json_object_set_new(m, "slab_before_bytes",
-			    json_integer((json_int_t)r->slab_before_kb * 1024));
-	json_object_set_new(m, "slab_hold_bytes", json_integer((json_int_t)r->slab_hold_kb * 1024));
-	if (r->have_slabinfo != 2) { /* no slabinfo, or no hold */
-		json_object_set_new(m, "slab_caches", json_null());
-		return;
-	}
-	caches = json_object();
-	for (int i = 0; i < RUN_SLAB_CACHES; i++) {
-		const struct slab_cache *a = &r->slab_before[i], *b = &r->slab_hold[i];
-		int64_t grow = (int64_t)b->bytes - (int64_t)a->bytes;
-
-		tracked += grow;
-		json_object_set_new(
-			caches, run_slab_cache_names[i],
-			json_pack("{s:I, s:I, s:I, s:I, s:o}", "before_bytes", (json_int_t)a->bytes,
-				  "hold_bytes", (json_int_t)b->bytes, "before_objects",
-				  (json_int_t)a->objects, "hold_objects", (json_int_t)b->objects,
-				  "per_conn_bytes",
-				  r->estab_at_mem ? json_real(round((double)grow /
-								    (double)r->estab_at_mem * 10) /
-							      10)
-						  : json_null()));
-	}
-	json_object_set_new(m, "slab_caches", caches);
-	json_object_set_new(
-		m, "slab_other_growth_bytes",
-		json_integer((json_int_t)(((int64_t)r->slab_hold_kb - (int64_t)r->slab_before_kb) *
-						  1024 -
-					  tracked)));
-}
-
 /* memory, the sampler's cost, the children's last stats lines */
 static void result_memory(const struct run *r, json_t *j)
 {
@@ -552,7 +499,7 @@ static void result_memory(const struct run *r, json_t *j)
 	json_object_set_new(j, "children", children);
 	json_object_set_new(j, "server_program", run_server_program_json(r));
 	json_object_set_new(j, "processes", processes_json(r));
-	memory_more(r, json_object_get(j, "memory"));
+	run_memory_json(r, json_object_get(j, "memory"));
 }
 
 json_t *run_result(const struct run *r)
@@ -564,6 +511,8 @@ json_t *run_result(const struct run *r)
 	result_sockets(r, j);
 	result_probes(r, j);
 	result_memory(r, j);
+	json_object_set_new(j, "forecast",
+			    r->have_forecast ? forecast_json(&r->forecast) : json_null());
 	/* judged by the report side (report_finish); the place kept */
 	json_object_set_new(j, "expectations", json_array());
 	json_object_set_new(j, "outdir", json_string(r->outdir));

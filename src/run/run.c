@@ -140,9 +140,7 @@ int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len)
 	probe_tally_init(&r->tally[1]);
 	r->floor_hit_s = -1;
 	r->mem_total_kb = procfs_meminfo_kb("MemTotal");
-	r->floor_kb = r->lab->memory_floor.percent
-			      ? r->mem_total_kb * r->lab->memory_floor.percent / 100
-			      : r->lab->memory_floor.bytes / 1024;
+	r->floor_kb = lab_memory_floor_bytes(r->lab, r->mem_total_kb * 1024) / 1024;
 	r->tty = isatty(1);
 	r->started_wall = time(NULL);
 	r->start_s = clock_now_s();

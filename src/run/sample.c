@@ -317,8 +317,13 @@ static void sample_processes(struct run *r, struct row *row, double t)
 	reply_interval(r, row);
 	row->flood_errors = run_child_sum(r, 1, "errors_total");
 	row->server_open = run_child_sum(r, 0, "open");
-	row->slab_kb = procfs_meminfo_kb("Slab");
-	row->mem_available_kb = procfs_meminfo_kb("MemAvailable");
+	run_read_meminfo(r);
+	run_measure_pinned(r, row->estab_clients + row->estab_srv);
+	row->slab_kb = r->mem.slab;
+	row->mem_available_kb = r->mem.avail;
+	row->mem_free_kb = r->mem.free;
+	row->mem_pinned_kb = run_pinned_kb(r);
+	row->mem_usable_kb = run_usable_kb(r);
 	row->closed_by_peer = run_child_sum(r, 1, "closed_by_peer");
 	row->connect_mean_us = connect_mean(r);
 	row->sample_lag_ms = 0;
