@@ -89,13 +89,13 @@ static void chart_rate(FILE *f, struct rundata *runs, int n)
  * when two runs are compared. */
 static void add_column(struct chart *c, int r, const char *col, const char *label, int color)
 {
+	json_t *tl = json_object_get(c->runs[r].res, "timeline");
 	char l[64];
 
+	if (!json_object_get(tl, col))
+		return; /* a run from before the column */
 	snprintf(l, sizeof(l), "%s%s", c->nruns > 1 ? (r ? "B " : "A ") : "", label);
-	chart_add_series(
-		c, col, l,
-		chart_column(json_object_get(c->runs[r].res, "timeline"), col, c->runs[r].n), r,
-		color);
+	chart_add_series(c, col, l, chart_column(tl, col, c->runs[r].n), r, color);
 }
 
 /* Some run's timeline has column col. */
@@ -263,15 +263,30 @@ static void chart_messages(FILE *f, struct rundata *runs, int n)
 	chart_write(f, &c);
 }
 
+/* lab.memory_floor across the chart, where the first run judged one */
+static void memory_floor_line(struct chart *c, struct rundata *runs)
+{
+	double fl = report_lookup(runs[0].res, "memory.floor_bytes"), *y;
+
+	if (!(fl > 0) ||
+	    !json_object_get(json_object_get(runs[0].res, "timeline"), "mem_usable_bytes") ||
+	    !(y = calloc(runs[0].n ? runs[0].n : 1, sizeof(*y))))
+		return;
+	for (size_t i = 0; i < runs[0].n; i++)
+		y[i] = fl;
+	chart_add_series(c, "floor", c->nruns > 1 ? "A floor" : "floor", y, 0, 6);
+}
+
 static void chart_memory(FILE *f, struct rundata *runs, int n)
 {
 	struct chart c;
 
 	chart_init(&c, runs, n);
 	c.id = "memory";
-	c.title = "Kernel memory";
-	c.desc = "Slab from /proc/meminfo: the whole host's kernel object memory, where socket "
-		 "memory goes.";
+	c.title = "Memory";
+	c.desc = "From /proc/meminfo: Slab (the host's kernel objects, where socket memory goes), "
+		 "MemFree, MemAvailable, and what can be had: MemAvailable less the reclaimable "
+		 "slab the lab's sockets pin, the figure lab.memory_floor is judged on.";
 	c.yunit = "bytes";
 	if (n == 1 && !strcmp(chart_str(runs[0].res, "kind"), "fleet")) {
 		/* the hosts report sockstat, not their slab */
@@ -284,8 +299,15 @@ static void chart_memory(FILE *f, struct rundata *runs, int n)
 		chart_write(f, &c);
 		return;
 	}
-	for (int r = 0; r < n; r++)
+	for (int r = 0; r < n; r++) {
 		add_column(&c, r, "slab_bytes", "Slab", 3);
+		add_column(&c, r, "mem_usable_bytes", "can be had", 1);
+		if (n > 1)
+			continue;
+		add_column(&c, r, "mem_available_bytes", "MemAvailable", 2);
+		add_column(&c, r, "mem_free_bytes", "MemFree", 4);
+	}
+	memory_floor_line(&c, runs);
 	chart_write(f, &c);
 }
 

@@ -14,21 +14,40 @@
 
 static void judge_memory_floor(struct fctx *x)
 {
-	double hit = num(x, "memory.floor_hit_s");
-	char a[32], b[32];
+	double hit = num(x, "memory.floor_hit_s"), usable = num(x, "memory.usable_at_floor_bytes");
+	const char *from = json_string_value(jpath(x->res, "memory.pinned_from"));
+	char a[32], b[32], c[32], e[32];
 	struct draft *d;
 
 	if (isnan(hit))
 		return;
-	d = finding(
-		x, "cause", hit,
-		"The ramp stopped at the memory floor: MemAvailable fell to %s MiB, below lab.memory_floor (%s MiB)",
-		fmt_n(round(num(x, "memory.available_at_floor_bytes") / 1048576), a, sizeof(a)),
-		fmt_n(round(num(x, "memory.floor_bytes") / 1048576), b, sizeof(b)));
+	if (isnan(usable)) { /* before the floor was judged on what can be had */
+		d = finding(
+			x, "cause", hit,
+			"The ramp stopped at the memory floor: MemAvailable fell to %s MiB, below lab.memory_floor (%s MiB)",
+			fmt_n(round(num(x, "memory.available_at_floor_bytes") / 1048576), a,
+			      sizeof(a)),
+			fmt_n(round(num(x, "memory.floor_bytes") / 1048576), b, sizeof(b)));
+	} else {
+		d = finding(
+			x, "cause", hit,
+			"The ramp stopped at the memory floor: memory that can be had fell to %s MiB (MemAvailable %s MiB less %s MiB of slab the sockets pin%s), at lab.memory_floor (%s MiB)",
+			fmt_n(round(usable / 1048576), a, sizeof(a)),
+			fmt_n(round(num(x, "memory.available_at_floor_bytes") / 1048576), b,
+			      sizeof(b)),
+			fmt_n(round(num(x, "memory.pinned_at_floor_bytes") / 1048576), c,
+			      sizeof(c)),
+			from && !strcmp(from, "estimate") ? ", estimated" : "",
+			fmt_n(round(num(x, "memory.floor_bytes") / 1048576), e, sizeof(e)));
+		cite(x, d, EV_USABLE_AT_FLOOR);
+		cite(x, d, EV_PINNED_AT_FLOOR);
+		cite(x, d, EV_FREE_AT_FLOOR);
+	}
 	cite(x, d, EV_MEM_AT_FLOOR);
 	cite(x, d, EV_MEM_FLOOR);
 	cite(x, d, EV_MEM_TOTAL);
 	cite(x, d, EV_PEAK);
+	cite(x, d, EV_FORECAST_MEMORY);
 	cite(x, d, EV_SLAB_PER_CONN);
 }
 
@@ -226,7 +245,7 @@ static void judge_fd_limit(struct fctx *x)
  * epoll_ctl(ADD) of every process of that user fails with ENOSPC. */
 static void judge_epoll(struct fctx *x)
 {
-	double e = count(x, "errors.ENOSPC"), max = num(x, "host.epoll_max_user_watches");
+	double e = count(x, "errors.ENOSPC"), max = num(x, "host.epoll_max_user_watches"), fix, mem;
 	char a[32], b[32], c[32];
 	struct hit h;
 	unsigned l = log_find(x, NULL, "ENOSPC", &h);
@@ -246,7 +265,20 @@ static void judge_epoll(struct fctx *x)
 	cite(x, d, EV_CLOSED_COUNT);
 	if (l)
 		cite_line(d, "a process's output", &h);
-	slot(d, "watches", "%s", fmt_n(ceil(x->target * 2.2 / 1e6) * 1e6, a, sizeof(a)));
+	cite(x, d, EV_FORECAST_MEMORY);
+	cite(x, d, EV_EPOLL_FIX);
+	fix = num(x, "forecast.epoll_fix_watches");
+	mem = num(x, "forecast.limits.memory.connections");
+	if (!isnan(fix)) { /* as many as memory above the floor holds, no more */
+		slot(d, "watches", "%s", fmt_n(fix, a, sizeof(a)));
+		slot(d, "held", "%s", fmt_n(mem < x->target ? mem : x->target, b, sizeof(b)));
+		d->fix = 1;
+	} else if (!isnan(mem) && !isnan(num(x, "forecast.asked"))) {
+		slot(d, "held", "%s", fmt_n(mem, b, sizeof(b)));
+		d->fix = 2;
+	} else { /* a run before the forecast */
+		slot(d, "watches", "%s", fmt_n(ceil(x->target * 2.2 / 1e6) * 1e6, a, sizeof(a)));
+	}
 }
 
 /* Where the host's TCP memory crossed the pressure mark: the title's
@@ -373,15 +405,20 @@ static void judge_conntrack(struct fctx *x)
 static void judge_memory_low(struct fctx *x)
 {
 	double min = num(x, "memory.available_min_bytes"), total = num(x, "memory.total_bytes");
+	double usable = num(x, "memory.usable_min_bytes");
+	int judged = !isnan(usable); /* on what can be had, not MemAvailable */
 	char a[32], b[32];
 	struct draft *d;
 
-	if (!isnan(num(x, "memory.floor_hit_s")) || !(min < 0.2 * total))
+	if (!isnan(num(x, "memory.floor_hit_s")) || !((judged ? usable : min) < 0.2 * total))
 		return;
-	d = finding(x, "warning", num(x, "memory.available_min_s"),
-		    "The host ran low on memory: MemAvailable fell to %s MiB of %s MiB",
-		    fmt_n(round(min / 1048576), a, sizeof(a)),
+	d = finding(x, "warning", num(x, judged ? "memory.usable_min_s" : "memory.available_min_s"),
+		    "The host ran low on memory: %s fell to %s MiB of %s MiB",
+		    judged ? "memory that can be had (MemAvailable less the slab the sockets pin)"
+			   : "MemAvailable",
+		    fmt_n(round((judged ? usable : min) / 1048576), a, sizeof(a)),
 		    fmt_n(round(total / 1048576), b, sizeof(b)));
+	cite(x, d, EV_USABLE_MIN);
 	cite(x, d, EV_MEM_MIN);
 	cite(x, d, EV_MEM_TOTAL);
 	cite(x, d, EV_MEM_FLOOR);
@@ -395,7 +432,7 @@ const struct rule rules_limits[] = {
 		.where = RULE_BOX | RULE_HOLD | RULE_CHURN,
 		.may = MAY_CAUSE,
 		.rank = 10,
-		.why = { "Every connection costs kernel memory (its sockets, their files and epoll entries) and a little in the programs. connlab watches MemAvailable, the kernel's estimate of what can still be allocated without swapping, and stops opening connections when it falls below the floor, so that the run never drives the host into the OOM killer. The connections already open were held and measured as usual." },
+		.why = { "Every connection costs kernel memory (its sockets, their files and epoll entries) and a little in the programs. MemAvailable, the kernel's estimate of what can still be allocated, counts reclaimable slab as available, but a socket's inode and dentry are reclaimable slab that no reclaim can free while the connection is open: at a million connections over 2 GiB that MemAvailable offers and the host cannot have. connlab judges the floor on MemAvailable less that pinned slab (counted from the socket inodes in /proc/slabinfo, or estimated per socket where it is not readable), ten times a second and ahead of the ramp by how fast it falls, and stops opening connections at the floor, so that the run never drives the host into the OOM killer. The connections already open were held and measured as usual." },
 		.fix = { "This machine holds no more connections at this memory cost. Lower the floor only on a machine that runs nothing else, or free memory; fewer bytes per connection come from smaller socket buffers (net.ipv4.tcp_rmem, tcp_wmem) and from a server that keeps no buffer per idle connection." },
 		.judge = judge_memory_floor,
 	},
@@ -440,7 +477,9 @@ const struct rule rules_limits[] = {
 		.may = MAY_CAUSE | MAY_WARNING,
 		.rank = 40,
 		.why = { "An epoll program registers every socket it watches (epoll_ctl ADD), and the kernel caps the registrations of one user, in all its processes together, at fs.epoll.max_user_watches (by default 4% of low memory divided by the cost of one, about 5.5 million on 24 GiB). Both ends of every connection run here as the same user, so the lab holds half of that: at the cap, epoll_ctl fails with ENOSPC (\"No space left on device\"); the flood counts the connect as failed and the server closes the connection it cannot watch." },
-		.fix = { "On the host: sysctl -w fs.epoll.max_user_watches={watches} (each watch costs about 160 bytes of kernel memory, only when used); or run the server as another user (the cap is per user). It is not a network sysctl: a lab cannot set it in its namespaces." },
+		.fix = { "On the host: sysctl -w fs.epoll.max_user_watches={watches} (each watch costs about 160 bytes of kernel memory, only when used); or run the server as another user (the cap is per user). It is not a network sysctl: a lab cannot set it in its namespaces.",
+			 "On the host: sysctl -w fs.epoll.max_user_watches={watches}, the watches of {held} connections: as many as memory above the floor holds by the forecast, so the floor, not an allocation failure, ends a longer ramp (each watch costs about 160 bytes of kernel memory, only when used). A higher cap holds no more; it is not a network sysctl: a lab cannot set it in its namespaces.",
+			 "Raising the cap would not hold more here: by the forecast, memory above lab.memory_floor holds about {held} connections, no more than the cap allows; the floor comes first. Fewer bytes per connection, or a host with more memory, hold more." },
 		.judge = judge_epoll,
 	},
 	{

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "util/units.h"
 
 const struct report_row report_rows[] = {
 	{ "established (peak, kernel)", "connections.established_peak", "%.0f" },
@@ -283,6 +284,31 @@ static void summary_probes(json_t *j, FILE *out)
 }
 
 /* conntrack, the kernel's log, memory, what a rootless run lacks */
+/* The floor's figure at its lowest, and the forecast beside what was held. */
+static void summary_floor(json_t *j, FILE *out)
+{
+	double low = num(j, "memory.usable_min_bytes"), fc = num(j, "forecast.holds");
+	const char *from = json_string_value(jpath(j, "memory.pinned_from"));
+	const char *first = json_string_value(jpath(j, "forecast.first"));
+	char a[32], b[32], c[32], path[64];
+
+	if (!isnan(low) && num(j, "memory.floor_bytes") > 0)
+		fprintf(out,
+			"  floor         memory that can be had at its lowest %s (MemAvailable less the slab the sockets pin: at most %s, %s), floor %s\n",
+			units_fmt_size((uint64_t)low, a, sizeof(a)),
+			units_fmt_size((uint64_t)num(j, "memory.pinned_max_bytes"), b, sizeof(b)),
+			from && !strcmp(from, "estimate") ? "estimated: slabinfo is not readable"
+							  : "counted from slabinfo",
+			units_fmt_size((uint64_t)num(j, "memory.floor_bytes"), c, sizeof(c)));
+	if (isnan(fc) || !first)
+		return;
+	snprintf(path, sizeof(path), "forecast.limits.%s.connections", first);
+	fprintf(out,
+		"  forecast      %.0f of %.0f connections (the nearest limit: %s, at %.0f); held %.0f\n",
+		fc, num(j, "forecast.asked"), first, num(j, path),
+		num(j, "connections.established_peak"));
+}
+
 static void summary_kernel(json_t *j, FILE *out)
 {
 	json_t *v;
@@ -309,6 +335,7 @@ static void summary_kernel(json_t *j, FILE *out)
 		fprintf(out,
 			"  memory        kernel not measured (Slab shrank meanwhile), user %.0f B per connection (Pss of the lab's processes)\n",
 			num(j, "memory.user_pss_per_conn_bytes"));
+	summary_floor(j, out);
 	if (json_is_true(json_object_get(j, "rootless"))) {
 		json_t *un = json_object_get(j, "unavailable"), *u;
 		const char *key;

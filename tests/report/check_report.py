@@ -130,6 +130,8 @@ def main():
                 vals = rate(t, tl[name])
             elif cid == "hosts":
                 vals = tl["hosts"][name]["open"]
+            elif cid == "memory" and name == "floor":  # lab.memory_floor, flat
+                vals = [results[run]["memory"]["floor_bytes"]] * len(t)
             else:
                 vals = tl[name]
             want = [to_px(ti, v) for ti, v in zip(t, vals) if v is not None and (not log or v > 0)]

@@ -69,7 +69,11 @@ d = json.load(open(sys.argv[1]))
 c = {x["id"]: x for x in d["checks"]}
 assert d["connections"] == 1000000
 assert "1000000 connections:" in c["nofile"]["needed"], c["nofile"]
-assert c["memory"]["needed"].startswith("about 9."), c["memory"]
+assert c["memory"]["needed"].startswith("about 7.8 GiB: 83"), c["memory"]
+f = d["forecast"]
+assert f["asked"] == 1000000 and f["holds"] == 1000000, f
+assert f["limits"]["epoll"]["connections"] == int(open("/proc/sys/fs/epoll/max_user_watches").read()) // 2, f
+assert c["forecast"]["level"] == "ok", c["forecast"]
 ' "$tmp/doc.json" || fail "doctor -c 1M: $(cat "$tmp/doc.json" | head -40)"
 "$CONNLAB" doctor -c 1M >"$tmp/1m.txt" || fail "doctor -c 1M (text): exit $?"
 grep -q "^Ready: nothing blocks the lab" "$tmp/1m.txt" || fail "doctor -c 1M: $(tail -3 "$tmp/1m.txt")"

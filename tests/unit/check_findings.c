@@ -91,6 +91,7 @@ static const struct {
 	  { "process-died:cause", "connection-refused:warning" },
 	  { "no-cause-found", "ping-unaffected" } },
 	{ "memory-floor", { "memory-floor:cause" }, { "no-cause-found" } },
+	{ "memory-floor-pinned", { "memory-floor:cause" }, { "no-cause-found", "memory-low" } },
 	/* the servers users bring (tests/servers): memcached -c 500 asked for
 	 * 1500; memcached -c 1000000 under a hard limit of 20000 (exit 71);
 	 * lab/time-wait.lab with tcp_tw_reuse=1; and, hand-made from default,
@@ -369,13 +370,14 @@ START_TEST(explain_as_expected)
 }
 END_TEST
 
-static int add_slab(const char *name, uint64_t objects, uint64_t bytes, void *arg)
+static int add_slab(const struct procfs_slab *s, void *arg)
 {
 	uint64_t *v = arg;
 
-	if (!strcmp(name, "TCP")) {
-		v[0] = objects;
-		v[1] = bytes;
+	if (!strcmp(s->name, "TCP")) {
+		v[0] = s->objects;
+		v[1] = s->bytes;
+		v[3] = (uint64_t)s->object_bytes;
 	}
 	v[2]++;
 	return 0;
@@ -388,13 +390,14 @@ START_TEST(slabinfo_parse)
 		"# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n"
 		"TCP                 6019   6038   2368   13    8 : tunables    0    0    0 : slabdata    464    464      0\n"
 		"filp                6216   6336    192   21    1 : tunables    0    0    0 : slabdata    301    302      0\n";
-	uint64_t v[3] = { 0 };
+	uint64_t v[4] = { 0 };
 	long page = sysconf(_SC_PAGESIZE);
 
 	ck_assert_int_eq(procfs_slabinfo_parse(text, add_slab, v), 0);
 	ck_assert_uint_eq(v[0], 6019);
 	ck_assert_uint_eq(v[1], 464 * 8 * (uint64_t)page);
 	ck_assert_uint_eq(v[2], 2);
+	ck_assert_uint_eq(v[3], 8 * (uint64_t)page / 13); /* a slab of 8 pages holds 13 */
 }
 END_TEST
 
