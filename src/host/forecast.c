@@ -27,7 +27,7 @@ static void limit_memory(struct forecast *fc, const struct host_facts *f, const 
 {
 	struct forecast_row *r = &fc->row[FC_MEMORY];
 	uint64_t room;
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], d[32], s[80] = "";
 
 	fc->available = f->mem_available;
 	fc->floor = lab_memory_floor_bytes(lab, f->mem_total);
@@ -39,15 +39,24 @@ static void limit_memory(struct forecast *fc, const struct host_facts *f, const 
 		ROW(fc, FC_MEMORY, "MemAvailable could not be read");
 		return;
 	}
-	room = f->mem_available > fc->floor + fc->fixed ? f->mem_available - fc->floor - fc->fixed
-							: 0;
+	/* free objects of the socket caches hold sockets without a new page
+	 * (no more of them than the lab asks for) */
+	fc->spare = (uint64_t)p->cost.spare_bytes;
+	if (fc->spare > fc->asked * fc->conn_bytes)
+		fc->spare = fc->asked * fc->conn_bytes;
+	room = f->mem_available + fc->spare > fc->floor + fc->fixed
+		       ? f->mem_available + fc->spare - fc->floor - fc->fixed
+		       : 0;
 	r->applies = 1;
 	r->connections = room / fc->conn_bytes;
+	if (fc->spare >= (1u << 20))
+		snprintf(s, sizeof(s), " and %s of free objects in the socket caches",
+			 units_fmt_size(fc->spare, d, sizeof(d)));
 	ROW(fc, FC_MEMORY,
-	    "MemAvailable %s, less the floor %s and %s for %u processes, at %llu B a connection (%s)",
-	    units_fmt_size(f->mem_available, a, sizeof(a)), units_fmt_size(fc->floor, b, sizeof(b)),
-	    units_fmt_size(fc->fixed, c, sizeof(c)), p->flood_workers + p->server_workers + 2,
-	    (unsigned long long)fc->conn_bytes,
+	    "MemAvailable %s%s, less the floor %s and %s for %u processes, at %llu B a connection (%s)",
+	    units_fmt_size(f->mem_available, a, sizeof(a)), s,
+	    units_fmt_size(fc->floor, b, sizeof(b)), units_fmt_size(fc->fixed, c, sizeof(c)),
+	    p->flood_workers + p->server_workers + 2, (unsigned long long)fc->conn_bytes,
 	    fc->cost_measured ? "this host's slab object sizes, both ends"
 			      : "estimated, both ends: /proc/slabinfo is not readable");
 }
@@ -198,12 +207,13 @@ json_t *forecast_json(const struct forecast *fc)
 	}
 	uint64_t raise = forecast_epoll_raise(fc);
 
-	return json_pack("{s:I, s:I, s:o, s:I, s:b, s:I, s:I, s:I, s:o, s:o}", "asked",
+	return json_pack("{s:I, s:I, s:o, s:I, s:b, s:I, s:I, s:I, s:I, s:o, s:o}", "asked",
 			 (json_int_t)fc->asked, "holds", (json_int_t)fc->holds, "first",
 			 fc->first >= 0 ? json_string(forecast_kinds[fc->first].id) : json_null(),
 			 "per_conn_bytes", (json_int_t)fc->conn_bytes, "per_conn_measured",
 			 fc->cost_measured, "available_bytes", (json_int_t)fc->available,
-			 "floor_bytes", (json_int_t)fc->floor, "processes_bytes",
-			 (json_int_t)fc->fixed, "limits", limits, "epoll_fix_watches",
+			 "spare_bytes", (json_int_t)fc->spare, "floor_bytes", (json_int_t)fc->floor,
+			 "processes_bytes", (json_int_t)fc->fixed, "limits", limits,
+			 "epoll_fix_watches",
 			 raise ? json_integer((json_int_t)raise) : json_null());
 }

@@ -110,6 +110,7 @@ struct forecast {
 	uint64_t conn_bytes; /* kernel and user memory per connection */
 	int cost_measured;   /* the kernel's part from this host's slab objects */
 	uint64_t available, floor, fixed; /* MemAvailable, the floor, per-process memory */
+	uint64_t spare; /* free objects in the socket caches the lab will take first */
 	struct forecast_row row[FC_COUNT];
 };
 

@@ -53,6 +53,7 @@ int mem_cache_index(const char *name)
 
 void mem_cost_of(const double object_bytes[MEM_CACHES], struct mem_cost *c)
 {
+	c->spare_bytes = 0;
 	c->socket_bytes = MEM_OTHER_PER_SOCKET;
 	c->pinned_bytes = 0;
 	c->measured = 1;
@@ -70,21 +71,30 @@ void mem_cost_of(const double object_bytes[MEM_CACHES], struct mem_cost *c)
 	}
 }
 
+struct slab_read {
+	double obj[MEM_CACHES];
+	double spare;
+};
+
 static int on_object(const struct procfs_slab *s, void *arg)
 {
-	double *obj = arg;
+	struct slab_read *sr = arg;
 	int i = mem_cache_index(s->name);
 
-	if (i >= 0 && !(obj[i] > 0))
-		obj[i] = s->object_bytes;
+	if (i >= 0 && !(sr->obj[i] > 0))
+		sr->obj[i] = s->object_bytes;
+	if (i >= 0 && (mem_caches[i].flags & MC_SOCKET))
+		sr->spare += (double)s->spare * s->object_bytes;
 	return 0;
 }
 
 void mem_cost_read(struct mem_cost *c)
 {
-	double obj[MEM_CACHES] = { 0 };
+	struct slab_read sr = { { 0 }, 0 };
+	int bad = procfs_slabinfo(on_object, &sr);
 
-	mem_cost_of(procfs_slabinfo(on_object, obj) ? NULL : obj, c);
+	mem_cost_of(bad ? NULL : sr.obj, c);
+	c->spare_bytes = bad ? 0 : sr.spare;
 }
 
 uint64_t mem_socket_estimate(void)

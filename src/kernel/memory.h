@@ -37,6 +37,9 @@ struct mem_cost {
 	double socket_bytes; /* kernel memory of one held socket */
 	double pinned_bytes; /* of that, reclaimable slab it pins */
 	int measured;	     /* from /proc/slabinfo's object sizes */
+	/* free objects in the per-socket caches (left by an earlier run, not
+	 * yet given back): sockets take them before MemAvailable falls */
+	double spare_bytes;
 };
 
 /* The cost from each cache's object size (0: not known, the estimate

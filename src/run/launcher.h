@@ -180,12 +180,15 @@ struct run {
 	double mem_min_s, floor_hit_s; /* floor_hit_s < 0: not hit */
 	/* the host's memory now (one read of /proc/meminfo), kB */
 	struct {
-		uint64_t avail, free, sreclaim, slab;
+		uint64_t avail, free, slab;
+		double t; /* when it was read, seconds into the run */
 	} mem;
-	/* slab the lab's sockets pin, kB: at the last slab reading, when
-	 * reclaimable slab stood at pinned_sreclaim_kb (its growth since then
-	 * counts too); from slabinfo, or the plan's cost per socket (rootless) */
-	uint64_t pinned_kb, pinned_sreclaim_kb, pinned_max_kb;
+	/* slab the lab's sockets pin, kB, at pinned_s: from slabinfo, or the
+	 * plan's cost per socket (rootless); in the ramp it grows between
+	 * readings at pinned_rate (kB/s, from the last two). Not the growth of
+	 * reclaimable slab: readers of /proc/PID/fd grow it, and can free it. */
+	uint64_t pinned_kb, pinned_max_kb;
+	double pinned_s, pinned_rate;
 	uint64_t usable_min_kb, floor_usable_kb, floor_free_kb, floor_pinned_kb;
 	double usable_min_s;
 	double usable_prev_s, usable_fall_kb_s; /* how fast it falls, kB/s */

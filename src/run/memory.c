@@ -48,17 +48,19 @@ void run_read_meminfo(struct run *r)
 		return;
 	r->mem.avail = procfs_meminfo_parse(buf, "MemAvailable");
 	r->mem.free = procfs_meminfo_parse(buf, "MemFree");
-	r->mem.sreclaim = procfs_meminfo_parse(buf, "SReclaimable");
 	r->mem.slab = procfs_meminfo_parse(buf, "Slab");
+	r->mem.t = run_elapsed(r);
 }
 
 uint64_t run_pinned_kb(const struct run *r)
 {
-	uint64_t since = r->mem.sreclaim > r->pinned_sreclaim_kb
-				 ? r->mem.sreclaim - r->pinned_sreclaim_kb
-				 : 0;
+	double ahead = r->mem.t - r->pinned_s;
 
-	return r->pinned_kb + (r->pinned_sreclaim_kb ? since : 0);
+	if (r->ph.now != PH_RAMP || ahead <= 0)
+		return r->pinned_kb;
+	/* sockets opened since the last reading, at the rate of the last two:
+	 * at most two seconds ahead (a reading is taken every sample) */
+	return r->pinned_kb + (uint64_t)(r->pinned_rate * (ahead < 2 ? ahead : 2));
 }
 
 uint64_t run_usable_kb(const struct run *r)
@@ -83,6 +85,8 @@ static int64_t sockets_grown(const struct run *r)
 void run_measure_pinned(struct run *r, uint64_t sockets)
 {
 	int64_t grown;
+	uint64_t now;
+	double t;
 
 	/* while it moves: every sample but in the hold, every fifth there */
 	if (r->ph.now < PH_RAMP || (r->ph.now == PH_HOLD && r->nrows % 5))
@@ -92,8 +96,13 @@ void run_measure_pinned(struct run *r, uint64_t sockets)
 	grown = r->have_slabinfo ? sockets_grown(r) : -1;
 	if (grown >= 0)
 		sockets = (uint64_t)grown;
-	r->pinned_kb = (uint64_t)((double)sockets * r->plan->cost.pinned_bytes / 1024);
-	r->pinned_sreclaim_kb = r->mem.sreclaim;
+	now = (uint64_t)((double)sockets * r->plan->cost.pinned_bytes / 1024);
+	t = run_elapsed(r);
+	if (r->pinned_s > 0 && t > r->pinned_s)
+		r->pinned_rate =
+			now > r->pinned_kb ? (double)(now - r->pinned_kb) / (t - r->pinned_s) : 0;
+	r->pinned_kb = now;
+	r->pinned_s = t;
 	if (r->pinned_kb > r->pinned_max_kb)
 		r->pinned_max_kb = r->pinned_kb;
 }

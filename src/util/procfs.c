@@ -258,6 +258,7 @@ int procfs_slabinfo_parse(const char *text, procfs_slab_fn fn, void *arg)
 			active,
 			nslabs * pages * (unsigned long long)page,
 			per ? (double)(pages * (unsigned long long)page) / (double)per : 0,
+			num > active ? num - active : 0,
 		};
 
 		if (fn(&s, arg))

@@ -53,6 +53,7 @@ struct procfs_slab {
 	const char *name;
 	uint64_t objects, bytes;
 	double object_bytes;
+	uint64_t spare; /* objects allocated and free: room without new slabs */
 };
 typedef int (*procfs_slab_fn)(const struct procfs_slab *s, void *arg);
 int procfs_slabinfo(procfs_slab_fn fn, void *arg);
