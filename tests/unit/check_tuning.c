@@ -49,7 +49,9 @@ static void default_scale(struct tuning_scale *sc, const char *set)
 {
 	static struct lab lab;
 	static struct plan plan;
-	struct plan_env env = { 20000, 24ULL << 30, 5000000 };
+	struct plan_env env = { .fd_limit = 20000,
+				.mem_available = 24ULL << 30,
+				.epoll_watches = 5000000 };
 	struct lab_diag diag = { 0 };
 	char err[512];
 
