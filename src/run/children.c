@@ -33,6 +33,26 @@
 
 /* ---- children ---- */
 
+/* a flood's stats line inside its hold (or any line of a flood that has
+ * no hold, churn): note its time and messages sent */
+static void note_messages(struct child *c, json_t *j)
+{
+	json_t *t = json_object_get(j, "t"), *from = json_object_get(j, "hold_from_s");
+	json_t *end = json_object_get(j, "hold_end_s");
+	json_t *sent = json_object_get(json_object_get(j, "messages"), "sent");
+	int slot = c->msg_lines ? 1 : 0;
+
+	if (!c->is_flood || !json_is_number(t) || !json_is_integer(sent))
+		return;
+	if (json_object_get(j, "hold_s") &&
+	    (!json_is_number(from) || json_number_value(t) < json_number_value(from) ||
+	     (json_is_number(end) && json_number_value(t) > json_number_value(end))))
+		return;
+	c->msg_t[slot] = json_number_value(t);
+	c->msg_sent[slot] = (uint64_t)json_integer_value(sent);
+	c->msg_lines++;
+}
+
 static void on_stats_line(struct bufferevent *bev, void *arg)
 {
 	struct child *c = arg;
@@ -46,6 +66,7 @@ static void on_stats_line(struct bufferevent *bev, void *arg)
 		if (j) {
 			json_decref(c->last);
 			c->last = j;
+			note_messages(c, j);
 		}
 		free(line);
 	}

@@ -49,6 +49,11 @@ struct child {
 	int stats_fd;
 	struct bufferevent *bev;
 	json_t *last; /* the last stats line */
+	/* messages sent at the first and last stats line inside the flood's
+	 * own hold (its clock, "t"): the hold's message rate */
+	double msg_t[2];
+	uint64_t msg_sent[2];
+	int msg_lines;
 	int exited, status;
 	double exit_s; /* when it was reaped */
 	enum phase exit_phase;
