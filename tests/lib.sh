@@ -116,7 +116,7 @@ has_finding() {
 lib_done() {
 	# every finding of every run this test made cites what stands in its run
 	local dirs
-	mapfile -t dirs < <(find "$tmp" -name result.json -printf '%h\n' 2>/dev/null)
+	mapfile -t dirs < <(find "$tmp" -name result.json -type f -printf '%h\n' 2>/dev/null)
 	if [ ${#dirs[@]} -gt 0 ]; then
 		$PY "$(dirname "${BASH_SOURCE[0]}")/check_findings.py" "${dirs[@]}" || fail "findings that cite what is not in their run (above)"
 		echo "  findings of ${#dirs[@]} runs checked against their result.json"

@@ -14,6 +14,7 @@
 #include "host/host.h"
 #include "kernel/tuning.h"
 #include "util/log.h"
+#include "util/textfile.h"
 
 static int cmd_doctor(int argc, char **argv);
 
@@ -136,46 +137,8 @@ static json_t *tuning_json(const struct tuning *t, const struct tuning_scale *sc
 	return root;
 }
 
-static int read_all(const char *path, char **out, size_t *len)
-{
-	FILE *fp = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	size_t cap = 4096, n = 0;
-	char *buf;
-
-	if (!fp)
-		return -errno;
-	buf = malloc(cap);
-	while (buf) {
-		size_t got = fread(buf + n, 1, cap - n, fp);
-
-		n += got;
-		if (n < cap)
-			break;
-		if (cap >= (1u << 24)) {
-			free(buf);
-			buf = NULL;
-			errno = EFBIG;
-			break;
-		}
-		cap *= 2;
-		{
-			char *nb = realloc(buf, cap);
-
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-			}
-			buf = nb;
-		}
-	}
-	if (fp != stdin)
-		fclose(fp);
-	if (!buf)
-		return errno ? -errno : -ENOMEM;
-	*out = buf;
-	*len = n;
-	return 0;
-}
+/* A tuning file is text of a few thousand lines: 16 MiB is far beyond any. */
+#define TUNING_FILE_MAX (16u << 20)
 
 static int doctor_sysctl(const char *const *files, int nfiles, const struct lab *lab,
 			 const struct plan *plan, int json)
@@ -189,13 +152,14 @@ static int doctor_sysctl(const char *const *files, int nfiles, const struct lab 
 
 	tuning_init(&t);
 	for (int i = 0; i < nfiles; i++) {
-		char *text = NULL;
+		char *text = NULL, err[600];
 		size_t len = 0;
-		int r = read_all(files[i], &text, &len);
+		int r = textfile_read(files[i], TUNING_FILE_MAX, &text, &len, err, sizeof(err));
 
 		if (r) {
-			fprintf(stderr, "connlab: cannot read %s: %s\n",
-				strcmp(files[i], "-") ? files[i] : "standard input", strerror(-r));
+			fprintf(stderr,
+				"connlab: %s; --sysctl takes a sysctl.conf or limits.conf file\n",
+				err);
 			tuning_free(&t);
 			return EXIT_USAGE;
 		}

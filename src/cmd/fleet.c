@@ -11,6 +11,7 @@
 #include "plan/fleet.h"
 #include "plan/plan.h"
 #include "report/report.h"
+#include "run/run.h"
 #include "util/procfs.h"
 
 static int cmd_fleet(int argc, char **argv);
@@ -95,6 +96,8 @@ static int cmd_fleet(int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage_error(&command_fleet,
 				       "name the lab file: its [fleet] section names the hosts");
+	if (run_outdir_check(fo.out, err, sizeof(err)))
+		return cli_usage_error(&command_fleet, "%s", err);
 	plan_env_read(&env);
 	st = cli_lab_plan(&command_fleet, argc, argv, optind, &sets, &lab, &env, &plan);
 	if (st)

@@ -4,6 +4,7 @@
  * own file, beside its options. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "cmd/cli.h"
 #include "lab/metrics.h"
@@ -92,6 +93,19 @@ static int cmd_help(int argc, char **argv)
 	return cli_help(c);
 }
 
+/* A lab's processes are this binary run again through /proc/self/exe, which
+ * the kernel names "exe": they take their role's name ("connlab-server",
+ * "connlab-flood") where ps, pgrep -x and result.json's processes see it. */
+static void name_role(const char *command)
+{
+	char comm[16] = "", name[16];
+
+	if (prctl(PR_GET_NAME, comm) || strcmp(comm, "exe"))
+		return; /* run by its own name: it keeps it */
+	snprintf(name, sizeof(name), "connlab-%s", command);
+	prctl(PR_SET_NAME, name);
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *c;
@@ -114,5 +128,6 @@ int main(int argc, char **argv)
 			return cli_usage_error(NULL, "unknown option '%s'", argv[1]);
 		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
 	}
+	name_role(c->name);
 	return c->run(argc - 1, argv + 1);
 }

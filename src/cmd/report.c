@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/cli.h"
@@ -40,7 +41,7 @@ const struct command command_report = {
 		"\n"
 		"  -s, --set expect.METRIC=OP VALUE  judge one run against this expectation\n"
 		"                                    (repeatable; expect.METRIC=off drops one)\n"
-		"  -o, --output FILE   where to write the comparison page\n"
+		"  -o, --output FILE   where to write the comparison page (a directory: FILE/compare.html)\n"
 		"\n"
 		"report.html is one file with no scripts and no links out: open it from disk\n"
 		"or keep it as a CI artifact.\n",
@@ -135,6 +136,20 @@ static int write_page_at(const char *path, struct html_job *h)
 	return report_write_atomic(dir, slash ? slash + 1 : path, write_page, h);
 }
 
+/* A string of result.json as text: "-" where the run has none (an old or
+ * edited result.json), never "(null)". */
+static const char *text_or(const json_t *v)
+{
+	return json_is_string(v) ? json_string_value(v) : "-";
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
 /* Two runs: the key figures side by side, their expectations, and the
  * comparison page. */
 static int report_two(json_t *const *run, const char *const *dirs, const char *outpath)
@@ -145,11 +160,11 @@ static int report_two(json_t *const *run, const char *const *dirs, const char *o
 	printf("%-34s", "");
 	for (int i = 0; i < 2; i++)
 		printf(" %-19.19s",
-		       json_string_value(json_object_get(json_object_get(run[i], "lab"), "name")));
+		       text_or(json_object_get(json_object_get(run[i], "lab"), "name")));
 	/* outcomes in full ("expectations failed" is 19 characters) */
 	printf(" change\n%-34s", "outcome");
 	for (int i = 0; i < 2; i++)
-		printf(" %-19s", json_string_value(json_object_get(run[i], "outcome")));
+		printf(" %-19s", text_or(json_object_get(run[i], "outcome")));
 	printf("\n");
 	for (size_t r = 0; r < report_rows_count; r++) {
 		double v[2] = { report_row_value(run[0], &report_rows[r]),
@@ -172,13 +187,13 @@ static int report_two(json_t *const *run, const char *const *dirs, const char *o
 		{
 			printf("  %-4s %s %s %s\n",
 			       json_is_true(json_object_get(e, "holds")) ? "ok" : "FAIL",
-			       json_string_value(json_object_get(e, "metric")),
-			       json_string_value(json_object_get(e, "op")),
-			       json_string_value(json_object_get(e, "text")));
+			       text_or(json_object_get(e, "metric")),
+			       text_or(json_object_get(e, "op")),
+			       text_or(json_object_get(e, "text")));
 		}
 	}
-	if (!outpath) {
-		snprintf(page, sizeof(page), "%s/compare.html", dirs[1]);
+	if (!outpath || is_dir(outpath)) { /* -o DIR: the page in it */
+		snprintf(page, sizeof(page), "%s/compare.html", outpath ? outpath : dirs[1]);
 		outpath = page;
 	}
 	{

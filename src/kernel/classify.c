@@ -17,6 +17,12 @@
 #include "util/suggest.h"
 #include "util/units.h"
 
+/* The later of two lines of the file (either may be NULL). */
+static const struct tuning_line *later_of(const struct tuning_line *a, const struct tuning_line *b)
+{
+	return !a ? b : !b ? a : a > b ? a : b;
+}
+
 static void classify_limit(struct cx *c, struct tuning_line *l)
 {
 	const struct tuning_scale *sc = c->sc;
@@ -59,17 +65,16 @@ static void classify_limit(struct cx *c, struct tuning_line *l)
 		return;
 	}
 	if (!strcmp(l->type, "soft")) {
-		for (unsigned i = 0; i < c->t->n; i++) {
-			const struct tuning_line *h = &c->t->line[i];
+		/* the hard limit in force: the last hard or - line of the domain */
+		const struct tuning_line *h =
+			later_of(cx_last(c, TK_LIMIT, "nofile", l->domain, "hard"),
+				 cx_last(c, TK_LIMIT, "nofile", l->domain, "-"));
 
-			if (h->kind == TK_LIMIT && !strcmp(h->name, "nofile") &&
-			    !strcmp(h->domain, l->domain) && strcmp(h->type, "soft") &&
-			    all_digits(h->value) && strtoll(h->value, NULL, 10) < v) {
-				say(l, TV_INCONSISTENT, LEVEL_BLOCKS,
-				    "The soft limit %lld is above the hard limit %s (%s:%d): the kernel refuses it (EINVAL) and pam_limits fails. Make the hard limit at least %lld.",
-				    v, h->value, h->file, h->line, v);
-				return;
-			}
+		if (h && all_digits(h->value) && strtoll(h->value, NULL, 10) < v) {
+			say(l, TV_INCONSISTENT, LEVEL_BLOCKS,
+			    "The soft limit %lld is above the hard limit %s (%s:%d): the kernel refuses it (EINVAL) and pam_limits fails. Make the hard limit at least %lld.",
+			    v, h->value, h->file, h->line, v);
+			return;
 		}
 	}
 	if (value_of(c, "fs.file-max", &file_max, &fm) && v > file_max) {
@@ -394,10 +399,22 @@ static void classify_sysctl(struct cx *c, struct tuning_line *l)
 			return;
 }
 
+/* The line after l that sets the same again (a limit: for its domain and
+ * type, or as "-", both), which is the one that counts; NULL when none. */
+static const struct tuning_line *set_again(const struct cx *c, const struct tuning_line *l)
+{
+	const struct tuning_line *m = cx_last(c, (int)l->kind, l->name, l->domain, l->type);
+
+	if (l->kind == TK_LIMIT)
+		m = later_of(m, cx_last(c, TK_LIMIT, l->name, l->domain, "-"));
+	return m > l ? m : NULL;
+}
+
 void tuning_classify(struct tuning *t, const struct kernel_view *kv, const struct tuning_scale *sc)
 {
-	struct cx c = { t, kv, sc };
+	struct cx c = { t, kv, sc, NULL, 0 };
 
+	cx_index(&c); /* without it (out of memory), no line is found again */
 	memset(t->count, 0, sizeof(t->count));
 	t->blocks = t->warns = 0;
 	for (unsigned i = 0; i < t->n; i++) {
@@ -411,16 +428,7 @@ void tuning_classify(struct tuning *t, const struct kernel_view *kv, const struc
 		l->verdict = TV_NETNS;
 		l->in_section = 0;
 		l->scope = -1;
-		for (unsigned j = i + 1; j < t->n; j++) {
-			const struct tuning_line *m = &t->line[j];
-
-			if (m->kind == l->kind && !strcmp(m->name, l->name) &&
-			    (l->kind == TK_SYSCTL ||
-			     (!strcmp(m->domain, l->domain) &&
-			      (!strcmp(m->type, l->type) || !strcmp(m->type, "-")))) &&
-			    !(m->verdict == TV_MALFORMED && m->text[0]))
-				later = m;
-		}
+		later = set_again(&c, l);
 		if (later) {
 			l->k = l->kind == TK_SYSCTL ? kernel_sysctl_find(l->name) : NULL;
 			say(l, TV_REPEATED, LEVEL_WARN,
@@ -439,4 +447,5 @@ void tuning_classify(struct tuning *t, const struct kernel_view *kv, const struc
 		else if (l->level == LEVEL_WARN)
 			t->warns++;
 	}
+	cx_index_free(&c);
 }

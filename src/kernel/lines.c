@@ -26,23 +26,74 @@ void say(struct tuning_line *l, enum tverdict v, enum level lv, const char *fmt,
 	va_end(ap);
 }
 
-/* the last value the files give name (a sysctl), or NULL */
+/* ---- the last line of a name ---- */
 
-static const char *file_value(const struct tuning *t, const char *name)
+static int key_cmp(int kind, const char *name, const char *domain, const char *type,
+		   const struct tuning_line *b)
 {
-	const char *v = NULL;
+	int d = kind - (int)b->kind;
 
-	for (unsigned i = 0; i < t->n; i++)
-		if (t->line[i].kind == TK_SYSCTL && t->line[i].verdict != TV_MALFORMED &&
-		    !strcmp(t->line[i].name, name))
-			v = t->line[i].value;
-	return v;
+	if (!d)
+		d = strcmp(name, b->name);
+	if (!d)
+		d = strcmp(domain, b->domain);
+	if (!d)
+		d = strcmp(type, b->type);
+	return d;
+}
+
+static int line_cmp(const void *pa, const void *pb)
+{
+	const struct tuning_line *a = *(const struct tuning_line *const *)pa;
+	const struct tuning_line *b = *(const struct tuning_line *const *)pb;
+	int d = key_cmp((int)a->kind, a->name, a->domain, a->type, b);
+
+	return d ? d : (a > b) - (a < b); /* then in file order */
+}
+
+int cx_index(struct cx *c)
+{
+	c->n_by_key = 0;
+	c->by_key = malloc((c->t->n ? c->t->n : 1) * sizeof(*c->by_key));
+	if (!c->by_key)
+		return -ENOMEM;
+	for (unsigned i = 0; i < c->t->n; i++)
+		if (c->t->line[i].verdict != TV_MALFORMED)
+			c->by_key[c->n_by_key++] = &c->t->line[i];
+	qsort(c->by_key, c->n_by_key, sizeof(*c->by_key), line_cmp);
+	return 0;
+}
+
+void cx_index_free(struct cx *c)
+{
+	free(c->by_key);
+	c->by_key = NULL;
+	c->n_by_key = 0;
+}
+
+const struct tuning_line *cx_last(const struct cx *c, int kind, const char *name,
+				  const char *domain, const char *type)
+{
+	unsigned lo = 0, hi = c->n_by_key;
+
+	while (lo < hi) { /* the first line past the key */
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (key_cmp(kind, name, domain, type, c->by_key[mid]) >= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && !key_cmp(kind, name, domain, type, c->by_key[lo - 1]))
+		return c->by_key[lo - 1];
+	return NULL;
 }
 
 /* name's value as the files leave it, else the host's now; 0 unknown */
 int value_of(const struct cx *c, const char *name, long long *out, int *from_file)
 {
-	const char *v = file_value(c->t, name);
+	const struct tuning_line *last = cx_last(c, TK_SYSCTL, name, "", "");
+	const char *v = last ? last->value : NULL;
 	struct kname kn;
 	char *end;
 

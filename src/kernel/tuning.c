@@ -275,10 +275,10 @@ void tuning_write(const struct tuning *t, const struct tuning_scale *sc, FILE *o
 		fprintf(out, "%5d  %-12s %s\n", l->line, tuning_verdict_name(l->verdict), head);
 		text_wrap(out, l->text, 20, 100);
 	}
-	fprintf(out, "\n%u %s for %s:", t->n, t->n == 1 ? "line" : "lines", sc->label);
+	fprintf(out, "\n%u %s for %s", t->n, t->n == 1 ? "line" : "lines", sc->label);
 	for (int v = 0; v < TV_COUNT; v++)
 		if (t->count[v]) {
-			fprintf(out, "%s %u %s", first ? "" : ",", t->count[v],
+			fprintf(out, "%s %u %s", first ? ":" : ",", t->count[v],
 				tuning_verdict_name((enum tverdict)v));
 			first = 0;
 		}

@@ -6,16 +6,22 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "report/report.h"
 #include "util/log.h"
+#include "util/textfile.h"
+
+/* A result.json of a million-connection run is a few MiB; 256 MiB is none. */
+#define RESULT_JSON_MAX (256u << 20)
 
 json_t *report_load(const char *dir, char *err, size_t errlen)
 {
-	char path[1024];
+	char path[1024], *text = NULL;
+	size_t len = 0;
 	struct stat st;
 	json_error_t e;
 	json_t *j;
@@ -33,7 +39,10 @@ json_t *report_load(const char *dir, char *err, size_t errlen)
 			dir);
 		return NULL;
 	}
-	j = json_load_file(path, 0, &e);
+	if (textfile_read(path, RESULT_JSON_MAX, &text, &len, err, errlen))
+		return NULL; /* a directory, a device, binary: said before it is read */
+	j = json_loadb(text, len, 0, &e);
+	free(text);
 	if (!j) {
 		if (e.line > 0)
 			snprintf(err, errlen, "%s:%d: %s (a result.json cut short or edited?)",
@@ -167,7 +176,8 @@ int report_write_atomic(const char *dir, const char *name, void (*fn)(FILE *, vo
 	if (!r && rename(tmp, path))
 		r = -errno;
 	if (r) {
-		log_msg(LOGL_ERROR, "cannot write %s: %s (disk full?)", path, strerror(-r));
+		log_msg(LOGL_ERROR, "cannot write %s: %s%s", path, strerror(-r),
+			r == -ENOSPC || r == -EDQUOT ? ": free some space and run it again" : "");
 		unlink(tmp);
 	}
 	return r;

@@ -34,6 +34,27 @@
 
 /* ---- preflight ---- */
 
+int run_outdir_check(const char *out, char *err, size_t len)
+{
+	char path[600];
+	struct stat st;
+
+	if (!out || stat(out, &st))
+		return 0; /* none given, or made later */
+	if (!S_ISDIR(st.st_mode))
+		return snprintf(err, len, "--out %s: not a directory; give a directory for the run",
+				out),
+		       -ENOTDIR;
+	snprintf(path, sizeof(path), "%s/result.json", out);
+	if (!access(path, F_OK))
+		return snprintf(
+			       err, len,
+			       "--out %s already holds a run (its result.json); choose another directory",
+			       out),
+		       -EEXIST;
+	return 0;
+}
+
 int run_outdir_make(const char *out, time_t started, const char *name, char *dir, size_t len)
 {
 	char stamp[32], path[600];

@@ -63,6 +63,9 @@ json_t *run_merged_hist(json_t *const *lines, size_t n, const char *key);
 /* The run directory: out, or runs/<UTC time of started>-<name> (made
  * unique); it must hold no result yet. 0, or -errno after saying why. */
 int run_outdir_make(const char *out, time_t started, const char *name, char *dir, size_t len);
+/* Whether OUT (NULL: the default) can take a run, before anything is
+ * built: 0, or -errno with ERR saying why (a file, a run already there). */
+int run_outdir_check(const char *out, char *err, size_t len);
 
 /* What one probe measured: by phase for result.json, and by interval for
  * the timeline. A run keeps one per probe (two in a dual-stack lab), a

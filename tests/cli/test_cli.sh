@@ -65,6 +65,52 @@ for f in lab/*.lab; do
 	expect_run 0 '^Plan for lab' plan "$f"
 done
 
+# Files a user names are refused before they are read when they are not
+# what the command takes: a directory, a device, binary data, something
+# endless; never "0 lines" and exit 0.
+expect_run 2 "$tmp: is a directory" doctor --sysctl "$tmp"
+expect_run 2 '/dev/zero: a device or socket, not a file' doctor --sysctl /dev/zero
+expect_run 2 '/proc/self/mem: cannot read' doctor --sysctl /proc/self/mem
+expect_run 2 'binary.lab:1: binary data \(byte 0x[0-9a-f]{2} at column [0-9]+\): not a text file' \
+	doctor --sysctl "$tmp/binary.lab"
+grep -q $'\e' "$tmp/out" && fail "doctor --sysctl echoes binary data"
+yes 'net.core.somaxconn = 4096' | "$CONNLAB" doctor --sysctl - >"$tmp/out" 2>&1
+[ $? = 2 ] && grep -q 'standard input: more than 16777216 bytes' "$tmp/out" ||
+	fail "doctor --sysctl - of an endless input: $(head -3 "$tmp/out")"
+# linear in the lines: 200k lines (each name twice, limits too) well
+# within a bound the quadratic reader (more than 25 s) could not meet
+python3 -c '
+for i in range(50000):
+    print("net.ipv4.tcp_rmem = 4096 %d 6291456" % (87380 + i))
+    print("fs.nr_open = %d" % (1048576 + i))
+    print("* soft nofile %d" % (1000 + i))
+    print("* hard nofile %d" % (2000 + i))' >"$tmp/big.conf"
+timeout 20 "$CONNLAB" doctor --sysctl "$tmp/big.conf" >"$tmp/out" 2>&1
+rc=$?
+[ $rc = 0 ] || [ $rc = 1 ] || fail "doctor --sysctl of 200k lines: exit $rc (124: over 20 s)"
+grep -q '^200000 lines for lab' "$tmp/out" || fail "doctor --sysctl of 200k lines: $(tail -2 "$tmp/out")"
+grep -q 'Set again at .*big.conf:199998 (1098575)' "$tmp/out" || fail "doctor --sysctl: the last fs.nr_open is not the one that counts"
+
+# --out that cannot take a run is a usage error before anything is built
+mkdir -p "$tmp/ran" && echo '{"findings": []}' >"$tmp/ran/result.json"
+expect_run 2 "\-\-out $tmp/ran already holds a run \(its result.json\); choose another directory" \
+	run --out "$tmp/ran" --set clients.connections=10
+expect_run 2 "\-\-out $tmp/out: not a directory" run --out "$tmp/out"
+expect_run 2 "\-\-out $tmp/ran already holds a run" fleet --out "$tmp/ran" lab/default.lab
+
+# report: a result.json that is a directory, two runs with no lab name,
+# -o at a directory
+mkdir -p "$tmp/rd/result.json"
+expect_run 2 'rd/result.json: is a directory' report "$tmp/rd"
+for x in a b; do
+	cp -r tests/fixtures/findings/time-wait "$tmp/$x"
+	python3 -c 'import json,sys; p=sys.argv[1]+"/result.json"; r=json.load(open(p)); del r["lab"]["name"]; del r["outcome"]; json.dump(r, open(p,"w"))' "$tmp/$x"
+done
+mkdir -p "$tmp/pages"
+expect_run 0 "comparison page: $tmp/pages/compare.html" report -o "$tmp/pages" "$tmp/a" "$tmp/b"
+grep -q '(null)' "$tmp/out" && fail "report A B prints (null): $(grep -m1 '(null)' "$tmp/out")"
+[ -s "$tmp/pages/compare.html" ] || fail "report -o DIR wrote no DIR/compare.html"
+
 # docs/labfile.md documents every key the program knows, with its default.
 "$CONNLAB" help labfile | awk '/^\[/ { sec = substr($1, 2, length($1) - 2) }
 	/^  [a-z_]+ +[a-zA-Z ]+, default/ { print sec "." $1 }' >"$tmp/keys"

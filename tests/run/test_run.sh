@@ -66,6 +66,9 @@ check(r["ping"]["all"]["sent"] > 20 and r["ping"]["hold"]["sent"] > 0, "pings")
 check(r["probe_connect"]["all"]["count"] > 3, "probe connects")
 check(all(e["holds"] for e in r["expectations"]) and len(r["expectations"]) == 4, "expectations")
 check(5000 < r["memory"]["kernel_slab_per_conn_bytes"] < 20000, f"kernel memory {r['memory']['kernel_slab_per_conn_bytes']}")
+# the lab's processes named by their roles, as ps and pgrep -x see them
+comms = {p["role"]: p["comm"] for p in r["processes"]}
+check(comms.get("server") == "connlab-server" and comms.get("flood") == "connlab-flood", f"process names {comms}")
 for b in bad: print("  result.json:", b)
 sys.exit(1 if bad else 0)
 PY
