@@ -102,26 +102,40 @@ unit: $(UNIT_BINS)
 sanitize: deps-test
 	$(Q)$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 test
 
-# Coverage-guided fuzzing of the lab file parser (libFuzzer, clang).
+# Coverage-guided fuzzing (libFuzzer, clang) of what reads a user's bytes:
+# the lab file (and --set), a tuning file (doctor --sysctl), a result.json
+# (explain, report). FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
-FUZZ_BIN := build/fuzz/fuzz_labfile
-FUZZ_SRCS := $(wildcard src/util/*.c src/lab/*.c) src/kernel/counters.c src/kernel/knowledge.c \
-	src/kernel/memory.c \
-	src/kernel/sysctls.c src/engine/modes.c \
-	src/engine/budget.c src/plan/plan.c src/plan/write.c
-$(FUZZ_BIN): tests/fuzz/fuzz_labfile.c $(FUZZ_SRCS) lab/default.lab
+FUZZ_TARGETS := labfile tuning result
+FUZZ_BASE := $(wildcard src/util/*.c src/lab/*.c) src/kernel/counters.c src/kernel/knowledge.c \
+	src/kernel/memory.c src/kernel/sysctls.c src/engine/modes.c src/engine/budget.c
+FUZZ_SRCS_labfile := $(FUZZ_BASE) src/plan/plan.c src/plan/write.c
+FUZZ_SRCS_tuning := $(FUZZ_BASE) src/kernel/tuning.c src/kernel/classify.c src/kernel/lines.c
+FUZZ_SRCS_result := $(FUZZ_BASE) $(wildcard src/report/*.c)
+FUZZ_CORPUS_labfile := lab/*.lab tests/fuzz/corpus/*
+FUZZ_CORPUS_tuning := tests/fixtures/doctor/*.conf
+FUZZ_CORPUS_result := tests/fixtures/findings/*/result.json
+FUZZ_LEN_labfile := 4096
+FUZZ_LEN_tuning := 8192
+FUZZ_LEN_result := 400000
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BASE) $(wildcard src/*/*.h) lab/default.lab
 	@mkdir -p $(dir $@)
 	$(call quiet,CLANG,$@)clang -std=gnu11 -g -O1 -Isrc -I. -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $(PKG_CFLAGS) -o $@ tests/fuzz/fuzz_labfile.c \
-		$(FUZZ_SRCS) $(PKG_LIBS)
+		-fno-sanitize-recover=all $(PKG_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(PKG_LIBS)
 
 fuzz: deps
-	$(Q)$(MAKE) --no-print-directory $(FUZZ_BIN)
-	$(Q)mkdir -p build/fuzz/corpus && cp lab/*.lab tests/fuzz/corpus/* build/fuzz/corpus/
-	$(Q)$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
-		-dict=tests/fuzz/labfile.dict -artifact_prefix=build/fuzz/ build/fuzz/corpus 2>build/fuzz/log || \
-		{ tail -n 60 build/fuzz/log; exit 1; }
-	$(Q)grep -E 'stat::number_of_executed_units|Done' build/fuzz/log | tail -n 2
+	$(Q)for t in $(FUZZ_TARGETS); do $(MAKE) --no-print-directory build/fuzz/fuzz_$$t || exit 1; done
+	$(Q)$(foreach t,$(FUZZ_TARGETS),$(call fuzz_one,$(t)))
+
+# one target: its corpus from the seeds, FUZZ_SECONDS of it, its last lines
+define fuzz_one
+mkdir -p build/fuzz/corpus-$(1); \
+for f in $(FUZZ_CORPUS_$(1)); do cp $$f build/fuzz/corpus-$(1)/$$(echo $$f | tr / _); done; \
+build/fuzz/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_LEN_$(1)) -print_final_stats=1 \
+	$(if $(filter labfile,$(1)),-dict=tests/fuzz/labfile.dict) -artifact_prefix=build/fuzz/$(1)- \
+	build/fuzz/corpus-$(1) 2>build/fuzz/log-$(1) || { tail -n 60 build/fuzz/log-$(1); exit 1; }; \
+echo "fuzz_$(1): $$(grep -E 'stat::number_of_executed_units' build/fuzz/log-$(1) | awk '{print $$2}') runs in $(FUZZ_SECONDS) s";
+endef
 
 # Benchmarks (root): never part of `make check`. QUICK=1: a few minutes
 # (200k instead of 1M, one run each); the full run takes about 25 minutes.

@@ -374,8 +374,8 @@ static void judge_conntrack(struct fctx *x)
 		return;
 	for (size_t i = 0, n = tl_len(x); i < n; i++) {
 		int dropping = i && tl(x, "conntrack_drops", i) > tl(x, "conntrack_drops", i - 1);
-		unsigned lost = (unsigned)tl(x, "pings_lost", i),
-			 fail = (unsigned)tl(x, "probe_connect_failures", i);
+		unsigned lost = (unsigned)units_u64(tl(x, "pings_lost", i)),
+			 fail = (unsigned)units_u64(tl(x, "probe_connect_failures", i));
 
 		lost_all += lost;
 		fail_all += fail;

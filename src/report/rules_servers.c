@@ -12,6 +12,7 @@
 #include "lab/programs.h"
 #include "report/report.h"
 #include "report/rules.h"
+#include "util/units.h"
 
 static const char *str_of(json_t *o, const char *k)
 {
@@ -48,7 +49,7 @@ static const struct program *run_program(const struct fctx *x, struct prog_setti
 			     : 1;
 	s->where = !strcmp(in, "command line") ? 1 : !strcmp(in, "config file") ? 2 : 3;
 	snprintf(s->file, sizeof(s->file), "%s", str(x, "server_program.config.file") ?: "");
-	s->line = (unsigned)num(x, "server_program.config.line");
+	s->line = (unsigned)units_u64(num(x, "server_program.config.line"));
 	snprintf(s->text, sizeof(s->text), "%s", str(x, "server_program.config.text") ?: "");
 	return s->prog;
 }

@@ -296,10 +296,10 @@ static void summary_floor(json_t *j, FILE *out)
 		fprintf(out,
 			"  floor         memory that can be had at its lowest %s (MemAvailable less the slab the sockets pin: at most %s, %s), floor %s\n",
 			units_fmt_size((uint64_t)low, a, sizeof(a)),
-			units_fmt_size((uint64_t)num(j, "memory.pinned_max_bytes"), b, sizeof(b)),
+			units_fmt_size(units_u64(num(j, "memory.pinned_max_bytes")), b, sizeof(b)),
 			from && !strcmp(from, "estimate") ? "estimated: slabinfo is not readable"
 							  : "counted from slabinfo",
-			units_fmt_size((uint64_t)num(j, "memory.floor_bytes"), c, sizeof(c)));
+			units_fmt_size(units_u64(num(j, "memory.floor_bytes")), c, sizeof(c)));
 	if (isnan(fc) || !first)
 		return;
 	snprintf(path, sizeof(path), "forecast.limits.%s.connections", first);

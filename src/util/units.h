@@ -48,4 +48,12 @@ char *units_fmt_ports(const struct port_list *pl, char *buf, size_t len);
 
 uint32_t units_port_count_in(const struct port_list *pl);
 
+/* A count or size read from JSON as a double, as an integer: 0 for NaN (a
+ * figure not there), a negative value or one too large; converting those
+ * directly is undefined behaviour. */
+static inline uint64_t units_u64(double v)
+{
+	return v >= 0 && v < 1.8e19 ? (uint64_t)v : 0;
+}
+
 #endif
