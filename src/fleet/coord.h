@@ -74,6 +74,7 @@ struct fleet {
 	struct probe_tally tally;
 	json_t *tl;
 	int interrupted, waiting;
+	int pdsh_failed; /* pdsh itself could not be run: no host was tried */
 	char outcome[32], reason[1024];
 	char outdir[512], labdir[512];
 	FILE *log;

@@ -143,6 +143,9 @@ static int step_check(struct fleet *f, unsigned *ready)
 	*ready = fleet_check_round(f);
 	if (f->interrupted)
 		return fail(f, EXIT_INTERRUPTED, "interrupted while checking the hosts");
+	if (f->pdsh_failed) /* said when it failed; no host was tried */
+		return fail(f, EXIT_CANNOT_RUN, "%s could not be run: no host was started",
+			    f->o->pdsh ? f->o->pdsh : "pdsh");
 	for (unsigned i = 0; i < f->nh; i++)
 		if (strcmp(f->h[i].state, "ready"))
 			fprintf(stderr, "connlab fleet: host %s %s: %s\n", f->h[i].name,

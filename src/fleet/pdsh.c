@@ -138,8 +138,8 @@ int fleet_spawn_pdsh(struct fleet *f, enum fleet_round round, const char *hosts,
 			why[k] = 0;
 			waitpid(p->pid, NULL, 0);
 			log_msg(LOGL_ERROR,
-				"cannot run pdsh: %s; install it (apt-get install pdsh) or put it on PATH",
-				why);
+				"cannot run %s: %s; install pdsh (apt-get install pdsh), or give --pdsh PROGRAM",
+				f->o->pdsh ? f->o->pdsh : "pdsh", why);
 			e = -ENOENT;
 		}
 		close(out[0]);

@@ -53,6 +53,13 @@ unsigned fleet_check_round(struct fleet *f)
 	if (fleet_spawn_pdsh(f, ROUND_CHECK, all, f->nh,
 			     (unsigned)(f->lab->fleet.start_timeout_us / 1000000))) {
 		free(all);
+		/* nothing ran on any host: they are not started, not failed */
+		for (unsigned i = 0; i < f->nh; i++) {
+			f->h[i].state = "not started";
+			snprintf(f->h[i].why, sizeof(f->h[i].why), "%s could not be run here",
+				 f->o->pdsh ? f->o->pdsh : "pdsh");
+		}
+		f->pdsh_failed = 1;
 		return 0;
 	}
 	free(all);

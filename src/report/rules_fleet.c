@@ -27,7 +27,9 @@ static int host_in(const struct fctx *x, json_t *h, const char *state)
 		return 0;
 	if (state)
 		return !strcmp(s, state);
-	return strcmp(s, "unreached") && strcmp(s, "not ready");
+	/* nothing was tried there (pdsh could not be run): not the host's doing */
+	return strcmp(s, "unreached") && strcmp(s, "not ready") && strcmp(s, "not started") &&
+	       strcmp(s, "planned");
 }
 
 static void host_evidence(const struct fctx *x, struct draft *d, size_t i)

@@ -191,6 +191,9 @@ static void judge_no_cause(struct fctx *x)
 
 	if (rule_any_cause(x) || !x->missed)
 		return;
+	/* a run that could not run says why itself (result.json's reason) */
+	if (!strcmp(str(x, "outcome") ?: "", "cannot run") && str(x, "reason"))
+		return;
 	d = finding(x, "cause", NAN,
 		    "The run missed its target or an expectation, and no rule found why");
 	json_object_foreach(json_object_get(x->res, "counters"), ns, v)

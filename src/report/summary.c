@@ -139,13 +139,15 @@ static void fleet_hosts(json_t *j, FILE *out)
 	json_array_foreach(hosts, i, h)
 	{
 		const char *why = str(h, "why");
+		struct figs f = { .n = 0 };
 
 		if (!strcmp(str(h, "role"), "server")) {
 			fprintf(out,
-				"  server host   %s %s: kernel: ESTABLISHED on the service peak %.0f, accept queue peak %.0f%s%s\n",
+				"  server host   %s %s: kernel: ESTABLISHED on the service peak %s, accept queue peak %s%s%s\n",
 				str(h, "name"), str(h, "state"),
-				num(h, "kernel.service_peak.ESTABLISHED"),
-				num(h, "kernel.accept_queue_peak"), why[0] ? "; " : "", why);
+				fig(&f, "%.0f", num(h, "kernel.service_peak.ESTABLISHED")),
+				fig(&f, "%.0f", num(h, "kernel.accept_queue_peak")),
+				why[0] ? "; " : "", why);
 			continue;
 		}
 		if (isnan(num(h, "flood.established"))) {

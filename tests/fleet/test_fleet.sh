@@ -226,6 +226,15 @@ expect_run 2 "names load hosts in \[fleet\]: run it with 'connlab fleet" run "$t
 expect_run 2 "has no \[fleet\] hosts" fleet lab/default.lab
 printf '[fleet]\nhosts = a,b\ntransport = exec\ntarget = 10.77.0.1\n' >"$tmp/bad.lab"
 expect_run 2 "bad.lab:3: fleet.transport = exec needs fleet.exec" fleet "$tmp/bad.lab"
+# pdsh that cannot be run: said once, no host "failed", nothing unmeasured
+# printed as a number, the exit status of a run that could not run
+printf '[clients]\nconnections = 100\n[fleet]\nhosts = h1,h2\ntarget = 127.0.0.1\nserver_host = srv\n' >"$tmp/nopdsh.lab"
+expect_run 3 "cannot run /nonexistent: No such file or directory; install pdsh" \
+	fleet --pdsh /nonexistent --out "$tmp/nopdsh" "$tmp/nopdsh.lab"
+grep -Eq "host h1 +not started: none of its 50 connections; /nonexistent could not be run here" "$tmp/out" ||
+	fail "fleet --pdsh /nonexistent: host h1's line: $(grep 'host h1' "$tmp/out")"
+grep -Eq 'host-failed|no-cause-found|\bnan\b|\(null\)' "$tmp/out" &&
+	fail "fleet --pdsh /nonexistent: $(grep -E 'host-failed|no-cause-found|\bnan\b|\(null\)' "$tmp/out" | head -3)"
 printf '[fleet]\nhosts = a[3-1]\n' >"$tmp/bad2.lab"
 expect_run 2 "bad2.lab:2: .*range 3-1 goes backwards" fleet "$tmp/bad2.lab"
 
