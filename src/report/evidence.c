@@ -117,6 +117,8 @@ static const struct evidence evidence_vocabulary[EV_COUNT] = {
 	[EV_PING_HOLD_SENT] = { "ping.hold.sent", "pings sent under the load" },
 	[EV_PING_RAMP_SENT] = { "ping.ramp.sent", "pings sent under the load" },
 	[EV_PING_BEFORE_P99] = { "ping.before.p99_ms", "RTT p99 before the load, ms" },
+	[EV_PING_QUIET_P99] = { "ping.quiet.p99_ms",
+				"RTT p99 with the network quiet (before any lab process), ms" },
 	[EV_PING_HOLD_P99] = { "ping.hold.p99_ms", "RTT p99 under the load, ms" },
 	[EV_PING_RAMP_P99] = { "ping.ramp.p99_ms", "RTT p99 under the load, ms" },
 	[EV_PROBE_FAILURES] = { "probe_connect.all.failures", "probe connects that failed in all" },

@@ -38,15 +38,29 @@ static double ping_num(const struct fctx *x, const char *what)
 	return num(x, "ping.%s.%s", x->churn ? "ramp" : "hold", what);
 }
 
-/* The median moving is the load; a p99 of a few pings on a shared
- * machine moves by itself, so it counts only when it moves a lot. */
+/* What ping under the load is compared with: the network quiet, before any
+ * lab process started (ping.quiet), or, in runs without it, the seconds
+ * before the load with the servers up. */
+static double base_p99(const struct fctx *x, int *quiet)
+{
+	double q = num(x, "ping.quiet.p99_ms");
+
+	*quiet = !isnan(q);
+	return *quiet ? q : num(x, "ping.before.p99_ms");
+}
+
+/* The median moving is the load; a p99 of a few pings on a shared machine
+ * moves by itself, so it counts only when it moves a lot. The stated
+ * bound: a ping lost, a median three times the one before (and
+ * 1 ms or more), or a p99 five times the quiet one and 5 ms above it. */
 static int ping_affected(const struct fctx *x)
 {
-	double b99 = num(x, "ping.before.p99_ms"), h99 = ping_num(x, "p99_ms");
+	int quiet;
+	double b99 = base_p99(x, &quiet), h99 = ping_num(x, "p99_ms");
 	double b50 = num(x, "ping.before.p50_ms"), h50 = ping_num(x, "p50_ms");
 
 	return num(x, "ping.all.lost") > 0 || (h50 > 3 * b50 && h50 >= 1) ||
-	       (h99 > 10 * b99 && h99 >= 20);
+	       (h99 > 5 * b99 && h99 >= b99 + 5);
 }
 
 /* no ping under the load: nothing to say */
@@ -59,15 +73,17 @@ static void judge_ping_affected(struct fctx *x)
 {
 	long first = tl_first(x, "pings_lost", 0);
 	double t = first >= 0 ? tl_t(x, first) : NAN, answered = ping_num(x, "count");
-	char a[32], b[32], c[32], rtt[96], act[200];
+	char a[32], b[32], c[32], rtt[128], act[200];
 	struct draft *d;
+	int quiet;
+	double b99 = base_p99(x, &quiet);
 
 	if (!ping_measured(x) || !ping_affected(x))
 		return;
 	if (answered > 0)
-		snprintf(rtt, sizeof(rtt), "RTT p99 %s ms against %s ms before the load",
-			 fmt_n(ping_num(x, "p99_ms"), a, sizeof(a)),
-			 fmt_n(num(x, "ping.before.p99_ms"), b, sizeof(b)));
+		snprintf(rtt, sizeof(rtt), "RTT p99 %s ms against %s ms %s",
+			 fmt_n(ping_num(x, "p99_ms"), a, sizeof(a)), fmt_n(b99, b, sizeof(b)),
+			 quiet ? "with the network quiet" : "before the load");
 	else
 		snprintf(rtt, sizeof(rtt), "none answered");
 	d = finding(
@@ -79,7 +95,7 @@ static void judge_ping_affected(struct fctx *x)
 	cite(x, d, EV_PINGS_SENT);
 	cite(x, d, x->churn ? EV_PING_RAMP_LOST : EV_PING_HOLD_LOST);
 	cite(x, d, x->churn ? EV_PING_RAMP_SENT : EV_PING_HOLD_SENT);
-	cite(x, d, EV_PING_BEFORE_P99);
+	cite(x, d, quiet ? EV_PING_QUIET_P99 : EV_PING_BEFORE_P99);
 	if (answered > 0)
 		cite(x, d, x->churn ? EV_PING_RAMP_P99 : EV_PING_HOLD_P99);
 	if (first >= 0)
@@ -93,6 +109,8 @@ static void judge_ping_unaffected(struct fctx *x)
 {
 	char a[32], b[32], c[32], d99[32], e[32];
 	struct draft *d;
+	int quiet;
+	double b99 = base_p99(x, &quiet);
 
 	if (!ping_measured(x) || ping_affected(x))
 		return;
@@ -100,16 +118,16 @@ static void judge_ping_unaffected(struct fctx *x)
 		return; /* too little load to answer the question */
 	d = finding(
 		x, "note", NAN,
-		"Ping was unaffected: with %s connections %s, %s of %s pings were lost and RTT p99 was %s ms (%s ms before the load)",
+		"Ping was unaffected: with %s connections %s, %s of %s pings were lost and RTT p99 was %s ms (%s ms %s)",
 		fmt_n(x->peak, a, sizeof(a)), x->churn ? "churned" : "held",
 		fmt_n(num(x, "ping.all.lost"), b, sizeof(b)),
 		fmt_n(num(x, "ping.all.sent"), c, sizeof(c)),
-		fmt_n(ping_num(x, "p99_ms"), d99, sizeof(d99)),
-		fmt_n(num(x, "ping.before.p99_ms"), e, sizeof(e)));
+		fmt_n(ping_num(x, "p99_ms"), d99, sizeof(d99)), fmt_n(b99, e, sizeof(e)),
+		quiet ? "with the network quiet" : "before the load");
 	cite(x, d, EV_PEAK);
 	cite(x, d, EV_PINGS_SENT);
 	cite(x, d, EV_PINGS_LOST);
-	cite(x, d, EV_PING_BEFORE_P99);
+	cite(x, d, quiet ? EV_PING_QUIET_P99 : EV_PING_BEFORE_P99);
 	cite(x, d, x->churn ? EV_PING_RAMP_P99 : EV_PING_HOLD_P99);
 	cite(x, d, x->churn ? EV_PING_RAMP_SENT : EV_PING_HOLD_SENT);
 }
@@ -234,8 +252,8 @@ const struct rule rules_notes[] = {
 		.may = MAY_WARNING,
 		.rank = 190,
 		.after = { "*cause", "*warning", "ramp" },
-		.why = { "The ping goes from a namespace of its own, through the same server kernel, so it shows what any other user of this host would have felt. Active when the first ping was lost or slow: {active}",
-			 "The ping goes from a namespace of its own, through the same server kernel, so it shows what any other user of this host would have felt. No other finding was active then: the cause is not one connlab knows." },
+		.why = { "The ping goes from a namespace of its own, through the same server kernel, so it shows what any other user of this host would have felt. Affected means: a ping lost, a median three times the one before the load (and 1 ms or more), or a p99 five times the one with the network quiet (pings every 20 ms for a second before any lab process starts) and 5 ms above it. Active when the first ping was lost or slow: {active}",
+			 "The ping goes from a namespace of its own, through the same server kernel, so it shows what any other user of this host would have felt. Affected means: a ping lost, a median three times the one before the load (and 1 ms or more), or a p99 five times the one with the network quiet (pings every 20 ms for a second before any lab process starts) and 5 ms above it. No other finding was active then: the cause is not one connlab knows." },
 		.fix = { "See the findings named; each has its fix." },
 		.judge = judge_ping_affected,
 	},
@@ -246,7 +264,7 @@ const struct rule rules_notes[] = {
 		.where = RULE_ANYWHERE,
 		.may = MAY_NOTE,
 		.rank = 191,
-		.why = { "Idle connections cost memory, not time: the kernel looks a packet's socket up in a hash table, whose cost does not grow with the number of connections, and an established connection that sends nothing makes no work at all. So a host with many quiet connections answers ping as fast as an idle one. What does hurt is what connections do: many new ones a second, full queues, a full conntrack table, memory pressure." },
+		.why = { "Idle connections cost memory, not time: the kernel looks a packet's socket up in a hash table, whose cost does not grow with the number of connections, and an established connection that sends nothing makes no work at all. So a host with many quiet connections answers ping as fast as an idle one. What does hurt is what connections do: many new ones a second, full queues, a full conntrack table, memory pressure. Unaffected means: no ping lost, and neither the median nor the p99 beyond the bounds of ping-affected (the p99 at most five times the quiet one, or less than 5 ms above it)." },
 		.fix = { "Nothing to fix. To see ping suffer, try a lab that fills a queue or a table: lab/syn-backlog.lab or lab/conntrack-full.lab." },
 		.judge = judge_ping_unaffected,
 	},

@@ -148,6 +148,9 @@ struct run {
 	time_t started_wall;
 
 	struct probe *probe;
+	struct probe *quiet; /* the pings before the servers (run_quiet_start) */
+	int servers_started;
+	double servers_at; /* seconds into the servers phase they were started */
 	struct nl *srv_nl; /* link statistics of the server side of every veth */
 	uint64_t drops_first[TOPO_NETNS_MAX], drops_now[TOPO_NETNS_MAX];
 	/* lab.family = dual: a second probe, over IPv6 */
@@ -299,6 +302,10 @@ json_t *run_timeline_json(const struct run *r);
 /* phases.c */
 int run_setup_command(struct run *r);
 int run_start_servers(struct run *r);
+/* A second of pings (every 20 ms) before any lab process starts: the
+ * network quiet, ping.quiet, what ping-affected compares the load with.
+ * The servers start after it (or at once when it cannot be had). */
+void run_quiet_start(struct run *r);
 void run_on_tick(evutil_socket_t fd, short what, void *arg);
 void run_on_signal(evutil_socket_t sig, short what, void *arg);
 

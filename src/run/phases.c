@@ -367,8 +367,40 @@ static void start_probes(struct run *r)
 /* The phases' steps, each called every tick with the time in its phase:
  * what ends the phase, and what the next one starts. */
 
+#define QUIET_S 1.0
+#define QUIET_PING_US 20000
+
+static void begin_servers(struct run *r, double in_phase)
+{
+	int st;
+
+	probe_stop(r->quiet);
+	r->quiet = NULL;
+	r->servers_at = in_phase;
+	r->servers_started = 1;
+	st = run_start_servers(r);
+	if (st)
+		run_fail(r, EXIT_CANNOT_RUN, "cannot start the server: %s", strerror(-st));
+}
+
+void run_quiet_start(struct run *r)
+{
+	struct addr6 s6 = plan_addr6(r->lab, r->plan->service_addr);
+
+	if (probe_start(r->base, r->topo.netns[TOPO_PROBE].fd, r->plan->service_addr,
+			r->lab->family == FAMILY_IPV6 ? &s6 : NULL, r->lab->ports.port[0],
+			QUIET_PING_US, 0, run_on_probe, r, &r->quiet))
+		begin_servers(r, 0); /* no quiet figure: ping-affected uses "before" */
+}
+
 static void tick_servers(struct run *r, double in_phase)
 {
+	if (!r->servers_started) {
+		if (in_phase >= QUIET_S)
+			begin_servers(r, in_phase);
+		return;
+	}
+	in_phase -= r->servers_at;
 	if (r->user_server ? service_answers(r)
 			   : run_child_sum(r, 0, "listening") >= r->server_ready_needed &&
 				     (r->server_ready_needed || in_phase > 0.5)) {

@@ -188,9 +188,7 @@ int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len)
 		run_setup_command(r);
 	if (!r->exit_status) {
 		run_phase_enter(r, PH_SERVERS);
-		st = run_start_servers(r);
-		if (st)
-			run_fail(r, EXIT_CANNOT_RUN, "cannot start the server: %s", strerror(-st));
+		run_quiet_start(r); /* then the servers (tick_servers) */
 	}
 	if (r->exit_status && !r->nchild)
 		run_phase_enter(r, PH_TEARDOWN);
@@ -200,6 +198,7 @@ int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len)
 		printf("\n");
 	run_dump_final(r);
 	run_sample(r);
+	probe_stop(r->quiet);
 	probe_stop(r->probe);
 	probe_stop(r->probe6);
 	run_rprobe_stop(r);

@@ -128,6 +128,17 @@ void run_probes_json(const int *seen, const struct probe_tally *t, json_t **ping
 		json_object_set_new(ph, "failures", json_integer((json_int_t)fail[p]));
 		json_object_set_new(probe, phase_name(p, CLIENT_HOLD), ph);
 	}
+	/* "quiet": the pings before any lab process started (in the servers
+	 * phase, before the servers: run_quiet_start) */
+	if (sent[PH_SERVERS]) {
+		json_t *q = hist_json(&pings[PH_SERVERS]);
+
+		json_object_set_new(q, "sent", json_integer((json_int_t)sent[PH_SERVERS]));
+		json_object_set_new(q, "lost", json_integer((json_int_t)lost[PH_SERVERS]));
+		json_object_set_new(q, "loss",
+				    json_real((double)lost[PH_SERVERS] / (double)sent[PH_SERVERS]));
+		json_object_set_new(ping, "quiet", q);
+	}
 	/* "all": every phase from before to the drain, seen or not (the
 	 * counts of a phase not seen are 0) */
 	for (int p = PH_BEFORE; p <= PH_DRAIN; p++) {

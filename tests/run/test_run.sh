@@ -64,6 +64,11 @@ check(any(x["phase"] == "hold" for x in rows), "no hold rows")
 check([p["name"] for p in r["phases"]] == ["preflight", "build", "servers", "before", "ramp", "hold", "drain", "teardown"], f"phases {[p['name'] for p in r['phases']]}")
 check(r["ping"]["all"]["sent"] > 20 and r["ping"]["hold"]["sent"] > 0, "pings")
 check(r["probe_connect"]["all"]["count"] > 3, "probe connects")
+# a second of pings every 20 ms before the servers: the network quiet
+q = r["ping"].get("quiet", {})
+check(40 <= q.get("sent", 0) <= 55 and q.get("lost") == 0 and q.get("p99_ms", 0) > 0, f"ping.quiet {q}")
+sv = [p for p in r["phases"] if p["name"] == "servers"][0]
+check(sv["end_s"] - sv["start_s"] >= 1.0, f"servers phase {sv}: shorter than the quiet second")
 check(all(e["holds"] for e in r["expectations"]) and len(r["expectations"]) == 4, "expectations")
 check(5000 < r["memory"]["kernel_slab_per_conn_bytes"] < 20000, f"kernel memory {r['memory']['kernel_slab_per_conn_bytes']}")
 # the lab's processes named by their roles, as ps and pgrep -x see them

@@ -234,6 +234,48 @@ START_TEST(tcp_memory_in_the_drain)
 }
 END_TEST
 
+/* ping's p99 is compared with the quiet network when the run measured it:
+ * five times it and 5 ms above it is affected, less is not */
+static json_t *ping_case(double quiet_p99, double hold_p99)
+{
+	char dir[] = "tests/fixtures/findings/default", err[800];
+	json_t *res = report_load(dir, err, sizeof(err)), *ping, *fs;
+
+	ck_assert_msg(res, "%s", err);
+	ping = json_object_get(res, "ping");
+	json_object_set_new(ping, "quiet",
+			    json_pack("{s:f, s:f, s:i, s:i}", "p99_ms", quiet_p99, "p50_ms",
+				      quiet_p99 / 2, "sent", 50, "lost", 0));
+	json_object_set_new(json_object_get(ping, "hold"), "p99_ms", json_real(hold_p99));
+	fs = report_findings(res, dir);
+	json_decref(res);
+	return fs;
+}
+
+START_TEST(ping_against_the_quiet)
+{
+	json_t *fs = ping_case(0.05, 4.0), *f = find(fs, "ping-unaffected");
+
+	/* 80 times the quiet p99, but not 5 ms above it */
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_null(find(fs, "ping-affected"));
+	ck_assert_msg(strstr(json_string_value(json_object_get(f, "title")),
+			     "RTT p99 was 4 ms (0.05 ms with the network quiet)"),
+		      "%s", json_string_value(json_object_get(f, "title")));
+	json_decref(fs);
+	fs = ping_case(1.0, 6.5); /* 6.5 times and 5.5 ms above */
+	f = find(fs, "ping-affected");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_msg(strstr(json_string_value(json_object_get(f, "title")),
+			     "RTT p99 6.5 ms against 1 ms with the network quiet"),
+		      "%s", json_string_value(json_object_get(f, "title")));
+	json_decref(fs);
+	fs = ping_case(2.0, 9.0); /* 4.5 times: not affected */
+	ck_assert_ptr_null(find(fs, "ping-affected"));
+	json_decref(fs);
+}
+END_TEST
+
 START_TEST(paths)
 {
 	json_t *j = json_loads("{\"a\": {\"b\": [1, {\"c\": 7}]}, \"k-*\": 2}", 0, NULL);
@@ -406,6 +448,7 @@ static void add(TCase *tc)
 	tcase_add_loop_test(tc, rules_on_fixtures, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, new_user_cases_named);
 	tcase_add_test(tc, tcp_memory_in_the_drain);
+	tcase_add_test(tc, ping_against_the_quiet);
 	tcase_add_test(tc, paths);
 	tcase_add_test(tc, escape_bytes);
 	tcase_add_test(tc, slabinfo_parse);
