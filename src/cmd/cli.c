@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "netns/netns.h"
+#include "run/run.h"
 #include "util/text.h"
 #include "util/log.h"
 #include "util/units.h"
@@ -94,6 +95,18 @@ int cli_lab_plan(const struct command *c, int argc, char **argv, int first,
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
+}
+
+int cli_lab_run_plan(const struct command *c, int argc, char **argv, int first, const char *out,
+		     const struct cli_sets *sets, struct lab *lab, struct plan *plan)
+{
+	struct plan_env env;
+	char err[768];
+
+	if (run_outdir_check(out, err, sizeof(err)))
+		return cli_usage_error(c, "%s", err);
+	plan_env_read(&env);
+	return cli_lab_plan(c, argc, argv, first, sets, lab, &env, plan);
 }
 
 int cli_addr_parse(const char *arg, uint32_t *v4, int *has4, struct addr6 *v6, int *has6, char *err,

@@ -53,6 +53,11 @@ int cli_lab_plan(const struct command *c, int argc, char **argv, int first,
 		 const struct cli_sets *sets, struct lab *lab, const struct plan_env *env,
 		 struct plan *plan);
 
+/* What run and fleet do after their options: the run directory checked
+ * (--out, NULL: the default), then cli_lab_plan for this host. */
+int cli_lab_run_plan(const struct command *c, int argc, char **argv, int first, const char *out,
+		     const struct cli_sets *sets, struct lab *lab, struct plan *plan);
+
 /* An address option given once per family (--target, --address): into
  * *v4 or *v6 by its form, setting *has4 or *has6. EXIT_OK, or EXIT_USAGE
  * after saying what is wrong. */

@@ -49,8 +49,9 @@ const struct command command_fleet = {
 		"the results. Each host's command is bounded by pdsh -u and its own\n"
 		"--duration, also when this program dies.\n"
 		"\n"
-		"Exit status: 0 every expectation holds; 1 an expectation failed; 2 usage or\n"
-		"lab error; 3 the fleet could not run; 130 interrupted.\n",
+		"Exit status: 0 every expectation holds and every host ran to the end; 1 an\n"
+		"expectation failed or a host did not run to the end; 2 usage or lab error;\n"
+		"3 the fleet could not run; 130 interrupted.\n",
 	.run = cmd_fleet,
 	.fleet_labs = 1,
 };
@@ -69,7 +70,6 @@ static int cmd_fleet(int argc, char **argv)
 	struct fleet_plan fp;
 	struct fleet_opts fo = { .lab = &lab, .fp = &fp };
 	struct cli_sets sets = { 0 };
-	struct plan_env env;
 	char outdir[512], err[768];
 	json_t *res;
 	int opt, st;
@@ -96,10 +96,7 @@ static int cmd_fleet(int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage_error(&command_fleet,
 				       "name the lab file: its [fleet] section names the hosts");
-	if (run_outdir_check(fo.out, err, sizeof(err)))
-		return cli_usage_error(&command_fleet, "%s", err);
-	plan_env_read(&env);
-	st = cli_lab_plan(&command_fleet, argc, argv, optind, &sets, &lab, &env, &plan);
+	st = cli_lab_run_plan(&command_fleet, argc, argv, optind, fo.out, &sets, &lab, &plan);
 	if (st)
 		return st;
 	if (!lab_is_fleet(&lab)) {

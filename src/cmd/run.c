@@ -55,8 +55,7 @@ static int cmd_run(int argc, char **argv)
 	static struct plan plan;
 	struct run_opts ro = { .lab = &lab, .plan = &plan };
 	struct cli_sets sets = { 0 };
-	struct plan_env env;
-	char outdir[512], err[768];
+	char outdir[512];
 	json_t *res;
 	int opt, st;
 
@@ -79,10 +78,7 @@ static int cmd_run(int argc, char **argv)
 			return cli_option_error(&command_run, opt, argv);
 		}
 	}
-	if (run_outdir_check(ro.out, err, sizeof(err)))
-		return cli_usage_error(&command_run, "%s", err);
-	plan_env_read(&env);
-	st = cli_lab_plan(&command_run, argc, argv, optind, &sets, &lab, &env, &plan);
+	st = cli_lab_run_plan(&command_run, argc, argv, optind, ro.out, &sets, &lab, &plan);
 	if (st)
 		return st;
 	st = cli_lab_sysctls(&lab);

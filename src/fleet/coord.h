@@ -38,6 +38,9 @@ struct fhost {
 	int final_seen;
 	double hold_from_s; /* coordinator time the host's hold began, -1 */
 	double final_s;	    /* coordinator time of its final line, -1 */
+	/* coordinator time pdsh reported its command ended (while running),
+	 * -1; before its final line: the host is gone from the sums */
+	double ended_s;
 	uint64_t peak_estab, peak_state[ST_MAX], peak_tw, peak_mem_pages, peak_open;
 	uint64_t peak_aq;
 	/* the service's sockets by state (the dumps of connlab watch
@@ -74,6 +77,7 @@ struct fleet {
 	struct probe_tally tally;
 	json_t *tl;
 	int interrupted, waiting;
+	int ending;	 /* the coordinator stops the rounds: exits are its doing */
 	int pdsh_failed; /* pdsh itself could not be run: no host was tried */
 	char outcome[32], reason[1024];
 	char outdir[512], labdir[512];
@@ -90,6 +94,8 @@ struct fhost *fleet_host_by_name(struct fleet *f, const char *name);
 int fleet_round_done(const struct pdsh_proc *p);
 /* ends the loop when the round waited for is done */
 void fleet_check_done(struct fleet *f);
+/* Its command ended before its final line: nothing it last said holds. */
+int fleet_host_gone(const struct fhost *h);
 
 /* hosts.c: a host's lines, as pdsh passes them on */
 void fleet_on_read(struct bufferevent *bev, void *arg);

@@ -33,6 +33,43 @@ static int make_outdir(struct fleet *f)
 	return 0;
 }
 
+/* why a host's command ended before its final line: its words, its exit
+ * status, and when (the coordinator's clock), into its hold or not */
+static void why_failed(const struct fleet *f, struct fhost *h)
+{
+	size_t n = strlen(h->why);
+
+	if (h->why[0] && h->final_seen)
+		return;
+	n += (size_t)snprintf(h->why + n, sizeof(h->why) - n, "%sits command exited with status %d",
+			      h->why[0] ? "; " : "", h->exit_code);
+	if (n < sizeof(h->why) && h->ended_s >= 0)
+		n += (size_t)snprintf(h->why + n, sizeof(h->why) - n, " at %.1f s", h->ended_s);
+	if (n < sizeof(h->why) && h->ended_s >= 0 && h->hold_from_s >= 0 && !h->final_seen)
+		snprintf(h->why + n, sizeof(h->why) - n, ", %.1f s into its hold of %.0f s",
+			 h->ended_s - h->hold_from_s, (double)f->lab->duration_us / 1e6);
+}
+
+/* No line of its flood reached the coordinator: it never started when it
+ * said why (its own words), else whether it ran is not known here. */
+static void why_silent(struct fhost *h)
+{
+	if (h->why[0]) {
+		h->state = "never started";
+		return;
+	}
+	h->state = "silent";
+	if (h->exit_code >= 0)
+		snprintf(
+			h->why, sizeof(h->why),
+			"no line of its flood reached the coordinator; its command exited with status %d%s: whether its flood ran is not known",
+			h->exit_code, h->exit_code == 255 ? " (ssh's own failure)" : "");
+	else
+		snprintf(
+			h->why, sizeof(h->why),
+			"no line of its flood reached the coordinator: whether its flood ran is not known");
+}
+
 static void finish_hosts(struct fleet *f)
 {
 	for (unsigned i = 0; i < f->nload; i++) {
@@ -41,15 +78,10 @@ static void finish_hosts(struct fleet *f)
 		if (strcmp(h->state, "running"))
 			continue;
 		if (!h->last) {
-			h->state = "never started";
-			if (!h->why[0])
-				snprintf(h->why, sizeof(h->why), "its flood wrote nothing");
+			why_silent(h);
 		} else if (h->exit_code > 0) {
 			h->state = "failed";
-			if (!h->why[0] || !h->final_seen)
-				snprintf(h->why + strlen(h->why), sizeof(h->why) - strlen(h->why),
-					 "%sits command exited with status %d",
-					 h->why[0] ? "; " : "", h->exit_code);
+			why_failed(f, h);
 		} else if (h->final_seen) {
 			h->state = "done";
 			h->why[0] = 0;
@@ -63,9 +95,16 @@ static void finish_hosts(struct fleet *f)
 		}
 	}
 	if (f->srv && !strcmp(f->srv->state, "running")) {
-		f->srv->state = "stopped";
-		snprintf(f->srv->why, sizeof(f->srv->why),
-			 "stopped by the coordinator at the end; figures as of its last line");
+		f->srv->state = fleet_host_gone(f->srv) ? "failed" : "stopped";
+		if (fleet_host_gone(f->srv))
+			snprintf(
+				f->srv->why, sizeof(f->srv->why),
+				"its command exited with status %d at %.1f s, before the run ended",
+				f->srv->exit_code, f->srv->ended_s);
+		else
+			snprintf(
+				f->srv->why, sizeof(f->srv->why),
+				"stopped by the coordinator at the end; figures as of its last line");
 	}
 }
 
@@ -99,6 +138,7 @@ static int fleet_init(struct fleet *f, const struct fleet_opts *o)
 		h->exit_code = -1;
 		h->hold_from_s = -1;
 		h->final_s = -1;
+		h->ended_s = -1;
 		h->msgs = json_array();
 	}
 	if (f->nh > f->nload)
@@ -240,6 +280,7 @@ static int step_floods(struct fleet *f, unsigned ready)
 /* The end: every round stopped, the hosts' states, the outcome. */
 static int step_end(struct fleet *f, int status)
 {
+	f->ending = 1;
 	fleet_end_round(f, ROUND_FLOOD);
 	if (f->srv)
 		fleet_end_round(f, ROUND_SERVER);
@@ -253,14 +294,18 @@ static int step_end(struct fleet *f, int status)
 
 		for (unsigned i = 0; i < f->nload; i++)
 			bad += strcmp(f->h[i].state, "done") != 0;
+		bad += f->srv && !strcmp(f->srv->state, "failed");
+		/* a host that did not hold its share is a missed target: 1 */
 		if (bad)
-			fail(f, EXIT_OK, "%u of %u load hosts did not run to the end (see hosts)",
-			     bad, f->nload);
+			status = fail(f, EXIT_EXPECT_FAILED,
+				      "%u of %u hosts did not run to the end (see hosts)", bad,
+				      f->nload + (f->srv != NULL));
 	}
 	snprintf(f->outcome, sizeof(f->outcome), "%s",
-		 status == EXIT_OK	      ? "ok"
-		 : status == EXIT_INTERRUPTED ? "interrupted"
-					      : "cannot run");
+		 status == EXIT_OK		? "ok"
+		 : status == EXIT_EXPECT_FAILED ? "hosts failed"
+		 : status == EXIT_INTERRUPTED	? "interrupted"
+						: "cannot run");
 	probe_stop(f->probe);
 	return status;
 }

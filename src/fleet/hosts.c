@@ -19,6 +19,8 @@ static void host_says(struct fleet *f, struct fhost *h, const char *text, int fr
 			h->name, text);
 	if (from_pdsh && (code = fleet_pdsh_exit(text)) >= 0) {
 		h->exit_code = code;
+		if (h->ended_s < 0 && !f->ending && !f->interrupted && !strcmp(h->state, "running"))
+			h->ended_s = fleet_now_s(f);
 		return;
 	}
 	if (json_array_size(h->msgs) < MSGS_MAX)

@@ -3,6 +3,7 @@
  * (run/shared.c), every host with its share, figures and kernel, and the
  * sums over the load hosts (docs/fleet.md). */
 #define _GNU_SOURCE
+#include <math.h>
 #include <string.h>
 
 #include "fleet/coord.h"
@@ -62,9 +63,13 @@ static json_t *host_flood(const struct fhost *h)
 		      copy(fl, "workers"), "messages", copy(fl, "messages"));
 	from = json_object_get(fl, "hold_from_s");
 	end = json_object_get(fl, "hold_end_s");
+	/* by its own clock; a host gone in its hold: from when the coordinator
+	 * saw its hold begin to when pdsh said its command ended */
 	json_object_set_new(o, "held_s",
 			    json_is_number(from) && json_is_number(end)
 				    ? json_real(json_number_value(end) - json_number_value(from))
+			    : fleet_host_gone(h) && h->hold_from_s >= 0
+				    ? json_real(h->ended_s - h->hold_from_s)
 				    : json_null());
 	/* by the coordinator's clock: when its hold and its end were seen */
 	json_object_set_new(o, "hold_seen_s",
@@ -121,6 +126,10 @@ static json_t *host_json(struct fleet *f, struct fhost *h)
 	json_object_set_new(o, "why", h->why[0] ? json_string(h->why) : json_null());
 	json_object_set_new(o, "exit_code",
 			    h->exit_code >= 0 ? json_integer(h->exit_code) : json_null());
+	/* when its command ended before its final line (coordinator's clock) */
+	json_object_set_new(o, "ended_s",
+			    fleet_host_gone(h) ? json_real(round(h->ended_s * 10) / 10)
+					       : json_null());
 	json_object_set_new(o, "connlab", copy(h->check, "connlab"));
 	if (hp) {
 		json_object_set_new(

@@ -123,6 +123,7 @@ int fleet_server_round(struct fleet *f)
 	uint64_t until;
 
 	f->srv->hold_from_s = -1;
+	f->srv->ended_s = -1;
 	if (fleet_spawn_pdsh(f, ROUND_SERVER, f->srv->name, 1, 0))
 		return -1;
 	until = clock_now_ns() + f->lab->fleet.start_timeout_us * 1000;

@@ -28,6 +28,11 @@ struct fhost *fleet_host_by_name(struct fleet *f, const char *name)
 	return NULL;
 }
 
+int fleet_host_gone(const struct fhost *h)
+{
+	return h->ended_s >= 0 && !h->final_seen;
+}
+
 int fleet_round_done(const struct pdsh_proc *p)
 {
 	return !p->running && p->eof[0] && p->eof[1];

@@ -42,11 +42,22 @@ void fleet_tick(struct fleet *f)
 		 missing = 0;
 	uint64_t state[ST_MAX] = { 0 };
 	struct probe_interval iv = probe_tally_interval(&f->tally);
+	/* the server host, while its processes run */
+	struct fhost *srv = f->srv && !fleet_host_gone(f->srv) ? f->srv : NULL;
 
 	for (unsigned i = 0; i < f->nh; i++) {
 		struct fhost *h = &f->h[i];
 		json_t *w = h->watch, *ws = json_object_get(w, "states");
 
+		if (fleet_host_gone(h)) {
+			/* its processes are gone and their sockets with them: its
+			 * last figures no longer hold, and nothing new comes */
+			if (h->tl_open) {
+				json_array_append_new(h->tl_open, json_null());
+				json_array_append_new(h->tl_estab, json_null());
+			}
+			continue;
+		}
 		if (w)
 			mem += jpath_u(w, "sockstat.mem_pages");
 		if (ws) {
@@ -76,25 +87,24 @@ void fleet_tick(struct fleet *f)
 	}
 	if (estab > f->peak_sum_estab)
 		f->peak_sum_estab = estab;
-	if (f->srv && f->srv->have_svc && f->srv->svc_estab > f->peak_srv_estab)
-		f->peak_srv_estab = f->srv->svc_estab;
+	if (srv && srv->have_svc && srv->svc_estab > f->peak_srv_estab)
+		f->peak_srv_estab = srv->svc_estab;
 	col_add(f, "t_s", json_real(round(fleet_now_s(f) * 1000) / 1000));
 	col_add(f, "phase", json_string(phase_name(f->ph.now, f->lab->client_mode)));
 	col_add(f, "connected", json_integer((json_int_t)connected));
 	col_add(f, "flood_open", json_integer((json_int_t)open));
 	col_add(f, "established_clients", json_integer((json_int_t)estab));
 	col_add(f, "established_server",
-		f->srv && f->srv->have_svc ? json_integer((json_int_t)f->srv->svc_estab)
-					   : json_null());
+		srv && srv->have_svc ? json_integer((json_int_t)srv->svc_estab) : json_null());
 	col_add(f, "server_open",
-		f->srv && f->srv->last ? json_integer((json_int_t)jpath_u(f->srv->last, "open"))
-				       : json_null());
+		srv && srv->last ? json_integer((json_int_t)jpath_u(srv->last, "open"))
+				 : json_null());
 	col_add(f, "accept_queue",
-		f->srv && f->srv->watch ? json_integer((json_int_t)f->srv->aq_last) : json_null());
+		srv && srv->watch ? json_integer((json_int_t)srv->aq_last) : json_null());
 	col_add(f, "listen_overflows",
-		f->srv && f->srv->watch ? json_integer((json_int_t)jpath_u(
-						  f->srv->watch, "counters.ListenOverflows"))
-					: json_null());
+		srv && srv->watch
+			? json_integer((json_int_t)jpath_u(srv->watch, "counters.ListenOverflows"))
+			: json_null());
 	col_add(f, "errors_total", json_integer((json_int_t)errs));
 	col_add(f, "tcp_mem_pages", json_integer((json_int_t)mem));
 	col_add(f, "messages_sent", json_integer((json_int_t)sent));
@@ -126,7 +136,7 @@ static void advance(struct fleet *f)
 	for (unsigned i = 0; i < f->nload; i++) {
 		struct fhost *h = &f->h[i];
 
-		if (strcmp(h->state, "running"))
+		if (strcmp(h->state, "running") || fleet_host_gone(h))
 			continue;
 		running++;
 		holding += h->hold_from_s >= 0;

@@ -142,6 +142,8 @@ static const struct evidence evidence_vocabulary[EV_COUNT] = {
 	[EV_HOST_SHARE] = { "hosts[%ld].share.connections", "its share of the connections" },
 	[EV_HOST_EXIT] = { "hosts[%ld].exit_code", "its command's exit status" },
 	[EV_HOST_ESTABLISHED] = { "hosts[%ld].flood.established", "connections established on it" },
+	[EV_HOST_ENDED] = { "hosts[%ld].ended_s", "its command ended at, s" },
+	[EV_HOST_HELD] = { "hosts[%ld].flood.held_s", "it held its connections for, s" },
 	[EV_HOST_EADDRNOTAVAIL] = { "hosts[%ld].flood.errors.EADDRNOTAVAIL",
 				    "connects that failed with EADDRNOTAVAIL there" },
 	[EV_HOST_SOURCES] = { "hosts[%ld].share.source_addresses", "its source addresses" },

@@ -101,10 +101,13 @@ static void judge_failed(struct fctx *x)
 
 		if (!host_in(x, h, NULL))
 			continue;
-		d = finding(x, is_server(h) ? "cause" : severity(x), NAN, "Host %s %s: %s",
-			    name_of(h), json_string_value(json_object_get(h, "state")) ?: "",
+		d = finding(x, is_server(h) ? "cause" : severity(x),
+			    num(x, "hosts[%ld].ended_s", (long)i), "Host %s %s: %s", name_of(h),
+			    json_string_value(json_object_get(h, "state")) ?: "",
 			    why_of(h, "no reason given"));
 		host_evidence(x, d, i);
+		cite(x, d, EV_HOST_ENDED, (long)i);
+		cite(x, d, EV_HOST_HELD, (long)i);
 	}
 }
 

@@ -167,7 +167,8 @@ net_sshd_stop "$P-h2"
 co "$CONNLAB" fleet "$tmp/ssh.lab" --out "$tmp/down" --set clients.connections=30000 \
 	--set lab.duration=2s >"$tmp/down.out" 2>&1
 rc=$?
-[ $rc = 0 ] || { fail "one host down: exit $rc (the others should run)"; tail -20 "$tmp/down.out"; }
+# the others run; the target is missed: 1
+[ $rc = 1 ] || { fail "one host down: exit $rc (the others should run, exit 1)"; tail -20 "$tmp/down.out"; }
 $PY - "$tmp/down/result.json" "$P-h2" <<'PYEOF' || fail "one host down: not reported by name, or the others not merged"
 import json, sys
 r, down = json.load(open(sys.argv[1])), sys.argv[2]
@@ -220,6 +221,63 @@ grep -q "^connlab fleet: hold" "$tmp/k9.out" || fail "kill -9: the fleet never h
 kill -9 $cpid
 wait $cpid 2>/dev/null
 no_leftovers "the coordinator killed"
+
+# ---- 5c. one host's flood killed (-9) in the hold: the host leaves the
+# timeline when it ends, its hold and end times are stated, exit 1 ----
+ip netns exec "$P-co" "$CONNLAB" fleet "$tmp/ssh.lab" --out "$tmp/hk" --set lab.duration=8s \
+	--set clients.connections=15000 >"$tmp/hk.out" 2>&1 &
+cpid=$!
+for _ in $(seq 150); do grep -q "^connlab fleet: hold" "$tmp/hk.out" && break; sleep 0.2; done
+sleep 2
+# the flood supervisor: argv "connlab flood ..." (not --check) whose parent
+# is not a flood (the host's shell)
+fpid=$($PY - $(ip netns pids "$P-h1") <<'PYEOF'
+import sys
+def argv(p):
+    try: return open(f"/proc/{p}/cmdline", "rb").read().split(b"\0")
+    except OSError: return []
+def is_flood(p):
+    a = argv(p)
+    return len(a) > 1 and a[0].endswith(b"connlab") and a[1] == b"flood" and b"--check" not in a
+for p in sys.argv[1:]:
+    try: parent = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[1]
+    except OSError: continue
+    if is_flood(p) and not is_flood(parent): print(p)
+PYEOF
+)
+[ -n "$fpid" ] || fail "host flood killed: no flood on $P-h1 in the hold"
+kill -9 $fpid
+killed=$(date +%s.%N)
+wait $cpid
+rc=$?
+[ $rc = 1 ] || fail "host flood killed: exit $rc, want 1 (a host did not hold)"
+$PY - "$tmp/hk/result.json" "$P-h1" <<'PYEOF' || fail "host flood killed: $(grep -E "host $P-h1|hosts failed" "$tmp/hk.out")"
+import json, sys
+r, dead = json.load(open(sys.argv[1])), sys.argv[2]
+h = {x["name"]: x for x in r["hosts"]}
+d = h[dead]
+assert r["outcome"] == "hosts failed" and r["exit_status"] == 1, (r["outcome"], r["exit_status"])
+assert d["state"] == "failed" and d["exit_code"] == 137, (d["state"], d["exit_code"], d["why"])
+# it held from its hold to its end, killed about 2 s into a hold of 8
+assert d["ended_s"] is not None and 1.0 <= d["flood"]["held_s"] <= 4.0, (d["ended_s"], d["flood"])
+assert "into its hold of 8 s" in d["why"] and f"at {d['ended_s']:.1f} s" in d["why"], d["why"]
+f = [x for x in r["findings"] if x["id"] == "host-failed" and dead in x["title"]]
+assert f and f[0]["since_s"] == d["ended_s"], f
+assert any(e["path"].endswith("flood.held_s") for e in f[0]["evidence"]), f[0]["evidence"]
+# from a tick after its end the timeline has nothing of it, and the sums
+# are what the other hosts' kernels and the server's kernel say
+tl = r["timeline"]
+after = [i for i, t in enumerate(tl["t_s"]) if t >= d["ended_s"] + tl["interval_s"] + 0.5 and tl["phase"][i] == "hold"]
+assert after, (tl["t_s"], d["ended_s"])
+for i in after:
+    assert tl["hosts"][dead]["open"][i] is None and tl["hosts"][dead]["established"][i] is None, i
+    assert tl["established_clients"][i] == 10000, (i, tl["established_clients"][i])
+    assert tl["flood_open"][i] == 10000, (i, tl["flood_open"][i])
+    assert abs(tl["established_server"][i] - 10000) <= 20, (i, tl["established_server"][i])
+ok = [x for x in r["hosts"] if x["role"] == "load" and x["name"] != dead]
+assert all(x["state"] == "done" for x in ok), [(x["name"], x["state"]) for x in ok]
+PYEOF
+no_leftovers "a host's flood killed"
 
 # ---- 6. refusals ----
 expect_run 2 "names load hosts in \[fleet\]: run it with 'connlab fleet" run "$tmp/ssh.lab"
