@@ -156,7 +156,7 @@ for p in $(pgrep -f "keepalive_server.py 198.18.0.1"); do alive "$p" && fail "th
 "$CONNLAB" run "$tmp/small.lab" --out /proc/nope >"$tmp/r9" 2>&1; rc=$?
 [ $rc = 3 ] && grep -q "cannot write the run directory /proc/nope" "$tmp/r9" || fail "unwritable run directory: exit $rc: $(cat "$tmp/r9")"
 "$CONNLAB" run "$tmp/small.lab" --out "$tmp/r1" >"$tmp/r10" 2>&1; rc=$?
-[ $rc = 3 ] && grep -q "already holds a run" "$tmp/r10" || fail "overwriting a run: exit $rc"
+[ $rc = 2 ] && grep -q "already holds a run" "$tmp/r10" || fail "overwriting a run: exit $rc, want 2 (a usage error)"
 
 # ---- 8. a low open-file limit: 50k connections with 4096 files per process ----
 bash -c "ulimit -n 4096 && exec '$CONNLAB' run '$tmp/small.lab' --set clients.connections=50k --set lab.duration=1s --out '$tmp/r11'" >"$tmp/r11.out" 2>&1; rc=$?
