@@ -319,8 +319,10 @@ static void stop_workers(struct supervisor *s)
 		return;
 	s->stopping = 1;
 	for (unsigned w = 0; w < s->o->workers; w++)
-		if (s->pids[w] > 0 && s->status[w] == -1)
+		if (s->pids[w] > 0 && s->status[w] == -1) {
 			kill(s->pids[w], SIGTERM);
+			kill(s->pids[w], SIGCONT); /* a stopped worker ends too */
+		}
 }
 
 static void on_hold_end(evutil_socket_t fd, short what, void *arg)
@@ -372,12 +374,18 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 				s->running--;
 				if (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st))) {
 					if (!s->failed)
-						log_msg(LOGL_ERROR, "%s worker %u (pid %d) %s %d",
+						log_msg(LOGL_ERROR,
+							"%s worker %u (pid %d) %s %d%s%s%s",
 							s->o->role, w, (int)pid,
 							WIFSIGNALED(st) ? "died of signal"
 									: "exited with status",
 							WIFSIGNALED(st) ? WTERMSIG(st)
-									: WEXITSTATUS(st));
+									: WEXITSTATUS(st),
+							WIFSIGNALED(st) ? " (SIG" : "",
+							WIFSIGNALED(st)
+								? sigabbrev_np(WTERMSIG(st)) ?: "?"
+								: "",
+							WIFSIGNALED(st) ? ")" : "");
 					s->failed = 1;
 					stop_workers(s);
 				}

@@ -96,6 +96,8 @@ static const struct evidence evidence_vocabulary[EV_COUNT] = {
 	[EV_PROC_RSS] = { "processes[%ld].peak_rss_bytes", "its peak resident memory, bytes" },
 	[EV_PROC_FDS] = { "processes[%ld].peak_fds", "its most open files" },
 	[EV_PROC_FD_LIMIT] = { "processes[%ld].fd_limit", "its RLIMIT_NOFILE" },
+	[EV_PROC_STOPPED] = { "processes[%ld].stopped.t_s", "first seen stopped at, s" },
+	[EV_PROC_STOPPED_PHASE] = { "processes[%ld].stopped.phase", "in the phase" },
 	[EV_COUNTER] = { "counters.%2$s.%1$s", "%s" },
 	[EV_SRV_OVERFLOWS] = { "counters.srv.ListenOverflows",
 			       "ListenOverflows in the server namespace" },

@@ -156,6 +156,8 @@ enum ev {
 	EV_PROC_RSS,
 	EV_PROC_FDS,
 	EV_PROC_FD_LIMIT,
+	EV_PROC_STOPPED,
+	EV_PROC_STOPPED_PHASE,
 	EV_COUNTER, /* counters.NS.NAME, labelled by its name */
 	EV_SRV_OVERFLOWS,
 	EV_SRV_DROPS,

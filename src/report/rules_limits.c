@@ -128,7 +128,7 @@ static void judge_process_died(struct fctx *x)
 		const char *name = json_string_value(json_object_get(p, "name"));
 		double code = json_number_value(json_object_get(e, "code"));
 		const char *words = ending_words(sig, code);
-		char line[32];
+		char line[32], oom[48];
 		struct hit h, tail[3];
 		unsigned nt;
 		struct draft *d;
@@ -145,8 +145,13 @@ static void judge_process_died(struct fctx *x)
 		cite(x, d, EV_PROC_CODE, (long)i);
 		cite(x, d, EV_PROC_PHASE, (long)i);
 		cite(x, d, EV_PROC_RSS, (long)i);
-		cite_klog(x, d, "Killed process");
-		cite_klog(x, d, "oom-kill");
+		/* the OOM killer's lines of this process, not of another one */
+		snprintf(oom, sizeof(oom), "Killed process %d ",
+			 (int)json_integer_value(json_object_get(p, "pid")));
+		cite_klog(x, d, oom);
+		snprintf(oom, sizeof(oom), ",pid=%d,",
+			 (int)json_integer_value(json_object_get(p, "pid")));
+		cite_klog(x, d, oom);
 		nt = log_tail(x, name, 3, tail);
 		for (unsigned k = 0; k < nt; k++)
 			cite_line(d, "its last words", &tail[k]);
@@ -154,7 +159,9 @@ static void judge_process_died(struct fctx *x)
 			    log_find(x, NULL, "Segmentation fault", &h) ||
 			    log_find(x, NULL, "died of signal", &h)))
 			cite_line(d, "its output", &h);
-		d->why = sig && !strcmp(sig, "SIGKILL") && klog_find(x, "Killed process") >= 0;
+		snprintf(oom, sizeof(oom), "Killed process %d ",
+			 (int)json_integer_value(json_object_get(p, "pid")));
+		d->why = sig && !strcmp(sig, "SIGKILL") && klog_find(x, oom) >= 0;
 	}
 }
 
@@ -370,7 +377,9 @@ static void judge_conntrack(struct fctx *x)
 		    json_number_value(json_object_get(v, "peak_count")) >= 0.95 * max)
 			full = ns;
 	}
-	if (!(drops > 0) && !full && klog_find(x, "table full") < 0)
+	/* the kernel log is the host's: its line alone may be another
+	 * namespace's table; the lab's own counts decide, the line is cited */
+	if (!(drops > 0) && !full)
 		return;
 	for (size_t i = 0, n = tl_len(x); i < n; i++) {
 		int dropping = i && tl(x, "conntrack_drops", i) > tl(x, "conntrack_drops", i - 1);
@@ -424,6 +433,35 @@ static void judge_memory_low(struct fctx *x)
 	cite(x, d, EV_MEM_FLOOR);
 }
 
+/* a lab process stopped (SIGSTOP, a debugger) while the run went on */
+static void judge_process_stopped(struct fctx *x)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(x->res, "processes"), i, p)
+	{
+		json_t *st = json_object_get(p, "stopped");
+		const char *comm = json_string_value(json_object_get(p, "comm"));
+		char a[32];
+		struct draft *d;
+
+		if (!json_is_object(st))
+			continue;
+		d = finding(
+			x, "warning", json_number_value(json_object_get(st, "t_s")),
+			"%s%s (pid %d%s%s) was stopped from %s s in the %s phase: it did nothing from then, and its figures stood still",
+			json_string_value(json_object_get(p, "name")) ?: "?",
+			json_is_true(json_object_get(p, "main")) ? "" : "'s worker",
+			(int)json_integer_value(json_object_get(p, "pid")), comm ? ", " : "",
+			comm ? comm : "",
+			fmt_n(json_number_value(json_object_get(st, "t_s")), a, sizeof(a)),
+			json_string_value(json_object_get(st, "phase")) ?: "?");
+		cite(x, d, EV_PROC_STOPPED, (long)i);
+		cite(x, d, EV_PROC_STOPPED_PHASE, (long)i);
+	}
+}
+
 const struct rule rules_limits[] = {
 	{
 		.id = "memory-floor",
@@ -448,6 +486,17 @@ const struct rule rules_limits[] = {
 			 "The kernel's OOM killer ended it: the host ran out of memory and the kernel killed the process with the largest badness score to free some. Every connection that process held was reset." },
 		.fix = { "Read the process's last lines, cited here (its whole output is in logs/ of the run directory). A crash in connlab itself is a bug: report it with the run directory. For a user's command, run it by hand in the lab with `connlab up` to see it fail." },
 		.judge = judge_process_died,
+	},
+	{
+		.id = "process-stopped",
+		.family = "limits",
+		.summary = "a lab process was stopped (SIGSTOP, a debugger) while the run went on",
+		.where = RULE_BOX | RULE_HOLD | RULE_CHURN,
+		.may = MAY_WARNING,
+		.rank = 21,
+		.why = { "A stopped process keeps its sockets open but runs no code: a server that accepts nothing (its listeners' queues fill), a flood that sends and reads nothing. Its connections stay ESTABLISHED in the kernel, while its own counts, and what the run sums from them, stand still from the moment it stopped. The launcher reads each process's state every fifth sample, so the time is when it was first seen stopped." },
+		.fix = { "Find who stopped it (a debugger, a job-control Ctrl-Z, a SIGSTOP from a script) and let it go on (kill -CONT PID), or run the lab again. To reproduce a hung server on purpose, stop its process and read the queue findings." },
+		.judge = judge_process_stopped,
 	},
 	{
 		.id = "fd-limit",

@@ -177,10 +177,13 @@ int run_spawn(struct run *r, const char *name, int is_flood, unsigned netns, cha
 
 void run_signal_child(const struct child *c, int sig)
 {
-	if (c->group)
-		kill(-c->pid, sig); /* a user's command and whatever it started */
-	else if (!c->exited)
-		kill(c->pid, sig);
+	pid_t to = c->group ? -c->pid : c->pid; /* a command: whatever it started */
+
+	if (!c->group && c->exited)
+		return;
+	kill(to, sig);
+	if (sig == SIGTERM)
+		kill(to, SIGCONT); /* a stopped process ends too, now */
 }
 
 void run_signal_children(struct run *r, int is_flood, int sig)

@@ -74,6 +74,8 @@ struct proc_watch {
 	pid_t parent;	   /* the process it was seen under; 0 for a child itself */
 	unsigned seen;	   /* samples it was read in */
 	int gone;
+	double stopped_s; /* first seen stopped (SIGSTOP, a debugger), -1 */
+	enum phase stopped_phase;
 };
 #define RUN_PROCS_MAX 512
 

@@ -7,6 +7,23 @@
 
 #include "run/launcher.h"
 
+/* A process stopped (SIGSTOP, a debugger) does nothing and says nothing:
+ * its figures stand still from then. Seen in a full sample (every fifth),
+ * said once. */
+static void note_stopped(struct run *r, struct proc_watch *p, double t)
+{
+	char st = p->stopped_s < 0 ? procfs_state(p->pid) : 0;
+
+	if (st != 'T' && st != 't')
+		return;
+	p->stopped_s = t;
+	p->stopped_phase = r->ph.now;
+	log_msg(LOGL_WARN,
+		"%s%s (pid %d) is stopped (SIGSTOP or a debugger), seen at %.1f s in the %s phase: it does nothing from then and its figures stand still",
+		r->child[p->child].name, p->pid == r->child[p->child].pid ? "" : "'s worker",
+		(int)p->pid, t, phase_name(r->ph.now, r->lab->client_mode));
+}
+
 /* Watches pid (of child ci) and its descendants, depth first. Each
  * sample reads what moves (open files: a stat of /proc/PID/fd, 6 us at
  * 19,000 files); its peak RSS, name, limit and children (60 us each) only
@@ -35,11 +52,14 @@ static void watch(struct run *r, pid_t pid, int ci, double t, int depth, int ful
 		p->pid = pid;
 		p->child = ci;
 		p->peak_fds = -1;
+		p->stopped_s = -1;
 	}
 	full |= p->seen++ < 3;
 	/* the name may change at exec: the last one read stands */
-	if (full)
+	if (full) {
 		procfs_comm(pid, p->comm, sizeof(p->comm));
+		note_stopped(r, p, t);
+	}
 	fds = procfs_fds(pid);
 	if (fds < 0)
 		p->gone = 1; /* exited: not read again */

@@ -448,6 +448,13 @@ static json_t *processes_json(const struct run *r)
 			"peak_rss_bytes", (json_int_t)p->peak_rss);
 
 		json_object_set_new(o, "main", json_boolean(top));
+		json_object_set_new(
+			o, "stopped",
+			p->stopped_s < 0
+				? json_null()
+				: json_pack("{s:f, s:s}", "t_s", round(p->stopped_s * 10) / 10,
+					    "phase",
+					    phase_name(p->stopped_phase, r->lab->client_mode)));
 		json_object_set_new(o, "exit", top ? exit_json(r, c) : json_null());
 		json_array_append_new(a, o);
 	}

@@ -91,6 +91,31 @@ void run_start_teardown(struct run *r)
 	run_signal_children(r, 1, SIGKILL);
 	run_signal_children(r, 0, SIGTERM);
 }
+/* A supervisor that ended because one of its workers did (status 3) said
+ * which in its log ("flood worker 1 (pid 42) died of signal 9 (SIGKILL)"):
+ * the last such line, into buf ("" without). */
+static void worker_words(const struct run *r, const struct child *c, int st, char *buf, size_t len)
+{
+	char path[700], line[512];
+	FILE *f;
+
+	buf[0] = 0;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != EXIT_CANNOT_RUN || !c->log[0])
+		return;
+	snprintf(path, sizeof(path), "%s/%s", r->outdir, c->log);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *w = strstr(line, " worker ");
+
+		if (w && (strstr(w, "died of signal") || strstr(w, "exited with status"))) {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(buf, len, ": its%s", w);
+		}
+	}
+	fclose(f);
+}
 
 void run_reap(struct run *r)
 {
@@ -100,6 +125,7 @@ void run_reap(struct run *r)
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		for (unsigned i = 0; i < r->nchild; i++) {
 			struct child *c = &r->child[i];
+			char words[300];
 			int expected;
 
 			if (c->pid != pid)
@@ -116,11 +142,13 @@ void run_reap(struct run *r)
 				if (expected && WIFSIGNALED(st) &&
 				    (WTERMSIG(st) == SIGTERM || WTERMSIG(st) == SIGKILL))
 					continue;
+				worker_words(r, c, st, words, sizeof(words));
 				run_fail(r, EXIT_CANNOT_RUN,
-					 "%s (pid %d) %s %d during the %s phase", c->name, (int)pid,
+					 "%s (pid %d) %s %d during the %s phase%s", c->name,
+					 (int)pid,
 					 WIFSIGNALED(st) ? "died of signal" : "exited with status",
 					 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
-					 run_phase_label(r, r->ph.now));
+					 run_phase_label(r, r->ph.now), words);
 			}
 		}
 	}

@@ -217,6 +217,26 @@ int procfs_comm(pid_t pid, char *buf, size_t len)
 	return 0;
 }
 
+char procfs_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* "PID (COMM) S ...": the name may hold spaces and parentheses */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
 unsigned procfs_children(pid_t pid, pid_t *out, unsigned max)
 {
 	char path[96], buf[8192];

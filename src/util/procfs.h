@@ -41,6 +41,9 @@ int64_t procfs_fds(pid_t pid);
 uint64_t procfs_nofile_of(pid_t pid);
 uint64_t procfs_hwm(pid_t pid);
 int procfs_comm(pid_t pid, char *buf, size_t len);
+/* The process's state letter from /proc/PID/stat (R, S, D, T stopped, t
+ * traced, Z...), 0 when it cannot be read. */
+char procfs_state(pid_t pid);
 /* pid's children (not deeper): up to max into out; their number. */
 unsigned procfs_children(pid_t pid, pid_t *out, unsigned max);
 

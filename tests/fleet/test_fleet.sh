@@ -269,11 +269,15 @@ assert any(e["path"].endswith("flood.held_s") for e in f[0]["evidence"]), f[0]["
 tl = r["timeline"]
 after = [i for i, t in enumerate(tl["t_s"]) if t >= d["ended_s"] + tl["interval_s"] + 0.5 and tl["phase"][i] == "hold"]
 assert after, (tl["t_s"], d["ended_s"])
+# (a host's kernel figures are as of its watch's last dump: at most the
+# others' 10000, and all of them at some tick)
 for i in after:
     assert tl["hosts"][dead]["open"][i] is None and tl["hosts"][dead]["established"][i] is None, i
-    assert tl["established_clients"][i] == 10000, (i, tl["established_clients"][i])
-    assert tl["flood_open"][i] == 10000, (i, tl["flood_open"][i])
-    assert abs(tl["established_server"][i] - 10000) <= 20, (i, tl["established_server"][i])
+    assert tl["established_clients"][i] <= 10000 and tl["flood_open"][i] <= 10000, (i, tl["established_clients"][i], tl["flood_open"][i])
+    assert tl["established_server"][i] <= 10000 + 20, (i, tl["established_server"][i])
+assert max(tl["established_clients"][i] for i in after) == 10000, [tl["established_clients"][i] for i in after]
+assert max(tl["flood_open"][i] for i in after) == 10000, [tl["flood_open"][i] for i in after]
+assert any(abs(tl["established_server"][i] - 10000) <= 20 for i in after), [tl["established_server"][i] for i in after]
 ok = [x for x in r["hosts"] if x["role"] == "load" and x["name"] != dead]
 assert all(x["state"] == "done" for x in ok), [(x["name"], x["state"]) for x in ok]
 PYEOF

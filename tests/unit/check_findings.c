@@ -276,6 +276,28 @@ START_TEST(ping_against_the_quiet)
 }
 END_TEST
 
+/* the kernel log is the host's: its lines alone make no finding */
+START_TEST(kernel_log_alone)
+{
+	char dir[] = "tests/fixtures/findings/default", err[800];
+	json_t *res = report_load(dir, err, sizeof(err)), *fs;
+
+	ck_assert_msg(res, "%s", err);
+	json_object_set_new(
+		res, "kernel_log",
+		json_pack(
+			"[s, s, s]", "nf_conntrack: table full, dropping packet",
+			"TCP: time wait bucket table overflow",
+			"TCP: request_sock_TCP: Possible SYN flooding on port 8081. Sending cookies."));
+	fs = report_findings(res, dir);
+	ck_assert_ptr_null(find(fs, "conntrack-full"));
+	ck_assert_ptr_null(find(fs, "time-wait-overflow"));
+	ck_assert_ptr_null(find(fs, "syn-queue"));
+	json_decref(fs);
+	json_decref(res);
+}
+END_TEST
+
 START_TEST(paths)
 {
 	json_t *j = json_loads("{\"a\": {\"b\": [1, {\"c\": 7}]}, \"k-*\": 2}", 0, NULL);
@@ -449,6 +471,7 @@ static void add(TCase *tc)
 	tcase_add_test(tc, new_user_cases_named);
 	tcase_add_test(tc, tcp_memory_in_the_drain);
 	tcase_add_test(tc, ping_against_the_quiet);
+	tcase_add_test(tc, kernel_log_alone);
 	tcase_add_test(tc, paths);
 	tcase_add_test(tc, escape_bytes);
 	tcase_add_test(tc, slabinfo_parse);
