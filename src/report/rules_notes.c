@@ -49,18 +49,43 @@ static double base_p99(const struct fctx *x, int *quiet)
 	return *quiet ? q : num(x, "ping.before.p99_ms");
 }
 
-/* The median moving is the load; a p99 of a few pings on a shared machine
- * moves by itself, so it counts only when it moves a lot. The stated
- * bound: a ping lost, a median three times the one before (and
- * 1 ms or more), or a p99 five times the quiet one and 5 ms above it. */
+/* The tail of the pings under the load: their p99, or with fewer than 100
+ * answered their p90 (by nearest rank the p99 of fewer is the single worst
+ * ping, which a shared machine's scheduler alone can slow); with fewer than
+ * ten there is no tail to judge. */
+struct tail {
+	double ms;
+	const char *name;
+	enum ev ev;
+};
+
+static int ping_tail(const struct fctx *x, struct tail *t)
+{
+	double n = ping_num(x, "count");
+	int p99 = n >= 100;
+
+	if (!(n >= 10))
+		return 0;
+	t->ms = ping_num(x, p99 ? "p99_ms" : "p90_ms");
+	t->name = p99 ? "p99" : "p90";
+	t->ev = x->churn ? (p99 ? EV_PING_RAMP_P99 : EV_PING_RAMP_P90)
+			 : (p99 ? EV_PING_HOLD_P99 : EV_PING_HOLD_P90);
+	return !isnan(t->ms);
+}
+
+/* The median moving is the load; the tail on a shared machine moves by
+ * itself, so it counts only when it moves a lot. The stated bound: a ping
+ * lost, a median three times the one before (and 1 ms or more), or a tail
+ * five times the quiet p99 and 5 ms above it. */
 static int ping_affected(const struct fctx *x)
 {
 	int quiet;
-	double b99 = base_p99(x, &quiet), h99 = ping_num(x, "p99_ms");
+	struct tail t;
+	double b99 = base_p99(x, &quiet);
 	double b50 = num(x, "ping.before.p50_ms"), h50 = ping_num(x, "p50_ms");
 
 	return num(x, "ping.all.lost") > 0 || (h50 > 3 * b50 && h50 >= 1) ||
-	       (h99 > 5 * b99 && h99 >= b99 + 5);
+	       (ping_tail(x, &t) && t.ms > 5 * b99 && t.ms >= b99 + 5);
 }
 
 /* no ping under the load: nothing to say */
@@ -75,17 +100,18 @@ static void judge_ping_affected(struct fctx *x)
 	double t = first >= 0 ? tl_t(x, first) : NAN, answered = ping_num(x, "count");
 	char a[32], b[32], c[32], rtt[128], act[200];
 	struct draft *d;
+	struct tail tail;
 	int quiet;
 	double b99 = base_p99(x, &quiet);
 
 	if (!ping_measured(x) || !ping_affected(x))
 		return;
-	if (answered > 0)
-		snprintf(rtt, sizeof(rtt), "RTT p99 %s ms against %s ms %s",
-			 fmt_n(ping_num(x, "p99_ms"), a, sizeof(a)), fmt_n(b99, b, sizeof(b)),
+	if (ping_tail(x, &tail))
+		snprintf(rtt, sizeof(rtt), "RTT %s %s ms against a p99 of %s ms %s", tail.name,
+			 fmt_n(tail.ms, a, sizeof(a)), fmt_n(b99, b, sizeof(b)),
 			 quiet ? "with the network quiet" : "before the load");
 	else
-		snprintf(rtt, sizeof(rtt), "none answered");
+		snprintf(rtt, sizeof(rtt), "%s answered", fmt_n(answered, a, sizeof(a)));
 	d = finding(
 		x, "warning", t,
 		"Ping suffered under the load: %s of %s pings lost during the %s, %s (%s lost in all)",
@@ -96,8 +122,8 @@ static void judge_ping_affected(struct fctx *x)
 	cite(x, d, x->churn ? EV_PING_RAMP_LOST : EV_PING_HOLD_LOST);
 	cite(x, d, x->churn ? EV_PING_RAMP_SENT : EV_PING_HOLD_SENT);
 	cite(x, d, quiet ? EV_PING_QUIET_P99 : EV_PING_BEFORE_P99);
-	if (answered > 0)
-		cite(x, d, x->churn ? EV_PING_RAMP_P99 : EV_PING_HOLD_P99);
+	if (ping_tail(x, &tail))
+		cite(x, d, tail.ev);
 	if (first >= 0)
 		cite(x, d, EV_TL_PINGS_LOST, first);
 	rule_active_at(x, isnan(t) ? 1e18 : t, act, sizeof(act));
@@ -105,30 +131,52 @@ static void judge_ping_affected(struct fctx *x)
 	d->why = !act[0];
 }
 
-static void judge_ping_unaffected(struct fctx *x)
+/* What the note says of the RTT, and the evidence for it: the tail against
+ * the quiet p99, or with fewer than ten pings answered under the load the
+ * median against the one before it (a tail of so few would be one ping). */
+static void ping_rtt_words(const struct fctx *x, char *buf, size_t len, enum ev ev[2])
 {
-	char a[32], b[32], c[32], d99[32], e[32];
-	struct draft *d;
+	char a[32], b[32];
+	struct tail t;
 	int quiet;
 	double b99 = base_p99(x, &quiet);
 
-	if (!ping_measured(x) || ping_affected(x))
+	if (ping_tail(x, &t)) {
+		snprintf(buf, len, "RTT %s was %s ms (p99 %s ms %s)", t.name,
+			 fmt_n(t.ms, a, sizeof(a)), fmt_n(b99, b, sizeof(b)),
+			 quiet ? "with the network quiet" : "before the load");
+		ev[0] = quiet ? EV_PING_QUIET_P99 : EV_PING_BEFORE_P99;
+		ev[1] = t.ev;
+		return;
+	}
+	snprintf(buf, len, "RTT median was %s ms (%s ms before the load; too few pings for a tail)",
+		 fmt_n(ping_num(x, "p50_ms"), a, sizeof(a)),
+		 fmt_n(num(x, "ping.before.p50_ms"), b, sizeof(b)));
+	ev[0] = EV_PING_BEFORE_P50;
+	ev[1] = x->churn ? EV_PING_RAMP_P50 : EV_PING_HOLD_P50;
+}
+
+static void judge_ping_unaffected(struct fctx *x)
+{
+	char a[32], b[32], c[32], rtt[160];
+	enum ev ev[2];
+	struct draft *d;
+
+	if (!ping_measured(x) || ping_affected(x) || !(ping_num(x, "count") > 0))
 		return;
 	if (!(x->peak >= 1000) || !(x->peak >= 0.5 * x->target))
 		return; /* too little load to answer the question */
-	d = finding(
-		x, "note", NAN,
-		"Ping was unaffected: with %s connections %s, %s of %s pings were lost and RTT p99 was %s ms (%s ms %s)",
-		fmt_n(x->peak, a, sizeof(a)), x->churn ? "churned" : "held",
-		fmt_n(num(x, "ping.all.lost"), b, sizeof(b)),
-		fmt_n(num(x, "ping.all.sent"), c, sizeof(c)),
-		fmt_n(ping_num(x, "p99_ms"), d99, sizeof(d99)), fmt_n(b99, e, sizeof(e)),
-		quiet ? "with the network quiet" : "before the load");
+	ping_rtt_words(x, rtt, sizeof(rtt), ev);
+	d = finding(x, "note", NAN,
+		    "Ping was unaffected: with %s connections %s, %s of %s pings were lost and %s",
+		    fmt_n(x->peak, a, sizeof(a)), x->churn ? "churned" : "held",
+		    fmt_n(num(x, "ping.all.lost"), b, sizeof(b)),
+		    fmt_n(num(x, "ping.all.sent"), c, sizeof(c)), rtt);
 	cite(x, d, EV_PEAK);
 	cite(x, d, EV_PINGS_SENT);
 	cite(x, d, EV_PINGS_LOST);
-	cite(x, d, quiet ? EV_PING_QUIET_P99 : EV_PING_BEFORE_P99);
-	cite(x, d, x->churn ? EV_PING_RAMP_P99 : EV_PING_HOLD_P99);
+	cite(x, d, ev[0]);
+	cite(x, d, ev[1]);
 	cite(x, d, x->churn ? EV_PING_RAMP_SENT : EV_PING_HOLD_SENT);
 }
 
@@ -252,8 +300,8 @@ const struct rule rules_notes[] = {
 		.may = MAY_WARNING,
 		.rank = 190,
 		.after = { "*cause", "*warning", "ramp" },
-		.why = { "The ping goes from a namespace of its own, through the same server kernel, so it shows what any other user of this host would have felt. Affected means: a ping lost, a median three times the one before the load (and 1 ms or more), or a p99 five times the one with the network quiet (pings every 20 ms for a second before any lab process starts) and 5 ms above it. Active when the first ping was lost or slow: {active}",
-			 "The ping goes from a namespace of its own, through the same server kernel, so it shows what any other user of this host would have felt. Affected means: a ping lost, a median three times the one before the load (and 1 ms or more), or a p99 five times the one with the network quiet (pings every 20 ms for a second before any lab process starts) and 5 ms above it. No other finding was active then: the cause is not one connlab knows." },
+		.why = { "The ping goes from a namespace of its own, through the same server kernel, so it shows what any other user of this host would have felt. Affected means: a ping lost, a median three times the one before the load (and 1 ms or more), or a tail five times the p99 with the network quiet (pings every 20 ms for a second before any lab process starts) and 5 ms above it. The tail is the p99 of the pings under the load, or their p90 when fewer than 100 were answered: one slow ping is never the tail, since a shared machine's scheduler alone can make one. Active when the first ping was lost or slow: {active}",
+			 "The ping goes from a namespace of its own, through the same server kernel, so it shows what any other user of this host would have felt. Affected means: a ping lost, a median three times the one before the load (and 1 ms or more), or a tail five times the p99 with the network quiet (pings every 20 ms for a second before any lab process starts) and 5 ms above it. The tail is the p99 of the pings under the load, or their p90 when fewer than 100 were answered: one slow ping is never the tail, since a shared machine's scheduler alone can make one. No other finding was active then: the cause is not one connlab knows." },
 		.fix = { "See the findings named; each has its fix." },
 		.judge = judge_ping_affected,
 	},
@@ -264,7 +312,7 @@ const struct rule rules_notes[] = {
 		.where = RULE_ANYWHERE,
 		.may = MAY_NOTE,
 		.rank = 191,
-		.why = { "Idle connections cost memory, not time: the kernel looks a packet's socket up in a hash table, whose cost does not grow with the number of connections, and an established connection that sends nothing makes no work at all. So a host with many quiet connections answers ping as fast as an idle one. What does hurt is what connections do: many new ones a second, full queues, a full conntrack table, memory pressure. Unaffected means: no ping lost, and neither the median nor the p99 beyond the bounds of ping-affected (the p99 at most five times the quiet one, or less than 5 ms above it)." },
+		.why = { "Idle connections cost memory, not time: the kernel looks a packet's socket up in a hash table, whose cost does not grow with the number of connections, and an established connection that sends nothing makes no work at all. So a host with many quiet connections answers ping as fast as an idle one. What does hurt is what connections do: many new ones a second, full queues, a full conntrack table, memory pressure. Unaffected means: no ping lost, and neither the median nor the tail beyond the bounds of ping-affected (the tail at most five times the quiet p99, or less than 5 ms above it; with fewer than ten pings answered under the load there is no tail, and the median is compared instead)." },
 		.fix = { "Nothing to fix. To see ping suffer, try a lab that fills a queue or a table: lab/syn-backlog.lab or lab/conntrack-full.lab." },
 		.judge = judge_ping_unaffected,
 	},

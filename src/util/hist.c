@@ -2,6 +2,7 @@
 /* hist.c - log-linear latency histogram. */
 #include "util/hist.h"
 
+#include <math.h>
 #include <stdio.h>
 
 unsigned hist_bucket(uint64_t us)
@@ -57,7 +58,10 @@ uint64_t hist_quantile(const struct hist *h, double q)
 		q = 0;
 	if (q >= 1)
 		return h->max;
-	rank = (uint64_t)(q * (double)h->count);
+	/* nearest rank: the smallest value with at least q of all at or
+	 * below it (the p90 of ten is the ninth, not the worst) */
+	rank = (uint64_t)ceil(q * (double)h->count - 1e-9);
+	rank = rank ? rank - 1 : 0;
 	if (rank >= h->count)
 		rank = h->count - 1;
 	for (unsigned i = 0; i < HIST_BUCKETS; i++) {

@@ -234,44 +234,66 @@ START_TEST(tcp_memory_in_the_drain)
 }
 END_TEST
 
-/* ping's p99 is compared with the quiet network when the run measured it:
- * five times it and 5 ms above it is affected, less is not */
-static json_t *ping_case(double quiet_p99, double hold_p99)
+/* ping's tail is compared with the quiet network when the run measured it:
+ * five times its p99 and 5 ms above it is affected, less is not. The tail
+ * is the p90 of fewer than 100 pings (the p99 of ten is the worst one) and
+ * there is none of fewer than ten. */
+static json_t *ping_case(double quiet_p99, double hold_p90, double hold_p99, int count)
 {
 	char dir[] = "tests/fixtures/findings/default", err[800];
-	json_t *res = report_load(dir, err, sizeof(err)), *ping, *fs;
+	json_t *res = report_load(dir, err, sizeof(err)), *ping, *hold, *fs;
 
 	ck_assert_msg(res, "%s", err);
 	ping = json_object_get(res, "ping");
 	json_object_set_new(ping, "quiet",
 			    json_pack("{s:f, s:f, s:i, s:i}", "p99_ms", quiet_p99, "p50_ms",
 				      quiet_p99 / 2, "sent", 50, "lost", 0));
-	json_object_set_new(json_object_get(ping, "hold"), "p99_ms", json_real(hold_p99));
+	hold = json_object_get(ping, "hold");
+	json_object_set_new(hold, "p90_ms", json_real(hold_p90));
+	json_object_set_new(hold, "p99_ms", json_real(hold_p99));
+	json_object_set_new(hold, "count", json_integer(count));
+	json_object_set_new(hold, "sent", json_integer(count));
 	fs = report_findings(res, dir);
 	json_decref(res);
 	return fs;
 }
 
+static void title_has(json_t *fs, const char *id, const char *words)
+{
+	json_t *f = find(fs, id);
+
+	ck_assert_msg(f, "no %s", id);
+	ck_assert_msg(strstr(json_string_value(json_object_get(f, "title")), words), "%s",
+		      json_string_value(json_object_get(f, "title")));
+}
+
 START_TEST(ping_against_the_quiet)
 {
-	json_t *fs = ping_case(0.05, 4.0), *f = find(fs, "ping-unaffected");
-
 	/* 80 times the quiet p99, but not 5 ms above it */
-	ck_assert_ptr_nonnull(f);
+	json_t *fs = ping_case(0.05, 4.0, 4.0, 24);
+
+	title_has(fs, "ping-unaffected", "RTT p90 was 4 ms (p99 0.05 ms with the network quiet)");
 	ck_assert_ptr_null(find(fs, "ping-affected"));
-	ck_assert_msg(strstr(json_string_value(json_object_get(f, "title")),
-			     "RTT p99 was 4 ms (0.05 ms with the network quiet)"),
-		      "%s", json_string_value(json_object_get(f, "title")));
 	json_decref(fs);
-	fs = ping_case(1.0, 6.5); /* 6.5 times and 5.5 ms above */
-	f = find(fs, "ping-affected");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_msg(strstr(json_string_value(json_object_get(f, "title")),
-			     "RTT p99 6.5 ms against 1 ms with the network quiet"),
-		      "%s", json_string_value(json_object_get(f, "title")));
+	fs = ping_case(1.0, 6.5, 9.0, 24); /* 6.5 times and 5.5 ms above */
+	title_has(fs, "ping-affected",
+		  "RTT p90 6.5 ms against a p99 of 1 ms with the network quiet");
 	json_decref(fs);
-	fs = ping_case(2.0, 9.0); /* 4.5 times: not affected */
+	fs = ping_case(2.0, 9.0, 9.0, 24); /* 4.5 times: not affected */
 	ck_assert_ptr_null(find(fs, "ping-affected"));
+	json_decref(fs);
+	/* one slow ping of ten is not the tail ... */
+	fs = ping_case(0.1, 0.2, 30.0, 10);
+	title_has(fs, "ping-unaffected", "RTT p90 was 0.2 ms");
+	json_decref(fs);
+	/* ... of a hundred, the p99 is */
+	fs = ping_case(0.1, 0.2, 30.0, 100);
+	title_has(fs, "ping-affected", "RTT p99 30 ms against a p99 of 0.1 ms");
+	json_decref(fs);
+	/* of fewer than ten there is no tail: the median says it */
+	fs = ping_case(0.1, 30.0, 30.0, 8);
+	ck_assert_ptr_null(find(fs, "ping-affected"));
+	title_has(fs, "ping-unaffected", "too few pings for a tail");
 	json_decref(fs);
 }
 END_TEST
