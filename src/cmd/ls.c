@@ -70,6 +70,8 @@ static int cmd_ls(int argc, char **argv)
 	static struct ls_ctx c;
 	int r;
 
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return cli_help(&command_ls);
 	if (argc > 1)
 		return cli_usage_error(&command_ls, "'%s': ls takes no arguments", argv[1]);
 	printf("%-22s %s   %s\n", "LAB", "NS", "NAMESPACES (/run/netns/connlab-LAB-NS)");

@@ -28,6 +28,13 @@ expect_run 0 'time-wait-overflow +warning \(box, churn\)' help findings
 expect_run 0 'host-unreached +cause/warning \(fleet\)' help findings
 expect_run 2 "no help for 'frob'" help frob
 expect_run 0 'usage: connlab plan' plan --help
+# every command's --help: its usage, exit 0, nothing on stderr
+for c in run up down plan doctor report explain fleet flood server watch ls; do
+	"$CONNLAB" $c --help >"$tmp/help.out" 2>"$tmp/help.err"
+	rc=$?
+	[ $rc = 0 ] && grep -q "^usage: connlab $c" "$tmp/help.out" && [ ! -s "$tmp/help.err" ] ||
+		fail "$c --help: exit $rc: $(head -c 200 "$tmp/help.err")"
+done
 
 # The default lab and its plan.
 expect_run 0 '6 server workers, up to 16667 sockets each' plan --fd-limit 20000
