@@ -22,7 +22,7 @@ lib_cleanups=()
 lib_exit() {
 	local i
 	for ((i = ${#lib_cleanups[@]} - 1; i >= 0; i--)); do eval "${lib_cleanups[$i]}"; done
-	[ -n "${tmp:-}" ] && rm -rf "$tmp"
+	if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp" >&2; elif [ -n "${tmp:-}" ]; then rm -rf "$tmp"; fi
 }
 
 lib_init() {

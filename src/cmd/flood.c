@@ -19,9 +19,11 @@
 
 #include "cmd/cli.h"
 #include "engine/budget.h"
+#include "engine/endsock.h"
 #include "engine/engine.h"
 #include "engine/flood.h"
 #include "host/host.h"
+#include "util/clock.h"
 #include "util/text.h"
 #include "util/log.h"
 #include "util/procfs.h"
@@ -87,6 +89,17 @@ const struct command command_flood = {
 		"      --ramp-timeout D     with --hold (default 5m)\n"
 		"  -x, --share R/N          host R (0 to N-1) of N: take this host's share of\n"
 		"                           --connections, --rate and --inflight (connlab fleet)\n"
+		"      --end-name NAME      with --hold: also end the hold when told by\n"
+		"                           connlab flood --end NAME on this host (connlab fleet;\n"
+		"                           --hold stays the bound)\n"
+		"      --end NAME           tell the flood of --end-name NAME here to end its\n"
+		"                           hold, and wait until it has: 0 it did, 1 no such\n"
+		"                           flood, 3 it did not end in time (stopped?) and was\n"
+		"                           ended by signal\n"
+		"      --end-at T           with --end: at T, seconds since 1970 (this host's\n"
+		"                           clock; default now)\n"
+		"      --end-grace D        with --end: how long past its end the flood may\n"
+		"                           take before it is signalled (default 10s)\n"
 		"      --check              check the sources, ports and limits, print one JSON\n"
 		"                           line and exit: 0 when it would run, 3 when not\n"
 		"  -s, --stats-interval D   a JSON stats line every D (default 1s; 0: only the last)\n"
@@ -131,6 +144,8 @@ struct flood_args {
 	uint32_t sources[SOURCES_MAX];
 	struct addr6 sources6[SOURCES_MAX];
 	char message[4096], share[32];
+	char end_name[72], end_tell[72];
+	double end_at, end_grace_s;
 };
 
 /* A setter: 0, or -1 with what is wrong in err (the option's name is
@@ -317,6 +332,49 @@ static int set_share(struct flood_args *a, const char *v, char *err, size_t len)
 	return 0;
 }
 
+static int set_end_name(char *dst, size_t dlen, const char *v, char *err, size_t len)
+{
+	if (!endsock_name_ok(v)) {
+		snprintf(err, len, "expected 1 to 64 letters, digits, '.', '_' or '-', got '%s'",
+			 v);
+		return -1;
+	}
+	snprintf(dst, dlen, "%s", v);
+	return 0;
+}
+
+static int set_end_listen(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	return set_end_name(a->end_name, sizeof(a->end_name), v, err, len);
+}
+
+static int set_end_tell(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	return set_end_name(a->end_tell, sizeof(a->end_tell), v, err, len);
+}
+
+static int set_end_at(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	char *end;
+
+	a->end_at = strtod(v, &end);
+	if (end == v || *end || !(a->end_at >= 0) || a->end_at > 1e11) {
+		snprintf(err, len, "expected seconds since 1970, got '%s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_end_grace(struct flood_args *a, const char *v, char *err, size_t len)
+{
+	uint64_t us;
+
+	if (duration_min(v, &us, 1, "must be more than 0", err, len))
+		return -1;
+	a->end_grace_s = (double)us / 1e6;
+	return 0;
+}
+
 static int set_check(struct flood_args *a, const char *v, char *err, size_t len)
 {
 	(void)v, (void)err, (void)len;
@@ -352,6 +410,10 @@ static const struct flood_option {
 	{ "hold", 'H', 1, set_hold },
 	{ "ramp-timeout", 'E', 1, set_ramp_timeout },
 	{ "share", 'x', 1, set_share },
+	{ "end-name", 'N', 1, set_end_listen },
+	{ "end", 'e', 1, set_end_tell },
+	{ "end-at", 'A', 1, set_end_at },
+	{ "end-grace", 'G', 1, set_end_grace },
 	{ "check", 'K', 0, set_check },
 	{ "stats-interval", 's', 1, set_stats_interval },
 	{ "stats-fd", 'f', 1, set_stats_fd },
@@ -359,7 +421,7 @@ static const struct flood_option {
 #define NOPTIONS (sizeof(flood_options) / sizeof(flood_options[0]))
 
 /* The options through getopt_long, each by its setter: 0, or an exit
- * status (a usage error said, or help printed). */
+ * status (a usage error said), or -1 when help was printed. */
 static int parse_options(int argc, char **argv, struct flood_args *a)
 {
 	struct option lo[NOPTIONS + 2] = { { 0 } };
@@ -383,7 +445,7 @@ static int parse_options(int argc, char **argv, struct flood_args *a)
 		size_t i = 0;
 
 		if (opt == 'h')
-			return cli_help(&command_flood);
+			return cli_help(&command_flood), -1;
 		while (i < NOPTIONS && flood_options[i].key != opt)
 			i++;
 		if (i == NOPTIONS) /* ':' a missing value, '?' an unknown option */
@@ -412,6 +474,8 @@ static int finish_options(struct flood_args *a)
 		return cli_usage_error(&command_flood, "--target ADDRESS is required");
 	if (a->hold_us && c->mode != CLIENT_HOLD)
 		return cli_usage_error(&command_flood, "--hold is for --mode hold");
+	if (a->end_name[0] && !a->hold_us)
+		return cli_usage_error(&command_flood, "--end-name needs --hold (the bound)");
 	if (a->hosts) {
 		c->connections = budget_share(c->connections, a->rank, a->hosts);
 		if (c->rate)
@@ -464,6 +528,8 @@ static int check_line(struct flood_args *a, size_t missing, const char *list)
 	json_object_set_new(j, "workers",
 			    fits ? json_integer((json_int_t)a->workers) : json_null());
 	json_object_set_new(j, "ok", json_boolean(fits));
+	/* this host's clock, for the coordinator's one end of the hold */
+	json_object_set_new(j, "wall_s", json_real(clock_of_s(CLOCK_REALTIME)));
 	line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	printf("%s\n", line ? line : "{}");
 	fflush(stdout);
@@ -489,8 +555,17 @@ static int cmd_flood(int argc, char **argv)
 		.eo = { .role = "flood", .stats_interval_us = 1000000, .stats_fd = 1 },
 		.ramp_timeout_us = 300000000,
 		.share6 = -1,
+		.end_grace_s = 10,
 	};
-	if ((rc = parse_options(argc, argv, &a)) != EXIT_OK || (rc = finish_options(&a)) != EXIT_OK)
+	if ((rc = parse_options(argc, argv, &a)) != EXIT_OK)
+		return rc < 0 ? EXIT_OK : rc;
+	if (a.end_tell[0]) {
+		rc = endsock_tell(a.end_tell, a.end_at, a.end_grace_s, err, sizeof(err));
+		if (rc)
+			log_msg(LOGL_ERROR, "%s", err);
+		return !rc ? EXIT_OK : rc == -ECONNREFUSED ? EXIT_EXPECT_FAILED : EXIT_CANNOT_RUN;
+	}
+	if ((rc = finish_options(&a)) != EXIT_OK)
 		return rc;
 	/* the arguments first, then what this host has */
 	if (!a.check && host_flood_fits(&a.cfg, a.beyond, &a.workers, err, sizeof(err))) {
@@ -511,6 +586,7 @@ static int cmd_flood(int argc, char **argv)
 	a.eo.target = a.cfg.connections;
 	a.eo.hold_us = a.hold_us;
 	a.eo.ramp_timeout_us = a.ramp_timeout_us;
+	a.eo.end_name = a.end_name[0] ? a.end_name : NULL;
 	a.eo.worker = flood_worker;
 	a.eo.arg = &a.cfg;
 	return engine_run(&a.eo);

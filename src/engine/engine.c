@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/endsock.h"
 #include "util/text.h"
 #include "util/clock.h"
 #include "util/errnames.h"
@@ -76,6 +77,9 @@ struct supervisor {
 	uint64_t hold_from_ns; /* when the hold began (0: not yet) */
 	uint64_t hold_end_ns;  /* when it ended (0: not yet) */
 	int ramp_timed_out;
+	struct endsock *end;	/* the coordinator's word (end_name) */
+	struct event *told_end; /* the end that word set */
+	int told;		/* the hold ended by that word */
 };
 
 /* When the last worker's share was up, or 0 while one's is not. */
@@ -167,6 +171,8 @@ static void stats_head(const struct supervisor *s, json_t *j, uint64_t now)
 			    s->hold_end_ns ? json_real((double)(s->hold_end_ns - s->start_ns) / 1e9)
 					   : json_null());
 	json_object_set_new(j, "ramp_timed_out", json_boolean(s->ramp_timed_out));
+	if (s->o->end_name)
+		json_object_set_new(j, "end_told", json_boolean(s->told));
 }
 
 /* the histograms' buckets themselves, so that the launcher merges the
@@ -335,6 +341,34 @@ static void on_hold_end(evutil_socket_t fd, short what, void *arg)
 	stop_workers(s);
 }
 
+static void on_told_end(evutil_socket_t fd, short what, void *arg)
+{
+	struct supervisor *s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->stopping)
+		return;
+	s->told = 1;
+	on_hold_end(-1, 0, s);
+}
+
+/* the coordinator's word: the hold ends at the wall-clock time at (now
+ * when it has passed; a ramp not done then ends too) */
+static void on_told(void *arg, double at)
+{
+	struct supervisor *s = arg;
+	double wait = at - clock_of_s(CLOCK_REALTIME);
+	struct timeval tv = clock_tv(wait > 0 ? (uint64_t)(wait * 1e6) : 0);
+
+	if (s->stopping)
+		return;
+	if (!s->told_end)
+		s->told_end = event_new(s->base, -1, 0, on_told_end, s);
+	if (s->told_end)
+		event_add(s->told_end, &tv);
+}
+
 /* --hold: the hold begins when every worker's share is up, or when the
  * ramp has run out of time; then it lasts hold_us */
 static void on_hold_check(evutil_socket_t fd, short what, void *arg)
@@ -462,6 +496,15 @@ static int loop_new(struct supervisor *s, struct event **ev_sig, struct event **
 		s->hold_check = event_new(s->base, -1, EV_PERSIST, on_hold_check, s);
 		event_add(s->hold_check, &tv);
 	}
+	if (s->o->end_name) {
+		char err[200];
+
+		s->end = endsock_listen(s->base, s->o->end_name, on_told, s, err, sizeof(err));
+		if (!s->end) {
+			log_msg(LOGL_ERROR, "%s", err);
+			return EXIT_CANNOT_RUN;
+		}
+	}
 	return 0;
 }
 
@@ -473,6 +516,9 @@ static void loop_free(struct supervisor *s, struct event **ev_sig, struct event 
 		event_free(s->hold_check);
 	if (s->hold_end)
 		event_free(s->hold_end);
+	endsock_free(s->end);
+	if (s->told_end)
+		event_free(s->told_end);
 	for (int i = 0; i < 4; i++)
 		if (ev_sig[i])
 			event_free(ev_sig[i]);

@@ -77,6 +77,9 @@ struct engine_opts {
 	 * ramp_timeout_us when it is not (0: a launcher stops it) */
 	uint64_t hold_us, ramp_timeout_us;
 	const char *share; /* "rank/hosts" of a fleet host, or NULL */
+	/* a fleet host's: the hold ends when told on this end socket
+	 * (endsock.h), hold_us being then the bound if no word comes */
+	const char *end_name;
 	/* runs in each forked worker; returns its exit status */
 	int (*worker)(unsigned index, struct engine_stats *st, void *arg);
 	void *arg;

@@ -68,6 +68,49 @@ PY
 wait_for "$tmp/s1" open 0 10 || fail "server did not see the clients close: $(tail -1 "$tmp/s1")"
 [ "$(field "$tmp/s1" closed_by_peer)" = 20000 ] || fail "server closed_by_peer $(field "$tmp/s1" closed_by_peer)"
 
+# ---- 1b. a hold's end, told (connlab fleet's one end): at a time, by its
+# own user only, in its own network namespace only ----
+$C0 "$CONNLAB" flood --target 198.18.0.1 --ports 8081-8084 --source "$A0-$A0_LAST" --connections 1000 \
+	--hold 60s --end-name tE --stats-interval 100ms >"$tmp/fe" 2>"$tmp/fe.err" &
+fpid=$!; pids+=($fpid)
+for _ in $(seq 100); do [ "$(field "$tmp/fe" hold_from_s)" != None ] && [ -n "$(field "$tmp/fe" hold_from_s)" ] && break; sleep 0.1; done
+[ "$(field "$tmp/fe" hold_from_s)" != None ] || fail "told end: the flood never held: $(tail -1 "$tmp/fe")"
+$C0 setpriv --reuid=65534 --regid=65534 --clear-groups "$CONNLAB" flood --end tE >"$tmp/fe.nobody" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q "the socket is another user's" "$tmp/fe.nobody" || fail "told end by another user: exit $rc: $(cat "$tmp/fe.nobody")"
+$C1 "$CONNLAB" flood --end tE >"$tmp/fe.c1" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q "no flood named 'tE' holds here" "$tmp/fe.c1" || fail "told end from another namespace: exit $rc: $(cat "$tmp/fe.c1")"
+kill -0 $fpid 2>/dev/null || fail "told end: the flood ended at a word it should not take"
+at=$(python3 -c 'import time; print(f"{time.time() + 1.5:.3f}")')
+# --end returns once the flood has ended: at the time it was told, not at
+# once and not at its own 60 s
+$C0 "$CONNLAB" flood --end tE --end-at "$at" || fail "told end: exit $?"
+late=$(python3 -c 'import sys,time; print(f"{time.time() - float(sys.argv[1]):.3f}")' "$at")
+wait $fpid || fail "told end: the flood exited $?"
+python3 - "$tmp/fe" "$late" <<'PY' || fail "told end: $(tail -1 "$tmp/fe")"
+import json, sys
+last = json.loads(open(sys.argv[1]).readlines()[-1])
+assert last["final"] and last["end_told"] is True and last["closed"] == 1000, last
+assert -0.1 <= float(sys.argv[2]) < 1.0, ("ended this long after its time", sys.argv[2])
+PY
+# a stopped flood does not answer: --end waits out the grace, then ends it
+# by the pid the kernel gives for its socket (SIGTERM, SIGCONT)
+$C0 "$CONNLAB" flood --target 198.18.0.1 --ports 8081-8084 --source "$A0-$A0_LAST" --connections 1000 \
+	--hold 60s --end-name tS --stats-interval 100ms >"$tmp/fs" 2>"$tmp/fs.err" &
+fpid=$!; pids+=($fpid)
+for _ in $(seq 100); do [ "$(field "$tmp/fs" hold_from_s)" != None ] && [ -n "$(field "$tmp/fs" hold_from_s)" ] && break; sleep 0.1; done
+kill -STOP $fpid
+t0=$(date +%s%N)
+$C0 "$CONNLAB" flood --end tS --end-grace 1s >"$tmp/fs.end" 2>&1
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $rc = 3 ] && grep -q "did not answer the end (stopped?) and had not ended 1 s after its end: ended it with SIGTERM" "$tmp/fs.end" ||
+	fail "stopped flood told to end: exit $rc: $(cat "$tmp/fs.end")"
+[ $ms -ge 900 ] && [ $ms -lt 9000 ] || fail "stopped flood told to end: took $ms ms (grace 1 s)"
+kill -TERM $fpid 2>/dev/null && kill -CONT $fpid 2>/dev/null # only when --end failed
+wait $fpid
+[ "$(field "$tmp/fs" final)" = True ] && [ "$(field "$tmp/fs" end_told)" = False ] || fail "stopped flood: last line $(tail -1 "$tmp/fs")"
 # ---- 2. more than 64k connections from ONE source address ----
 $C1 "$CONNLAB" flood --target 198.18.0.1 --ports 8081-8084 --source "$A1" --connections 68000 \
 	--rate unlimited --inflight 2000 --duration 60s --stats-interval 100ms >"$tmp/f2" 2>"$tmp/f2.err" &
@@ -166,6 +209,9 @@ bad "unknown option '--frob'" flood --target 198.18.0.1 --frob
 bad "--ports: '0': ports are 1 to 65535" server --ports 0
 bad "--mode: 'x' is not one of keepalive" server --mode x
 bad "need more local ports than the" flood --target 198.18.0.1 --source 198.18.0.33 --connections 200000
+bad "--end: expected 1 to 64 letters" flood --end 'a b'
+bad "--end-at: expected seconds since 1970" flood --end x --end-at soon
+bad "--end-name needs --hold" flood --target 198.18.0.1 --end-name x
 bad "need at least 11 flood workers" flood --target 198.18.0.1 --source 198.18.0.33-198.18.0.48 --ports 8081-8084 --connections 200000 --workers 2
 
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
