@@ -4,7 +4,7 @@
  * phases; hosts.c reads
  * the hosts' lines; pdsh.c starts, waits for and stops pdsh; timeline.c
  * probes and samples; rounds.c checks the hosts and starts the server;
- * result.c writes result.json's tree. */
+ * end.c sets the hosts' one end; result.c writes result.json's tree. */
 #ifndef CONNLAB_FLEET_COORD_H
 #define CONNLAB_FLEET_COORD_H
 
@@ -36,8 +36,17 @@ struct fhost {
 	json_t *check, *last, *watch, *msgs;
 	int exit_code; /* pdsh's word, -1 none */
 	int final_seen;
-	double hold_from_s; /* coordinator time the host's hold began, -1 */
-	double final_s;	    /* coordinator time of its final line, -1 */
+	/* coordinator time the host's hold began and ended, -1: the time its
+	 * line was seen less how long before the line (by the host's clock)
+	 * the hold began or ended */
+	double hold_from_s, hold_end_s;
+	char end_said[200]; /* what the coordinator's end round heard there */
+	/* its clock less the coordinator's, from its check line (late by
+	 * the line's way here, milliseconds); 0 when not known */
+	double clock_offset_s;
+	int end_exit;	/* that round's exit code there, -1 none */
+	int end_sent;	/* it was told the end */
+	double final_s; /* coordinator time of its final line, -1 */
 	/* coordinator time pdsh reported its command ended (while running),
 	 * -1; before its final line: the host is gone from the sums */
 	double ended_s;
@@ -68,7 +77,7 @@ struct fleet {
 	struct fhost *h; /* load hosts by rank, then the server host */
 	unsigned nh, nload;
 	struct fhost *srv;
-	struct pdsh_proc pr[3];
+	struct pdsh_proc pr[ROUNDS];
 	uint64_t t0;
 	time_t started_wall;
 	struct phase_log ph; /* the phase now, and when each began and ended */
@@ -84,6 +93,10 @@ struct fleet {
 	FILE *log;
 	struct event *tick, *sig[3], *deadline;
 	uint64_t peak_sum_estab, final_sum_estab, peak_srv_estab;
+	char run_id[32];	 /* the end sockets' names: RUN_ID-RANK */
+	struct event *hold_wait; /* the longest wait for every hold (end.c) */
+	double end_at_s, told_s; /* the hosts' one end, and when told; -1 */
+	double *end_wall;	 /* that end by each rank's clock */
 };
 
 /* state.c */
@@ -96,6 +109,18 @@ int fleet_round_done(const struct pdsh_proc *p);
 void fleet_check_done(struct fleet *f);
 /* Its command ended before its final line: nothing it last said holds. */
 int fleet_host_gone(const struct fhost *h);
+
+/* end.c: the hosts' one end */
+/* With the floods' round: the longest wait for every host's hold. */
+void fleet_end_start(struct fleet *f);
+/* Once every running host's hold has begun (or the wait is over), sets
+ * the end at the last hold's beginning plus lab.duration and tells it
+ * (each tick of the timeline asks). */
+void fleet_end_check(struct fleet *f);
+/* From the last host's hold to the first one's end, by the coordinator's
+ * clock; -1 when no host held. */
+double fleet_held_together_s(const struct fleet *f);
+void fleet_end_free(struct fleet *f);
 
 /* hosts.c: a host's lines, as pdsh passes them on */
 void fleet_on_read(struct bufferevent *bev, void *arg);

@@ -119,6 +119,7 @@ static int fleet_init(struct fleet *f, const struct fleet_opts *o)
 	f->lab = lab;
 	f->fp = o->fp;
 	f->waiting = -1;
+	f->end_at_s = f->told_s = -1;
 	f->t0 = clock_now_ns();
 	f->started_wall = time(NULL);
 	probe_tally_init(&f->tally);
@@ -137,6 +138,8 @@ static int fleet_init(struct fleet *f, const struct fleet_opts *o)
 		h->state = "planned";
 		h->exit_code = -1;
 		h->hold_from_s = -1;
+		h->hold_end_s = -1;
+		h->end_exit = -1;
 		h->final_s = -1;
 		h->ended_s = -1;
 		h->msgs = json_array();
@@ -156,6 +159,9 @@ static int fleet_init(struct fleet *f, const struct fleet_opts *o)
 	f->sig[2] = evsignal_new(f->base, SIGCHLD, fleet_on_signal, f);
 	for (int i = 0; i < 3; i++)
 		event_add(f->sig[i], NULL);
+	/* the end sockets' names: this run's own on every host */
+	snprintf(f->run_id, sizeof(f->run_id), "%lx-%x", (unsigned long)f->started_wall,
+		 (unsigned)getpid());
 	f->deadline = evtimer_new(f->base, fleet_on_deadline, f);
 	snprintf(f->outcome, sizeof(f->outcome), "ok");
 	return 0;
@@ -264,6 +270,7 @@ static int step_floods(struct fleet *f, unsigned ready)
 		if (!strcmp(f->h[i].state, "ready"))
 			f->h[i].state = "running";
 	fleet_enter_phase(f, PH_RAMP);
+	fleet_end_start(f);
 	/* pdsh -u: the floods' own bound, and a minute for ssh */
 	e = !csv || fleet_spawn_pdsh(f, ROUND_FLOOD, csv, ready,
 				     (unsigned)(fleet_flood_bound_us(f->lab) / 1000000) + 60);
@@ -282,6 +289,7 @@ static int step_end(struct fleet *f, int status)
 {
 	f->ending = 1;
 	fleet_end_round(f, ROUND_FLOOD);
+	fleet_end_round(f, ROUND_END);
 	if (f->srv)
 		fleet_end_round(f, ROUND_SERVER);
 	fleet_enter_phase(f, PH_TEARDOWN);
@@ -314,6 +322,7 @@ static void fleet_free(struct fleet *f)
 {
 	if (f->tick)
 		event_free(f->tick);
+	fleet_end_free(f);
 	for (int i = 0; i < 3; i++)
 		event_free(f->sig[i]);
 	event_free(f->deadline);

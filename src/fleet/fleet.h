@@ -29,15 +29,25 @@ int fleet_run(const struct fleet_opts *o, json_t **result, char *outdir, size_t 
 
 /* ---- script.c: what goes to the hosts, and what comes back ---- */
 
-enum fleet_round { ROUND_CHECK, ROUND_SERVER, ROUND_FLOOD };
+/* ROUND_END: the coordinator tells every holding host's flood to end its
+ * hold, at one end for all (connlab flood --end RUN-RANK) */
+enum fleet_round { ROUND_CHECK, ROUND_SERVER, ROUND_FLOOD, ROUND_END, ROUNDS };
 
 /* The shell script one pdsh command runs on every host of a round (a
  * case on pdsh's %h picks each host's rank), into a malloc'd string; NULL
- * when out of memory. */
-char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum fleet_round round);
+ * when out of memory. run_id names this run's end sockets (RUN-RANK);
+ * end_at: ROUND_END's time of the end by each rank's clock (seconds since
+ * 1970), NULL for the other rounds. */
+char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum fleet_round round,
+		   const char *run_id, const double *end_at);
 
-/* The longest a flood runs on its host: the ramp's timeout, the hold and
- * the drain (churn: the churn and the drain); its --duration. */
+/* The longest a host holds when the coordinator's end never reaches it:
+ * the hold, and the ramp's timeout (the most the other hosts' ramps can
+ * lag its own), and 10 s for the word to come; its --hold. */
+uint64_t fleet_hold_bound_us(const struct lab *lab);
+
+/* The longest a flood runs on its host: the ramp's timeout, the hold's
+ * bound and the drain (churn: the churn and the drain); its --duration. */
 uint64_t fleet_flood_bound_us(const struct lab *lab);
 
 /* Quotes s for a POSIX shell ('...'), and doubles every % for pdsh; into

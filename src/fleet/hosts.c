@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fleet/coord.h"
+#include "util/clock.h"
 #include "util/jpath.h"
 
 static void host_says(struct fleet *f, struct fhost *h, const char *text, int from_pdsh)
@@ -67,6 +68,20 @@ static void take_watch(struct fhost *h, json_t *j)
 	h->watch = json_incref(j);
 }
 
+/* When the host's time key (its hold's beginning or end) was, by the
+ * coordinator's clock: now, less how long before the line (its "t") it
+ * was by the host's own clock. -1 when the line has no such time. */
+static double seen_at(const struct fleet *f, json_t *j, const char *key)
+{
+	json_t *k = json_object_get(j, key), *t = json_object_get(j, "t");
+	double ago;
+
+	if (!json_is_number(k) || !json_is_number(t))
+		return -1;
+	ago = json_number_value(t) - json_number_value(k);
+	return fleet_now_s(f) - (ago > 0 ? ago : 0);
+}
+
 static void host_line(struct fleet *f, const char *line)
 {
 	char name[HOSTNAME_MAX];
@@ -96,19 +111,44 @@ static void host_line(struct fleet *f, const char *line)
 	} else if (!strcmp(role, "check")) {
 		json_decref(h->check);
 		h->check = json_incref(j);
+		if (json_is_number(json_object_get(j, "wall_s")))
+			h->clock_offset_s = json_number_value(json_object_get(j, "wall_s")) -
+					    clock_of_s(CLOCK_REALTIME);
 	} else if (!strcmp(role, "flood") || !strcmp(role, "server")) {
 		json_decref(h->last);
 		h->last = json_incref(j);
 		if (jpath_u(j, "open") > h->peak_open)
 			h->peak_open = jpath_u(j, "open");
-		if (h->hold_from_s < 0 && json_is_number(json_object_get(j, "hold_from_s")))
-			h->hold_from_s = fleet_now_s(f);
+		if (h->hold_from_s < 0)
+			h->hold_from_s = seen_at(f, j, "hold_from_s");
+		if (h->hold_end_s < 0)
+			h->hold_end_s = seen_at(f, j, "hold_end_s");
 		if (json_is_true(json_object_get(j, "final")) && !h->final_seen) {
 			h->final_seen = 1;
 			h->final_s = fleet_now_s(f);
 		}
 	}
 	json_decref(j);
+}
+
+/* A line of the end round: connlab flood --end's words there, or pdsh's
+ * exit code for it. */
+static void fleet_end_line(struct fleet *f, const char *line)
+{
+	char name[HOSTNAME_MAX];
+	const char *text;
+	int from_pdsh, code;
+	struct fhost *h;
+
+	if (f->log)
+		fprintf(f->log, "%.3f end: %s\n", fleet_now_s(f), line);
+	if (fleet_parse_line(line, name, sizeof(name), &text, &from_pdsh) ||
+	    !(h = fleet_host_by_name(f, name)))
+		return;
+	if (from_pdsh && (code = fleet_pdsh_exit(text)) >= 0)
+		h->end_exit = code;
+	else
+		snprintf(h->end_said, sizeof(h->end_said), "%s", text);
 }
 
 void fleet_on_read(struct bufferevent *bev, void *arg)
@@ -118,10 +158,17 @@ void fleet_on_read(struct bufferevent *bev, void *arg)
 	char *line;
 	size_t n;
 
+	int end = 0;
+
+	for (int k = 0; k < 2; k++)
+		end |= f->pr[ROUND_END].bev[k] == bev;
 	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF))) {
 		while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
 			line[--n] = 0; /* ssh's words end in \r */
-		host_line(f, line);
+		if (end)
+			fleet_end_line(f, line);
+		else
+			host_line(f, line);
 		free(line);
 	}
 }
@@ -133,7 +180,7 @@ void fleet_on_event(struct bufferevent *bev, short what, void *arg)
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
 	fleet_on_read(bev, f);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < ROUNDS; i++)
 		for (int k = 0; k < 2; k++)
 			if (f->pr[i].bev[k] == bev) {
 				f->pr[i].eof[k] = 1;

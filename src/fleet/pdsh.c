@@ -104,7 +104,8 @@ int fleet_spawn_pdsh(struct fleet *f, enum fleet_round round, const char *hosts,
 		     unsigned timeout_s)
 {
 	struct pdsh_proc *p = &f->pr[round];
-	char *script = fleet_script(f->lab, f->fp, round);
+	char *script = fleet_script(f->lab, f->fp, round, f->run_id,
+				    round == ROUND_END ? f->end_wall : NULL);
 	char **argv = script ? fleet_pdsh_argv(f->lab, f->o->pdsh ? f->o->pdsh : "pdsh", hosts,
 					       nhosts + 1, timeout_s, script, f->labdir)
 			     : NULL;
@@ -163,7 +164,7 @@ static void reap(struct fleet *f)
 	int st;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < ROUNDS; i++)
 			if (f->pr[i].pid == pid && f->pr[i].running) {
 				f->pr[i].running = 0;
 				f->pr[i].status = st;
@@ -183,7 +184,7 @@ void fleet_on_signal(evutil_socket_t sig, short what, void *arg)
 	if (!f->interrupted)
 		fprintf(stderr, "connlab fleet: stopping every host's processes\n");
 	f->interrupted = 1;
-	for (int r = 0; r < 3; r++)
+	for (int r = 0; r < ROUNDS; r++)
 		stop_round(f, r, SIGTERM);
 }
 

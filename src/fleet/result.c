@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <math.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "fleet/coord.h"
 #include "util/jpath.h"
@@ -74,8 +75,12 @@ static json_t *host_flood(const struct fhost *h)
 	/* by the coordinator's clock: when its hold and its end were seen */
 	json_object_set_new(o, "hold_seen_s",
 			    h->hold_from_s >= 0 ? json_real(h->hold_from_s) : json_null());
+	json_object_set_new(o, "hold_end_seen_s",
+			    h->hold_end_s >= 0 ? json_real(h->hold_end_s) : json_null());
 	json_object_set_new(o, "final_seen_s",
 			    h->final_s >= 0 ? json_real(h->final_s) : json_null());
+	/* whether its hold ended at the coordinator's word (or its bound) */
+	json_object_set_new(o, "end_told", copy(fl, "end_told"));
 	return o;
 }
 
@@ -114,6 +119,24 @@ static json_t *host_kernel(const struct fhost *h)
 	return k;
 }
 
+/* The coordinator's word of the end there: null when it was not told;
+ * the exit code of connlab flood --end there (pdsh names the ones that
+ * were not 0; the others are 0 when pdsh ended on its own) and its words. */
+static json_t *host_end(const struct fleet *f, const struct fhost *h)
+{
+	const struct pdsh_proc *p = &f->pr[ROUND_END];
+	json_t *code = h->end_exit >= 0			    ? json_integer(h->end_exit)
+		       : p->pid > 0 && WIFEXITED(p->status) ? json_integer(0)
+							    : json_null();
+
+	if (!h->end_sent) {
+		json_decref(code);
+		return json_null();
+	}
+	return json_pack("{s:b, s:o, s:o}", "told", 1, "exit_code", code, "said",
+			 h->end_said[0] ? json_string(h->end_said) : json_null());
+}
+
 static json_t *host_json(struct fleet *f, struct fhost *h)
 {
 	const struct fleet_host_plan *hp = h->rank >= 0 ? &f->fp->host[h->rank] : NULL;
@@ -140,6 +163,7 @@ static json_t *host_json(struct fleet *f, struct fhost *h)
 				  "sources", hp->sources, "source_addresses", (json_int_t)hp->nsrc,
 				  "floods_planned", (int)hp->floods));
 		json_object_set_new(o, "flood", host_flood(h));
+		json_object_set_new(o, "end", host_end(f, h));
 	} else {
 		json_object_set_new(o, "server", host_server(h));
 	}
@@ -227,6 +251,24 @@ static void figures_json(const struct fleet *f, const struct sums *s, json_t *j)
 				    json_integer((json_int_t)f->srv->peak_state[ST_SYN_RECV]));
 }
 
+static json_t *secs(double s)
+{
+	return s >= 0 ? json_real(round(s * 1000) / 1000) : json_null();
+}
+
+/* The hosts' one hold: the end set and told by the coordinator, and how
+ * long every host that held held together. */
+static json_t *hold_json(const struct fleet *f)
+{
+	if (f->lab->client_mode != CLIENT_HOLD)
+		return json_null();
+	return json_pack("{s:f, s:o, s:o, s:o, s:f}", "duration_s",
+			 (double)f->lab->duration_us / 1e6, "together_s",
+			 secs(fleet_held_together_s(f)), "end_set_s", secs(f->end_at_s),
+			 "end_told_s", secs(f->told_s), "bound_s",
+			 (double)fleet_hold_bound_us(f->lab) / 1e6);
+}
+
 static json_t *messages_json(struct fleet *f, const struct sums *s)
 {
 	json_t *m;
@@ -272,6 +314,7 @@ json_t *fleet_result_json(struct fleet *f)
 	}
 	json_object_set_new(j, "hosts", hosts);
 	json_object_set_new(j, "plan", plan_json(f));
+	json_object_set_new(j, "hold", hold_json(f));
 	figures_json(f, &s, j);
 	json_object_set_new(j, "errors", errors);
 	json_object_set_new(j, "errors_total", json_integer((json_int_t)s.errs));

@@ -116,10 +116,15 @@ static void add_quoted(struct sbuf *b, const char *s)
 	free(q);
 }
 
+uint64_t fleet_hold_bound_us(const struct lab *lab)
+{
+	return lab->duration_us + lab->ramp_timeout_us + 10000000;
+}
+
 uint64_t fleet_flood_bound_us(const struct lab *lab)
 {
 	return lab->client_mode == CLIENT_HOLD
-		       ? lab->ramp_timeout_us + lab->duration_us + lab->drain_timeout_us
+		       ? lab->ramp_timeout_us + fleet_hold_bound_us(lab) + lab->drain_timeout_us
 		       : lab->duration_us + lab->drain_timeout_us;
 }
 
@@ -130,9 +135,9 @@ uint64_t fleet_flood_bound_us(const struct lab *lab)
  * host's share of rank $R, its sources from fleet.sources; the check
  * round asks whether it would run, the flood round runs it. */
 static void add_flood(struct sbuf *b, const struct lab *lab, const struct fleet_plan *fp,
-		      enum fleet_round round)
+		      enum fleet_round round, const char *run_id)
 {
-	char share[32];
+	char share[32], end[48];
 	struct flood_share sh = {
 		.target = fp->target_text,
 		.source = lab->fleet.sources[0] ? lab->fleet.sources : NULL,
@@ -152,8 +157,11 @@ static void add_flood(struct sbuf *b, const struct lab *lab, const struct fleet_
 		flood_opts_add(&fo, "--check", NULL);
 	} else {
 		if (lab->client_mode == CLIENT_HOLD) {
+			/* the hold ends at the coordinator's word; this is its bound */
 			flood_opts_add(&fo, "--hold",
-				       units_fmt_duration(lab->duration_us, v, sizeof(v)));
+				       units_fmt_duration(fleet_hold_bound_us(lab), v, sizeof(v)));
+			snprintf(end, sizeof(end), "%s-$R", run_id);
+			flood_opts_add(&fo, "--end-name", end);
 			flood_opts_add(&fo, "--ramp-timeout",
 				       units_fmt_duration(lab->ramp_timeout_us, v, sizeof(v)));
 		}
@@ -168,7 +176,7 @@ static void add_flood(struct sbuf *b, const struct lab *lab, const struct fleet_
 		sb_add(b, " ");
 		if (!strcmp(fo.o[k].name, "--source"))
 			add_sources(b, fo.o[k].value); /* %n is the rank, %h pdsh's */
-		else if (!strcmp(fo.o[k].name, "--share"))
+		else if (!strcmp(fo.o[k].name, "--share") || !strcmp(fo.o[k].name, "--end-name"))
 			sb_add(b, "%s", fo.o[k].value); /* $R: the shell's */
 		else if (fo.o[k].value[strspn(fo.o[k].value, SAFE)] || !fo.o[k].value[0])
 			add_quoted(b, fo.o[k].value);
@@ -178,7 +186,8 @@ static void add_flood(struct sbuf *b, const struct lab *lab, const struct fleet_
 	sb_add(b, "\n");
 }
 
-char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum fleet_round round)
+char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum fleet_round round,
+		   const char *run_id, const double *end_at)
 {
 	struct sbuf b = { 0 };
 	char d[32], svc[64], ports[256], v[64];
@@ -191,7 +200,7 @@ char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum flee
 	sb_add(&b, "C=");
 	add_quoted(&b, lab->fleet.connlab);
 	sb_add(&b, "\ncase %%h in\n");
-	if (srv[0]) {
+	if (srv[0] && round != ROUND_END) {
 		sb_add(&b, "%s)\n", srv);
 		if (round == ROUND_CHECK) {
 			/* the server host answers with one sample of its kernel */
@@ -225,11 +234,20 @@ char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum flee
 		}
 	}
 	for (unsigned i = 0; i < fp->nhosts; i++)
-		sb_add(&b, "%s) R=%u;;\n", fp->host[i].name, fp->host[i].rank);
+		if (round == ROUND_END && end_at)
+			sb_add(&b, "%s) R=%u T=%.3f;;\n", fp->host[i].name, fp->host[i].rank,
+			       end_at[fp->host[i].rank]);
+		else
+			sb_add(&b, "%s) R=%u;;\n", fp->host[i].name, fp->host[i].rank);
 	sb_add(&b,
 	       "*) echo \"connlab fleet: host %%h is not one of this fleet's\" >&2; exit 2;;\nesac\n");
 	if (round == ROUND_SERVER) {
 		sb_add(&b, "exit 0\n");
+		goto done;
+	}
+	if (round == ROUND_END) {
+		sb_add(&b, "exec \"$C\" flood --end %s-$R%s\n", run_id,
+		       end_at ? " --end-at $T" : "");
 		goto done;
 	}
 	if (round == ROUND_FLOOD) {
@@ -238,7 +256,7 @@ char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum flee
 		       "\"$C\" watch --interval %s --states-every 2s --service %s:%s --duration %s --stats-fd 2 &\nW=$!\n",
 		       units_fmt_duration(lab->interval_us, v, sizeof(v)), svc, ports, d);
 	}
-	add_flood(&b, lab, fp, round);
+	add_flood(&b, lab, fp, round, run_id);
 	if (round == ROUND_CHECK)
 		goto done;
 	sb_add(&b, "S=$?\nkill $W 2>/dev/null\nwait $W 2>/dev/null\nexit $S\n");

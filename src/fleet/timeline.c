@@ -158,6 +158,7 @@ void fleet_on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	advance(f);
+	fleet_end_check(f);
 	fleet_tick(f);
 }
 

@@ -170,17 +170,18 @@ static void fleet_hosts(FILE *f, json_t *j)
 {
 	json_t *hosts = json_object_get(j, "hosts"), *h;
 	size_t i;
-	char a[48], b[48], c[48], d[48], e[48];
+	char a[48], b[48], c[48], d[48], e[48], g[48];
 
 	if (!json_array_size(hosts))
 		return;
-	fprintf(f, "<h2>Hosts</h2>\n<p class=\"muted\">Each host as it reported through pdsh: "
-		   "its flood's figures, and its kernel's (connlab watch there; ESTABLISHED "
-		   "counts the sockets to or from the service only).</p>\n"
-		   "<table id=\"hosts\"><thead><tr><th>host</th><th>role</th><th>state</th>"
-		   "<th>share</th><th>established</th><th>errors</th><th>connect p99</th>"
-		   "<th>kernel ESTABLISHED peak</th><th>TIME_WAIT peak</th><th>why</th>"
-		   "</tr></thead><tbody>\n");
+	fprintf(f,
+		"<h2>Hosts</h2>\n<p class=\"muted\">Each host as it reported through pdsh: "
+		"its flood's figures, and its kernel's (connlab watch there; ESTABLISHED "
+		"counts the sockets to or from the service only).</p>\n"
+		"<table id=\"hosts\"><thead><tr><th>host</th><th>role</th><th>state</th>"
+		"<th>share</th><th>established</th><th>held s</th><th>errors</th><th>connect p99</th>"
+		"<th>kernel ESTABLISHED peak</th><th>TIME_WAIT peak</th><th>why</th>"
+		"</tr></thead><tbody>\n");
 	json_array_foreach(hosts, i, h)
 	{
 		fprintf(f, "<tr><td>");
@@ -190,9 +191,10 @@ static void fleet_hosts(FILE *f, json_t *j)
 		fprintf(f, "</td><td>");
 		report_xml_escape(f, chart_str(h, "state"));
 		fprintf(f,
-			"</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>",
+			"</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>",
 			chart_fig(report_lookup(h, "share.connections"), 0, a, sizeof(a)),
 			chart_fig(report_lookup(h, "flood.established"), 0, b, sizeof(b)),
+			chart_fig(report_lookup(h, "flood.held_s"), 1, g, sizeof(g)),
 			chart_fig(report_lookup(h, "flood.errors_total"), 0, c, sizeof(c)),
 			isnan(report_lookup(h, "flood.connect_us.p99"))
 				? "-"
@@ -205,8 +207,14 @@ static void fleet_hosts(FILE *f, json_t *j)
 		report_xml_escape(f, chart_str(h, "why"));
 		fprintf(f, "</td></tr>\n");
 	}
-	fprintf(f, "</tbody></table>\n<p class=\"muted\">connect p99 in ms. What each host "
-		   "printed is in hosts.log.</p>\n");
+	fprintf(f, "</tbody></table>\n<p class=\"muted\">connect p99 in ms; held: each host's "
+		   "hold by its own clock. ");
+	if (!isnan(report_lookup(j, "hold.together_s")))
+		fprintf(f,
+			"The hosts held together %s s of %s s (one end, set by the coordinator). ",
+			chart_fig(report_lookup(j, "hold.together_s"), 1, a, sizeof(a)),
+			chart_fig(report_lookup(j, "hold.duration_s"), 0, b, sizeof(b)));
+	fprintf(f, "What each host printed is in hosts.log.</p>\n");
 }
 
 static void host(FILE *f, json_t *j)

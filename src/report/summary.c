@@ -134,6 +134,7 @@ static void why(json_t *j, FILE *out)
 static void fleet_hosts(json_t *j, FILE *out)
 {
 	json_t *hosts = json_object_get(j, "hosts"), *h;
+	struct figs g = { .n = 0 };
 	size_t i;
 
 	json_array_foreach(hosts, i, h)
@@ -158,6 +159,8 @@ static void fleet_hosts(json_t *j, FILE *out)
 		fprintf(out, "  host %-8s %s: %.0f of %.0f established, %.0f errors",
 			str(h, "name"), str(h, "state"), num(h, "flood.established"),
 			num(h, "share.connections"), num(h, "flood.errors_total"));
+		if (!isnan(num(h, "flood.held_s")))
+			fprintf(out, ", held %.1f s", num(h, "flood.held_s"));
 		if (!isnan(num(h, "kernel.service_peak.ESTABLISHED")))
 			fprintf(out,
 				"; kernel: ESTABLISHED to the service peak %.0f, TIME_WAIT %.0f",
@@ -165,6 +168,12 @@ static void fleet_hosts(json_t *j, FILE *out)
 				num(h, "kernel.service_peak.TIME_WAIT"));
 		fprintf(out, "%s%s\n", why[0] ? "; " : "", why);
 	}
+	if (!isnan(num(j, "hold.duration_s")))
+		fprintf(out, "  hold          the hosts held together %s of %.0f s%s\n",
+			fig(&g, "%.1f s", num(j, "hold.together_s")), num(j, "hold.duration_s"),
+			isnan(num(j, "hold.end_told_s"))
+				? " (no end was told: each ended by its bound)"
+				: " (one end, told by the coordinator)");
 	fprintf(out, "  sockets       peak TIME_WAIT %.0f (a host's), CLOSE_WAIT %.0f\n",
 		num(j, "peaks.time_wait"), num(j, "peaks.close_wait"));
 }

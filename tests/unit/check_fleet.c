@@ -184,7 +184,7 @@ START_TEST(scripts)
 	ck_assert_int_eq(
 		lab_set(&lab, "clients.message=50%% off 'now'\\r\\n", &(struct lab_diag){ 0 }), 0);
 	ck_assert_int_eq(fleet_plan_build(&lab, 20000, 0, &fp, err, sizeof(err)), 0);
-	s = fleet_script(&lab, &fp, ROUND_FLOOD);
+	s = fleet_script(&lab, &fp, ROUND_FLOOD, "r1", NULL);
 	ck_assert_ptr_nonnull(s);
 	/* each host's rank by name: pdsh substitutes %h */
 	ck_assert_ptr_nonnull(strstr(s, "case %h in\n"));
@@ -192,7 +192,10 @@ START_TEST(scripts)
 	ck_assert_ptr_nonnull(strstr(s, "--share $R/3"));
 	ck_assert_ptr_nonnull(strstr(s, "--connections 100001"));
 	ck_assert_ptr_nonnull(strstr(s, "--source \"10.1.$R.0/28\""));
-	ck_assert_ptr_nonnull(strstr(s, "--hold 30s"));
+	/* the hold ends at the coordinator's word; --hold is its bound:
+	 * duration, the ramp's timeout, 10 s */
+	ck_assert_uint_eq(fleet_hold_bound_us(&lab), 30000000 + lab.ramp_timeout_us + 10000000);
+	ck_assert_msg(strstr(s, "--end-name r1-$R "), "%s", s);
 	/* user text: shell-quoted, its % doubled for pdsh */
 	ck_assert_ptr_nonnull(strstr(s, "C='/opt/connlab it'\\''s'"));
 	ck_assert_ptr_nonnull(strstr(s, "--message '50%%%% off '\\''now'\\''\\r\\n'"));
@@ -212,9 +215,16 @@ START_TEST(scripts)
 	ck_assert_ptr_null(argv[11]);
 	fleet_argv_free(argv);
 	free(s);
+	/* the end round: each host's end by its own clock */
+	s = fleet_script(&lab, &fp, ROUND_END, "r1", (double[]){ 1e9, 1e9 + 0.25, 1e9 - 1 });
+	ck_assert_msg(strstr(s, "load1) R=0 T=1000000000.000;;\nload2) R=1 T=1000000000.250;;\n"),
+		      "%s", s);
+	ck_assert_msg(strstr(s, "exec \"$C\" flood --end r1-$R --end-at $T\n"), "%s", s);
+	ck_assert_ptr_null(strstr(s, "srv)"));
+	free(s);
 	ck_assert_int_eq(lab_set(&lab, "fleet.transport=exec", &(struct lab_diag){ 0 }), 0);
 	ck_assert_int_eq(lab_set(&lab, "fleet.exec=ip netns exec %h", &(struct lab_diag){ 0 }), 0);
-	s = fleet_script(&lab, &fp, ROUND_CHECK);
+	s = fleet_script(&lab, &fp, ROUND_CHECK, "r1", NULL);
 	ck_assert_ptr_nonnull(strstr(s, "--check\n"));
 	ck_assert_ptr_null(strstr(s, "watch --interval 1s"));
 	argv = fleet_pdsh_argv(&lab, "pdsh", "load1", 2, 0, s, "/labs");
@@ -250,12 +260,12 @@ START_TEST(ipv6_fleets)
 	ck_assert_str_eq(fp.target_text, "2001:db8::1");
 	ck_assert_str_eq(fp.host[2].sources, "2001:db8:1:2::1-2001:db8:1:2::10");
 	ck_assert_uint_eq(fp.host[2].nsrc, 16);
-	s = fleet_script(&lab, &fp, ROUND_FLOOD);
+	s = fleet_script(&lab, &fp, ROUND_FLOOD, "r1", NULL);
 	ck_assert_ptr_nonnull(strstr(s, "flood --target 2001:db8::1 --ports 8081-8084"));
 	ck_assert_ptr_nonnull(strstr(s, "--service [2001:db8::1]:8081-8084 "));
 	ck_assert_ptr_nonnull(strstr(s, "--source \"2001:db8:1:$R::1-2001:db8:1:$R::10\""));
 	free(s);
-	s = fleet_script(&lab, &fp, ROUND_SERVER);
+	s = fleet_script(&lab, &fp, ROUND_SERVER, "r1", NULL);
 	ck_assert_ptr_nonnull(strstr(s, "server --address 2001:db8::1 --ports"));
 	free(s);
 	fleet_plan_free(&fp);
