@@ -57,6 +57,9 @@ struct fhost {
 	int have_svc;
 	uint64_t svc_estab, peak_svc[ST_MAX];
 	uint64_t aq_last; /* the listeners' accept queues at the last dump */
+	/* when its watch's last line came; when it went silent (-1: it did
+	 * not), its kernel's figures then leave the sums */
+	double watch_seen_s, watch_silent_s;
 	json_t *tl_open, *tl_estab;
 };
 

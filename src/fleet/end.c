@@ -43,7 +43,10 @@ static void tell(struct fleet *f)
 	if (f->log)
 		fprintf(f->log, "%.3f coordinator: the hold ends at %.3f s, told to %s\n",
 			f->told_s, f->end_at_s, n ? csv : "no host");
-	if (n && fleet_spawn_pdsh(f, ROUND_END, csv, n, 30))
+	/* --end waits for the end, the grace, 5 s for SIGKILL; ssh 30 s */
+	if (n && fleet_spawn_pdsh(f, ROUND_END, csv, n,
+				  (unsigned)(f->end_at_s - f->told_s +
+					     (double)fleet_end_grace_us(f->lab) / 1e6 + 35)))
 		log_msg(LOGL_WARN,
 			"cannot start pdsh to end the hosts' hold: each ends by its bound");
 	free(csv);

@@ -70,6 +70,18 @@ static void why_silent(struct fhost *h)
 			"no line of its flood reached the coordinator: whether its flood ran is not known");
 }
 
+/* A watch that went silent: the host's kernel figures stop there. */
+static void why_watch(struct fhost *h)
+{
+	size_t n = strlen(h->why);
+
+	if (h->watch_silent_s < 0 || fleet_host_gone(h) || n >= sizeof(h->why) - 1)
+		return;
+	snprintf(h->why + n, sizeof(h->why) - n,
+		 "%sits kernel's figures (connlab watch there) stopped at %.1f s: none after",
+		 n ? "; " : "", h->watch_silent_s);
+}
+
 static void finish_hosts(struct fleet *f)
 {
 	for (unsigned i = 0; i < f->nload; i++) {
@@ -82,9 +94,18 @@ static void finish_hosts(struct fleet *f)
 		} else if (h->exit_code > 0) {
 			h->state = "failed";
 			why_failed(f, h);
+		} else if (h->end_exit == EXIT_CANNOT_RUN) {
+			/* it did not end at the word (stopped, stuck): ended by
+			 * signal there, what it said of the hold does not hold */
+			h->state = "failed";
+			snprintf(h->why, sizeof(h->why), "at the end, %s", h->end_said);
 		} else if (h->final_seen) {
 			h->state = "done";
 			h->why[0] = 0;
+			if (h->end_sent && h->end_exit > 0)
+				snprintf(h->why, sizeof(h->why),
+					 "the coordinator's end did not reach it (%s): it held to its own bound",
+					 h->end_said[0] ? h->end_said : "no word");
 		} else {
 			h->state = "stopped";
 			snprintf(
@@ -106,6 +127,8 @@ static void finish_hosts(struct fleet *f)
 				f->srv->why, sizeof(f->srv->why),
 				"stopped by the coordinator at the end; figures as of its last line");
 	}
+	for (unsigned i = 0; i < f->nh; i++)
+		why_watch(&f->h[i]);
 }
 
 /* The coordinator's state before any round: hosts planned, the run
@@ -139,6 +162,7 @@ static int fleet_init(struct fleet *f, const struct fleet_opts *o)
 		h->exit_code = -1;
 		h->hold_from_s = -1;
 		h->hold_end_s = -1;
+		h->watch_silent_s = -1;
 		h->end_exit = -1;
 		h->final_s = -1;
 		h->ended_s = -1;

@@ -46,6 +46,10 @@ char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum flee
  * lag its own), and 10 s for the word to come; its --hold. */
 uint64_t fleet_hold_bound_us(const struct lab *lab);
 
+/* How long past the end a host's flood may take before connlab flood
+ * --end ends it by signal: three intervals (its lines), at least 5 s. */
+uint64_t fleet_end_grace_us(const struct lab *lab);
+
 /* The longest a flood runs on its host: the ramp's timeout, the hold's
  * bound and the drain (churn: the churn and the drain); its --duration. */
 uint64_t fleet_flood_bound_us(const struct lab *lab);

@@ -107,6 +107,7 @@ static void host_line(struct fleet *f, const char *line)
 	if (!role) {
 		host_says(f, h, text, 0);
 	} else if (!strcmp(role, "watch")) {
+		h->watch_seen_s = fleet_now_s(f);
 		take_watch(h, j);
 	} else if (!strcmp(role, "check")) {
 		json_decref(h->check);
@@ -147,8 +148,9 @@ static void fleet_end_line(struct fleet *f, const char *line)
 		return;
 	if (from_pdsh && (code = fleet_pdsh_exit(text)) >= 0)
 		h->end_exit = code;
-	else
-		snprintf(h->end_said, sizeof(h->end_said), "%s", text);
+	else if (!from_pdsh || !strstr(text, "exit code"))
+		snprintf(h->end_said, sizeof(h->end_said), "%s",
+			 strncmp(text, "connlab: error: ", 16) ? text : text + 16);
 }
 
 void fleet_on_read(struct bufferevent *bev, void *arg)

@@ -121,6 +121,11 @@ uint64_t fleet_hold_bound_us(const struct lab *lab)
 	return lab->duration_us + lab->ramp_timeout_us + 10000000;
 }
 
+uint64_t fleet_end_grace_us(const struct lab *lab)
+{
+	return 3 * lab->interval_us > 5000000 ? 3 * lab->interval_us : 5000000;
+}
+
 uint64_t fleet_flood_bound_us(const struct lab *lab)
 {
 	return lab->client_mode == CLIENT_HOLD
@@ -246,8 +251,10 @@ char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum flee
 		goto done;
 	}
 	if (round == ROUND_END) {
-		sb_add(&b, "exec \"$C\" flood --end %s-$R%s\n", run_id,
-		       end_at ? " --end-at $T" : "");
+		/* a flood not ended within a few lines of its end is stuck */
+		units_fmt_duration(fleet_end_grace_us(lab), d, sizeof(d));
+		sb_add(&b, "exec \"$C\" flood --end %s-$R%s --end-grace %s\n", run_id,
+		       end_at ? " --end-at $T" : "", d);
 		goto done;
 	}
 	if (round == ROUND_FLOOD) {

@@ -35,6 +35,23 @@ static json_t *num(double v)
 	return isnan(v) || v < 0 ? json_null() : json_real(v);
 }
 
+/* A host's watch, while its lines come (one an interval; three missed and
+ * two seconds more: silent, and its kernel's figures leave the sums). */
+static json_t *live_watch(const struct fleet *f, struct fhost *h)
+{
+	double late = fleet_now_s(f) - h->watch_seen_s;
+
+	if (!h->watch)
+		return NULL;
+	if (h->final_seen) /* its flood ended: the watch beside it ends too */
+		return h->watch;
+	if (late <= 3 * (double)f->lab->interval_us / 1e6 + 2 && h->watch_silent_s < 0)
+		return h->watch;
+	if (h->watch_silent_s < 0)
+		h->watch_silent_s = h->watch_seen_s;
+	return NULL;
+}
+
 void fleet_tick(struct fleet *f)
 {
 	json_t *states = json_object_get(f->tl, "states");
@@ -42,12 +59,14 @@ void fleet_tick(struct fleet *f)
 		 missing = 0;
 	uint64_t state[ST_MAX] = { 0 };
 	struct probe_interval iv = probe_tally_interval(&f->tally);
-	/* the server host, while its processes run */
+	/* the server host, while its processes run; its kernel, while its
+	 * watch's lines come */
 	struct fhost *srv = f->srv && !fleet_host_gone(f->srv) ? f->srv : NULL;
+	json_t *srv_w = srv ? live_watch(f, srv) : NULL;
 
 	for (unsigned i = 0; i < f->nh; i++) {
 		struct fhost *h = &f->h[i];
-		json_t *w = h->watch, *ws = json_object_get(w, "states");
+		json_t *w = h == srv ? srv_w : live_watch(f, h), *ws = json_object_get(w, "states");
 
 		if (fleet_host_gone(h)) {
 			/* its processes are gone and their sockets with them: its
@@ -81,13 +100,13 @@ void fleet_tick(struct fleet *f)
 			json_array_append_new(h->tl_open,
 					      json_integer((json_int_t)jpath_u(h->last, "open")));
 			json_array_append_new(h->tl_estab,
-					      h->have_svc ? json_integer((json_int_t)h->svc_estab)
-							  : json_null());
+					      w && h->have_svc ? json_integer((json_int_t)h->svc_estab)
+							       : json_null());
 		}
 	}
 	if (estab > f->peak_sum_estab)
 		f->peak_sum_estab = estab;
-	if (srv && srv->have_svc && srv->svc_estab > f->peak_srv_estab)
+	if (srv_w && srv->have_svc && srv->svc_estab > f->peak_srv_estab)
 		f->peak_srv_estab = srv->svc_estab;
 	col_add(f, "t_s", json_real(round(fleet_now_s(f) * 1000) / 1000));
 	col_add(f, "phase", json_string(phase_name(f->ph.now, f->lab->client_mode)));
@@ -95,16 +114,15 @@ void fleet_tick(struct fleet *f)
 	col_add(f, "flood_open", json_integer((json_int_t)open));
 	col_add(f, "established_clients", json_integer((json_int_t)estab));
 	col_add(f, "established_server",
-		srv && srv->have_svc ? json_integer((json_int_t)srv->svc_estab) : json_null());
+		srv_w && srv->have_svc ? json_integer((json_int_t)srv->svc_estab) : json_null());
 	col_add(f, "server_open",
 		srv && srv->last ? json_integer((json_int_t)jpath_u(srv->last, "open"))
 				 : json_null());
 	col_add(f, "accept_queue",
-		srv && srv->watch ? json_integer((json_int_t)srv->aq_last) : json_null());
+		srv_w ? json_integer((json_int_t)srv->aq_last) : json_null());
 	col_add(f, "listen_overflows",
-		srv && srv->watch
-			? json_integer((json_int_t)jpath_u(srv->watch, "counters.ListenOverflows"))
-			: json_null());
+		srv_w ? json_integer((json_int_t)jpath_u(srv_w, "counters.ListenOverflows"))
+		      : json_null());
 	col_add(f, "errors_total", json_integer((json_int_t)errs));
 	col_add(f, "tcp_mem_pages", json_integer((json_int_t)mem));
 	col_add(f, "messages_sent", json_integer((json_int_t)sent));

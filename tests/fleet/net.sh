@@ -18,9 +18,17 @@
 #                        (nothing in the machine's own ssh configuration);
 #                        sshd runs in a mount namespace of its own whose
 #                        /run is a tmpfs (its privilege separation directory)
-#   net_sshd_stop HOST   stops one host's sshd
+#   net_sshd_stop HOST   stops one host's sshd (its listener; sessions go on)
+#   net_sshd_start HOST  starts it again
 #   net_pids PREFIX      the PIDs in any of the test's namespaces, except sshd
+#   net_flood_pid HOST   the pid of the connlab flood (not --check, not a
+#                        worker) running on HOST
+#   net_session_pid HOST the sshd session process serving that flood
 #   net_down PREFIX      removes every namespace (and stops the sshds)
+#   net_lab FILE LINES.. a fleet lab over the test network ($P's hosts,
+#                        $CONNLAB), LINES appended to its [fleet]
+#   net_no_leftovers WHAT fails unless no process but sshd is left in the
+#                        test's namespaces
 #
 # Every address is inside these namespaces; nothing routes out of them.
 
@@ -98,8 +106,7 @@ net_sshd() {
 			StrictModes no
 			MaxStartups 100
 		CONF
-		ip netns exec "$h" unshare --mount --propagation private sh -c \
-			"mount -t tmpfs -o mode=755 none /run && mkdir /run/sshd && exec /usr/sbin/sshd -f '$d/sshd_$h' -E '$d/sshd_$h.log'" || return 1
+		net_sshd_run "$h" || return 1
 	done
 	cat >>"$d/ssh_config" <<-CONF
 		Host *
@@ -115,6 +122,42 @@ net_sshd() {
 	for h in $net_hosts; do
 		for _ in $(seq 50); do [ -s "$d/sshd_$h.pid" ] && break; sleep 0.1; done
 	done
+}
+
+net_sshd_run() {
+	ip netns exec "$1" unshare --mount --propagation private sh -c \
+		"mount -t tmpfs -o mode=755 none /run && mkdir /run/sshd && exec /usr/sbin/sshd -f '$tmp/ssh/sshd_$1' -E '$tmp/ssh/sshd_$1.log'"
+}
+
+net_sshd_start() {
+	net_sshd_run "$1" || return 1
+	for _ in $(seq 50); do [ -s "$tmp/ssh/sshd_$1.pid" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+net_flood_pid() {
+	/usr/bin/python3 - $(ip netns pids "$1") <<'PYEOF'
+import sys
+def argv(p):
+    try: return open(f"/proc/{p}/cmdline", "rb").read().split(b"\0")
+    except OSError: return []
+def is_flood(p):
+    a = argv(p)
+    return len(a) > 1 and a[0].endswith(b"connlab") and a[1] == b"flood" and b"--check" not in a and b"--end" not in a
+def parent(p):
+    try: return open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[1]
+    except OSError: return "0"
+for p in sys.argv[1:]:
+    if is_flood(p) and not is_flood(parent(p)): print(p)
+PYEOF
+}
+
+net_session_pid() {
+	local f sh
+	f=$(net_flood_pid "$1")
+	[ -n "$f" ] || return 1
+	sh=$(awk '{print $4}' "/proc/$f/stat")
+	awk '{print $4}' "/proc/$sh/stat"
 }
 
 net_sshd_stop() {
@@ -140,4 +183,40 @@ net_down() {
 		case $h in "$p"-*) ;; *) h=$p-$h ;; esac
 		ip netns del "$h" 2>/dev/null
 	done
+}
+
+net_lab() {
+	local f=$1
+	shift
+	cat >"$f" <<-LAB
+		[lab]
+		name = fleet
+		duration = 4s
+		interval = 1s
+
+		[server]
+		ports = 8081-8084
+
+		[clients]
+		connections = 60000
+		rate = 30k/s
+
+		[fleet]
+		hosts = $P-h[1-3]
+		connlab = $CONNLAB
+		target = 10.77.0.1
+		sources = 10.78.%n.1-10.78.%n.4
+		server_host = $P-srv
+	LAB
+	printf '%s\n' "$@" >>"$f"
+}
+
+net_no_leftovers() {
+	local left
+	for _ in $(seq 50); do
+		left=$(net_pids $P)
+		[ -z "$left" ] && return 0
+		sleep 0.2
+	done
+	fail "$1: processes left in the test's namespaces: $(for p in $left; do printf '%s(%s) ' "$p" "$(cat /proc/$p/comm 2>/dev/null)"; done)"
 }

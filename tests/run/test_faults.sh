@@ -3,7 +3,7 @@
 # The fault matrix of `connlab run`: each kind of lab process (the server,
 # a server worker, a flood, a flood worker) killed with SIGKILL, ended
 # with SIGTERM (it exits on its own), or stopped with SIGSTOP, in the ramp
-# or the hold. After each: nothing left behind, and what the run says
+# or the hold; and the launcher itself stopped and continued. After each: nothing left behind, and what the run says
 # checked against what the test did and saw itself: the exit status and
 # outcome, the process named with its pid, signal and phase in the output
 # and in result.json, the time it ended inside that phase, and the
@@ -115,12 +115,41 @@ PY
 }
 
 for c in "server-worker KILL hold" "flood KILL ramp" "flood-worker KILL hold" \
-	"flood TERM hold" "server TERM ramp" "flood-worker STOP hold" "server-worker STOP hold"; do
+	"flood TERM hold" "server TERM ramp" "flood-worker STOP hold" "server-worker STOP hold" \
+	"flood-worker KILL ramp" "server-worker KILL ramp"; do
 	set -- $c
 	fault "$1" "$2" "$3"
 	[ -s "$tmp/$1-$2-$3/result.json" ] || { fail "$1-$2-$3: no result.json: $(tail -3 "$tmp/$1-$2-$3.out")"; continue; }
 	claims "$1-$2-$3" "$1" "$2" "$3"
 done
+
+# the launcher itself stopped (SIGSTOP) for 2.5 s in the hold, then
+# continued: the run completes, and says its samples of then were late
+"$CONNLAB" run "$tmp/f.lab" --out "$tmp/launcher" >"$tmp/launcher.out" 2>&1 &
+bg=$!
+for _ in $(seq 200); do grep -q "phase hold" "$tmp/launcher.out" && break; sleep 0.05; done
+sleep 1
+kill -STOP $bg
+stopped=$bg
+sleep 2.5
+kill -CONT $bg
+stopped=
+wait $bg
+rc=$?
+bg=
+[ $rc = 0 ] || fail "launcher stopped: exit $rc: $(tail -3 "$tmp/launcher.out")"
+$PY - "$tmp/launcher/result.json" <<'PY' || fail "launcher stopped: the claims above"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["outcome"] == "completed", r["outcome"]
+lag = [x for x in r["timeline"]["sample_lag_ms"] if x is not None]
+assert max(lag) >= 1000, max(lag)  # a sample came due in the 2.5 s
+f = [x for x in r["findings"] if x["id"] == "launcher-delayed"]
+assert f and "ran late (up to" in f[0]["title"], [x["id"] for x in r["findings"]]
+hold = [p for p in r["phases"] if p["name"] == "hold"][0]
+assert hold["start_s"] <= f[0]["since_s"] <= hold["end_s"] + 1, (f[0]["since_s"], hold)
+assert not [x for x in r["findings"] if x["id"] in ("process-died", "process-stopped")], r["findings"]
+PY
 
 host_state >"$tmp/after"
 diff "$tmp/before" "$tmp/after" >"$tmp/diff" || fail "the host changed: $(head -5 "$tmp/diff")"

@@ -219,7 +219,8 @@ START_TEST(scripts)
 	s = fleet_script(&lab, &fp, ROUND_END, "r1", (double[]){ 1e9, 1e9 + 0.25, 1e9 - 1 });
 	ck_assert_msg(strstr(s, "load1) R=0 T=1000000000.000;;\nload2) R=1 T=1000000000.250;;\n"),
 		      "%s", s);
-	ck_assert_msg(strstr(s, "exec \"$C\" flood --end r1-$R --end-at $T\n"), "%s", s);
+	ck_assert_msg(strstr(s, "exec \"$C\" flood --end r1-$R --end-at $T --end-grace 5s\n"), "%s",
+		      s);
 	ck_assert_ptr_null(strstr(s, "srv)"));
 	free(s);
 	ck_assert_int_eq(lab_set(&lab, "fleet.transport=exec", &(struct lab_diag){ 0 }), 0);
