@@ -206,9 +206,10 @@ int endsock_tell(const char *name, double at, double grace_s, char *err, size_t 
 	if (!e)
 		signal_it(pidfd, SIGKILL);
 	close(pidfd);
-	snprintf(err, len,
-		 "the flood (pid %d) %s and had not ended %.0f s after its end: ended it with SIGTERM%s",
-		 (int)pid, answered ? "heard the end" : "did not answer the end (stopped?)", grace_s,
-		 e ? "" : ", then SIGKILL");
+	snprintf(
+		err, len,
+		"the flood (pid %d) %s and had not ended %.0f s after its end: ended it with SIGTERM%s",
+		(int)pid, answered ? "heard the end" : "did not answer the end (stopped?)", grace_s,
+		e ? "" : ", then SIGKILL");
 	return -ETIMEDOUT;
 }

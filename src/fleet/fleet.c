@@ -103,9 +103,10 @@ static void finish_hosts(struct fleet *f)
 			h->state = "done";
 			h->why[0] = 0;
 			if (h->end_sent && h->end_exit > 0)
-				snprintf(h->why, sizeof(h->why),
-					 "the coordinator's end did not reach it (%s): it held to its own bound",
-					 h->end_said[0] ? h->end_said : "no word");
+				snprintf(
+					h->why, sizeof(h->why),
+					"the coordinator's end did not reach it (%s): it held to its own bound",
+					h->end_said[0] ? h->end_said : "no word");
 		} else {
 			h->state = "stopped";
 			snprintf(
@@ -313,6 +314,10 @@ static int step_end(struct fleet *f, int status)
 {
 	f->ending = 1;
 	fleet_end_round(f, ROUND_FLOOD);
+	/* the word of the end: what it did on each host (it ends as soon as
+	 * its flood has) */
+	if (f->pr[ROUND_END].pid > 0 && !f->interrupted)
+		fleet_wait_round(f, ROUND_END, 10000000);
 	fleet_end_round(f, ROUND_END);
 	if (f->srv)
 		fleet_end_round(f, ROUND_SERVER);

@@ -100,8 +100,9 @@ void fleet_tick(struct fleet *f)
 			json_array_append_new(h->tl_open,
 					      json_integer((json_int_t)jpath_u(h->last, "open")));
 			json_array_append_new(h->tl_estab,
-					      w && h->have_svc ? json_integer((json_int_t)h->svc_estab)
-							       : json_null());
+					      w && h->have_svc
+						      ? json_integer((json_int_t)h->svc_estab)
+						      : json_null());
 		}
 	}
 	if (estab > f->peak_sum_estab)
@@ -118,8 +119,7 @@ void fleet_tick(struct fleet *f)
 	col_add(f, "server_open",
 		srv && srv->last ? json_integer((json_int_t)jpath_u(srv->last, "open"))
 				 : json_null());
-	col_add(f, "accept_queue",
-		srv_w ? json_integer((json_int_t)srv->aq_last) : json_null());
+	col_add(f, "accept_queue", srv_w ? json_integer((json_int_t)srv->aq_last) : json_null());
 	col_add(f, "listen_overflows",
 		srv_w ? json_integer((json_int_t)jpath_u(srv_w, "counters.ListenOverflows"))
 		      : json_null());
