@@ -98,6 +98,15 @@ left_of() {
 	echo "$left"
 }
 
+# host_kept / host_same: the host's links, addresses, routes, namespaces
+# and namespace mounts before a test, and a failure when they differ after
+host_state() { ip -o link; ip -o addr; ip route show table all; ip netns list; grep -c nsfs /proc/self/mountinfo; }
+host_kept() { host_state >"$tmp/host.before"; }
+host_same() {
+	host_state >"$tmp/host.after"
+	diff "$tmp/host.before" "$tmp/host.after" >"$tmp/host.diff" || fail "the host changed: $(head -5 "$tmp/host.diff")"
+}
+
 # json FILE PATH: the value at a dotted path (numbers index arrays).
 json() {
 	$PY -c 'import json,sys; v=json.load(open(sys.argv[1])); [v:=v[int(k)] if isinstance(v,list) else v[k] for k in sys.argv[2].split(".")]; print(v)' "$1" "$2"

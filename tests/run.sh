@@ -18,8 +18,13 @@ trap 'rm -f "$CONNLAB_SKIPS"' EXIT
 # one test, timed: its seconds after its own lines
 one() {
 	local t=$1 rc start=$SECONDS
-	"$t"
-	rc=$?
+	if [ -x "$t" ]; then
+		"$t"
+		rc=$?
+	else
+		echo "FAIL: $t is not executable (chmod +x, and commit the mode)"
+		rc=1
+	fi
 	echo "  ($t: $((SECONDS - start)) s)"
 	case $rc in
 	0) passed=$((passed + 1)) ;;

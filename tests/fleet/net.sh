@@ -30,9 +30,21 @@
 #   net_no_leftovers WHAT fails unless no process but sshd is left in the
 #                        test's namespaces
 #
+#   net_need PROGRAMS..  skips the test unless each program is installed;
+#                        CONNLAB made absolute (the hosts run it)
+#
 # Every address is inside these namespaces; nothing routes out of them.
 
 net_ns() { ip netns exec "$@"; }
+
+net_need() {
+	local p
+	for p in "$@"; do
+		command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] ||
+			lib_skip "$p is not installed (ci/install-deps.sh --test)"
+	done
+	CONNLAB=$(readlink -f "$CONNLAB")
+}
 
 net_up() {
 	local p=$1 n=$2 i

@@ -14,12 +14,8 @@
 # Exits 77 when it cannot run here.
 . "$(dirname "$0")/../lib.sh"
 lib_init test_fleet root
-for p in pdsh sshd ssh-keygen nsenter; do
-	command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] ||
-		lib_skip "$p is not installed (ci/install-deps.sh --test)"
-done
 . "$(dirname "$0")/net.sh"
-CONNLAB=$(readlink -f "$CONNLAB")
+net_need pdsh sshd ssh-keygen nsenter
 P=cf$$
 
 machine_state() {

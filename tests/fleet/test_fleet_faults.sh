@@ -13,12 +13,8 @@
 # host's flood killed in the hold.) Exits 77 when it cannot run here.
 . "$(dirname "$0")/../lib.sh"
 lib_init test_fleet_faults root
-for p in pdsh sshd ssh-keygen; do
-	command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] ||
-		lib_skip "$p is not installed (ci/install-deps.sh --test)"
-done
 . "$(dirname "$0")/net.sh"
-CONNLAB=$(readlink -f "$CONNLAB")
+net_need pdsh sshd ssh-keygen
 P=cq$$
 net_up $P 3 || { net_down $P; lib_skip "cannot build the test network"; }
 on_exit "net_down $P"

@@ -3,7 +3,8 @@
 # The fault matrix of `connlab run`: each kind of lab process (the server,
 # a server worker, a flood, a flood worker) killed with SIGKILL, ended
 # with SIGTERM (it exits on its own), or stopped with SIGSTOP, in the ramp
-# or the hold; and the launcher itself stopped and continued. After each: nothing left behind, and what the run says
+# or the hold; the user's own server (server.command) killed; and the
+# launcher itself stopped and continued. After each: nothing left behind, and what the run says
 # checked against what the test did and saw itself: the exit status and
 # outcome, the process named with its pid, signal and phase in the output
 # and in result.json, the time it ended inside that phase, and the
@@ -13,8 +14,7 @@ lib_init test_faults root
 bg=
 stopped=
 on_exit '[ -n "$bg" ] && kill -9 "$bg" 2>/dev/null; [ -n "$stopped" ] && kill -CONT $stopped 2>/dev/null'
-host_state() { ip -o link; ip -o addr; ip route show table all; ip netns list; grep -c nsfs /proc/self/mountinfo; }
-host_state >"$tmp/before"
+host_kept
 
 cat >"$tmp/f.lab" <<'LAB'
 [lab]
@@ -151,6 +151,63 @@ assert hold["start_s"] <= f[0]["since_s"] <= hold["end_s"] + 1, (f[0]["since_s"]
 assert not [x for x in r["findings"] if x["id"] in ("process-died", "process-stopped")], r["findings"]
 PY
 
-host_state >"$tmp/after"
-diff "$tmp/before" "$tmp/after" >"$tmp/diff" || fail "the host changed: $(head -5 "$tmp/diff")"
+# the user's own server (redis-server, server.command) killed (-9) in the
+# hold: the run fails and names it, its pid, the signal and the phase
+if command -v redis-server >/dev/null; then
+	cat >"$tmp/u.lab" <<'LAB'
+[lab]
+name = faults-user
+duration = 8s
+[server]
+ports = 6379
+command = redis-server --bind {address} --port {port} --save "" --appendonly no --protected-mode no --daemonize no --maxclients 100000 --logfile ""
+[clients]
+connections = 2000
+rate = 2000/s
+addresses = 1
+namespaces = 1
+LAB
+	"$CONNLAB" run "$tmp/u.lab" --out "$tmp/user" >"$tmp/user.out" 2>&1 &
+	bg=$!
+	for _ in $(seq 200); do grep -q "phase hold" "$tmp/user.out" && break; sleep 0.05; done
+	sleep 1
+	# redis-server among the launcher's descendants
+	upid=$($PY - "$bg" <<'PY'
+import os, sys
+kids = {}
+for p in os.listdir("/proc"):
+    if p.isdigit():
+        try: kids.setdefault(open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[1], []).append(p)
+        except OSError: pass
+todo = [sys.argv[1]]
+while todo:
+    p = todo.pop()
+    try:
+        if open(f"/proc/{p}/comm").read().strip() == "redis-server": print(p); break
+    except OSError: pass
+    todo += kids.get(p, [])
+PY
+)
+	[ -n "$upid" ] && kill -9 "$upid" || fail "user's server: no redis-server under the launcher"
+	wait $bg
+	rc=$?
+	bg=
+	[ $rc = 3 ] || fail "user's server killed: exit $rc, want 3"
+	$PY - "$tmp/user/result.json" "$upid" <<'PY' || fail "user's server killed: $(grep -E 'error|died' "$tmp/user.out" | head -3)"
+import json, sys
+r, pid = json.load(open(sys.argv[1])), int(sys.argv[2])
+assert r["outcome"] == "failed", r["outcome"]
+w = r["reason"] or ""
+assert f"pid {pid})" in w and "during the hold phase" in w and "signal 9" in w, w
+f = [x for x in r["findings"] if x["id"] == "process-died"]
+assert f and f[0]["severity"] == "cause", f
+hold = [p for p in r["phases"] if p["name"] == "hold"][0]
+ends = [p["exit"] for p in r["processes"] if p["pid"] == pid and p["exit"]]
+assert ends and ends[0]["phase"] == "hold" and hold["start_s"] <= ends[0]["t_s"] <= hold["end_s"] + 1.5, (ends, hold)
+PY
+else
+	skip_part "the user's server killed" "redis-server is not installed (apt-get install redis-server)"
+fi
+
+host_same
 lib_done

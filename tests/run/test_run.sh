@@ -10,8 +10,7 @@ lib_init test_run root
 HERE=$(cd "$(dirname "$0")" && pwd)
 bg=
 on_exit '[ -n "$bg" ] && kill -9 "$bg" 2>/dev/null'
-host_state() { ip -o link; ip -o addr; ip route show table all; ip netns list; grep -c nsfs /proc/self/mountinfo; }
-host_state >"$tmp/before"
+host_kept
 
 cat >"$tmp/small.lab" <<'LAB'
 [lab]
@@ -181,6 +180,5 @@ unshare -m --propagation slave bash "$tmp/ro.sh" >"$tmp/r12.out" 2>&1; rc=$?
 grep -Eq "^30000[[:space:]]+39999$" "$tmp/r12.out" || { fail "up with read-only /proc/sys: sysctl not set in the lab"; cat "$tmp/r12.out"; }
 
 sleep 0.5
-host_state >"$tmp/after"
-diff "$tmp/before" "$tmp/after" >/dev/null || { fail "the host changed:"; diff "$tmp/before" "$tmp/after"; }
+host_same
 lib_done
