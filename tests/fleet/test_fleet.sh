@@ -192,7 +192,7 @@ net_no_leftovers "the coordinator killed"
 
 # ---- 5c. one host's flood killed (-9) in the hold: the host leaves the
 # timeline when it ends, its hold and end times are stated, exit 1 ----
-ip netns exec "$P-co" "$CONNLAB" fleet "$tmp/ssh.lab" --out "$tmp/hk" --set lab.duration=8s \
+ip netns exec "$P-co" "$CONNLAB" fleet "$tmp/ssh.lab" --out "$tmp/hk" --set lab.duration=10s \
 	--set clients.connections=15000 >"$tmp/hk.out" 2>&1 &
 cpid=$!
 for _ in $(seq 150); do grep -q "^connlab fleet: hold" "$tmp/hk.out" && break; sleep 0.2; done
@@ -211,9 +211,9 @@ h = {x["name"]: x for x in r["hosts"]}
 d = h[dead]
 assert r["outcome"] == "hosts failed" and r["exit_status"] == 1, (r["outcome"], r["exit_status"])
 assert d["state"] == "failed" and d["exit_code"] == 137, (d["state"], d["exit_code"], d["why"])
-# it held from its hold to its end, killed about 2 s into a hold of 8
+# it held from its hold to its end, killed about 2 s into a hold of 10
 assert d["ended_s"] is not None and 1.0 <= d["flood"]["held_s"] <= 4.0, (d["ended_s"], d["flood"])
-assert "into its hold of 8 s" in d["why"] and f"at {d['ended_s']:.1f} s" in d["why"], d["why"]
+assert "into its hold of 10 s" in d["why"] and f"at {d['ended_s']:.1f} s" in d["why"], d["why"]
 f = [x for x in r["findings"] if x["id"] == "host-failed" and dead in x["title"]]
 assert f and f[0]["since_s"] == d["ended_s"], f
 assert any(e["path"].endswith("flood.held_s") for e in f[0]["evidence"]), f[0]["evidence"]
@@ -234,7 +234,9 @@ for i in srv_after:
     assert tl["established_server"][i] <= 10000 + 20, (i, tl["established_server"][i])
 assert max(tl["established_clients"][i] for i in after) == 10000, [tl["established_clients"][i] for i in after]
 assert max(tl["flood_open"][i] for i in after) == 10000, [tl["flood_open"][i] for i in after]
-assert any(abs(tl["established_server"][i] - 10000) <= 20 for i in srv_after), [tl["established_server"][i] for i in after]
+# (when the hold ends before the server's dump after the death, as under
+# the sanitizers, there is no tick to check)
+assert not srv_after or any(abs(tl["established_server"][i] - 10000) <= 20 for i in srv_after), [tl["established_server"][i] for i in after]
 # its end was told before it died: there the word found it dead (1, and
 # said so) or saw it end (0)
 assert d["end"]["told"] and (d["end"]["exit_code"] == 0 or "no flood named" in d["end"]["said"]), d["end"]
