@@ -28,6 +28,26 @@ int cli_sets_add(struct cli_sets *sets, const char *assignment)
 	return EXIT_OK;
 }
 
+int cli_sets_event(struct cli_sets *sets, const char *arg)
+{
+	static char items[LAB_EVENTS_MAX][160];
+	static unsigned n;
+	struct lab_event e;
+	char err[256], what[64], at[32];
+
+	if (event_parse_arg(arg, &e, err, sizeof(err))) {
+		fprintf(stderr, "connlab: --event %s: %s\n", arg, err);
+		return EXIT_USAGE;
+	}
+	if (n == LAB_EVENTS_MAX) {
+		log_msg(LOGL_ERROR, "too many --event options (at most %d)", LAB_EVENTS_MAX);
+		return EXIT_USAGE;
+	}
+	snprintf(items[n], sizeof(items[n]), "events.%s=%s",
+		 units_fmt_duration(e.at_us, at, sizeof(at)), event_fmt(&e, what, sizeof(what)));
+	return cli_sets_add(sets, items[n++]);
+}
+
 int cli_sets_connections(struct cli_sets *sets, const char *n)
 {
 	static char conn_set[64];

@@ -32,6 +32,10 @@ struct cli_sets {
 /* Adds a --set; EXIT_USAGE when there are too many. */
 int cli_sets_add(struct cli_sets *sets, const char *assignment);
 
+/* --event TIME:EVENT (20s:restart) as an [events] line given with --set;
+ * EXIT_USAGE, said, when it does not parse. */
+int cli_sets_event(struct cli_sets *sets, const char *arg);
+
 /* -c N of plan and doctor: --set clients.connections=N with the client
  * addresses worked out (clients.addresses=auto). Once per command. */
 int cli_sets_connections(struct cli_sets *sets, const char *n);

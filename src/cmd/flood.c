@@ -71,7 +71,9 @@ const struct command command_flood = {
 		"                           limit)\n"
 		"  -M, --mode hold|churn    (default hold)\n"
 		"  -C, --closer client|server  churn: who closes first and keeps TIME_WAIT\n"
-		"  -R, --reconnect          hold: reopen connections the server closes\n"
+		"  -R, --reconnect P        hold: a connection the server closes or resets\n"
+		"                           is opened again: off (default), immediate, or\n"
+		"                           backoff[:BASE:MAX[:JITTER]] (100ms:30s:full)\n"
 		"  -m, --message TEXT       send TEXT (escapes \\r \\n \\t \\xNN): hold: on every\n"
 		"                           connection once per --message-interval; churn:\n"
 		"                           once after connecting, closed after the reply\n"
@@ -264,9 +266,7 @@ static int set_connect_timeout(struct flood_args *a, const char *v, char *err, s
 
 static int set_reconnect(struct flood_args *a, const char *v, char *err, size_t len)
 {
-	(void)v, (void)err, (void)len;
-	a->cfg.reconnect = 1;
-	return 0;
+	return reconnect_policy_parse(v, &a->cfg.reconnect, err, len);
 }
 
 static int set_beyond(struct flood_args *a, const char *v, char *err, size_t len)
@@ -399,7 +399,7 @@ static const struct flood_option {
 	{ "workers", 'w', 1, set_workers },
 	{ "mode", 'M', 1, set_mode },
 	{ "closer", 'C', 1, set_closer },
-	{ "reconnect", 'R', 0, set_reconnect },
+	{ "reconnect", 'R', 1, set_reconnect },
 	{ "message", 'm', 1, set_message },
 	{ "message-interval", 'I', 1, set_message_interval },
 	{ "reply", 'y', 1, set_reply },

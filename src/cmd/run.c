@@ -16,7 +16,7 @@ static int cmd_run(int argc, char **argv);
 const struct command command_run = {
 	.name = "run",
 	.summary = "run a lab: build it, load it, measure, tear down, write the results",
-	.usage = "connlab run [LAB] [--set SECTION.KEY=VALUE]... [--out DIR] [--keep]",
+	.usage = "connlab run [LAB] [--set SECTION.KEY=VALUE]... [--event TIME:EVENT]... [--out DIR] [--keep]",
 	.help = "Runs LAB (the built-in default lab without one): preflight, build the\n"
 		"namespaces, start the servers and wait until they listen, ping and probe\n"
 		"from the probe namespace, start the floods (ramp), hold for lab.duration\n"
@@ -28,6 +28,9 @@ const struct command command_run = {
 		"\n"
 		"Options:\n"
 		"  -s, --set SECTION.KEY=VALUE  override a key of the lab file (repeatable)\n"
+		"  -e, --event TIME:EVENT       one more [events] line: at TIME into the hold,\n"
+		"                               restart[:GAP], kill[:N], pause:D or\n"
+		"                               link-down[:cN]:D (20s:restart; repeatable)\n"
 		"  -o, --out DIR                the run directory (it must not hold a run)\n"
 		"  -k, --keep                   name the namespaces (connlab-LAB-*) so that they\n"
 		"                               can be entered with ip netns exec; they stay\n"
@@ -46,6 +49,7 @@ static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "set", required_argument, NULL, 's' },
+		{ "event", required_argument, NULL, 'e' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
@@ -60,10 +64,14 @@ static int cmd_run(int argc, char **argv)
 	int opt, st;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":s:o:kh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":s:e:o:kh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (cli_sets_add(&sets, optarg))
+				return EXIT_USAGE;
+			break;
+		case 'e':
+			if (cli_sets_event(&sets, optarg))
 				return EXIT_USAGE;
 			break;
 		case 'o':

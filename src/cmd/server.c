@@ -52,11 +52,13 @@ const struct command command_server = {
 		"  -i, --interval D         keepalive line interval (default 10s)\n"
 		"  -b, --backlog N          listen backlog (default 4096; capped by somaxconn)\n"
 		"  -d, --duration D         stop after D (default: at SIGTERM or SIGINT)\n"
+		"  -k, --keep-going         a worker that a signal ends leaves the others\n"
+		"                           running (default: every worker stops)\n"
 		"  -s, --stats-interval D   a JSON stats line every D (default 1s; 0: only the last)\n"
 		"  -f, --stats-fd N         write stats lines to descriptor N (default 1)\n"
 		"\n"
 		"Stats line: {\"t\", \"role\":\"server\", \"workers\", \"accepted\", \"open\", \"closed\",\n"
-		"\"closed_by_peer\", \"listening\", \"bytes_in\", \"bytes_out\", \"rss_bytes\",\n"
+		"\"accepted_by_worker\", \"workers_lost\", \"closed_by_peer\", \"listening\", \"bytes_in\", \"bytes_out\", \"rss_bytes\",\n"
 		"\"errors\": {\"EMFILE\": {\"accept\": n}}, \"errors_total\", \"final\"}; see docs/engines.md.\n",
 	.run = cmd_server,
 };
@@ -110,6 +112,9 @@ static int server_option(int opt, const char *v, struct server_args *a)
 		if (units_parse_duration(v, &cfg->duration_us, err, sizeof(err)))
 			return cli_usage_error(&command_server, "--duration: %s", err);
 		return EXIT_OK;
+	case 'k':
+		a->eo.keep_going = 1;
+		return EXIT_OK;
 	case 'b':
 		if (units_parse_count(v, &n, err, sizeof(err)) || !n || n > 65535)
 			return cli_usage_error(&command_server,
@@ -132,6 +137,7 @@ static int cmd_server(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "backlog", required_argument, NULL, 'b' },
+		{ "keep-going", no_argument, NULL, 'k' },
 		{ "stats-interval", required_argument, NULL, 's' },
 		{ "stats-fd", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -149,7 +155,7 @@ static int cmd_server(int argc, char **argv)
 		.max_conn = 10000,
 	};
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":a:p:w:m:M:i:d:b:s:f:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":a:p:w:m:M:i:d:b:ks:f:h", opts, NULL)) != -1) {
 		if (opt == 'h')
 			return cli_help(&command_server);
 		if (opt == ':' || opt == '?')

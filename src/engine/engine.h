@@ -47,6 +47,12 @@ struct engine_stats {
 	uint64_t messages_sent, replies, replies_missing, send_blocked;
 	struct hist reply_us;
 	struct hist send_lag_us;
+	/* flood, hold: connections the server closed or reset while held
+	 * (lost), attempts to open them again (reconnects), lost ones
+	 * waiting for their attempt now, and how long each attempt waited
+	 * after its loss or its failed attempt before */
+	uint64_t lost, reconnects, waiting;
+	struct hist reconnect_wait_us;
 };
 
 /* Counter updates: one writer per worker, read by the supervisor. */
@@ -80,6 +86,9 @@ struct engine_opts {
 	/* a fleet host's: the hold ends when told on this end socket
 	 * (endsock.h), hold_us being then the bound if no word comes */
 	const char *end_name;
+	/* server: a worker that a signal ends (a lab's kill event) leaves the
+	 * others running; 0: the first failure stops them all */
+	int keep_going;
 	/* runs in each forked worker; returns its exit status */
 	int (*worker)(unsigned index, struct engine_stats *st, void *arg);
 	void *arg;

@@ -157,8 +157,8 @@ static void on_data(struct fworker *w, int fd, uint32_t events)
 		}
 	}
 	closed(w, fd, n == 0);
-	if (w->cfg->mode == CLIENT_HOLD && !w->cfg->reconnect)
-		w->lost++;
+	if (w->cfg->mode == CLIENT_HOLD)
+		fw_lost(w);
 	fw_open_more(w);
 }
 
@@ -177,7 +177,7 @@ static void on_connected(struct fworker *w, int fd, int timed_out)
 	if (err) {
 		engine_error(w->st, err, PHASE_CONNECT);
 		fw_conn_free(w, fd);
-		fw_failed(w);
+		fw_failed(w, w->attempt[fd]);
 		fw_open_more(w);
 		return;
 	}
@@ -323,7 +323,7 @@ static void on_sweep(evutil_socket_t ev, short what, void *arg)
 static void on_hold_signal(evutil_socket_t fd, short what, void *arg)
 {
 	struct fworker *w = arg;
-	uint64_t busy = w->open + w->inflight + w->lost;
+	uint64_t busy = w->open + w->inflight + w->lost + w->waitq.n;
 
 	(void)fd;
 	(void)what;
@@ -362,10 +362,12 @@ int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 	w.nconns = cfg->fd_limit;
 	w.state = calloc(w.nconns, sizeof(*w.state));
 	w.t0_ns = calloc(w.nconns, sizeof(*w.t0_ns));
+	w.attempt = calloc(w.nconns, sizeof(*w.attempt));
+	w.rnd = clock_now_ns() ^ ((uint64_t)getpid() << 32) ^ index;
 	if (cfg->has4 && cfg->has6)
 		w.is6 = calloc(w.nconns, 1);
 	w.base = fdset_base_new();
-	if (!w.state || !w.t0_ns || (cfg->has4 && cfg->has6 && !w.is6) || !w.base ||
+	if (!w.state || !w.t0_ns || !w.attempt || (cfg->has4 && cfg->has6 && !w.is6) || !w.base ||
 	    fdset_init(&w.set, w.base, on_socket, &w))
 		return EXIT_CANNOT_RUN;
 	if (cfg->message) {
@@ -415,5 +417,7 @@ int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 	STAT_ADD(st->closed, w.open);
 	STAT_SET(st->open, 0);
 	STAT_SET(st->connecting, 0);
+	waitq_free(&w.waitq);
+	STAT_SET(st->waiting, 0);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/backoff.h"
 #include "engine/engine.h"
 #include "engine/modes.h"
 #include "util/units.h"
@@ -33,7 +34,7 @@ struct flood_cfg {
 	enum closer closer;
 	uint64_t duration_us;
 	uint64_t connect_timeout_us;
-	int reconnect;
+	struct reconnect_policy reconnect; /* hold: a lost connection opened again */
 	unsigned workers;
 	uint64_t fd_limit;
 	/* messages: NULL, or sent on every held connection once per

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/backoff.h"
 #include "engine/fdset.h"
 #include "engine/flood.h"
 #include "engine/pace.h"
@@ -48,6 +49,9 @@ struct fworker {
 	uint8_t *state;	 /* enum fconn_state, by fd */
 	uint8_t *is6;	 /* by fd: over IPv6 (both families only) */
 	uint64_t *t0_ns; /* by fd: when its connect() was called */
+	uint8_t *attempt; /* by fd: 0 a first connect, n its nth reconnect (saturated) */
+	struct waitq waitq; /* lost connections waiting for their next attempt */
+	uint64_t rnd;	    /* the jitter's state */
 	size_t nconns;
 	struct pending *q; /* ring of connects in flight (and some done: skipped) */
 	size_t qcap, qhead, qlen;
@@ -70,8 +74,13 @@ struct fworker {
 void fw_conn_free(struct fworker *w, int fd);
 /* The oldest connect still in flight, or NULL. */
 const struct pending *fw_pending_head(struct fworker *w);
-/* A failed connect: hold mode pauses before trying again. */
-void fw_failed(struct fworker *w);
+/* A failed connect, attempt its number (0: a first connect): a first one
+ * pauses the worker before it tries again; a reconnect waits by the
+ * policy for its next attempt. */
+void fw_failed(struct fworker *w, unsigned attempt);
+/* A held connection the server closed or reset: lost, and waiting for
+ * its first reconnect when the policy reconnects. */
+void fw_lost(struct fworker *w);
 /* Opens what the pace and the caps allow now, and arms the tick for the
  * next opening or the oldest connect's timeout. */
 void fw_open_more(struct fworker *w);

@@ -67,15 +67,41 @@ const struct pending *fw_pending_head(struct fworker *w)
 #define BACKOFF_NS 100000000ULL
 #define OPEN_BUDGET_NS 2000000ULL
 
-/* A failed connect in hold mode is tried again, but not at once: without
- * a pause a refusing or missing server would be hammered at full speed. */
-void fw_failed(struct fworker *w)
+/* Puts a lost connection in the queue for attempt n; 0, or -ENOMEM. */
+static int wait_for(struct fworker *w, unsigned attempt, uint64_t now)
 {
-	if (w->cfg->mode == CLIENT_HOLD)
-		w->backoff_until_ns = clock_now_ns() + BACKOFF_NS;
+	uint64_t d = backoff_delay_us(&w->cfg->reconnect, attempt, backoff_rand(&w->rnd));
+	struct waiting e = { now + d * 1000, attempt, d > UINT32_MAX ? UINT32_MAX : (uint32_t)d };
+	int r = waitq_push(&w->waitq, e);
+
+	if (r)
+		engine_error(w->st, -r, PHASE_CONNECT);
+	else
+		STAT_SET(w->st->waiting, w->waitq.n);
+	return r;
 }
 
-static int open_one(struct fworker *w)
+/* A failed first connect in hold mode is tried again, but not at once:
+ * without a pause a refusing or missing server would be hammered at full
+ * speed. A failed reconnect waits by the policy for its next attempt. */
+void fw_failed(struct fworker *w, unsigned attempt)
+{
+	if (w->cfg->mode != CLIENT_HOLD)
+		return;
+	if (attempt && w->cfg->reconnect.mode != RECONNECT_OFF &&
+	    wait_for(w, attempt < 255 ? attempt + 1 : 255, clock_now_ns()) == 0)
+		return;
+	w->backoff_until_ns = clock_now_ns() + BACKOFF_NS;
+}
+
+void fw_lost(struct fworker *w)
+{
+	STAT_ADD(w->st->lost, 1);
+	if (w->cfg->reconnect.mode == RECONNECT_OFF || wait_for(w, 1, clock_now_ns()))
+		w->lost++; /* not opened again */
+}
+
+static int open_one(struct fworker *w, unsigned attempt)
 {
 	const struct flood_cfg *cfg = w->cfg;
 	uint64_t g = w->next++ * cfg->workers + w->index;
@@ -127,7 +153,7 @@ static int open_one(struct fworker *w)
 	    bind(fd, (struct sockaddr *)&src, sl)) {
 		engine_error(w->st, errno, PHASE_BIND);
 		close(fd);
-		fw_failed(w);
+		fw_failed(w, attempt);
 		return 0;
 	}
 	w->t0_ns[fd] = clock_now_ns();
@@ -136,7 +162,7 @@ static int open_one(struct fworker *w)
 	if (connect(fd, (struct sockaddr *)&dst, sl) && errno != EINPROGRESS) {
 		engine_error(w->st, errno, PHASE_CONNECT);
 		close(fd);
-		fw_failed(w);
+		fw_failed(w, attempt);
 		return 0;
 	}
 	/* EPOLLOUT when the connect is done, EPOLLIN/RDHUP for what comes
@@ -151,6 +177,7 @@ static int open_one(struct fworker *w)
 		return -1;
 	}
 	w->state[fd] = FC_CONNECTING;
+	w->attempt[fd] = (uint8_t)(attempt < 255 ? attempt : 255);
 	if ((size_t)fd > w->hi_fd)
 		w->hi_fd = (size_t)fd;
 	w->inflight++;
@@ -163,7 +190,7 @@ static uint64_t wanted(const struct fworker *w)
 	uint64_t busy, room;
 
 	if (w->cfg->mode == CLIENT_HOLD)
-		busy = w->open + w->inflight + w->lost;
+		busy = w->open + w->inflight + w->lost + w->waitq.n;
 	else
 		busy = w->started;
 	if (busy >= w->share || w->inflight >= w->inflight_max)
@@ -193,13 +220,43 @@ static void schedule(struct fworker *w, uint64_t now, int again_now)
 {
 	const struct pending *oldest = fw_pending_head(w);
 
+	const struct waiting *next = waitq_top(&w->waitq);
+
 	if (oldest)
 		arm(w, oldest->t0_ns + w->cfg->connect_timeout_us * 1000, now);
+	if (next && w->inflight < w->inflight_max)
+		arm(w, next->due_ns, now);
 	if (wanted(w)) {
 		uint64_t at = again_now ? now : now + TICK_US * 1000ULL;
 
 		arm(w, at > w->backoff_until_ns ? at : w->backoff_until_ns, now);
 	}
+}
+
+/* Starts the reconnects that are due, outside the ramp's pace (each
+ * client keeps its own policy) but within the cap on connects in flight
+ * and the per-call budget; 1 when some are left that are due now. */
+static int reconnect_due(struct fworker *w, uint64_t now)
+{
+	const struct waiting *e;
+
+	while ((e = waitq_top(&w->waitq)) && e->due_ns <= now && w->inflight < w->inflight_max) {
+		struct waiting x = *e;
+
+		waitq_pop(&w->waitq);
+		STAT_SET(w->st->waiting, w->waitq.n);
+		STAT_ADD(w->st->reconnects, 1);
+		hist_add(&w->st->reconnect_wait_us, x.delay_us + (now - x.due_ns) / 1000);
+		if (open_one(w, x.attempt) < 0) { /* no socket now: again shortly */
+			x.due_ns = now + RECONNECT_RETRY_US * 1000;
+			if (waitq_push(&w->waitq, x))
+				w->lost++;
+			return 0;
+		}
+		if (clock_now_ns() - now > OPEN_BUDGET_NS)
+			return waitq_top(&w->waitq) && waitq_top(&w->waitq)->due_ns <= now;
+	}
+	return 0;
 }
 
 void fw_open_more(struct fworker *w)
@@ -211,12 +268,14 @@ void fw_open_more(struct fworker *w)
 		event_base_loopbreak(w->base);
 		return;
 	}
+	if (reconnect_due(w, now))
+		again_now = 1;
 	n = now < w->backoff_until_ns ? 0 : pace_take(&w->pace, wanted(w), now);
 	/* at most OPEN_BUDGET_NS per call: when TIME_WAIT fills the port range
 	 * a connect() can take milliseconds in the kernel, and the event loop
 	 * must still run its timers; the rest starts right after them */
 	while (n-- && now >= w->backoff_until_ns) {
-		if (open_one(w) < 0)
+		if (open_one(w, 0) < 0)
 			break;
 		if (clock_now_ns() - now > OPEN_BUDGET_NS) {
 			/* what is left of the tokens goes back */

@@ -26,7 +26,10 @@ static const char *const families[] = { "ipv4", "ipv6", "dual", NULL };
 static const char *const transports[] = { "ssh", "exec", NULL };
 static const char *const fleet_servers[] = { "start", "running", NULL };
 static const char *const on_failures[] = { "continue", "stop", NULL };
-const char *const sections[] = { "lab", "server", "clients", "fleet", "probe", "sysctl", "expect" };
+static const char *const reconnects[] = { "off", "immediate", "backoff", NULL };
+static const char *const jitters[] = { "full", "equal", "none", NULL };
+const char *const sections[] = { "lab",	  "server", "clients", "fleet",
+				  "probe", "events", "sysctl",	"expect" };
 
 /* only K_CHOICE keys name their choices */
 #pragma GCC diagnostic push
@@ -92,6 +95,16 @@ const struct key keys[] = {
 	  300 * SEC, "a connect that takes longer counts as ETIMEDOUT" },
 	{ "clients", "ipv6_share", K_PERMILLE, F(ipv6_permille), "50%", 0, 1000,
 	  "lab.family = dual: the share of the connections over IPv6, spread evenly" },
+	{ "clients", "reconnect", K_CHOICE, F(reconnect), "off", 0, 0,
+	  "hold: a connection the server closes or resets, or whose reconnect fails, is opened again: off (it stays lost), immediate (at once; a failed attempt again after 100ms) or backoff (exponential: the nth attempt waits within backoff_base x 2^(n-1), at most backoff_max, jittered)",
+	  reconnects },
+	{ "clients", "backoff_base", K_DURATION, F(backoff_base_us), "100ms", 1 * MS, 3600 * SEC,
+	  "reconnect = backoff: the first attempt's window" },
+	{ "clients", "backoff_max", K_DURATION, F(backoff_max_us), "30s", 1 * MS, 3600 * SEC,
+	  "reconnect = backoff: the largest window" },
+	{ "clients", "backoff_jitter", K_CHOICE, F(backoff_jitter), "full", 0, 0,
+	  "reconnect = backoff: full (uniform in [0, window]: AWS's full jitter), equal (in [window/2, window]) or none (the window itself: every client at once)",
+	  jitters },
 	{ "clients", "message", K_MESSAGE, F(message), "", 0, LAB_MESSAGE_MAX,
 	  "bytes each connection sends (escapes \\r \\n \\t \\xNN, or @FILE relative to the lab file): hold: once per message_interval; churn: once after connecting, closed after the reply" },
 	{ "clients", "message_interval", K_DURATION_OFF, F(message_interval_us), "10s", 10 * MS,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "engine/modes.h"
+#include "lab/events.h"
 #include "lab/expect.h"
 #include "util/compiler.h"
 #include "util/units.h"
@@ -74,6 +75,11 @@ struct lab {
 	int beyond_ports; /* 1: try past the local ports (shows EADDRNOTAVAIL) */
 	uint64_t connect_timeout_us;
 	uint64_t ipv6_permille; /* dual: of every 1000 connections, over IPv6 */
+	/* hold: a lost connection opened again (enum reconnect_mode), and
+	 * backoff's bounds and jitter (enum jitter_kind) */
+	int reconnect;
+	uint64_t backoff_base_us, backoff_max_us;
+	int backoff_jitter;
 	char client_command[LAB_COMMAND_MAX + 1];
 	/* messages: as written (escapes kept), "" for none */
 	char message[LAB_MESSAGE_MAX + 1];
@@ -111,6 +117,10 @@ struct lab {
 	unsigned n_expect;
 	int expect_off; /* --set expect.X=off was given */
 	struct expectation expect[LAB_EXPECT_MAX];
+
+	/* [events] and --event, in the order given */
+	unsigned n_event;
+	struct lab_event event[LAB_EVENTS_MAX];
 
 	/* where each key of the table in keys.c was set: 0 default,
 	 * -1 --set, otherwise its line */

@@ -18,18 +18,6 @@
 #include "lab/hostlist.h"
 #include "util/suggest.h"
 
-void diag_add(struct lab_diag *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d->n == LAB_DIAG_MAX) {
-		d->dropped++;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(d->msg[d->n++], sizeof(d->msg[0]), fmt, ap);
-	va_end(ap);
-}
 
 static int port_range_check(const char *v, char *err, size_t errlen)
 {
@@ -229,6 +217,12 @@ int lab_set(struct lab *lab, const char *assignment, struct lab_diag *diag)
 	value = skip_blank(eq + 1);
 	const char *section = left, *name = left + (dot - assignment) + 1;
 
+	if (!strcmp(section, "events")) { /* --event 20s:restart, or --set events.20s=restart */
+		if (!event_put(lab, name, value, LAB_LINE_EVENT, err, sizeof(err)))
+			return 0;
+		diag_add(diag, "--event %s:%s: %s", name, value, err);
+		return -EINVAL;
+	}
 	if (!strcmp(section, "sysctl")) {
 		const struct sysctl_setting *was = sysctl_of(lab, name);
 		const struct ksysctl *ks = was ? NULL : kernel_sysctl_find(name);
@@ -293,20 +287,7 @@ fail:
 	return -EINVAL;
 }
 
-static void where(const struct lab *lab, int line, char *buf, size_t len)
-{
-	if (line > 0)
-		snprintf(buf, len, "%s:%d", lab->source, line);
-	else if (line < 0)
-		snprintf(buf, len, "--set");
-	else
-		snprintf(buf, len, "%s", lab->source);
-}
 
-int lab_is_fleet(const struct lab *lab)
-{
-	return lab->fleet.hosts[0] != 0;
-}
 
 /* The [fleet] keys that go together. */
 static void fleet_validate(const struct lab *lab, struct lab_diag *diag)
@@ -323,7 +304,7 @@ static void fleet_validate(const struct lab *lab, struct lab_diag *diag)
 			any = 1;
 	if (!lab_is_fleet(lab)) {
 		if (any) {
-			where(lab, 0, at, sizeof(at));
+			lab_where(lab, 0, at, sizeof(at));
 			diag_add(
 				diag,
 				"%s: [fleet] has no hosts: name the load hosts with fleet.hosts (a pdsh host list such as load[1-3])",
@@ -331,7 +312,7 @@ static void fleet_validate(const struct lab *lab, struct lab_diag *diag)
 		}
 		return;
 	}
-	where(lab, lab->key_line[key_find("fleet", "target") - keys], at, sizeof(at));
+	lab_where(lab, lab->key_line[key_find("fleet", "target") - keys], at, sizeof(at));
 	if (!f->target[0])
 		diag_add(
 			diag,
@@ -340,7 +321,7 @@ static void fleet_validate(const struct lab *lab, struct lab_diag *diag)
 	else if (addr_parse(f->target, &six, &a, &a6, why, sizeof(why)))
 		diag_add(diag, "%s: fleet.target: %s", at, why);
 	/* a fleet's family is its target's (lab.family, when given, agrees) */
-	where(lab, family_line, at, sizeof(at));
+	lab_where(lab, family_line, at, sizeof(at));
 	if (lab->family == FAMILY_DUAL)
 		diag_add(
 			diag,
@@ -353,7 +334,7 @@ static void fleet_validate(const struct lab *lab, struct lab_diag *diag)
 			at, lab->family == FAMILY_IPV6 ? "ipv6" : "ipv4", f->target,
 			six ? "IPv6" : "IPv4");
 	if (f->transport == FLEET_EXEC && !f->exec[0]) {
-		where(lab, lab->key_line[key_find("fleet", "transport") - keys], at, sizeof(at));
+		lab_where(lab, lab->key_line[key_find("fleet", "transport") - keys], at, sizeof(at));
 		diag_add(
 			diag,
 			"%s: fleet.transport = exec needs fleet.exec, the command that runs a command on host %%h (such as: ip netns exec %%h)",
@@ -364,7 +345,7 @@ static void fleet_validate(const struct lab *lab, struct lab_diag *diag)
 
 		if (!hostlist_expand(f->hosts, &hl, why, sizeof(why))) {
 			if (hostlist_find(&hl, f->server_host) >= 0) {
-				where(lab, lab->key_line[key_find("fleet", "server_host") - keys],
+				lab_where(lab, lab->key_line[key_find("fleet", "server_host") - keys],
 				      at, sizeof(at));
 				diag_add(
 					diag,
@@ -394,7 +375,7 @@ int lab_validate(struct lab *lab, struct lab_diag *diag)
 
 		if (!e->ref[0])
 			continue;
-		where(lab, e->line, at, sizeof(at));
+		lab_where(lab, e->line, at, sizeof(at));
 		if (lab_key_number(lab, e->ref, &v)) {
 			diag_add(diag,
 				 "%s: '%s' is not a numeric lab key (such as clients.connections)",
@@ -415,8 +396,9 @@ int lab_validate(struct lab *lab, struct lab_diag *diag)
 		e->value = v;
 	}
 	fleet_validate(lab, diag);
+	events_validate(lab, diag);
 	if (lab->client_mode == CLIENT_HOLD && lab->server_mode == SERVER_CLOSE) {
-		where(lab, lab->key_line[key_find("server", "mode") - keys], at, sizeof(at));
+		lab_where(lab, lab->key_line[key_find("server", "mode") - keys], at, sizeof(at));
 		diag_add(
 			diag,
 			"%s: server.mode = close cannot hold connections: use clients.mode = churn, or a server mode that keeps them (keepalive, echo, silent)",
@@ -429,6 +411,8 @@ static const char *origin(int line, char *buf, size_t len)
 {
 	if (line > 0)
 		snprintf(buf, len, "; line %d", line);
+	else if (line == LAB_LINE_EVENT)
+		snprintf(buf, len, "; --event");
 	else if (line < 0)
 		snprintf(buf, len, "; --set");
 	else
@@ -463,6 +447,15 @@ void lab_write(const struct lab *lab, FILE *out)
 			lab->sysctl[i].name, lab->sysctl[i].value,
 			lab->sysctl[i].line ? origin(lab->sysctl[i].line, o, sizeof(o))
 					    : "; every lab");
+	if (lab->n_event)
+		fprintf(out, "\n[events]\n");
+	for (unsigned i = 0; i < lab->n_event; i++) {
+		char at[32];
+
+		fprintf(out, "%s = %s %s\n", units_fmt_duration(lab->event[i].at_us, at, sizeof(at)),
+			event_fmt(&lab->event[i], v, sizeof(v)),
+			origin(lab->event[i].line, o, sizeof(o)));
+	}
 	if (lab->n_expect)
 		fprintf(out, "\n[expect]\n");
 	for (unsigned i = 0; i < lab->n_expect; i++) {

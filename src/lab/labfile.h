@@ -93,5 +93,15 @@ int sysctl_put(struct lab *lab, const char *name, const char *value, int line, c
 	       size_t errlen);
 int expect_put(struct lab *lab, const char *metric, const char *rhs, int line, char *err,
 	       size_t errlen);
+/* An [events] line ("20s", "restart 2s"), or --event's value with line
+ * -1; 0, or -EINVAL with the reason in err. */
+int event_put(struct lab *lab, const char *at, const char *what, int line, char *err,
+	      size_t errlen);
+/* The events and the reconnect keys against the rest of the lab: each
+ * problem into diag with its file:line. */
+void events_validate(const struct lab *lab, struct lab_diag *diag);
+/* Where a line of the lab is: "FILE:LINE", "--set" (line -1), "--event"
+ * (LAB_LINE_EVENT) or "FILE". */
+void lab_where(const struct lab *lab, int line, char *buf, size_t len);
 
 #endif

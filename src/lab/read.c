@@ -83,7 +83,7 @@ static void line_prepare(struct reader *r, char *text, char *out, size_t outlen)
 			else
 				diag_add(
 					r->diag,
-					"%s:%d: unknown section [%s]; sections are [lab], [server], [clients], [probe], [sysctl] and [expect]",
+					"%s:%d: unknown section [%s]; sections are [lab], [server], [clients], [fleet], [probe], [events], [sysctl] and [expect]",
 					r->lab->source, r->line, name);
 		}
 		snprintf(out, outlen, "[%s]\n", name);
@@ -169,6 +169,11 @@ static void set_key(struct reader *r, const char *section, const char *name, con
 	}
 	if (!strcmp(section, "expect")) {
 		if (expect_put(lab, name, value, r->line, err, sizeof(err)))
+			diag_add(r->diag, "%s:%d: %s", lab->source, r->line, err);
+		return;
+	}
+	if (!strcmp(section, "events")) {
+		if (event_put(lab, name, value, r->line, err, sizeof(err)))
 			diag_add(r->diag, "%s:%d: %s", lab->source, r->line, err);
 		return;
 	}

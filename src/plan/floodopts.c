@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/backoff.h"
 #include "engine/modes.h"
 #include "plan/floodopts.h"
 #include "util/units.h"
@@ -77,6 +78,14 @@ void flood_opts_build(const struct lab *lab, const struct flood_share *s, struct
 	flood_opts_add(f, "--closer", lab->closer == CLOSER_CLIENT ? "client" : "server");
 	if (lab->beyond_ports)
 		flood_opts_add(f, "--beyond-ports", NULL);
+	if (lab->client_mode == CLIENT_HOLD && lab->reconnect != RECONNECT_OFF) {
+		struct reconnect_policy p = { (enum reconnect_mode)lab->reconnect,
+					      lab->backoff_base_us, lab->backoff_max_us,
+					      (enum jitter_kind)lab->backoff_jitter };
+		char v[96];
+
+		flood_opts_add(f, "--reconnect", reconnect_policy_fmt(&p, v, sizeof(v)));
+	}
 	add_messages(lab, f);
 	add_us(f, "--connect-timeout", lab->connect_timeout_us);
 	add_us(f, "--duration", s->duration_us);
