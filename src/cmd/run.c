@@ -16,7 +16,8 @@ static int cmd_run(int argc, char **argv);
 const struct command command_run = {
 	.name = "run",
 	.summary = "run a lab: build it, load it, measure, tear down, write the results",
-	.usage = "connlab run [LAB] [--set SECTION.KEY=VALUE]... [--event TIME:EVENT]... [--out DIR] [--keep]",
+	.usage =
+		"connlab run [LAB] [--set SECTION.KEY=VALUE]... [--event TIME:EVENT]... [--out DIR] [--keep]",
 	.help = "Runs LAB (the built-in default lab without one): preflight, build the\n"
 		"namespaces, start the servers and wait until they listen, ping and probe\n"
 		"from the probe namespace, start the floods (ramp), hold for lab.duration\n"
@@ -48,12 +49,9 @@ const struct command command_run = {
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "set", required_argument, NULL, 's' },
-		{ "event", required_argument, NULL, 'e' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "keep", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{ "set", required_argument, NULL, 's' }, { "event", required_argument, NULL, 'e' },
+		{ "out", required_argument, NULL, 'o' }, { "keep", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },	 { 0 },
 	};
 	static struct lab lab;
 	static struct plan plan;

@@ -40,8 +40,10 @@ static int bounds_parse(char *v, struct reconnect_policy *p, char *err, size_t e
 	char *max = strchr(v, ':'), *jit;
 
 	if (!max) {
-		snprintf(err, errlen, "'backoff:%s' needs both bounds: backoff:BASE:MAX, such as backoff:100ms:30s",
-			 v);
+		snprintf(
+			err, errlen,
+			"'backoff:%s' needs both bounds: backoff:BASE:MAX, such as backoff:100ms:30s",
+			v);
 		return -EINVAL;
 	}
 	*max++ = 0;
@@ -53,7 +55,9 @@ static int bounds_parse(char *v, struct reconnect_policy *p, char *err, size_t e
 	    (jit && jitter_parse(jit, &p->jitter, err, errlen)))
 		return -EINVAL;
 	if (!p->base_us || p->base_us > p->max_us || p->max_us > BACKOFF_MAX_US) {
-		snprintf(err, errlen, "backoff bounds: the base must be above 0 and at most the max, the max at most 1h");
+		snprintf(
+			err, errlen,
+			"backoff bounds: the base must be above 0 and at most the max, the max at most 1h");
 		return -EINVAL;
 	}
 	return 0;

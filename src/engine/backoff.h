@@ -28,14 +28,13 @@ struct reconnect_policy {
 	enum jitter_kind jitter;
 };
 
-#define BACKOFF_BASE_DEFAULT_US 100000ULL	  /* 100ms */
-#define BACKOFF_MAX_DEFAULT_US 30000000ULL	  /* 30s */
+#define BACKOFF_BASE_DEFAULT_US 100000ULL     /* 100ms */
+#define BACKOFF_MAX_DEFAULT_US 30000000ULL    /* 30s */
 #define BACKOFF_MAX_US (3600ULL * 1000000ULL) /* an hour: a delay fits 32 bits of us */
 
 /* --reconnect's value: off, immediate, backoff, or backoff:BASE:MAX[:JITTER]
  * (backoff:100ms:30s:full); 0, or -EINVAL with why in err. */
-WUR int reconnect_policy_parse(const char *v, struct reconnect_policy *p, char *err,
-			       size_t errlen);
+WUR int reconnect_policy_parse(const char *v, struct reconnect_policy *p, char *err, size_t errlen);
 /* The same as text, for the flood's options: buf. */
 const char *reconnect_policy_fmt(const struct reconnect_policy *p, char *buf, size_t len);
 

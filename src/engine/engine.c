@@ -164,9 +164,9 @@ static int worker_lost(struct supervisor *s, unsigned w, pid_t pid, int st)
 	if (!s->o->keep_going || s->stopping || !WIFSIGNALED(st) || !s->running)
 		return 0;
 	s->lost_workers++;
-	log_msg(LOGL_INFO, "%s worker %u (pid %d) ended by signal %d (SIG%s); %u %s on",
-		s->o->role, w, (int)pid, WTERMSIG(st), sigabbrev_np(WTERMSIG(st)) ?: "?",
-		s->running, s->running == 1 ? "runs" : "run");
+	log_msg(LOGL_INFO, "%s worker %u (pid %d) ended by signal %d (SIG%s); %u %s on", s->o->role,
+		w, (int)pid, WTERMSIG(st), sigabbrev_np(WTERMSIG(st)) ?: "?", s->running,
+		s->running == 1 ? "runs" : "run");
 	return 1;
 }
 

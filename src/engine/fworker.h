@@ -46,10 +46,10 @@ struct fworker {
 	uint64_t end_ns;	   /* --duration */
 	struct pace pace;
 	struct fdset set;
-	uint8_t *state;	 /* enum fconn_state, by fd */
-	uint8_t *is6;	 /* by fd: over IPv6 (both families only) */
-	uint64_t *t0_ns; /* by fd: when its connect() was called */
-	uint8_t *attempt; /* by fd: 0 a first connect, n its nth reconnect (saturated) */
+	uint8_t *state;	    /* enum fconn_state, by fd */
+	uint8_t *is6;	    /* by fd: over IPv6 (both families only) */
+	uint64_t *t0_ns;    /* by fd: when its connect() was called */
+	uint8_t *attempt;   /* by fd: 0 a first connect, n its nth reconnect (saturated) */
 	struct waitq waitq; /* lost connections waiting for their next attempt */
 	uint64_t rnd;	    /* the jitter's state */
 	size_t nconns;

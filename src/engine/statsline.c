@@ -76,7 +76,6 @@ static void sum_stats(const struct supervisor *s, struct engine_stats *sum, uint
 	*reached = reached_ns(s);
 }
 
-
 static json_t *hist_json(const struct hist *h)
 {
 	return json_pack(
@@ -221,9 +220,8 @@ static void stats_server(const struct supervisor *s, const struct engine_stats *
 	json_t *by = json_array();
 
 	for (unsigned w = 0; w < s->o->workers; w++)
-		json_array_append_new(
-			by, json_integer((json_int_t)__atomic_load_n(&s->stats[w].opened,
-								     __ATOMIC_RELAXED)));
+		json_array_append_new(by, json_integer((json_int_t)__atomic_load_n(
+						  &s->stats[w].opened, __ATOMIC_RELAXED)));
 	json_object_set_new(j, "accepted", json_integer((json_int_t)sum->opened));
 	json_object_set_new(j, "accepted_by_worker", by);
 	json_object_set_new(j, "listening", json_integer((json_int_t)sum->listening));

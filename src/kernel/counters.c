@@ -33,6 +33,7 @@ const char *const kcounters[] = {
 	"RetransSegs",
 	"InErrs",
 	"OutRsts",
+	"TCPSynRetrans",
 };
 const size_t kcounters_count = ARRAY_LEN(kcounters);
 _Static_assert(ARRAY_LEN(kcounters) <= KCOUNTERS_MAX, "raise KCOUNTERS_MAX");

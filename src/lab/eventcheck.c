@@ -11,8 +11,7 @@
 #include "lab/labfile.h"
 #include "util/units.h"
 
-int event_put(struct lab *lab, const char *at, const char *what, int line, char *err,
-	      size_t errlen)
+int event_put(struct lab *lab, const char *at, const char *what, int line, char *err, size_t errlen)
 {
 	struct lab_event e;
 
@@ -39,13 +38,15 @@ static void event_check(const struct lab *lab, const struct lab_event *e, struct
 	units_fmt_duration(lab->duration_us, d, sizeof(d));
 	units_fmt_duration(e->at_us, a, sizeof(a));
 	if (e->at_us >= lab->duration_us)
-		diag_add(diag,
-			 "%s: the event at %s (%s) falls outside the run: %s lasts lab.duration = %s; give a time below it, or a longer lab.duration",
-			 at, a, ev, run, d);
+		diag_add(
+			diag,
+			"%s: the event at %s (%s) falls outside the run: %s lasts lab.duration = %s; give a time below it, or a longer lab.duration",
+			at, a, ev, run, d);
 	else if (end >= lab->duration_us)
-		diag_add(diag,
-			 "%s: '%s' at %s ends after %s (lab.duration = %s): its recovery could not be seen; start it earlier or lengthen lab.duration",
-			 at, ev, a, run, d);
+		diag_add(
+			diag,
+			"%s: '%s' at %s ends after %s (lab.duration = %s): its recovery could not be seen; start it earlier or lengthen lab.duration",
+			at, ev, a, run, d);
 	if (e->kind == EVENT_LINK_DOWN && e->netns >= lab->namespaces)
 		diag_add(diag, "%s: link-down c%u: the lab has %llu client %s (c0 to c%llu)", at,
 			 e->netns, (unsigned long long)lab->namespaces,
@@ -62,20 +63,24 @@ void events_validate(const struct lab *lab, struct lab_diag *diag)
 		event_check(lab, &lab->event[i], diag);
 	if (lab->n_event && lab_is_fleet(lab)) {
 		lab_where(lab, lab->event[0].line, at, sizeof(at));
-		diag_add(diag,
-			 "%s: a fleet takes no events: connlab fleet cannot restart or pause a server on another host yet (docs/fleet.md); run the lab on one machine with connlab run",
-			 at);
+		diag_add(
+			diag,
+			"%s: a fleet takes no events: connlab fleet cannot restart or pause a server on another host yet (docs/fleet.md); run the lab on one machine with connlab run",
+			at);
 	}
 	if (rline && lab->client_mode == CLIENT_CHURN && lab->reconnect) {
 		lab_where(lab, rline, at, sizeof(at));
-		diag_add(diag,
-			 "%s: clients.reconnect applies to held connections: churn opens a new connection after each one anyway; leave it out or use clients.mode = hold",
-			 at);
+		diag_add(
+			diag,
+			"%s: clients.reconnect applies to held connections: churn opens a new connection after each one anyway; leave it out or use clients.mode = hold",
+			at);
 	}
 	if (lab->reconnect == RECONNECT_BACKOFF && lab->backoff_base_us > lab->backoff_max_us) {
 		lab_where(lab, lab->key_line[key_find("clients", "backoff_base") - keys], at,
 			  sizeof(at));
-		diag_add(diag, "%s: clients.backoff_base is above clients.backoff_max: the first window must be the smallest",
-			 at);
+		diag_add(
+			diag,
+			"%s: clients.backoff_base is above clients.backoff_max: the first window must be the smallest",
+			at);
 	}
 }

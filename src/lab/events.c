@@ -119,9 +119,10 @@ int event_parse_arg(const char *arg, struct lab_event *e, char *err, size_t errl
 	const char *colon = strchr(arg, ':');
 
 	if (!colon || (size_t)(colon - arg) >= sizeof(at)) {
-		snprintf(err, errlen,
-			 "'%s': expected TIME:EVENT, such as 20s:restart, 30s:kill:2, 30s:pause:5s or 30s:link-down:c0:3s",
-			 arg);
+		snprintf(
+			err, errlen,
+			"'%s': expected TIME:EVENT, such as 20s:restart, 30s:kill:2, 30s:pause:5s or 30s:link-down:c0:3s",
+			arg);
 		return -EINVAL;
 	}
 	snprintf(at, sizeof(at), "%.*s", (int)(colon - arg), arg);

@@ -29,7 +29,7 @@ static const char *const on_failures[] = { "continue", "stop", NULL };
 static const char *const reconnects[] = { "off", "immediate", "backoff", NULL };
 static const char *const jitters[] = { "full", "equal", "none", NULL };
 const char *const sections[] = { "lab",	  "server", "clients", "fleet",
-				  "probe", "events", "sysctl",	"expect" };
+				 "probe", "events", "sysctl",  "expect" };
 
 /* only K_CHOICE keys name their choices */
 #pragma GCC diagnostic push

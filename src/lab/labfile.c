@@ -18,7 +18,6 @@
 #include "lab/hostlist.h"
 #include "util/suggest.h"
 
-
 static int port_range_check(const char *v, char *err, size_t errlen)
 {
 	unsigned lo, hi;
@@ -287,8 +286,6 @@ fail:
 	return -EINVAL;
 }
 
-
-
 /* The [fleet] keys that go together. */
 static void fleet_validate(const struct lab *lab, struct lab_diag *diag)
 {
@@ -334,7 +331,8 @@ static void fleet_validate(const struct lab *lab, struct lab_diag *diag)
 			at, lab->family == FAMILY_IPV6 ? "ipv6" : "ipv4", f->target,
 			six ? "IPv6" : "IPv4");
 	if (f->transport == FLEET_EXEC && !f->exec[0]) {
-		lab_where(lab, lab->key_line[key_find("fleet", "transport") - keys], at, sizeof(at));
+		lab_where(lab, lab->key_line[key_find("fleet", "transport") - keys], at,
+			  sizeof(at));
 		diag_add(
 			diag,
 			"%s: fleet.transport = exec needs fleet.exec, the command that runs a command on host %%h (such as: ip netns exec %%h)",
@@ -345,8 +343,9 @@ static void fleet_validate(const struct lab *lab, struct lab_diag *diag)
 
 		if (!hostlist_expand(f->hosts, &hl, why, sizeof(why))) {
 			if (hostlist_find(&hl, f->server_host) >= 0) {
-				lab_where(lab, lab->key_line[key_find("fleet", "server_host") - keys],
-				      at, sizeof(at));
+				lab_where(lab,
+					  lab->key_line[key_find("fleet", "server_host") - keys],
+					  at, sizeof(at));
 				diag_add(
 					diag,
 					"%s: fleet.server_host %s is also a load host: a host is one or the other",
@@ -452,7 +451,8 @@ void lab_write(const struct lab *lab, FILE *out)
 	for (unsigned i = 0; i < lab->n_event; i++) {
 		char at[32];
 
-		fprintf(out, "%s = %s %s\n", units_fmt_duration(lab->event[i].at_us, at, sizeof(at)),
+		fprintf(out, "%s = %s %s\n",
+			units_fmt_duration(lab->event[i].at_us, at, sizeof(at)),
 			event_fmt(&lab->event[i], v, sizeof(v)),
 			origin(lab->event[i].line, o, sizeof(o)));
 	}

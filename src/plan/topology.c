@@ -394,6 +394,58 @@ static int build_peer(const struct lab *lab, const struct plan *p, struct topolo
 	return build_netns(lab, p, t, k, fill_peer, what, err, errlen);
 }
 
+/* One step of bringing a link back (what its going down took away): a
+ * batch of one message; one that is there already counts as done. */
+enum relink { RELINK_UP, RELINK_DOWN, RELINK_ROUTE, RELINK_ADDR6, RELINK_ROUTE6 };
+
+static int relink_one(const struct lab *lab, const struct plan *p, struct nl *nl, unsigned k,
+		      enum relink what)
+{
+	const struct plan_netns *netns = &p->netns[k - TOPO_CLIENT0];
+	int idx = TOPO_SRV_IFINDEX0 + (int)k, r = 0, r2;
+	uint32_t dst = netns->first_addr - 1;
+	unsigned len = prefix_len(p->block_size);
+	struct addr6 d6 = plan_addr6(lab, dst), g6 = plan_addr6(lab, netns->link_peer),
+		     a6 = plan_addr6(lab, netns->link_srv);
+	struct nl_batch *b;
+	struct nl_err e = { 0 };
+
+	r = nl_batch_begin(nl, &b);
+	if (r)
+		return r;
+	if (what == RELINK_UP || what == RELINK_DOWN)
+		ADD(b, nl_msg_link_set(m_, seq_, idx, what == RELINK_UP, 0));
+	else if (what == RELINK_ROUTE)
+		ADD(b, nl_msg_route(m_, seq_, dst, len, netns->link_peer, idx, RTN_UNICAST));
+	else if (what == RELINK_ADDR6)
+		ADD(b, nl_msg_addr6(m_, seq_, idx, a6.b, 30 + 96, 0));
+	else
+		ADD(b, nl_msg_route6(m_, seq_, d6.b, len + 96, g6.b, idx, RTN_UNICAST));
+out_batch:
+	r2 = nl_batch_end(b, &e);
+	if (!r)
+		r = r2;
+	return r == -EEXIST ? 0 : r;
+}
+
+int topo_link_set(const struct lab *lab, const struct plan *p, const struct topology *t, unsigned k,
+		  int up, char *err, size_t errlen)
+{
+	static const enum relink again[] = { RELINK_UP, RELINK_ROUTE, RELINK_ADDR6, RELINK_ROUTE6 };
+	unsigned steps = !up ? 1 : lab->family == FAMILY_IPV4 ? 2 : 4;
+	struct nl *nl = NULL;
+	int r = nl_open(t->netns[TOPO_SRV].fd, &nl);
+
+	for (unsigned i = 0; !r && i < steps; i++)
+		r = relink_one(lab, p, nl, k, up ? again[i] : RELINK_DOWN);
+	if (r)
+		snprintf(err, errlen, "setting the link to %s %s: %s", t->netns[k].name,
+			 up ? "up" : "down", strerror(-r));
+	if (nl)
+		nl_close(nl);
+	return r;
+}
+
 int topo_build(const struct lab *lab, const struct plan *plan, int named, struct topology *t,
 	       char *err, size_t errlen)
 {

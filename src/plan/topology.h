@@ -42,6 +42,11 @@ WUR int topo_build(const struct lab *lab, const struct plan *plan, int named, st
 
 /* Closes the descriptors (anonymous namespaces die with the last one). */
 void topo_close(struct topology *t);
+/* The server's link to client namespace k (a topology index) down, or up
+ * again with the routes and IPv6 address its going down removed; 0, or
+ * -errno with why in err. */
+WUR int topo_link_set(const struct lab *lab, const struct plan *p, const struct topology *t,
+		      unsigned k, int up, char *err, size_t errlen);
 
 /* The name of namespace i as mounted: connlab-LAB-NAME. */
 void topo_netns_path_name(const char *lab, const char *netns, char *buf, size_t len);

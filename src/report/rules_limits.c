@@ -61,8 +61,8 @@ static int died_early(const struct fctx *x, json_t *p)
 	double code = json_number_value(json_object_get(e, "code"));
 	int late = phase && (!strcmp(phase, "teardown") || !strcmp(phase, "drain"));
 
-	if (!json_is_object(e))
-		return 0;
+	if (!json_is_object(e) || json_is_string(json_object_get(e, "by_event")))
+		return 0; /* a restart event stopped it: the events' findings tell */
 	if (phase && x->churn && json_is_integer(json_object_get(e, "code")) && code == 0 &&
 	    !strcmp(role_of(p), "flood"))
 		return 0;

@@ -58,6 +58,7 @@ struct child {
 	double exit_s; /* when it was reaped */
 	enum phase exit_phase;
 	int group;    /* a user's command: signal its process group */
+	int retired;  /* a server a restart event stopped: its exit is expected */
 	char log[48]; /* its output, in the run directory: logs/NAME.log */
 };
 
@@ -112,7 +113,43 @@ struct row {
 	double sample_lag_ms;	 /* how late this sample ran */
 };
 
-#define RUN_CHILDREN_MAX (TOPO_NETNS_MAX + 2)
+#define RUN_CHILDREN_MAX (TOPO_NETNS_MAX + 2 + LAB_EVENTS_MAX)
+
+/* What the floods and the kernel had counted at an event's start, and at
+ * the close of its window (eventmeasure.c). */
+struct event_snap {
+	double t;
+	uint64_t estab;		   /* client namespaces' CurrEstab */
+	uint64_t lost, reconnects; /* the floods' */
+	uint64_t reset_at_connect; /* the floods' ECONNRESET at connect: established, then reset
+				      unseen */
+	uint64_t errors[ERRNAMES_MAX];
+	struct hist connect, reconnect_wait;
+	/* the kernel's: client namespaces' SYN retransmits; the server's
+	 * cookies, overflows, completed handshakes; the probe's connects */
+	uint64_t syn_retrans, cookies_sent, cookies_recv, overflows, passive_opens, probe_opens;
+	json_t *accepted; /* the server's accepted_by_worker (a reference), or NULL */
+};
+
+enum run_event_state { RE_WAITING, RE_ACTIVE, RE_RECOVERING, RE_CLOSED };
+
+/* A lab event as the run carries it out and measures it (events.c). */
+struct run_event {
+	const struct lab_event *lab;
+	enum run_event_state state;
+	double t_s;    /* it began, seconds into the run */
+	double end_s;  /* its disturbance ended (the server back, continued, the link up) */
+	double exit_s; /* restart: the old server exited (-1: not yet) */
+	double recovered_s, recovered99_s; /* the kernel's count back at the target, at 99% (-1) */
+	uint64_t target, min_estab;
+	uint64_t srv_tw_peak; /* the server namespace's TIME_WAIT in the window */
+	unsigned child;	      /* restart: the server child it stopped */
+	pid_t pid[64];	      /* kill, pause: the processes signalled */
+	unsigned npid;
+	char failed[200]; /* why it could not be carried out, or "" */
+	char cut[64];	  /* what closed its window before it recovered, or "" */
+	struct event_snap at[2];
+};
 
 struct run {
 	struct lab *lab;
@@ -213,6 +250,9 @@ struct run {
 	uint64_t host_tcp_mem[3];	    /* net.ipv4.tcp_mem, pages, read at preflight */
 	char kmsg_why[160];		    /* why there is no kernel log, or "" */
 	int reniced;			    /* the launcher runs at nice -10, its children at 0 */
+	struct run_event events[LAB_EVENTS_MAX];
+	unsigned nevents;
+	int pausing; /* a pause event has the server stopped: not a fault */
 };
 
 /* state.c */
@@ -300,6 +340,20 @@ void run_kmsg_open(struct run *r);
 
 /* timeline.c: result.json's timeline */
 json_t *run_timeline_json(const struct run *r);
+
+/* events.c: the lab's events, carried out from the tick in the hold (or
+ * the churn) at in_phase seconds into it */
+void run_events_init(struct run *r);
+void run_events_tick(struct run *r, double in_phase);
+/* The hold is over: every open window closes (its recovery cut short). */
+void run_events_close(struct run *r);
+/* eventmeasure.c */
+void run_event_snap(struct run *r, struct event_snap *s);
+/* Each tick while an event's window is open: the kernel's count. */
+void run_event_watch(struct run *r, struct run_event *e);
+/* result.json's events: each with what it did and what was measured. */
+json_t *run_events_json(const struct run *r);
+void run_events_free(struct run *r);
 
 /* phases.c */
 int run_setup_command(struct run *r);

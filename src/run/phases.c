@@ -188,6 +188,7 @@ static int start_builtin_servers(struct run *r)
 			 "3",
 			 NULL, /* --address IPV6 */
 			 NULL,
+			 NULL, /* --keep-going */
 			 NULL };
 	char addr6[INET6_ADDRSTRLEN];
 	struct addr6 s6 = plan_addr6(r->lab, r->plan->service_addr);
@@ -201,6 +202,10 @@ static int start_builtin_servers(struct run *r)
 		argv[18] = "--address";
 		argv[19] = addr6;
 	}
+	/* a kill event's workers die; the rest of the group serves on */
+	for (unsigned i = 0; i < r->lab->n_event; i++)
+		if (r->lab->event[i].kind == EVENT_KILL)
+			argv[argv[18] ? 20 : 18] = "--keep-going";
 	snprintf(workers, sizeof(workers), "%u", r->plan->server_workers);
 	units_fmt_duration(r->lab->keepalive_us, interval, sizeof(interval));
 	snprintf(backlog, sizeof(backlog), "%llu", (unsigned long long)r->lab->backlog);
@@ -427,6 +432,7 @@ static void tick_before(struct run *r, double in_phase)
 static void tick_ramp(struct run *r, double in_phase)
 {
 	if (r->lab->client_mode == CLIENT_CHURN) {
+		run_events_tick(r, in_phase);
 		/* churn for the lab's duration, observing what is left even
 		 * when the floods have made all their connections sooner */
 		if (!run_children_running(r, 1) && in_phase * 1e6 >= (double)r->lab->duration_us) {
@@ -450,6 +456,7 @@ static void tick_ramp(struct run *r, double in_phase)
 
 static void tick_hold(struct run *r, double in_phase)
 {
+	run_events_tick(r, in_phase);
 	if (!r->pss_hold && in_phase >= 1)
 		take_memory(r, 0);
 	if (in_phase * 1e6 < (double)r->lab->duration_us)

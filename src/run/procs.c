@@ -12,7 +12,7 @@
  * said once. */
 static void note_stopped(struct run *r, struct proc_watch *p, double t)
 {
-	char st = p->stopped_s < 0 ? procfs_state(p->pid) : 0;
+	char st = p->stopped_s < 0 && !r->pausing ? procfs_state(p->pid) : 0;
 
 	if (st != 'T' && st != 't')
 		return;

@@ -416,11 +416,12 @@ static json_t *exit_json(const struct run *r, const struct child *c)
 	if (!c->exited)
 		return json_null();
 	snprintf(sig, sizeof(sig), "SIG%s", sigabbrev_np(WTERMSIG(c->status)) ?: "?");
-	return json_pack("{s:o, s:o, s:f, s:s}", "code",
+	return json_pack("{s:o, s:o, s:f, s:s, s:o}", "code",
 			 WIFEXITED(c->status) ? json_integer(WEXITSTATUS(c->status)) : json_null(),
 			 "signal", WIFSIGNALED(c->status) ? json_string(sig) : json_null(), "t_s",
 			 round(c->exit_s * 1000) / 1000, "phase",
-			 phase_name(c->exit_phase, r->lab->client_mode));
+			 phase_name(c->exit_phase, r->lab->client_mode), "by_event",
+			 c->retired ? json_string("restart") : json_null());
 }
 
 /* Every lab process watched: a child (with how it ended) or one of its
@@ -528,5 +529,7 @@ json_t *run_result(const struct run *r)
 	json_object_set_new(j, "expectations", json_array());
 	json_object_set_new(j, "outdir", json_string(r->outdir));
 	json_object_set_new(j, "timeline", run_timeline_json(r));
+	if (r->nevents)
+		json_object_set_new(j, "events", run_events_json(r));
 	return j;
 }

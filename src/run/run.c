@@ -63,6 +63,7 @@ static int run_free(struct run *r)
 	if (r->base)
 		event_base_free(r->base);
 	free(r->rows);
+	run_events_free(r);
 	return r->exit_status;
 }
 
@@ -181,6 +182,7 @@ int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len)
 		return run_free(r);
 	}
 	run_sources_open(r);
+	run_events_init(r);
 	run_events_add(r, sigs, 4);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	run_kmsg_open(r);

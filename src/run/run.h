@@ -59,6 +59,8 @@ void run_result_close(json_t *j, time_t started, const char *outcome, const char
  * bucket by bucket: count, percentiles, max, mean, and how many lines
  * had one in "floods"; null when none had. */
 json_t *run_merged_hist(json_t *const *lines, size_t n, const char *key);
+/* A histogram as result.json gives one: count, p50_us .. max_us, mean_us. */
+json_t *run_hist_json(const struct hist *h);
 
 /* The run directory: out, or runs/<UTC time of started>-<name> (made
  * unique); it must hold no result yet. 0, or -errno after saying why. */

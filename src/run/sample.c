@@ -156,8 +156,17 @@ static void progress(const struct run *r, const struct row *row, double t)
 		t, run_phase_label(r, r->ph.now), (unsigned long long)row->estab_clients,
 		(unsigned long long)r->plan->connections, (unsigned long long)row->time_wait, ping,
 		row->probe[0].lost, (unsigned long long)row->flood_errors);
+	for (unsigned i = 0; i < r->nevents; i++) { /* the event under way, by name */
+		const struct run_event *e = &r->events[i];
+		size_t n = strlen(line);
+
+		if (e->state == RE_ACTIVE || e->state == RE_RECOVERING)
+			snprintf(line + n, sizeof(line) - n, "  event %s %s",
+				 event_kinds[e->lab->kind].name,
+				 e->state == RE_ACTIVE ? "under way" : "recovering");
+	}
 	if (r->tty)
-		printf("\r%-110s", line);
+		printf("\r%-140s", line);
 	else
 		printf("%s\n", line);
 	fflush(stdout);

@@ -91,11 +91,21 @@ void run_result_close(json_t *j, time_t started, const char *outcome, const char
 	json_object_set_new(j, "phases", phases);
 }
 
+json_t *run_hist_json(const struct hist *h)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)h->count,
+			 "p50_us", (json_int_t)hist_quantile(h, 0.5), "p90_us",
+			 (json_int_t)hist_quantile(h, 0.9), "p99_us",
+			 (json_int_t)hist_quantile(h, 0.99), "p999_us",
+			 (json_int_t)hist_quantile(h, 0.999), "max_us", (json_int_t)h->max,
+			 "mean_us", (json_int_t)(h->count ? h->sum / h->count : 0));
+}
+
 json_t *run_merged_hist(json_t *const *lines, size_t n, const char *key)
 {
 	struct hist *h = calloc(1, sizeof(*h));
 	unsigned had = 0;
-	json_t *out;
+	json_t *out = NULL;
 
 	if (!h)
 		return json_null();
@@ -105,14 +115,10 @@ json_t *run_merged_hist(json_t *const *lines, size_t n, const char *key)
 		if (t && hist_parse_add(h, t) == 0)
 			had++;
 	}
-	out = !had ? json_null()
-		   : json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}", "count",
-			       (json_int_t)h->count, "p50_us", (json_int_t)hist_quantile(h, 0.5),
-			       "p90_us", (json_int_t)hist_quantile(h, 0.9), "p99_us",
-			       (json_int_t)hist_quantile(h, 0.99), "p999_us",
-			       (json_int_t)hist_quantile(h, 0.999), "max_us", (json_int_t)h->max,
-			       "mean_us", (json_int_t)(h->count ? h->sum / h->count : 0), "floods",
-			       (int)had);
+	if (had) {
+		out = run_hist_json(h);
+		json_object_set_new(out, "floods", json_integer(had));
+	}
 	free(h);
-	return out;
+	return out ? out : json_null();
 }

@@ -55,6 +55,8 @@ void run_phase_enter(struct run *r, enum phase p)
 	double t = run_elapsed(r);
 
 	phase_log_enter(&r->ph, p, t);
+	if (p >= PH_DRAIN) /* the hold is over: so are the events' windows */
+		run_events_close(r);
 	if (p == PH_HOLD) /* the launcher's own CPU during the hold */
 		r->cpu_hold_start = run_cpu_self_s();
 	if (!r->tty)
@@ -135,7 +137,7 @@ void run_reap(struct run *r)
 			c->exit_s = run_elapsed(r);
 			c->exit_phase = r->ph.now;
 			/* floods end on their own in churn mode, and when told to */
-			expected = r->ph.now >= PH_TEARDOWN ||
+			expected = r->ph.now >= PH_TEARDOWN || c->retired ||
 				   (c->is_flood &&
 				    (r->ph.now == PH_DRAIN || r->lab->client_mode == CLIENT_CHURN));
 			if (!expected || WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st))) {

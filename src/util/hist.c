@@ -130,3 +130,18 @@ int hist_parse_add(struct hist *h, const char *text)
 	hist_merge(h, &add);
 	return 0;
 }
+
+void hist_since(struct hist *dst, const struct hist *later, const struct hist *earlier)
+{
+	dst->count = later->count > earlier->count ? later->count - earlier->count : 0;
+	dst->sum = later->sum > earlier->sum ? later->sum - earlier->sum : 0;
+	dst->max = 0;
+	for (unsigned b = 0; b < HIST_BUCKETS; b++) {
+		dst->bucket[b] = later->bucket[b] > earlier->bucket[b]
+					 ? later->bucket[b] - earlier->bucket[b]
+					 : 0;
+		if (dst->bucket[b])
+			dst->max = hist_bucket_upper(b) < later->max ? hist_bucket_upper(b)
+								     : later->max;
+	}
+}

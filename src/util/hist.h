@@ -22,6 +22,9 @@ struct hist {
 void hist_add(struct hist *h, uint64_t us);
 /* dst += src */
 void hist_merge(struct hist *dst, const struct hist *src);
+/* What was added to a histogram between two copies of it: later less
+ * earlier, bucket by bucket (max: later's, when something was added). */
+void hist_since(struct hist *dst, const struct hist *later, const struct hist *earlier);
 /* The value at quantile q (0..1): the upper bound of the bucket holding
  * it, never above the largest value seen; 0 when empty. */
 uint64_t hist_quantile(const struct hist *h, double q);
