@@ -355,9 +355,14 @@ void run_event_watch(struct run *r, struct run_event *e);
 json_t *run_events_json(const struct run *r);
 void run_events_free(struct run *r);
 
+/* servers.c */
+int run_start_servers(struct run *r);
+/* Something listens on the service address (a connect from the probe
+ * namespace, answered within 100 ms). */
+int run_service_answers(struct run *r);
+
 /* phases.c */
 int run_setup_command(struct run *r);
-int run_start_servers(struct run *r);
 /* A second of pings (every 20 ms) before any lab process starts: the
  * network quiet, ping.quiet, what ping-affected compares the load with.
  * The servers start after it (or at once when it cannot be had). */

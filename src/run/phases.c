@@ -121,126 +121,6 @@ int run_setup_command(struct run *r)
 	return -ETIMEDOUT;
 }
 
-static int service_answers(struct run *r)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in *sa4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)&ss;
-	socklen_t sl;
-	struct pollfd pfd;
-	int saved, fd, err = 1;
-	socklen_t len = sizeof(err);
-
-	if (netns_enter(r->topo.netns[TOPO_PROBE].fd, &saved))
-		return 0;
-	memset(&ss, 0, sizeof(ss));
-	if (r->lab->family == FAMILY_IPV6) {
-		struct addr6 a = plan_addr6(r->lab, r->plan->service_addr);
-
-		sa6->sin6_family = AF_INET6;
-		sa6->sin6_port = htons(r->lab->ports.port[0]);
-		memcpy(&sa6->sin6_addr, a.b, 16);
-		sl = sizeof(*sa6);
-	} else {
-		sa4->sin_family = AF_INET;
-		sa4->sin_port = htons(r->lab->ports.port[0]);
-		sa4->sin_addr.s_addr = htonl(r->plan->service_addr);
-		sl = sizeof(*sa4);
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (netns_leave(saved) || fd < 0) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	if (connect(fd, (struct sockaddr *)&ss, sl) == 0) {
-		err = 0;
-	} else if (errno == EINPROGRESS) {
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		if (poll(&pfd, 1, 100) == 1)
-			getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-	}
-	close(fd);
-	return err == 0;
-}
-
-static int start_builtin_servers(struct run *r)
-{
-	char ports[256], addr[16], workers[16], interval[32], backlog[16];
-	char *argv[] = { "connlab",
-			 "server",
-			 "--address",
-			 addr,
-			 "--ports",
-			 ports,
-			 "--workers",
-			 workers,
-			 "--mode",
-			 (char *)server_mode_name(r->lab->server_mode),
-			 "--interval",
-			 interval,
-			 "--backlog",
-			 backlog,
-			 "--stats-interval",
-			 "500ms",
-			 "--stats-fd",
-			 "3",
-			 NULL, /* --address IPV6 */
-			 NULL,
-			 NULL, /* --keep-going */
-			 NULL };
-	char addr6[INET6_ADDRSTRLEN];
-	struct addr6 s6 = plan_addr6(r->lab, r->plan->service_addr);
-
-	units_fmt_ports(&r->lab->ports, ports, sizeof(ports));
-	addr_fmt_ipv4(r->plan->service_addr, addr, sizeof(addr));
-	addr_fmt_ipv6(&s6, addr6, sizeof(addr6));
-	if (r->lab->family == FAMILY_IPV6) {
-		argv[3] = addr6;
-	} else if (r->lab->family == FAMILY_DUAL) {
-		argv[18] = "--address";
-		argv[19] = addr6;
-	}
-	/* a kill event's workers die; the rest of the group serves on */
-	for (unsigned i = 0; i < r->lab->n_event; i++)
-		if (r->lab->event[i].kind == EVENT_KILL)
-			argv[argv[18] ? 20 : 18] = "--keep-going";
-	snprintf(workers, sizeof(workers), "%u", r->plan->server_workers);
-	units_fmt_duration(r->lab->keepalive_us, interval, sizeof(interval));
-	snprintf(backlog, sizeof(backlog), "%llu", (unsigned long long)r->lab->backlog);
-	/* every worker listens on every port of every family */
-	r->server_ready_needed = (uint64_t)r->plan->server_workers * r->lab->ports.n *
-				 (r->lab->family == FAMILY_DUAL ? 2 : 1);
-	if (r->lab->server_mode == SERVER_NOACCEPT)
-		r->server_ready_needed = 0;
-	return run_spawn(r, "server", 0, TOPO_SRV, argv);
-}
-
-int run_start_servers(struct run *r)
-{
-	if (r->lab->server_command[0]) {
-		char addr[INET6_ADDRSTRLEN], addr6[INET6_ADDRSTRLEN], port[8], cmd[1024], dir[300];
-		const char *keys[] = { "{address}", "{port}", "{labdir}", "{address6}" },
-			   *vals[] = { addr, port, dir, addr6 };
-		struct addr6 s6 = plan_addr6(r->lab, r->plan->service_addr);
-
-		/* {address}: the lab's family's (IPv4 in dual); {address6}: IPv6 */
-		addr_fmt_ipv6(&s6, addr6, sizeof(addr6));
-		if (r->lab->family == FAMILY_IPV6)
-			snprintf(addr, sizeof(addr), "%s", addr6);
-		else
-			addr_fmt_ipv4(r->plan->service_addr, addr, sizeof(addr));
-		snprintf(port, sizeof(port), "%u", r->lab->ports.port[0]);
-		lab_dir(r->lab, dir, sizeof(dir));
-		run_substitute(r->lab->server_command, cmd, sizeof(cmd), keys, vals, 4);
-		snprintf(r->server_cmd, sizeof(r->server_cmd), "%s", cmd);
-		r->user_server = 1;
-		return run_spawn_command(r, "server command", 0, TOPO_SRV, cmd);
-	}
-	return start_builtin_servers(r);
-}
-
 static int start_floods(struct run *r)
 {
 	const struct plan *p = r->plan;
@@ -406,7 +286,7 @@ static void tick_servers(struct run *r, double in_phase)
 		return;
 	}
 	in_phase -= r->servers_at;
-	if (r->user_server ? service_answers(r)
+	if (r->user_server ? run_service_answers(r)
 			   : run_child_sum(r, 0, "listening") >= r->server_ready_needed &&
 				     (r->server_ready_needed || in_phase > 0.5)) {
 		take_memory(r, 1);
@@ -465,18 +345,21 @@ static void tick_hold(struct run *r, double in_phase)
 	r->hold_wall_s = in_phase;
 	if (!r->pss_hold)
 		take_memory(r, 0);
+	run_events_close(r); /* before the floods stop */
 	run_phase_enter(r, PH_DRAIN);
 	run_signal_children(r, 1, SIGTERM);
 }
 
 static void tick_drain(struct run *r, double in_phase)
 {
+	run_events_close(r); /* the hold is over: so are the events' windows */
 	if (!run_children_running(r, 1) || in_phase * 1e6 > (double)r->lab->drain_timeout_us)
 		run_start_teardown(r);
 }
 
 static void tick_teardown(struct run *r, double in_phase)
 {
+	run_events_close(r);
 	if (!run_children_running(r, 0) && !run_children_running(r, 1))
 		event_base_loopbreak(r->base);
 	else if (in_phase > 10)

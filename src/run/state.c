@@ -30,33 +30,11 @@
 
 #include "netns/netns.h"
 
-double run_elapsed(const struct run *r)
-{
-	return clock_now_s() - r->start_s;
-}
-
-/* churn has no ramp: the floods open and close until they are done */
-const char *run_phase_label(const struct run *r, enum phase p)
-{
-	return phase_name(p, r->lab->client_mode);
-}
-
-double run_cpu_self_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
 void run_phase_enter(struct run *r, enum phase p)
 {
 	double t = run_elapsed(r);
 
 	phase_log_enter(&r->ph, p, t);
-	if (p >= PH_DRAIN) /* the hold is over: so are the events' windows */
-		run_events_close(r);
 	if (p == PH_HOLD) /* the launcher's own CPU during the hold */
 		r->cpu_hold_start = run_cpu_self_s();
 	if (!r->tty)
