@@ -24,6 +24,7 @@ static const struct {
 	{ rules_queues, &rules_queues_n }, { rules_ports, &rules_ports_n },
 	{ rules_closes, &rules_closes_n }, { rules_ramp, &rules_ramp_n },
 	{ rules_notes, &rules_notes_n },   { rules_fleet, &rules_fleet_n },
+	{ rules_storm, &rules_storm_n },
 };
 
 #define MAX_RULES 64
@@ -108,7 +109,7 @@ static json_t *render(const struct draft *d, const char *tmpl)
  * the title. */
 static void demote(const struct fctx *x, struct draft *d)
 {
-	for (int k = 0; k < 2 && d->rule->demoted_by[k].id; k++) {
+	for (int k = 0; k < RULE_DEMOTERS && d->rule->demoted_by[k].id; k++) {
 		const struct rule_demoter *m = &d->rule->demoted_by[k];
 		char title[600];
 

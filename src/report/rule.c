@@ -33,7 +33,7 @@ int rule_follows(const struct rule *r, const struct rule *dep)
 				       (!strcmp(t, "*warning") && (dep->may & MAY_WARNING))))
 			return 1;
 	}
-	for (int k = 0; k < 2 && r->demoted_by[k].id; k++)
+	for (int k = 0; k < RULE_DEMOTERS && r->demoted_by[k].id; k++)
 		if (!strcmp(r->demoted_by[k].id, dep->id))
 			return 1;
 	return 0;

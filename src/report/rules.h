@@ -33,6 +33,7 @@ struct rule_demoter {
 
 #define RULE_TEXTS 6
 #define RULE_AFTER 6
+#define RULE_DEMOTERS 3
 
 struct fctx;
 struct rule {
@@ -44,7 +45,7 @@ struct rule {
 	/* what the judge reads (rule_found) or must follow: ids, families,
 	 * "*cause" (every rule that may give a cause) or "*warning" */
 	const char *after[RULE_AFTER];
-	struct rule_demoter demoted_by[2];
+	struct rule_demoter demoted_by[RULE_DEMOTERS];
 	/* the texts, with {slot}s the judge fills; the judge picks one of
 	 * each (a NULL why or fix is the first one's; try follows fix) */
 	const char *why[RULE_TEXTS], *fix[RULE_TEXTS], *try_[RULE_TEXTS];
@@ -220,6 +221,25 @@ enum ev {
 	EV_PROBE_REPLY_P50,
 	EV_FLOOD_REPLY_P50,
 	EV_SEND_LAG_P99,
+	EV_RECONNECT,
+	EV_EVT_LOST,
+	EV_EVT_KLOST,
+	EV_EVT_RESET_AT_CONNECT,
+	EV_EVT_RECONNECTS,
+	EV_EVT_WAIT_P90,
+	EV_EVT_OVERFLOWS,
+	EV_EVT_COOKIES,
+	EV_EVT_SYN_RETRANS,
+	EV_EVT_RATE,
+	EV_EVT_CONNECT_P99,
+	EV_EVT_CONNECT_1S,
+	EV_EVT_CONNECT_3S,
+	EV_EVT_TW,
+	EV_EVT_ACCEPTS,
+	EV_EVT_TARGET,
+	EV_EVT_ESTAB_MIN,
+	EV_EVT_RECOVERED,
+	EV_EVT_RECOVERED99,
 	EV_COUNT
 };
 
@@ -293,9 +313,9 @@ void rule_active_at(const struct fctx *x, double t, char *buf, size_t len);
 /* ---- the families ---- */
 
 extern const struct rule rules_limits[], rules_servers[], rules_queues[], rules_ports[],
-	rules_closes[], rules_ramp[], rules_notes[], rules_fleet[];
+	rules_closes[], rules_ramp[], rules_notes[], rules_fleet[], rules_storm[];
 extern const size_t rules_limits_n, rules_servers_n, rules_queues_n, rules_ports_n, rules_closes_n,
-	rules_ramp_n, rules_notes_n, rules_fleet_n;
+	rules_ramp_n, rules_notes_n, rules_fleet_n, rules_storm_n;
 
 /* rules_servers.c: the index in processes[] of the user's server command
  * (its main process), or -1 */

@@ -116,8 +116,9 @@ static void judge_close_wait(struct fctx *x)
 #define AFTER_DEATH                                                                                \
 	{                                                                                          \
 		{ "process-died", "server", ", as the server died (process-died)" },               \
+			{ "epoll-watches", NULL, ", those it could not watch (epoll-watches)" },   \
 		{                                                                                  \
-			"epoll-watches", NULL, ", those it could not watch (epoll-watches)"        \
+			"storm-recovered", NULL, ", in the lab's events (storm-recovered)"         \
 		}                                                                                  \
 	}
 

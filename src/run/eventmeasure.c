@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "run/launcher.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,24 @@ void run_event_snap(struct run *r, struct event_snap *s)
 	s->accepted = server_accepts(r);
 }
 
+/* The fastest growth of the count over a second (at least 0.9 s between
+ * the two readings compared). */
+static void note_rate(struct run_event *e, uint64_t estab, double now)
+{
+	unsigned k = e->ring_n % RUN_RATE_TICKS;
+
+	for (unsigned i = 0; i < RUN_RATE_TICKS && i < e->ring_n; i++) {
+		double dt = now - e->ring_t[i];
+
+		if (dt >= 0.9 && dt <= 1.6 && estab > e->ring[i] &&
+		    (double)(estab - e->ring[i]) / dt > e->rate_max)
+			e->rate_max = (double)(estab - e->ring[i]) / dt;
+	}
+	e->ring[k] = estab;
+	e->ring_t[k] = now;
+	e->ring_n++;
+}
+
 void run_event_watch(struct run *r, struct run_event *e)
 {
 	uint64_t estab = clients_estab(r), need99 = (e->target * 99 + 99) / 100;
@@ -104,6 +123,7 @@ void run_event_watch(struct run *r, struct run_event *e)
 
 	if (estab < e->min_estab)
 		e->min_estab = estab;
+	note_rate(e, estab, now);
 	if (!read_ns(r, TOPO_SRV, &s) && s.tw > e->srv_tw_peak)
 		e->srv_tw_peak = s.tw;
 	if (e->state != RE_RECOVERING)
@@ -149,6 +169,12 @@ static json_t *hist_window(const struct hist *later, const struct hist *earlier)
 		return json_null();
 	hist_since(h, later, earlier);
 	j = h->count ? run_hist_json(h) : json_null();
+	if (h->count) { /* the kernel's SYN retransmits at 1 s, 3 s, 7 s */
+		json_object_set_new(j, "at_least_1s",
+				    json_integer((json_int_t)hist_at_least(h, 1000000)));
+		json_object_set_new(j, "at_least_3s",
+				    json_integer((json_int_t)hist_at_least(h, 3000000)));
+	}
 	free(h);
 	return j;
 }
@@ -241,6 +267,8 @@ static json_t *event_json(const struct run *r, const struct run_event *e)
 	json_object_set_new(j, "recovered99_s", secs_or_null(e->t_s, e->recovered99_s));
 	json_object_set_new(j, "cut_by", e->cut[0] ? json_string(e->cut) : json_null());
 	json_object_set_new(j, "window_s", json_real(e->at[1].t - e->t_s));
+	json_object_set_new(j, "regain_rate_per_s",
+			    e->rate_max > 0 ? json_real(round(e->rate_max)) : json_null());
 	json_object_set_new(
 		j, "floods",
 		json_pack("{s:I, s:I, s:I, s:o, s:o, s:o}", "lost", D(lost), "reset_at_connect",

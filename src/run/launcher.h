@@ -131,6 +131,8 @@ struct event_snap {
 	json_t *accepted; /* the server's accepted_by_worker (a reference), or NULL */
 };
 
+#define RUN_RATE_TICKS 16
+
 enum run_event_state { RE_WAITING, RE_ACTIVE, RE_RECOVERING, RE_CLOSED };
 
 /* A lab event as the run carries it out and measures it (events.c). */
@@ -143,8 +145,14 @@ struct run_event {
 	double recovered_s, recovered99_s; /* the kernel's count back at the target, at 99% (-1) */
 	uint64_t target, min_estab;
 	uint64_t srv_tw_peak; /* the server namespace's TIME_WAIT in the window */
-	unsigned child;	      /* restart: the server child it stopped */
-	pid_t pid[64];	      /* kill, pause: the processes signalled */
+	/* the count a second ago (a ring of ticks), and the fastest it grew
+	 * over a second: the rate the server took connections back at */
+	uint64_t ring[RUN_RATE_TICKS];
+	double ring_t[RUN_RATE_TICKS];
+	unsigned ring_n;
+	double rate_max;
+	unsigned child; /* restart: the server child it stopped */
+	pid_t pid[64];	/* kill, pause: the processes signalled */
 	unsigned npid;
 	char failed[200]; /* why it could not be carried out, or "" */
 	char cut[64];	  /* what closed its window before it recovered, or "" */

@@ -16,6 +16,7 @@
 
 #include "run/launcher.h"
 #include "util/errnames.h"
+#include "engine/backoff.h"
 #include "kernel/counters.h"
 
 #ifndef CONNLAB_VERSION
@@ -241,6 +242,8 @@ static void result_plan(const struct run *r, json_t *j)
 										: "ipv4"));
 		json_object_set_new(pl, "beyond_ports",
 				    json_string(r->lab->beyond_ports ? "try" : "refuse"));
+		json_object_set_new(pl, "reconnect",
+				    json_string(reconnect_mode_names[r->lab->reconnect]));
 	}
 	json_object_set_new(json_object_get(j, "connections"), "closed_by_server",
 			    closed_by_server(r));

@@ -145,3 +145,12 @@ void hist_since(struct hist *dst, const struct hist *later, const struct hist *e
 								     : later->max;
 	}
 }
+
+uint64_t hist_at_least(const struct hist *h, uint64_t us)
+{
+	uint64_t n = 0;
+
+	for (unsigned b = hist_bucket(us); b < HIST_BUCKETS; b++)
+		n += h->bucket[b];
+	return n;
+}

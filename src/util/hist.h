@@ -22,6 +22,9 @@ struct hist {
 void hist_add(struct hist *h, uint64_t us);
 /* dst += src */
 void hist_merge(struct hist *dst, const struct hist *src);
+/* How many values are at least us (by bucket: those of us's bucket count
+ * when its upper bound is). */
+uint64_t hist_at_least(const struct hist *h, uint64_t us);
 /* What was added to a histogram between two copies of it: later less
  * earlier, bucket by bucket (max: later's, when something was added). */
 void hist_since(struct hist *dst, const struct hist *later, const struct hist *earlier);
