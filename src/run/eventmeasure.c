@@ -28,15 +28,22 @@ static uint64_t counter(const struct netns_sample *s, const char *name)
 	return i >= 0 ? s->counter[i] : 0;
 }
 
-/* The client namespaces' established connections now (CurrEstab). */
-static uint64_t clients_estab(struct run *r)
+/* The server namespace's established connections now (CurrEstab): the
+ * connections the server's kernel holds, the truth of a recovery. The
+ * clients' own count can be higher: a client whose handshake's last ACK
+ * the server dropped (a full accept queue) thinks itself connected, and
+ * stays so when the listener that had its request goes away. */
+static uint64_t server_estab(struct run *r, uint64_t *clients)
 {
 	struct netns_sample s;
 	uint64_t n = 0;
 
+	*clients = 0;
 	for (unsigned i = 0; i < r->plan->namespaces; i++)
 		if (!read_ns(r, TOPO_CLIENT0 + i, &s))
-			n += s.curr_estab;
+			*clients += s.curr_estab;
+	if (!read_ns(r, TOPO_SRV, &s))
+		n = s.curr_estab;
 	return n;
 }
 
@@ -73,7 +80,8 @@ void run_event_snap(struct run *r, struct event_snap *s)
 	json_decref(s->accepted);
 	memset(s, 0, sizeof(*s));
 	s->t = run_elapsed(r);
-	s->estab = clients_estab(r);
+	s->estab = server_estab(r, &s->estab_clients);
+	s->open = run_child_sum(r, 1, "open");
 	s->lost = run_child_sum(r, 1, "lost");
 	s->reconnects = run_child_sum(r, 1, "reconnects");
 	for (unsigned i = 0; i < r->nchild; i++)
@@ -117,7 +125,7 @@ static void note_rate(struct run_event *e, uint64_t estab, double now)
 
 void run_event_watch(struct run *r, struct run_event *e)
 {
-	uint64_t estab = clients_estab(r), need99 = (e->target * 99 + 99) / 100;
+	uint64_t clients, estab = server_estab(r, &clients), need99 = (e->target * 99 + 99) / 100;
 	double now = run_elapsed(r);
 	struct netns_sample s;
 
@@ -237,8 +245,10 @@ static json_t *kernel_json(const struct run_event *e)
 	json_int_t lost = D(passive_opens) - D(probe_opens) + (json_int_t)e->target -
 			  (json_int_t)e->at[1].estab;
 
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "lost", lost < 0 ? 0 : lost,
-			 "established_min", (json_int_t)e->min_estab, "handshakes",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "lost",
+			 lost < 0 ? 0 : lost, "established_min", (json_int_t)e->min_estab,
+			 "established_end", (json_int_t)e->at[1].estab, "clients_established_end",
+			 (json_int_t)e->at[1].estab_clients, "handshakes",
 			 D(passive_opens) - D(probe_opens), "syn_retransmits", D(syn_retrans),
 			 "syncookies_sent", D(cookies_sent), "syncookies_recv", D(cookies_recv),
 			 "listen_overflows", D(overflows), "server_time_wait_peak",
@@ -271,7 +281,8 @@ static json_t *event_json(const struct run *r, const struct run_event *e)
 			    e->rate_max > 0 ? json_real(round(e->rate_max)) : json_null());
 	json_object_set_new(
 		j, "floods",
-		json_pack("{s:I, s:I, s:I, s:o, s:o, s:o}", "lost", D(lost), "reset_at_connect",
+		json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "open_end",
+			  (json_int_t)e->at[1].open, "lost", D(lost), "reset_at_connect",
 			  D(reset_at_connect), "reconnects", D(reconnects), "failures",
 			  failures_json(e), "connect",
 			  hist_window(&e->at[1].connect, &e->at[0].connect), "reconnect_wait",

@@ -119,7 +119,9 @@ struct row {
  * the close of its window (eventmeasure.c). */
 struct event_snap {
 	double t;
-	uint64_t estab;		   /* client namespaces' CurrEstab */
+	uint64_t estab;		   /* the server namespace's CurrEstab */
+	uint64_t estab_clients;	   /* the client namespaces' */
+	uint64_t open;		   /* the floods' open connections */
 	uint64_t lost, reconnects; /* the floods' */
 	uint64_t reset_at_connect; /* the floods' ECONNRESET at connect: established, then reset
 				      unseen */
