@@ -146,6 +146,20 @@ static const struct {
 	{ "memory-low", { "memory-low:warning" }, { "memory-floor" } },
 	{ "no-cause", { "no-cause-found:cause" }, { "fd-limit", "ports" } },
 	{ "resets", { "connection-reset:cause", "connection-refused:cause" }, { "no-cause-found" } },
+	/* lab events (2026-12-04): 5000 connections, backlog 128, a restart
+	 * with immediate reconnects (the herd, not all back: clients whose
+	 * last ACK was dropped count themselves connected); the herd's fix
+	 * applied (backoff 5s:39s: no overflow, 99% back); 2 of 4 workers
+	 * killed, backoff 500ms (all back) */
+	{ "storm-herd",
+	  { "storm-herd:warning", "storm-syn-wait:warning", "storm-no-recovery:cause" },
+	  { "storm-recovered", "process-died", "no-cause-found" } },
+	{ "storm-backoff",
+	  { "storm-no-recovery:warning", "storm-time-wait:note" },
+	  { "storm-herd", "storm-syn-wait", "process-died", "no-cause-found" } },
+	{ "storm-kill",
+	  { "storm-recovered:note" },
+	  { "storm-herd", "storm-no-recovery", "storm-uneven-takeover", "process-died" } },
 	/* a result.json of connlab before the findings, with a log line */
 	{ "old-run", { "fd-limit:cause", "accept-queue:cause" }, { "memory-per-connection" } },
 };

@@ -224,7 +224,7 @@ START_TEST(errors)
 		     "t.lab:1: unknown section [serve]; did you mean [server]?");
 	expect_error(
 		"[qqqqqqqq]\n",
-		"t.lab:1: unknown section [qqqqqqqq]; sections are [lab], [server], [clients], [probe], [sysctl] and [expect]");
+		"t.lab:1: unknown section [qqqqqqqq]; sections are [lab], [server], [clients], [fleet], [probe], [events], [sysctl] and [expect]");
 	expect_error("[lab\n", "t.lab:1: expected a section header such as [clients]");
 	expect_error("[lab] x\n", "t.lab:1: expected a section header such as [clients]");
 	expect_error(
