@@ -20,7 +20,7 @@ const struct command command_plan = {
 	.summary =
 		"show the resolved lab and how it spreads over namespaces, addresses and processes",
 	.usage =
-		"connlab plan [LAB] [--set SECTION.KEY=VALUE]... [-c N] [--hosts N|auto] [--fd-limit N] [--json]",
+		"connlab plan [LAB] [--set SECTION.KEY=VALUE]... [--event TIME:EVENT]... [-c N] [--hosts N|auto] [--fd-limit N] [--json]",
 	.help = "Reads LAB (a lab file; without one, the built-in default lab), applies the\n"
 		"--set overrides and prints the resolved lab, with where each value came\n"
 		"from, then the plan: the namespaces and their addresses, how the connections\n"
@@ -34,6 +34,7 @@ const struct command command_plan = {
 		"                               --set clients.connections=5000\n"
 		"                               --set sysctl.net.ipv4.tcp_tw_reuse=1\n"
 		"                               --set 'expect.ping.loss=<= 1%'  (or =off)\n"
+		"  -e, --event TIME:EVENT       one more [events] line, as connlab run takes it\n"
 		"  -c, --connections N          the same as --set clients.connections=N\n"
 		"      --fd-limit N             plan for this open-file hard limit instead of\n"
 		"                               this machine's (ulimit -Hn)\n"
@@ -197,6 +198,7 @@ static int cmd_plan(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "set", required_argument, NULL, 's' },
+		{ "event", required_argument, NULL, 'e' },
 		{ "connections", required_argument, NULL, 'c' },
 		{ "fd-limit", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
@@ -217,10 +219,14 @@ static int cmd_plan(int argc, char **argv)
 
 	plan_env_read(&env);
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":s:c:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":s:e:c:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (cli_sets_add(&sets, optarg))
+				return EXIT_USAGE;
+			break;
+		case 'e':
+			if (cli_sets_event(&sets, optarg))
 				return EXIT_USAGE;
 			break;
 		case 'c':

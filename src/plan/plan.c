@@ -10,6 +10,7 @@
  *   the client end of its link, so the server keeps one neighbour entry
  *   per link however many client addresses there are. */
 #include "plan/plan.h"
+#include "lab/labfile.h"
 #include "util/text.h"
 
 #include "engine/budget.h"
@@ -334,6 +335,27 @@ static int servers_plan(const struct lab *lab, struct plan *p, char *err, size_t
 	return 0;
 }
 
+/* A kill event leaves at least one worker of the built-in server. */
+static int kills_plan(const struct lab *lab, const struct plan *p, char *err, size_t errlen)
+{
+	char at[300];
+
+	for (unsigned i = 0; i < lab->n_event; i++) {
+		const struct lab_event *e = &lab->event[i];
+
+		if (e->kind != EVENT_KILL || lab->server_command[0] || e->count < p->server_workers)
+			continue;
+		lab_where(lab, e->line, at, sizeof(at));
+		snprintf(err, errlen,
+			 "%s: kill %llu: the server has %u %s, and one at least must be left to take the reconnects; kill fewer, set server.workers = %llu or more, or use restart to stop them all",
+			 at, (unsigned long long)e->count, p->server_workers,
+			 p->server_workers == 1 ? "worker" : "workers",
+			 (unsigned long long)e->count + 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int tw_reuse(const struct lab *lab)
 {
 	const char *v = lab_sysctl_get(lab, "net.ipv4.tcp_tw_reuse");
@@ -442,7 +464,8 @@ int plan_build(const struct lab *lab, const struct plan_env *env, struct plan *p
 			p->addresses + N);
 		return -EINVAL;
 	}
-	if (floods_plan(lab, p, err, errlen) || servers_plan(lab, p, err, errlen))
+	if (floods_plan(lab, p, err, errlen) || servers_plan(lab, p, err, errlen) ||
+	    kills_plan(lab, p, err, errlen))
 		return -EINVAL;
 
 	plan_estimates(lab, env, p);
