@@ -346,11 +346,12 @@ static int kills_plan(const struct lab *lab, const struct plan *p, char *err, si
 		if (e->kind != EVENT_KILL || lab->server_command[0] || e->count < p->server_workers)
 			continue;
 		lab_where(lab, e->line, at, sizeof(at));
-		snprintf(err, errlen,
-			 "%s: kill %llu: the server has %u %s, and one at least must be left to take the reconnects; kill fewer, set server.workers = %llu or more, or use restart to stop them all",
-			 at, (unsigned long long)e->count, p->server_workers,
-			 p->server_workers == 1 ? "worker" : "workers",
-			 (unsigned long long)e->count + 1);
+		snprintf(
+			err, errlen,
+			"%s: kill %llu: the server has %u %s, and one at least must be left to take the reconnects; kill fewer, set server.workers = %llu or more, or use restart to stop them all",
+			at, (unsigned long long)e->count, p->server_workers,
+			p->server_workers == 1 ? "worker" : "workers",
+			(unsigned long long)e->count + 1);
 		return -EINVAL;
 	}
 	return 0;

@@ -122,18 +122,26 @@ static void say(const struct run *r, const struct run_event *e, const char *what
 		event_fmt(e->lab, ev, sizeof(ev)), what[0] ? ": " : "", what);
 }
 
+/* The window closes before the recovery was seen: one whose count never
+ * fell lost nothing and was back when its disturbance ended. */
+static void window_close(struct run *r, struct run_event *e, const char *by)
+{
+	if (e->recovered_s < 0 && e->end_s >= 0 && e->min_estab >= e->target)
+		e->recovered_s = e->recovered99_s = e->end_s;
+	if (e->recovered_s < 0)
+		snprintf(e->cut, sizeof(e->cut), "%s, at %.1f s", by, run_elapsed(r));
+	run_event_snap(r, &e->at[1]);
+	e->state = RE_CLOSED;
+}
+
 /* The event begins: its start measured, then done. */
 static void event_start(struct run *r, struct run_event *e)
 {
 	int c = server_child(r);
 
 	for (unsigned i = 0; i < r->nevents; i++) /* one window at a time */
-		if (&r->events[i] != e && r->events[i].state == RE_RECOVERING) {
-			snprintf(r->events[i].cut, sizeof(r->events[i].cut),
-				 "the next event, at %.1f s", run_elapsed(r));
-			run_event_snap(r, &r->events[i].at[1]);
-			r->events[i].state = RE_CLOSED;
-		}
+		if (&r->events[i] != e && r->events[i].state == RE_RECOVERING)
+			window_close(r, &r->events[i], "the next event");
 	e->t_s = run_elapsed(r);
 	run_event_snap(r, &e->at[0]);
 	e->target = e->at[0].estab;
@@ -236,10 +244,8 @@ void run_events_close(struct run *r)
 		if (e->state == RE_ACTIVE && e->lab->kind == EVENT_LINK_DOWN)
 			link_set(r, e, 1);
 		r->pausing = 0;
-		if (e->recovered_s < 0)
-			snprintf(e->cut, sizeof(e->cut), "the end of the %s",
-				 run_phase_label(r, r->ph.now));
-		run_event_snap(r, &e->at[1]);
-		e->state = RE_CLOSED;
+		window_close(r, e,
+			     r->lab->client_mode == CLIENT_HOLD ? "the end of the hold"
+								: "the end of the churn");
 	}
 }
