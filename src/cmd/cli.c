@@ -35,6 +35,8 @@ int cli_sets_event(struct cli_sets *sets, const char *arg)
 	struct lab_event e;
 	char err[256], what[64], at[32];
 
+	if (!strcmp(arg, "none"))
+		return cli_sets_add(sets, "events.none=");
 	if (event_parse_arg(arg, &e, err, sizeof(err))) {
 		fprintf(stderr, "connlab: --event %s: %s\n", arg, err);
 		return EXIT_USAGE;

@@ -345,7 +345,12 @@ int server_worker(unsigned index, struct engine_stats *st, void *arg)
 		engine_stop_after(w.base, w.cfg->duration_us);
 	STAT_SET(st->rss_bytes, procfs_rss_self());
 	event_base_dispatch(w.base);
-	/* held sockets close when the process exits; count them first */
+	/* told to stop: leave the SO_REUSEPORT group first, so that a
+	 * connection that comes now is refused (or goes to a worker that
+	 * still serves) rather than queued where nobody accepts it while the
+	 * held sockets close; those close when the process exits */
+	if (w.listening)
+		listeners_close(&w);
 	STAT_ADD(st->closed, w.open);
 	STAT_SET(st->open, 0);
 	return 0;

@@ -31,7 +31,7 @@ static void event_check(const struct lab *lab, const struct lab_event *e, struct
 {
 	const char *run = lab->client_mode == CLIENT_HOLD ? "the hold" : "the churn";
 	char at[300], a[32], d[32], ev[64];
-	uint64_t end = e->at_us + (e->kind == EVENT_KILL ? 0 : e->for_us);
+	uint64_t end = e->at_us + e->for_us; /* kill and reload: 0 */
 
 	lab_where(lab, e->line, at, sizeof(at));
 	event_fmt(e, ev, sizeof(ev));
@@ -47,6 +47,11 @@ static void event_check(const struct lab *lab, const struct lab_event *e, struct
 			diag,
 			"%s: '%s' at %s ends after %s (lab.duration = %s): its recovery could not be seen; start it earlier or lengthen lab.duration",
 			at, ev, a, run, d);
+	if (e->kind == EVENT_RELOAD && !lab->server_command[0])
+		diag_add(
+			diag,
+			"%s: reload: the built-in server does not reload; use restart, or a server.command that reloads on SIGHUP (nginx)",
+			at);
 	if (e->kind == EVENT_LINK_DOWN && e->netns >= lab->namespaces)
 		diag_add(diag, "%s: link-down c%u: the lab has %llu client %s (c0 to c%llu)", at,
 			 e->netns, (unsigned long long)lab->namespaces,

@@ -13,6 +13,8 @@
 const struct event_kind_row event_kinds[EVENT_KINDS] = {
 	[EVENT_RESTART] = { "restart", "restart [GAP]",
 			    "the server (every worker, or server.command's process group) gets SIGTERM and is started again GAP (default 1s) after it exited" },
+	[EVENT_RELOAD] = { "reload", "reload",
+			   "server.command's main process (the parent of its workers, such as nginx's master) gets SIGHUP: a server that reloads on it (nginx -s reload) starts new workers and lets the old ones finish" },
 	[EVENT_KILL] = { "kill", "kill [N]",
 			 "N server workers (default 1) get SIGKILL; the rest of the SO_REUSEPORT group takes their new connections" },
 	[EVENT_PAUSE] = { "pause", "pause D",
@@ -69,6 +71,13 @@ static int args_parse(struct lab_event *e, char **arg, int n, char *err, size_t 
 		snprintf(err, errlen, "%s: expected %s", event_kinds[e->kind].name, usage);
 		return -EINVAL;
 	}
+	if (e->kind == EVENT_RELOAD) {
+		if (n) {
+			snprintf(err, errlen, "reload takes nothing: expected reload");
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (e->kind == EVENT_KILL) {
 		e->count = 1;
 		if (n && (units_parse_count(arg[0], &e->count, why, sizeof(why)) || !e->count)) {
@@ -101,7 +110,8 @@ int event_parse(const char *at, const char *what, struct lab_event *e, char *err
 	for (w = strtok_r(buf, " \t", &save); w && n < 4; w = strtok_r(NULL, " \t", &save))
 		word[n++] = w;
 	if (!n) {
-		snprintf(err, errlen, "no event: expected restart, kill, pause or link-down");
+		snprintf(err, errlen,
+			 "no event: expected restart, reload, kill, pause or link-down");
 		return -EINVAL;
 	}
 	if (w) {
@@ -140,6 +150,9 @@ const char *event_fmt(const struct lab_event *e, char *buf, size_t len)
 	switch (e->kind) {
 	case EVENT_KILL:
 		snprintf(buf, len, "kill %llu", (unsigned long long)e->count);
+		break;
+	case EVENT_RELOAD:
+		snprintf(buf, len, "reload");
 		break;
 	case EVENT_LINK_DOWN:
 		snprintf(buf, len, "link-down c%u %s", e->netns,

@@ -16,7 +16,14 @@
 #define LAB_EVENTS_MAX 16
 #define LAB_LINE_EVENT (-2) /* given with --event */
 
-enum event_kind { EVENT_RESTART, EVENT_KILL, EVENT_PAUSE, EVENT_LINK_DOWN, EVENT_KINDS };
+enum event_kind {
+	EVENT_RESTART,
+	EVENT_RELOAD,
+	EVENT_KILL,
+	EVENT_PAUSE,
+	EVENT_LINK_DOWN,
+	EVENT_KINDS
+};
 
 struct lab_event {
 	enum event_kind kind;

@@ -216,7 +216,11 @@ int lab_set(struct lab *lab, const char *assignment, struct lab_diag *diag)
 	value = skip_blank(eq + 1);
 	const char *section = left, *name = left + (dot - assignment) + 1;
 
-	if (!strcmp(section, "events")) { /* --event 20s:restart, or --set events.20s=restart */
+	if (!strcmp(section, "events")) {    /* --event 20s:restart, or --set events.20s=restart */
+		if (!strcmp(name, "none")) { /* --event none: not the lab file's */
+			lab->n_event = 0;
+			return 0;
+		}
 		if (!event_put(lab, name, value, LAB_LINE_EVENT, err, sizeof(err)))
 			return 0;
 		diag_add(diag, "--event %s:%s: %s", name, value, err);

@@ -329,6 +329,36 @@ static void finding_marks(FILE *f, const struct chart *c)
 	}
 }
 
+/* A band over each lab event's disturbance and a line at its start,
+ * named (result.json's events: t_s, disturbed_s). */
+static void event_marks(FILE *f, const struct chart *c)
+{
+	for (int r = 0; r < c->nruns; r++) {
+		json_t *ev = json_object_get(c->runs[r].res, "events"), *e;
+		size_t i;
+
+		json_array_foreach(ev, i, e)
+		{
+			json_t *t = json_object_get(e, "t_s"),
+			       *d = json_object_get(e, "disturbed_s");
+			double x, w;
+
+			if (!json_is_number(t) || json_number_value(t) > c->x1)
+				continue;
+			x = json_number_value(t);
+			w = json_is_number(d) ? json_number_value(d) : 0;
+			fprintf(f,
+				"<g class=\"event\" data-event=\"%s\" data-run=\"%d\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>"
+				"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/><text x=\"%.1f\" y=\"%.1f\">%s%s</text></g>\n",
+				chart_str(e, "kind"), r, xpix(c, x), PY1,
+				xpix(c, x + w) - xpix(c, x) > 1 ? xpix(c, x + w) - xpix(c, x) : 1,
+				PY0 - PY1, xpix(c, x), xpix(c, x), PY1, PY0, xpix(c, x) + 3,
+				PY0 - 4, c->nruns > 1 ? (r ? "B " : "A ") : "",
+				chart_str(e, "event"));
+		}
+	}
+}
+
 /* A line as a path of segments, broken where there is no value. */
 static void line(FILE *f, const struct chart *c, const struct series *s, const double *base)
 {
@@ -446,6 +476,7 @@ void chart_write(FILE *f, struct chart *c)
 		si(round(c->x1), b0, sizeof(b0)));
 	phases(f, c);
 	finding_marks(f, c);
+	event_marks(f, c);
 	axes(f, c);
 	if (c->stacked) {
 		for (int r = 0; r < c->nruns; r++) {

@@ -305,6 +305,8 @@ static const char css[] =
 	"pre{background:var(--card);padding:.6em;overflow-x:auto;font-size:.85em}\n"
 	"svg .finding line{stroke:var(--fail);stroke-width:1.5;stroke-dasharray:2 2}"
 	"svg .finding text{fill:var(--fail);font-size:10px}\n"
+	"svg .event rect{fill:var(--c4);opacity:.12}svg .event line{stroke:var(--c4);stroke-width:1.5}"
+	"svg .event text{fill:var(--c4);font-size:10px;font-weight:bold}\n"
 	".findings .cause{border-left:4px solid var(--fail)}.findings .warning{border-left:4px solid var(--c4)}"
 	".findings .note{border-left:4px solid var(--c0)}.findings section{padding:.1em .8em;margin:.5em 0;"
 	"background:var(--card)}.findings h3{font-size:1em;margin:.4em 0}\n";

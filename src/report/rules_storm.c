@@ -57,8 +57,8 @@ static const char *duration_text(double s, char *buf, size_t len)
 
 /* The herd: the reconnects overran the listen queue (overflows) or the
  * SYN queue (cookies), more than a stray one. The fix spreads the lost
- * connections' first attempts over a window in which they arrive at a
- * quarter of the rate the server took connections back at in this run. */
+ * connections' first attempts over a window in which they arrive at half
+ * the rate the server took connections back at in this run. */
 static void judge_herd(struct fctx *x)
 {
 	json_t *e;
@@ -68,31 +68,39 @@ static void judge_herd(struct fctx *x)
 	{
 		double over = ev_num(e, "kernel.listen_overflows"),
 		       cookies = ev_num(e, "kernel.syncookies_sent"),
-		       lost = ev_num(e, "floods.lost"), rate = ev_num(e, "regain_rate_per_s"), base,
-		       maxw;
-		char t[96], a[32], b[32], c[32], w[32], m[32];
+		       lost = ev_num(e, "floods.lost"),
+		       slow = ev_num(e, "floods.connect.at_least_1s"),
+		       rate = ev_num(e, "regain_rate_per_s"), base, maxw;
+		char t[96], a[32], b[32], c[32], w[32], m[32], sl[32];
 		struct draft *d;
 
-		if (!happened(e) || !(lost > 0) || !(over + cookies >= fmax(10, lost / 100)))
+		if (isnan(slow))
+			slow = 0;
+		/* the queues overran, or a tenth of the reconnects lost a SYN */
+		if (!happened(e) || !(lost > 0) ||
+		    !(over + cookies >= fmax(10, lost / 100) || slow >= fmax(10, lost / 10)))
 			continue;
 		d = finding(
 			x, "warning", ev_num(e, "t_s"),
-			"A reconnect herd after %s: %s lost connections came back at once and overran the server's queues (%s listen overflows, %s SYN cookies sent)",
+			"A reconnect herd after %s: %s lost connections came back at once; %s listen overflows, %s SYN cookies sent, and %s connects waited a second or more for a SYN sent again",
 			ev_title(e, t, sizeof(t)), fmt_n(lost, a, sizeof(a)),
-			fmt_n(over, b, sizeof(b)), fmt_n(cookies, c, sizeof(c)));
+			fmt_n(over, b, sizeof(b)), fmt_n(cookies, c, sizeof(c)),
+			fmt_n(slow, sl, sizeof(sl)));
 		cite(x, d, EV_EVT_LOST, (long)i);
 		cite(x, d, EV_EVT_RECONNECTS, (long)i);
 		cite(x, d, EV_EVT_WAIT_P90, (long)i);
 		cite(x, d, EV_EVT_OVERFLOWS, (long)i);
 		cite(x, d, EV_EVT_COOKIES, (long)i);
+		cite(x, d, EV_EVT_CONNECT_1S, (long)i);
+		cite(x, d, EV_EVT_SYN_RETRANS, (long)i);
 		cite(x, d, EV_BACKLOG);
 		cite(x, d, EV_EVT_RATE, (long)i);
 		if (!(rate > 0)) {
 			d->why = d->fix = 1;
 			continue;
 		}
-		base = 4 * lost / rate;
-		maxw = fmax(30, 8 * base);
+		base = 2 * lost / rate;
+		maxw = fmax(30, 4 * base);
 		slot(d, "rate", "%s", fmt_n(rate, a, sizeof(a)));
 		slot(d, "base", "%s", duration_text(base, w, sizeof(w)));
 		slot(d, "max", "%s", duration_text(maxw, m, sizeof(m)));
@@ -259,13 +267,13 @@ const struct rule rules_storm[] = {
 		.id = "storm-herd",
 		.family = "storm",
 		.summary =
-			"the lost connections reconnected at once and overran the server's queues",
+			"the lost connections reconnected at once: the queues overran, or SYNs were lost",
 		.where = RULE_BOX | RULE_HOLD,
 		.may = MAY_WARNING,
 		.rank = 30,
 		.why = { "When a server restarts or loses workers, every client it held finds out within a moment and, reconnecting at once (or after the same fixed delay), they arrive together: a thundering herd. A listening socket holds at most its backlog of connections that finished their handshake and wait for accept(), and the SYN queue holds the half-open ones; past that the kernel drops the final ACK (ListenOverflows) or answers with SYN cookies, and the clients wait for their SYN or ACK to be sent again, 1 s later, then 3 s, then 7 s. The herd makes the recovery slower than the restart: the server was back long before its clients were. Here the server took connections back at up to {rate} a second.",
 			 "When a server restarts or loses workers, every client it held finds out within a moment and, reconnecting at once (or after the same fixed delay), they arrive together: a thundering herd. A listening socket holds at most its backlog of connections that finished their handshake and wait for accept(), and the SYN queue holds the half-open ones; past that the kernel drops the final ACK (ListenOverflows) or answers with SYN cookies, and the clients wait for their SYN or ACK to be sent again, 1 s later, then 3 s, then 7 s." },
-		.fix = { "Spread the reconnects, as clients in the wild should: exponential backoff with full jitter, the first attempt within a window in which {lost} connections arrive at a quarter of the rate this server took them back at: --set clients.reconnect=backoff --set clients.backoff_base={base} --set clients.backoff_max={max}. A longer backlog only absorbs a shorter burst: --set server.backlog=N with --set sysctl.net.core.somaxconn=N.",
+		.fix = { "Spread the reconnects, as clients in the wild should: exponential backoff with full jitter, the first attempt within a window in which {lost} connections arrive at half the rate this server took them back at: --set clients.reconnect=backoff --set clients.backoff_base={base} --set clients.backoff_max={max}. A longer backlog only absorbs a shorter burst: --set server.backlog=N with --set sysctl.net.core.somaxconn=N.",
 			 "Spread the reconnects (--set clients.reconnect=backoff, with a backoff_base long enough that the lost connections arrive slower than the server accepts), or give the server a longer backlog (--set server.backlog=N with --set sysctl.net.core.somaxconn=N). The rate the server took connections back at was not measured here." },
 		.judge = judge_herd,
 	},
@@ -277,8 +285,8 @@ const struct rule rules_storm[] = {
 		.may = MAY_WARNING,
 		.rank = 31,
 		.after = { "storm-herd" },
-		.why = { "A connect whose SYN (or whose handshake's last ACK) was dropped is not failed: the kernel sends the SYN again after 1 s, then after 2 s more, 4 s more, and so on (net.ipv4.tcp_syn_retries times). So connect times cluster at 1 s, 3 s and 7 s: the latency histogram of the recovery shows the steps. SYNs are dropped when the server's SYN or accept queue is full (a herd), when nothing answers (a link down), or by a firewall." },
-		.fix = { "Remove the drop: spread the reconnects (storm-herd), lengthen the server's backlog, or bring the link back sooner. A shorter first retransmit cannot be had from the client (it is fixed at 1 s, RFC 6298); what helps is not losing the SYN." },
+		.why = { "A connect whose SYN (or whose handshake's last ACK) was dropped is not failed: the kernel sends the SYN again after 1 s, then after 2 s more, 4 s more, and so on (net.ipv4.tcp_syn_retries times). So connect times cluster at 1 s, 3 s and 7 s: the latency histogram of the recovery shows the steps. A SYN goes unanswered when the server's SYN or accept queue is full (a herd: the overflows say so), when nothing answers (a link down) or a firewall drops it; and after a restart a reconnect can meet a TIME_WAIT socket of its own four-tuple on the server (the server closed first, and Linux tries the same local ports again for the same destination): the client answers that socket's ACK with a reset (OutRsts of the client namespaces) and sends its SYN again a second later." },
+		.fix = { "Remove the drop: spread the reconnects (--set clients.reconnect=backoff; storm-herd gives the bounds when the queues overflowed), lengthen the server's backlog, or bring the link back sooner. A shorter first retransmit cannot be had from the client (it is fixed at 1 s, RFC 6298); what helps is not losing the SYN." },
 		.judge = judge_syn_wait,
 	},
 	{

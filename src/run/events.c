@@ -59,6 +59,37 @@ static unsigned children_of(pid_t pid, pid_t *out, unsigned max)
 	return n;
 }
 
+/* The server's processes as a tree under its child: the leaves are its
+ * workers (the built-in server's, nginx's), their parent its master (the
+ * child itself for a server of one process). The leaves, at most max, and
+ * the master. */
+static unsigned server_leaves(pid_t top, pid_t *leaf, unsigned max, pid_t *master)
+{
+	pid_t todo[128], up[128], kids[64];
+	unsigned ntodo = 1, n = 0;
+	int found = 0;
+
+	todo[0] = top;
+	up[0] = top;
+	*master = top;
+	while (ntodo && n < max) {
+		pid_t p = todo[--ntodo], parent = up[ntodo];
+		unsigned k = children_of(p, kids, 64);
+
+		if (!k && p != top) {
+			if (!found++)
+				*master = parent; /* the parent of the first worker */
+			leaf[n++] = p;
+			continue;
+		}
+		for (unsigned i = 0; i < k && ntodo < 128; i++) {
+			up[ntodo] = p;
+			todo[ntodo++] = kids[i];
+		}
+	}
+	return n;
+}
+
 static void start_restart(struct run *r, struct run_event *e, int c)
 {
 	e->child = (unsigned)c;
@@ -66,14 +97,14 @@ static void start_restart(struct run *r, struct run_event *e, int c)
 	run_signal_child(&r->child[c], SIGTERM);
 }
 
-/* kill N: the last N workers of the server (the built-in server's, or
- * what a command's main process started); one at least is left. */
+/* kill N: N of the server's workers (the leaves of its tree); the built-in
+ * server keeps one at least (a command's master starts new ones). */
 static void start_kill(struct run *r, struct run_event *e, int c)
 {
-	pid_t w[64];
-	unsigned n = children_of(r->child[c].pid, w, 64), want = (unsigned)e->lab->count;
+	pid_t w[64], master;
+	unsigned n = server_leaves(r->child[c].pid, w, 64, &master), want = (unsigned)e->lab->count;
 
-	if (n < want + (r->user_server ? 0 : 1)) {
+	if (!n || n < want + (r->user_server ? 0 : 1)) {
 		snprintf(e->failed, sizeof(e->failed),
 			 "the server has %u worker %s: kill %u would leave %s", n,
 			 n == 1 ? "process" : "processes", want,
@@ -153,6 +184,12 @@ static void event_start(struct run *r, struct run_event *e)
 		start_restart(r, e, c);
 	} else if (e->lab->kind == EVENT_KILL) {
 		start_kill(r, e, c);
+	} else if (e->lab->kind == EVENT_RELOAD) {
+		pid_t w[1], master;
+
+		server_leaves(r->child[c].pid, w, 1, &master);
+		e->pid[e->npid++] = master;
+		kill(master, SIGHUP);
 	} else if (e->lab->kind == EVENT_PAUSE) {
 		r->pausing = 1;
 		pause_signal(r, e, c, SIGSTOP);
@@ -160,7 +197,7 @@ static void event_start(struct run *r, struct run_event *e)
 		link_set(r, e, 0);
 	}
 	say(r, e, e->failed);
-	if (e->failed[0] || e->lab->kind == EVENT_KILL) {
+	if (e->failed[0] || e->lab->kind == EVENT_KILL || e->lab->kind == EVENT_RELOAD) {
 		e->end_s = e->t_s;
 		e->state = RE_RECOVERING;
 	}

@@ -114,9 +114,13 @@ sys.exit(1 if bad else 0)
 PY
 }
 
-for c in "server-worker KILL hold" "flood KILL ramp" "flood-worker KILL hold" \
-	"flood TERM hold" "server TERM ramp" "flood-worker STOP hold" "server-worker STOP hold" \
-	"flood-worker KILL ramp" "server-worker KILL ramp"; do
+# under the sanitizers (CI's second pass) one fault of each signal: the
+# same paths of the launcher, at a third of the time
+cases=("server-worker KILL hold" "flood KILL ramp" "flood-worker KILL hold"
+	"flood TERM hold" "server TERM ramp" "flood-worker STOP hold" "server-worker STOP hold"
+	"flood-worker KILL ramp" "server-worker KILL ramp")
+case "${BUILD:-}" in *san*) cases=("server-worker KILL hold" "flood TERM hold" "flood-worker STOP hold") ;; esac
+for c in "${cases[@]}"; do
 	set -- $c
 	fault "$1" "$2" "$3"
 	[ -s "$tmp/$1-$2-$3/result.json" ] || { fail "$1-$2-$3: no result.json: $(tail -3 "$tmp/$1-$2-$3.out")"; continue; }

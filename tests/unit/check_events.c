@@ -130,6 +130,10 @@ START_TEST(event_forms)
 	ck_assert_str_eq(event_fmt(&e, buf, sizeof(buf)), "link-down c2 3s");
 	ck_assert_int_eq(event_parse_arg("5s:pause:500ms", &e, err, sizeof(err)), 0);
 	ck_assert_str_eq(event_fmt(&e, buf, sizeof(buf)), "pause 500ms");
+	ck_assert_int_eq(event_parse("5s", "reload", &e, err, sizeof(err)), 0);
+	ck_assert_int_eq(e.kind, EVENT_RELOAD);
+	ck_assert_str_eq(event_fmt(&e, buf, sizeof(buf)), "reload");
+	ck_assert_int_eq(event_parse("5s", "reload now", &e, err, sizeof(err)), -EINVAL);
 	ck_assert_int_eq(event_parse("20s", "restrat", &e, err, sizeof(err)), -EINVAL);
 	ck_assert_msg(strstr(err, "did you mean restart"), "%s", err);
 	ck_assert_int_eq(event_parse("20s", "pause", &e, err, sizeof(err)), -EINVAL);
@@ -177,6 +181,7 @@ START_TEST(lab_events_checked)
 	refused("[lab]\nduration = 30s\n[events]\n29s = pause 5s\n",
 		"t.lab:4: 'pause 5s' at 29s ends after the hold");
 	refused("[events]\n10s = reboot\n", "t.lab:2: 'reboot' is not one of restart");
+	refused("[events]\n10s = reload\n", "t.lab:2: reload: the built-in server does not reload");
 	refused("[clients]\nnamespaces = 2\n[events]\n10s = link-down c2 1s\n",
 		"t.lab:4: link-down c2: the lab has 2 client namespaces (c0 to c1)");
 	refused("[clients]\nmode = churn\nreconnect = immediate\n",
