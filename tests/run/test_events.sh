@@ -7,8 +7,9 @@
 # policy's bounds; the workers left take them); the herd into a small
 # backlog, then the herd finding's own fix applied (no herd, exit 0); a
 # pause; a link flap followed by a restart through the same link; a
-# restart of a user's command (tests/run/keepalive_server.py); events
-# refused with file:line; kill -9 of the launcher during an event.
+# restart of a user's command (tests/run/keepalive_server.py); nginx
+# reloaded and restarted; events refused with file:line; kill -9 of the
+# launcher during an event.
 . "$(dirname "$0")/../lib.sh"
 lib_init test_events root
 bg=
@@ -97,11 +98,23 @@ assert sum(acc) >= f["lost"], (acc, f["lost"])
 assert e["recovered_s"] is not None and e["recovered_s"] <= 1.6, e["recovered_s"]
 PY
 
-# 3. the herd: immediate reconnects into a backlog of 128; then the fix the
-# finding gives, applied as it is written
+# 3. the herd: immediate reconnects into one worker's backlog of 16; then
+# the fix the finding gives, applied as it is written
 [ $full = 1 ] && {
-run herd --set clients.connections=5000 "${base[@]}" --set lab.duration=10s --set server.backlog=128 \
-	--set clients.reconnect=immediate --event 2s:restart
+cat >"$tmp/herd.lab" <<'LAB'
+[lab]
+name = ev-herd
+[server]
+ports = 8081
+workers = 1
+backlog = 16
+[clients]
+connections = 4000
+rate = 2k/s
+addresses = 4
+inflight = 20000
+LAB
+run herd "$tmp/herd.lab" --set lab.duration=10s --set clients.reconnect=immediate --event 2s:restart
 fix=$($PY - "$tmp/herd/result.json" <<'PY'
 import json, re, sys
 r = json.load(open(sys.argv[1]))
@@ -113,7 +126,7 @@ PY
 ) || fail "herd: $fix"
 case "$fix" in *clients.reconnect=backoff*backoff_base=*) ;; *) fail "herd: the fix gives no backoff: $fix" ;; esac
 # shellcheck disable=SC2086
-run herdfix --set clients.connections=5000 "${base[@]}" --set lab.duration=16s --set server.backlog=128 $fix --event 2s:restart
+run herdfix "$tmp/herd.lab" --set lab.duration=16s $fix --event 2s:restart
 [ "$(cat "$tmp/herdfix.rc")" = 0 ] || fail "herd fixed: exit $(cat "$tmp/herdfix.rc"): $(tail -3 "$tmp/herdfix.out")"
 $PY - "$tmp/herdfix/result.json" <<'PY' || fail "herd fixed: the claims above"
 import json, sys
@@ -239,7 +252,7 @@ expect_refusal() {
 	grep -qF -- "$want" <<<"$out" || fail "$what: '$want' not in: $out"
 }
 expect_refusal "outside" "$tmp/bad.lab:7: the event at 12s (restart 1s) falls outside the run" "$tmp/bad.lab"
-expect_refusal "kind" "'restrat' is not one of restart, kill, pause, link-down (did you mean restart?)" \
+expect_refusal "kind" "'restrat' is not one of restart, reload, kill, pause, link-down (did you mean restart?)" \
 	--event 2s:restrat
 expect_refusal "workers" "kill 3: the server has 2 workers" --set clients.connections=1000 --set server.workers=2 --event 2s:kill:3
 expect_refusal "namespace" "link-down c4: the lab has 1 client namespace (c0 to c0)" --set clients.connections=1000 --set clients.namespaces=1 --event 2s:link-down:c4:1s
