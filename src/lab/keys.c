@@ -238,6 +238,10 @@ void lab_keys_write_reference(FILE *out)
 		fprintf(out, "\n  %-16s %s\n", "", k->help);
 	}
 	fprintf(out,
+		"\n[events]\n  TIME = EVENT, at TIME into the hold (or the churn); connlab run --event TIME:EVENT:\n");
+	for (int i = 0; i < EVENT_KINDS; i++)
+		fprintf(out, "  %-16s %s\n", event_kinds[i].usage, event_kinds[i].help);
+	fprintf(out,
 		"\n[sysctl]\n  net.* sysctls written in every lab namespace, such as net.ipv4.tcp_tw_reuse = 1.\n"
 		"  Every lab sets, unless it says otherwise:\n");
 	for (size_t i = 0; i < default_sysctls_count; i++)
