@@ -41,24 +41,6 @@ static int server_child(const struct run *r)
 	return -1;
 }
 
-/* The processes under pid (/proc/PID/task/PID/children), at most max. */
-static unsigned children_of(pid_t pid, pid_t *out, unsigned max)
-{
-	char path[64], buf[4096];
-	unsigned n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (fgets(buf, sizeof(buf), f))
-		for (char *s = strtok(buf, " \n"); s && n < max; s = strtok(NULL, " \n"))
-			out[n++] = (pid_t)atoi(s);
-	fclose(f);
-	return n;
-}
-
 /* The server's processes as a tree under its child: the leaves are its
  * workers (the built-in server's, nginx's), their parent its master (the
  * child itself for a server of one process). The leaves, at most max, and
@@ -74,7 +56,7 @@ static unsigned server_leaves(pid_t top, pid_t *leaf, unsigned max, pid_t *maste
 	*master = top;
 	while (ntodo && n < max) {
 		pid_t p = todo[--ntodo], parent = up[ntodo];
-		unsigned k = children_of(p, kids, 64);
+		unsigned k = procfs_children(p, kids, 64);
 
 		if (!k && p != top) {
 			if (!found++)
@@ -128,7 +110,7 @@ static void pause_signal(struct run *r, struct run_event *e, int c, int sig)
 	}
 	if (sig == SIGSTOP) {
 		e->pid[0] = ch->pid;
-		e->npid = 1 + children_of(ch->pid, e->pid + 1, 63);
+		e->npid = 1 + procfs_children(ch->pid, e->pid + 1, 63);
 	}
 	for (unsigned i = 0; i < e->npid; i++)
 		kill(e->pid[i], sig);

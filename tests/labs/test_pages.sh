@@ -3,7 +3,7 @@
 # The lab pages (docs/labs/*.md) quote connlab plan and doctor: every quoted
 # line is one the program still prints, and the figures that follow from
 # the lab and this machine's fixed limits (connections per address and
-# port, processes, bytes per socket, epoll watches, local ports) are the
+# port, processes, bytes per socket, local ports) are the
 # program's own (tests/labs/check_pages.py).
 . "$(dirname "$0")/../lib.sh"
 lib_init test_pages
