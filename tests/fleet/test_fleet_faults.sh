@@ -110,8 +110,8 @@ check stop "$P-h1" '
 srv = [x for x in r["hosts"] if x["role"] == "server"][0]
 assert d["state"] == "failed" and d["end"]["exit_code"] == 3, (d["state"], d["end"])
 # stopped before the coordinator told it the end, it did not answer; told
-# ahead (the end goes out as the last host's hold begins) and stopped
-# after, it heard it: either way it did not end, and was ended by its pid
+# ahead (the end goes out as the last hold begins) and stopped after, it
+# heard it: either way it did not end, and was ended by its pid
 assert ("did not answer the end (stopped?)" in d["why"] or "heard the end and had not ended" in d["why"]) and "ended it with SIGTERM" in d["why"], d["why"]
 # its connections were held the whole time: its kernel and the server say so
 assert d["kernel"]["service_peak"]["ESTABLISHED"] == 5000, d["kernel"]["service_peak"]

@@ -62,7 +62,8 @@ check(e["recovered99_s"] is not None and e["recovered99_s"] <= rec, f"99% {e['re
 tl = r["timeline"]
 t0 = e["t_s"]
 during = [n for t, n in zip(tl["t_s"], tl["established_server"]) if t0 + 0.3 < t < t0 + e["disturbed_s"] - 0.1]
-after = [n for t, n in zip(tl["t_s"], tl["established_server"]) if t0 + rec + 0.2 < t < t0 + e["window_s"]]
+hold = [p for p in r["phases"] if p["name"] == "hold"][0]
+after = [n for t, n in zip(tl["t_s"], tl["established_server"]) if t0 + rec + 0.2 < t <= hold["end_s"]]
 check(during and max(during) < e["target"] / 2, f"timeline during {during}")
 check(after and min(after) >= e["target"], f"timeline after {after}")
 check(not [x for x in r["findings"] if x["id"] == "process-died"], "process-died for a restart")
