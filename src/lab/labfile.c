@@ -188,11 +188,92 @@ static void change_note(struct lab *lab, const char *section, const char *name, 
 	c->from_line = from_line;
 }
 
-int lab_set(struct lab *lab, const char *assignment, struct lab_diag *diag)
+/* --event 20s:restart, or --set events.20s=restart; --event none empties the lab file's. */
+static int set_event(struct lab *lab, const char *name, const char *value, struct lab_diag *diag)
 {
-	char left[128], err[256];
-	const char *eq = strchr(assignment, '='), *dot, *value;
+	char err[256];
+
+	if (!strcmp(name, "none")) {
+		lab->n_event = 0;
+		return 0;
+	}
+	if (!event_put(lab, name, value, LAB_LINE_EVENT, err, sizeof(err)))
+		return 0;
+	diag_add(diag, "--event %s:%s: %s", name, value, err);
+	return -EINVAL;
+}
+
+static int set_sysctl(struct lab *lab, const char *name, const char *value, char *err,
+		      size_t errlen)
+{
+	const struct sysctl_setting *was = sysctl_of(lab, name);
+	const struct ksysctl *ks = was ? NULL : kernel_sysctl_find(name);
+	char from[96] = "";
+
+	if (was)
+		snprintf(from, sizeof(from), "%s", was->value);
+	else if (ks && ks->dflt)
+		snprintf(from, sizeof(from), "%s (the kernel's default)", ks->dflt);
+	if (sysctl_put(lab, name, value, -1, err, errlen))
+		return -EINVAL;
+	change_note(lab, "sysctl", name, from, was ? was->line : 0, value);
+	return 0;
+}
+
+/* --set expect.METRIC=RHS replaces the lab file's bound; =off turns every bound off. */
+static int set_expect(struct lab *lab, const char *name, const char *value, char *err,
+		      size_t errlen)
+{
+	unsigned j = 0;
+
+	for (unsigned i = 0; i < lab->n_expect; i++)
+		if (strcmp(lab->expect[i].metric, name))
+			lab->expect[j++] = lab->expect[i];
+	lab->n_expect = j;
+	if (strcmp(value, "off"))
+		return expect_put(lab, name, value, -1, err, errlen) ? -EINVAL : 0;
+	if (!metric_check(name, err, errlen))
+		return -EINVAL;
+	lab->expect_off = 1;
+	return 0;
+}
+
+static int set_key(struct lab *lab, const char *section, const char *name, const char *value,
+		   char *err, size_t errlen)
+{
+	char from[LAB_COMMAND_MAX + 8], to[LAB_COMMAND_MAX + 8];
 	const struct key *k;
+	const char *hint;
+
+	if (!section_known(section)) {
+		hint = suggest_closest(section, sections, sections_count);
+		snprintf(err, errlen, "unknown section '%s'%s%s%s", section,
+			 hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+		return -EINVAL;
+	}
+	k = key_find(section, name);
+	if (!k) {
+		hint = key_hint(section, name);
+		snprintf(err, errlen, "unknown key '%s' in [%s]%s%s%s", name, section,
+			 hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+		return -EINVAL;
+	}
+	int from_line = lab->key_line[k - keys];
+
+	key_format(lab, k, from, sizeof(from));
+	if (key_assign(lab, k, value, err, errlen))
+		return -EINVAL;
+	lab->key_line[k - keys] = -1;
+	key_format(lab, k, to, sizeof(to));
+	change_note(lab, section, name, from, from_line, to);
+	return 0;
+}
+
+/* Splits "section.key=value" of --set into its parts, in left[]; 0 or -EINVAL. */
+static int set_split(const char *assignment, char *left, size_t len, const char **section,
+		     const char **name, const char **value, struct lab_diag *diag)
+{
+	const char *eq = strchr(assignment, '='), *dot;
 	size_t ll;
 
 	if (!eq || eq == assignment ||
@@ -204,7 +285,7 @@ int lab_set(struct lab *lab, const char *assignment, struct lab_diag *diag)
 		return -EINVAL;
 	}
 	ll = (size_t)(eq - assignment);
-	if (ll >= sizeof(left)) {
+	if (ll >= len) {
 		diag_add(diag, "--set %.40s...: key too long", assignment);
 		return -EINVAL;
 	}
@@ -213,81 +294,31 @@ int lab_set(struct lab *lab, const char *assignment, struct lab_diag *diag)
 	while (ll && left[ll - 1] == ' ')
 		left[--ll] = 0;
 	left[dot - assignment] = 0;
-	value = skip_blank(eq + 1);
-	const char *section = left, *name = left + (dot - assignment) + 1;
-
-	if (!strcmp(section, "events")) {    /* --event 20s:restart, or --set events.20s=restart */
-		if (!strcmp(name, "none")) { /* --event none: not the lab file's */
-			lab->n_event = 0;
-			return 0;
-		}
-		if (!event_put(lab, name, value, LAB_LINE_EVENT, err, sizeof(err)))
-			return 0;
-		diag_add(diag, "--event %s:%s: %s", name, value, err);
-		return -EINVAL;
-	}
-	if (!strcmp(section, "sysctl")) {
-		const struct sysctl_setting *was = sysctl_of(lab, name);
-		const struct ksysctl *ks = was ? NULL : kernel_sysctl_find(name);
-		char from[96] = "";
-		int from_line = was ? was->line : 0;
-
-		if (was)
-			snprintf(from, sizeof(from), "%s", was->value);
-		else if (ks && ks->dflt)
-			snprintf(from, sizeof(from), "%s (the kernel's default)", ks->dflt);
-		if (sysctl_put(lab, name, value, -1, err, sizeof(err)))
-			goto fail;
-		change_note(lab, section, name, from, from_line, value);
-		return 0;
-	}
-	if (!strcmp(section, "expect")) {
-		unsigned j = 0;
-
-		for (unsigned i = 0; i < lab->n_expect; i++)
-			if (strcmp(lab->expect[i].metric, name))
-				lab->expect[j++] = lab->expect[i];
-		lab->n_expect = j;
-		if (!strcmp(value, "off")) {
-			if (!metric_check(name, err, sizeof(err)))
-				goto fail;
-			lab->expect_off = 1;
-			return 0;
-		}
-		if (expect_put(lab, name, value, -1, err, sizeof(err)))
-			goto fail;
-		return 0;
-	}
-	if (!section_known(section)) {
-		const char *hint = suggest_closest(section, sections, sections_count);
-
-		snprintf(err, sizeof(err), "unknown section '%s'%s%s%s", section,
-			 hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
-		goto fail;
-	}
-	k = key_find(section, name);
-	if (!k) {
-		const char *hint = key_hint(section, name);
-
-		snprintf(err, sizeof(err), "unknown key '%s' in [%s]%s%s%s", name, section,
-			 hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
-		goto fail;
-	}
-	{
-		char from[LAB_COMMAND_MAX + 8], to[LAB_COMMAND_MAX + 8];
-		int from_line = lab->key_line[k - keys];
-
-		key_format(lab, k, from, sizeof(from));
-		if (key_assign(lab, k, value, err, sizeof(err)))
-			goto fail;
-		lab->key_line[k - keys] = -1;
-		key_format(lab, k, to, sizeof(to));
-		change_note(lab, section, name, from, from_line, to);
-	}
+	*section = left;
+	*name = left + (dot - assignment) + 1;
+	*value = skip_blank(eq + 1);
 	return 0;
-fail:
-	diag_add(diag, "--set %s: %s", assignment, err);
-	return -EINVAL;
+}
+
+int lab_set(struct lab *lab, const char *assignment, struct lab_diag *diag)
+{
+	char left[128], err[256];
+	const char *section, *name, *value;
+	int rc;
+
+	if (set_split(assignment, left, sizeof(left), &section, &name, &value, diag))
+		return -EINVAL;
+	if (!strcmp(section, "events"))
+		return set_event(lab, name, value, diag);
+	if (!strcmp(section, "sysctl"))
+		rc = set_sysctl(lab, name, value, err, sizeof(err));
+	else if (!strcmp(section, "expect"))
+		rc = set_expect(lab, name, value, err, sizeof(err));
+	else
+		rc = set_key(lab, section, name, value, err, sizeof(err));
+	if (rc)
+		diag_add(diag, "--set %s: %s", assignment, err);
+	return rc;
 }
 
 /* The [fleet] keys that go together. */
