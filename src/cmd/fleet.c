@@ -19,7 +19,8 @@ static int cmd_fleet(int argc, char **argv);
 const struct command command_fleet = {
 	.name = "fleet",
 	.summary = "run a lab's load from many hosts over pdsh (ssh or exec), merged",
-	.usage = "connlab fleet LAB [--set SECTION.KEY=VALUE]... [--out DIR] [--pdsh PROGRAM]",
+	.usage =
+		"connlab fleet LAB [--set SECTION.KEY=VALUE]... [--event TIME:restart[:GAP]]... [--out DIR] [--pdsh PROGRAM]",
 	.help = "Runs the load of LAB from the hosts its [fleet] section names, through pdsh\n"
 		"(ssh, or exec with a command template), against the service at\n"
 		"fleet.target. This leaves the sealed lab: traffic goes to real networks,\n"
@@ -33,7 +34,8 @@ const struct command command_fleet = {
 		"  3. probes: ping and new connections to the service, from this host\n"
 		"  4. floods: every load host runs connlab flood with its share, holds for\n"
 		"     lab.duration (or churns), and connlab watch beside it; their lines\n"
-		"     come back through pdsh\n"
+		"     come back through pdsh; at each restart event's time into the hold,\n"
+		"     the server on fleet.server_host is stopped (SIGTERM) and started again\n"
 		"Results go to runs/<UTC time>-<lab>/ as for connlab run, with \"hosts\" (each\n"
 		"host's figures, kernel and what went wrong) and \"totals\"; hosts.log holds\n"
 		"what every host printed. A host that cannot be reached or fails is named;\n"
@@ -41,6 +43,9 @@ const struct command command_fleet = {
 		"\n"
 		"Options:\n"
 		"  -s, --set SECTION.KEY=VALUE  override a key of the lab file (repeatable)\n"
+		"  -e, --event TIME:restart[:GAP]  one more [events] line (a fleet restarts\n"
+		"                               the server it starts; none: leave out the\n"
+		"                               lab file's events)\n"
 		"  -o, --out DIR                the run directory (it must not hold a run)\n"
 		"      --pdsh PROGRAM           the pdsh to run (default: pdsh on PATH)\n"
 		"\n"
@@ -59,11 +64,9 @@ const struct command command_fleet = {
 static int cmd_fleet(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "set", required_argument, NULL, 's' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "pdsh", required_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{ "set", required_argument, NULL, 's' }, { "event", required_argument, NULL, 'e' },
+		{ "out", required_argument, NULL, 'o' }, { "pdsh", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },	 { 0 },
 	};
 	static struct lab lab;
 	static struct plan plan;
@@ -75,10 +78,14 @@ static int cmd_fleet(int argc, char **argv)
 	int opt, st;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":s:o:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":s:e:o:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (cli_sets_add(&sets, optarg))
+				return EXIT_USAGE;
+			break;
+		case 'e':
+			if (cli_sets_event(&sets, optarg))
 				return EXIT_USAGE;
 			break;
 		case 'o':

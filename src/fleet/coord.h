@@ -4,7 +4,9 @@
  * phases; hosts.c reads
  * the hosts' lines; pdsh.c starts, waits for and stops pdsh; timeline.c
  * probes and samples; rounds.c checks the hosts and starts the server;
- * end.c sets the hosts' one end; result.c writes result.json's tree. */
+ * end.c sets the hosts' one end; events.c restarts the server host's
+ * server at the lab's restart events and measures each; result.c writes
+ * result.json's tree. */
 #ifndef CONNLAB_FLEET_COORD_H
 #define CONNLAB_FLEET_COORD_H
 
@@ -21,6 +23,7 @@
 #include "run/run.h"
 #include "run/sampler.h"
 #include "lab/hostlist.h"
+#include "util/hist.h"
 
 #ifndef CONNLAB_VERSION
 #define CONNLAB_VERSION "0.0.0"
@@ -57,10 +60,45 @@ struct fhost {
 	int have_svc;
 	uint64_t svc_estab, peak_svc[ST_MAX];
 	uint64_t aq_last; /* the listeners' accept queues at the last dump */
+	/* the coordinator's probe connects when its watch's last line came:
+	 * the handshakes of its kernel's counters that were not the fleet's */
+	uint64_t probe_opens_at_watch;
 	/* when its watch's last line came; when it went silent (-1: it did
 	 * not), its kernel's figures then leave the sums */
 	double watch_seen_s, watch_silent_s;
 	json_t *tl_open, *tl_estab;
+};
+
+/* What the hosts had counted at an event's start or its window's close
+ * (events.c). */
+struct fsnap {
+	double t;
+	uint64_t estab; /* the server host's CurrEstab, by its watch */
+	uint64_t open, lost, reconnects, reset_at_connect;
+	uint64_t syn_retrans; /* the load hosts' kernels */
+	uint64_t cookies_sent, cookies_recv, overflows, passive_opens;
+	uint64_t probe_opens; /* the coordinator's probe connects */
+	json_t *errors;	      /* the floods' failures by errno name */
+	struct hist connect;
+};
+
+/* A restart event of the fleet: told to the server host's shell, its
+ * window open until the server host holds what it held before. */
+struct fevent {
+	const struct lab_event *lab;
+	int fired, open;
+	double t_s;    /* coordinator time it was told; -1 */
+	double exit_s; /* the shell said the server exited; -1 */
+	double end_s;  /* the new server listens; -1 */
+	double recovered_s, recovered99_s;
+	int exit_status; /* the stopped server's, -1 */
+	long old_pid;
+	uint64_t target, min_estab, tw_peak, last_estab;
+	double seen_s;	 /* the server host's watch line last looked at */
+	double rate_max; /* the fastest the count grew, a second */
+	char failed[200], cut[80];
+	json_t *accepted; /* the server's accepts by worker at the close */
+	struct fsnap at[2];
 };
 
 struct pdsh_proc {
@@ -100,6 +138,12 @@ struct fleet {
 	struct event *hold_wait; /* the longest wait for every hold (end.c) */
 	double end_at_s, told_s; /* the hosts' one end, and when told; -1 */
 	double *end_wall;	 /* that end by each rank's clock */
+	struct fevent *ev;	 /* the restart events, in time order */
+	unsigned nev;
+	struct fevent *event_now; /* the last one told */
+	long srv_shell;		  /* the server round's shell there, 0 */
+	uint64_t probe_opens;	  /* the coordinator's probe connects so far */
+	struct event *ev_tick;
 };
 
 /* state.c */
@@ -155,6 +199,22 @@ char *fleet_host_csv(struct fleet *f, int loads, int only_ready);
 unsigned fleet_check_round(struct fleet *f);
 /* The server round: 0 when the server listens, -1 with the reason. */
 int fleet_server_round(struct fleet *f);
+
+/* events.c: the restart events */
+int fleet_events_init(struct fleet *f);
+/* Every 100 ms: the open windows watched; the event whose time has come,
+ * started, for the caller to tell the server host (ROUND_EVENT), or NULL. */
+struct fevent *fleet_events_tick(struct fleet *f);
+/* Its word went (err 0: pdsh started) or not. */
+void fleet_events_told(struct fleet *f, struct fevent *e, int err);
+/* The floods' round is over: every window closes. */
+void fleet_events_end(struct fleet *f);
+/* The server host's lines of role shell, restart and server. */
+void fleet_events_line(struct fleet *f, const char *role, json_t *j);
+/* A line of the event round. */
+void fleet_events_said(struct fleet *f, const char *text, int from_pdsh);
+json_t *fleet_events_json(const struct fleet *f);
+void fleet_events_free(struct fleet *f);
 
 /* result.c */
 json_t *fleet_result_json(struct fleet *f);

@@ -188,6 +188,8 @@ static int fleet_init(struct fleet *f, const struct fleet_opts *o)
 	snprintf(f->run_id, sizeof(f->run_id), "%lx-%x", (unsigned long)f->started_wall,
 		 (unsigned)getpid());
 	f->deadline = evtimer_new(f->base, fleet_on_deadline, f);
+	if (fleet_events_init(f))
+		return -ENOMEM;
 	snprintf(f->outcome, sizeof(f->outcome), "ok");
 	return 0;
 }
@@ -285,6 +287,19 @@ static int step_before(struct fleet *f)
 	return EXIT_OK;
 }
 
+static void on_events_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct fleet *f = arg;
+	struct fevent *e = fleet_events_tick(f);
+
+	(void)fd;
+	(void)what;
+	if (!e)
+		return;
+	fleet_end_round(f, ROUND_EVENT); /* the last event's word, long done */
+	fleet_events_told(f, e, fleet_spawn_pdsh(f, ROUND_EVENT, f->srv->name, 1, 30));
+}
+
 /* 4. the floods, until every host's pdsh is done */
 static int step_floods(struct fleet *f, unsigned ready)
 {
@@ -296,6 +311,12 @@ static int step_floods(struct fleet *f, unsigned ready)
 			f->h[i].state = "running";
 	fleet_enter_phase(f, PH_RAMP);
 	fleet_end_start(f);
+	if (f->nev) { /* the events' times, to 100 ms */
+		struct timeval tv = { 0, 100000 };
+
+		f->ev_tick = event_new(f->base, -1, EV_PERSIST, on_events_tick, f);
+		event_add(f->ev_tick, &tv);
+	}
 	/* pdsh -u: the floods' own bound, and a minute for ssh */
 	e = !csv || fleet_spawn_pdsh(f, ROUND_FLOOD, csv, ready,
 				     (unsigned)(fleet_flood_bound_us(f->lab) / 1000000) + 60);
@@ -303,6 +324,7 @@ static int step_floods(struct fleet *f, unsigned ready)
 	if (e)
 		return fail(f, EXIT_CANNOT_RUN, "cannot start pdsh for the floods");
 	fleet_wait_round(f, ROUND_FLOOD, 0);
+	fleet_events_end(f);
 	if (f->ph.now != PH_DRAIN)
 		fleet_enter_phase(f, PH_DRAIN);
 	fleet_tick(f);
@@ -319,6 +341,8 @@ static int step_end(struct fleet *f, int status)
 	if (f->pr[ROUND_END].pid > 0 && !f->interrupted)
 		fleet_wait_round(f, ROUND_END, 10000000);
 	fleet_end_round(f, ROUND_END);
+	fleet_events_end(f); /* interrupted: the windows close here */
+	fleet_end_round(f, ROUND_EVENT);
 	if (f->srv)
 		fleet_end_round(f, ROUND_SERVER);
 	fleet_enter_phase(f, PH_TEARDOWN);
@@ -351,6 +375,9 @@ static void fleet_free(struct fleet *f)
 {
 	if (f->tick)
 		event_free(f->tick);
+	if (f->ev_tick)
+		event_free(f->ev_tick);
+	fleet_events_free(f);
 	fleet_end_free(f);
 	for (int i = 0; i < 3; i++)
 		event_free(f->sig[i]);

@@ -30,8 +30,10 @@ int fleet_run(const struct fleet_opts *o, json_t **result, char *outdir, size_t 
 /* ---- script.c: what goes to the hosts, and what comes back ---- */
 
 /* ROUND_END: the coordinator tells every holding host's flood to end its
- * hold, at one end for all (connlab flood --end RUN-RANK) */
-enum fleet_round { ROUND_CHECK, ROUND_SERVER, ROUND_FLOOD, ROUND_END, ROUNDS };
+ * hold, at one end for all (connlab flood --end RUN-RANK); ROUND_EVENT:
+ * it tells the server host's shell to restart the server (a restart
+ * event) */
+enum fleet_round { ROUND_CHECK, ROUND_SERVER, ROUND_FLOOD, ROUND_END, ROUND_EVENT, ROUNDS };
 
 /* The shell script one pdsh command runs on every host of a round (a
  * case on pdsh's %h picks each host's rank), into a malloc'd string; NULL
@@ -40,6 +42,13 @@ enum fleet_round { ROUND_CHECK, ROUND_SERVER, ROUND_FLOOD, ROUND_END, ROUNDS };
  * 1970), NULL for the other rounds. */
 char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum fleet_round round,
 		   const char *run_id, const double *end_at);
+
+/* The script of a restart event on the server host: SIGUSR1 to the shell
+ * of the server round (shell_pid, from its first line), once /proc shows
+ * it is this run's (RUN=run_id); malloc'd, NULL when out of memory. The
+ * server round's script, with restart events, stops the server then and
+ * starts it again after the event's gap. */
+char *fleet_restart_script(long shell_pid, const char *run_id);
 
 /* The longest a host holds when the coordinator's end never reaches it:
  * the hold, and the ramp's timeout (the most the other hosts' ramps can

@@ -104,10 +104,15 @@ static void host_line(struct fleet *f, const char *line)
 		return;
 	}
 	role = json_string_value(json_object_get(j, "role"));
+	if (h == f->srv && role)
+		fleet_events_line(f, role, j); /* the server's restarts */
 	if (!role) {
 		host_says(f, h, text, 0);
+	} else if (!strcmp(role, "shell") || !strcmp(role, "restart")) {
+		/* the server round's shell: its pid, and the restarts */
 	} else if (!strcmp(role, "watch")) {
 		h->watch_seen_s = fleet_now_s(f);
+		h->probe_opens_at_watch = f->probe_opens;
 		take_watch(h, j);
 	} else if (!strcmp(role, "check")) {
 		json_decref(h->check);
@@ -153,6 +158,19 @@ static void fleet_end_line(struct fleet *f, const char *line)
 			 strncmp(text, "connlab: error: ", 16) ? text : text + 16);
 }
 
+/* A line of the event round: the restart's words there, or pdsh's. */
+static void event_line(struct fleet *f, const char *line)
+{
+	char name[HOSTNAME_MAX];
+	const char *text;
+	int from_pdsh;
+
+	if (fleet_parse_line(line, name, sizeof(name), &text, &from_pdsh))
+		fleet_events_said(f, line, 1);
+	else
+		fleet_events_said(f, text, from_pdsh);
+}
+
 void fleet_on_read(struct bufferevent *bev, void *arg)
 {
 	struct fleet *f = arg;
@@ -160,15 +178,19 @@ void fleet_on_read(struct bufferevent *bev, void *arg)
 	char *line;
 	size_t n;
 
-	int end = 0;
+	int end = 0, event = 0;
 
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < 2; k++) {
 		end |= f->pr[ROUND_END].bev[k] == bev;
+		event |= f->pr[ROUND_EVENT].bev[k] == bev;
+	}
 	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF))) {
 		while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
 			line[--n] = 0; /* ssh's words end in \r */
 		if (end)
 			fleet_end_line(f, line);
+		else if (event)
+			event_line(f, line);
 		else
 			host_line(f, line);
 		free(line);

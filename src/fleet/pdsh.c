@@ -104,8 +104,9 @@ int fleet_spawn_pdsh(struct fleet *f, enum fleet_round round, const char *hosts,
 		     unsigned timeout_s)
 {
 	struct pdsh_proc *p = &f->pr[round];
-	char *script = fleet_script(f->lab, f->fp, round, f->run_id,
-				    round == ROUND_END ? f->end_wall : NULL);
+	char *script = round == ROUND_EVENT ? fleet_restart_script(f->srv_shell, f->run_id)
+					    : fleet_script(f->lab, f->fp, round, f->run_id,
+							   round == ROUND_END ? f->end_wall : NULL);
 	char **argv = script ? fleet_pdsh_argv(f->lab, f->o->pdsh ? f->o->pdsh : "pdsh", hosts,
 					       nhosts + 1, timeout_s, script, f->labdir)
 			     : NULL;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "engine/backoff.h"
 #include "fleet/coord.h"
 #include "util/jpath.h"
 #include "util/procfs.h"
@@ -62,6 +63,8 @@ static json_t *host_flood(const struct fhost *h)
 		      "connect_us", copy(fl, "connect_us"), "errors", by, "errors_total",
 		      (json_int_t)jpath_u(fl, "errors_total"), "final", h->final_seen, "workers",
 		      copy(fl, "workers"), "messages", copy(fl, "messages"));
+	json_object_set_new(o, "lost", json_integer((json_int_t)jpath_u(fl, "lost")));
+	json_object_set_new(o, "reconnects", json_integer((json_int_t)jpath_u(fl, "reconnects")));
 	from = json_object_get(fl, "hold_from_s");
 	end = json_object_get(fl, "hold_end_s");
 	/* by its own clock; a host gone in its hold: from when the coordinator
@@ -206,7 +209,7 @@ static json_t *plan_json(const struct fleet *f)
 {
 	const struct lab *lab = f->lab;
 
-	return json_pack("{s:I, s:i, s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "connections",
+	return json_pack("{s:I, s:i, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s}", "connections",
 			 (json_int_t)f->fp->connections, "hosts", (int)f->fp->nhosts, "transport",
 			 lab->fleet.transport == FLEET_EXEC ? "exec" : "ssh", "target",
 			 f->fp->target_text, "family", f->fp->six ? "ipv6" : "ipv4", "client_mode",
@@ -215,7 +218,8 @@ static json_t *plan_json(const struct fleet *f)
 				 ? server_mode_name(lab->server_mode)
 				 : "yours",
 			 "server_ports", (int)lab->ports.n, "server_host",
-			 f->srv ? f->srv->name : "");
+			 f->srv ? f->srv->name : "", "reconnect",
+			 reconnect_mode_names[lab->reconnect]);
 }
 
 static json_t *srv_peak(const struct fleet *f)
@@ -325,6 +329,8 @@ json_t *fleet_result_json(struct fleet *f)
 	json_object_set_new(j, "ping", ping);
 	json_object_set_new(j, "probe_connect", probe);
 	json_object_set_new(j, "timeline", json_incref(f->tl));
+	if (f->nev)
+		json_object_set_new(j, "events", fleet_events_json(f));
 	json_object_set_new(j, "outdir", json_string(f->outdir));
 	return j;
 }

@@ -191,6 +191,78 @@ static void add_flood(struct sbuf *b, const struct lab *lab, const struct fleet_
 	sb_add(b, "\n");
 }
 
+/* The restarts' gaps in seconds, in the order of their times: " 1 2.5". */
+static void add_gaps(struct sbuf *b, const struct lab *lab)
+{
+	unsigned order[LAB_EVENTS_MAX];
+
+	event_order(lab->event, lab->n_event, order);
+	for (unsigned i = 0; i < lab->n_event; i++)
+		if (lab->event[order[i]].kind == EVENT_RESTART)
+			sb_add(b, " %.3f", (double)lab->event[order[i]].for_us / 1e6);
+}
+
+static int restarts(const struct lab *lab)
+{
+	for (unsigned i = 0; i < lab->n_event; i++)
+		if (lab->event[i].kind == EVENT_RESTART)
+			return 1;
+	return 0;
+}
+
+/* The server host's connlab server. With restart events, a loop: at the
+ * coordinator's word (SIGUSR1 to this shell, whose pid its first line
+ * gives; fleet_restart_script) the server gets SIGTERM (SIGKILL 10 s on),
+ * and the next gap later it starts again, each restart said in a line. */
+static void add_server(struct sbuf *b, const struct lab *lab, const char *t, const char *ports,
+		       const char *d, const char *run_id)
+{
+	char iv[32], workers[24];
+
+	units_fmt_duration(lab->keepalive_us, iv, sizeof(iv));
+	if (lab->server_workers)
+		snprintf(workers, sizeof(workers), "%llu", (unsigned long long)lab->server_workers);
+	else
+		snprintf(workers, sizeof(workers), "auto");
+	if (restarts(lab)) {
+		sb_add(b, "\tRUN=%s\n\tX=0\n\ttrap X=1 USR1\n", run_id);
+		sb_add(b, "\techo \"{\\\"role\\\":\\\"shell\\\",\\\"pid\\\":$$}\"\n\tset --");
+		add_gaps(b, lab);
+		sb_add(b, "\n\twhile :; do\n\t");
+	}
+	sb_add(b,
+	       "\t\"$C\" server --address %s --ports %s --workers %s --max-connections %llu --mode %s --interval %s --backlog %llu --duration %s --stats-interval 1s%s\n",
+	       t, ports, workers, (unsigned long long)(lab->connections + 1000),
+	       server_mode_name(lab->server_mode), iv, (unsigned long long)lab->backlog, d,
+	       restarts(lab) ? " &" : "");
+	if (!restarts(lab))
+		return;
+	/* a word while it waits ends the wait (status > 128), and the trap
+	 * says it was the word */
+	sb_add(b,
+	       "\t\tP=$!\n\t\t[ $X = 1 ] || wait $P\n\t\tS=$?\n\t\t[ $X = 1 ] || break\n\t\tX=0\n");
+	sb_add(b, "\t\tkill -TERM $P 2>/dev/null\n\t\tK=0\n");
+	sb_add(b,
+	       "\t\twhile kill -0 $P 2>/dev/null && [ $K -lt 100 ]; do sleep 0.1; K=$((K + 1)); done\n");
+	sb_add(b,
+	       "\t\tkill -KILL $P 2>/dev/null\n\t\twait $P\n\t\tS=$?\n\t\t[ $# -gt 0 ] || break\n");
+	sb_add(b,
+	       "\t\techo \"{\\\"role\\\":\\\"restart\\\",\\\"status\\\":$S,\\\"gap_s\\\":$1}\"\n\t\tsleep $1\n\t\tshift\n\tdone\n\t(exit $S)\n");
+}
+
+char *fleet_restart_script(long shell_pid, const char *run_id)
+{
+	struct sbuf b = { 0 };
+
+	/* the shell of this run's server, not a process that took its pid */
+	sb_add(&b,
+	       "if tr '\\0' '\\n' < /proc/%ld/cmdline 2>/dev/null | grep -q 'RUN=%s$'; then\n"
+	       "\tkill -USR1 %ld && exit 0\nfi\n"
+	       "echo \"connlab fleet: the server's shell (pid %ld) is not there: nothing restarted\" >&2\nexit 1\n",
+	       shell_pid, run_id, shell_pid, shell_pid);
+	return b.oom ? (free(b.s), NULL) : b.s;
+}
+
 char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum fleet_round round,
 		   const char *run_id, const double *end_at)
 {
@@ -217,20 +289,7 @@ char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum flee
 			       "\t\"$C\" watch --interval %s --states-every 2s --service %s:%s --duration %s --stats-fd 2 &\n\tW=$!\n",
 			       units_fmt_duration(lab->interval_us, v, sizeof(v)), svc, ports, d);
 			if (lab->fleet.server == FLEET_SERVER_START) {
-				char iv[32], workers[24];
-
-				units_fmt_duration(lab->keepalive_us, iv, sizeof(iv));
-				if (lab->server_workers)
-					snprintf(workers, sizeof(workers), "%llu",
-						 (unsigned long long)lab->server_workers);
-				else
-					snprintf(workers, sizeof(workers), "auto");
-				sb_add(&b,
-				       "\t\"$C\" server --address %s --ports %s --workers %s --max-connections %llu --mode %s --interval %s --backlog %llu --duration %s --stats-interval 1s\n",
-				       t, ports, workers,
-				       (unsigned long long)(lab->connections + 1000),
-				       server_mode_name(lab->server_mode), iv,
-				       (unsigned long long)lab->backlog, d);
+				add_server(&b, lab, t, ports, d, run_id);
 			} else {
 				sb_add(&b, "\twait $W\n");
 			}

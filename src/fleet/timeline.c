@@ -15,6 +15,8 @@ void fleet_on_probe(void *arg, int is_ping, int64_t us, int err)
 	struct fleet *f = arg;
 
 	(void)err;
+	if (!is_ping && us >= 0)
+		f->probe_opens++;   /* a handshake of the server's that is not the fleet's */
 	if (f->ph.now >= PH_BEFORE) /* the coordinator probes from the before phase */
 		probe_tally_add(&f->tally, f->ph.now, is_ping, us);
 }

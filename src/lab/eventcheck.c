@@ -26,6 +26,33 @@ int event_put(struct lab *lab, const char *at, const char *what, int line, char 
 	return 0;
 }
 
+/* What connlab fleet cannot do to a server on another host, by kind; NULL
+ * where it can (docs/fleet.md). */
+static const char *const fleet_cannot[EVENT_KINDS] = {
+	[EVENT_RELOAD] = "the fleet's server is connlab server, which does not reload; use restart",
+	[EVENT_KILL] =
+		"connlab fleet does not kill single workers on the server host; use restart, or run the lab on one machine with connlab run",
+	[EVENT_PAUSE] =
+		"connlab fleet does not pause the server on the server host; use restart, or run the lab on one machine with connlab run",
+	[EVENT_LINK_DOWN] =
+		"a fleet's hosts are machines of their own and connlab fleet leaves their links alone; run the lab on one machine with connlab run to flap a link",
+};
+
+/* A fleet restarts the server it started on fleet.server_host, and does
+ * nothing else to another host. */
+static void fleet_event_check(const struct lab *lab, const struct lab_event *e, const char *at,
+			      struct lab_diag *diag)
+{
+	if (fleet_cannot[e->kind])
+		diag_add(diag, "%s: %s in a fleet: %s", at, event_kinds[e->kind].name,
+			 fleet_cannot[e->kind]);
+	else if (!lab->fleet.server_host[0] || lab->fleet.server != FLEET_SERVER_START)
+		diag_add(
+			diag,
+			"%s: restart in a fleet: connlab fleet restarts only the server it starts (fleet.server_host with fleet.server = start); a server of your own is not its to stop",
+			at);
+}
+
 /* One event against the lab: inside the run, a namespace that exists. */
 static void event_check(const struct lab *lab, const struct lab_event *e, struct lab_diag *diag)
 {
@@ -47,6 +74,10 @@ static void event_check(const struct lab *lab, const struct lab_event *e, struct
 			diag,
 			"%s: '%s' at %s ends after %s (lab.duration = %s): its recovery could not be seen; start it earlier or lengthen lab.duration",
 			at, ev, a, run, d);
+	if (lab_is_fleet(lab)) {
+		fleet_event_check(lab, e, at, diag);
+		return;
+	}
 	if (e->kind == EVENT_RELOAD && !lab->server_command[0])
 		diag_add(
 			diag,
@@ -66,13 +97,6 @@ void events_validate(const struct lab *lab, struct lab_diag *diag)
 
 	for (unsigned i = 0; i < lab->n_event; i++)
 		event_check(lab, &lab->event[i], diag);
-	if (lab->n_event && lab_is_fleet(lab)) {
-		lab_where(lab, lab->event[0].line, at, sizeof(at));
-		diag_add(
-			diag,
-			"%s: a fleet takes no events: connlab fleet cannot restart or pause a server on another host yet (docs/fleet.md); run the lab on one machine with connlab run",
-			at);
-	}
 	if (rline && lab->client_mode == CLIENT_CHURN && lab->reconnect) {
 		lab_where(lab, rline, at, sizeof(at));
 		diag_add(

@@ -164,3 +164,16 @@ const char *event_fmt(const struct lab_event *e, char *buf, size_t len)
 	}
 	return buf;
 }
+
+void event_order(const struct lab_event *ev, unsigned n, unsigned *order)
+{
+	for (unsigned i = 0; i < n; i++) { /* insertion: at most 16, stable */
+		unsigned k = i;
+
+		while (k && ev[order[k - 1]].at_us > ev[i].at_us) {
+			order[k] = order[k - 1];
+			k--;
+		}
+		order[k] = i;
+	}
+}

@@ -49,6 +49,9 @@ WUR int event_parse(const char *at, const char *what, struct lab_event *e, char 
 /* --event's form, "20s:restart", "30s:link-down:c1:3s": the same as
  * event_parse with ':' for the spaces. */
 WUR int event_parse_arg(const char *arg, struct lab_event *e, char *err, size_t errlen);
+/* The events' indexes in the order of their times (two at one time in
+ * the order given) into order[n]. */
+void event_order(const struct lab_event *ev, unsigned n, unsigned *order);
 /* The event as the lab file would give it: "restart 2s" into buf. */
 const char *event_fmt(const struct lab_event *e, char *buf, size_t len);
 

@@ -164,9 +164,16 @@ static void fleet_hosts(json_t *j, FILE *out)
 				str(h, "name"), str(h, "state"), num(h, "share.connections"), why);
 			continue;
 		}
-		fprintf(out, "  host %-8s %s: %.0f of %.0f established, %.0f errors",
-			str(h, "name"), str(h, "state"), num(h, "flood.established"),
-			num(h, "share.connections"), num(h, "flood.errors_total"));
+		if (num(h, "flood.lost") > 0 || num(h, "flood.reconnects") > 0)
+			fprintf(out,
+				"  host %-8s %s: %.0f connects for its %.0f (%.0f lost, %.0f reconnect attempts), %.0f errors",
+				str(h, "name"), str(h, "state"), num(h, "flood.established"),
+				num(h, "share.connections"), num(h, "flood.lost"),
+				num(h, "flood.reconnects"), num(h, "flood.errors_total"));
+		else
+			fprintf(out, "  host %-8s %s: %.0f of %.0f established, %.0f errors",
+				str(h, "name"), str(h, "state"), num(h, "flood.established"),
+				num(h, "share.connections"), num(h, "flood.errors_total"));
 		if (!isnan(num(h, "flood.held_s")))
 			fprintf(out, ", held %.1f s", num(h, "flood.held_s"));
 		if (!isnan(num(h, "kernel.service_peak.ESTABLISHED")))

@@ -168,25 +168,6 @@ static json_t *failures_json(const struct run_event *e)
 	return j;
 }
 
-static json_t *hist_window(const struct hist *later, const struct hist *earlier)
-{
-	struct hist *h = malloc(sizeof(*h));
-	json_t *j;
-
-	if (!h)
-		return json_null();
-	hist_since(h, later, earlier);
-	j = h->count ? run_hist_json(h) : json_null();
-	if (h->count) { /* the kernel's SYN retransmits at 1 s, 3 s, 7 s */
-		json_object_set_new(j, "at_least_1s",
-				    json_integer((json_int_t)hist_at_least(h, 1000000)));
-		json_object_set_new(j, "at_least_3s",
-				    json_integer((json_int_t)hist_at_least(h, 3000000)));
-	}
-	free(h);
-	return j;
-}
-
 /* accepts by server worker in the window: the same server's difference,
  * or a restarted server's own counts */
 static json_t *accepts_json(const struct run_event *e)
@@ -279,14 +260,15 @@ static json_t *event_json(const struct run *r, const struct run_event *e)
 	json_object_set_new(j, "window_s", json_real(e->at[1].t - e->t_s));
 	json_object_set_new(j, "regain_rate_per_s",
 			    e->rate_max > 0 ? json_real(round(e->rate_max)) : json_null());
-	json_object_set_new(
-		j, "floods",
-		json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "open_end",
-			  (json_int_t)e->at[1].open, "lost", D(lost), "reset_at_connect",
-			  D(reset_at_connect), "reconnects", D(reconnects), "failures",
-			  failures_json(e), "connect",
-			  hist_window(&e->at[1].connect, &e->at[0].connect), "reconnect_wait",
-			  hist_window(&e->at[1].reconnect_wait, &e->at[0].reconnect_wait)));
+	json_object_set_new(j, "floods",
+			    json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "open_end",
+				      (json_int_t)e->at[1].open, "lost", D(lost),
+				      "reset_at_connect", D(reset_at_connect), "reconnects",
+				      D(reconnects), "failures", failures_json(e), "connect",
+				      run_hist_window_json(&e->at[1].connect, &e->at[0].connect),
+				      "reconnect_wait",
+				      run_hist_window_json(&e->at[1].reconnect_wait,
+							   &e->at[0].reconnect_wait)));
 	json_object_set_new(j, "kernel", kernel_json(e));
 	json_object_set_new(j, "accepted_by_worker", accepts_json(e));
 	json_object_set_new(j, "probe", probe_json(r, e->t_s, e->at[1].t));

@@ -61,6 +61,10 @@ void run_result_close(json_t *j, time_t started, const char *outcome, const char
 json_t *run_merged_hist(json_t *const *lines, size_t n, const char *key);
 /* A histogram as result.json gives one: count, p50_us .. max_us, mean_us. */
 json_t *run_hist_json(const struct hist *h);
+/* What a histogram gained between two copies of it (an event's window),
+ * as run_hist_json gives it, with how many took at least 1 s and 3 s (the
+ * kernel's SYN retransmits); null when nothing was added. */
+json_t *run_hist_window_json(const struct hist *later, const struct hist *earlier);
 
 /* The run directory: out, or runs/<UTC time of started>-<name> (made
  * unique); it must hold no result yet. 0, or -errno after saying why. */

@@ -122,3 +122,22 @@ json_t *run_merged_hist(json_t *const *lines, size_t n, const char *key)
 	free(h);
 	return out ? out : json_null();
 }
+
+json_t *run_hist_window_json(const struct hist *later, const struct hist *earlier)
+{
+	struct hist *h = malloc(sizeof(*h));
+	json_t *j;
+
+	if (!h)
+		return json_null();
+	hist_since(h, later, earlier);
+	j = h->count ? run_hist_json(h) : json_null();
+	if (h->count) { /* the kernel's SYN retransmits at 1 s, 3 s, 7 s */
+		json_object_set_new(j, "at_least_1s",
+				    json_integer((json_int_t)hist_at_least(h, 1000000)));
+		json_object_set_new(j, "at_least_3s",
+				    json_integer((json_int_t)hist_at_least(h, 3000000)));
+	}
+	free(h);
+	return j;
+}

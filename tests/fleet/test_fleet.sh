@@ -6,7 +6,9 @@
 # connections each (merged result.json = the sum of the hosts' own figures
 # = the server's kernel count); pdsh -R exec with nsenter; the same over
 # IPv6 (each host's kernel and the server's count IPv6 sockets to the
-# service, the coordinator probes over ICMPv6); one host's sshd
+# service, the coordinator probes over ICMPv6); a restart of the server on
+# its host (lost and recovered by the floods' and the kernel's count, the
+# coordinator killed in its gap); one host's sshd
 # stopped (named, the others merged); sources missing on the hosts (not
 # ready, nothing ran); Ctrl-C mid-run and kill -9 of the coordinator (no
 # process left in any namespace);
@@ -132,6 +134,59 @@ for h in 1 2 3; do
 	[ "$n" = 0 ] || fail "fleet over IPv6: $n connections left on $P-h$h after the run"
 done
 net_no_leftovers "fleet over IPv6"
+
+# ---- 2c. a restart on the server host: 2 s into the hold the server
+# round's shell is told (SIGUSR1 over pdsh), stops the server (SIGTERM)
+# and starts it 1 s after it exited; the clients reconnect at once. The
+# floods and the server host's kernel count the same connections lost; the
+# recovery is timed from that kernel's count ----
+co "$CONNLAB" fleet "$tmp/ssh.lab" --out "$tmp/rs" --set clients.connections=15000 \
+	--set lab.duration=8s --set clients.reconnect=immediate --event 2s:restart:1s \
+	>"$tmp/rs.out" 2>&1 || { fail "fleet restart: exit $?"; tail -20 "$tmp/rs.out"; }
+$PY - "$tmp/rs/result.json" <<'PYEOF' || fail "fleet restart: the event's figures"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["outcome"] == "completed" and r["plan"]["reconnect"] == "immediate", (r["outcome"], r["reason"])
+(e,) = r["events"]
+assert e["kind"] == "restart" and e["happened"] is True and e["failed"] is None, e
+assert e["where"].endswith("-srv") and e["resolution_s"] == 1.0, e
+# the old server exited at SIGTERM (status 0), the new one listened after the gap
+assert e["server_exit_status"] == 0 and 0 < e["server_exit_s"] < 3, e
+assert e["server_exit_s"] + 1 <= e["disturbed_s"] < e["server_exit_s"] + 4, e
+# every held connection was lost, and counted so by both sides
+k, fl = e["kernel"], e["floods"]
+assert fl["lost"] == 15000 == k["lost"], (fl, k, e["target"])
+assert k["established_min"] < 100 and k["handshakes"] >= 15000, k
+assert fl["reconnects"] >= fl["lost"], fl
+# back at the target by the server host's count, after the server was
+assert e["recovered_s"] is not None and e["disturbed_s"] <= e["recovered_s"] < 6, e
+assert e["recovered99_s"] <= e["recovered_s"] and e["cut_by"] is None, e
+assert k["established_end"] >= e["target"], (k, e["target"])
+# the server closed first: its host keeps the TIME_WAIT
+assert k["server_time_wait_peak"] >= 14000, k
+ids = [f["id"] for f in r["findings"]]
+assert "storm-recovered" in ids and "storm-time-wait" in ids, ids
+srv = [h for h in r["hosts"] if h["role"] == "server"][0]
+assert srv["state"] == "stopped", srv
+print("  fleet restart: %d lost (floods and kernel), server back %.1f s after the word, all %d back at %.1f s" % (
+    fl["lost"], e["disturbed_s"], e["target"], e["recovered_s"]))
+PYEOF
+grep -q "^connlab fleet: restart at 2.0 s into the hold" "$tmp/rs.out" || fail "fleet restart: not named on the progress line"
+$PY tests/report/check_report.py "$tmp/rs/report.html" "$tmp/rs/result.json" >/dev/null || fail "fleet restart: report.html"
+grep -q 'class="event" data-event="restart"' "$tmp/rs/report.html" || fail "fleet restart: not marked on the charts"
+net_no_leftovers "fleet restart"
+
+# ... the coordinator killed (-9) in the restart's gap: the server
+# host's shell starts no server that outlives it
+ip netns exec "$P-co" "$CONNLAB" fleet "$tmp/ssh.lab" --out "$tmp/rs9" --set clients.connections=6000 \
+	--set lab.duration=30s --event 1s:restart:3s >"$tmp/rs9.out" 2>&1 &
+cpid=$!
+for _ in $(seq 200); do grep -q "^connlab fleet: restart at" "$tmp/rs9.out" && break; sleep 0.1; done
+grep -q "^connlab fleet: restart at" "$tmp/rs9.out" || fail "kill -9 in a restart: the restart never came"
+sleep 1
+kill -9 $cpid
+wait $cpid 2>/dev/null
+net_no_leftovers "the coordinator killed in a restart"
 
 # ---- 3. one host's sshd stopped before the run ----
 net_sshd_stop "$P-h2"

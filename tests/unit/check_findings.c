@@ -160,6 +160,13 @@ static const struct {
 	{ "storm-kill",
 	  { "storm-recovered:note" },
 	  { "storm-herd", "storm-no-recovery", "storm-uneven-takeover", "process-died" } },
+	/* a fleet's restart on its server host (2026-12-05): 15000 connections
+	 * over two load hosts, backlog 64, immediate reconnects: the herd, and
+	 * not all back by the server host's count */
+	{ "fleet-storm",
+	  { "storm-herd:warning", "storm-syn-wait:warning", "storm-no-recovery:warning",
+	    "storm-time-wait:note", "server-accept-queue:warning" },
+	  { "storm-recovered", "storm-uneven-takeover", "host-failed" } },
 	/* a result.json of connlab before the findings, with a log line */
 	{ "old-run", { "fd-limit:cause", "accept-queue:cause" }, { "memory-per-connection" } },
 };

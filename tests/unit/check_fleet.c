@@ -156,6 +156,23 @@ START_TEST(lab_errors)
 		{ "[lab]\nfamily = ipv4\n[fleet]\nhosts = a\ntarget = fd00::1\n",
 		  "f.lab:2: lab.family = ipv4 but fleet.target fd00::1 is an IPv6 address" },
 		{ "[fleet]\nhosts = a\ntarget = fd00::1::2\n", "f.lab:3: fleet.target" },
+		/* a fleet restarts the server it starts, and does nothing else */
+		{ "[fleet]\nhosts = a\ntarget = 10.0.0.1\nserver_host = s\n[events]\n2s = reload\n",
+		  "f.lab:6: reload in a fleet: the fleet's server is connlab server" },
+		{ "[fleet]\nhosts = a\ntarget = 10.0.0.1\nserver_host = s\n[events]\n2s = kill 1\n",
+		  "f.lab:6: kill in a fleet: connlab fleet does not kill single workers" },
+		{ "[fleet]\nhosts = a\ntarget = 10.0.0.1\nserver_host = s\n[events]\n2s = pause 1s\n",
+		  "f.lab:6: pause in a fleet: connlab fleet does not pause" },
+		{ "[fleet]\nhosts = a\ntarget = 10.0.0.1\n[events]\n2s = link-down c0 1s\n",
+		  "f.lab:5: link-down in a fleet: a fleet's hosts are machines of their own" },
+		{ "[fleet]\nhosts = a\ntarget = 10.0.0.1\n[events]\n2s = restart\n",
+		  "f.lab:5: restart in a fleet: connlab fleet restarts only the server it starts" },
+		{ "[fleet]\nhosts = a\ntarget = 10.0.0.1\nserver_host = s\nserver = running\n"
+		  "[events]\n2s = restart\n",
+		  "f.lab:7: restart in a fleet: connlab fleet restarts only the server it starts" },
+		{ "[lab]\nduration = 10s\n[fleet]\nhosts = a\ntarget = 10.0.0.1\nserver_host = s\n"
+		  "[events]\n10s = restart\n",
+		  "f.lab:8: the event at 10s (restart 1s) falls outside the run" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -242,6 +259,41 @@ START_TEST(scripts)
 }
 END_TEST
 
+/* restart events: the server round's shell restarts the server at the
+ * coordinator's word, with the events' gaps in the order of their times;
+ * the word goes to that shell only */
+START_TEST(restart_scripts)
+{
+	struct fleet_plan fp;
+	char err[256], *s;
+
+	fleet_lab("server_host = srv\n[events]\n20s = restart 2s\n5s = restart 500ms\n");
+	ck_assert_int_eq(fleet_plan_build(&lab, 20000, 0, &fp, err, sizeof(err)), 0);
+	s = fleet_script(&lab, &fp, ROUND_SERVER, "r1", NULL);
+	ck_assert_msg(strstr(s, "\tRUN=r1\n\tX=0\n\ttrap X=1 USR1\n"), "%s", s);
+	ck_assert_msg(strstr(s, "\"pid\\\":$$}\"\n\tset -- 0.500 2.000\n\twhile :; do\n"), "%s", s);
+	ck_assert_msg(strstr(s, "--stats-interval 1s &\n\t\tP=$!\n"), "%s", s);
+	ck_assert_msg(strstr(s, "kill -TERM $P"), "%s", s);
+	ck_assert_msg(strstr(s, "sleep $1\n\t\tshift\n\tdone\n\t(exit $S)\n\tS=$?\n"), "%s", s);
+	free(s);
+	s = fleet_restart_script(4242, "r1");
+	ck_assert_msg(strstr(s, "/proc/4242/cmdline") && strstr(s, "grep -q 'RUN=r1$'") &&
+			      strstr(s, "kill -USR1 4242 && exit 0"),
+		      "%s", s);
+	ck_assert_ptr_nonnull(strstr(s, "is not there: nothing restarted"));
+	free(s);
+	fleet_plan_free(&fp);
+	/* without restart events the server runs as it did: no loop */
+	fleet_lab("server_host = srv\n");
+	ck_assert_int_eq(fleet_plan_build(&lab, 20000, 0, &fp, err, sizeof(err)), 0);
+	s = fleet_script(&lab, &fp, ROUND_SERVER, "r1", NULL);
+	ck_assert_ptr_null(strstr(s, "USR1"));
+	ck_assert_ptr_nonnull(strstr(s, "--stats-interval 1s\n\tS=$?\n"));
+	free(s);
+	fleet_plan_free(&fp);
+}
+END_TEST
+
 /* an IPv6 fleet: its family is the target's, the sources agree with it,
  * the hosts are given the target as it is and the watch its address in
  * brackets */
@@ -321,6 +373,7 @@ static void add(TCase *tc)
 	tcase_add_test(tc, plans);
 	tcase_add_test(tc, lab_errors);
 	tcase_add_test(tc, scripts);
+	tcase_add_test(tc, restart_scripts);
 	tcase_add_test(tc, ipv6_fleets);
 	tcase_add_test(tc, pdsh_lines);
 }
