@@ -63,6 +63,15 @@ assert m["missing"] == 0 and m["replies"] >= m["sent"] - 2000 and m["sent"] >= 7
 assert m["reply"]["count"] == m["replies"], m
 ' "$tmp/nginx/result.json" || fail "nginx: $(grep -A4 '"messages"' "$tmp/nginx/result.json")"
 	[ "$(ls -d /tmp/tmp.* 2>/dev/null | sort)" = "$before_tmp" ] || fail "nginx left its temporary directory"
+	# reloaded: the idle keep-alive connections closed, none refused
+	run nginx-reload 0 lab/nginx-reload.lab --set clients.connections=2000 --set lab.duration=6s \
+		--event none --event 2s:reload
+	$PY - "$tmp/nginx-reload/result.json" <<'PYEOF' || fail "nginx-reload: the claims of its page"
+import json, sys
+e = json.load(open(sys.argv[1]))["events"][0]
+assert e["happened"] and e["floods"]["lost"] >= 1000 and e["recovered_s"] is not None, e
+assert "ECONNREFUSED" not in e["floods"]["failures"] and e["kernel"]["syn_retransmits"] == 0, e
+PYEOF
 else
 	skip_part nginx "nginx is not installed (apt-get install nginx-light)"
 fi
@@ -84,6 +93,17 @@ if "backoff" in sys.argv[1]:
     assert "storm-herd" not in [f["id"] for f in r["findings"]], r["findings"]
 PYEOF
 done
+# a link flap loses nothing: the count never falls, every reply comes
+run link-flap 0 lab/link-flap.lab --set clients.connections=4000 --set lab.duration=8s \
+	--event none --event 2s:link-down:c1:1s
+$PY - "$tmp/link-flap/result.json" <<'PYEOF' || fail "link-flap: the claims of its page"
+import json, sys
+r = json.load(open(sys.argv[1]))
+e = r["events"][0]
+assert e["happened"] and e["floods"]["lost"] == 0 == e["kernel"]["lost"], e
+assert e["kernel"]["established_min"] >= e["target"] and e["recovered_s"] is not None, e
+assert r["messages"]["missing"] == 0, r["messages"]
+PYEOF
 # each lab's case is named by its finding
 if case "${BUILD:-}" in *san*) true ;; *) false ;; esac; then
 	# under the sanitizers the lab's own processes run several times
