@@ -62,4 +62,8 @@ void chart_init(struct chart *c, struct rundata *runs, int nruns);
 /* charts.c: every chart of report.html, in the page's order */
 void html_charts(FILE *f, struct rundata *runs, int n);
 
+/* events_html.c: the runs' lab events, each with its window's connect
+ * times by the SYN retransmit steps (nothing without events) */
+void html_events(FILE *f, json_t *const *res, int n);
+
 #endif

@@ -278,6 +278,7 @@ static const char css[] =
 	"max-width:1100px;margin:0 auto;padding:1em}\n"
 	"h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;margin-top:1.6em}\n"
 	".muted{color:var(--muted)}.ok{color:var(--ok);font-weight:600}"
+	".bar{display:inline-block;height:.8em;background:var(--c1)}"
 	".fail{color:var(--fail);font-weight:600}.notrun{color:var(--muted);font-weight:600}\n"
 	".badge{display:inline-block;padding:.1em .6em;border-radius:1em;border:2px solid}\n"
 	".cards{display:flex;flex-wrap:wrap;gap:.6em}.card{background:var(--card);"
@@ -440,6 +441,7 @@ void report_html(json_t *const *res, const char *const *dirs, int n, FILE *f)
 		"(probes without load), ramp (or churn), hold, drain.%s</p>\n",
 		n > 1 ? " Bands are run A's; run B's phase starts are dashed lines." : "");
 	html_charts(f, runs, n);
+	html_events(f, res, n);
 	if (n == 1) {
 		figures(f, res, 1);
 		counters(f, res[0]);

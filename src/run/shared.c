@@ -123,6 +123,30 @@ json_t *run_merged_hist(json_t *const *lines, size_t n, const char *key)
 	return out ? out : json_null();
 }
 
+/* The window's connects by the kernel's SYN retransmit steps (a connect
+ * whose first SYN went unanswered takes 1 s or more, then 3 s, 7 s, 15 s):
+ * from_ms, to_ms (null: no bound) and count of each. */
+static json_t *steps_json(const struct hist *h)
+{
+	static const uint64_t edge_us[] = { 0,	     1000,    10000,   100000,
+					    1000000, 3000000, 7000000, 15000000 };
+	const size_t n = sizeof(edge_us) / sizeof(edge_us[0]);
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t from = hist_at_least(h, edge_us[i]),
+			 to = i + 1 < n ? hist_at_least(h, edge_us[i + 1]) : 0;
+
+		json_array_append_new(a,
+				      json_pack("{s:f, s:o, s:I}", "from_ms",
+						(double)edge_us[i] / 1000, "to_ms",
+						i + 1 < n ? json_real((double)edge_us[i + 1] / 1000)
+							  : json_null(),
+						"count", (json_int_t)(from - to)));
+	}
+	return a;
+}
+
 json_t *run_hist_window_json(const struct hist *later, const struct hist *earlier)
 {
 	struct hist *h = malloc(sizeof(*h));
@@ -137,6 +161,7 @@ json_t *run_hist_window_json(const struct hist *later, const struct hist *earlie
 				    json_integer((json_int_t)hist_at_least(h, 1000000)));
 		json_object_set_new(j, "at_least_3s",
 				    json_integer((json_int_t)hist_at_least(h, 3000000)));
+		json_object_set_new(j, "steps", steps_json(h));
 	}
 	free(h);
 	return j;

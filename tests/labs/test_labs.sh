@@ -92,7 +92,14 @@ assert e["kernel"]["established_end"] >= 0.99 * e["target"], e["kernel"]
 if "backoff" in sys.argv[1]:
     assert "storm-herd" not in [f["id"] for f in r["findings"]], r["findings"]
 PYEOF
+	$PY "$(dirname "$0")/../report/check_report.py" "$tmp/$l/report.html" "$tmp/$l/result.json" >/dev/null ||
+		fail "$l: report.html ($($PY "$(dirname "$0")/../report/check_report.py" "$tmp/$l/report.html" "$tmp/$l/result.json"))"
 done
+# ... side by side: both runs' events, each with its connect times by step
+"$CONNLAB" report "$tmp/restart-storm" "$tmp/restart-storm-backoff" >/dev/null 2>&1 &&
+	$PY "$(dirname "$0")/../report/check_report.py" "$tmp/restart-storm-backoff/compare.html" \
+		"$tmp/restart-storm/result.json" "$tmp/restart-storm-backoff/result.json" >/dev/null ||
+	fail "restart storm: compare.html ($($PY "$(dirname "$0")/../report/check_report.py" "$tmp/restart-storm-backoff/compare.html" "$tmp/restart-storm/result.json" "$tmp/restart-storm-backoff/result.json"))"
 # a link flap loses nothing: the count never falls, every reply comes
 run link-flap 0 lab/link-flap.lab --set clients.connections=4000 --set lab.duration=8s \
 	--event none --event 2s:link-down:c1:1s

@@ -13,7 +13,10 @@
   sum; rates: the rise per second), and no value is missing or extra;
 - every interval with lost pings or failed connects has its marker, no other
   (for the IPv6 probe of a dual-stack lab too);
-- the expectations table says what result.json says.
+- the expectations table says what result.json says;
+- the events table has each of result.json's events with its figures, and
+  each event's connect times by step are its window's (they add up to its
+  connect count).
 Prints what it checked; exits 1 on the first disagreement."""
 import json
 import math
@@ -50,6 +53,33 @@ def rate(t, c):
         dt = t[i] - t[i - 1]
         out.append((c[i] - c[i - 1]) / dt if dt > 0 else None)
     return out
+
+
+def number(cell):
+    return None if cell in ("-", "not back") else float(cell.replace(",", ""))
+
+
+def check_events(root, r, who):
+    events = r.get("events") or []
+    rows = root.findall(f".//h:table[@id='events{who}']/h:tbody/h:tr", NS)
+    if len(rows) != len(events):
+        fail(f"{len(rows)} event rows, result.json has {len(events)}")
+    for k, (row, e) in enumerate(zip(rows, events)):
+        cells = ["".join(c.itertext()) for c in row.findall("h:td", NS)]
+        if not cells[0].startswith(e["event"]):
+            fail(f"event row {cells[0]} is not {e['event']}")
+        lost = (e.get("floods") or {}).get("lost"), (e.get("kernel") or {}).get("lost")
+        if (number(cells[4]), number(cells[5])) != lost:
+            fail(f"event {e['event']}: lost {cells[4:6]} on the page, {lost} in result.json")
+        if e.get("recovered_s") is None and e["happened"] and cells[2] != "not back":
+            fail(f"event {e['event']}: not recovered, the page says {cells[2]}")
+        steps = ((e.get("floods") or {}).get("connect") or {}).get("steps")
+        srows = root.findall(f".//h:table[@id='steps{who}-{k}']/h:tbody/h:tr", NS)
+        if len(srows) != len(steps or []):
+            fail(f"event {e['event']}: {len(srows)} step rows, result.json has {len(steps or [])}")
+        got = [number("".join(s.findall("h:td", NS)[1].itertext())) for s in srows]
+        if steps and (got != [s["count"] for s in steps] or sum(got) != e["floods"]["connect"]["count"]):
+            fail(f"event {e['event']}: steps {got} are not {steps}")
 
 
 def main():
@@ -176,7 +206,10 @@ def main():
             want = "not run" if e.get("verdict") == "not run" else ("ok" if e["holds"] else "FAIL")
             if verdict != want:
                 fail(f"expectation {e['metric']}: page says {verdict}")
+        check_events(root, results[0], "")
     else:
+        for r, who in zip(results, ("-A", "-B")):
+            check_events(root, r, who)
         if root.find(".//h:table[@id='differences']", NS) is None:
             fail("the comparison has no table of differences")
     print(f"check_report: {page}: {len(svgs)} charts, {points} points agree with result.json")
