@@ -116,6 +116,14 @@ addresses = 4
 inflight = 20000
 LAB
 run herd "$tmp/herd.lab" --set lab.duration=10s --set clients.reconnect=immediate --event 2s:restart
+# once in a CI run (2026-12-05) the reconnects came spread enough that the
+# queues held (storm-recovered, no herd); a herd is a race, so one run more
+# before failing, the first one's findings said
+if ! grep -q '"id": "storm-herd"' "$tmp/herd/result.json"; then
+	echo "  herd: none in the first run ($($PY -c 'import json,sys; print(" ".join(f["id"] for f in json.load(open(sys.argv[1]))["findings"]))' "$tmp/herd/result.json")); once more"
+	rm -rf "$tmp/herd"
+	run herd "$tmp/herd.lab" --set lab.duration=10s --set clients.reconnect=immediate --event 2s:restart
+fi
 fix=$($PY - "$tmp/herd/result.json" <<'PY'
 import json, re, sys
 r = json.load(open(sys.argv[1]))
