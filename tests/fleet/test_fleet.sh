@@ -155,7 +155,10 @@ assert e["server_exit_status"] == 0 and 0 < e["server_exit_s"] < 3, e
 assert e["server_exit_s"] + 1 <= e["disturbed_s"] < e["server_exit_s"] + 4, e
 # every held connection was lost, and counted so by both sides
 k, fl = e["kernel"], e["floods"]
-assert fl["lost"] == 15000 == k["lost"], (fl, k, e["target"])
+# (the kernel's count takes out the coordinator's probe connects and the
+# restart's own ssh as of the watch's lines, not of its reads: one apart
+# at times)
+assert fl["lost"] == 15000 and abs(k["lost"] - 15000) <= 1, (fl, k, e["target"])
 assert k["established_min"] < 100 and k["handshakes"] >= 15000, k
 assert fl["reconnects"] >= fl["lost"], fl
 # back at the target by the server host's count, after the server was
