@@ -53,7 +53,8 @@ else
 fi
 # a real server: nginx answering a GET on every held keep-alive connection
 if command -v nginx >/dev/null; then
-	before_tmp=$(ls -d /tmp/tmp.* 2>/dev/null | sort)
+	# nginx's prefix: a mktemp directory holding tmp/ (others' come and go)
+	before_tmp=$(ls -d /tmp/tmp.*/tmp 2>/dev/null | sort)
 	run nginx 0 lab/nginx.lab --set clients.connections=2000 --set lab.duration=3s
 	$PY -c '
 import json, sys
@@ -62,7 +63,7 @@ m = d["messages"]
 assert m["missing"] == 0 and m["replies"] >= m["sent"] - 2000 and m["sent"] >= 700, m
 assert m["reply"]["count"] == m["replies"], m
 ' "$tmp/nginx/result.json" || fail "nginx: $(grep -A4 '"messages"' "$tmp/nginx/result.json")"
-	[ "$(ls -d /tmp/tmp.* 2>/dev/null | sort)" = "$before_tmp" ] || fail "nginx left its temporary directory"
+	[ "$(ls -d /tmp/tmp.*/tmp 2>/dev/null | sort)" = "$before_tmp" ] || fail "nginx left its temporary directory"
 	# reloaded: the idle keep-alive connections closed, none refused
 	run nginx-reload 0 lab/nginx-reload.lab --set clients.connections=2000 --set lab.duration=6s \
 		--event none --event 2s:reload
