@@ -232,6 +232,11 @@ import json, sys
 r = json.load(open(sys.argv[1] + "/result.json"))
 f, p = r["messages"]["reply_hold"]["p50_us"] / 1000, r["probe_reply"]["hold"]["p50_ms"]
 print(f"  reply p50 in the hold: flood {f:.3f} ms, probe {p:.3f} ms ({f / p:.2f}x)")
-assert f <= 2 * p, "the flood measures more than the server"' "$tmp/lat" || fail "lat: the flood's reply p50 is over 2x the probe's"
+assert f > 0 and p > 0, "a p50 is missing"
+# the ratio is the own cost per reply of connlab: under the sanitizers that cost
+# is the instrumentation, so the bound holds in the plain pass only
+if "san" not in sys.argv[2]:
+    assert f <= 2 * p, "the flood measures more than the server"' "$tmp/lat" "${BUILD:-}" ||
+		fail "lat: the flood's reply p50 is over 2x the probe's"
 fi
 lib_done
