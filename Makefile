@@ -3,7 +3,7 @@ VERSION := 0.1.0
 PREFIX ?= /usr/local
 BUILD ?= build
 CC ?= cc
-PKGS := libmnl libevent inih jansson
+PKGS := libmnl libevent inih jansson libssl libcrypto
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral \
@@ -18,8 +18,10 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 # pkg-config runs when a recipe needs it, so `make check` can install the
 # libraries first on a fresh machine.
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm
+# wolfSSL is built in when its package is there (docs/tls.md)
+WOLFSSL = $(shell pkg-config --exists wolfssl && echo wolfssl)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(WOLFSSL)) $(if $(WOLFSSL),-DHAVE_WOLFSSL)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) $(WOLFSSL)) -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS = $(shell pkg-config --libs check)
 

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "cmd/cli.h"
+#include "cmd/floodargs.h"
+#include "cmd/tlsopt.h"
 #include "engine/budget.h"
 #include "engine/endsock.h"
 #include "engine/engine.h"
@@ -62,7 +64,7 @@ const struct command command_flood = {
 		"                           same way (2001:2::10-2001:2::1f, 2001:2::100/120),\n"
 		"                           given with their own --source\n"
 		"  -6, --ipv6-share P       with both families: the share of connections over\n"
-		"                           IPv6 (default 50%%)\n"
+		"                           IPv6 (default 50%)\n"
 		"  -c, --connections N      hold: to open and hold; churn: to open in all (1k)\n"
 		"  -r, --rate R/s           new connections per second, all workers (20k/s),\n"
 		"                           or unlimited\n"
@@ -107,6 +109,7 @@ const struct command command_flood = {
 		"  -s, --stats-interval D   a JSON stats line every D (default 1s; 0: only the last)\n"
 		"  -f, --stats-fd N         write stats lines to descriptor N (default 1)\n"
 		"\n"
+		"TLS:\n" TLSOPT_HELP_FLOOD "\n"
 		"Stats line: {\"t\", \"role\":\"flood\", \"workers\", \"target\", \"opened\",\n"
 		"\"connecting\", \"established\", \"open\", \"closed\", \"closed_by_peer\",\n"
 		"\"lines_in\", \"bytes_in\", \"connect_us\": {\"count\", \"p50\", \"p90\", \"p99\",\n"
@@ -116,43 +119,6 @@ const struct command command_flood = {
 		"this host: the missing ones are named, and nothing starts.\n",
 	.run = cmd_flood,
 };
-
-/* "R/N": this host's rank and the number of hosts */
-static int parse_share(const char *s, unsigned *rank, unsigned *hosts)
-{
-	char *end;
-	unsigned long r = strtoul(s, &end, 10), n;
-
-	if (end == s || *end != '/')
-		return -1;
-	s = end + 1;
-	n = strtoul(s, &end, 10);
-	if (end == s || *end || !n || r >= n || n > 100000)
-		return -1;
-	*rank = (unsigned)r;
-	*hosts = (unsigned)n;
-	return 0;
-}
-
-/* What the options set: the engine's configuration and the command's
- * own. */
-struct flood_args {
-	struct flood_cfg cfg;
-	struct engine_opts eo;
-	uint64_t workers, hold_us, ramp_timeout_us;
-	int have_target, beyond, reply_given, check;
-	unsigned rank, hosts;
-	double share6;
-	uint32_t sources[SOURCES_MAX];
-	struct addr6 sources6[SOURCES_MAX];
-	char message[4096], share[32];
-	char end_name[72], end_tell[72];
-	double end_at, end_grace_s;
-};
-
-/* A setter: 0, or -1 with what is wrong in err (the option's name is
- * added in front). */
-typedef int (*flood_set)(struct flood_args *a, const char *v, char *err, size_t len);
 
 static int set_target(struct flood_args *a, const char *v, char *err, size_t len)
 {
@@ -322,66 +288,6 @@ static int set_ramp_timeout(struct flood_args *a, const char *v, char *err, size
 	return duration_min(v, &a->ramp_timeout_us, 1, "must be more than 0", err, len);
 }
 
-static int set_share(struct flood_args *a, const char *v, char *err, size_t len)
-{
-	if (parse_share(v, &a->rank, &a->hosts)) {
-		snprintf(err, len, "expected RANK/HOSTS with RANK from 0 to HOSTS-1, got '%s'", v);
-		return -1;
-	}
-	snprintf(a->share, sizeof(a->share), "%u/%u", a->rank, a->hosts);
-	return 0;
-}
-
-static int set_end_name(char *dst, size_t dlen, const char *v, char *err, size_t len)
-{
-	if (!endsock_name_ok(v)) {
-		snprintf(err, len, "expected 1 to 64 letters, digits, '.', '_' or '-', got '%s'",
-			 v);
-		return -1;
-	}
-	snprintf(dst, dlen, "%s", v);
-	return 0;
-}
-
-static int set_end_listen(struct flood_args *a, const char *v, char *err, size_t len)
-{
-	return set_end_name(a->end_name, sizeof(a->end_name), v, err, len);
-}
-
-static int set_end_tell(struct flood_args *a, const char *v, char *err, size_t len)
-{
-	return set_end_name(a->end_tell, sizeof(a->end_tell), v, err, len);
-}
-
-static int set_end_at(struct flood_args *a, const char *v, char *err, size_t len)
-{
-	char *end;
-
-	a->end_at = strtod(v, &end);
-	if (end == v || *end || !(a->end_at >= 0) || a->end_at > 1e11) {
-		snprintf(err, len, "expected seconds since 1970, got '%s'", v);
-		return -1;
-	}
-	return 0;
-}
-
-static int set_end_grace(struct flood_args *a, const char *v, char *err, size_t len)
-{
-	uint64_t us;
-
-	if (duration_min(v, &us, 1, "must be more than 0", err, len))
-		return -1;
-	a->end_grace_s = (double)us / 1e6;
-	return 0;
-}
-
-static int set_check(struct flood_args *a, const char *v, char *err, size_t len)
-{
-	(void)v, (void)err, (void)len;
-	a->check = 1;
-	return 0;
-}
-
 /* The options: the long name, the short one, whether it takes a value,
  * and its setter (the help text lists them in the same order). */
 static const struct flood_option {
@@ -409,12 +315,12 @@ static const struct flood_option {
 	{ "duration", 'd', 1, set_duration },
 	{ "hold", 'H', 1, set_hold },
 	{ "ramp-timeout", 'E', 1, set_ramp_timeout },
-	{ "share", 'x', 1, set_share },
-	{ "end-name", 'N', 1, set_end_listen },
-	{ "end", 'e', 1, set_end_tell },
-	{ "end-at", 'A', 1, set_end_at },
-	{ "end-grace", 'G', 1, set_end_grace },
-	{ "check", 'K', 0, set_check },
+	{ "share", 'x', 1, flood_set_share },
+	{ "end-name", 'N', 1, flood_set_end_listen },
+	{ "end", 'e', 1, flood_set_end_tell },
+	{ "end-at", 'A', 1, flood_set_end_at },
+	{ "end-grace", 'G', 1, flood_set_end_grace },
+	{ "check", 'K', 0, flood_set_check },
 	{ "stats-interval", 's', 1, set_stats_interval },
 	{ "stats-fd", 'f', 1, set_stats_fd },
 };
@@ -424,7 +330,7 @@ static const struct flood_option {
  * status (a usage error said), or -1 when help was printed. */
 static int parse_options(int argc, char **argv, struct flood_args *a)
 {
-	struct option lo[NOPTIONS + 2] = { { 0 } };
+	struct option lo[NOPTIONS + TLSOPT_COUNT + 2] = { { 0 } };
 	char short_[3 * NOPTIONS + 4] = ":", err[256];
 	size_t o = 1;
 	int opt, idx;
@@ -438,7 +344,8 @@ static int parse_options(int argc, char **argv, struct flood_args *a)
 		if (f->arg)
 			short_[o++] = ':';
 	}
-	lo[NOPTIONS] = (struct option){ "help", no_argument, NULL, 'h' };
+	memcpy(lo + NOPTIONS, tlsopt_options, sizeof(tlsopt_options));
+	lo[NOPTIONS + TLSOPT_COUNT] = (struct option){ "help", no_argument, NULL, 'h' };
 	strcpy(short_ + o, "h");
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, short_, lo, &idx)) != -1) {
@@ -448,6 +355,11 @@ static int parse_options(int argc, char **argv, struct flood_args *a)
 			return cli_help(&command_flood), -1;
 		while (i < NOPTIONS && flood_options[i].key != opt)
 			i++;
+		if (i == NOPTIONS && opt >= TLSOPT_FIRST) {
+			if (tlsopt_parse(&command_flood, opt, optarg, &a->tls))
+				return EXIT_USAGE;
+			continue;
+		}
 		if (i == NOPTIONS) /* ':' a missing value, '?' an unknown option */
 			return cli_option_error(&command_flood, opt, argv);
 		if (flood_options[i].set(a, optarg, err, sizeof(err)))
@@ -508,36 +420,6 @@ static int finish_options(struct flood_args *a)
 	return EXIT_OK;
 }
 
-/* --check: one JSON line saying whether the flood would run here. */
-static int check_line(struct flood_args *a, size_t missing, const char *list)
-{
-	char err[400];
-	int fits =
-		!missing && host_flood_fits(&a->cfg, a->beyond, &a->workers, err, sizeof(err)) == 0;
-	json_t *j = json_object();
-	char *line;
-
-	json_object_set_new(j, "role", json_string("check"));
-	json_object_set_new(j, "connlab", json_string(CONNLAB_VERSION));
-	json_object_set_new(j, "share", a->hosts ? json_string(a->share) : json_null());
-	json_object_set_new(j, "connections", json_integer((json_int_t)a->cfg.connections));
-	json_object_set_new(j, "sources", json_integer((json_int_t)a->cfg.nsrc));
-	json_object_set_new(j, "sources_missing", json_integer((json_int_t)missing));
-	json_object_set_new(j, "sources_missing_list", json_string(list));
-	json_object_set_new(j, "fd_limit", json_integer((json_int_t)procfs_nofile_raise()));
-	json_object_set_new(j, "workers",
-			    fits ? json_integer((json_int_t)a->workers) : json_null());
-	json_object_set_new(j, "ok", json_boolean(fits));
-	/* this host's clock, for the coordinator's one end of the hold */
-	json_object_set_new(j, "wall_s", json_real(clock_of_s(CLOCK_REALTIME)));
-	line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	printf("%s\n", line ? line : "{}");
-	fflush(stdout);
-	free(line);
-	json_decref(j);
-	return fits ? EXIT_OK : EXIT_CANNOT_RUN;
-}
-
 static int cmd_flood(int argc, char **argv)
 {
 	static struct flood_args a;
@@ -556,6 +438,7 @@ static int cmd_flood(int argc, char **argv)
 		.ramp_timeout_us = 300000000,
 		.share6 = -1,
 		.end_grace_s = 10,
+		.tls = { .resume_permille = 1000 },
 	};
 	if ((rc = parse_options(argc, argv, &a)) != EXIT_OK)
 		return rc < 0 ? EXIT_OK : rc;
@@ -574,13 +457,18 @@ static int cmd_flood(int argc, char **argv)
 	}
 	n = host_sources_missing(&a.cfg, missing, sizeof(missing));
 	if (a.check)
-		return check_line(&a, n, missing);
+		return flood_check_line(&a, n, missing);
 	if (n) {
 		log_msg(LOGL_ERROR,
 			"%zu of the %zu source addresses are not on this host: %s; add them (ip addr add ADDRESS dev lo, or one local route for a range: ip route add local 10.1.0.0/24 dev lo, or 2001:db8:1::/64), or give --source addresses it has",
 			n, (a.cfg.has4 ? a.cfg.nsrc : 0) + (a.cfg.has6 ? a.cfg.nsrc6 : 0), missing);
 		return EXIT_CANNOT_RUN;
 	}
+	if ((rc = tlsopt_finish(&command_flood, &a.tls, 0, &a.cfg.tls_ctx)) != EXIT_OK)
+		return rc;
+	a.cfg.tls_lib = a.tls.on ? a.tls.lib : NULL;
+	a.cfg.tls_resume_permille = a.tls.resume ? a.tls.resume_permille : 0;
+	a.eo.tls = a.tls.on;
 	a.cfg.workers = (unsigned)a.workers;
 	a.eo.workers = a.cfg.workers;
 	a.eo.target = a.cfg.connections;
@@ -589,5 +477,8 @@ static int cmd_flood(int argc, char **argv)
 	a.eo.end_name = a.end_name[0] ? a.end_name : NULL;
 	a.eo.worker = flood_worker;
 	a.eo.arg = &a.cfg;
-	return engine_run(&a.eo);
+	rc = engine_run(&a.eo);
+	if (a.cfg.tls_ctx)
+		a.tls.lib->ctx_free(a.cfg.tls_ctx);
+	return rc;
 }

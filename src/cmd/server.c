@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmd/cli.h"
+#include "cmd/tlsopt.h"
 #include "engine/budget.h"
 #include "engine/engine.h"
 #include "engine/server.h"
@@ -57,14 +58,17 @@ const struct command command_server = {
 		"  -s, --stats-interval D   a JSON stats line every D (default 1s; 0: only the last)\n"
 		"  -f, --stats-fd N         write stats lines to descriptor N (default 1)\n"
 		"\n"
+		"TLS:\n" TLSOPT_HELP_SERVER "\n"
 		"Stats line: {\"t\", \"role\":\"server\", \"workers\", \"accepted\", \"open\", \"closed\",\n"
-		"\"accepted_by_worker\", \"workers_lost\", \"closed_by_peer\", \"listening\", \"bytes_in\", \"bytes_out\", \"rss_bytes\",\n"
-		"\"errors\": {\"EMFILE\": {\"accept\": n}}, \"errors_total\", \"final\"}; see docs/engines.md.\n",
+		"\"accepted_by_worker\", \"workers_lost\", \"closed_by_peer\", \"listening\", \"bytes_in\",\n"
+		"\"bytes_out\", \"rss_bytes\", \"cpu_s\", \"tls\", \"errors\": {\"EMFILE\": {\"accept\": n}},\n"
+		"\"errors_total\", \"final\"}; see docs/engines.md.\n",
 	.run = cmd_server,
 };
 
 struct server_args {
 	struct server_cfg cfg;
+	struct tls_cfg tls;
 	struct engine_opts eo;
 	uint64_t workers, max_conn;
 	int auto_workers;
@@ -121,14 +125,17 @@ static int server_option(int opt, const char *v, struct server_args *a)
 					       "--backlog: expected 1 to 65535, got '%s'", v);
 		cfg->backlog = (unsigned)n;
 		return EXIT_OK;
-	default: /* 's', 'f' */
+	case 's':
+	case 'f':
 		return cli_engine_option(&command_server, opt, v, &a->eo) ? EXIT_USAGE : EXIT_OK;
+	default:
+		return tlsopt_parse(&command_server, opt, v, &a->tls) ? EXIT_USAGE : EXIT_OK;
 	}
 }
 
 static int cmd_server(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option own[] = {
 		{ "address", required_argument, NULL, 'a' },
 		{ "ports", required_argument, NULL, 'p' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -141,16 +148,20 @@ static int cmd_server(int argc, char **argv)
 		{ "stats-interval", required_argument, NULL, 's' },
 		{ "stats-fd", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
 	};
+	static struct option opts[sizeof(own) / sizeof(own[0]) + TLSOPT_COUNT + 1];
 	static struct server_args a;
 	int opt, rc;
+
+	memcpy(opts, own, sizeof(own));
+	memcpy(opts + sizeof(own) / sizeof(own[0]), tlsopt_options, sizeof(tlsopt_options));
 
 	a = (struct server_args){
 		.cfg = { .ports = { .n = 1, .port = { 8081 } },
 			 .interval_us = 10000000,
 			 .backlog = 4096 },
 		.eo = { .role = "server", .stats_interval_us = 1000000, .stats_fd = 1 },
+		.tls = { .resume_permille = 1000 },
 		.workers = 1,
 		.max_conn = 10000,
 	};
@@ -177,8 +188,15 @@ static int cmd_server(int argc, char **argv)
 	if (a.auto_workers)
 		a.workers = budget_server_workers(a.max_conn, budget_fd_usable(a.cfg.fd_limit),
 						  a.cfg.ports.n);
+	if ((rc = tlsopt_finish(&command_server, &a.tls, 1, &a.cfg.tls_ctx)) != EXIT_OK)
+		return rc;
+	a.cfg.tls_lib = a.tls.on ? a.tls.lib : NULL;
+	a.eo.tls = a.tls.on;
 	a.eo.workers = (unsigned)a.workers;
 	a.eo.worker = server_worker;
 	a.eo.arg = &a.cfg;
-	return engine_run(&a.eo);
+	rc = engine_run(&a.eo);
+	if (a.cfg.tls_ctx)
+		a.tls.lib->ctx_free(a.cfg.tls_ctx);
+	return rc;
 }

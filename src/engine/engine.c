@@ -38,6 +38,16 @@ void engine_error(struct engine_stats *st, int err, enum engine_phase phase)
 	STAT_ADD(st->errors[slot][phase], 1);
 }
 
+uint64_t engine_cpu_ns(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000ULL +
+	       ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000ULL;
+}
+
 static void on_stop_signal(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;

@@ -12,9 +12,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "engine/tls.h"
 #include "util/hist.h"
 
-enum engine_phase { PHASE_BIND, PHASE_CONNECT, PHASE_ESTABLISHED, PHASE_ACCEPT, PHASE_COUNT };
+enum engine_phase {
+	PHASE_BIND,
+	PHASE_CONNECT,
+	PHASE_ESTABLISHED,
+	PHASE_ACCEPT,
+	PHASE_HANDSHAKE, /* TLS: the socket failed during the handshake */
+	PHASE_COUNT
+};
 #define ENGINE_ERR_SLOTS 16 /* errnames, and "other" last */
 
 struct engine_stats {
@@ -53,6 +61,17 @@ struct engine_stats {
 	 * after its loss or its failed attempt before */
 	uint64_t lost, reconnects, waiting;
 	struct hist reconnect_wait_us;
+	/* TLS: handshakes done, of them resumed, connects that offered a
+	 * session (flood), handshakes in progress; the flood's handshake
+	 * latency (connect() to done); failures by reason, with the
+	 * library's words for the first of each (the length last, with
+	 * release) */
+	uint64_t tls_handshakes, tls_resumed, tls_offered, tls_handshaking;
+	struct hist handshake_us;
+	uint64_t tls_errors[TLS_R_COUNT];
+	char tls_error_text[TLS_R_COUNT][64];
+	uint32_t tls_error_len[TLS_R_COUNT];
+	uint64_t cpu_ns; /* the worker's CPU time, user and system */
 };
 
 /* Counter updates: one writer per worker, read by the supervisor. */
@@ -72,6 +91,8 @@ static inline void engine_count_close(struct engine_stats *st, int by_peer)
 
 /* Counts an error by errno and phase. */
 void engine_error(struct engine_stats *st, int err, enum engine_phase phase);
+/* The calling process's CPU time so far, user and system, in ns. */
+uint64_t engine_cpu_ns(void);
 
 struct engine_opts {
 	const char *role; /* "server" or "flood" */
@@ -89,6 +110,7 @@ struct engine_opts {
 	/* server: a worker that a signal ends (a lab's kill event) leaves the
 	 * others running; 0: the first failure stops them all */
 	int keep_going;
+	int tls; /* the stats line says TLS's figures */
 	/* runs in each forked worker; returns its exit status */
 	int (*worker)(unsigned index, struct engine_stats *st, void *arg);
 	void *arg;

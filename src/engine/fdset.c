@@ -58,6 +58,18 @@ int fdset_add(struct fdset *s, int fd, uint32_t events)
 	return epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+int fdset_mod(struct fdset *s, int fd, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = (uint64_t)fd };
+
+	return epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &ev) ? -errno : 0;
+}
+
+int fdset_del(struct fdset *s, int fd)
+{
+	return epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL) ? -errno : 0;
+}
+
 void fdset_free(struct fdset *s)
 {
 	if (s->epfd >= 0) {

@@ -35,6 +35,9 @@ WUR int fdset_init(struct fdset *s, struct event_base *base, fdset_cb cb, void *
 /* Registers fd for events (EPOLLIN, EPOLLOUT..., EPOLLET for edge-triggered);
  * 0 or -errno. */
 WUR int fdset_add(struct fdset *s, int fd, uint32_t events);
+/* Changes what fd is watched for; takes it out of the set. 0 or -errno. */
+WUR int fdset_mod(struct fdset *s, int fd, uint32_t events);
+WUR int fdset_del(struct fdset *s, int fd);
 void fdset_free(struct fdset *s);
 
 #endif

@@ -64,7 +64,9 @@ static void reply_done(struct fworker *w, int fd, uint64_t now)
  * unless the lab wants none. */
 static int send_message(struct fworker *w, int fd, uint64_t now)
 {
-	ssize_t n = send(fd, w->cfg->message, w->cfg->message_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	/* TLS: a write the library could not finish is retried with the same
+	 * message, as it requires */
+	ssize_t n = tls_side_send(&w->tls, fd, w->cfg->message, w->cfg->message_len);
 
 	if (n == (ssize_t)w->cfg->message_len) {
 		STAT_ADD(w->st->messages_sent, 1);
@@ -77,7 +79,7 @@ static int send_message(struct fworker *w, int fd, uint64_t now)
 	}
 	if (n >= 0 || errno == EAGAIN || errno == EWOULDBLOCK)
 		STAT_ADD(w->st->send_blocked, 1); /* the socket buffer is full */
-	else
+	else if (errno != EPROTO)		  /* EPROTO: counted by its TLS reason */
 		engine_error(w->st, errno, PHASE_ESTABLISHED);
 	return 0;
 }
@@ -107,7 +109,7 @@ static void on_data(struct fworker *w, int fd, uint32_t events)
 	int sampled = __atomic_load_n(&w->st->peer_sample_len, __ATOMIC_RELAXED) != 0;
 	ssize_t n;
 
-	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+	while ((n = tls_side_recv(&w->tls, fd, buf, sizeof(buf))) > 0) {
 		const char *p = buf, *end = buf + n;
 
 		if (w->state[fd] == FC_OPEN) { /* the server's first byte */
@@ -139,12 +141,14 @@ static void on_data(struct fworker *w, int fd, uint32_t events)
 			STAT_ADD(w->st->lines_in, 1);
 			p++;
 		}
-		if ((size_t)n < sizeof(buf) && !(events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		/* TLS: read on until the library waits (it may hold a record) */
+		if ((size_t)n < sizeof(buf) && !(events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) &&
+		    !tls_side_on(&w->tls))
 			return;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n < 0)
+	if (n < 0 && errno != EPROTO)
 		engine_error(w->st, errno, PHASE_ESTABLISHED);
 	if (n == 0 && w->sent_ns && w->sent_ns[fd] && w->cfg->reply == REPLY_CLOSE)
 		reply_done(w, fd, clock_now_ns()); /* the close is the reply */
@@ -162,13 +166,58 @@ static void on_data(struct fworker *w, int fd, uint32_t events)
 	fw_open_more(w);
 }
 
+/* A connection that could not be made: freed, and tried again by the
+ * policy. */
+static void not_made(struct fworker *w, int fd)
+{
+	w->inflight--;
+	fw_conn_free(w, fd);
+	fw_failed(w, w->attempt[fd]);
+	fw_open_more(w);
+}
+
+static void conn_ready(struct fworker *w, int fd);
+
+/* A step of fd's TLS handshake (timed_out: it did not finish in time);
+ * ready once it is done. */
+static void tls_step(struct fworker *w, int fd, int timed_out)
+{
+	int want_write, r;
+
+	if (timed_out) {
+		tls_side_fail(&w->tls, TLS_R_TIMEOUT,
+			      "the handshake did not finish within the connect timeout");
+		not_made(w, fd);
+		return;
+	}
+	r = tls_side_step(&w->tls, fd, &want_write);
+	if (r == 0)
+		return; /* edge-triggered: the socket's next event steps it on */
+	if (r < 0) {
+		w->state[fd] = FC_CONNECTING; /* its handshake is over (failed) */
+		not_made(w, fd);
+		return;
+	}
+	hist_add(&w->st->handshake_us, (clock_now_ns() - w->t0_ns[fd]) / 1000);
+	w->inflight--;
+	conn_ready(w, fd);
+}
+
+/* TLS: whether the next handshake offers the last session (the share
+ * steps up evenly, as the IPv6 share does) */
+static int offer_session(struct fworker *w)
+{
+	uint64_t k = w->tls_started++, p = w->cfg->tls_resume_permille;
+
+	return (k + 1) * p / 1000 > k * p / 1000;
+}
+
 /* A connect finished (timed_out: did not finish in time). */
 static void on_connected(struct fworker *w, int fd, int timed_out)
 {
 	int err = 0;
 	socklen_t len = sizeof(err);
 
-	w->inflight--;
 	STAT_SUB(w->st->connecting, 1);
 	if (timed_out)
 		err = ETIMEDOUT;
@@ -176,12 +225,26 @@ static void on_connected(struct fworker *w, int fd, int timed_out)
 		err = errno;
 	if (err) {
 		engine_error(w->st, err, PHASE_CONNECT);
-		fw_conn_free(w, fd);
-		fw_failed(w, w->attempt[fd]);
-		fw_open_more(w);
+		not_made(w, fd);
 		return;
 	}
 	hist_add(&w->st->connect_us, (clock_now_ns() - w->t0_ns[fd]) / 1000);
+	if (tls_side_on(&w->tls)) { /* in flight until its handshake is done */
+		if (tls_side_start(&w->tls, fd, offer_session(w))) {
+			not_made(w, fd);
+			return;
+		}
+		w->state[fd] = FC_HANDSHAKE;
+		tls_step(w, fd, 0);
+		return;
+	}
+	w->inflight--;
+	conn_ready(w, fd);
+}
+
+/* A connection made (TLS: its handshake done): held, or churned. */
+static void conn_ready(struct fworker *w, int fd)
+{
 	STAT_ADD(w->st->established, 1);
 	if (w->cfg->has6 && (!w->cfg->has4 || w->is6[fd]))
 		STAT_ADD(w->st->established6, 1);
@@ -221,7 +284,13 @@ static void on_socket(int fd, uint32_t events, void *arg)
 {
 	struct fworker *w = arg;
 
-	if (w->state[fd] == FC_CONNECTING) {
+	if (w->state[fd] == FC_HANDSHAKE) {
+		tls_step(w, fd, 0);
+		/* what came with the handshake's end (the server's first
+		 * line, a session ticket) is read now: no edge will say so */
+		if (w->state[fd] >= FC_OPEN)
+			on_data(w, fd, events);
+	} else if (w->state[fd] == FC_CONNECTING) {
 		on_connected(w, fd, 0);
 		/* the server's first line may have come with the same edge; still
 		 * FC_OPEN means the same connection (a closed fd reused by a new
@@ -247,7 +316,10 @@ static void timeouts(struct fworker *w, uint64_t now)
 		/* off the ring first: on_connected schedules from its head */
 		w->qhead = (w->qhead + 1) % w->qcap;
 		w->qlen--;
-		on_connected(w, fd, 1);
+		if (w->state[fd] == FC_HANDSHAKE)
+			tls_step(w, fd, 1);
+		else
+			on_connected(w, fd, 1);
 	}
 }
 
@@ -340,6 +412,7 @@ static void on_maintain(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	STAT_SET(w->st->rss_bytes, procfs_rss_self());
+	STAT_SET(w->st->cpu_ns, engine_cpu_ns());
 }
 
 int flood_worker(unsigned index, struct engine_stats *st, void *arg)
@@ -368,7 +441,8 @@ int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 		w.is6 = calloc(w.nconns, 1);
 	w.base = fdset_base_new();
 	if (!w.state || !w.t0_ns || !w.attempt || (cfg->has4 && cfg->has6 && !w.is6) || !w.base ||
-	    fdset_init(&w.set, w.base, on_socket, &w))
+	    fdset_init(&w.set, w.base, on_socket, &w) ||
+	    tls_side_init(&w.tls, cfg->tls_lib, cfg->tls_ctx, w.nconns, st))
 		return EXIT_CANNOT_RUN;
 	if (cfg->message) {
 		struct event *ev_sweep;
@@ -417,6 +491,8 @@ int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 	STAT_ADD(st->closed, w.open);
 	STAT_SET(st->open, 0);
 	STAT_SET(st->connecting, 0);
+	STAT_SET(st->tls_handshaking, 0);
+	STAT_SET(st->cpu_ns, engine_cpu_ns());
 	waitq_free(&w.waitq);
 	STAT_SET(st->waiting, 0);
 	return 0;

@@ -46,6 +46,12 @@ struct flood_cfg {
 	enum reply_kind reply;
 	uint64_t reply_bytes;
 	uint64_t reply_timeout_us; /* 0: no timeout */
+	/* TLS (tls_lib NULL: plain TCP): the library, its client context
+	 * (made before the workers fork; each keeps its own sessions), and
+	 * the share of handshakes that offer the last session */
+	const struct tls_lib *tls_lib;
+	struct tls_ctx *tls_ctx;
+	unsigned tls_resume_permille;
 };
 
 /* An engine_opts worker: arg is a struct flood_cfg. */

@@ -13,14 +13,16 @@
 #include "engine/fdset.h"
 #include "engine/flood.h"
 #include "engine/pace.h"
+#include "engine/tlsconn.h"
 
 #define TICK_US 5000
 
 enum fconn_state {
 	FC_NONE,
 	FC_CONNECTING,
-	FC_OPEN, /* connected, nothing read yet */
-	FC_SEEN, /* connected, the server's first byte read */
+	FC_HANDSHAKE, /* TLS: connected, in the handshake */
+	FC_OPEN,      /* connected, nothing read yet */
+	FC_SEEN,      /* connected, the server's first byte read */
 };
 
 /* the sweep that sends messages runs this often, and visits a slice of the
@@ -66,13 +68,15 @@ struct fworker {
 	uint64_t period_us; /* the sweep covers the range once in this */
 	double carry;	    /* the fraction of an fd carried to the next sweep */
 	uint64_t due_ns;    /* the sweep's next tick on its ideal schedule */
+	struct tls_side tls;
+	uint64_t tls_started; /* handshakes begun: which offer a session */
 };
 
 /* ---- opener.c ---- */
 
 /* Closes fd and forgets its state. */
 void fw_conn_free(struct fworker *w, int fd);
-/* The oldest connect still in flight, or NULL. */
+/* The oldest connect still in flight (TLS: or in its handshake), or NULL. */
 const struct pending *fw_pending_head(struct fworker *w);
 /* A failed connect, attempt its number (0: a first connect): a first one
  * pauses the worker before it tries again; a reconnect waits by the

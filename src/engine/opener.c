@@ -24,6 +24,7 @@
 
 void fw_conn_free(struct fworker *w, int fd)
 {
+	tls_side_drop(&w->tls, fd, w->state[fd] == FC_HANDSHAKE);
 	w->state[fd] = FC_NONE;
 	if (w->sent_ns)
 		w->sent_ns[fd] = 0;
@@ -58,7 +59,8 @@ const struct pending *fw_pending_head(struct fworker *w)
 	for (; w->qlen; w->qhead = (w->qhead + 1) % w->qcap, w->qlen--) {
 		const struct pending *p = &w->q[w->qhead];
 
-		if (w->state[p->fd] == FC_CONNECTING && w->t0_ns[p->fd] == p->t0_ns)
+		if ((w->state[p->fd] == FC_CONNECTING || w->state[p->fd] == FC_HANDSHAKE) &&
+		    w->t0_ns[p->fd] == p->t0_ns)
 			return p;
 	}
 	return NULL;

@@ -23,6 +23,7 @@
 #include "engine/budget.h"
 #include "engine/fdset.h"
 #include "engine/server.h"
+#include "engine/tlsconn.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/procfs.h"
@@ -31,6 +32,7 @@
 
 #define KEEPALIVE_SLICES 16 /* the sweep writes to 1/16 of the connections per tick */
 #define ACCEPT_BATCH 64
+#define HANDSHAKE_TIMEOUT_S 10 /* TLS: a client that has not finished by then is closed */
 
 static const char welcome[] = "connlab keepalive\n";
 static const char keepalive_line[] = "ok\n";
@@ -38,8 +40,10 @@ static const char bye[] = "bye\n";
 
 enum conn_state {
 	CONN_NONE,
-	CONN_WATCHED, /* in the worker's fdset: read, and written to by the sweep */
-	CONN_HELD,    /* silent and noaccept modes: accepted, never read */
+	CONN_WATCHED,	    /* in the worker's fdset: read, and written to by the sweep */
+	CONN_HELD,	    /* silent and noaccept modes: accepted, never read */
+	CONN_HANDSHAKE,	    /* TLS: in the handshake, watched for reading */
+	CONN_HANDSHAKE_OUT, /* ... and for writing: it waits to write */
 };
 
 struct worker {
@@ -59,10 +63,19 @@ struct worker {
 	uint64_t low_water;
 	unsigned tick;
 	int near_limit_logged;
+	struct tls_side tls;
+	uint8_t *age; /* TLS: by fd, the second its handshake began (mod 256) */
+	uint8_t secs; /* seconds since the worker began (mod 256) */
 };
+
+static int in_handshake(const struct worker *w, int fd)
+{
+	return (size_t)fd < w->nconns && w->conn[fd] >= CONN_HANDSHAKE;
+}
 
 static void worker_close(struct worker *w, int fd, int by_peer)
 {
+	tls_side_drop(&w->tls, fd, in_handshake(w, fd));
 	if ((size_t)fd < w->nconns)
 		w->conn[fd] = CONN_NONE;
 	close(fd); /* also leaves the fdset */
@@ -70,6 +83,11 @@ static void worker_close(struct worker *w, int fd, int by_peer)
 	engine_count_close(w->st, by_peer);
 }
 
+static void handshake(struct worker *w, int fd);
+
+/* Reads what a client sent (echo: sends it back). Plain TCP: one read, the
+ * set is level-triggered; TLS: until the library waits, as it may hold a
+ * record's data that the socket no longer shows. */
 static void on_read(int fd, uint32_t events, void *arg)
 {
 	struct worker *w = arg;
@@ -77,20 +95,24 @@ static void on_read(int fd, uint32_t events, void *arg)
 	ssize_t n;
 
 	(void)events;
-	n = recv(fd, buf, sizeof(buf), 0);
-	if (n > 0) {
+	if (in_handshake(w, fd)) {
+		handshake(w, fd);
+		return;
+	}
+	while ((n = tls_side_recv(&w->tls, fd, buf, sizeof(buf))) > 0) {
 		STAT_ADD(w->st->bytes_in, (uint64_t)n);
 		if (w->cfg->mode == SERVER_ECHO) {
-			ssize_t m = send(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+			ssize_t m = tls_side_send(&w->tls, fd, buf, (size_t)n);
 
 			if (m > 0)
 				STAT_ADD(w->st->bytes_out, (uint64_t)m);
 		}
-		return;
+		if (!tls_side_on(&w->tls))
+			return;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n < 0)
+	if (n < 0 && errno != EPROTO) /* EPROTO: counted by its TLS reason */
 		engine_error(w->st, errno, PHASE_ESTABLISHED);
 	worker_close(w, fd, 1);
 }
@@ -190,33 +212,34 @@ static void listeners_close(struct worker *w)
 	STAT_SET(w->st->listening, 0);
 }
 
-static void accepted(struct worker *w, int fd)
+/* What the mode does with a connection, once accepted (TLS: once its
+ * handshake is done); watched: fd is in the set already. */
+static void serve(struct worker *w, int fd, int watched)
 {
 	int r;
 
-	STAT_ADD(w->st->opened, 1);
-	STAT_ADD(w->st->open, 1);
-	w->open++;
 	switch (w->cfg->mode) {
 	case SERVER_CLOSE:
-		if (send(fd, bye, sizeof(bye) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+		if (tls_side_send(&w->tls, fd, bye, sizeof(bye) - 1) > 0)
 			STAT_ADD(w->st->bytes_out, sizeof(bye) - 1);
 		worker_close(w, fd, 0);
 		return;
 	case SERVER_SILENT:
 	case SERVER_NOACCEPT:
 		/* held, never read: CLOSE_WAIT once the client closes */
+		if (watched && fdset_del(&w->set, fd))
+			engine_error(w->st, errno, PHASE_ACCEPT);
 		if ((size_t)fd < w->nconns)
 			w->conn[fd] = CONN_HELD;
 		return;
 	case SERVER_KEEPALIVE:
-		if (send(fd, welcome, sizeof(welcome) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+		if (tls_side_send(&w->tls, fd, welcome, sizeof(welcome) - 1) > 0)
 			STAT_ADD(w->st->bytes_out, sizeof(welcome) - 1);
 		break;
 	case SERVER_ECHO:
 		break;
 	}
-	r = (size_t)fd < w->nconns ? fdset_add(&w->set, fd, EPOLLIN) : -EMFILE;
+	r = watched ? 0 : (size_t)fd < w->nconns ? fdset_add(&w->set, fd, EPOLLIN) : -EMFILE;
 	if (r) {
 		engine_error(w->st, -r, PHASE_ACCEPT);
 		worker_close(w, fd, 0);
@@ -225,7 +248,72 @@ static void accepted(struct worker *w, int fd)
 	w->conn[fd] = CONN_WATCHED;
 }
 
+/* A step of fd's TLS handshake; served once it is done. */
+static void handshake(struct worker *w, int fd)
+{
+	int want_write = 0, r = tls_side_step(&w->tls, fd, &want_write);
+	int out = w->conn[fd] == CONN_HANDSHAKE_OUT;
+
+	if (r < 0) {
+		w->conn[fd] = CONN_WATCHED; /* its handshake is over (failed) */
+		worker_close(w, fd, 0);
+		return;
+	}
+	if (r == 0 && want_write == out)
+		return;
+	/* the socket is watched for writing only while the library waits to */
+	if ((r == 1 ? out : 1) &&
+	    fdset_mod(&w->set, fd, EPOLLIN | (r == 0 && want_write ? EPOLLOUT : 0))) {
+		engine_error(w->st, errno, PHASE_HANDSHAKE);
+		worker_close(w, fd, 0);
+		return;
+	}
+	if (r == 0) {
+		w->conn[fd] = want_write ? CONN_HANDSHAKE_OUT : CONN_HANDSHAKE;
+		return;
+	}
+	w->conn[fd] = CONN_WATCHED;
+	serve(w, fd, 1);
+}
+
+static void accepted(struct worker *w, int fd)
+{
+	int r;
+
+	STAT_ADD(w->st->opened, 1);
+	STAT_ADD(w->st->open, 1);
+	w->open++;
+	if (!tls_side_on(&w->tls) || w->cfg->mode == SERVER_NOACCEPT) {
+		serve(w, fd, 0);
+		return;
+	}
+	r = (size_t)fd < w->nconns ? fdset_add(&w->set, fd, EPOLLIN) : -EMFILE;
+	if (r || tls_side_start(&w->tls, fd, 0)) {
+		if (r)
+			engine_error(w->st, -r, PHASE_ACCEPT);
+		worker_close(w, fd, 0);
+		return;
+	}
+	w->conn[fd] = CONN_HANDSHAKE;
+	w->age[fd] = w->secs;
+	handshake(w, fd); /* the client's hello may be here already */
+}
+
 static void on_maintain(evutil_socket_t fd, short what, void *arg);
+
+/* Once a second: TLS handshakes older than HANDSHAKE_TIMEOUT_S end (a
+ * plain-TCP client that waits for the server to speak would stay so) */
+static void handshake_timeouts(struct worker *w)
+{
+	w->secs++;
+	for (size_t fd = 0; fd < w->nconns; fd++)
+		if (w->conn[fd] >= CONN_HANDSHAKE &&
+		    (uint8_t)(w->secs - w->age[fd]) > HANDSHAKE_TIMEOUT_S) {
+			tls_side_fail(&w->tls, TLS_R_TIMEOUT,
+				      "the client did not finish its handshake in 10 s");
+			worker_close(w, (int)fd, 0);
+		}
+}
 
 static void on_accept(evutil_socket_t lfd, short what, void *arg)
 {
@@ -284,6 +372,9 @@ static void on_maintain(evutil_socket_t fd, short what, void *arg)
 	if (!w->listening && w->open < w->low_water && listeners_open(w, 0) == 0)
 		listeners_arm(w);
 	STAT_SET(w->st->rss_bytes, procfs_rss_self());
+	STAT_SET(w->st->cpu_ns, engine_cpu_ns());
+	if (what & EV_TIMEOUT && tls_side_on(&w->tls))
+		handshake_timeouts(w);
 }
 
 static void on_keepalive(evutil_socket_t fd, short what, void *arg)
@@ -298,12 +389,12 @@ static void on_keepalive(evutil_socket_t fd, short what, void *arg)
 
 		if (w->conn[i] != CONN_WATCHED)
 			continue;
-		n = send((int)i, keepalive_line, sizeof(keepalive_line) - 1,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		n = tls_side_send(&w->tls, (int)i, keepalive_line, sizeof(keepalive_line) - 1);
 		if (n > 0) {
 			STAT_ADD(w->st->bytes_out, (uint64_t)n);
 		} else if (n < 0 && errno != EAGAIN) {
-			engine_error(w->st, errno, PHASE_ESTABLISHED);
+			if (errno != EPROTO)
+				engine_error(w->st, errno, PHASE_ESTABLISHED);
 			worker_close(w, (int)i, 1);
 		}
 	}
@@ -326,7 +417,11 @@ int server_worker(unsigned index, struct engine_stats *st, void *arg)
 		       w.cfg->ports.n * (unsigned)((w.cfg->has4 != 0) + (w.cfg->has6 != 0));
 	w.low_water = w.high_water * 9 / 10;
 	w.base = fdset_base_new();
-	if (!w.conn || !w.base || fdset_init(&w.set, w.base, on_read, &w))
+	if (w.cfg->tls_lib)
+		w.age = calloc(w.nconns, 1);
+	if (!w.conn || !w.base || fdset_init(&w.set, w.base, on_read, &w) ||
+	    (w.cfg->tls_lib && !w.age) ||
+	    tls_side_init(&w.tls, w.cfg->tls_lib, w.cfg->tls_ctx, w.nconns, st))
 		return EXIT_CANNOT_RUN;
 	r = listeners_open(&w, 1);
 	if (r)
@@ -353,5 +448,7 @@ int server_worker(unsigned index, struct engine_stats *st, void *arg)
 		listeners_close(&w);
 	STAT_ADD(st->closed, w.open);
 	STAT_SET(st->open, 0);
+	STAT_SET(st->tls_handshaking, 0);
+	STAT_SET(st->cpu_ns, engine_cpu_ns());
 	return 0;
 }

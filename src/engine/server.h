@@ -20,6 +20,10 @@ struct server_cfg {
 	uint64_t duration_us;
 	unsigned backlog;
 	uint64_t fd_limit;
+	/* TLS (NULL: plain TCP): the library, and its context made before
+	 * the workers fork (they share the certificate and ticket keys) */
+	const struct tls_lib *tls_lib;
+	struct tls_ctx *tls_ctx;
 };
 
 /* An engine_opts worker: arg is a struct server_cfg. */

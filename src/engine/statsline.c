@@ -12,7 +12,8 @@
 #include "util/log.h"
 #include "util/text.h"
 
-static const char *const phase_names[PHASE_COUNT] = { "bind", "connect", "established", "accept" };
+static const char *const phase_names[PHASE_COUNT] = { "bind", "connect", "established", "accept",
+						      "handshake" };
 
 /* When the last worker's share was up, or 0 while one's is not. */
 uint64_t reached_ns(const struct supervisor *s)
@@ -28,6 +29,25 @@ uint64_t reached_ns(const struct supervisor *s)
 			latest = r;
 	}
 	return latest;
+}
+
+/* TLS's counters; the first words given for each reason */
+static void sum_tls(struct engine_stats *sum, const struct engine_stats *st)
+{
+	sum->tls_handshakes += st->tls_handshakes;
+	sum->tls_resumed += st->tls_resumed;
+	sum->tls_offered += st->tls_offered;
+	sum->tls_handshaking += st->tls_handshaking;
+	hist_merge(&sum->handshake_us, &st->handshake_us);
+	for (unsigned r = 0; r < TLS_R_COUNT; r++) {
+		uint32_t n = __atomic_load_n(&st->tls_error_len[r], __ATOMIC_ACQUIRE);
+
+		sum->tls_errors[r] += st->tls_errors[r];
+		if (!sum->tls_error_len[r] && n) {
+			memcpy(sum->tls_error_text[r], st->tls_error_text[r], n);
+			sum->tls_error_len[r] = n;
+		}
+	}
 }
 
 static void sum_stats(const struct supervisor *s, struct engine_stats *sum, uint64_t *reached)
@@ -66,6 +86,8 @@ static void sum_stats(const struct supervisor *s, struct engine_stats *sum, uint
 		sum->reconnects += st->reconnects;
 		sum->waiting += st->waiting;
 		hist_merge(&sum->reconnect_wait_us, &st->reconnect_wait_us);
+		sum->cpu_ns += st->cpu_ns;
+		sum_tls(sum, st);
 		if (!sum->peer_sample_len) {
 			uint32_t n = __atomic_load_n(&st->peer_sample_len, __ATOMIC_ACQUIRE);
 
@@ -136,6 +158,41 @@ static void stats_hists(const struct engine_stats *sum, json_t *j)
 		json_object_set_new(j, "reply_hist", json_string(ht));
 	if (sum->send_lag_us.count && hist_text(&sum->send_lag_us, ht, sizeof(ht)))
 		json_object_set_new(j, "send_lag_hist", json_string(ht));
+}
+
+/* TLS: handshakes (the flood's latency, its buckets for an exact merge),
+ * resumption, failures by reason with the library's words */
+static void stats_tls(const struct supervisor *s, const struct engine_stats *sum, json_t *j)
+{
+	static char ht[16384];
+	json_t *t = json_object(), *errs = json_object(), *texts = json_object();
+	int flood = strcmp(s->o->role, "server") != 0;
+
+	json_object_set_new(t, "handshakes", json_integer((json_int_t)sum->tls_handshakes));
+	json_object_set_new(t, "resumed", json_integer((json_int_t)sum->tls_resumed));
+	if (flood)
+		json_object_set_new(t, "offered", json_integer((json_int_t)sum->tls_offered));
+	json_object_set_new(t, "handshaking", json_integer((json_int_t)sum->tls_handshaking));
+	for (unsigned r = 0; r < TLS_R_COUNT; r++) {
+		char text[sizeof(sum->tls_error_text[0]) * 4 + 1];
+
+		if (!sum->tls_errors[r])
+			continue;
+		json_object_set_new(errs, tls_reason_names[r],
+				    json_integer((json_int_t)sum->tls_errors[r]));
+		json_object_set_new(
+			texts, tls_reason_names[r],
+			json_string(text_escape(sum->tls_error_text[r], sum->tls_error_len[r], text,
+						sizeof(text))));
+	}
+	json_object_set_new(t, "errors", errs);
+	json_object_set_new(t, "error_text", texts);
+	if (flood) {
+		json_object_set_new(t, "handshake_us", hist_json(&sum->handshake_us));
+		if (hist_text(&sum->handshake_us, ht, sizeof(ht)))
+			json_object_set_new(t, "handshake_hist", json_string(ht));
+	}
+	json_object_set_new(j, "tls", t);
 }
 
 /* a flood's: its connections, what the servers closed, connect times */
@@ -242,6 +299,9 @@ json_t *stats_line(struct supervisor *s, int final)
 	json_object_set_new(j, "bytes_in", json_integer((json_int_t)sum.bytes_in));
 	json_object_set_new(j, "bytes_out", json_integer((json_int_t)sum.bytes_out));
 	json_object_set_new(j, "rss_bytes", json_integer((json_int_t)sum.rss_bytes));
+	json_object_set_new(j, "cpu_s", json_real((double)sum.cpu_ns / 1e9));
+	if (s->o->tls)
+		stats_tls(s, &sum, j);
 	if (!strcmp(s->o->role, "server"))
 		stats_server(s, &sum, j);
 	else

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "engine/budget.h"
+#include "engine/tls.h"
 #include "util/procfs.h"
 #include "util/status.h"
 #include "util/units.h"
@@ -367,6 +368,21 @@ static void check_userns(struct host_report *r, const struct host_facts *f)
 	}
 }
 
+/* the TLS libraries built into this connlab (docs/tls.md) */
+static void check_tls(struct host_report *r)
+{
+	struct host_check *c = host_check_add(r, "tls", "TLS libraries", LEVEL_OK);
+	size_t o = 0;
+
+	for (size_t i = 0; tls_libs[i] && o < sizeof(c->found); i++)
+		o += (size_t)snprintf(c->found + o, sizeof(c->found) - o, "%s%s (%s)",
+				      i ? ", " : "", tls_libs[i]->name, tls_libs[i]->version());
+	SET(needed, "the library a lab's tls.library names (openssl by default)");
+#ifndef HAVE_WOLFSSL
+	SET(fix, "for wolfssl: apt-get install libwolfssl-dev, then build connlab again");
+#endif
+}
+
 void host_check_all(const struct host_facts *f, const struct kernel_view *kv, const struct lab *lab,
 		    const struct plan *p, struct host_report *out)
 {
@@ -389,6 +405,7 @@ void host_check_all(const struct host_facts *f, const struct kernel_view *kv, co
 	host_check_net(out, f, lab, p, &n);
 	check_features(out, f);
 	check_userns(out, f);
+	check_tls(out);
 	host_check_lab_sysctls(out, kv, lab, p);
 	for (unsigned i = 0; i < out->n; i++) {
 		out->blocks += out->c[i].level == LEVEL_BLOCKS;
