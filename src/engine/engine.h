@@ -38,6 +38,7 @@ struct engine_stats {
 	uint64_t listening;	    /* server: listening sockets open */
 	uint64_t target_reached_ns; /* flood: when this worker's share was up */
 	uint64_t rss_bytes;
+	uint64_t rss_start_bytes; /* at the worker's start, before any connection */
 	/* flood: connections the server closed, their lifetimes (connect()
 	 * to the close), and the first bytes read in the wake-up that saw
 	 * such a close (written once: the length last, with release) */

@@ -442,7 +442,7 @@ int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 	w.base = fdset_base_new();
 	if (!w.state || !w.t0_ns || !w.attempt || (cfg->has4 && cfg->has6 && !w.is6) || !w.base ||
 	    fdset_init(&w.set, w.base, on_socket, &w) ||
-	    tls_side_init(&w.tls, cfg->tls_lib, cfg->tls_ctx, w.nconns, st))
+	    tls_side_init(&w.tls, cfg->tls_lib, cfg->tls_ctx, w.nconns, st, 0))
 		return EXIT_CANNOT_RUN;
 	if (cfg->message) {
 		struct event *ev_sweep;
@@ -477,6 +477,7 @@ int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 	event_add(ev_maint, &tv);
 	engine_stop_after(w.base, cfg->duration_us);
 	STAT_SET(st->rss_bytes, procfs_rss_self());
+	STAT_SET(st->rss_start_bytes, st->rss_bytes);
 	w.end_ns = clock_now_ns() + cfg->duration_us * 1000;
 	if (!w.share) /* more workers than connections */
 		return 0;

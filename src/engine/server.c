@@ -421,7 +421,7 @@ int server_worker(unsigned index, struct engine_stats *st, void *arg)
 		w.age = calloc(w.nconns, 1);
 	if (!w.conn || !w.base || fdset_init(&w.set, w.base, on_read, &w) ||
 	    (w.cfg->tls_lib && !w.age) ||
-	    tls_side_init(&w.tls, w.cfg->tls_lib, w.cfg->tls_ctx, w.nconns, st))
+	    tls_side_init(&w.tls, w.cfg->tls_lib, w.cfg->tls_ctx, w.nconns, st, 1))
 		return EXIT_CANNOT_RUN;
 	r = listeners_open(&w, 1);
 	if (r)
@@ -439,6 +439,7 @@ int server_worker(unsigned index, struct engine_stats *st, void *arg)
 	if (w.cfg->duration_us)
 		engine_stop_after(w.base, w.cfg->duration_us);
 	STAT_SET(st->rss_bytes, procfs_rss_self());
+	STAT_SET(st->rss_start_bytes, st->rss_bytes);
 	event_base_dispatch(w.base);
 	/* told to stop: leave the SO_REUSEPORT group first, so that a
 	 * connection that comes now is refused (or goes to a worker that

@@ -68,6 +68,7 @@ static void sum_stats(const struct supervisor *s, struct engine_stats *sum, uint
 		sum->lines_in += st->lines_in;
 		sum->listening += st->listening;
 		sum->rss_bytes += st->rss_bytes;
+		sum->rss_start_bytes += st->rss_start_bytes;
 		if (st->other_errno)
 			sum->other_errno = st->other_errno;
 		for (unsigned e = 0; e < ENGINE_ERR_SLOTS; e++)
@@ -299,6 +300,7 @@ json_t *stats_line(struct supervisor *s, int final)
 	json_object_set_new(j, "bytes_in", json_integer((json_int_t)sum.bytes_in));
 	json_object_set_new(j, "bytes_out", json_integer((json_int_t)sum.bytes_out));
 	json_object_set_new(j, "rss_bytes", json_integer((json_int_t)sum.rss_bytes));
+	json_object_set_new(j, "rss_start_bytes", json_integer((json_int_t)sum.rss_start_bytes));
 	json_object_set_new(j, "cpu_s", json_real((double)sum.cpu_ns / 1e9));
 	if (s->o->tls)
 		stats_tls(s, &sum, j);

@@ -22,7 +22,8 @@ const struct tls_lib *const tls_libs[] = {
 };
 
 const char *const tls_reason_names[TLS_R_COUNT] = {
-	"certificate", "version", "group", "not_tls", "alert", "closed", "timeout", "other",
+	"certificate", "version",  "group",   "not_tls", "alert",
+	"closed",      "no_hello", "timeout", "other",
 };
 
 static const char *const version_names[] = { "any", "1.2", "1.3" };

@@ -27,6 +27,7 @@ enum tls_reason {
 	TLS_R_NOT_TLS,	   /* the peer does not speak TLS (plain TCP) */
 	TLS_R_ALERT,	   /* another alert from the peer */
 	TLS_R_CLOSED,	   /* the peer closed or reset during the handshake */
+	TLS_R_NO_HELLO,	   /* the peer closed having sent nothing: a TCP check */
 	TLS_R_TIMEOUT,	   /* the handshake did not finish in time */
 	TLS_R_OTHER,
 	TLS_R_COUNT

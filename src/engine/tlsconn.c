@@ -6,13 +6,17 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <linux/tcp.h>
+#include <stddef.h>
 #include <sys/socket.h>
 
 int tls_side_init(struct tls_side *t, const struct tls_lib *lib, struct tls_ctx *ctx, size_t n,
-		  struct engine_stats *st)
+		  struct engine_stats *st, int server)
 {
 	memset(t, 0, sizeof(*t));
 	t->st = st;
+	t->server = server;
 	if (!lib)
 		return 0;
 	t->conn = calloc(n, sizeof(*t->conn));
@@ -49,6 +53,18 @@ static void failed(struct tls_side *t, int fd, enum engine_phase phase)
 	tls_side_fail(t, t->lib->reason(t->conn[fd], text, sizeof(text)), text);
 }
 
+/* the kernel's word: not a byte came from the peer on fd (its FIN counts
+ * one in tcpi_bytes_received) */
+static int sent_nothing(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+	       len >= offsetof(struct tcp_info, tcpi_bytes_received) + 8 &&
+	       ti.tcpi_bytes_received <= 1;
+}
+
 int tls_side_start(struct tls_side *t, int fd, int offer)
 {
 	t->conn[fd] = t->lib->conn_new(t->ctx, fd, offer);
@@ -77,7 +93,12 @@ int tls_side_step(struct tls_side *t, int fd, int *want_write)
 			STAT_ADD(t->st->tls_resumed, 1);
 		return 1;
 	}
-	if (s == TLS_EOF)
+	if (s == TLS_EOF && t->server && sent_nothing(fd))
+		tls_side_fail(t, TLS_R_NO_HELLO,
+			      "closed having sent nothing (a TCP check or a plain client)");
+	else if (s == TLS_EOF && sent_nothing(fd))
+		tls_side_fail(t, TLS_R_CLOSED, "the server closed without answering the hello");
+	else if (s == TLS_EOF)
 		tls_side_fail(t, TLS_R_CLOSED, "the peer closed the connection in the handshake");
 	else
 		failed(t, fd, PHASE_HANDSHAKE);

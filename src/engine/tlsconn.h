@@ -20,11 +20,12 @@ struct tls_side {
 	struct tls_conn **conn; /* by fd */
 	size_t n;
 	struct engine_stats *st;
+	int server; /* the side: a server counts a peer silent to the end apart */
 };
 
 /* 0, or -ENOMEM; nothing to do when lib is NULL. */
 int tls_side_init(struct tls_side *t, const struct tls_lib *lib, struct tls_ctx *ctx, size_t n,
-		  struct engine_stats *st);
+		  struct engine_stats *st, int server);
 
 /* Starts TLS on fd (offer: a client offers its last session); 0, or -1
  * when the library could not (counted). */

@@ -28,7 +28,13 @@ static const char *const fleet_servers[] = { "start", "running", NULL };
 static const char *const on_failures[] = { "continue", "stop", NULL };
 static const char *const reconnects[] = { "off", "immediate", "backoff", NULL };
 static const char *const jitters[] = { "full", "equal", "none", NULL };
-const char *const sections[] = { "lab",	  "server", "clients", "fleet",
+static const char *const tls_enables[] = { "off", "on", "server", "clients", NULL };
+const char *const lab_tls_libraries[] = { "openssl", "wolfssl", NULL };
+static const char *const tls_versions[] = { "any", "1.2", "1.3", NULL };
+static const char *const tls_key_types[] = { "ecdsa", "rsa", NULL };
+static const char *const tls_resumes[] = { "off", "tickets", "ids", NULL };
+static const char *const on_off[] = { "off", "on", NULL };
+const char *const sections[] = { "lab",	  "server", "clients", "fleet", "tls",
 				 "probe", "events", "sysctl",  "expect" };
 
 /* only K_CHOICE keys name their choices */
@@ -142,6 +148,36 @@ const struct key keys[] = {
 	  on_failures },
 	{ "fleet", "start_timeout", K_DURATION, F(fleet.start_timeout_us), "30s", 1 * SEC,
 	  600 * SEC, "how long reaching every host and checking it may take" },
+
+	{ "tls", "enable", K_CHOICE, F(tls.enable), "off", 0, 0,
+	  "which ends speak TLS: off, on (both: the built-in flood, and the built-in server or your server.command), server (only the built-in server: plain clients meet it) or clients (only the flood: it meets a plain server)",
+	  tls_enables },
+	{ "tls", "library", K_CHOICE, F(tls.library), "openssl", 0, 0,
+	  "the TLS library of connlab's ends: openssl or wolfssl (when built in: connlab doctor says)",
+	  lab_tls_libraries },
+	{ "tls", "version", K_CHOICE, F(tls.version), "any", 0, 0,
+	  "the TLS version: 1.2, 1.3, or any (1.2 to 1.3, the newest both take)", tls_versions },
+	{ "tls", "key_type", K_CHOICE, F(tls.key_type), "ecdsa", 0, 0,
+	  "the built-in server's certificate, made in memory at start: ecdsa (P-256) or rsa (2048 bits)",
+	  tls_key_types },
+	{ "tls", "cert", K_STRING, F(tls.cert), "", 0, LAB_COMMAND_MAX,
+	  "the built-in server's certificate instead (PEM, its chain after it; relative to the lab file)" },
+	{ "tls", "key", K_STRING, F(tls.key), "", 0, LAB_COMMAND_MAX,
+	  "the key of tls.cert (PEM; default: in tls.cert's file)" },
+	{ "tls", "group", K_STRING, F(tls.group), "", 0, 31,
+	  "the key-exchange group both ends offer (X25519, P-256, P-384...); empty: the library's" },
+	{ "tls", "resume", K_CHOICE, F(tls.resume), "off", 0, 0,
+	  "session resumption: off (every handshake full), tickets, or ids (session ids; in TLS 1.3 tickets that name a session in the server's cache)",
+	  tls_resumes },
+	{ "tls", "resume_share", K_PERMILLE, F(tls.resume_permille), "100%", 0, 1000,
+	  "with resume: the share of the clients' handshakes that offer the last session they were given" },
+	{ "tls", "release_buffers", K_CHOICE, F(tls.release_buffers), "on", 0, 0,
+	  "idle connections give their buffers back (OpenSSL's SSL_MODE_RELEASE_BUFFERS; wolfSSL always does); off to measure what that saves",
+	  on_off },
+	{ "tls", "sni", K_STRING, F(tls.sni), "", 0, 253,
+	  "the server name the clients send (SNI); empty: none" },
+	{ "tls", "ca", K_STRING, F(tls.ca), "", 0, LAB_COMMAND_MAX,
+	  "the clients verify the server's certificate against these CAs (PEM, relative to the lab file); empty: no verification" },
 
 	{ "probe", "ping_interval", K_DURATION_OFF, F(ping_interval_us), "200ms", 10 * MS, 60 * SEC,
 	  "ICMP echo from the probe namespace to the server address; off to disable" },

@@ -29,6 +29,8 @@ enum { FAMILY_IPV4, FAMILY_IPV6, FAMILY_DUAL };
 enum { FLEET_SSH, FLEET_EXEC };
 enum { FLEET_SERVER_START, FLEET_SERVER_RUNNING };
 enum { FLEET_CONTINUE, FLEET_STOP };
+/* tls.enable: which of the lab's ends speak TLS */
+enum { TLS_ENABLE_OFF, TLS_ENABLE_ON, TLS_ENABLE_SERVER, TLS_ENABLE_CLIENTS };
 
 struct sysctl_setting {
 	char name[LAB_SYSCTL_NAME_MAX];
@@ -105,6 +107,22 @@ struct lab {
 		uint64_t start_timeout_us;
 	} fleet;
 
+	/* [tls] (docs/tls.md); the choices are engine/tls.h's enums */
+	struct lab_tls {
+		int enable;  /* TLS_ENABLE_OFF... */
+		int library; /* an index in lab_tls_libraries */
+		int version; /* enum tls_version */
+		int key_type;
+		char cert[LAB_COMMAND_MAX + 1]; /* paths, relative to the lab file */
+		char key[LAB_COMMAND_MAX + 1];
+		char ca[LAB_COMMAND_MAX + 1];
+		char group[32];
+		int resume; /* enum tls_resume */
+		uint64_t resume_permille;
+		int release_buffers; /* 1: on */
+		char sni[LAB_COMMAND_MAX + 1];
+	} tls;
+
 	/* [probe] */
 	uint64_t ping_interval_us;    /* 0: off */
 	uint64_t connect_interval_us; /* 0: off */
@@ -124,7 +142,7 @@ struct lab {
 
 	/* where each key of the table in keys.c was set: 0 default,
 	 * -1 --set, otherwise its line */
-	int key_line[64];
+	int key_line[96];
 
 	/* what each --set changed: the key, its value before (as the lab
 	 * file or the default had it; "" when it had none) and after */

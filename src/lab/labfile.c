@@ -431,6 +431,7 @@ int lab_validate(struct lab *lab, struct lab_diag *diag)
 	}
 	fleet_validate(lab, diag);
 	events_validate(lab, diag);
+	tls_validate(lab, diag);
 	if (lab->client_mode == CLIENT_HOLD && lab->server_mode == SERVER_CLOSE) {
 		lab_where(lab, lab->key_line[key_find("server", "mode") - keys], at, sizeof(at));
 		diag_add(
@@ -463,6 +464,8 @@ void lab_write(const struct lab *lab, FILE *out)
 	for (size_t i = 0; i < keys_count; i++) {
 		if (!strcmp(keys[i].section, "fleet") && !lab_is_fleet(lab))
 			continue; /* a lab of one machine */
+		if (!strcmp(keys[i].section, "tls") && !lab->tls.enable)
+			continue; /* a lab without TLS */
 		if (strcmp(section, keys[i].section)) {
 			section = keys[i].section;
 			fprintf(out, "%s[%s]\n", i ? "\n" : "", section);

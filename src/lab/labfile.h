@@ -61,6 +61,7 @@ extern const struct ktype_row ktypes[K_TYPES];
 extern const struct key keys[];
 extern const size_t keys_count;
 extern const char *const sections[];
+extern const char *const lab_tls_libraries[]; /* tls.library's choices */
 extern const size_t sections_count;
 
 /* Sysctls every lab namespace gets unless the lab says otherwise. */
@@ -100,6 +101,11 @@ int event_put(struct lab *lab, const char *at, const char *what, int line, char 
 /* The events and the reconnect keys against the rest of the lab: each
  * problem into diag with its file:line. */
 void events_validate(const struct lab *lab, struct lab_diag *diag);
+/* The [tls] keys against the rest of the lab (tlscheck.c). */
+void tls_validate(const struct lab *lab, struct lab_diag *diag);
+/* A path a lab names (tls.cert...), relative to the lab file's directory
+ * unless absolute, into buf. */
+const char *lab_path(const struct lab *lab, const char *path, char *buf, size_t len);
 /* Where a line of the lab is: "FILE:LINE", "--set" (line -1), "--event"
  * (LAB_LINE_EVENT) or "FILE". */
 void lab_where(const struct lab *lab, int line, char *buf, size_t len);

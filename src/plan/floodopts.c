@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* floodopts.c - the options of connlab flood for a lab's client side, for
- * the run's argv and the fleet's script alike (floodopts.h). */
+ * the run's argv and the fleet's script alike (floodopts.h), and the TLS
+ * options of both engines: only what differs from their defaults. */
 #include <stdio.h>
 #include <string.h>
 
 #include "engine/backoff.h"
 #include "engine/modes.h"
+#include "engine/tls.h"
+#include "lab/labfile.h"
 #include "plan/floodopts.h"
 #include "util/units.h"
 
@@ -55,6 +58,59 @@ static void add_messages(const struct lab *lab, struct flood_opts *f)
 		add_us(f, "--reply-timeout", lab->reply_timeout_us);
 }
 
+static void add_file(const struct lab *lab, struct flood_opts *f, const char *name,
+		     const char *path)
+{
+	char p[600];
+
+	if (path[0])
+		flood_opts_add(f, name, lab_path(lab, path, p, sizeof(p)));
+}
+
+/* what both ends take */
+static void add_common(const struct lab *lab, struct flood_opts *f)
+{
+	const struct lab_tls *t = &lab->tls;
+
+	flood_opts_add(f, "--tls", NULL);
+	if (t->library)
+		flood_opts_add(f, "--tls-library", lab_tls_libraries[t->library]);
+	if (t->version)
+		flood_opts_add(f, "--tls-version", tls_version_name((enum tls_version)t->version));
+	if (t->group[0])
+		flood_opts_add(f, "--tls-group", t->group);
+	if (t->resume)
+		flood_opts_add(f, "--tls-resume", tls_resume_name((enum tls_resume)t->resume));
+	if (!t->release_buffers)
+		flood_opts_add(f, "--tls-keep-buffers", NULL);
+}
+
+void tls_opts_add(const struct lab *lab, int server, struct flood_opts *f)
+{
+	const struct lab_tls *t = &lab->tls;
+	char share[16];
+
+	if (t->enable == TLS_ENABLE_OFF ||
+	    t->enable == (server ? TLS_ENABLE_CLIENTS : TLS_ENABLE_SERVER))
+		return;
+	add_common(lab, f);
+	if (server) {
+		if (t->key_type)
+			flood_opts_add(f, "--tls-key-type",
+				       tls_key_type_name((enum tls_key_type)t->key_type));
+		add_file(lab, f, "--tls-cert", t->cert);
+		add_file(lab, f, "--tls-key", t->key);
+		return;
+	}
+	if (t->resume && t->resume_permille != 1000) {
+		snprintf(share, sizeof(share), "%g%%", (double)t->resume_permille / 10);
+		flood_opts_add(f, "--tls-resume-share", share);
+	}
+	if (t->sni[0])
+		flood_opts_add(f, "--tls-sni", t->sni);
+	add_file(lab, f, "--tls-ca", t->ca);
+}
+
 void flood_opts_build(const struct lab *lab, const struct flood_share *s, struct flood_opts *f)
 {
 	char ports[256], rate[32];
@@ -87,6 +143,7 @@ void flood_opts_build(const struct lab *lab, const struct flood_share *s, struct
 		flood_opts_add(f, "--reconnect", reconnect_policy_fmt(&p, v, sizeof(v)));
 	}
 	add_messages(lab, f);
+	tls_opts_add(lab, 0, f);
 	add_us(f, "--connect-timeout", lab->connect_timeout_us);
 	add_us(f, "--duration", s->duration_us);
 }

@@ -27,7 +27,7 @@ struct flood_opts {
 		const char *name;  /* "--rate" */
 		const char *value; /* NULL: a flag */
 	} o[FLOOD_OPTS_MAX];
-	char buf[1024]; /* the values formatted here */
+	char buf[8192]; /* the values formatted here (a message: up to 4000) */
 	size_t used;
 };
 
@@ -35,5 +35,8 @@ struct flood_opts {
 void flood_opts_build(const struct lab *lab, const struct flood_share *s, struct flood_opts *f);
 /* One more option (name, and value or NULL), its value copied. */
 void flood_opts_add(struct flood_opts *f, const char *name, const char *value);
+/* The --tls options of the lab's built-in server (server 1) or flood,
+ * when that end speaks TLS (tlsargs.c); its files' paths made whole. */
+void tls_opts_add(const struct lab *lab, int server, struct flood_opts *f);
 
 #endif

@@ -65,5 +65,7 @@ void html_charts(FILE *f, struct rundata *runs, int n);
 /* events_html.c: the runs' lab events, each with its window's connect
  * times by the SYN retransmit steps (nothing without events) */
 void html_events(FILE *f, json_t *const *res, int n);
+/* tls_html.c: the TLS section, where some run spoke TLS */
+void html_tls(FILE *f, json_t *const *res, int n);
 
 #endif

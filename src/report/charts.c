@@ -263,6 +263,40 @@ static void chart_messages(FILE *f, struct rundata *runs, int n)
 	chart_write(f, &c);
 }
 
+/* TLS: handshakes and failures a second (the floods' counts), where some
+ * run spoke TLS */
+static void chart_tls(FILE *f, struct rundata *runs, int n)
+{
+	struct chart c;
+	int any = 0;
+
+	for (int r = 0; r < n; r++)
+		any |= json_is_object(json_object_get(runs[r].res, "tls"));
+	if (!any || !any_column(runs, n, "tls_handshakes"))
+		return;
+	chart_init(&c, runs, n);
+	c.id = "tls";
+	c.title = "TLS handshakes per second";
+	c.desc = "Handshakes the floods completed (full and resumed) and TLS failures, per second.";
+	c.yunit = "/s";
+	for (int r = 0; r < n; r++) {
+		json_t *tl = json_object_get(runs[r].res, "timeline");
+		double *hs = chart_column(tl, "tls_handshakes", runs[r].n),
+		       *bad = chart_column(tl, "tls_failed", runs[r].n);
+		char l1[32], l2[32];
+
+		snprintf(l1, sizeof(l1), "%shandshakes/s", n > 1 ? (r ? "B " : "A ") : "");
+		snprintf(l2, sizeof(l2), "%sfailures/s", n > 1 ? (r ? "B " : "A ") : "");
+		if (hs)
+			chart_add_series(&c, "tls_handshakes", l1, chart_rise(&runs[r], hs), r, 0);
+		if (bad && chart_has_any(bad, runs[r].n))
+			chart_add_series(&c, "tls_failed", l2, chart_rise(&runs[r], bad), r, 1);
+		free(hs);
+		free(bad);
+	}
+	chart_write(f, &c);
+}
+
 /* lab.memory_floor across the chart, where the first run judged one */
 static void memory_floor_line(struct chart *c, struct rundata *runs)
 {
@@ -342,6 +376,7 @@ void html_charts(FILE *f, struct rundata *runs, int n)
 	chart_fleet_hosts(f, runs, n);
 	chart_families(f, runs, n);
 	chart_rate(f, runs, n);
+	chart_tls(f, runs, n);
 	for (int k = 0; k < 2; k++) {
 		chart_ping(f, runs, n, &probe_charts[k]);
 		chart_probe(f, runs, n, &probe_charts[k]);

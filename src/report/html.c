@@ -442,6 +442,7 @@ void report_html(json_t *const *res, const char *const *dirs, int n, FILE *f)
 		n > 1 ? " Bands are run A's; run B's phase starts are dashed lines." : "");
 	html_charts(f, runs, n);
 	html_events(f, res, n);
+	html_tls(f, res, n);
 	if (n == 1) {
 		figures(f, res, 1);
 		counters(f, res[0]);

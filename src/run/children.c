@@ -30,6 +30,7 @@
 #include "run/dumper.h"
 
 #include "netns/netns.h"
+#include "util/jpath.h"
 
 /* ---- children ---- */
 
@@ -208,8 +209,7 @@ uint64_t run_child_sum(const struct run *r, int is_flood, const char *key)
 
 	for (unsigned i = 0; i < r->nchild; i++) {
 		const struct child *c = &r->child[i];
-		json_t *v =
-			c->is_flood == is_flood && c->last ? json_object_get(c->last, key) : NULL;
+		json_t *v = c->is_flood == is_flood && c->last ? jpath(c->last, key) : NULL;
 
 		if (json_is_integer(v))
 			sum += (uint64_t)json_integer_value(v);

@@ -95,6 +95,7 @@ struct row {
 	uint64_t tcp_pages; /* TCP memory of the whole host (sockstat mem), pages */
 	uint64_t flood_open, flood_connected, flood_errors, server_open, accept_queue;
 	uint64_t messages_sent, replies, replies_missing; /* floods, so far */
+	uint64_t tls_handshakes, tls_failed;		  /* the floods' TLS, so far */
 	double reply_p50_ms, reply_p99_ms;		  /* replies of this interval; -1: none */
 	double probe_reply_ms; /* the reply probe's median this interval; -1: none */
 	uint64_t listen_overflows;
@@ -209,6 +210,14 @@ struct run {
 
 	double ramp_s; /* < 0: not reached */
 	uint64_t slab_before_kb, slab_hold_kb, pss_before, pss_hold, estab_at_mem;
+	/* the same Pss by side (0 the server's processes, 1 the floods'):
+	 * before the ramp and at the hold */
+	uint64_t pss_side_before[2], pss_side_hold[2];
+	/* the built-in engines' workers' resident memory at the hold less
+	 * theirs at their start, by side (their stats lines); have: some
+	 * worker of that side said it */
+	uint64_t rss_growth_hold[2];
+	int rss_growth_have[2];
 	double cpu_hold_s, cpu_hold_start, hold_wall_s;
 
 	struct row *rows;
@@ -363,6 +372,10 @@ void run_event_snap(struct run *r, struct event_snap *s);
 void run_event_watch(struct run *r, struct run_event *e);
 /* result.json's events: each with what it did and what was measured. */
 json_t *run_events_json(const struct run *r);
+/* tlsresult.c: result.json's "tls" (a lab with tls.enable on) */
+json_t *run_tls_json(const struct run *r);
+/* The floods' TLS failures so far, every reason. */
+uint64_t run_tls_failed(const struct run *r);
 void run_events_free(struct run *r);
 
 /* servers.c */

@@ -30,6 +30,7 @@
 #include "run/dumper.h"
 
 #include "netns/netns.h"
+#include "util/jpath.h"
 
 /* The flood of client namespace i: the lab's options for its share
  * (plan/floodopts.c), then what only a run gives (its stats descriptor,
@@ -193,11 +194,23 @@ static int ramp_stalled(struct run *r, double in_phase)
 
 static void take_memory(struct run *r, int before)
 {
-	uint64_t pss = procfs_pss(getpid());
+	uint64_t pss = procfs_pss(getpid()), side[2] = { 0, 0 };
 
 	for (unsigned i = 0; i < r->nchild; i++)
 		if (!r->child[i].exited)
-			pss += procfs_pss_tree(r->child[i].pid);
+			side[r->child[i].is_flood != 0] += procfs_pss_tree(r->child[i].pid);
+	pss += side[0] + side[1];
+	memcpy(before ? r->pss_side_before : r->pss_side_hold, side, sizeof(side));
+	for (unsigned i = 0; !before && i < r->nchild; i++) {
+		const struct child *c = &r->child[i];
+		uint64_t now = jpath_u(c->last, "rss_bytes"),
+			 start = jpath_u(c->last, "rss_start_bytes");
+
+		if (c->exited || !c->last || !start)
+			continue;
+		r->rss_growth_hold[c->is_flood != 0] += now > start ? now - start : 0;
+		r->rss_growth_have[c->is_flood != 0] = 1;
+	}
 	run_take_slabs(r, before);
 	if (before) {
 		r->slab_before_kb = procfs_meminfo_kb("Slab");

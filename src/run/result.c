@@ -534,5 +534,6 @@ json_t *run_result(const struct run *r)
 	json_object_set_new(j, "timeline", run_timeline_json(r));
 	if (r->nevents)
 		json_object_set_new(j, "events", run_events_json(r));
+	json_object_set_new(j, "tls", r->lab->tls.enable ? run_tls_json(r) : json_null());
 	return j;
 }

@@ -321,6 +321,8 @@ static void sample_processes(struct run *r, struct row *row, double t)
 	row->flood_open = run_child_sum(r, 1, "open");
 	row->flood_connected = run_child_sum(r, 1, "established");
 	row->messages_sent = run_flood_messages(r, "sent");
+	row->tls_handshakes = run_child_sum(r, 1, "tls.handshakes");
+	row->tls_failed = run_tls_failed(r);
 	row->replies = run_flood_messages(r, "replies");
 	row->replies_missing = run_flood_messages(r, "missing");
 	reply_interval(r, row);

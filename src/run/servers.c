@@ -9,11 +9,14 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/random.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/tls.h"
 #include "netns/netns.h"
+#include "plan/floodopts.h"
 
 int run_service_answers(struct run *r)
 {
@@ -59,50 +62,66 @@ int run_service_answers(struct run *r)
 	return err == 0;
 }
 
-static int start_builtin_servers(struct run *r)
+/* connlab server's options for the lab, after "connlab server" */
+static void server_opts(struct run *r, struct flood_opts *o)
 {
-	char ports[256], addr[16], workers[16], interval[32], backlog[16];
-	char *argv[] = { "connlab",
-			 "server",
-			 "--address",
-			 addr,
-			 "--ports",
-			 ports,
-			 "--workers",
-			 workers,
-			 "--mode",
-			 (char *)server_mode_name(r->lab->server_mode),
-			 "--interval",
-			 interval,
-			 "--backlog",
-			 backlog,
-			 "--stats-interval",
-			 "500ms",
-			 "--stats-fd",
-			 "3",
-			 NULL, /* --address IPV6 */
-			 NULL,
-			 NULL, /* --keep-going */
-			 NULL };
-	char addr6[INET6_ADDRSTRLEN];
+	char v[256]; /* the longest: 64 ports */
 	struct addr6 s6 = plan_addr6(r->lab, r->plan->service_addr);
 
-	units_fmt_ports(&r->lab->ports, ports, sizeof(ports));
-	addr_fmt_ipv4(r->plan->service_addr, addr, sizeof(addr));
-	addr_fmt_ipv6(&s6, addr6, sizeof(addr6));
-	if (r->lab->family == FAMILY_IPV6) {
-		argv[3] = addr6;
-	} else if (r->lab->family == FAMILY_DUAL) {
-		argv[18] = "--address";
-		argv[19] = addr6;
-	}
+	memset(o, 0, sizeof(*o));
+	if (r->lab->family != FAMILY_IPV6)
+		flood_opts_add(o, "--address", addr_fmt_ipv4(r->plan->service_addr, v, sizeof(v)));
+	if (r->lab->family != FAMILY_IPV4)
+		flood_opts_add(o, "--address", addr_fmt_ipv6(&s6, v, sizeof(v)));
+	flood_opts_add(o, "--ports", units_fmt_ports(&r->lab->ports, v, sizeof(v)));
+	snprintf(v, sizeof(v), "%u", r->plan->server_workers);
+	flood_opts_add(o, "--workers", v);
+	flood_opts_add(o, "--mode", server_mode_name(r->lab->server_mode));
+	flood_opts_add(o, "--interval", units_fmt_duration(r->lab->keepalive_us, v, sizeof(v)));
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)r->lab->backlog);
+	flood_opts_add(o, "--backlog", v);
+	flood_opts_add(o, "--stats-interval", "500ms");
+	flood_opts_add(o, "--stats-fd", "3");
 	/* a kill event's workers die; the rest of the group serves on */
 	for (unsigned i = 0; i < r->lab->n_event; i++)
-		if (r->lab->event[i].kind == EVENT_KILL)
-			argv[argv[18] ? 20 : 18] = "--keep-going";
-	snprintf(workers, sizeof(workers), "%u", r->plan->server_workers);
-	units_fmt_duration(r->lab->keepalive_us, interval, sizeof(interval));
-	snprintf(backlog, sizeof(backlog), "%llu", (unsigned long long)r->lab->backlog);
+		if (r->lab->event[i].kind == EVENT_KILL) {
+			flood_opts_add(o, "--keep-going", NULL);
+			break;
+		}
+	tls_opts_add(r->lab, 1, o);
+}
+
+/* TLS: one set of session-ticket keys for the run, so that a ticket made
+ * before a restart event resumes after it (as a server with a key file) */
+static void ticket_keys(void)
+{
+	uint8_t k[TLS_TICKET_KEY_LEN];
+	char hex[2 * TLS_TICKET_KEY_LEN + 1];
+
+	if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k))
+		return; /* then each start makes its own, and says so by resuming none */
+	for (size_t i = 0; i < sizeof(k); i++)
+		snprintf(hex + 2 * i, 3, "%02x", k[i]);
+	setenv("CONNLAB_TLS_TICKET_KEY", hex, 1);
+}
+
+static int start_builtin_servers(struct run *r)
+{
+	static struct flood_opts o;
+	char *argv[2 * FLOOD_OPTS_MAX + 3];
+	unsigned at = 0;
+
+	server_opts(r, &o);
+	if (r->lab->tls.enable == TLS_ENABLE_ON || r->lab->tls.enable == TLS_ENABLE_SERVER)
+		ticket_keys();
+	argv[at++] = "connlab";
+	argv[at++] = "server";
+	for (unsigned k = 0; k < o.n; k++) {
+		argv[at++] = (char *)o.o[k].name;
+		if (o.o[k].value)
+			argv[at++] = (char *)o.o[k].value;
+	}
+	argv[at] = NULL;
 	/* every worker listens on every port of every family */
 	r->server_ready_needed = (uint64_t)r->plan->server_workers * r->lab->ports.n *
 				 (r->lab->family == FAMILY_DUAL ? 2 : 1);

@@ -64,6 +64,8 @@ static const struct col {
 	{ "tcp_mem_pages", offsetof(struct row, tcp_pages), COL_U64 },
 	{ "connected", offsetof(struct row, flood_connected), COL_U64 },
 	{ "messages_sent", offsetof(struct row, messages_sent), COL_U64 },
+	{ "tls_handshakes", offsetof(struct row, tls_handshakes), COL_U64 },
+	{ "tls_failed", offsetof(struct row, tls_failed), COL_U64 },
 	{ "replies", offsetof(struct row, replies), COL_U64 },
 	{ "replies_missing", offsetof(struct row, replies_missing), COL_U64 },
 	{ "reply_p50_ms", offsetof(struct row, reply_p50_ms), COL_MS },

@@ -82,6 +82,33 @@ def check_events(root, r, who):
             fail(f"event {e['event']}: steps {got} are not {steps}")
 
 
+def check_tls(root, results):
+    """The TLS table: each side's handshakes as result.json has them; the
+    clients' latency bars, one a percentile."""
+    tls = [r.get("tls") for r in results]
+    table = root.find(".//h:table[@id='tls']", NS)
+    if not any(isinstance(t, dict) for t in tls):
+        if table is not None:
+            fail("a TLS table for runs without TLS")
+        return
+    if table is None:
+        fail("no TLS table")
+    rows = {"".join(r.find("h:td", NS).itertext()): ["".join(c.itertext()) for c in r.findall("h:td", NS)[1:]]
+            for r in table.findall("h:tbody/h:tr", NS)}
+    for k, t in enumerate(tls):
+        for head, side, key in (("handshakes (clients)", "clients", "handshakes"),
+                                ("of them resumed", "clients", "resumed"),
+                                ("handshakes (server)", "server", "handshakes")):
+            want = ((t or {}).get(side) or {}).get(key)
+            if number(rows[head][k]) != want:
+                fail(f"TLS {head}: {rows[head][k]} on the page, {want} in result.json")
+        who = "" if len(results) == 1 else ("-A", "-B")[k]
+        bars = root.findall(f".//h:table[@id='tls-latency{who}']/h:tbody/h:tr", NS)
+        hs = ((t or {}).get("clients") or {}).get("handshake")
+        if hs and len(bars) != 5:
+            fail(f"TLS latency: {len(bars)} bars")
+
+
 def main():
     page, results = sys.argv[1], [json.load(open(p)) for p in sys.argv[2:]]
     raw = open(page, "rb").read()
@@ -111,6 +138,9 @@ def main():
     # a lab with IPv6 has its client sockets by family, after the states
     if any("inuse_ipv6_clients" in r["timeline"] for r in results):
         charts = charts[:1] + ["families"] + charts[1:]
+    # a run with TLS has its handshakes a second after the connections'
+    if any(isinstance(r.get("tls"), dict) for r in results) and any("tls_handshakes" in r["timeline"] for r in results):
+        charts = charts[:2] + ["tls"] + charts[2:]
     # a fleet's page has the connections of each host after the states
     if len(results) == 1 and results[0].get("kind") == "fleet" and results[0]["timeline"].get("hosts"):
         charts = charts[:1] + ["hosts"] + charts[1:]
@@ -156,7 +186,7 @@ def main():
                     stacked_base[run] = vals
             elif cid == "rate":
                 vals = rate(t, tl["connected"] if name == "connected" else tl["errors"][name])
-            elif cid == "messages":
+            elif cid in ("messages", "tls"):
                 vals = rate(t, tl[name])
             elif cid == "hosts":
                 vals = tl["hosts"][name]["open"]
@@ -212,6 +242,7 @@ def main():
             check_events(root, r, who)
         if root.find(".//h:table[@id='differences']", NS) is None:
             fail("the comparison has no table of differences")
+    check_tls(root, results)
     print(f"check_report: {page}: {len(svgs)} charts, {points} points agree with result.json")
 
 
