@@ -185,7 +185,7 @@ fail:
 	return NULL;
 }
 
-static struct tls_conn *ossl_conn_new(struct tls_ctx *x, int fd, int offer)
+static struct tls_conn *ossl_conn_new(struct tls_ctx *x, int fd, int *offer)
 {
 	SSL *s = SSL_new(x->ctx);
 
@@ -204,8 +204,10 @@ static struct tls_conn *ossl_conn_new(struct tls_ctx *x, int fd, int offer)
 		ERR_clear_error();
 		return NULL;
 	}
-	if (offer && x->last)
-		SSL_set_session(s, x->last);
+	/* the newest session, while the library still takes it as resumable
+	 * (it stops taking some, used by other connections, in TLS 1.3) */
+	*offer = *offer && x->last && SSL_SESSION_is_resumable(x->last) &&
+		 SSL_set_session(s, x->last);
 	return (struct tls_conn *)s;
 }
 

@@ -174,7 +174,7 @@ fail:
 	return NULL;
 }
 
-static struct tls_conn *wolf_conn_new(struct tls_ctx *x, int fd, int offer)
+static struct tls_conn *wolf_conn_new(struct tls_ctx *x, int fd, int *offer)
 {
 	WOLFSSL *s = wolfSSL_new(x->ctx);
 
@@ -184,8 +184,8 @@ static struct tls_conn *wolf_conn_new(struct tls_ctx *x, int fd, int offer)
 		wolfSSL_free(s);
 		return NULL;
 	}
-	if (offer && x->last)
-		wolfSSL_set_session(s, x->last);
+	*offer = *offer && x->last && wolfSSL_SESSION_is_resumable(x->last) &&
+		 wolfSSL_set_session(s, x->last) == WOLFSSL_SUCCESS;
 	return (struct tls_conn *)s;
 }
 

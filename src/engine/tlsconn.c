@@ -67,7 +67,7 @@ static int sent_nothing(int fd)
 
 int tls_side_start(struct tls_side *t, int fd, int offer)
 {
-	t->conn[fd] = t->lib->conn_new(t->ctx, fd, offer);
+	t->conn[fd] = t->lib->conn_new(t->ctx, fd, &offer);
 	if (!t->conn[fd]) {
 		tls_side_fail(t, TLS_R_OTHER, "the library could not make a connection");
 		return -1;

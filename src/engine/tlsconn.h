@@ -27,8 +27,8 @@ struct tls_side {
 int tls_side_init(struct tls_side *t, const struct tls_lib *lib, struct tls_ctx *ctx, size_t n,
 		  struct engine_stats *st, int server);
 
-/* Starts TLS on fd (offer: a client offers its last session); 0, or -1
- * when the library could not (counted). */
+/* Starts TLS on fd (offer: a client offers its last session, counted as
+ * offered when it had one); 0, or -1 when the library could not (counted). */
 int tls_side_start(struct tls_side *t, int fd, int offer);
 
 /* A step of fd's handshake: 1 done (counted, resumed or not), 0 not yet

@@ -99,7 +99,7 @@ struct end {
 	const struct tls_lib *lib;
 	struct tls_ctx *ctx;
 	struct tls_conn *conn;
-	int fd, done, resumed;
+	int fd, done, resumed, offered;
 	enum tls_status st;
 };
 
@@ -121,14 +121,16 @@ static void handshake(struct end *s, struct end *c)
 
 static void ends_open(struct end *s, struct end *c, int offer)
 {
-	int sv[2];
+	int sv[2], none = 0;
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 	s->fd = sv[0];
 	c->fd = sv[1];
 	s->done = c->done = s->resumed = c->resumed = 0;
-	s->conn = s->lib->conn_new(s->ctx, s->fd, 0);
-	c->conn = c->lib->conn_new(c->ctx, c->fd, offer);
+
+	s->conn = s->lib->conn_new(s->ctx, s->fd, &none);
+	c->conn = c->lib->conn_new(c->ctx, c->fd, &offer);
+	c->offered = offer;
 	ck_assert(s->conn && c->conn);
 }
 
@@ -187,6 +189,7 @@ START_TEST(pairs_resume)
 
 			ctxs(&s, &c, &sc, &cc);
 			ends_open(&s, &c, 1);
+			ck_assert(!c.offered); /* no session yet */
 			handshake(&s, &c);
 			ck_assert_msg(s.st == TLS_OK && c.st == TLS_OK, "%s -> %s: %d %d",
 				      tls_libs[b]->name, tls_libs[a]->name, c.st, s.st);
@@ -194,6 +197,7 @@ START_TEST(pairs_resume)
 			hello(&s, &c);
 			ends_close(&s, &c);
 			ends_open(&s, &c, 1);
+			ck_assert(c.offered);
 			handshake(&s, &c);
 			ck_assert(s.st == TLS_OK && c.st == TLS_OK);
 			ck_assert_msg(s.resumed && c.resumed, "%s -> %s: resumed %d %d",
@@ -251,7 +255,8 @@ START_TEST(not_tls)
 		ck_assert(x);
 		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 		ck_assert_int_eq(write(sv[0], "connlab keepalive\nok\nok\n", 24), 24);
-		t = tls_libs[a]->conn_new(x, sv[1], 0);
+		resumed = 0;
+		t = tls_libs[a]->conn_new(x, sv[1], &resumed);
 		st = tls_libs[a]->handshake(t, &resumed);
 		ck_assert_int_eq(st, TLS_FAILED);
 		ck_assert_msg(tls_libs[a]->reason(t, text, sizeof(text)) == TLS_R_NOT_TLS, "%s: %s",
