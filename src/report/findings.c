@@ -24,7 +24,7 @@ static const struct {
 	{ rules_queues, &rules_queues_n }, { rules_ports, &rules_ports_n },
 	{ rules_closes, &rules_closes_n }, { rules_ramp, &rules_ramp_n },
 	{ rules_notes, &rules_notes_n },   { rules_fleet, &rules_fleet_n },
-	{ rules_storm, &rules_storm_n },
+	{ rules_storm, &rules_storm_n },   { rules_tls, &rules_tls_n },
 };
 
 #define MAX_RULES 64

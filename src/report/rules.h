@@ -33,7 +33,7 @@ struct rule_demoter {
 
 #define RULE_TEXTS 6
 #define RULE_AFTER 6
-#define RULE_DEMOTERS 3
+#define RULE_DEMOTERS 4
 
 struct fctx;
 struct rule {
@@ -240,6 +240,25 @@ enum ev {
 	EV_EVT_ESTAB_MIN,
 	EV_EVT_RECOVERED,
 	EV_EVT_RECOVERED99,
+	EV_TLS_RATE,
+	EV_TLS_SRV_CPU,
+	EV_TLS_CLI_CPU,
+	EV_TLS_HANDSHAKES,
+	EV_TLS_SRV_HANDSHAKES,
+	EV_TLS_OFFERED,
+	EV_TLS_RESUMED,
+	EV_TLS_SRV_RESUMED,
+	EV_TLS_LIBRARY,
+	EV_TLS_RESUME,
+	EV_TLS_MEM_SRV,
+	EV_TLS_MEM_CLI,
+	EV_TLS_CLI_ERR,
+	EV_TLS_CLI_ERR_TEXT,
+	EV_TLS_SRV_ERR,
+	EV_TLS_SRV_ERR_TEXT,
+	EV_CLIENT_RATE,
+	EV_SERVER_WORKERS,
+	EV_RAMP_RATE,
 	EV_COUNT
 };
 
@@ -313,9 +332,9 @@ void rule_active_at(const struct fctx *x, double t, char *buf, size_t len);
 /* ---- the families ---- */
 
 extern const struct rule rules_limits[], rules_servers[], rules_queues[], rules_ports[],
-	rules_closes[], rules_ramp[], rules_notes[], rules_fleet[], rules_storm[];
+	rules_closes[], rules_ramp[], rules_notes[], rules_fleet[], rules_storm[], rules_tls[];
 extern const size_t rules_limits_n, rules_servers_n, rules_queues_n, rules_ports_n, rules_closes_n,
-	rules_ramp_n, rules_notes_n, rules_fleet_n, rules_storm_n;
+	rules_ramp_n, rules_notes_n, rules_fleet_n, rules_storm_n, rules_tls_n;
 
 /* rules_servers.c: the index in processes[] of the user's server command
  * (its main process), or -1 */

@@ -117,9 +117,8 @@ static void judge_close_wait(struct fctx *x)
 	{                                                                                          \
 		{ "process-died", "server", ", as the server died (process-died)" },               \
 			{ "epoll-watches", NULL, ", those it could not watch (epoll-watches)" },   \
-		{                                                                                  \
-			"storm-recovered", NULL, ", in the lab's events (storm-recovered)"         \
-		}                                                                                  \
+			{ "storm-recovered", NULL, ", in the lab's events (storm-recovered)" },    \
+			{ "tls-failures", NULL, ", whose TLS failed (tls-failures)" },             \
 	}
 
 const struct rule rules_closes[] = {

@@ -250,6 +250,31 @@ static void summary_errors(json_t *j, FILE *out)
 	}
 }
 
+/* TLS: the handshakes by the clients' count, their latency and CPU, and
+ * what a held connection took on each side */
+static void summary_tls(json_t *j, FILE *out)
+{
+	struct figs f = { .n = 0 };
+
+	if (!json_is_object(json_object_get(j, "tls")))
+		return;
+	fprintf(out,
+		"  tls           %s handshakes (%s resumed of %s that offered a session), %s failed; p50 %s, p99 %s\n",
+		fig(&f, "%.0f", num(j, "tls.clients.handshakes")),
+		fig(&f, "%.0f", num(j, "tls.clients.resumed")),
+		fig(&f, "%.0f", num(j, "tls.clients.offered")),
+		fig(&f, "%.0f", num(j, "tls.clients.failed")),
+		fig(&f, "%.3f ms", num(j, "tls.clients.handshake.p50_us") / 1e3),
+		fig(&f, "%.3f ms", num(j, "tls.clients.handshake.p99_us") / 1e3));
+	fprintf(out,
+		"  tls cost      CPU a handshake: server %s, clients %s; user memory a held connection: server %s, clients %s (%s)\n",
+		fig(&f, "%.0f us", num(j, "tls.server.cpu_per_handshake_us")),
+		fig(&f, "%.0f us", num(j, "tls.clients.cpu_per_handshake_us")),
+		fig(&f, "%.0f B", num(j, "tls.memory.server_per_conn_bytes")),
+		fig(&f, "%.0f B", num(j, "tls.memory.clients_per_conn_bytes")),
+		json_string_value(jpath(j, "tls.library_version")) ?: "?");
+}
+
 /* the probe's own message, in lock-step on a connection of its own */
 static void summary_probe_reply(json_t *j, FILE *out)
 {
@@ -420,6 +445,7 @@ void report_summary(json_t *j, FILE *out)
 			num(j, "peaks.time_wait"), num(j, "peaks.close_wait"),
 			num(j, "peaks.syn_recv"), num(j, "peaks.orphans_host"));
 	summary_errors(j, out);
+	summary_tls(j, out);
 	summary_probes(j, out);
 	summary_kernel(j, out);
 	summary_expectations(j, out);

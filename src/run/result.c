@@ -164,6 +164,12 @@ static json_t *unavailable(const struct run *r)
 				r->rootless
 					? "/proc/slabinfo is readable only by the host's root; this run is rootless"
 					: "/proc/slabinfo cannot be read here"));
+	if (r->lab->message[0] &&
+	    (r->lab->tls.enable == TLS_ENABLE_ON || r->lab->tls.enable == TLS_ENABLE_SERVER))
+		json_object_set_new(
+			un, "probe_reply",
+			json_string(
+				"the reply probe speaks plain TCP and the server speaks TLS: the server's own reply time is not measured apart from the floods'"));
 	if (r->rootless && !r->reniced)
 		json_object_set_new(
 			un, "launcher_nice",
@@ -244,6 +250,11 @@ static void result_plan(const struct run *r, json_t *j)
 				    json_string(r->lab->beyond_ports ? "try" : "refuse"));
 		json_object_set_new(pl, "reconnect",
 				    json_string(reconnect_mode_names[r->lab->reconnect]));
+		json_object_set_new(pl, "client_rate_per_s",
+				    r->lab->rate ? json_integer((json_int_t)r->lab->rate)
+						 : json_null());
+		json_object_set_new(pl, "client_inflight",
+				    json_integer((json_int_t)r->lab->inflight));
 	}
 	json_object_set_new(json_object_get(j, "connections"), "closed_by_server",
 			    closed_by_server(r));

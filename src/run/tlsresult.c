@@ -140,6 +140,15 @@ uint64_t run_tls_failed(const struct run *r)
 	return n;
 }
 
+static json_t *built_in(void)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; tls_libs[i]; i++)
+		json_array_append_new(a, json_string(tls_libs[i]->name));
+	return a;
+}
+
 json_t *run_tls_json(const struct run *r)
 {
 	const struct lab_tls *t = &r->lab->tls;
@@ -149,6 +158,7 @@ json_t *run_tls_json(const struct run *r)
 	json_object_set_new(j, "enable", json_string(enables[t->enable]));
 	json_object_set_new(j, "library", json_string(lab_tls_libraries[t->library]));
 	json_object_set_new(j, "library_version", lib ? json_string(lib->version()) : json_null());
+	json_object_set_new(j, "libraries_built_in", built_in());
 	json_object_set_new(j, "version",
 			    json_string(tls_version_name((enum tls_version)t->version)));
 	json_object_set_new(

@@ -167,6 +167,22 @@ static const struct {
 	  { "storm-herd:warning", "storm-syn-wait:warning", "storm-no-recovery:warning",
 	    "storm-time-wait:note", "server-accept-queue:warning" },
 	  { "storm-recovered", "storm-uneven-takeover", "host-failed" } },
+	/* TLS (2026-12-05), reduced runs of this machine's 2 CPUs: 4,000 full
+	 * handshakes unpaced (the ramp bound by their CPU); session ids in
+	 * four server workers' caches (few resume; paced at 1,500/s, which the
+	 * CPUs did not keep); the clients verifying against CAs that did not
+	 * sign the server's certificate; plain clients sending their heartbeat
+	 * to a TLS server (which closed them: told as TLS, not closed) */
+	{ "tls-cpu",
+	  { "tls-handshake-cpu:warning", "tls-memory:note" },
+	  { "tls-failures", "tls-low-resumption" } },
+	{ "tls-ids",
+	  { "tls-low-resumption:warning", "tls-handshake-cpu:warning", "tls-memory:note" },
+	  { "tls-failures" } },
+	{ "tls-cert", { "tls-failures:cause" }, { "tls-memory", "tls-handshake-cpu" } },
+	{ "tls-plain-clients",
+	  { "tls-failures:cause", "closed-by-server:warning" },
+	  { "tls-memory", "tls-low-resumption" } },
 	/* a result.json of connlab before the findings, with a log line */
 	{ "old-run", { "fd-limit:cause", "accept-queue:cause" }, { "memory-per-connection" } },
 };
