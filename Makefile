@@ -155,8 +155,9 @@ bench: deps-bench
 	CONNLAB=./connlab tests/bench/topology.sh $(BENCH_RUNS) | tee build/bench/topology.md
 	CONNLAB=$(CURDIR)/connlab tests/bench/rootless.sh $(BENCH_RUNS) | tee build/bench/rootless.md
 	CONNLAB=$(CURDIR)/connlab tests/bench/dual-stack.sh $(if $(QUICK),1,3) | tee build/bench/dual-stack.md
+	CONNLAB=$(CURDIR)/connlab tests/bench/tls.sh $(if $(QUICK),1,3) | tee build/bench/tls.md
 	CONNLAB=$(CURDIR)/connlab tests/bench/scale.py $(if $(QUICK),--quick) --out build/bench
-	@echo "tables: build/bench/topology.md, build/bench/rootless.md, build/bench/dual-stack.md, build/bench/results.md (and results.json)"
+	@echo "tables: build/bench/topology.md, build/bench/rootless.md, build/bench/dual-stack.md, build/bench/tls.md, build/bench/results.md (and results.json)"
 
 # The default lab: 100k connections held, ping and new connections measured.
 demo: deps
@@ -166,7 +167,8 @@ demo: deps
 install: connlab
 	install -D -m 0755 connlab $(DESTDIR)$(PREFIX)/bin/connlab
 	install -d $(DESTDIR)$(PREFIX)/share/connlab/lab $(DESTDIR)$(PREFIX)/share/doc/connlab
-	install -m 0644 lab/*.lab $(DESTDIR)$(PREFIX)/share/connlab/lab/
+	install -m 0644 lab/*.lab lab/*.conf lab/*.nft $(DESTDIR)$(PREFIX)/share/connlab/lab/
+	install -m 0755 lab/*.sh $(DESTDIR)$(PREFIX)/share/connlab/lab/
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/connlab/
 	install -D -m 0644 docs/connlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/connlab.1
 	install -D -m 0644 completion/connlab.bash \

@@ -135,6 +135,8 @@ int run_rprobe_start(struct run *r, const struct sockaddr_storage *dst, socklen_
 	if (!lab->message[0] || lab->client_mode != CLIENT_HOLD ||
 	    (lab->reply.kind != REPLY_LINE && lab->reply.kind != REPLY_BYTES))
 		return 0; /* nothing to time: no message, or no reply to wait for */
+	if (lab->tls.enable == TLS_ENABLE_ON || lab->tls.enable == TLS_ENABLE_SERVER)
+		return 0; /* it speaks plain TCP: result.json's unavailable says so */
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;

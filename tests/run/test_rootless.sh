@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Rootless labs, for real: as uid 65534 (setpriv, no capabilities) in a
+# Rootless labs, for real (TLS too): as uid 65534 (setpriv, no capabilities) in a
 # writable directory. The reduced default, time-wait and close-wait labs
 # and `connlab report` give the same verdicts as root; up/ls/down keep a
 # lab with a holder; kill -9 of a rootless launcher, and of a holder,
@@ -30,6 +30,14 @@ run_nobody() { # NAME EXPECTED-STATUS ARGS...
 	[ "$rc" = "$want" ] || { fail "$name (rootless): exit $rc, expected $want"; tail -15 "$tmp/$name.out"; }
 }
 run_nobody default 0 --set clients.connections=3000 --set lab.duration=2s
+# TLS as nobody: the certificate made in memory, both ends' handshakes
+run_nobody tls 0 --set clients.connections=1000 --set clients.rate=1000/s --set lab.duration=1s \
+	--set tls.enable=on --set tls.resume=tickets
+$PY -c '
+import json, sys
+t = json.load(open(sys.argv[1]))["tls"]
+assert t["clients"]["handshakes"] == t["server"]["handshakes"] == 1000, t
+' "$work/tls/result.json" || fail "tls (rootless): $(grep -A6 '"clients"' "$work/tls/result.json" | head -8)"
 run_nobody time-wait 0 "$(pwd)/lab/time-wait.lab" --set "sysctl.net.ipv4.ip_local_port_range=40000 40999" \
 	--set clients.connections=6000 --set clients.rate=2000/s --set lab.duration=3s
 run_nobody close-wait 0 "$(pwd)/lab/close-wait.lab" --set clients.connections=2000 --set lab.duration=2s
