@@ -98,6 +98,8 @@ static void ticket_keys(void)
 	uint8_t k[TLS_TICKET_KEY_LEN];
 	char hex[2 * TLS_TICKET_KEY_LEN + 1];
 
+	if (getenv("CONNLAB_TLS_TICKET_KEY"))
+		return; /* this run's (a restart keeps them), or the user's */
 	if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k))
 		return; /* then each start makes its own, and says so by resuming none */
 	for (size_t i = 0; i < sizeof(k); i++)

@@ -87,16 +87,19 @@ r, rc, lib = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3]
 e, t = r["events"][0], r["tls"]
 assert rc == 0 and e["recovered_s"] is not None, (rc, r["reason"], e["recovered_s"])
 lost = e["floods"]["lost"]
-# every server the restart started counted: its resumptions are the
-# reconnects that offered the tickets the first one gave
-before = t["server"]["handshakes"] - t["clients"]["handshakes"]
-assert abs(before) <= lost // 100 + 2, (t["server"]["handshakes"], t["clients"]["handshakes"])
-# both sides count the same resumptions; with OpenSSL nearly every
-# reconnect resumes (wolfSSL's server took 451 of 1,500 in one run, all
-# in another: see hold above)
+# both sides count every handshake and resumption, the servers before
+# and after the restart together
+assert abs(t["server"]["handshakes"] - t["clients"]["handshakes"]) <= lost // 100 + 2, (t["server"], t["clients"])
 assert t["server"]["resumed"] == t["clients"]["resumed"], (t["server"], t["clients"])
-assert t["server"]["resumed"] >= lost * 9 // 10 or lib == "wolfssl", (t["server"]["resumed"], lost)
-print(f"  restart ({sys.argv[1].split('/')[-2]}): {lost} lost, {t['server']['resumed']} handshakes resumed by the new server's count")
+# every session offered was taken, the first reconnects' too, whose
+# tickets the first server made: the run's ticket keys outlived it (with
+# keys of its own the new server would refuse those). wolfSSL's server
+# takes all or none in a run (see hold above)
+c = t["clients"]
+assert c["offered"] - c["resumed"] <= c["offered"] // 100 or lib == "wolfssl", c
+new = [k["last_stats"]["tls"] for k in r["children"] if k["name"] == "server"][-1]
+print(f"  restart ({sys.argv[1].split('/')[-2]}): {lost} lost; the new server made {new['handshakes']} handshakes, "
+      f"{new['resumed']} resumed; {c['resumed']} of the {c['offered']} sessions offered were taken")
 PY
 done
 
