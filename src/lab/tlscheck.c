@@ -55,15 +55,19 @@ static void check_off(const struct lab *lab, struct lab_diag *diag)
  * connlab's or do not speak TLS */
 static void check_ends(const struct lab *lab, struct lab_diag *diag)
 {
+	/* by value, not by line: a lab written out again (result.json's
+	 * resolved form) names every key of the section */
 	static const char *const server_keys[] = { "cert", "key", "key_type" };
 	static const char *const client_keys[] = { "sni", "ca", "resume_share" };
-	int own_server = !lab->server_command[0],
-	    server_tls = lab->tls.enable != TLS_ENABLE_CLIENTS;
-	int clients_tls = lab->tls.enable != TLS_ENABLE_SERVER;
+	const struct lab_tls *t = &lab->tls;
+	int server_given[] = { t->cert[0] != 0, t->key[0] != 0, t->key_type != TLS_KEY_ECDSA };
+	int client_given[] = { t->sni[0] != 0, t->ca[0] != 0, t->resume_permille != 1000 };
+	int own_server = !lab->server_command[0], server_tls = t->enable != TLS_ENABLE_CLIENTS;
+	int clients_tls = t->enable != TLS_ENABLE_SERVER;
 	char at[400];
 
 	for (int i = 0; i < 3; i++)
-		if (line_of(lab, server_keys[i]) && (!own_server || !server_tls))
+		if (server_given[i] && (!own_server || !server_tls))
 			diag_add(
 				diag, "%s is the built-in server's, and %s",
 				at_key(lab, server_keys[i], at, sizeof(at)),
@@ -71,7 +75,7 @@ static void check_ends(const struct lab *lab, struct lab_diag *diag)
 					? "server.command runs your own server (its TLS is its own)"
 					: "tls.enable = clients leaves it plain");
 	for (int i = 0; i < 3; i++)
-		if (line_of(lab, client_keys[i]) && !clients_tls)
+		if (client_given[i] && !clients_tls)
 			diag_add(
 				diag,
 				"%s is the clients', and tls.enable = server leaves them plain TCP",
@@ -103,12 +107,12 @@ static void check_files(const struct lab *lab, struct lab_diag *diag)
 	if (lab->tls.key[0] && !lab->tls.cert[0])
 		diag_add(diag, "%s needs tls.cert (the certificate it is the key of)",
 			 at_key(lab, "key", at, sizeof(at)));
-	if (line_of(lab, "resume_share") && !lab->tls.resume)
+	if (lab->tls.resume_permille != 1000 && !lab->tls.resume)
 		diag_add(
 			diag,
 			"%s needs tls.resume = tickets or ids (with resume off no handshake resumes)",
 			at_key(lab, "resume_share", at, sizeof(at)));
-	if (line_of(lab, "key_type") && lab->tls.cert[0])
+	if (lab->tls.key_type != TLS_KEY_ECDSA && lab->tls.cert[0])
 		diag_add(diag, "%s: tls.cert gives the certificate (and so its key's type)",
 			 at_key(lab, "key_type", at, sizeof(at)));
 }

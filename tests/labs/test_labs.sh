@@ -64,6 +64,15 @@ assert m["missing"] == 0 and m["replies"] >= m["sent"] - 2000 and m["sent"] >= 7
 assert m["reply"]["count"] == m["replies"], m
 ' "$tmp/nginx/result.json" || fail "nginx: $(grep -A4 '"messages"' "$tmp/nginx/result.json")"
 	[ "$(ls -d /tmp/tmp.*/tmp 2>/dev/null | sort)" = "$before_tmp" ] || fail "nginx left its temporary directory"
+	# with TLS: its handshakes as the flood counted them, none failed, the
+	# prefix with its certificate gone (tests/run/test_tls.sh does more)
+	run nginx-tls 0 lab/nginx-tls.lab --set clients.connections=1000 --set lab.duration=2s
+	$PY -c '
+import json, sys
+t = json.load(open(sys.argv[1]))["tls"]["clients"]
+assert t["handshakes"] >= 1000 and t["failed"] == 0, t
+' "$tmp/nginx-tls/result.json" || fail "nginx-tls: $(grep -A6 '"clients"' "$tmp/nginx-tls/result.json" | head -8)"
+	[ "$(ls -d /tmp/tmp.*/tmp 2>/dev/null | sort)" = "$before_tmp" ] || fail "nginx-tls left its temporary directory"
 	# reloaded: the idle keep-alive connections closed, none refused
 	run nginx-reload 0 lab/nginx-reload.lab --set clients.connections=2000 --set lab.duration=6s \
 		--event none --event 2s:reload
