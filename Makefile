@@ -110,7 +110,9 @@ sanitize: deps-test
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := labfile tuning result
 FUZZ_BASE := $(wildcard src/util/*.c src/lab/*.c) src/kernel/counters.c src/kernel/knowledge.c \
-	src/kernel/memory.c src/kernel/sysctls.c src/engine/modes.c src/engine/budget.c
+	src/kernel/memory.c src/kernel/sysctls.c src/engine/modes.c src/engine/budget.c \
+	src/engine/tls.c src/engine/tls_openssl.c src/engine/tls_wolfssl.c src/engine/tlscert.c \
+	src/engine/tlsalert.c
 FUZZ_SRCS_labfile := $(FUZZ_BASE) src/plan/plan.c src/plan/write.c
 FUZZ_SRCS_tuning := $(FUZZ_BASE) src/kernel/tuning.c src/kernel/classify.c src/kernel/lines.c
 FUZZ_SRCS_result := $(FUZZ_BASE) $(wildcard src/report/*.c)
