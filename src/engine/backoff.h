@@ -54,6 +54,7 @@ struct waiting {
 	uint64_t due_ns;
 	uint32_t attempt;  /* the attempt it waits for: 1 for the first */
 	uint32_t delay_us; /* what it was told to wait (saturated) */
+	void *session;	   /* TLS: the lost connection's session to offer, or NULL */
 };
 
 struct waitq {

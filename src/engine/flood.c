@@ -108,6 +108,7 @@ static void on_data(struct fworker *w, int fd, uint32_t events)
 	size_t firstn = 0;
 	int sampled = __atomic_load_n(&w->st->peer_sample_len, __ATOMIC_RELAXED) != 0;
 	ssize_t n;
+	void *sess;
 
 	while ((n = tls_side_recv(&w->tls, fd, buf, sizeof(buf))) > 0) {
 		const char *p = buf, *end = buf + n;
@@ -160,19 +161,27 @@ static void on_data(struct fworker *w, int fd, uint32_t events)
 					 __ATOMIC_RELEASE);
 		}
 	}
+	/* a held connection lost: its session goes with it into the reconnect
+	 * queue, as a real client keeps its own */
+	sess = w->cfg->mode == CLIENT_HOLD && w->cfg->reconnect.mode != RECONNECT_OFF
+		       ? tls_side_session(&w->tls, fd)
+		       : NULL;
 	closed(w, fd, n == 0);
 	if (w->cfg->mode == CLIENT_HOLD)
-		fw_lost(w);
+		fw_lost(w, sess);
 	fw_open_more(w);
 }
 
 /* A connection that could not be made: freed, and tried again by the
- * policy. */
-static void not_made(struct fworker *w, int fd)
+ * policy; a reconnect whose TCP connect failed keeps the session it was
+ * to offer (keep), one whose handshake failed does not. */
+static void not_made(struct fworker *w, int fd, int keep)
 {
+	void *sess = keep ? tls_side_session(&w->tls, fd) : NULL;
+
 	w->inflight--;
 	fw_conn_free(w, fd);
-	fw_failed(w, w->attempt[fd]);
+	fw_failed(w, w->attempt[fd], sess);
 	fw_open_more(w);
 }
 
@@ -187,7 +196,7 @@ static void tls_step(struct fworker *w, int fd, int timed_out)
 	if (timed_out) {
 		tls_side_fail(&w->tls, TLS_R_TIMEOUT,
 			      "the handshake did not finish within the connect timeout");
-		not_made(w, fd);
+		not_made(w, fd, 0);
 		return;
 	}
 	r = tls_side_step(&w->tls, fd, &want_write);
@@ -195,7 +204,7 @@ static void tls_step(struct fworker *w, int fd, int timed_out)
 		return; /* edge-triggered: the socket's next event steps it on */
 	if (r < 0) {
 		w->state[fd] = FC_CONNECTING; /* its handshake is over (failed) */
-		not_made(w, fd);
+		not_made(w, fd, 0);
 		return;
 	}
 	hist_add(&w->st->handshake_us, (clock_now_ns() - w->t0_ns[fd]) / 1000);
@@ -225,13 +234,15 @@ static void on_connected(struct fworker *w, int fd, int timed_out)
 		err = errno;
 	if (err) {
 		engine_error(w->st, err, PHASE_CONNECT);
-		not_made(w, fd);
+		not_made(w, fd, 1);
 		return;
 	}
 	hist_add(&w->st->connect_us, (clock_now_ns() - w->t0_ns[fd]) / 1000);
 	if (tls_side_on(&w->tls)) { /* in flight until its handshake is done */
-		if (tls_side_start(&w->tls, fd, offer_session(w))) {
-			not_made(w, fd);
+		/* a reconnect's TLS began at its connect, with its own session */
+		if (!tls_side_has(&w->tls, fd) &&
+		    tls_side_start(&w->tls, fd, offer_session(w), NULL)) {
+			not_made(w, fd, 0);
 			return;
 		}
 		w->state[fd] = FC_HANDSHAKE;
@@ -494,6 +505,10 @@ int flood_worker(unsigned index, struct engine_stats *st, void *arg)
 	STAT_SET(st->connecting, 0);
 	STAT_SET(st->tls_handshaking, 0);
 	STAT_SET(st->cpu_ns, engine_cpu_ns());
+	while (waitq_top(&w.waitq)) { /* the sessions still waiting */
+		tls_side_session_free(&w.tls, waitq_top(&w.waitq)->session);
+		waitq_pop(&w.waitq);
+	}
 	waitq_free(&w.waitq);
 	STAT_SET(st->waiting, 0);
 	return 0;

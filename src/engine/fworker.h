@@ -80,11 +80,13 @@ void fw_conn_free(struct fworker *w, int fd);
 const struct pending *fw_pending_head(struct fworker *w);
 /* A failed connect, attempt its number (0: a first connect): a first one
  * pauses the worker before it tries again; a reconnect waits by the
- * policy for its next attempt. */
-void fw_failed(struct fworker *w, unsigned attempt);
+ * policy for its next attempt, with its TLS session (or NULL), which is
+ * released when it does not wait. */
+void fw_failed(struct fworker *w, unsigned attempt, void *session);
 /* A held connection the server closed or reset: lost, and waiting for
- * its first reconnect when the policy reconnects. */
-void fw_lost(struct fworker *w);
+ * its first reconnect when the policy reconnects, with its TLS session
+ * (or NULL) to offer then, as a real client would. */
+void fw_lost(struct fworker *w, void *session);
 /* Opens what the pace and the caps allow now, and arms the tick for the
  * next opening or the oldest connect's timeout. */
 void fw_open_more(struct fworker *w);

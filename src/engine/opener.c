@@ -70,15 +70,17 @@ const struct pending *fw_pending_head(struct fworker *w)
 #define OPEN_BUDGET_NS 2000000ULL
 
 /* Puts a lost connection in the queue for attempt n; 0, or -ENOMEM. */
-static int wait_for(struct fworker *w, unsigned attempt, uint64_t now)
+static int wait_for(struct fworker *w, unsigned attempt, uint64_t now, void *session)
 {
 	uint64_t d = backoff_delay_us(&w->cfg->reconnect, attempt, backoff_rand(&w->rnd));
-	struct waiting e = { now + d * 1000, attempt, d > UINT32_MAX ? UINT32_MAX : (uint32_t)d };
+	struct waiting e = { now + d * 1000, attempt, d > UINT32_MAX ? UINT32_MAX : (uint32_t)d,
+			     session };
 	int r = waitq_push(&w->waitq, e);
 
-	if (r)
+	if (r) {
 		engine_error(w->st, -r, PHASE_CONNECT);
-	else
+		tls_side_session_free(&w->tls, session);
+	} else
 		STAT_SET(w->st->waiting, w->waitq.n);
 	return r;
 }
@@ -86,24 +88,30 @@ static int wait_for(struct fworker *w, unsigned attempt, uint64_t now)
 /* A failed first connect in hold mode is tried again, but not at once:
  * without a pause a refusing or missing server would be hammered at full
  * speed. A failed reconnect waits by the policy for its next attempt. */
-void fw_failed(struct fworker *w, unsigned attempt)
+void fw_failed(struct fworker *w, unsigned attempt, void *session)
 {
-	if (w->cfg->mode != CLIENT_HOLD)
-		return;
-	if (attempt && w->cfg->reconnect.mode != RECONNECT_OFF &&
-	    wait_for(w, attempt < 255 ? attempt + 1 : 255, clock_now_ns()) == 0)
-		return;
-	w->backoff_until_ns = clock_now_ns() + BACKOFF_NS;
+	if (w->cfg->mode == CLIENT_HOLD && attempt && w->cfg->reconnect.mode != RECONNECT_OFF) {
+		if (wait_for(w, attempt < 255 ? attempt + 1 : 255, clock_now_ns(), session) == 0)
+			return;
+		session = NULL; /* released */
+	}
+	tls_side_session_free(&w->tls, session);
+	if (w->cfg->mode == CLIENT_HOLD)
+		w->backoff_until_ns = clock_now_ns() + BACKOFF_NS;
 }
 
-void fw_lost(struct fworker *w)
+void fw_lost(struct fworker *w, void *session)
 {
 	STAT_ADD(w->st->lost, 1);
-	if (w->cfg->reconnect.mode == RECONNECT_OFF || wait_for(w, 1, clock_now_ns()))
+	if (w->cfg->reconnect.mode == RECONNECT_OFF) {
+		tls_side_session_free(&w->tls, session);
 		w->lost++; /* not opened again */
+	} else if (wait_for(w, 1, clock_now_ns(), session)) {
+		w->lost++;
+	}
 }
 
-static int open_one(struct fworker *w, unsigned attempt)
+static int open_one(struct fworker *w, unsigned attempt, void *session)
 {
 	const struct flood_cfg *cfg = w->cfg;
 	uint64_t g = w->next++ * cfg->workers + w->index;
@@ -142,7 +150,7 @@ static int open_one(struct fworker *w, unsigned attempt)
 	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		engine_error(w->st, errno, PHASE_BIND);
-		return -1;
+		return -1; /* the caller keeps the session for its next try */
 	}
 	if ((size_t)fd >= w->nconns) {
 		engine_error(w->st, EMFILE, PHASE_BIND);
@@ -155,7 +163,7 @@ static int open_one(struct fworker *w, unsigned attempt)
 	    bind(fd, (struct sockaddr *)&src, sl)) {
 		engine_error(w->st, errno, PHASE_BIND);
 		close(fd);
-		fw_failed(w, attempt);
+		fw_failed(w, attempt, session);
 		return 0;
 	}
 	w->t0_ns[fd] = clock_now_ns();
@@ -164,7 +172,7 @@ static int open_one(struct fworker *w, unsigned attempt)
 	if (connect(fd, (struct sockaddr *)&dst, sl) && errno != EINPROGRESS) {
 		engine_error(w->st, errno, PHASE_CONNECT);
 		close(fd);
-		fw_failed(w, attempt);
+		fw_failed(w, attempt, session);
 		return 0;
 	}
 	/* EPOLLOUT when the connect is done, EPOLLIN/RDHUP for what comes
@@ -177,6 +185,13 @@ static int open_one(struct fworker *w, unsigned attempt)
 		engine_error(w->st, -r, PHASE_CONNECT);
 		close(fd);
 		return -1;
+	}
+	/* a reconnect's own session goes with its connection from now (TLS
+	 * starts on it when the connect is done) */
+	if (session && tls_side_start(&w->tls, fd, 1, session)) {
+		close(fd);
+		fw_failed(w, attempt, NULL);
+		return 0;
 	}
 	w->state[fd] = FC_CONNECTING;
 	w->attempt[fd] = (uint8_t)(attempt < 255 ? attempt : 255);
@@ -249,10 +264,12 @@ static int reconnect_due(struct fworker *w, uint64_t now)
 		STAT_SET(w->st->waiting, w->waitq.n);
 		STAT_ADD(w->st->reconnects, 1);
 		hist_add(&w->st->reconnect_wait_us, x.delay_us + (now - x.due_ns) / 1000);
-		if (open_one(w, x.attempt) < 0) { /* no socket now: again shortly */
+		if (open_one(w, x.attempt, x.session) < 0) { /* no socket now: again shortly */
 			x.due_ns = now + RECONNECT_RETRY_US * 1000;
-			if (waitq_push(&w->waitq, x))
+			if (waitq_push(&w->waitq, x)) {
+				tls_side_session_free(&w->tls, x.session);
 				w->lost++;
+			}
 			return 0;
 		}
 		if (clock_now_ns() - now > OPEN_BUDGET_NS)
@@ -277,7 +294,7 @@ void fw_open_more(struct fworker *w)
 	 * a connect() can take milliseconds in the kernel, and the event loop
 	 * must still run its timers; the rest starts right after them */
 	while (n-- && now >= w->backoff_until_ns) {
-		if (open_one(w, 0) < 0)
+		if (open_one(w, 0, NULL) < 0)
 			break;
 		if (clock_now_ns() - now > OPEN_BUDGET_NS) {
 			/* what is left of the tokens goes back */

@@ -84,10 +84,14 @@ struct tls_lib {
 	struct tls_ctx *(*ctx_new)(const struct tls_cfg *c, int server, const struct tls_pem *pem,
 				   char *err, size_t len);
 	void (*ctx_free)(struct tls_ctx *x);
-	/* a connection on fd; a client offers the context's last session when
-	 * *offer, which says on return whether it had one to offer; NULL when
-	 * the library cannot make one */
-	struct tls_conn *(*conn_new)(struct tls_ctx *x, int fd, int *offer);
+	/* a connection on fd; a client offers session (a reconnect's own), or
+	 * else the context's newest when *offer, which says on return whether
+	 * it had one to offer; NULL when the library cannot make one */
+	struct tls_conn *(*conn_new)(struct tls_ctx *x, int fd, void *session, int *offer);
+	/* a reference to t's session while the library takes it as
+	 * resumable, or NULL; and its release */
+	void *(*session_get)(struct tls_conn *t);
+	void (*session_free)(void *session);
 	/* a step of the handshake; *resumed set when it is done */
 	enum tls_status (*handshake)(struct tls_conn *t, int *resumed);
 	/* as recv and send: bytes, or 0 with the status in *st */

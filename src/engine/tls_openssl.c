@@ -185,7 +185,7 @@ fail:
 	return NULL;
 }
 
-static struct tls_conn *ossl_conn_new(struct tls_ctx *x, int fd, int *offer)
+static struct tls_conn *ossl_conn_new(struct tls_ctx *x, int fd, void *session, int *offer)
 {
 	SSL *s = SSL_new(x->ctx);
 
@@ -206,6 +206,10 @@ static struct tls_conn *ossl_conn_new(struct tls_ctx *x, int fd, int *offer)
 	}
 	/* the newest session, while the library still takes it as resumable
 	 * (it stops taking some, used by other connections, in TLS 1.3) */
+	if (session) {
+		*offer = SSL_SESSION_is_resumable(session) && SSL_set_session(s, session);
+		return (struct tls_conn *)s;
+	}
 	*offer = *offer && x->last && SSL_SESSION_is_resumable(x->last) &&
 		 SSL_set_session(s, x->last);
 	return (struct tls_conn *)s;
@@ -322,6 +326,22 @@ static enum tls_reason ossl_reason(struct tls_conn *t, char *text, size_t len)
 	return what && strstr(what, "alert") ? TLS_R_ALERT : TLS_R_OTHER;
 }
 
+static void *ossl_session_get(struct tls_conn *t)
+{
+	SSL_SESSION *s = SSL_get1_session((SSL *)t);
+
+	if (s && !SSL_SESSION_is_resumable(s)) {
+		SSL_SESSION_free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+static void ossl_session_free(void *s)
+{
+	SSL_SESSION_free(s);
+}
+
 static void ossl_conn_free(struct tls_conn *t)
 {
 	SSL *s = (SSL *)t;
@@ -342,5 +362,7 @@ const struct tls_lib tls_openssl = {
 	.read = ossl_read,
 	.write = ossl_write,
 	.reason = ossl_reason,
+	.session_get = ossl_session_get,
+	.session_free = ossl_session_free,
 	.conn_free = ossl_conn_free,
 };

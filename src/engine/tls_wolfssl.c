@@ -174,7 +174,7 @@ fail:
 	return NULL;
 }
 
-static struct tls_conn *wolf_conn_new(struct tls_ctx *x, int fd, int *offer)
+static struct tls_conn *wolf_conn_new(struct tls_ctx *x, int fd, void *session, int *offer)
 {
 	WOLFSSL *s = wolfSSL_new(x->ctx);
 
@@ -183,6 +183,11 @@ static struct tls_conn *wolf_conn_new(struct tls_ctx *x, int fd, int *offer)
 					 (unsigned short)strlen(x->sni)) != WOLFSSL_SUCCESS)) {
 		wolfSSL_free(s);
 		return NULL;
+	}
+	if (session) {
+		*offer = wolfSSL_SESSION_is_resumable(session) &&
+			 wolfSSL_set_session(s, session) == WOLFSSL_SUCCESS;
+		return (struct tls_conn *)s;
 	}
 	*offer = *offer && x->last && wolfSSL_SESSION_is_resumable(x->last) &&
 		 wolfSSL_set_session(s, x->last) == WOLFSSL_SUCCESS;
@@ -296,6 +301,22 @@ static enum tls_reason wolf_reason(struct tls_conn *t, char *text, size_t len)
 	return TLS_R_OTHER;
 }
 
+static void *wolf_session_get(struct tls_conn *t)
+{
+	WOLFSSL_SESSION *s = wolfSSL_get1_session((WOLFSSL *)t);
+
+	if (s && !wolfSSL_SESSION_is_resumable(s)) {
+		wolfSSL_SESSION_free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+static void wolf_session_free(void *s)
+{
+	wolfSSL_SESSION_free(s);
+}
+
 static void wolf_conn_free(struct tls_conn *t)
 {
 	wolfSSL_free((WOLFSSL *)t);
@@ -311,6 +332,8 @@ const struct tls_lib tls_wolfssl = {
 	.read = wolf_read,
 	.write = wolf_write,
 	.reason = wolf_reason,
+	.session_get = wolf_session_get,
+	.session_free = wolf_session_free,
 	.conn_free = wolf_conn_free,
 };
 #endif

@@ -65,9 +65,21 @@ static int sent_nothing(int fd)
 	       ti.tcpi_bytes_received <= 1;
 }
 
-int tls_side_start(struct tls_side *t, int fd, int offer)
+void *tls_side_session(struct tls_side *t, int fd)
 {
-	t->conn[fd] = t->lib->conn_new(t->ctx, fd, &offer);
+	return t->lib && (size_t)fd < t->n && t->conn[fd] ? t->lib->session_get(t->conn[fd]) : NULL;
+}
+
+void tls_side_session_free(struct tls_side *t, void *session)
+{
+	if (session && t->lib)
+		t->lib->session_free(session);
+}
+
+int tls_side_start(struct tls_side *t, int fd, int offer, void *session)
+{
+	t->conn[fd] = t->lib->conn_new(t->ctx, fd, session, &offer);
+	tls_side_session_free(t, session); /* the connection holds its own reference */
 	if (!t->conn[fd]) {
 		tls_side_fail(t, TLS_R_OTHER, "the library could not make a connection");
 		return -1;

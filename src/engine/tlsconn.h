@@ -27,9 +27,19 @@ struct tls_side {
 int tls_side_init(struct tls_side *t, const struct tls_lib *lib, struct tls_ctx *ctx, size_t n,
 		  struct engine_stats *st, int server);
 
-/* Starts TLS on fd (offer: a client offers its last session, counted as
- * offered when it had one); 0, or -1 when the library could not (counted). */
-int tls_side_start(struct tls_side *t, int fd, int offer);
+/* Starts TLS on fd: a client offers session (a reconnect's own, released
+ * here), or else its newest when offer; counted as offered when it had one
+ * to offer. 0, or -1 when the library could not (counted). */
+int tls_side_start(struct tls_side *t, int fd, int offer, void *session);
+/* fd's session while the library takes it as resumable (a reference the
+ * caller releases with tls_side_session_free), or NULL. */
+void *tls_side_session(struct tls_side *t, int fd);
+void tls_side_session_free(struct tls_side *t, void *session);
+/* Whether fd has its TLS object already (a reconnect's, made at connect). */
+static inline int tls_side_has(const struct tls_side *t, int fd)
+{
+	return t->lib && t->conn[fd] != NULL;
+}
 
 /* A step of fd's handshake: 1 done (counted, resumed or not), 0 not yet
  * (*want_write: it waits to write), -1 failed (counted by reason or

@@ -128,8 +128,8 @@ static void ends_open(struct end *s, struct end *c, int offer)
 	c->fd = sv[1];
 	s->done = c->done = s->resumed = c->resumed = 0;
 
-	s->conn = s->lib->conn_new(s->ctx, s->fd, &none);
-	c->conn = c->lib->conn_new(c->ctx, c->fd, &offer);
+	s->conn = s->lib->conn_new(s->ctx, s->fd, NULL, &none);
+	c->conn = c->lib->conn_new(c->ctx, c->fd, NULL, &offer);
 	c->offered = offer;
 	ck_assert(s->conn && c->conn);
 }
@@ -202,6 +202,29 @@ START_TEST(pairs_resume)
 			ck_assert(s.st == TLS_OK && c.st == TLS_OK);
 			ck_assert_msg(s.resumed && c.resumed, "%s -> %s: resumed %d %d",
 				      tls_libs[b]->name, tls_libs[a]->name, c.resumed, s.resumed);
+			/* a reconnect offers its own connection's session (as a
+			 * lost client does), not the context's newest */
+			hello(&s, &c);
+			{
+				void *own = c.lib->session_get(c.conn);
+				int sv[2], offer = 1, none = 0;
+
+				ck_assert_msg(own, "%s: no session to take", tls_libs[b]->name);
+				ends_close(&s, &c);
+				ck_assert_int_eq(
+					socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+				s.fd = sv[0];
+				c.fd = sv[1];
+				s.done = c.done = s.resumed = c.resumed = 0;
+				s.conn = s.lib->conn_new(s.ctx, s.fd, NULL, &none);
+				c.conn = c.lib->conn_new(c.ctx, c.fd, own, &offer);
+				c.lib->session_free(own);
+				ck_assert(offer);
+				handshake(&s, &c);
+				ck_assert_msg(s.resumed && c.resumed,
+					      "%s -> %s: own session not resumed",
+					      tls_libs[b]->name, tls_libs[a]->name);
+			}
 			ends_close(&s, &c);
 			ctxs_free(&s, &c);
 		}
@@ -256,7 +279,7 @@ START_TEST(not_tls)
 		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 		ck_assert_int_eq(write(sv[0], "connlab keepalive\nok\nok\n", 24), 24);
 		resumed = 0;
-		t = tls_libs[a]->conn_new(x, sv[1], &resumed);
+		t = tls_libs[a]->conn_new(x, sv[1], NULL, &resumed);
 		st = tls_libs[a]->handshake(t, &resumed);
 		ck_assert_int_eq(st, TLS_FAILED);
 		ck_assert_msg(tls_libs[a]->reason(t, text, sizeof(text)) == TLS_R_NOT_TLS, "%s: %s",
