@@ -240,11 +240,16 @@ static void on_connected(struct fworker *w, int fd, int timed_out)
 	hist_add(&w->st->connect_us, (clock_now_ns() - w->t0_ns[fd]) / 1000);
 	if (tls_side_on(&w->tls)) { /* in flight until its handshake is done */
 		/* a reconnect's TLS began at its connect, with its own session */
-		if (!tls_side_has(&w->tls, fd) &&
-		    tls_side_start(&w->tls, fd, offer_session(w), NULL)) {
+		int offers = tls_side_has(&w->tls, fd)
+				     ? 1
+				     : tls_side_start(&w->tls, fd, offer_session(w), NULL);
+
+		if (offers < 0) {
 			not_made(w, fd, 0);
 			return;
 		}
+		if (offers)
+			tls_side_offered(&w->tls);
 		w->state[fd] = FC_HANDSHAKE;
 		tls_step(w, fd, 0);
 		return;

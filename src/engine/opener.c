@@ -188,7 +188,7 @@ static int open_one(struct fworker *w, unsigned attempt, void *session)
 	}
 	/* a reconnect's own session goes with its connection from now (TLS
 	 * starts on it when the connect is done) */
-	if (session && tls_side_start(&w->tls, fd, 1, session)) {
+	if (session && tls_side_start(&w->tls, fd, 1, session) < 0) {
 		close(fd);
 		fw_failed(w, attempt, NULL);
 		return 0;

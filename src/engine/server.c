@@ -288,7 +288,7 @@ static void accepted(struct worker *w, int fd)
 		return;
 	}
 	r = (size_t)fd < w->nconns ? fdset_add(&w->set, fd, EPOLLIN) : -EMFILE;
-	if (r || tls_side_start(&w->tls, fd, 0, NULL)) {
+	if (r || tls_side_start(&w->tls, fd, 0, NULL) < 0) {
 		if (r)
 			engine_error(w->st, -r, PHASE_ACCEPT);
 		worker_close(w, fd, 0);

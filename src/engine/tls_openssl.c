@@ -33,15 +33,22 @@ static void say(char *err, size_t len, const char *what)
 	ERR_clear_error();
 }
 
-/* client: a server gave a session (TLS 1.3: a ticket after the handshake) */
+/* client: a server gave a session (TLS 1.3: a ticket after the handshake).
+ * The context keeps a copy to share: OpenSSL takes a TLS 1.3 session as
+ * spent once a connection resumed with it, and the connection's own must
+ * stay resumable for its reconnect. */
 static int new_session(SSL *s, SSL_SESSION *sess)
 {
 	struct tls_ctx *x = SSL_CTX_get_app_data(SSL_get_SSL_CTX(s));
+	SSL_SESSION *copy = SSL_SESSION_dup(sess);
 
+	SSL_SESSION_free(sess); /* the callback's reference */
+	if (!copy)
+		return 1; /* the last one stays to be offered */
 	if (x->last)
 		SSL_SESSION_free(x->last);
-	x->last = sess;
-	return 1; /* it is ours now */
+	x->last = copy;
+	return 1;
 }
 
 static int versions(SSL_CTX *c, enum tls_version v)

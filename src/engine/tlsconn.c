@@ -85,9 +85,7 @@ int tls_side_start(struct tls_side *t, int fd, int offer, void *session)
 		return -1;
 	}
 	STAT_ADD(t->st->tls_handshaking, 1);
-	if (offer)
-		STAT_ADD(t->st->tls_offered, 1);
-	return 0;
+	return offer;
 }
 
 int tls_side_step(struct tls_side *t, int fd, int *want_write)

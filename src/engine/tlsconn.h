@@ -28,9 +28,15 @@ int tls_side_init(struct tls_side *t, const struct tls_lib *lib, struct tls_ctx 
 		  struct engine_stats *st, int server);
 
 /* Starts TLS on fd: a client offers session (a reconnect's own, released
- * here), or else its newest when offer; counted as offered when it had one
- * to offer. 0, or -1 when the library could not (counted). */
+ * here), or else its newest when offer. 1 when it offers one, 0 when not,
+ * -1 when the library could not (counted). The offer is counted by
+ * tls_side_offered when the hello goes: a reconnect's TLS begins at its
+ * connect, which may fail and be tried again. */
 int tls_side_start(struct tls_side *t, int fd, int offer, void *session);
+static inline void tls_side_offered(struct tls_side *t)
+{
+	STAT_ADD(t->st->tls_offered, 1);
+}
 /* fd's session while the library takes it as resumable (a reference the
  * caller releases with tls_side_session_free), or NULL. */
 void *tls_side_session(struct tls_side *t, int fd);

@@ -98,6 +98,9 @@ assert t["server"]["resumed"] == t["clients"]["resumed"], (t["server"], t["clien
 c = t["clients"]
 assert c["offered"] - c["resumed"] <= c["offered"] // 100 or lib == "wolfssl", c
 new = [k["last_stats"]["tls"] for k in r["children"] if k["name"] == "server"][-1]
+# each lost connection reconnects with its own session: the new server
+# resumes nearly all of them, not only those whose worker had a fresh one
+assert new["resumed"] >= lost * 0.95 or lib == "wolfssl", (new, lost)
 print(f"  restart ({sys.argv[1].split('/')[-2]}): {lost} lost; the new server made {new['handshakes']} handshakes, "
       f"{new['resumed']} resumed; {c['resumed']} of the {c['offered']} sessions offered were taken")
 PY

@@ -68,7 +68,7 @@ START_TEST(waitq_in_due_order)
 	uint64_t rnd = 9, last = 0;
 
 	for (unsigned i = 0; i < 5000; i++) {
-		struct waiting w = { backoff_rand(&rnd) % 1000000, i, 0 };
+		struct waiting w = { backoff_rand(&rnd) % 1000000, i, 0, NULL };
 
 		ck_assert_int_eq(waitq_push(&q, w), 0);
 	}
