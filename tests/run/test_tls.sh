@@ -59,10 +59,9 @@ assert t["library"] == lib and t["library_version"], t
 # each side's own count, the same connections
 assert c["handshakes"] == s["handshakes"] == 2000, (c["handshakes"], s["handshakes"])
 assert c["resumed"] == s["resumed"] and c["resumed"] <= c["offered"], (c, s)
-# a ramp of 1000/s: the later connects had a ticket to offer. wolfSSL's
-# server took none of them in some runs (2 of about 20 here, each all or
-# nothing; not understood yet): for it, both counts agree, whatever they are
-assert c["resumed"] > 0 or lib == "wolfssl", c
+# a ramp of 1000/s: the later connects had a ticket to offer (wolfSSL
+# took none in half the runs while the run's key name ended in a set bit)
+assert c["resumed"] > 0, c
 assert c["failed"] == 0 and s["failed"] == 0, (c, s)
 assert c["handshake"]["count"] == 2000, c["handshake"]
 assert c["cpu_per_handshake_us"] > 0 and s["cpu_per_handshake_us"] > 0, (c, s)
@@ -93,14 +92,13 @@ assert abs(t["server"]["handshakes"] - t["clients"]["handshakes"]) <= lost // 10
 assert t["server"]["resumed"] == t["clients"]["resumed"], (t["server"], t["clients"])
 # every session offered was taken, the first reconnects' too, whose
 # tickets the first server made: the run's ticket keys outlived it (with
-# keys of its own the new server would refuse those). wolfSSL's server
-# takes all or none in a run (see hold above)
+# keys of its own the new server would refuse those)
 c = t["clients"]
-assert c["offered"] - c["resumed"] <= c["offered"] // 100 or lib == "wolfssl", c
+assert c["offered"] - c["resumed"] <= c["offered"] // 100, c
 new = [k["last_stats"]["tls"] for k in r["children"] if k["name"] == "server"][-1]
 # each lost connection reconnects with its own session: the new server
 # resumes nearly all of them, not only those whose worker had a fresh one
-assert new["resumed"] >= lost * 0.95 or lib == "wolfssl", (new, lost)
+assert new["resumed"] >= lost * 0.95, (new, lost)
 print(f"  restart ({sys.argv[1].split('/')[-2]}): {lost} lost; the new server made {new['handshakes']} handshakes, "
       f"{new['resumed']} resumed; {c['resumed']} of the {c['offered']} sessions offered were taken")
 PY

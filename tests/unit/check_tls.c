@@ -292,6 +292,57 @@ START_TEST(not_tls)
 }
 END_TEST
 
+/* each library: the run's ticket keys outlive a restart (a new server
+ * context takes the old one's tickets), whatever the key name's last bit
+ * (wolfSSL keeps its key index there); and a connection's own session
+ * stays resumable after another connection resumed with the context's
+ * newest (OpenSSL takes a TLS 1.3 session as spent once resumed) */
+START_TEST(keys_outlive_restart)
+{
+	for (int a = 0; tls_libs[a]; a++) {
+		struct tls_cfg sc = { .on = 1, .lib = tls_libs[a], .resume = TLS_RESUME_TICKETS };
+		struct tls_cfg cc = sc;
+		struct end s, c, s2;
+		void *own;
+		int sv[2], offer = 1, none = 0;
+
+		memset(sc.ticket_key, 0x5b, sizeof(sc.ticket_key)); /* the name ends odd */
+		sc.has_ticket_key = 1;
+		ctxs(&s, &c, &sc, &cc);
+		ends_open(&s, &c, 1);
+		handshake(&s, &c);
+		hello(&s, &c); /* the first connection, and its ticket */
+		struct end s1 = s, c1 = c;
+
+		ends_open(&s, &c, 1); /* a second resumes with the newest */
+		handshake(&s, &c);
+		ck_assert_msg(s.resumed && c.resumed, "%s: not resumed", tls_libs[a]->name);
+		hello(&s, &c);
+		ends_close(&s, &c);
+		own = c1.lib->session_get(c1.conn);
+		ck_assert_msg(own, "%s: the first connection's session is spent",
+			      tls_libs[a]->name);
+		ends_close(&s1, &c1);
+		s.lib->ctx_free(s.ctx); /* the restart: a new server, the same keys */
+		s2 = s;
+		s2.ctx = tls_ctx_open(&sc, 1, (char[300]){ 0 }, 300);
+		ck_assert(s2.ctx);
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+		s2.fd = sv[0];
+		c.fd = sv[1];
+		s2.done = c.done = s2.resumed = c.resumed = 0;
+		s2.conn = s2.lib->conn_new(s2.ctx, s2.fd, NULL, &none);
+		c.conn = c.lib->conn_new(c.ctx, c.fd, own, &offer);
+		c.lib->session_free(own);
+		handshake(&s2, &c);
+		ck_assert_msg(s2.st == TLS_OK && s2.resumed && c.resumed,
+			      "%s: the new server refused the old one's ticket", tls_libs[a]->name);
+		ends_close(&s2, &c);
+		ctxs_free(&s2, &c);
+	}
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_set_timeout(tc, 30);
@@ -300,6 +351,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, alerts);
 	tcase_add_test(tc, certificates);
 	tcase_add_test(tc, pairs_resume);
+	tcase_add_test(tc, keys_outlive_restart);
 	tcase_add_test(tc, failures);
 	tcase_add_test(tc, not_tls);
 }
