@@ -110,6 +110,34 @@ done
 	$PY "$(dirname "$0")/../report/check_report.py" "$tmp/restart-storm-backoff/compare.html" \
 		"$tmp/restart-storm/result.json" "$tmp/restart-storm-backoff/result.json" >/dev/null ||
 	fail "restart storm: compare.html ($($PY "$(dirname "$0")/../report/check_report.py" "$tmp/restart-storm-backoff/compare.html" "$tmp/restart-storm/result.json" "$tmp/restart-storm-backoff/result.json"))"
+# TLS held, reduced: every connection a TLS one, its memory measured
+run tls-hold 0 lab/tls-hold.lab --set clients.connections=3000 --set lab.duration=3s
+$PY - "$tmp/tls-hold/result.json" <<'PYEOF' || fail "tls-hold: the claims of its page"
+import json, sys
+t = json.load(open(sys.argv[1]))["tls"]
+assert t["clients"]["handshakes"] == t["server"]["handshakes"] >= 3000, (t["clients"], t["server"])
+m = t["memory"]
+assert m["server_per_conn_bytes"] > 0 and m["clients_per_conn_bytes"] > 0, m
+PYEOF
+# the TLS storm, reduced: without resumption every reconnect is a full
+# handshake; with it the restarted server resumes nearly all of them
+run tls-storm 0 lab/tls-storm.lab --set clients.connections=2000 --set lab.duration=6s \
+	--event none --event 2s:restart
+run tls-storm-resume 0 lab/tls-storm-resume.lab --set clients.connections=2000 \
+	--set lab.duration=6s --event none --event 2s:restart
+for l in tls-storm tls-storm-resume; do
+	$PY - "$tmp/$l/result.json" <<'PYEOF' || fail "$l: the claims of its page"
+import json, sys
+r = json.load(open(sys.argv[1]))
+e, t = r["events"][0], r["tls"]
+assert e["happened"] and e["floods"]["lost"] >= 2000 and e["recovered_s"] is not None, e
+new = [k["last_stats"]["tls"] for k in r["children"] if k["name"] == "server"][-1]
+if sys.argv[1].endswith("resume/result.json"):
+    assert new["resumed"] >= 0.95 * e["floods"]["lost"], new
+else:
+    assert t["clients"]["resumed"] == t["server"]["resumed"] == 0, t
+PYEOF
+done
 # a link flap loses nothing: the count never falls, every reply comes
 run link-flap 0 lab/link-flap.lab --set clients.connections=4000 --set lab.duration=8s \
 	--event none --event 2s:link-down:c1:1s
