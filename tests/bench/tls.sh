@@ -119,7 +119,8 @@ echo
 echo "| | baseline (tls_handshakes.c) | connlab | ratio |"
 echo "|---|---|---|---|"
 echo "| handshakes a second to $N | $mbr | $mcr | $(echo "scale=2; $mcr / $mbr" | bc) |"
-echo "| clients: resident bytes per connection | $(median "${bcr[@]}") | $mccr | |"
+mbcr=$(median "${bcr[@]}"); mbsr=$(median "${bsr[@]}")
+echo "| clients: resident bytes per connection | $mbcr | $mccr | $(echo "scale=2; $mccr / $mbcr" | bc) |"
 echo "| clients: OpenSSL's own bytes per connection | $mbcl | | $(echo "scale=2; $mccr / $mbcl" | bc) (connlab's resident over it) |"
-echo "| server: resident bytes per connection | $(median "${bsr[@]}") | $mcsr | |"
+echo "| server: resident bytes per connection | $mbsr | $mcsr | $(echo "scale=2; $mcsr / $mbsr" | bc) |"
 echo "| server: OpenSSL's own bytes per connection | $mbsl | | $(echo "scale=2; $mcsr / $mbsl" | bc) (connlab's resident over it) |"

@@ -412,7 +412,7 @@ int main(int argc, char **argv)
 		report("SERVER", procs, s.secs);
 		return 0;
 	}
-	if (argc == 11 && !strcmp(argv[1], "client")) {
+	if (argc == 10 && !strcmp(argv[1], "client")) {
 		struct in_addr a, d;
 		struct client_cfg k;
 		struct client_arg x;
