@@ -228,6 +228,8 @@ static const struct evidence evidence_vocabulary[EV_COUNT] = {
 	[EV_EVT_ESTAB_MIN] = { "events[%ld].kernel.established_min", "established at the lowest" },
 	[EV_EVT_RECOVERED] = { "events[%ld].recovered_s", "all back after, s" },
 	[EV_EVT_RECOVERED99] = { "events[%ld].recovered99_s", "99 percent back after, s" },
+	[EV_EVT_DISTURBED] = { "events[%ld].disturbed_s",
+			       "until the server was started again (or went on), s" },
 };
 
 /* ---- citing ---- */

@@ -232,6 +232,52 @@ static void judge_no_recovery(struct fctx *x)
 }
 
 /* How long it took, when it came back. */
+/* The reconnects' TLS handshakes took the CPUs: both ends on this host,
+ * the lost connections' handshakes at the run's CPU a handshake need half
+ * or more of the time from the server's return to all back. Only where no
+ * handshake resumed: then the run's average is a full handshake's, in the
+ * ramp as in the storm (with resumption the ramp's full ones would
+ * overstate the storm's). */
+static void judge_tls_cpu(struct fctx *x)
+{
+	double s = num(x, "tls.server.cpu_per_handshake_us"),
+	       c = num(x, "tls.clients.cpu_per_handshake_us"), cpus = num(x, "host.cpus");
+	json_t *e;
+	size_t i;
+
+	if (!(num(x, "tls.server.resumed") == 0) || !(num(x, "tls.clients.resumed") == 0))
+		return;
+	json_array_foreach(events(x), i, e)
+	{
+		double rec = ev_num(e, "recovered_s"), back = ev_num(e, "disturbed_s"),
+		       lost = ev_num(e, "floods.lost"), need;
+		char t[96], a[32], b[32], k[32], n[32], r[32], w[32];
+		struct draft *d;
+
+		if (!happened(e) || !(s > 0) || !(c > 0) || !(cpus > 0) || !(lost > 0) ||
+		    isnan(rec))
+			continue;
+		need = lost * (s + c) / 1e6 / cpus;
+		if (need < 0.5 * (rec - (back > 0 ? back : 0)))
+			continue;
+		d = finding(
+			x, "warning", ev_num(e, "t_s"),
+			"After %s the reconnects waited for the TLS handshakes' CPU: %s full handshakes at %s us of the server's CPU and %s us of the clients' need %s s of this host's %s CPUs; the connections were all back in %s s",
+			ev_title(e, t, sizeof(t)), fmt_n(lost, a, sizeof(a)),
+			fmt_n(round(s), b, sizeof(b)), fmt_n(round(c), k, sizeof(k)),
+			fmt_n(round(need * 10) / 10, n, sizeof(n)), fmt_n(cpus, w, sizeof(w)),
+			fmt_n(round(rec * 10) / 10, r, sizeof(r)));
+		cite(x, d, EV_EVT_LOST, (long)i);
+		cite(x, d, EV_EVT_RECOVERED, (long)i);
+		cite(x, d, EV_EVT_DISTURBED, (long)i);
+		cite(x, d, EV_TLS_SRV_CPU);
+		cite(x, d, EV_TLS_CLI_CPU);
+		cite(x, d, EV_CPUS);
+		cite(x, d, EV_TLS_RESUME);
+		cite(x, d, EV_TLS_SRV_RESUMED);
+	}
+}
+
 static void judge_recovered(struct fctx *x)
 {
 	json_t *e;
@@ -288,6 +334,18 @@ const struct rule rules_storm[] = {
 		.why = { "A connect whose SYN (or whose handshake's last ACK) was dropped is not failed: the kernel sends the SYN again after 1 s, then after 2 s more, 4 s more, and so on (net.ipv4.tcp_syn_retries times). So connect times cluster at 1 s, 3 s and 7 s: the latency histogram of the recovery shows the steps. A SYN goes unanswered when the server's SYN or accept queue is full (a herd: the overflows say so), when nothing answers (a link down) or a firewall drops it; and after a restart a reconnect can meet a TIME_WAIT socket of its own four-tuple on the server (the server closed first, and Linux tries the same local ports again for the same destination): the client answers that socket's ACK with a reset (OutRsts of the client namespaces) and sends its SYN again a second later." },
 		.fix = { "Remove the drop: spread the reconnects (--set clients.reconnect=backoff; storm-herd gives the bounds when the queues overflowed), lengthen the server's backlog, or bring the link back sooner. A shorter first retransmit cannot be had from the client (it is fixed at 1 s, RFC 6298); what helps is not losing the SYN." },
 		.judge = judge_syn_wait,
+	},
+	{
+		.id = "storm-tls-cpu",
+		.family = "storm",
+		.summary = "reconnects that waited for the TLS handshakes' CPU",
+		.where = RULE_BOX | RULE_HOLD,
+		.may = MAY_WARNING,
+		.rank = 31,
+		.after = { "storm-herd", "storm-syn-wait" },
+		.why = { "Every lost TLS connection comes back with a handshake, and a handshake costs CPU where a TCP connect costs almost none: the server signs with its key and makes a key exchange, the client makes its own and checks the signature, hundreds of microseconds each. A restart turns the lost connections into that many handshakes at once, and they come back no faster than the CPUs do them, however fast the server accepts. On one machine both ends share its CPUs; the CPU a handshake is the run's average, every handshake a full one." },
+		.fix = { "Resume sessions: --set tls.resume=tickets. Each lost connection then offers its own session on its reconnect, and a resumed handshake skips the certificate, its signature and its check (a TLS 1.3 resumption still makes a key exchange). The restarted server must keep its ticket keys (connlab's server keeps the run's; nginx: ssl_session_ticket_key), or it refuses every ticket. Keep ECDSA keys, and give the server more cores." },
+		.judge = judge_tls_cpu,
 	},
 	{
 		.id = "storm-time-wait",

@@ -30,19 +30,6 @@ run() {
 	[ -s "$tmp/$name/result.json" ] || fail "$name: no result.json: $(tail -3 "$tmp/$name.out")"
 }
 
-# fixes NAME ID: the --set lines of finding ID in run NAME (those with a
-# value of the user's to choose, =N or =FILE, aside)
-fixes() {
-	$PY - "$tmp/$1/result.json" "$2" <<'PY'
-import json, re, sys
-r = json.load(open(sys.argv[1]))
-f = [x for x in r["findings"] if x["id"] == sys.argv[2]]
-if not f: sys.exit(f"no {sys.argv[2]}: {[x['id'] for x in r['findings']]}")
-sets = (m.rstrip(".,;)") for m in re.findall(r"--set \S+", f[0]["fix"]))
-print(" ".join(m for m in sets if not re.search(r"=(N|FILE)$", m)))
-PY
-}
-
 # 1. each library, both ends: a hold with heartbeats over TLS, then a
 # restart whose reconnects resume with the run's ticket keys
 for lib in $libs; do
