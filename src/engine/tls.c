@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/suggest.h"
+
 extern const struct tls_lib tls_openssl;
 #ifdef HAVE_WOLFSSL
 extern const struct tls_lib tls_wolfssl;
@@ -39,18 +41,19 @@ const struct tls_lib *tls_lib_find(const char *name)
 }
 
 /* v as one of names: its index, or -EINVAL with the names in err */
+/* v as one of names: its index, or -EINVAL with why in err ("TLS version
+ * '1.4' is not one of any, 1.2, 1.3 (did you mean 1.3?)") */
 static int pick(const char *what, const char *v, const char *const *names, size_t n, char *err,
 		size_t len)
 {
-	size_t o;
+	char why[300];
+	int i;
 
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v, names[i]))
-			return (int)i;
-	o = (size_t)snprintf(err, len, "%s '%s' is not one of", what, v);
-	for (size_t i = 0; i < n && o < len; i++)
-		o += (size_t)snprintf(err + o, len - o, "%s %s", i ? "," : "", names[i]);
-	return -EINVAL;
+	if (suggest_choice(v, names, n, &i, why, sizeof(why))) {
+		snprintf(err, len, "%s %s", what, why);
+		return -EINVAL;
+	}
+	return i;
 }
 
 int tls_version_parse(const char *v, enum tls_version *out, char *err, size_t len)

@@ -26,7 +26,7 @@ START_TEST(names_parse)
 	ck_assert_int_eq(tls_version_parse("1.3", &v, err, sizeof(err)), 0);
 	ck_assert_int_eq(v, TLS_VERSION_13);
 	ck_assert_int_eq(tls_version_parse("1.4", &v, err, sizeof(err)), -EINVAL);
-	ck_assert_str_eq(err, "TLS version '1.4' is not one of any, 1.2, 1.3");
+	ck_assert_str_eq(err, "TLS version '1.4' is not one of any, 1.2, 1.3 (did you mean 1.2?)");
 	ck_assert_int_eq(tls_resume_parse("ids", &r, err, sizeof(err)), 0);
 	ck_assert_int_eq(r, TLS_RESUME_IDS);
 	ck_assert_int_eq(tls_key_type_parse("rsa", &k, err, sizeof(err)), 0);
