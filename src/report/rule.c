@@ -102,6 +102,10 @@ static void check_declared(const struct fctx *x, const char *id)
 
 	for (int k = 0; k < RULE_AFTER && x->rule->after[k]; k++)
 		named |= !strcmp(x->rule->after[k], id);
+	/* a demoter that does not apply to this run (storm-recovered in a
+	 * churn) is declared too: it is simply not found */
+	for (int k = 0; k < RULE_DEMOTERS && x->rule->demoted_by[k].id; k++)
+		named |= !strcmp(x->rule->demoted_by[k].id, id);
 	if (dep ? rule_follows(x->rule, dep) : named)
 		return;
 	fprintf(stderr, "connlab: bug: rule %s reads %s without declaring it in after[]\n",

@@ -344,6 +344,28 @@ START_TEST(ping_against_the_quiet)
 }
 END_TEST
 
+/* A churn run's resets and refusals: their demoters include
+ * storm-recovered, a rule of held runs only, which is then not found (the
+ * fuzzer's crash: the judge of a demoter that did not apply aborted). */
+START_TEST(demoter_not_applying)
+{
+	char dir[] = "tests/fixtures/findings/time-wait", err[800];
+	json_t *res = report_load(dir, err, sizeof(err)), *fs, *f;
+
+	ck_assert_msg(res, "%s", err);
+	json_object_set_new(json_object_get(res, "errors"), "ECONNRESET", json_integer(7));
+	json_object_set_new(json_object_get(res, "errors"), "ECONNREFUSED", json_integer(3));
+	fs = report_findings(res, dir);
+	f = find(fs, "connection-reset");
+	ck_assert_msg(f, "no connection-reset");
+	ck_assert_msg(strstr(json_string_value(json_object_get(f, "title")), "7 connections"), "%s",
+		      json_string_value(json_object_get(f, "title")));
+	ck_assert_ptr_nonnull(find(fs, "connection-refused"));
+	json_decref(fs);
+	json_decref(res);
+}
+END_TEST
+
 /* the kernel log is the host's: its lines alone make no finding */
 START_TEST(kernel_log_alone)
 {
@@ -539,6 +561,7 @@ static void add(TCase *tc)
 	tcase_add_test(tc, new_user_cases_named);
 	tcase_add_test(tc, tcp_memory_in_the_drain);
 	tcase_add_test(tc, ping_against_the_quiet);
+	tcase_add_test(tc, demoter_not_applying);
 	tcase_add_test(tc, kernel_log_alone);
 	tcase_add_test(tc, paths);
 	tcase_add_test(tc, escape_bytes);
