@@ -122,7 +122,9 @@ FUZZ_CORPUS_result := tests/fixtures/findings/*/result.json
 FUZZ_LEN_labfile := 4096
 FUZZ_LEN_tuning := 8192
 FUZZ_LEN_result := 400000
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BASE) $(wildcard src/*/*.h) lab/default.lab
+# each target is rebuilt when any of its own sources changes
+.SECONDEXPANSION:
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(wildcard src/*/*.h) lab/default.lab
 	@mkdir -p $(dir $@)
 	$(call quiet,CLANG,$@)clang -std=gnu11 -g -O1 -Isrc -I. -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(PKG_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(PKG_LIBS)
