@@ -78,6 +78,17 @@ expect_run() {
 	fi
 }
 
+# run_out NAME ARGS...: connlab run ARGS --out $tmp/NAME; its output in
+# $tmp/NAME.out, its exit status in $tmp/NAME.rc; a run that wrote no
+# result.json fails
+run_out() {
+	local name=$1
+	shift
+	"$CONNLAB" run "$@" --out "$tmp/$name" >"$tmp/$name.out" 2>&1
+	echo $? >"$tmp/$name.rc"
+	[ -s "$tmp/$name/result.json" ] || fail "$name: no result.json: $(tail -3 "$tmp/$name.out")"
+}
+
 # alive PID: the process is there and not a zombie
 alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 

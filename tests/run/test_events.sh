@@ -22,17 +22,8 @@ base=(--set clients.inflight=20000 --set clients.rate=20k/s)
 full=1
 case "${BUILD:-}" in *san*) full=0 ;; esac
 
-# run NAME ARGS...: connlab run with the output kept; its exit status in NAME.rc
-run() {
-	local name=$1
-	shift
-	"$CONNLAB" run "$@" --out "$tmp/$name" >"$tmp/$name.out" 2>&1
-	echo $? >"$tmp/$name.rc"
-	[ -s "$tmp/$name/result.json" ] || fail "$name: no result.json: $(tail -3 "$tmp/$name.out")"
-}
-
 # 1. restart, immediate reconnects: the floods and the kernel agree
-run restart --set clients.connections=3000 "${base[@]}" --set lab.duration=8s --set clients.reconnect=immediate \
+run_out restart --set clients.connections=3000 "${base[@]}" --set lab.duration=8s --set clients.reconnect=immediate \
 	--event 2s:restart
 $PY - "$tmp/restart/result.json" "$(cat "$tmp/restart.rc")" <<'PY' || fail "restart: the claims above"
 import json, sys
@@ -76,7 +67,7 @@ grep -q "event restart" "$tmp/restart.out" || grep -q "event at .*restart" "$tmp
 
 # 2. two of four workers killed, backoff 1s with full jitter: the waits
 # spread over [0, 1 s]; the two left take every reconnect
-run kill --set clients.connections=3000 "${base[@]}" --set lab.duration=8s --set server.workers=4 \
+run_out kill --set clients.connections=3000 "${base[@]}" --set lab.duration=8s --set server.workers=4 \
 	--set clients.reconnect=backoff --set clients.backoff_base=1s --set clients.backoff_max=8s \
 	--event 2s:kill:2
 $PY - "$tmp/kill/result.json" "$(cat "$tmp/kill.rc")" <<'PY' || fail "kill: the claims above"
@@ -118,7 +109,7 @@ rate = 2k/s
 addresses = 4
 inflight = 20000
 LAB
-run herd "$tmp/herd.lab" --set lab.duration=10s --set clients.reconnect=immediate --event 2s:kill:1
+run_out herd "$tmp/herd.lab" --set lab.duration=10s --set clients.reconnect=immediate --event 2s:kill:1
 fix=$($PY - "$tmp/herd/result.json" <<'PY'
 import json, re, sys
 r = json.load(open(sys.argv[1]))
@@ -130,7 +121,7 @@ PY
 ) || fail "herd: $fix"
 case "$fix" in *clients.reconnect=backoff*backoff_base=*) ;; *) fail "herd: the fix gives no backoff: $fix" ;; esac
 # shellcheck disable=SC2086
-run herdfix "$tmp/herd.lab" --set lab.duration=16s $fix --event 2s:kill:1
+run_out herdfix "$tmp/herd.lab" --set lab.duration=16s $fix --event 2s:kill:1
 [ "$(cat "$tmp/herdfix.rc")" = 0 ] || fail "herd fixed: exit $(cat "$tmp/herdfix.rc"): $(tail -3 "$tmp/herdfix.out")"
 $PY - "$tmp/herdfix/result.json" <<'PY' || fail "herd fixed: the claims above"
 import json, sys
@@ -145,7 +136,7 @@ PY
 
 # 4. pause 1.5 s: the server stopped and continued; nothing lost; not a
 # stopped process
-run pause --set clients.connections=2000 "${base[@]}" --set lab.duration=6s --set clients.reconnect=immediate \
+run_out pause --set clients.connections=2000 "${base[@]}" --set lab.duration=6s --set clients.reconnect=immediate \
 	--event 2s:pause:1500ms
 $PY - "$tmp/pause/result.json" "$(cat "$tmp/pause.rc")" <<'PY' || fail "pause: the claims above"
 import json, sys
@@ -164,7 +155,7 @@ PY
 fams="ipv4 ipv6"
 [ $full = 1 ] || fams=ipv4
 for fam in $fams; do
-	run "flap-$fam" --set clients.connections=2000 "${base[@]}" --set lab.family=$fam --set clients.namespaces=2 \
+	run_out "flap-$fam" --set clients.connections=2000 "${base[@]}" --set lab.family=$fam --set clients.namespaces=2 \
 		--set lab.duration=8s --set clients.reconnect=immediate \
 		--event 1s:link-down:c1:1s --event 3s:restart
 	$PY - "$tmp/flap-$fam/result.json" "$(cat "$tmp/flap-$fam.rc")" <<'PY' || fail "flap-$fam: the claims above"
@@ -197,7 +188,7 @@ backoff_max = 1s
 [events]
 2s = restart 500ms
 LAB
-run user "$tmp/user.lab"
+run_out user "$tmp/user.lab"
 $PY - "$tmp/user/result.json" "$(cat "$tmp/user.rc")" <<'PY' || fail "user: the claims above"
 import json, sys
 r, rc = json.load(open(sys.argv[1])), int(sys.argv[2])
@@ -217,7 +208,7 @@ PY
 # are never refused, the restart's are
 if [ $full = 1 ] && command -v nginx >/dev/null; then
 	for how in reload restart; do
-		run "nginx-$how" "$(dirname "$0")/../../lab/nginx.lab" --set clients.connections=2000 \
+		run_out "nginx-$how" "$(dirname "$0")/../../lab/nginx.lab" --set clients.connections=2000 \
 			--set lab.duration=8s --set clients.reconnect=immediate --event "2s:$how"
 	done
 	$PY - "$tmp/nginx-reload/result.json" "$tmp/nginx-restart/result.json" <<'PY' || fail "nginx reload and restart: the claims above"

@@ -21,19 +21,10 @@ c = {x["id"]: x for x in json.load(sys.stdin)["checks"]}
 print(" ".join(p.split(" ")[0] for p in c["tls"]["found"].split(", ")))')
 case " $libs " in *" wolfssl "*) ;; *) [ -n "${CONNLAB_NO_SKIP:-}" ] && fail "wolfssl is not built in (doctor: $libs)" ;; esac
 
-# run NAME ARGS...: connlab run with the output kept; its exit status in NAME.rc
-run() {
-	local name=$1
-	shift
-	"$CONNLAB" run "$@" --out "$tmp/$name" >"$tmp/$name.out" 2>&1
-	echo $? >"$tmp/$name.rc"
-	[ -s "$tmp/$name/result.json" ] || fail "$name: no result.json: $(tail -3 "$tmp/$name.out")"
-}
-
 # 1. each library, both ends: a hold with heartbeats over TLS, then a
 # restart whose reconnects resume with the run's ticket keys
 for lib in $libs; do
-	run "hold-$lib" --set lab.name=tls-$lib --set clients.connections=2000 --set clients.rate=1000/s \
+	run_out "hold-$lib" --set lab.name=tls-$lib --set clients.connections=2000 --set clients.rate=1000/s \
 		--set lab.duration=3s --set tls.enable=on --set tls.library=$lib --set tls.resume=tickets \
 		--set server.mode=echo --set 'clients.message=ping\n' --set clients.message_interval=1s
 	$PY - "$tmp/hold-$lib/result.json" "$(cat "$tmp/hold-$lib.rc")" "$lib" <<'PY' || fail "hold-$lib: the claims above"
@@ -64,7 +55,7 @@ PY
 	$PY tests/report/check_report.py "$tmp/hold-$lib/report.html" "$tmp/hold-$lib/result.json" >/dev/null ||
 		fail "hold-$lib: report.html"
 	[ $full = 1 ] || break
-	run "restart-$lib" --set lab.name=tls-$lib --set clients.connections=1500 --set clients.rate=1000/s \
+	run_out "restart-$lib" --set lab.name=tls-$lib --set clients.connections=1500 --set clients.rate=1000/s \
 		--set lab.duration=6s --set tls.enable=on --set tls.library=$lib --set tls.resume=tickets \
 		--set clients.reconnect=immediate --event 3s:restart
 	$PY - "$tmp/restart-$lib/result.json" "$(cat "$tmp/restart-$lib.rc")" "$lib" <<'PY' || fail "restart-$lib: the claims above"
@@ -77,12 +68,14 @@ lost = e["floods"]["lost"]
 # and after the restart together
 assert abs(t["server"]["handshakes"] - t["clients"]["handshakes"]) <= lost // 100 + 2, (t["server"], t["clients"])
 assert t["server"]["resumed"] == t["clients"]["resumed"], (t["server"], t["clients"])
-# every session offered was taken, the first reconnects' too, whose
-# tickets the first server made: the run's ticket keys outlived it (with
-# keys of its own the new server would refuse those)
+# the new server resumed every handshake it made, the first reconnects'
+# too, whose tickets the first server made: the run's ticket keys outlived
+# it (with keys of its own the new server would refuse those). Not the
+# clients' offered less resumed: offered counts handshakes still under way
+# when the run ended, many on a loaded machine
 c = t["clients"]
-assert c["offered"] - c["resumed"] <= c["offered"] // 100, c
 new = [k["last_stats"]["tls"] for k in r["children"] if k["name"] == "server"][-1]
+assert new["handshakes"] - new["resumed"] <= new["handshakes"] // 100, new
 # each lost connection reconnects with its own session: the new server
 # resumes nearly all of them, not only those whose worker had a fresh one
 assert new["resumed"] >= lost * 0.95, (new, lost)
@@ -94,7 +87,7 @@ done
 # 2. nginx with TLS (lab/nginx-tls.lab): its log names each connection's
 # first request, resumed (r) or not: the same handshakes the flood made
 if command -v nginx >/dev/null; then
-	run nginx lab/nginx-tls.lab --set clients.connections=1500 --set clients.rate=1000/s --set lab.duration=6s
+	run_out nginx lab/nginx-tls.lab --set clients.connections=1500 --set clients.rate=1000/s --set lab.duration=6s
 	[ "$(cat "$tmp/nginx.rc")" = 0 ] || fail "nginx-tls: exit $(cat "$tmp/nginx.rc"): $(tail -5 "$tmp/nginx.out")"
 	$PY - "$tmp/nginx/result.json" "$tmp/nginx/logs" <<'PY' || fail "nginx-tls: the claims above"
 import glob, json, sys
@@ -113,7 +106,7 @@ PY
 fi
 
 # 3. failures, each with its finding; the fixes applied as written pass
-run cert --set clients.connections=300 --set lab.ramp_timeout=3s --set lab.duration=1s --set tls.enable=on \
+run_out cert --set clients.connections=300 --set lab.ramp_timeout=3s --set lab.duration=1s --set tls.enable=on \
 	--set tls.ca=/etc/ssl/certs/ca-certificates.crt
 has_finding "$tmp/cert" tls-failures
 grep -q '"TLS handshakes failed on the certificate' "$tmp/cert/result.json" || fail "cert: $(grep -m1 'TLS handshakes failed' "$tmp/cert/result.json")"
@@ -131,29 +124,29 @@ connections = 300
 enable = on
 version = 1.2
 LAB
-run version "$tmp/v13.lab" --set lab.ramp_timeout=3s --set lab.duration=1s
+run_out version "$tmp/v13.lab" --set lab.ramp_timeout=3s --set lab.duration=1s
 has_finding "$tmp/version" tls-failures
 grep -q '"TLS handshakes failed on the TLS version' "$tmp/version/result.json" || fail "version: no version finding"
 fix=$(fixes version tls-failures) || fail "version: $fix"
 [ "$fix" = "--set tls.version=any" ] || fail "version: the fix is '$fix'"
 # shellcheck disable=SC2086
-run versionfix "$tmp/v13.lab" --set lab.ramp_timeout=3s --set lab.duration=1s $fix
+run_out versionfix "$tmp/v13.lab" --set lab.ramp_timeout=3s --set lab.duration=1s $fix
 [ "$(cat "$tmp/versionfix.rc")" = 0 ] || fail "version fixed: exit $(cat "$tmp/versionfix.rc"): $(tail -3 "$tmp/versionfix.out")"
 
 # plain clients sending their heartbeat to a TLS server, and TLS clients
 # meeting a plain server
-run plainclients --set clients.connections=300 --set lab.duration=2s --set tls.enable=server \
+run_out plainclients --set clients.connections=300 --set lab.duration=2s --set tls.enable=server \
 	--set 'clients.message=ping\n' --set clients.message_interval=500ms --set clients.reply_timeout=1s
 grep -q '"TLS handshakes failed because one end does not speak TLS' "$tmp/plainclients/result.json" ||
 	fail "plain clients: no not_tls finding: $(grep -m1 'TLS handshakes' "$tmp/plainclients/result.json")"
 fix=$(fixes plainclients tls-failures) || fail "plain clients: $fix"
 [ "$fix" = "--set tls.enable=on" ] || fail "plain clients: the fix is '$fix'"
 # shellcheck disable=SC2086
-run plainfix --set clients.connections=300 --set lab.duration=2s --set 'clients.message=ping\n' \
+run_out plainfix --set clients.connections=300 --set lab.duration=2s --set 'clients.message=ping\n' \
 	--set clients.message_interval=500ms --set clients.reply_timeout=1s --set server.mode=echo $fix
 [ "$(cat "$tmp/plainfix.rc")" = 0 ] || fail "plain clients fixed: exit $(cat "$tmp/plainfix.rc")"
 has_finding "$tmp/plainfix" tls-memory
-run plainserver --set clients.connections=300 --set lab.ramp_timeout=3s --set lab.duration=1s --set tls.enable=clients
+run_out plainserver --set clients.connections=300 --set lab.ramp_timeout=3s --set lab.duration=1s --set tls.enable=clients
 grep -q '"TLS handshakes failed because one end does not speak TLS' "$tmp/plainserver/result.json" ||
 	fail "plain server: no not_tls finding"
 grep -q '"wrong version number\|record layer' "$tmp/plainserver/result.json" || fail "plain server: not in the library's words"
@@ -162,22 +155,22 @@ grep -q '"wrong version number\|record layer' "$tmp/plainserver/result.json" || 
 # no pace): found, and gone at the pace the fix gives; a low resumption
 # share with session ids in four workers' caches, and tickets instead
 if [ $full = 1 ]; then
-	run cpu --set clients.connections=4000 --set lab.duration=1s --set tls.enable=on
+	run_out cpu --set clients.connections=4000 --set lab.duration=1s --set tls.enable=on
 	has_finding "$tmp/cpu" tls-handshake-cpu tls-memory
 	fix=$(fixes cpu tls-handshake-cpu) || fail "cpu: $fix"
 	case "$fix" in *tls.resume=tickets*clients.rate=*) ;; *) fail "cpu: the fix is '$fix'" ;; esac
 	# shellcheck disable=SC2086
-	run cpufix --set clients.connections=4000 --set lab.duration=1s --set tls.enable=on $fix
+	run_out cpufix --set clients.connections=4000 --set lab.duration=1s --set tls.enable=on $fix
 	[ "$(cat "$tmp/cpufix.rc")" = 0 ] || fail "cpu fixed: exit $(cat "$tmp/cpufix.rc")"
 	$PY -c 'import json,sys; ids=[f["id"] for f in json.load(open(sys.argv[1]))["findings"]]; assert "tls-handshake-cpu" not in ids, ids' \
 		"$tmp/cpufix/result.json" || fail "cpu fixed: still found"
 
-	run ids --set clients.connections=3000 --set clients.rate=1500/s --set clients.inflight=100 --set lab.duration=1s \
+	run_out ids --set clients.connections=3000 --set clients.rate=1500/s --set clients.inflight=100 --set lab.duration=1s \
 		--set tls.enable=on --set tls.resume=ids --set server.workers=4
 	has_finding "$tmp/ids" tls-low-resumption
 	fix=$(fixes ids tls-low-resumption) || fail "ids: $fix"
 	# shellcheck disable=SC2086
-	run idsfix --set clients.connections=3000 --set clients.rate=1500/s --set clients.inflight=100 --set lab.duration=1s \
+	run_out idsfix --set clients.connections=3000 --set clients.rate=1500/s --set clients.inflight=100 --set lab.duration=1s \
 		--set tls.enable=on --set tls.resume=ids --set server.workers=4 $fix
 	$PY -c 'import json,sys; r=json.load(open(sys.argv[1])); ids=[f["id"] for f in r["findings"]]; c=r["tls"]["clients"]
 assert "tls-low-resumption" not in ids and c["resumed"] >= c["offered"] * 0.9, (ids, c)' \
