@@ -7,7 +7,7 @@
 set -eu
 PKGS="build-essential pkg-config libmnl-dev libevent-dev check libinih-dev libjansson-dev libssl-dev libwolfssl-dev
 clang llvm clang-format iproute2 iputils-ping procps libxml2-utils python3 nftables"
-[ "${1:-}" = --test ] && PKGS="$PKGS chromium python3-pil python3-html5lib redis-server nginx-light memcached haproxy postgresql openssh-server openssh-client pdsh"
+[ "${1:-}" = --test ] && PKGS="$PKGS chromium python3-pil python3-html5lib python3-prometheus-client redis-server nginx-light memcached haproxy postgresql openssh-server openssh-client pdsh"
 # --bench adds the peer the benchmarks compare with (tests/bench/scale.py)
 [ "${1:-}" = --bench ] && PKGS="$PKGS python3-gevent"
 missing=""

@@ -18,7 +18,7 @@ const struct command command_report = {
 	.name = "report",
 	.summary = "show a run's results, or compare two runs",
 	.usage =
-		"connlab report RUNDIR [--set expect.METRIC=OP VALUE]... | connlab report [-o FILE] RUNDIR_A RUNDIR_B",
+		"connlab report RUNDIR [--set expect.METRIC=OP VALUE]... | connlab report --openmetrics RUNDIR | connlab report [-o FILE] RUNDIR_A RUNDIR_B",
 	.help = "With one run directory: judges the run's expectations again from result.json,\n"
 		"prints its summary and writes RUNDIR/result.json, junit.xml and report.html\n"
 		"again (and timeline.csv if it is missing), all from result.json alone (every\n"
@@ -42,6 +42,8 @@ const struct command command_report = {
 		"  -s, --set expect.METRIC=OP VALUE  judge one run against this expectation\n"
 		"                                    (repeatable; expect.METRIC=off drops one)\n"
 		"  -o, --output FILE   where to write the comparison page (a directory: FILE/compare.html)\n"
+		"  --openmetrics       print one run's figures as OpenMetrics text (Prometheus's\n"
+		"                      format: a node_exporter textfile, promtool) and nothing else\n"
 		"\n"
 		"report.html is one file with no scripts and no links out: open it from disk\n"
 		"or keep it as a CI artifact.\n",
@@ -212,7 +214,7 @@ static int cmd_report(int argc, char **argv)
 	json_t *run[2] = { NULL, NULL };
 	const char *dirs[2] = { NULL, NULL }, *outpath = NULL;
 	struct cli_sets sets = { 0 };
-	int n = 0, status = EXIT_OK;
+	int n = 0, status = EXIT_OK, om = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
@@ -228,6 +230,8 @@ static int cmd_report(int argc, char **argv)
 						       "%s needs expect.METRIC=OP VALUE", argv[i]);
 			if (cli_sets_add(&sets, argv[++i]))
 				return EXIT_USAGE;
+		} else if (!strcmp(argv[i], "--openmetrics")) {
+			om = 1;
 		} else if (!strncmp(argv[i], "--set=", 6)) {
 			if (cli_sets_add(&sets, argv[i] + 6))
 				return EXIT_USAGE;
@@ -247,6 +251,10 @@ static int cmd_report(int argc, char **argv)
 		return cli_usage_error(
 			&command_report,
 			"-o is for a comparison; one run's page is RUNDIR/report.html");
+	if (om && (n == 2 || sets.n || outpath))
+		return cli_usage_error(
+			&command_report,
+			"--openmetrics prints one run's figures, with no other option");
 	if (n == 2 && sets.n)
 		return cli_usage_error(&command_report,
 				       "--set judges one run again; compare runs without it");
@@ -261,6 +269,10 @@ static int cmd_report(int argc, char **argv)
 			fprintf(stderr,
 				"connlab: %s/result.json has no timeline (written by connlab before 0.2): the page will have tables but empty charts\n",
 				dirs[i]);
+	}
+	if (om) {
+		openmetrics_write(stdout, run[0]);
+		goto out;
 	}
 	if (n == 1) {
 		status = report_one(run[0], dirs[0], &sets);

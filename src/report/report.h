@@ -57,6 +57,10 @@ int report_finish(json_t *res, const char *dir, const struct expectation *e, uns
 void report_csv(FILE *f, void *res);
 void report_junit(FILE *f, void *res);
 
+/* openmetrics.c: a result's figures as OpenMetrics text, "# EOF" last
+ * (docs/results.md); a result.json of a run still going works too. */
+void openmetrics_write(FILE *f, json_t *res);
+
 /* The key figures two runs are compared by: label, path, printf format. */
 struct report_row {
 	const char *label;

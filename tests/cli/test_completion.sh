@@ -27,6 +27,7 @@ offers report re
 offers --version --v
 offers --fd-limit plan --f
 offers --keep run --k
+offers --openmetrics report --op
 offers --sysctl doctor --sy
 offers doctor d
 offers fleet f

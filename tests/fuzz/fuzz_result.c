@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz_result.c - libFuzzer target: a result.json as connlab reads it back
  * (connlab explain, report): the findings judged, then the summary, the
- * explanation, report.html, the CSV and junit written. Seeded with the
+ * explanation, report.html, the CSV, junit and OpenMetrics written. Seeded with the
  * fixture run directories' result.json. `make fuzz` runs it. */
 #include <jansson.h>
 #include <stdint.h>
@@ -24,6 +24,7 @@ static void write_all(json_t *res)
 	report_html(runs, dirs, 1, devnull);
 	report_csv(devnull, res);
 	report_junit(devnull, res);
+	openmetrics_write(devnull, res);
 	fclose(devnull);
 }
 

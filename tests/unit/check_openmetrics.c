@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/* check_openmetrics.c - report/openmetrics.c on fixture runs: every
+ * figure is result.json's (the timeline's newest sample, its intervals
+ * summed, the floods' histograms merged), nothing measured is invented,
+ * labels are quoted and the text ends in "# EOF". tests/report/
+ * test_openmetrics.sh parses it with Prometheus's own parser. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report.h"
+
+#include "check_main.h"
+
+static json_t *fixture(const char *name)
+{
+	char dir[256], err[800];
+	json_t *j;
+
+	snprintf(dir, sizeof(dir), "tests/fixtures/findings/%s", name);
+	j = report_load(dir, err, sizeof(err));
+	ck_assert_msg(j, "%s", err);
+	return j;
+}
+
+static char *text_of(json_t *res)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	openmetrics_write(f, res);
+	fclose(f);
+	return buf;
+}
+
+/* The value of the sample whose line starts with name (name ends in a
+ * space or a label set); -1 when there is none. */
+static double sample(const char *text, const char *name)
+{
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, name, strlen(name)))
+			return strtod(strchr(p + strlen(name) - 1, ' '), NULL);
+	return -1;
+}
+
+static double timeline_sum(json_t *res, const char *col)
+{
+	json_t *v;
+	size_t i;
+	double s = 0;
+
+	json_array_foreach(json_object_get(json_object_get(res, "timeline"), col), i, v) s +=
+		json_number_value(v);
+	return s;
+}
+
+START_TEST(figures_are_the_results)
+{
+	json_t *res = fixture("tls-storm");
+	char *t = text_of(res);
+	double prev = 0;
+
+	ck_assert_double_eq(sample(t, "connlab_connects_total "), 60000);
+	ck_assert_double_eq(sample(t, "connlab_tls_handshakes_total "), 60000);
+	ck_assert_double_eq(sample(t, "connlab_errors_total{errno=\"ECONNREFUSED\"} "), 68331);
+	ck_assert_double_eq(sample(t, "connlab_sockets{state=\"time_wait\"} "), 55874);
+	/* an interval column: the sum of its intervals */
+	ck_assert_double_eq(sample(t, "connlab_pings_sent_total "),
+			    timeline_sum(res, "pings_sent"));
+	/* the merged histogram holds every connect result.json counts */
+	ck_assert_double_eq(
+		sample(t, "connlab_connect_seconds_count "),
+		json_integer_value(json_object_get(json_object_get(res, "connect"), "count")));
+	ck_assert_double_eq(sample(t, "connlab_connect_seconds_bucket{le=\"+Inf\"} "), 60000);
+	for (const char *p = strstr(t, "connlab_connect_seconds_bucket"); p;
+	     p = strstr(p + 1, "connlab_connect_seconds_bucket")) {
+		double v = strtod(strchr(p, ' '), NULL);
+
+		ck_assert_msg(v >= prev, "buckets go down at %.60s", p);
+		prev = v;
+	}
+	/* its median (p50_us 22527 in result.json) lies between 10 and 25 ms */
+	ck_assert_double_lt(sample(t, "connlab_connect_seconds_bucket{le=\"0.01\"} "), 30000);
+	ck_assert_double_ge(sample(t, "connlab_connect_seconds_bucket{le=\"0.025\"} "), 30000);
+	ck_assert_double_eq(sample(t, "connlab_netstat_total{namespace=\"srv\",counter=\"TW\"} "),
+			    30000);
+	ck_assert_str_eq(t + strlen(t) - 6, "# EOF\n");
+	free(t);
+	json_decref(res);
+}
+END_TEST
+
+/* A gauge the newest sample did not measure is left out: an older value
+ * would pass for the present one, and 0 would be a measurement. */
+START_TEST(unmeasured_left_out)
+{
+	json_t *res = fixture("tls-storm");
+	json_t *col = json_object_get(json_object_get(res, "timeline"), "ping_p50_ms");
+	char *t;
+
+	json_array_set_new(col, json_array_size(col) - 1, json_null());
+	t = text_of(res);
+	ck_assert_ptr_null(strstr(t, "connlab_ping_rtt_p50_seconds"));
+	ck_assert_ptr_nonnull(strstr(t, "connlab_ping_rtt_max_seconds "));
+	/* no messages in this lab: no reply figures at all */
+	ck_assert_ptr_null(strstr(t, "connlab_reply_p50_seconds"));
+	ck_assert_ptr_null(strstr(t, "connlab_reply_seconds"));
+	ck_assert_ptr_null(strstr(t, "nan"));
+	free(t);
+	json_decref(res);
+}
+END_TEST
+
+/* Label values are quoted as OpenMetrics says; a run still going has no
+ * outcome yet. */
+START_TEST(labels_quoted)
+{
+	json_t *res = fixture("default");
+	char *t;
+
+	json_object_set_new(json_object_get(res, "lab"), "name", json_string("a\"b\\c\nd"));
+	json_object_del(res, "outcome");
+	t = text_of(res);
+	ck_assert_msg(strstr(t, "connlab_run_info{lab=\"a\\\"b\\\\c\\nd\",phase=\"teardown\","
+				"outcome=\"running\"} 1\n"),
+		      "%.200s", t);
+	free(t);
+	json_decref(res);
+}
+END_TEST
+
+static void add(TCase *tc)
+{
+	tcase_add_test(tc, figures_are_the_results);
+	tcase_add_test(tc, unmeasured_left_out);
+	tcase_add_test(tc, labels_quoted);
+}
+
+int main(void)
+{
+	return check_main("openmetrics", add);
+}
