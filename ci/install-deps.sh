@@ -3,11 +3,12 @@
 # Installs every build, test and run dependency of connlab from Debian's
 # packages. Idempotent and quiet: does nothing when all are present.
 # --test adds what only the tests use: Chromium to take a picture of
-# report.html, and the Python modules that check the page and the picture.
+# report.html, the Python modules that check the page and the picture,
+# Prometheus and its parser for /metrics, and the servers the labs run.
 set -eu
 PKGS="build-essential pkg-config libmnl-dev libevent-dev check libinih-dev libjansson-dev libssl-dev libwolfssl-dev
 clang llvm clang-format iproute2 iputils-ping procps libxml2-utils python3 nftables"
-[ "${1:-}" = --test ] && PKGS="$PKGS chromium python3-pil python3-html5lib python3-prometheus-client redis-server nginx-light memcached haproxy postgresql openssh-server openssh-client pdsh"
+[ "${1:-}" = --test ] && PKGS="$PKGS chromium python3-pil python3-html5lib python3-prometheus-client prometheus redis-server nginx-light memcached haproxy postgresql openssh-server openssh-client pdsh"
 # --bench adds the peer the benchmarks compare with (tests/bench/scale.py)
 [ "${1:-}" = --bench ] && PKGS="$PKGS python3-gevent"
 missing=""

@@ -24,6 +24,11 @@ extern const struct command command_run, command_report, command_plan, command_u
 	command_ls, command_server, command_flood, command_explain, command_doctor, command_watch,
 	command_fleet;
 
+/* reportserve.c: `connlab report RUNDIR --serve SPEC`: the run's page,
+ * result.json and OpenMetrics over HTTP until SIGINT or SIGTERM; the exit
+ * status. res (a json_t *) has "outdir". */
+int report_serve(void *res, const char *dir, const char *spec);
+
 struct cli_sets {
 	int n;
 	const char *item[128];

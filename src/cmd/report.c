@@ -18,7 +18,7 @@ const struct command command_report = {
 	.name = "report",
 	.summary = "show a run's results, or compare two runs",
 	.usage =
-		"connlab report RUNDIR [--set expect.METRIC=OP VALUE]... | connlab report --openmetrics RUNDIR | connlab report [-o FILE] RUNDIR_A RUNDIR_B",
+		"connlab report RUNDIR [--set expect.METRIC=OP VALUE]... | connlab report RUNDIR --openmetrics | --serve [ADDR:]PORT | connlab report [-o FILE] RUNDIR_A RUNDIR_B",
 	.help = "With one run directory: judges the run's expectations again from result.json,\n"
 		"prints its summary and writes RUNDIR/result.json, junit.xml and report.html\n"
 		"again (and timeline.csv if it is missing), all from result.json alone (every\n"
@@ -44,6 +44,10 @@ const struct command command_report = {
 		"  -o, --output FILE   where to write the comparison page (a directory: FILE/compare.html)\n"
 		"  --openmetrics       print one run's figures as OpenMetrics text (Prometheus's\n"
 		"                      format: a node_exporter textfile, promtool) and nothing else\n"
+		"  --serve [ADDR:]PORT serve one run over HTTP until Ctrl-C: its page at /,\n"
+		"                      /result.json, and /metrics (OpenMetrics) for a Prometheus\n"
+		"                      scrape; on 127.0.0.1 unless ADDR is given (port 0: the\n"
+		"                      kernel picks one, printed)\n"
 		"\n"
 		"report.html is one file with no scripts and no links out: open it from disk\n"
 		"or keep it as a CI artifact.\n",
@@ -214,6 +218,7 @@ static int cmd_report(int argc, char **argv)
 	json_t *run[2] = { NULL, NULL };
 	const char *dirs[2] = { NULL, NULL }, *outpath = NULL;
 	struct cli_sets sets = { 0 };
+	const char *serve = NULL;
 	int n = 0, status = EXIT_OK, om = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -232,6 +237,11 @@ static int cmd_report(int argc, char **argv)
 				return EXIT_USAGE;
 		} else if (!strcmp(argv[i], "--openmetrics")) {
 			om = 1;
+		} else if (!strcmp(argv[i], "--serve")) {
+			if (i + 1 == argc)
+				return cli_usage_error(&command_report,
+						       "--serve needs [ADDR:]PORT");
+			serve = argv[++i];
 		} else if (!strncmp(argv[i], "--set=", 6)) {
 			if (cli_sets_add(&sets, argv[i] + 6))
 				return EXIT_USAGE;
@@ -251,10 +261,9 @@ static int cmd_report(int argc, char **argv)
 		return cli_usage_error(
 			&command_report,
 			"-o is for a comparison; one run's page is RUNDIR/report.html");
-	if (om && (n == 2 || sets.n || outpath))
-		return cli_usage_error(
-			&command_report,
-			"--openmetrics prints one run's figures, with no other option");
+	if ((om || serve) && (n == 2 || sets.n || outpath || (om && serve)))
+		return cli_usage_error(&command_report, "%s shows one run, with no other option",
+				       om ? "--openmetrics" : "--serve");
 	if (n == 2 && sets.n)
 		return cli_usage_error(&command_report,
 				       "--set judges one run again; compare runs without it");
@@ -270,8 +279,11 @@ static int cmd_report(int argc, char **argv)
 				"connlab: %s/result.json has no timeline (written by connlab before 0.2): the page will have tables but empty charts\n",
 				dirs[i]);
 	}
-	if (om) {
-		openmetrics_write(stdout, run[0]);
+	if (om || serve) {
+		if (om)
+			openmetrics_write(stdout, run[0]);
+		else
+			status = report_serve(run[0], dirs[0], serve);
 		goto out;
 	}
 	if (n == 1) {

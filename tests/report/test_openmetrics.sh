@@ -52,9 +52,9 @@ PY
 done
 [ $n -ge 25 ] || fail "only $n fixture run directories were read"
 echo "  $n fixture run directories: their OpenMetrics parsed by prometheus_client, figures as result.json"
-expect_run 2 "prints one run's figures, with no other option" report --openmetrics \
+expect_run 2 "--openmetrics shows one run, with no other option" report --openmetrics \
 	tests/fixtures/findings/default tests/fixtures/findings/c1m
-expect_run 2 "prints one run's figures, with no other option" report --openmetrics \
+expect_run 2 "--openmetrics shows one run, with no other option" report --openmetrics \
 	--set 'expect.established_peak=>= 1' tests/fixtures/findings/default
 expect_run 2 "give a run directory" report --openmetrics "$tmp/none"
 lib_done

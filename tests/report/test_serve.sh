@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# `connlab report RUNDIR --serve [ADDR:]PORT` on loopback: the page, the
+# result and /metrics as `connlab report --openmetrics` prints them; HEAD,
+# 404 and 405 with Allow; a taken port and a bad spec said; SIGTERM ends
+# it; and a real Prometheus (Debian's) scrapes /metrics and answers a
+# query and a histogram_quantile with the run's figures.
+. "$(dirname "$0")/../lib.sh"
+lib_init test_serve
+src=tests/fixtures/findings/tls-storm
+cp -r "$src" "$tmp/run"
+
+# serve ARGS...: starts it in the background; $spid, and $url from its
+# first line (it says where it listens)
+serve() {
+	"$CONNLAB" report "$tmp/run" --serve "$@" >"$tmp/serve.out" 2>&1 &
+	spid=$!
+	on_exit "kill $spid 2>/dev/null"
+	for _ in $(seq 50); do
+		url=$(grep -o 'http://[^ ]*/' "$tmp/serve.out")
+		[ -n "$url" ] && return 0
+		alive $spid || break
+		sleep 0.1
+	done
+	fail "--serve $*: no address said: $(head -3 "$tmp/serve.out")"
+	return 1
+}
+
+# stops PID: SIGTERM ends it with status 0 within 3 s
+stops() {
+	local pid=$1 rc
+	kill -TERM "$pid"
+	for _ in $(seq 30); do alive "$pid" || break; sleep 0.1; done
+	alive "$pid" && { fail "SIGTERM did not end --serve"; kill -KILL "$pid"; }
+	wait "$pid"
+	rc=$?
+	[ $rc = 0 ] || fail "--serve ended with $rc after SIGTERM"
+}
+
+if serve 127.0.0.1:0; then
+	code() { curl -s -o "$tmp/body" -D "$tmp/head" -w '%{http_code}' "$@"; }
+	[ "$(code "$url")" = 200 ] && grep -q '<svg' "$tmp/body" && grep -q 'tls-storm' "$tmp/body" ||
+		fail "/: not the page: $(head -c 200 "$tmp/body")"
+	grep -qi '^content-type: text/html' "$tmp/head" || fail "/: $(grep -i content-type "$tmp/head")"
+	cmp -s "$tmp/body" <(curl -s "${url}report.html") || fail "/report.html is not /"
+	[ "$(code "${url}metrics")" = 200 ] || fail "/metrics: $(cat "$tmp/head")"
+	grep -qi '^content-type: application/openmetrics-text; version=1.0.0' "$tmp/head" ||
+		fail "/metrics: $(grep -i content-type "$tmp/head")"
+	cp "$tmp/body" "$tmp/metrics"
+	"$CONNLAB" report --openmetrics "$tmp/run" | cmp -s - "$tmp/body" ||
+		fail "/metrics is not what report --openmetrics prints"
+	[ "$(code "${url}result.json")" = 200 ] || fail "/result.json: $(head -1 "$tmp/head")"
+	$PY - "$tmp/body" "$src/result.json" <<'PY' || fail "/result.json: not the run's"
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+a.pop("outdir", None); b.pop("outdir", None)
+assert a == b
+PY
+	# HEAD: the headers of GET, no body (read off the socket itself)
+	$PY - "${url}metrics" "$(wc -c <"$tmp/metrics")" <<'PY' || fail "HEAD /metrics: the claims above"
+import socket, sys, urllib.parse
+u = urllib.parse.urlsplit(sys.argv[1])
+s = socket.create_connection((u.hostname, u.port), timeout=5)
+s.sendall(f"HEAD {u.path} HTTP/1.0\r\nHost: x\r\n\r\n".encode())
+got = b""
+while chunk := s.recv(65536):
+    got += chunk
+head, _, body = got.partition(b"\r\n\r\n")
+assert head.startswith(b"HTTP/1.0 200") or head.startswith(b"HTTP/1.1 200"), head[:40]
+assert body == b"", len(body)
+assert f"Content-Length: {sys.argv[2]}".encode() in head, head
+PY
+	[ "$(code -X POST "${url}metrics")" = 405 ] && grep -qi '^allow: GET, HEAD' "$tmp/head" ||
+		fail "POST: $(head -1 "$tmp/head"), $(grep -i allow "$tmp/head")"
+	[ "$(code "${url}nothing")" = 404 ] && grep -q '/metrics' "$tmp/body" || fail "404: $(head -1 "$tmp/head")"
+	port=${url##*:}
+	port=${port%/}
+	expect_run 2 "cannot listen on 127.0.0.1 port $port: Address already in use; give another port" \
+		report "$tmp/run" --serve "$port"
+
+	# Prometheus scrapes it every second; its query API answers with the
+	# run's figures (bounded: 60 tries, half a second apart)
+	if ! command -v prometheus >/dev/null; then
+		skip_part "Prometheus scrape" "prometheus is not installed"
+	else
+		pport=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		cat >"$tmp/prom.yml" <<EOF
+global: { scrape_interval: 1s, scrape_timeout: 1s }
+scrape_configs:
+  - job_name: connlab
+    static_configs: [ { targets: ["127.0.0.1:$port"] } ]
+EOF
+		prometheus --config.file="$tmp/prom.yml" --storage.tsdb.path="$tmp/tsdb" \
+			--web.listen-address="127.0.0.1:$pport" >"$tmp/prom.log" 2>&1 &
+		ppid=$!
+		on_exit "kill $ppid 2>/dev/null; wait $ppid 2>/dev/null"
+		q() { curl -s --get "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$1"; }
+		got=
+		for _ in $(seq 60); do
+			got=$(q connlab_connects_total | $PY -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")' 2>/dev/null)
+			[ -n "$got" ] && break
+			alive $ppid || break
+			sleep 0.5
+		done
+		[ "$got" = 60000 ] || fail "Prometheus: connlab_connects_total is '$got': $(tail -3 "$tmp/prom.log")"
+		# result.json: p50 of connect 22527 us; the 10 and 25 ms buckets hold it
+		med=$(q 'histogram_quantile(0.5, connlab_connect_seconds_bucket)' | $PY -c 'import json,sys; print(json.load(sys.stdin)["data"]["result"][0]["value"][1])' 2>/dev/null)
+		$PY -c "import sys; sys.exit(not 0.010 <= float('$med') <= 0.025)" 2>/dev/null ||
+			fail "Prometheus: the connect median is '$med', not 10 to 25 ms"
+		up=$(q 'up{job="connlab"}' | $PY -c 'import json,sys; print(json.load(sys.stdin)["data"]["result"][0]["value"][1])' 2>/dev/null)
+		[ "$up" = 1 ] || fail "Prometheus: the target is not up ($up)"
+		echo "  Prometheus scraped /metrics: connlab_connects_total $got, connect median ${med}s"
+	fi
+	stops $spid
+fi
+
+# IPv6 loopback, where there is one
+if [ -e /proc/net/if_inet6 ] && grep -q '^0\{31\}1 ' /proc/net/if_inet6; then
+	serve '[::1]:0' && { [ "$(curl -s -o /dev/null -w '%{http_code}' "${url}metrics")" = 200 ] || fail "[::1]: $url"; stops $spid; }
+fi
+expect_run 2 "not \[ADDR:\]PORT" report "$tmp/run" --serve 70000
+expect_run 2 "not \[ADDR:\]PORT" report "$tmp/run" --serve 'x:'
+expect_run 2 "--serve needs \[ADDR:\]PORT" report "$tmp/run" --serve
+expect_run 2 "--serve shows one run" report "$tmp/run" "$tmp/run" --serve 0
+lib_done
