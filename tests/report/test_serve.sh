@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # `connlab report RUNDIR --serve [ADDR:]PORT` on loopback: the page, the
 # result and /metrics as `connlab report --openmetrics` prints them; HEAD,
-# 404 and 405 with Allow; a taken port and a bad spec said; SIGTERM ends
+# 404, 405 with Allow, 400 and 413 for what is malformed or too long; a
+# taken port and a bad spec said; SIGTERM ends
 # it; and a real Prometheus (Debian's) scrapes /metrics and answers a
 # query and a histogram_quantile with the run's figures.
 . "$(dirname "$0")/../lib.sh"
@@ -72,6 +73,27 @@ assert f"Content-Length: {sys.argv[2]}".encode() in head, head
 PY
 	[ "$(code -X POST "${url}metrics")" = 405 ] && grep -qi '^allow: GET, HEAD' "$tmp/head" ||
 		fail "POST: $(head -1 "$tmp/head"), $(grep -i allow "$tmp/head")"
+	# what evhttp refuses before the handler: garbage, over-long headers
+	# (8 KiB) or request lines, a body
+	$PY - "$url" <<'PY' || fail "malformed requests: the claims above"
+import socket, sys, urllib.parse
+u = urllib.parse.urlsplit(sys.argv[1])
+def status(data):
+    s = socket.create_connection((u.hostname, u.port), timeout=5)
+    s.sendall(data)
+    got = b""
+    while chunk := s.recv(65536):
+        got += chunk
+    return got.split(b"\r\n")[0].decode()
+for what, data, want in (
+    ("garbage", b"garbage\r\n\r\n", "400"),
+    ("a 10 KB header", b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 10000 + b"\r\n\r\n", "400"),
+    ("a 10 KB path", b"GET /" + b"a" * 10000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", "400"),
+    ("a body", b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", "413"),
+):
+    got = status(data)
+    assert got.split(" ")[1] == want, (what, got)
+PY
 	[ "$(code "${url}nothing")" = 404 ] && grep -q '/metrics' "$tmp/body" || fail "404: $(head -1 "$tmp/head")"
 	port=${url##*:}
 	port=${port%/}
