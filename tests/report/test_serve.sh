@@ -132,6 +132,38 @@ EOF
 		up=$(q 'up{job="connlab"}' | $PY -c 'import json,sys; print(json.load(sys.stdin)["data"]["result"][0]["value"][1])' 2>/dev/null)
 		[ "$up" = 1 ] || fail "Prometheus: the target is not up ($up)"
 		echo "  Prometheus scraped /metrics: connlab_connects_total $got, connect median ${med}s"
+		# docs/grafana/connlab.json: every query parses in this Prometheus,
+		# names only families connlab writes, and
+		# has an answer when this run has all it names (three scrapes in,
+		# rates too)
+		for f in tests/fixtures/findings/*/; do "$CONNLAB" report --openmetrics "$f"; done >"$tmp/all.om"
+		for _ in $(seq 20); do
+			[ "$(q 'count_over_time(up{job="connlab"}[1m])' | $PY -c 'import json,sys; print(json.load(sys.stdin)["data"]["result"][0]["value"][1])' 2>/dev/null)" -ge 3 ] 2>/dev/null && break
+			sleep 0.5
+		done
+		$PY - docs/grafana/connlab.json "$tmp/metrics" "$tmp/all.om" "$pport" <<'PY' || fail "the Grafana dashboard: the claims above"
+import json, re, sys, urllib.parse, urllib.request
+dash, here, every, port = json.load(open(sys.argv[1])), open(sys.argv[2]).read(), open(sys.argv[3]).read(), sys.argv[4]
+def names(text):
+    return set(re.findall(r"^(connlab_[a-z0-9_]+)", text, re.M))
+# the families of fixtures, and the gauges of openmetrics.c's table (a
+# finished run's last sample has no reply times)
+here = names(here)
+every = names(every) | set(re.findall(r'"(connlab_[a-z0-9_]+)"', open("src/report/openmetrics.c").read()))
+n = 0
+for p in dash["panels"]:
+    for t in p["targets"]:
+        expr = t["expr"].replace("$instance", ".*").replace("$__rate_interval", "1m")
+        used = set(re.findall(r"connlab_[a-z0-9_]+", expr))
+        assert used <= every, (p["title"], used - every)
+        url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+        r = json.load(urllib.request.urlopen(url, timeout=5))
+        assert r["status"] == "success", (p["title"], expr, r)
+        if used <= here:
+            assert r["data"]["result"], (p["title"], expr, "no answer")
+            n += 1
+print(f"  the Grafana dashboard: {sum(len(p['targets']) for p in dash['panels'])} queries valid, {n} answered from this run")
+PY
 	fi
 	stops $spid
 fi
