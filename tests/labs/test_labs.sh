@@ -125,15 +125,21 @@ run tls-storm 0 lab/tls-storm.lab --set clients.connections=2000 --set lab.durat
 	--event none --event 2s:restart
 run tls-storm-resume 0 lab/tls-storm-resume.lab --set clients.connections=2000 \
 	--set lab.duration=6s --event none --event 2s:restart
+san=0
+case "${BUILD:-}" in *san*) san=1 ;; esac
 for l in tls-storm tls-storm-resume; do
-	$PY - "$tmp/$l/result.json" <<'PYEOF' || fail "$l: the claims of its page"
+	$PY - "$tmp/$l/result.json" $san <<'PYEOF' || fail "$l: the claims of its page"
 import json, sys
-r = json.load(open(sys.argv[1]))
+r, san = json.load(open(sys.argv[1])), sys.argv[2] == "1"
 e, t = r["events"][0], r["tls"]
 assert e["happened"] and e["floods"]["lost"] >= 2000 and e["recovered_s"] is not None, e
 new = [k["last_stats"]["tls"] for k in r["children"] if k["name"] == "server"][-1]
 if sys.argv[1].endswith("resume/result.json"):
-    assert new["resumed"] >= 0.95 * e["floods"]["lost"], new
+    # the new server resumed every handshake it made; in the plain build
+    # it made nearly all the lost ones in the run's 4 s (the sanitized
+    # processes, several times slower, had done a quarter of them)
+    assert new["handshakes"] > 0 and new["resumed"] >= 0.99 * new["handshakes"], new
+    assert san or new["resumed"] >= 0.95 * e["floods"]["lost"], new
 else:
     assert t["clients"]["resumed"] == t["server"]["resumed"] == 0, t
 PYEOF
