@@ -6,7 +6,7 @@ CC ?= cc
 PKGS := libmnl libevent inih jansson libssl libcrypto
 
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral \
+CFLAGS += -pthread -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral \
 	  -Wmissing-prototypes -fno-strict-aliasing -MMD -MP \
 	  -DCONNLAB_VERSION='"$(VERSION)"' -Isrc -I.
 ifeq ($(WERROR),1)
@@ -21,7 +21,7 @@ endif
 # wolfSSL is built in when its package is there (docs/tls.md)
 WOLFSSL = $(shell pkg-config --exists wolfssl && echo wolfssl)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(WOLFSSL)) $(if $(WOLFSSL),-DHAVE_WOLFSSL)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) $(WOLFSSL)) -lm
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) $(WOLFSSL)) -lm -pthread
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS = $(shell pkg-config --libs check)
 

@@ -7,9 +7,11 @@
 #include <stdio.h>
 
 #include "cmd/cli.h"
+#include "cmd/live.h"
 #include "plan/plan.h"
 #include "report/report.h"
 #include "run/run.h"
+#include "util/units.h"
 
 static int cmd_run(int argc, char **argv);
 
@@ -17,7 +19,7 @@ const struct command command_run = {
 	.name = "run",
 	.summary = "run a lab: build it, load it, measure, tear down, write the results",
 	.usage =
-		"connlab run [LAB] [--set SECTION.KEY=VALUE]... [--event TIME:EVENT]... [--out DIR] [--keep]",
+		"connlab run [LAB] [--set SECTION.KEY=VALUE]... [--event TIME:EVENT]... [--out DIR] [--keep] [--serve [ADDR:]PORT [--serve-after[=DURATION]]]",
 	.help = "Runs LAB (the built-in default lab without one): preflight, build the\n"
 		"namespaces, start the servers and wait until they listen, ping and probe\n"
 		"from the probe namespace, start the floods (ramp), hold for lab.duration\n"
@@ -37,6 +39,13 @@ const struct command command_run = {
 		"  -k, --keep                   name the namespaces (connlab-LAB-*) so that they\n"
 		"                               can be entered with ip netns exec; they stay\n"
 		"                               until 'connlab down LAB'\n"
+		"  --serve [ADDR:]PORT          watch the run live: its page (report.html's charts,\n"
+		"                               growing each sample) at http://ADDR:PORT/, and\n"
+		"                               /metrics (OpenMetrics) for Prometheus; on\n"
+		"                               127.0.0.1 unless ADDR is given (port 0: the\n"
+		"                               kernel picks one, printed); it ends with the run\n"
+		"  --serve-after[=DURATION]     and serve the finished run on (its report.html,\n"
+		"                               result.json) until Ctrl-C, or for DURATION\n"
 		"\n"
 		"Ctrl-C or SIGTERM drains and tears down, and still writes the results; a\n"
 		"second Ctrl-C stops at once. kill -9 leaves nothing behind either.\n"
@@ -47,19 +56,81 @@ const struct command command_run = {
 	.run = cmd_run,
 };
 
+struct serve_opts {
+	const char *spec; /* --serve, NULL: none */
+	double after_s;	  /* --serve-after: 0 none, -1 until Ctrl-C */
+};
+
+/* --serve-after[=DURATION]: EXIT_OK, or EXIT_USAGE said */
+static int serve_after(struct serve_opts *so, const char *arg)
+{
+	char err[200];
+	uint64_t us;
+
+	if (!arg) {
+		so->after_s = -1;
+		return EXIT_OK;
+	}
+	if (units_parse_duration(arg, &us, err, sizeof(err)) || !us) {
+		fprintf(stderr,
+			"connlab: --serve-after=%s: not a duration (30s, 10m), %s; without =DURATION it serves until Ctrl-C\n",
+			arg, us ? err : "above 0");
+		return EXIT_USAGE;
+	}
+	so->after_s = (double)us / 1e6;
+	return EXIT_OK;
+}
+
+/* The lab run, with its live page when --serve asks; then judged and
+ * written, and the finished run served on with --serve-after. */
+static int run_served(struct run_opts *ro, const struct serve_opts *so)
+{
+	struct live *live = NULL;
+	char outdir[512];
+	json_t *res;
+	int st;
+
+	if (so->spec) {
+		live = live_open(so->spec, (double)ro->lab->interval_us / 1e6, &st);
+		if (!live)
+			return st;
+		printf("serving the run live at %s (the page; /metrics for Prometheus)\n",
+		       live_url(live));
+		fflush(stdout);
+		ro->on_sample = live_on_sample;
+		ro->sample_arg = live;
+	}
+	st = run_lab(ro, &res, outdir, sizeof(outdir));
+	if (res)
+		st = report_finish(res, outdir, ro->lab->expect, ro->lab->n_expect, st, 1);
+	if (live) {
+		int served = live_finish(live, res, res ? outdir : NULL, so->after_s);
+
+		live_close(live);
+		if (served && !st)
+			st = served;
+	}
+	json_decref(res);
+	return st;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "set", required_argument, NULL, 's' }, { "event", required_argument, NULL, 'e' },
-		{ "out", required_argument, NULL, 'o' }, { "keep", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },	 { 0 },
+		{ "set", required_argument, NULL, 's' },
+		{ "event", required_argument, NULL, 'e' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "serve", required_argument, NULL, 'S' },
+		{ "serve-after", optional_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	static struct lab lab;
 	static struct plan plan;
 	struct run_opts ro = { .lab = &lab, .plan = &plan };
+	struct serve_opts so = { 0 };
 	struct cli_sets sets = { 0 };
-	char outdir[512];
-	json_t *res;
 	int opt, st;
 
 	opterr = 0;
@@ -79,11 +150,23 @@ static int cmd_run(int argc, char **argv)
 		case 'k':
 			ro.keep = 1;
 			break;
+		case 'S':
+			so.spec = optarg;
+			break;
+		case 'A':
+			if (serve_after(&so, optarg))
+				return EXIT_USAGE;
+			break;
 		case 'h':
 			return cli_help(&command_run);
 		default:
 			return cli_option_error(&command_run, opt, argv);
 		}
+	}
+	if (so.after_s && !so.spec) {
+		fprintf(stderr,
+			"connlab: --serve-after serves a run that --serve [ADDR:]PORT serves: give both\n");
+		return EXIT_USAGE;
 	}
 	st = cli_lab_run_plan(&command_run, argc, argv, optind, ro.out, &sets, &lab, &plan);
 	if (st)
@@ -101,10 +184,5 @@ static int cmd_run(int argc, char **argv)
 			"connlab: --keep names the namespaces under /run/netns, which only root may write; without root, 'connlab up' keeps a lab (a holder process keeps its namespaces)\n");
 		return EXIT_USAGE;
 	}
-	st = run_lab(&ro, &res, outdir, sizeof(outdir));
-	if (!res)
-		return st;
-	st = report_finish(res, outdir, lab.expect, lab.n_expect, st, 1);
-	json_decref(res);
-	return st;
+	return run_served(&ro, &so);
 }

@@ -171,6 +171,11 @@ struct run {
 	int keep;
 	int tty;
 
+	/* run_opts.on_sample, and the rows it was given */
+	void (*on_sample)(void *arg, json_t *partial);
+	void *sample_arg;
+	size_t live_rows;
+
 	struct child child[RUN_CHILDREN_MAX];
 	unsigned nchild;
 	char server_cmd[1024]; /* a user's server command as it ran */
@@ -329,7 +334,6 @@ uint64_t run_flood_errors(const struct run *r, uint64_t *by_name);
 /* The floods' replies in the hold alone (messages.reply_hold), or null. */
 json_t *run_reply_hold_json(const struct run *r);
 void run_sample(struct run *r);
-void run_on_sample(evutil_socket_t fd, short what, void *arg);
 void run_on_dumped(evutil_socket_t fd, short what, void *arg);
 void run_dump_final(struct run *r);
 void run_on_probe(void *arg, int is_ping, int64_t us, int err);
@@ -357,8 +361,8 @@ void run_memory_json(const struct run *r, json_t *m);
 /* kmsg.c */
 void run_kmsg_open(struct run *r);
 
-/* timeline.c: result.json's timeline */
-json_t *run_timeline_json(const struct run *r);
+/* timeline.c: result.json's timeline, of the rows from row `from` on */
+json_t *run_timeline_json(const struct run *r, size_t from);
 
 /* events.c: the lab's events, carried out from the tick in the hold (or
  * the churn) at in_phase seconds into it */
@@ -400,5 +404,8 @@ int run_preflight(struct run *r);
 /* result.c: result.json's tree of a finished run, expectations not yet
  * judged. */
 json_t *run_result(const struct run *r);
+/* The same while the run goes (outcome "running"), its timeline the rows
+ * from row `from` on: what run_opts.on_sample is given. */
+json_t *run_result_live(const struct run *r, size_t from);
 
 #endif

@@ -528,7 +528,7 @@ static void result_memory(const struct run *r, json_t *j)
 	run_memory_json(r, json_object_get(j, "memory"));
 }
 
-json_t *run_result(const struct run *r)
+static json_t *result_rows(const struct run *r, size_t from)
 {
 	json_t *j = json_object();
 
@@ -542,9 +542,22 @@ json_t *run_result(const struct run *r)
 	/* judged by the report side (report_finish); the place kept */
 	json_object_set_new(j, "expectations", json_array());
 	json_object_set_new(j, "outdir", json_string(r->outdir));
-	json_object_set_new(j, "timeline", run_timeline_json(r));
+	json_object_set_new(j, "timeline", run_timeline_json(r, from));
 	if (r->nevents)
 		json_object_set_new(j, "events", run_events_json(r));
 	json_object_set_new(j, "tls", r->lab->tls.enable ? run_tls_json(r) : json_null());
+	return j;
+}
+
+json_t *run_result(const struct run *r)
+{
+	return result_rows(r, 0);
+}
+
+json_t *run_result_live(const struct run *r, size_t from)
+{
+	json_t *j = result_rows(r, from);
+
+	json_object_set_new(j, "outcome", json_string("running"));
 	return j;
 }

@@ -67,6 +67,23 @@ static int run_free(struct run *r)
 	return r->exit_status;
 }
 
+/* A sample, and the result so far for the caller that asked for it (about
+ * 0.4 ms with 20k connections: less than the sample itself). */
+static void on_sample(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *r = arg;
+
+	(void)fd;
+	(void)what;
+	run_sample(r);
+	if (r->on_sample) {
+		json_t *partial = run_result_live(r, r->live_rows);
+
+		r->live_rows = r->nrows;
+		r->on_sample(r->sample_arg, partial);
+	}
+}
+
 /* What the run reads of the kernel: a sampler per namespace, the state
  * dump thread, the server side's link statistics, the conntrack limit. */
 static void run_sources_open(struct run *r)
@@ -107,7 +124,7 @@ static void run_events_add(struct run *r, const int *sigs, int nsigs)
 	{
 		struct timeval iv = clock_tv(r->lab->interval_us), tick = clock_tv(100000);
 
-		r->ev_sample = event_new(r->base, -1, EV_PERSIST, run_on_sample, r);
+		r->ev_sample = event_new(r->base, -1, EV_PERSIST, on_sample, r);
 		event_add(r->ev_sample, &iv);
 		r->ev_tick = event_new(r->base, -1, EV_PERSIST, run_on_tick, r);
 		event_add(r->ev_tick, &tick);
@@ -132,6 +149,8 @@ int run_lab(const struct run_opts *o, json_t **result, char *outdir, size_t len)
 	memset(r, 0, sizeof(*r));
 	r->keep = o->keep;
 	r->rootless = o->rootless;
+	r->on_sample = o->on_sample;
+	r->sample_arg = o->sample_arg;
 	r->lab = (struct lab *)o->lab;
 	r->plan = (struct plan *)o->plan;
 	r->kmsg_fd = -1;

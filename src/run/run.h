@@ -22,6 +22,12 @@ struct run_opts {
 	const char *out; /* the run directory, NULL: runs/<UTC time>-<lab> */
 	int keep;	 /* named namespaces that stay (connlab down removes them) */
 	int rootless;	 /* built inside a user namespace of its own (an ordinary user) */
+	/* NULL, or called in the launcher's loop after each sample with
+	 * result.json so far (outcome "running"), its timeline only the rows
+	 * since the call before; the callee takes it and must return at once:
+	 * the probes are timed in this loop */
+	void (*on_sample)(void *arg, json_t *partial);
+	void *sample_arg;
 };
 
 /* Runs the lab. Returns the run's status: EXIT_OK (it ran; expectations

@@ -406,13 +406,6 @@ void run_sample(struct run *r)
 		progress(r, &row, t);
 }
 
-void run_on_sample(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	run_sample(arg);
-}
-
 void run_on_probe(void *arg, int is_ping, int64_t us, int err)
 {
 	struct run *r = arg;

@@ -17,7 +17,7 @@ static json_t *ms_or_null(double ms)
 
 /* A probe's interval columns: k 0, the probe of the lab's family; k 1, the
  * IPv6 probe of a dual-stack lab (its names with a 6). */
-static void probe_columns(json_t *tl, const struct run *r, int k)
+static void probe_columns(json_t *tl, const struct run *r, size_t from, int k)
 {
 	static const char *const name[2][6] = {
 		{ "ping_p50_ms", "ping_max_ms", "pings_sent", "pings_lost", "probe_connect_ms",
@@ -31,7 +31,7 @@ static void probe_columns(json_t *tl, const struct run *r, int k)
 		col[c] = json_array();
 		json_object_set_new(tl, name[k][c], col[c]);
 	}
-	for (size_t i = 0; i < r->nrows; i++) {
+	for (size_t i = from; i < r->nrows; i++) {
 		const struct probe_interval *p = &r->rows[i].probe[k];
 
 		json_array_append_new(col[0], ms_or_null(p->ping_p50_ms));
@@ -113,17 +113,17 @@ static json_t *cell(const struct row *w, const struct col *c)
 	}
 }
 
-static json_t *column(const struct run *r, const struct col *c)
+static json_t *column(const struct run *r, size_t from, const struct col *c)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < r->nrows; i++)
+	for (size_t i = from; i < r->nrows; i++)
 		json_array_append_new(a, cell(&r->rows[i], c));
 	return a;
 }
 
 /* the states' columns (every lab namespace) */
-static json_t *states_json(const struct run *r)
+static json_t *states_json(const struct run *r, size_t from)
 {
 	json_t *states = json_object();
 
@@ -131,15 +131,16 @@ static json_t *states_json(const struct run *r)
 		json_t *a = json_array();
 		int s = sampler_state_index(state_cols[k].label);
 
-		for (size_t i = 0; i < r->nrows; i++)
+		for (size_t i = from; i < r->nrows; i++)
 			json_array_append_new(a, json_integer((json_int_t)r->rows[i].state[s]));
 		json_object_set_new(states, state_cols[k].col, a);
 	}
 	return states;
 }
 
-/* the floods' errors by name: the names that happened */
-static json_t *errors_json(const struct run *r)
+/* the floods' errors by name: the names that happened (by the last row:
+ * the counts only grow, so a name absent from rows before was 0 there) */
+static json_t *errors_json(const struct run *r, size_t from)
 {
 	json_t *errs = json_object();
 
@@ -149,7 +150,7 @@ static json_t *errors_json(const struct run *r)
 		if (!r->nrows || !r->rows[r->nrows - 1].err[e])
 			continue;
 		a = json_array();
-		for (size_t i = 0; i < r->nrows; i++)
+		for (size_t i = from; i < r->nrows; i++)
 			json_array_append_new(a, json_integer((json_int_t)r->rows[i].err[e]));
 		json_object_set_new(errs, errnames[e].name, a);
 	}
@@ -157,11 +158,11 @@ static json_t *errors_json(const struct run *r)
 }
 
 /* replies counted missing in each interval */
-static json_t *missing_per_interval(const struct run *r)
+static json_t *missing_per_interval(const struct run *r, size_t from)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < r->nrows; i++) {
+	for (size_t i = from; i < r->nrows; i++) {
 		const struct row *w = &r->rows[i];
 		uint64_t before = i ? w[-1].replies_missing : 0;
 
@@ -174,11 +175,11 @@ static json_t *missing_per_interval(const struct run *r)
 }
 
 /* the TCP sockets in use by family, on the client side */
-static void families_json(const struct run *r, json_t *tl)
+static void families_json(const struct run *r, size_t from, json_t *tl)
 {
 	json_t *i4 = json_array(), *i6 = json_array();
 
-	for (size_t k = 0; k < r->nrows; k++) {
+	for (size_t k = from; k < r->nrows; k++) {
 		json_array_append_new(i4, json_integer((json_int_t)r->rows[k].inuse4_clients));
 		json_array_append_new(i6, json_integer((json_int_t)r->rows[k].inuse6_clients));
 	}
@@ -186,36 +187,36 @@ static void families_json(const struct run *r, json_t *tl)
 	json_object_set_new(tl, "inuse_ipv6_clients", i6);
 }
 
-json_t *run_timeline_json(const struct run *r)
+json_t *run_timeline_json(const struct run *r, size_t from)
 {
 	static const struct col t = { "t_s", offsetof(struct row, t), COL_T },
 				age = { "states_age_s", offsetof(struct row, states_age_s),
 					COL_AGE_S },
 				estab = { "established_clients",
 					  offsetof(struct row, estab_clients), COL_U64 };
-	json_t *tl = json_object(), *ph = json_array(), *ts = column(r, &t);
+	json_t *tl = json_object(), *ph = json_array(), *ts = column(r, from, &t);
 
-	for (size_t i = 0; i < r->nrows; i++)
+	for (size_t i = from; i < r->nrows; i++)
 		json_array_append_new(
 			ph, json_string(phase_name(r->rows[i].phase, r->lab->client_mode)));
 	json_object_set_new(tl, "interval_s", json_real((double)r->lab->interval_us / 1e6));
 	json_object_set_new(tl, "t_s", ts);
 	json_object_set_new(tl, "phase", ph);
-	json_object_set_new(tl, "states", states_json(r));
-	json_object_set_new(tl, "states_age_s", column(r, &age));
-	json_object_set_new(tl, "established_clients", column(r, &estab));
+	json_object_set_new(tl, "states", states_json(r, from));
+	json_object_set_new(tl, "states_age_s", column(r, from, &age));
+	json_object_set_new(tl, "established_clients", column(r, from, &estab));
 	if (r->lab->family != FAMILY_IPV4)
-		families_json(r, tl);
+		families_json(r, from, tl);
 	if (r->lab->family == FAMILY_DUAL) /* the IPv6 probe's, as the IPv4 one's */
-		probe_columns(tl, r, 1);
+		probe_columns(tl, r, from, 1);
 	for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++) {
-		json_object_set_new(tl, cols[k].name, column(r, &cols[k]));
+		json_object_set_new(tl, cols[k].name, column(r, from, &cols[k]));
 		if (!strcmp(cols[k].name, "replies_missing"))
 			json_object_set_new(tl, "replies_missing_interval",
-					    missing_per_interval(r));
+					    missing_per_interval(r, from));
 		if (!strcmp(cols[k].name, "errors_total")) {
-			json_object_set_new(tl, "errors", errors_json(r));
-			probe_columns(tl, r, 0);
+			json_object_set_new(tl, "errors", errors_json(r, from));
+			probe_columns(tl, r, from, 0);
 		}
 	}
 	return tl;
