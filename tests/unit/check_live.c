@@ -24,10 +24,11 @@ static json_t *slice(json_t *tl, size_t from, size_t to, int errors)
 	json_object_foreach(tl, k, v)
 	{
 		if (json_is_array(v)) {
-			json_t *a = json_array();
+			json_t *a;
 
 			if (errors && !json_integer_value(json_array_get(v, to - 1)))
 				continue; /* not happened by the piece's last row */
+			a = json_array();
 			for (size_t i = from; i < to; i++)
 				json_array_append(a, json_array_get(v, i));
 			json_object_set_new(out, k, a);
