@@ -161,3 +161,21 @@ sets = (m.rstrip(".,;)") for m in re.findall(r"--set \S+", f[0]["fix"]))
 print(" ".join(m for m in sets if not re.search(r"=(N|FILE)$", m)))
 PY
 }
+
+# prom_start HOST:PORT: Debian's Prometheus on loopback scraping
+# http://HOST:PORT/metrics every second until the test ends; its port in
+# $pport. 1 when it is not installed.
+prom_start() {
+	command -v prometheus >/dev/null || return 1
+	pport=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat >"$tmp/prom.yml" <<EOF
+global: { scrape_interval: 1s, scrape_timeout: 1s }
+scrape_configs:
+  - job_name: connlab
+    static_configs: [ { targets: ["$1"] } ]
+EOF
+	prometheus --config.file="$tmp/prom.yml" --storage.tsdb.path="$tmp/tsdb" \
+		--web.listen-address="127.0.0.1:$pport" >"$tmp/prom.log" 2>&1 &
+	ppid=$!
+	on_exit "kill $ppid 2>/dev/null; wait $ppid 2>/dev/null"
+}

@@ -59,24 +59,9 @@ if live watched "${lab[@]}" --serve-after=30s; then
 		grep -q 'has not ended' "$tmp/r.txt" || fail "/result.json during the run: $(cat "$tmp/r.txt")"
 
 	# Prometheus scrapes the run every second
+	hostport=${url#http://}
 	pport=
-	if command -v prometheus >/dev/null; then
-		pport=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-		hostport=${url#http://}
-		hostport=${hostport%/}
-		cat >"$tmp/prom.yml" <<EOF
-global: { scrape_interval: 1s, scrape_timeout: 1s }
-scrape_configs:
-  - job_name: connlab
-    static_configs: [ { targets: ["$hostport"] } ]
-EOF
-		prometheus --config.file="$tmp/prom.yml" --storage.tsdb.path="$tmp/tsdb" \
-			--web.listen-address="127.0.0.1:$pport" >"$tmp/prom.log" 2>&1 &
-		ppid=$!
-		on_exit "kill $ppid 2>/dev/null; wait $ppid 2>/dev/null"
-	else
-		skip_part "Prometheus scrape" "prometheus is not installed"
-	fi
+	prom_start "${hostport%/}" || skip_part "Prometheus scrape" "prometheus is not installed"
 
 	# Chromium: two screenshots 3 s apart while the ramp goes
 	if [ -z "$chromium" ] || ! $PY -c 'import PIL' 2>/dev/null; then

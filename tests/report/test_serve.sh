@@ -102,20 +102,9 @@ PY
 
 	# Prometheus scrapes it every second; its query API answers with the
 	# run's figures (bounded: 60 tries, half a second apart)
-	if ! command -v prometheus >/dev/null; then
+	if ! prom_start "127.0.0.1:$port"; then
 		skip_part "Prometheus scrape" "prometheus is not installed"
 	else
-		pport=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-		cat >"$tmp/prom.yml" <<EOF
-global: { scrape_interval: 1s, scrape_timeout: 1s }
-scrape_configs:
-  - job_name: connlab
-    static_configs: [ { targets: ["127.0.0.1:$port"] } ]
-EOF
-		prometheus --config.file="$tmp/prom.yml" --storage.tsdb.path="$tmp/tsdb" \
-			--web.listen-address="127.0.0.1:$pport" >"$tmp/prom.log" 2>&1 &
-		ppid=$!
-		on_exit "kill $ppid 2>/dev/null; wait $ppid 2>/dev/null"
 		q() { curl -s --get "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$1"; }
 		got=
 		for _ in $(seq 60); do
