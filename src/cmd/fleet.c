@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd/cli.h"
+#include "cmd/live.h"
 #include "fleet/fleet.h"
 #include "plan/fleet.h"
 #include "plan/plan.h"
@@ -20,7 +21,7 @@ const struct command command_fleet = {
 	.name = "fleet",
 	.summary = "run a lab's load from many hosts over pdsh (ssh or exec), merged",
 	.usage =
-		"connlab fleet LAB [--set SECTION.KEY=VALUE]... [--event TIME:restart[:GAP]]... [--out DIR] [--pdsh PROGRAM]",
+		"connlab fleet LAB [--set SECTION.KEY=VALUE]... [--event TIME:restart[:GAP]]... [--out DIR] [--pdsh PROGRAM] [--serve [ADDR:]PORT [--serve-after[=DURATION]]]",
 	.help = "Runs the load of LAB from the hosts its [fleet] section names, through pdsh\n"
 		"(ssh, or exec with a command template), against the service at\n"
 		"fleet.target. This leaves the sealed lab: traffic goes to real networks,\n"
@@ -48,6 +49,10 @@ const struct command command_fleet = {
 		"                               lab file's events)\n"
 		"  -o, --out DIR                the run directory (it must not hold a run)\n"
 		"      --pdsh PROGRAM           the pdsh to run (default: pdsh on PATH)\n"
+		"      --serve [ADDR:]PORT      watch the fleet live: its page (every host) and\n"
+		"                               /metrics, as connlab run --serve (docs/live.md)\n"
+		"      --serve-after[=DURATION] and serve the finished run on until Ctrl-C, or\n"
+		"                               for DURATION\n"
 		"\n"
 		"Ctrl-C or SIGTERM stops every host's processes (their ssh or exec ends;\n"
 		"a flood whose reader is gone stops at its next line) and still writes\n"
@@ -61,20 +66,49 @@ const struct command command_fleet = {
 	.fleet_labs = 1,
 };
 
+/* The fleet run, with its live page when --serve asks; then judged and
+ * written, and the finished run served on with --serve-after. */
+static int fleet_served(struct fleet_opts *fo, const struct live_opts *so)
+{
+	struct live *live;
+	char outdir[512];
+	json_t *res;
+	int st;
+
+	live = live_begin(so, (double)fo->lab->interval_us / 1e6, &st);
+	if (st)
+		return st;
+	if (live) {
+		fo->on_sample = live_on_sample;
+		fo->sample_arg = live;
+	}
+	st = fleet_run(fo, &res, outdir, sizeof(outdir));
+	if (res)
+		st = report_finish(res, outdir, fo->lab->expect, fo->lab->n_expect, st, 1);
+	st = live_end(live, so, res, res ? outdir : NULL, st);
+	json_decref(res);
+	return st;
+}
+
 static int cmd_fleet(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "set", required_argument, NULL, 's' }, { "event", required_argument, NULL, 'e' },
-		{ "out", required_argument, NULL, 'o' }, { "pdsh", required_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },	 { 0 },
+		{ "set", required_argument, NULL, 's' },
+		{ "event", required_argument, NULL, 'e' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "pdsh", required_argument, NULL, 'P' },
+		{ "serve", required_argument, NULL, 'S' },
+		{ "serve-after", optional_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	static struct lab lab;
 	static struct plan plan;
 	struct fleet_plan fp;
 	struct fleet_opts fo = { .lab = &lab, .fp = &fp };
 	struct cli_sets sets = { 0 };
-	char outdir[512], err[768];
-	json_t *res;
+	struct live_opts so = { 0 };
+	char err[768];
 	int opt, st;
 
 	opterr = 0;
@@ -94,12 +128,21 @@ static int cmd_fleet(int argc, char **argv)
 		case 'P':
 			fo.pdsh = optarg;
 			break;
+		case 'S':
+			so.spec = optarg;
+			break;
+		case 'A':
+			if (live_opts_after(&so, optarg))
+				return EXIT_USAGE;
+			break;
 		case 'h':
 			return cli_help(&command_fleet);
 		default:
 			return cli_option_error(&command_fleet, opt, argv);
 		}
 	}
+	if (live_opts_check(&so))
+		return EXIT_USAGE;
 	if (optind >= argc)
 		return cli_usage_error(&command_fleet,
 				       "name the lab file: its [fleet] section names the hosts");
@@ -126,11 +169,7 @@ static int cmd_fleet(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	fleet_plan_write(&fp, &lab, stderr);
-	st = fleet_run(&fo, &res, outdir, sizeof(outdir));
+	st = fleet_served(&fo, &so);
 	fleet_plan_free(&fp);
-	if (!res)
-		return st;
-	st = report_finish(res, outdir, lab.expect, lab.n_expect, st, 1);
-	json_decref(res);
 	return st;
 }

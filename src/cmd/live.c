@@ -18,6 +18,7 @@
 #include "cmd/live.h"
 #include "report/report.h"
 #include "util/status.h"
+#include "util/units.h"
 
 struct live {
 	struct httpd *h;
@@ -319,4 +320,60 @@ void live_close(struct live *l)
 	pthread_mutex_destroy(&l->mu);
 	pthread_mutex_destroy(&l->draw);
 	free(l);
+}
+
+int live_opts_after(struct live_opts *o, const char *arg)
+{
+	char err[200];
+	uint64_t us = 0;
+
+	if (!arg) {
+		o->after_s = -1;
+		return EXIT_OK;
+	}
+	if (units_parse_duration(arg, &us, err, sizeof(err)) || !us) {
+		fprintf(stderr,
+			"connlab: --serve-after=%s: not a duration (30s, 10m): %s; without =DURATION it serves until Ctrl-C\n",
+			arg, us ? err : "it must be above 0");
+		return EXIT_USAGE;
+	}
+	o->after_s = (double)us / 1e6;
+	return EXIT_OK;
+}
+
+int live_opts_check(const struct live_opts *o)
+{
+	if (o->after_s && !o->spec) {
+		fprintf(stderr,
+			"connlab: --serve-after serves a run that --serve [ADDR:]PORT serves: give both\n");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+struct live *live_begin(const struct live_opts *o, double interval_s, int *status)
+{
+	struct live *l;
+
+	*status = EXIT_OK;
+	if (!o->spec)
+		return NULL;
+	l = live_open(o->spec, interval_s, status);
+	if (l) {
+		printf("serving the run live at %s (the page; /metrics for Prometheus)\n",
+		       live_url(l));
+		fflush(stdout);
+	}
+	return l;
+}
+
+int live_end(struct live *l, const struct live_opts *o, json_t *res, const char *dir, int st)
+{
+	int served;
+
+	if (!l)
+		return st;
+	served = live_finish(l, res, dir, o->after_s);
+	live_close(l);
+	return st ? st : served;
 }

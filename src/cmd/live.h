@@ -8,6 +8,26 @@
 
 struct live;
 
+/* --serve and --serve-after of run and fleet */
+struct live_opts {
+	const char *spec; /* --serve [ADDR:]PORT, NULL: none */
+	double after_s;	  /* --serve-after: 0 none, -1 until Ctrl-C, or seconds */
+};
+
+/* --serve-after[=DURATION] (arg NULL: until Ctrl-C). EXIT_OK, or
+ * EXIT_USAGE said. */
+int live_opts_after(struct live_opts *o, const char *arg);
+/* After the options: --serve-after needs --serve. EXIT_OK, or EXIT_USAGE
+ * said. */
+int live_opts_check(const struct live_opts *o);
+/* With --serve: listening, where said on stdout; NULL without it (*status
+ * EXIT_OK) or when it cannot listen (*status says). */
+struct live *live_begin(const struct live_opts *o, double interval_s, int *status);
+/* After the run was judged and written (st its exit status; res and dir
+ * NULL when nothing ran): live_finish with --serve-after, and closed. The
+ * exit status: st, or the serving's when st is 0. l may be NULL. */
+int live_end(struct live *l, const struct live_opts *o, json_t *res, const char *dir, int st);
+
 /* Listens at SPEC ([ADDR:]PORT) now, before the lab is built (a rootless
  * launcher leaves the host's network namespace for good); the page is
  * fetched again every interval_s (at least 1 s). NULL after saying why,

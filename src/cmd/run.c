@@ -11,7 +11,6 @@
 #include "plan/plan.h"
 #include "report/report.h"
 #include "run/run.h"
-#include "util/units.h"
 
 static int cmd_run(int argc, char **argv);
 
@@ -56,60 +55,26 @@ const struct command command_run = {
 	.run = cmd_run,
 };
 
-struct serve_opts {
-	const char *spec; /* --serve, NULL: none */
-	double after_s;	  /* --serve-after: 0 none, -1 until Ctrl-C */
-};
-
-/* --serve-after[=DURATION]: EXIT_OK, or EXIT_USAGE said */
-static int serve_after(struct serve_opts *so, const char *arg)
-{
-	char err[200];
-	uint64_t us;
-
-	if (!arg) {
-		so->after_s = -1;
-		return EXIT_OK;
-	}
-	if (units_parse_duration(arg, &us, err, sizeof(err)) || !us) {
-		fprintf(stderr,
-			"connlab: --serve-after=%s: not a duration (30s, 10m), %s; without =DURATION it serves until Ctrl-C\n",
-			arg, us ? err : "above 0");
-		return EXIT_USAGE;
-	}
-	so->after_s = (double)us / 1e6;
-	return EXIT_OK;
-}
-
 /* The lab run, with its live page when --serve asks; then judged and
  * written, and the finished run served on with --serve-after. */
-static int run_served(struct run_opts *ro, const struct serve_opts *so)
+static int run_served(struct run_opts *ro, const struct live_opts *so)
 {
-	struct live *live = NULL;
+	struct live *live;
 	char outdir[512];
 	json_t *res;
 	int st;
 
-	if (so->spec) {
-		live = live_open(so->spec, (double)ro->lab->interval_us / 1e6, &st);
-		if (!live)
-			return st;
-		printf("serving the run live at %s (the page; /metrics for Prometheus)\n",
-		       live_url(live));
-		fflush(stdout);
+	live = live_begin(so, (double)ro->lab->interval_us / 1e6, &st);
+	if (st)
+		return st;
+	if (live) {
 		ro->on_sample = live_on_sample;
 		ro->sample_arg = live;
 	}
 	st = run_lab(ro, &res, outdir, sizeof(outdir));
 	if (res)
 		st = report_finish(res, outdir, ro->lab->expect, ro->lab->n_expect, st, 1);
-	if (live) {
-		int served = live_finish(live, res, res ? outdir : NULL, so->after_s);
-
-		live_close(live);
-		if (served && !st)
-			st = served;
-	}
+	st = live_end(live, so, res, res ? outdir : NULL, st);
 	json_decref(res);
 	return st;
 }
@@ -129,7 +94,7 @@ static int cmd_run(int argc, char **argv)
 	static struct lab lab;
 	static struct plan plan;
 	struct run_opts ro = { .lab = &lab, .plan = &plan };
-	struct serve_opts so = { 0 };
+	struct live_opts so = { 0 };
 	struct cli_sets sets = { 0 };
 	int opt, st;
 
@@ -154,7 +119,7 @@ static int cmd_run(int argc, char **argv)
 			so.spec = optarg;
 			break;
 		case 'A':
-			if (serve_after(&so, optarg))
+			if (live_opts_after(&so, optarg))
 				return EXIT_USAGE;
 			break;
 		case 'h':
@@ -163,11 +128,8 @@ static int cmd_run(int argc, char **argv)
 			return cli_option_error(&command_run, opt, argv);
 		}
 	}
-	if (so.after_s && !so.spec) {
-		fprintf(stderr,
-			"connlab: --serve-after serves a run that --serve [ADDR:]PORT serves: give both\n");
+	if (live_opts_check(&so))
 		return EXIT_USAGE;
-	}
 	st = cli_lab_run_plan(&command_run, argc, argv, optind, ro.out, &sets, &lab, &plan);
 	if (st)
 		return st;

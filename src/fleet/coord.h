@@ -112,6 +112,7 @@ struct pdsh_proc {
 
 struct fleet {
 	const struct fleet_opts *o;
+	size_t live_rows; /* the timeline's rows given to o->on_sample */
 	const struct lab *lab;
 	const struct fleet_plan *fp;
 	struct event_base *base;
@@ -218,5 +219,7 @@ void fleet_events_free(struct fleet *f);
 
 /* result.c */
 json_t *fleet_result_json(struct fleet *f);
+/* The result so far to o->on_sample, when there is one (after each row). */
+void fleet_publish(struct fleet *f);
 
 #endif

@@ -328,6 +328,7 @@ static int step_floods(struct fleet *f, unsigned ready)
 	if (f->ph.now != PH_DRAIN)
 		fleet_enter_phase(f, PH_DRAIN);
 	fleet_tick(f);
+	fleet_publish(f);
 	return EXIT_OK;
 }
 

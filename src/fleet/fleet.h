@@ -19,6 +19,11 @@ struct fleet_opts {
 	const struct fleet_plan *fp;
 	const char *out;  /* the run directory, NULL: runs/<UTC time>-<lab> */
 	const char *pdsh; /* the pdsh program (default "pdsh") */
+	/* NULL, or called after each interval's row with result.json so far
+	 * (outcome "running"), its timeline only the rows since the call
+	 * before, nothing in it shared with the fleet; the callee takes it */
+	void (*on_sample)(void *arg, json_t *partial);
+	void *sample_arg;
 };
 
 /* Runs the fleet. Returns EXIT_OK (it ran; the caller judges), or

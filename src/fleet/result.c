@@ -334,3 +334,43 @@ json_t *fleet_result_json(struct fleet *f)
 	json_object_set_new(j, "outdir", json_string(f->outdir));
 	return j;
 }
+
+/* The rows of a timeline from row `from` on: every column (an array, also
+ * under an object: states, hosts) cut there; the rest as it is. */
+static json_t *rows_from(json_t *tl, size_t from)
+{
+	json_t *out = json_object(), *v;
+	const char *k;
+
+	json_object_foreach(tl, k, v)
+	{
+		if (json_is_array(v)) {
+			json_t *a = json_array();
+
+			for (size_t i = from; i < json_array_size(v); i++)
+				json_array_append(a, json_array_get(v, i)); /* not changed again */
+			json_object_set_new(out, k, a);
+		} else if (json_is_object(v)) {
+			json_object_set_new(out, k, rows_from(v, from));
+		} else {
+			json_object_set(out, k, v);
+		}
+	}
+	return out;
+}
+
+void fleet_publish(struct fleet *f)
+{
+	json_t *j, *copy;
+
+	if (!f->o->on_sample)
+		return;
+	j = fleet_result_json(f);
+	json_object_del(j, "timeline");
+	copy = json_deep_copy(j); /* the hosts' lines and messages change here */
+	json_decref(j);
+	json_object_set_new(copy, "timeline", rows_from(f->tl, f->live_rows));
+	json_object_set_new(copy, "outcome", json_string("running"));
+	f->live_rows = json_array_size(json_object_get(f->tl, "t_s"));
+	f->o->on_sample(f->o->sample_arg, copy);
+}

@@ -180,6 +180,7 @@ void fleet_on_tick(evutil_socket_t fd, short what, void *arg)
 	advance(f);
 	fleet_end_check(f);
 	fleet_tick(f);
+	fleet_publish(f);
 }
 
 json_t *fleet_timeline_new(struct fleet *f)

@@ -100,6 +100,34 @@ assert r["totals"]["established"] == 15000 == r["peaks"]["established_clients"]
 PYEOF
 net_no_leftovers "fleet over exec"
 
+# ---- 2b. the same fleet watched live: the page shows every host ----
+co "$CONNLAB" fleet "$tmp/exec.lab" --out "$tmp/live" --set clients.connections=6000 \
+	--set lab.duration=4s --serve 127.0.0.1:0 --serve-after=30s >"$tmp/live.out" 2>&1 &
+lpid=$!
+on_exit "kill -INT $lpid 2>/dev/null"
+url= code=
+for _ in $(seq 300); do
+	url=$(grep -o 'live at http://[^ ]*/' "$tmp/live.out" | cut -d' ' -f3)
+	[ -n "$url" ] && code=$(co curl -s -o "$tmp/live.html" -w '%{http_code}' "$url")
+	[ "$code" = 200 ] && grep -q 'connlab-live' "$tmp/live.html" && grep -q "$P-h3" "$tmp/live.html" && break
+	alive $lpid || break
+	sleep 0.2
+done
+for h in 1 2 3; do
+	grep -q "$P-h$h" "$tmp/live.html" || fail "fleet live: host $P-h$h not on the page ($code)"
+done
+grep -q 'connlab-live' "$tmp/live.html" || fail "fleet live: not the live page ($code): $(tail -3 "$tmp/live.out")"
+co curl -s "${url}metrics" | grep -q 'connlab_run_info{lab="[^"]*",phase="[a-z]*",outcome="running"} 1' ||
+	fail "fleet live: /metrics is not the running fleet's"
+for _ in $(seq 300); do grep -q 'serving the finished run' "$tmp/live.out" && break; alive $lpid || break; sleep 0.2; done
+co curl -s "$url" | cmp -s - "$tmp/live/report.html" || fail "fleet live: / after the run is not its report.html"
+kill -INT $lpid
+wait $lpid
+rc=$?
+[ $rc = 0 ] || fail "fleet live: exit $rc: $(tail -3 "$tmp/live.out")"
+echo "  fleet live: the page showed $P-h1..3 while it ran, then its report.html"
+net_no_leftovers "fleet live"
+
 # ---- 2b. IPv6: the service at fd77::1, each host's sources fd78:R::1-2;
 # the hosts reached over ssh as before; a hold of 4 s, so that the server
 # host's state dumps (every 2 s) see the whole of it ----
