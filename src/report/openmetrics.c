@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/report.h"
@@ -80,18 +81,26 @@ static const struct om_col {
 	  "how late the sampler took its last sample" },
 };
 
-/* The histograms, merged over the floods' last stats lines. */
+/* The histograms: the floods', merged over their last stats lines, and
+ * the probe's, whose buckets result.json keeps. */
 static const struct om_hist {
 	const char *key; /* in last_stats, a "tls." prefix in its tls */
 	const char *family;
 	const char *help;
+	const char *path; /* or the buckets at this path of result.json */
 } om_hists[] = {
-	{ "connect_hist", "connlab_connect_seconds", "time to connect (SYN to ESTABLISHED)" },
-	{ "first_byte_hist", "connlab_first_byte_seconds", "time from connect to the first byte" },
-	{ "reply_hist", "connlab_reply_seconds", "time from a message to its reply" },
+	{ "connect_hist", "connlab_connect_seconds", "time to connect (SYN to ESTABLISHED)", NULL },
+	{ "first_byte_hist", "connlab_first_byte_seconds", "time from connect to the first byte",
+	  NULL },
+	{ "reply_hist", "connlab_reply_seconds", "time from a message to its reply", NULL },
 	{ "reconnect_wait_hist", "connlab_reconnect_wait_seconds",
-	  "time a lost connection waited before it reconnected" },
-	{ "tls.handshake_hist", "connlab_tls_handshake_seconds", "time of a TLS handshake" },
+	  "time a lost connection waited before it reconnected", NULL },
+	{ "tls.handshake_hist", "connlab_tls_handshake_seconds", "time of a TLS handshake", NULL },
+	{ NULL, "connlab_ping_seconds", "the probe's ping round trips, before to drain",
+	  "ping.all.buckets" },
+	{ NULL, "connlab_probe_connect_latency_seconds",
+	  "the probe's new connections: time to connect, before to drain",
+	  "probe_connect.all.buckets" },
 };
 
 /* Bucket bounds, microseconds (the histogram's own are finer). */
@@ -183,15 +192,49 @@ static void write_labelled(FILE *f, json_t *obj, const char *family, const char 
 	}
 }
 
-/* The floods' histograms under key, merged; 0 when none has one. */
-static int merged(json_t *res, const char *key, struct hist *h)
+/* A fleet's hosts (timeline.hosts.NAME.open, .established): the newest
+ * value of each, labelled by host. */
+static void write_hosts(FILE *f, json_t *hosts)
 {
-	const char *sub = !strncmp(key, "tls.", 4) ? key + 4 : NULL;
+	static const struct {
+		const char *col, *family, *help;
+	} fam[] = {
+		{ "established", "connlab_host_established",
+		  "a load host's connections to the service that its kernel holds established" },
+		{ "open", "connlab_host_flood_open", "connections a load host's flood holds open" },
+	};
+	const char *name;
+	json_t *h, *v;
+
+	for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]) && json_object_size(hosts); k++) {
+		header(f, fam[k].family, "gauge", fam[k].help);
+		json_object_foreach(hosts, name, h)
+		{
+			if (!json_is_number(v = last_of(json_object_get(h, fam[k].col))))
+				continue;
+			fprintf(f, "%s{host=", fam[k].family);
+			label(f, name);
+			fprintf(f, "} %.15g\n", json_number_value(v));
+		}
+	}
+}
+
+/* The histogram o names: the floods' merged, or the probe's; 0 when there
+ * is none. */
+static int merged(json_t *res, const struct om_hist *o, struct hist *h)
+{
+	const char *key = o->key, *sub;
 	json_t *c;
 	size_t i;
 	int any = 0;
 
 	memset(h, 0, sizeof(*h));
+	if (o->path) {
+		const char *t = json_string_value(jpath(res, o->path));
+
+		return t && !hist_parse_add(h, t);
+	}
+	sub = !strncmp(key, "tls.", 4) ? key + 4 : NULL;
 	json_array_foreach(json_object_get(res, "children"), i, c)
 	{
 		json_t *ls = json_object_get(c, "last_stats");
@@ -206,17 +249,20 @@ static int merged(json_t *res, const char *key, struct hist *h)
 
 static void write_hist(FILE *f, json_t *res, const struct om_hist *o)
 {
-	static struct hist h; /* 4 KiB: not on the stack of a serving thread */
+	struct hist *h = calloc(1, sizeof(*h)); /* 4 KiB: not on a thread's stack */
 
-	if (!merged(res, o->key, &h))
+	if (!h || !merged(res, o, h)) {
+		free(h);
 		return;
+	}
 	header(f, o->family, "histogram", o->help);
 	for (size_t b = 0; b < sizeof(om_le) / sizeof(om_le[0]); b++)
 		fprintf(f, "%s_bucket{le=\"%g\"} %llu\n", o->family, om_le[b] / 1e6,
-			(unsigned long long)(h.count - hist_at_least(&h, om_le[b] + 1)));
+			(unsigned long long)(h->count - hist_at_least(h, om_le[b] + 1)));
 	fprintf(f, "%s_bucket{le=\"+Inf\"} %llu\n%s_count %llu\n%s_sum %.15g\n", o->family,
-		(unsigned long long)h.count, o->family, (unsigned long long)h.count, o->family,
-		h.sum / 1e6);
+		(unsigned long long)h->count, o->family, (unsigned long long)h->count, o->family,
+		h->sum / 1e6);
+	free(h);
 }
 
 static void write_netstat(FILE *f, json_t *counters)
@@ -261,6 +307,7 @@ void openmetrics_write(FILE *f, json_t *res)
 		       "TCP sockets of the lab by state");
 	write_labelled(f, json_object_get(tl, "errors"), "connlab_errors", "counter", "errno",
 		       "the floods' failed connects and closes by errno");
+	write_hosts(f, json_object_get(tl, "hosts"));
 	for (size_t i = 0; i < sizeof(om_hists) / sizeof(om_hists[0]); i++)
 		write_hist(f, res, &om_hists[i]);
 	write_netstat(f, json_object_get(res, "counters"));

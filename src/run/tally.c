@@ -101,6 +101,18 @@ static json_t *hist_json(const struct hist *h)
 			 "mean_ms", h->count ? (double)h->sum / (double)h->count / 1e3 : 0.0);
 }
 
+/* The histogram's buckets as text (hist_text), for what merges or
+ * re-buckets them (OpenMetrics); null when it is empty. */
+static json_t *buckets_json(const struct hist *h)
+{
+	size_t len = 24 * HIST_BUCKETS + 64;
+	char *buf = h->count ? malloc(len) : NULL;
+	json_t *j = buf && hist_text(h, buf, len) ? json_string(buf) : json_null();
+
+	free(buf);
+	return j;
+}
+
 void run_probes_json(const int *seen, const struct probe_tally *t, json_t **ping_out,
 		     json_t **probe_out)
 {
@@ -152,9 +164,11 @@ void run_probes_json(const int *seen, const struct probe_tally *t, json_t **ping
 	json_object_set_new(all, "sent", json_integer((json_int_t)s));
 	json_object_set_new(all, "lost", json_integer((json_int_t)l));
 	json_object_set_new(all, "loss", s ? json_real((double)l / (double)s) : json_null());
+	json_object_set_new(all, "buckets", buckets_json(&h));
 	json_object_set_new(ping, "all", all);
 	all = hist_json(&c);
 	json_object_set_new(all, "failures", json_integer((json_int_t)pf));
+	json_object_set_new(all, "buckets", buckets_json(&c));
 	json_object_set_new(probe, "all", all);
 	*ping_out = ping;
 	*probe_out = probe;

@@ -105,7 +105,9 @@ PY
 			--data-urlencode "start=$((now - 120))" --data-urlencode "end=$now" --data-urlencode step=1s >"$tmp/prom.json"
 		curl -s --get "http://127.0.0.1:$pport/api/v1/query" \
 			--data-urlencode 'query=max_over_time(connlab_connect_seconds_count[5m])' >"$tmp/promc.json"
-		$PY - "$tmp/prom.json" "$tmp/promc.json" "$tmp/watched/result.json" <<'PY' || fail "Prometheus: the claims above ($(tail -2 "$tmp/prom.log"))"
+		curl -s --get "http://127.0.0.1:$pport/api/v1/query" \
+			--data-urlencode 'query=max_over_time(connlab_ping_seconds_count[5m])' >"$tmp/promp.json"
+		$PY - "$tmp/prom.json" "$tmp/promc.json" "$tmp/watched/result.json" "$tmp/promp.json" <<'PY' || fail "Prometheus: the claims above ($(tail -2 "$tmp/prom.log"))"
 import json, sys
 r = json.load(open(sys.argv[1]))["data"]["result"]
 c = json.load(open(sys.argv[2]))["data"]["result"]
@@ -126,7 +128,10 @@ assert max(seen) == max(col), f"the highest scraped {max(seen)}, the timeline's 
 made = res["connect"]["count"] if isinstance(res.get("connect"), dict) else None
 got = float(c[0]["value"][1]) if c else -1
 assert got > 0, "no connect histogram scraped"
-print(f"  Prometheus: {len(seen)} distinct established counts, all the timeline's in order (up to {max(seen)}); connect histogram count {got:.0f}")
+p = json.load(open(sys.argv[4]))["data"]["result"]
+pings = float(p[0]["value"][1]) if p else -1
+assert 0 < pings <= res["ping"]["all"]["count"], f"ping histogram: {pings} scraped, {res['ping']['all']['count']} in result.json"
+print(f"  Prometheus: {len(seen)} distinct established counts, all the timeline's in order (up to {max(seen)}); connect histogram count {got:.0f}, ping histogram {pings:.0f}")
 PY
 	fi
 	kill -INT $lpid

@@ -136,9 +136,11 @@ dash, here, every, port = json.load(open(sys.argv[1])), open(sys.argv[2]).read()
 def names(text):
     return set(re.findall(r"^(connlab_[a-z0-9_]+)", text, re.M))
 # the families of fixtures, and the gauges of openmetrics.c's table (a
-# finished run's last sample has no reply times)
+# finished run's last sample has no reply times; the probe's histograms
+# are in no fixture)
 here = names(here)
-every = names(every) | set(re.findall(r'"(connlab_[a-z0-9_]+)"', open("src/report/openmetrics.c").read()))
+table = set(re.findall(r'"(connlab_[a-z0-9_]+)"', open("src/report/openmetrics.c").read()))
+every = names(every) | table | {n + suf for n in table for suf in ("_bucket", "_count", "_sum")}
 n = 0
 for p in dash["panels"]:
     for t in p["targets"]:

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "util/hist.h"
+#include "util/jpath.h"
 
 #include "check_main.h"
 
@@ -132,8 +134,40 @@ START_TEST(labels_quoted)
 }
 END_TEST
 
+/* The probe's ping histogram from the buckets result.json keeps (its own
+ * finer buckets, counted into the le bounds); a fleet's hosts labelled. */
+START_TEST(ping_histogram_and_hosts)
+{
+	json_t *res = fixture("fleet-ok");
+	static const uint64_t us[] = { 80, 90, 300, 700, 2000, 40000 };
+	struct hist h = { 0 };
+	char text[2048], *t;
+
+	for (size_t i = 0; i < sizeof(us) / sizeof(us[0]); i++)
+		hist_add(&h, us[i]);
+	ck_assert_uint_gt(hist_text(&h, text, sizeof(text)), 0);
+	json_object_set_new(json_object_get(json_object_get(res, "ping"), "all"), "buckets",
+			    json_string(text));
+	json_array_set_new(json_object_get(jpath(res, "timeline.hosts.cx12899-h2"), "established"),
+			   json_array_size(jpath(res, "timeline.t_s")) - 1, json_integer(4321));
+	t = text_of(res);
+	ck_assert_msg(strstr(t, "# TYPE connlab_ping_seconds histogram\n"), "%s", t);
+	ck_assert_msg(strstr(t, "connlab_ping_seconds_bucket{le=\"0.0001\"} 2\n"), "%s", t);
+	ck_assert_msg(strstr(t, "connlab_ping_seconds_bucket{le=\"0.001\"} 4\n"), "%s", t);
+	ck_assert_msg(strstr(t, "connlab_ping_seconds_bucket{le=\"0.05\"} 6\n"), "%s", t);
+	ck_assert_msg(strstr(t, "connlab_ping_seconds_count 6\nconnlab_ping_seconds_sum 0.04317\n"),
+		      "%s", t);
+	ck_assert_msg(strstr(t, "connlab_host_established{host=\"cx12899-h2\"} 4321\n"), "%s", t);
+	ck_assert_msg(!strstr(t, "connlab_probe_connect_latency_seconds"),
+		      "no buckets kept: no histogram");
+	free(t);
+	json_decref(res);
+}
+END_TEST
+
 static void add(TCase *tc)
 {
+	tcase_add_test(tc, ping_histogram_and_hosts);
 	tcase_add_test(tc, figures_are_the_results);
 	tcase_add_test(tc, unmeasured_left_out);
 	tcase_add_test(tc, labels_quoted);
