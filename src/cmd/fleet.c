@@ -11,7 +11,6 @@
 #include "fleet/fleet.h"
 #include "plan/fleet.h"
 #include "plan/plan.h"
-#include "report/report.h"
 #include "run/run.h"
 #include "util/procfs.h"
 
@@ -66,28 +65,9 @@ const struct command command_fleet = {
 	.fleet_labs = 1,
 };
 
-/* The fleet run, with its live page when --serve asks; then judged and
- * written, and the finished run served on with --serve-after. */
-static int fleet_served(struct fleet_opts *fo, const struct live_opts *so)
+static int go(void *arg, json_t **res, char *outdir, size_t len)
 {
-	struct live *live;
-	char outdir[512];
-	json_t *res;
-	int st;
-
-	live = live_begin(so, (double)fo->lab->interval_us / 1e6, &st);
-	if (st)
-		return st;
-	if (live) {
-		fo->on_sample = live_on_sample;
-		fo->sample_arg = live;
-	}
-	st = fleet_run(fo, &res, outdir, sizeof(outdir));
-	if (res)
-		st = report_finish(res, outdir, fo->lab->expect, fo->lab->n_expect, st, 1);
-	st = live_end(live, so, res, res ? outdir : NULL, st);
-	json_decref(res);
-	return st;
+	return fleet_run(arg, res, outdir, len);
 }
 
 static int cmd_fleet(int argc, char **argv)
@@ -169,7 +149,7 @@ static int cmd_fleet(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	fleet_plan_write(&fp, &lab, stderr);
-	st = fleet_served(&fo, &so);
+	st = live_run(&so, &lab, &fo.on_sample, &fo.sample_arg, go, &fo);
 	fleet_plan_free(&fp);
 	return st;
 }

@@ -351,7 +351,9 @@ int live_opts_check(const struct live_opts *o)
 	return EXIT_OK;
 }
 
-struct live *live_begin(const struct live_opts *o, double interval_s, int *status)
+/* With --serve: listening, where said on stdout; NULL without it (*status
+ * EXIT_OK) or when it cannot listen (*status says). */
+static struct live *live_begin(const struct live_opts *o, double interval_s, int *status)
 {
 	struct live *l;
 
@@ -367,7 +369,9 @@ struct live *live_begin(const struct live_opts *o, double interval_s, int *statu
 	return l;
 }
 
-int live_end(struct live *l, const struct live_opts *o, json_t *res, const char *dir, int st)
+/* After the run was judged and written: live_finish with --serve-after,
+ * and closed; st, or the serving's status when st is 0. */
+static int live_end(struct live *l, const struct live_opts *o, json_t *res, const char *dir, int st)
 {
 	int served;
 
@@ -376,4 +380,28 @@ int live_end(struct live *l, const struct live_opts *o, json_t *res, const char 
 	served = live_finish(l, res, dir, o->after_s);
 	live_close(l);
 	return st ? st : served;
+}
+
+int live_run(const struct live_opts *o, const struct lab *lab,
+	     void (**on_sample)(void *arg, json_t *partial), void **sample_arg,
+	     int (*go)(void *arg, json_t **res, char *outdir, size_t len), void *arg)
+{
+	struct live *live;
+	char outdir[512];
+	json_t *res;
+	int st;
+
+	live = live_begin(o, (double)lab->interval_us / 1e6, &st);
+	if (st)
+		return st;
+	if (live) {
+		*on_sample = live_on_sample;
+		*sample_arg = live;
+	}
+	st = go(arg, &res, outdir, sizeof(outdir));
+	if (res)
+		st = report_finish(res, outdir, lab->expect, lab->n_expect, st, 1);
+	st = live_end(live, o, res, res ? outdir : NULL, st);
+	json_decref(res);
+	return st;
 }

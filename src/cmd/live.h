@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "lab/lab.h"
+
 struct live;
 
 /* --serve and --serve-after of run and fleet */
@@ -20,13 +22,13 @@ int live_opts_after(struct live_opts *o, const char *arg);
 /* After the options: --serve-after needs --serve. EXIT_OK, or EXIT_USAGE
  * said. */
 int live_opts_check(const struct live_opts *o);
-/* With --serve: listening, where said on stdout; NULL without it (*status
- * EXIT_OK) or when it cannot listen (*status says). */
-struct live *live_begin(const struct live_opts *o, double interval_s, int *status);
-/* After the run was judged and written (st its exit status; res and dir
- * NULL when nothing ran): live_finish with --serve-after, and closed. The
- * exit status: st, or the serving's when st is 0. l may be NULL. */
-int live_end(struct live *l, const struct live_opts *o, json_t *res, const char *dir, int st);
+/* A run or a fleet (go(arg, ...): run_lab or fleet_run), served live
+ * with --serve (*on_sample and *sample_arg are its options' hook), then
+ * judged against lab's expectations and written, and served on with
+ * --serve-after. The exit status. */
+int live_run(const struct live_opts *o, const struct lab *lab,
+	     void (**on_sample)(void *arg, json_t *partial), void **sample_arg,
+	     int (*go)(void *arg, json_t **res, char *outdir, size_t len), void *arg);
 
 /* Listens at SPEC ([ADDR:]PORT) now, before the lab is built (a rootless
  * launcher leaves the host's network namespace for good); the page is

@@ -9,7 +9,6 @@
 #include "cmd/cli.h"
 #include "cmd/live.h"
 #include "plan/plan.h"
-#include "report/report.h"
 #include "run/run.h"
 
 static int cmd_run(int argc, char **argv);
@@ -55,28 +54,9 @@ const struct command command_run = {
 	.run = cmd_run,
 };
 
-/* The lab run, with its live page when --serve asks; then judged and
- * written, and the finished run served on with --serve-after. */
-static int run_served(struct run_opts *ro, const struct live_opts *so)
+static int go(void *arg, json_t **res, char *outdir, size_t len)
 {
-	struct live *live;
-	char outdir[512];
-	json_t *res;
-	int st;
-
-	live = live_begin(so, (double)ro->lab->interval_us / 1e6, &st);
-	if (st)
-		return st;
-	if (live) {
-		ro->on_sample = live_on_sample;
-		ro->sample_arg = live;
-	}
-	st = run_lab(ro, &res, outdir, sizeof(outdir));
-	if (res)
-		st = report_finish(res, outdir, ro->lab->expect, ro->lab->n_expect, st, 1);
-	st = live_end(live, so, res, res ? outdir : NULL, st);
-	json_decref(res);
-	return st;
+	return run_lab(arg, res, outdir, len);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -146,5 +126,5 @@ static int cmd_run(int argc, char **argv)
 			"connlab: --keep names the namespaces under /run/netns, which only root may write; without root, 'connlab up' keeps a lab (a holder process keeps its namespaces)\n");
 		return EXIT_USAGE;
 	}
-	return run_served(&ro, &so);
+	return live_run(&so, &lab, &ro.on_sample, &ro.sample_arg, go, &ro);
 }
