@@ -377,7 +377,8 @@ static int live_end(struct live *l, const struct live_opts *o, json_t *res, cons
 
 	if (!l)
 		return st;
-	served = live_finish(l, res, dir, o->after_s);
+	served = live_finish(l, res, dir,
+			     res ? o->after_s : 0); /* nothing ran: nothing to stay for */
 	live_close(l);
 	return st ? st : served;
 }
