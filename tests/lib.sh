@@ -92,6 +92,14 @@ run_out() {
 # alive PID: the process is there and not a zombie
 alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 
+# proc_mark PID...: each one as PID:START (its start time in clock ticks),
+# so that a test holding it long does not mistake a later process that
+# got the same PID for it (pid_max is 32768 on many machines, and CI
+# starts thousands); proc_same PID:START: still that process, and alive
+proc_start() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $20}'; }
+proc_mark() { local p; for p in "$@"; do echo "$p:$(proc_start "$p")"; done; }
+proc_same() { alive "${1%%:*}" && [ "$(proc_start "${1%%:*}")" = "${1#*:}" ]; }
+
 # left_of PID...: waits up to 10 s for the processes to end (a process
 # killed with 9 may take seconds to be gone on a busy machine, and more
 # under ASan, whose shadow memory takes long to unmap); prints each one

@@ -17,9 +17,10 @@ as_nobody() { (cd "$work" && timeout 120 setpriv --reuid=65534 --regid=65534 --c
 as_nobody unshare -Ur true 2>/dev/null || lib_skip "an ordinary user cannot create a user namespace here"
 descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
 # the processes this test started as nobody (and only those: another user
-# of uid 65534 may run beside it), ended by PID at the end
+# of uid 65534 may run beside it), as PID:START, ended by PID at the end
+# when still the same process
 started=
-on_exit 'for p in $started; do kill -9 $p 2>/dev/null; done'
+on_exit 'for p in $started; do proc_same $p && kill -9 ${p%%:*} 2>/dev/null; done'
 before_ns=$(ip netns list | wc -l)
 
 # ---- 1. the labs, reduced, as nobody: the same verdicts as root ----
@@ -84,7 +85,7 @@ as_nobody "$CL" up --set lab.name=$L --set clients.namespaces=2 >"$tmp/up.out" 2
 grep -q "^Lab '$L' is up, rootless: 4 namespaces" "$tmp/up.out" || fail "up: $(cat "$tmp/up.out")"
 c0=$(sed -n 's/^  c0 .* -t \([0-9]*\) bash$/\1/p' "$tmp/up.out")
 lab_procs="$(sed -n 's/.*kept by process \([0-9]*\).*/\1/p' "$tmp/up.out") $(sed -n 's/.* -t \([0-9]*\) bash$/\1/p' "$tmp/up.out")"
-started="$started $lab_procs"
+started="$started $(proc_mark $lab_procs)"
 [ -n "$c0" ] || fail "up: no nsenter line for c0: $(cat "$tmp/up.out")"
 as_nobody nsenter --preserve-credentials -U -n -t "$c0" ip -br addr show srv >"$tmp/c0.addr" 2>&1
 grep -q "198.18" "$tmp/c0.addr" || fail "nsenter into c0: $(cat "$tmp/c0.addr")"
@@ -101,7 +102,7 @@ as_nobody "$CL" ls | grep -q "^$L " && fail "ls after down"
 as_nobody "$CL" up --set lab.name=$L >"$tmp/up3.out" 2>&1 || fail "up again: exit $?"
 holder=$(sed -n 's/.*kept by process \([0-9]*\).*/\1/p' "$tmp/up3.out")
 sitters=$(sed -n 's/.* -t \([0-9]*\) bash$/\1/p' "$tmp/up3.out")
-started="$started $holder $sitters"
+started="$started $(proc_mark $holder $sitters)"
 kill -9 "$holder"
 left=$(left_of $holder $sitters)
 [ -z "$left" ] || fail "survived kill -9 of the holder: $left"
@@ -112,7 +113,7 @@ as_nobody "$CL" ls | grep -q "^$L " && fail "ls after kill -9 of the holder"
 as_nobody setsid -w sh -c "\"$CL\" up --set lab.name=$L >\"$work/up4.out\" 2>&1" || fail "up in a session: exit $?"
 holder=$(sed -n 's/.*kept by process \([0-9]*\).*/\1/p' "$work/up4.out")
 sitters=$(sed -n 's/.* -t \([0-9]*\) bash$/\1/p' "$work/up4.out")
-started="$started $holder $sitters"
+started="$started $(proc_mark $holder $sitters)"
 [ -n "$holder" ] || fail "up in a session: $(cat "$work/up4.out")"
 left=$(left_of $holder $sitters)
 [ -z "$left" ] || fail "survived the end of its session:$left"
@@ -124,7 +125,7 @@ for _ in $(seq 100); do grep -q "phase hold" "$tmp/k9.out" && break; sleep 0.1; 
 grep -q "phase hold" "$tmp/k9.out" || fail "the rootless run did not reach its hold: $(tail -5 "$tmp/k9.out")"
 launcher=$(for p in $(descendants $bg); do [ "$(cat /proc/$p/comm 2>/dev/null)" = connlab ] && echo "$p"; done | head -1)
 procs="$launcher $(descendants "$launcher")"
-started="$started $procs"
+started="$started $(proc_mark $procs)"
 [ "$(echo "$procs" | wc -w)" -ge 4 ] || fail "the rootless run has $(echo "$procs" | wc -w) processes: $procs"
 inodes=$(for p in $procs; do for f in /proc/$p/fd/* /proc/$p/ns/net; do readlink "$f"; done; done 2>/dev/null |
 	sed -n 's/^net:\[\([0-9]*\)\]$/\1/p' | sort -u)
@@ -161,6 +162,6 @@ rc=$?
 [ $rc = 2 ] && grep -q "user.max_user_namespaces is 0; as root: sysctl -w user.max_user_namespaces=15000" "$tmp/off.out" ||
 	fail "user namespaces off: exit $rc: $(cat "$tmp/off.out")"
 
-for p in $started; do alive "$p" && fail "process $p is left"; done
+for p in $started; do proc_same "$p" && fail "process ${p%%:*} is left"; done
 [ "$(ip netns list | wc -l)" = "$before_ns" ] || fail "a named namespace appeared"
 lib_done

@@ -12,8 +12,11 @@ while time.time() < end:
         if k.fileobj is ls:
             c, _ = ls.accept(); sel.register(c, selectors.EVENT_READ)
         else:
-            d = k.fileobj.recv(4096)
+            try:
+                d = k.fileobj.recv(4096)
+                for i in range(0, n, 7) if d else ():
+                    k.fileobj.send(b"x" * min(7, n - i)); time.sleep(0.002)
+            except OSError:  # the client went away mid-reply: drop it
+                d = b""
             if not d:
-                sel.unregister(k.fileobj); k.fileobj.close(); continue
-            for i in range(0, n, 7):
-                k.fileobj.send(b"x" * min(7, n - i)); time.sleep(0.002)
+                sel.unregister(k.fileobj); k.fileobj.close()
