@@ -14,7 +14,7 @@
 #
 # $tmp is a fresh directory removed at exit; $CONNLAB the binary under test.
 set -u
-CONNLAB=${CONNLAB:-./connlab}
+CONNLAB=$(realpath -m "${CONNLAB:-./connlab}") # absolute: tests run it from other directories
 PY=/usr/bin/python3 # Debian's, with the modules ci/install-deps.sh installs
 fails=0
 lib_cleanups=()

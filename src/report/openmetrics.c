@@ -3,8 +3,10 @@
  * scrapes, docs/results.md): the newest sample of each timeline column
  * named in one table with its family, type, scale and help; the socket
  * states and the errors by name as labels; the latency histograms merged
- * from every flood's buckets; the kernel's counters by namespace. Only
- * what result.json holds: a column without a value is left out, never 0. */
+ * from every flood's buckets; the kernel's counters by namespace and
+ * side. Every sample carries the lab's name (lab="..."), so that the runs
+ * of several labs in one Prometheus stay apart. Only what result.json
+ * holds: a column without a value is left out, never 0. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -28,57 +30,63 @@ static const struct om_col {
 	enum om_kind kind;
 	double scale; /* to the family's unit (ms to seconds: 1e-3) */
 	const char *help;
+	const char *side; /* a family of two sides: this row's (rows adjacent) */
 } om_cols[] = {
-	{ "connected", "connlab_connects", OM_COUNTER, 1, "connections the floods opened" },
+	{ "connected", "connlab_connects", OM_COUNTER, 1, "connections the floods opened", NULL },
 	{ "closed_by_server", "connlab_closed_by_server", OM_COUNTER, 1,
-	  "connections the server closed (the floods read 0 bytes)" },
+	  "connections the server closed (the floods read 0 bytes)", NULL },
 	{ "tls_handshakes", "connlab_tls_handshakes", OM_COUNTER, 1,
-	  "TLS handshakes the floods finished" },
-	{ "tls_failed", "connlab_tls_failures", OM_COUNTER, 1, "TLS handshakes that failed" },
-	{ "messages_sent", "connlab_messages_sent", OM_COUNTER, 1, "messages the floods sent" },
-	{ "replies", "connlab_replies", OM_COUNTER, 1, "replies the floods read" },
+	  "TLS handshakes the floods finished", NULL },
+	{ "tls_failed", "connlab_tls_failures", OM_COUNTER, 1, "TLS handshakes that failed", NULL },
+	{ "messages_sent", "connlab_messages_sent", OM_COUNTER, 1, "messages the floods sent",
+	  NULL },
+	{ "replies", "connlab_replies", OM_COUNTER, 1, "replies the floods read", NULL },
 	{ "listen_overflows", "connlab_listen_overflows", OM_COUNTER, 1,
-	  "the server's accept queue overflows (ListenOverflows) since the start" },
+	  "the server's accept queue overflows (ListenOverflows) since the start", NULL },
 	{ "link_drops", "connlab_link_drops", OM_COUNTER, 1,
-	  "packets dropped on the server's links since the start" },
+	  "packets dropped on the server's links since the start", NULL },
 	{ "conntrack_drops", "connlab_conntrack_drops", OM_COUNTER, 1,
-	  "packets conntrack dropped since the start" },
-	{ "pings_sent", "connlab_pings_sent", OM_INTERVAL, 1, "pings the probe sent" },
-	{ "pings_lost", "connlab_pings_lost", OM_INTERVAL, 1, "pings the probe got no answer to" },
+	  "packets conntrack dropped since the start", NULL },
+	{ "pings_sent", "connlab_pings_sent", OM_INTERVAL, 1, "pings the probe sent", NULL },
+	{ "pings_lost", "connlab_pings_lost", OM_INTERVAL, 1, "pings the probe got no answer to",
+	  NULL },
 	{ "probe_connect_failures", "connlab_probe_connect_failures", OM_INTERVAL, 1,
-	  "the probe's new connections that failed" },
-	{ "established_clients", "connlab_established_clients", OM_GAUGE, 1,
-	  "ESTABLISHED sockets in the client namespaces" },
-	{ "established_server", "connlab_established_server", OM_GAUGE, 1,
-	  "ESTABLISHED sockets in the server namespace" },
-	{ "orphans_host", "connlab_orphan_sockets", OM_GAUGE, 1, "orphaned TCP sockets" },
+	  "the probe's new connections that failed", NULL },
+	{ "established_clients", "connlab_established", OM_GAUGE, 1,
+	  "ESTABLISHED sockets of a side (the client namespaces, or the server's)", "client" },
+	{ "established_server", "connlab_established", OM_GAUGE, 1,
+	  "ESTABLISHED sockets of a side (the client namespaces, or the server's)", "server" },
+	{ "orphans_host", "connlab_orphan_sockets", OM_GAUGE, 1, "orphaned TCP sockets", NULL },
 	{ "tcp_mem_pages", "connlab_tcp_memory_pages", OM_GAUGE, 1,
-	  "pages of TCP memory (tcp_mem's unit)" },
+	  "pages of TCP memory (tcp_mem's unit)", NULL },
 	{ "slab_bytes", "connlab_socket_slab_bytes", OM_GAUGE, 1,
-	  "kernel slab memory of the sockets" },
+	  "kernel slab memory of the sockets", NULL },
 	{ "accept_queue", "connlab_accept_queue", OM_GAUGE, 1,
-	  "connections waiting in the server's accept queues" },
-	{ "syn_recv_server", "connlab_syn_recv", OM_GAUGE, 1, "SYN_RECV sockets of the server" },
-	{ "flood_open", "connlab_flood_open_files", OM_GAUGE, 1, "files the floods hold open" },
-	{ "server_open", "connlab_server_open_files", OM_GAUGE, 1, "files the server holds open" },
+	  "connections waiting in the server's accept queues", NULL },
+	{ "syn_recv_server", "connlab_syn_recv", OM_GAUGE, 1, "SYN_RECV sockets of the server",
+	  NULL },
+	{ "flood_open", "connlab_open_files", OM_GAUGE, 1,
+	  "files a side holds open (the floods, or the server)", "client" },
+	{ "server_open", "connlab_open_files", OM_GAUGE, 1,
+	  "files a side holds open (the floods, or the server)", "server" },
 	{ "mem_available_bytes", "connlab_memory_available_bytes", OM_GAUGE, 1,
-	  "MemAvailable of the host" },
+	  "MemAvailable of the host", NULL },
 	{ "mem_pinned_bytes", "connlab_memory_pinned_bytes", OM_GAUGE, 1,
-	  "memory the lab pinned (the memory floor)" },
+	  "memory the lab pinned (the memory floor)", NULL },
 	{ "ping_p50_ms", "connlab_ping_rtt_p50_seconds", OM_GAUGE, 1e-3,
-	  "the probe's ping round trip, median of the last interval" },
+	  "the probe's ping round trip, median of the last interval", NULL },
 	{ "ping_max_ms", "connlab_ping_rtt_max_seconds", OM_GAUGE, 1e-3,
-	  "the probe's ping round trip, worst of the last interval" },
+	  "the probe's ping round trip, worst of the last interval", NULL },
 	{ "probe_connect_ms", "connlab_probe_connect_seconds", OM_GAUGE, 1e-3,
-	  "the probe's time to open a new connection, worst of the last interval" },
+	  "the probe's time to open a new connection, worst of the last interval", NULL },
 	{ "probe_reply_ms", "connlab_probe_reply_seconds", OM_GAUGE, 1e-3,
-	  "the lock-step probe's reply time in the last interval" },
+	  "the lock-step probe's reply time in the last interval", NULL },
 	{ "reply_p50_ms", "connlab_reply_p50_seconds", OM_GAUGE, 1e-3,
-	  "the floods' reply time, median of the last interval" },
+	  "the floods' reply time, median of the last interval", NULL },
 	{ "reply_p99_ms", "connlab_reply_p99_seconds", OM_GAUGE, 1e-3,
-	  "the floods' reply time, 99th percentile of the last interval" },
+	  "the floods' reply time, 99th percentile of the last interval", NULL },
 	{ "sample_lag_ms", "connlab_sample_lag_seconds", OM_GAUGE, 1e-3,
-	  "how late the sampler took its last sample" },
+	  "how late the sampler took its last sample", NULL },
 };
 
 /* The histograms: the floods', merged over their last stats lines, and
@@ -109,6 +117,13 @@ static const uint64_t om_le[] = {
 	50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000
 };
 
+/* Where the text goes, and what every sample carries. */
+struct om {
+	FILE *f;
+	const char *lab;    /* the lab's name, a label of every sample */
+	const char *family; /* the family whose header was written last */
+};
+
 /* A label value as OpenMetrics quotes it. */
 static void label(FILE *f, const char *s)
 {
@@ -124,9 +139,32 @@ static void label(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void header(FILE *f, const char *family, const char *type, const char *help)
+/* A family's header, once for the rows of one family. */
+static void header(struct om *o, const char *family, const char *type, const char *help)
 {
-	fprintf(f, "# TYPE %s %s\n# HELP %s %s\n", family, type, family, help);
+	if (o->family && !strcmp(o->family, family))
+		return;
+	o->family = family;
+	fprintf(o->f, "# TYPE %s %s\n# HELP %s %s\n", family, type, family, help);
+}
+
+/* A sample: open(family, suffix) with the lab's label, then more labels,
+ * then its value. */
+static void open_sample(struct om *o, const char *family, const char *suffix)
+{
+	fprintf(o->f, "%s%s{lab=", family, suffix);
+	label(o->f, o->lab);
+}
+
+static void add_label(struct om *o, const char *name, const char *value)
+{
+	fprintf(o->f, ",%s=", name);
+	label(o->f, value);
+}
+
+static void close_sample(struct om *o, double v)
+{
+	fprintf(o->f, "} %.15g\n", v);
 }
 
 static json_t *last_of(json_t *col)
@@ -157,7 +195,7 @@ static double column_value(json_t *col, enum om_kind kind)
 	return kind == OM_INTERVAL && !isnan(last) ? sum : last;
 }
 
-static void write_columns(FILE *f, json_t *tl)
+static void write_columns(struct om *o, json_t *tl)
 {
 	for (size_t i = 0; i < sizeof(om_cols) / sizeof(om_cols[0]); i++) {
 		const struct om_col *c = &om_cols[i];
@@ -165,15 +203,17 @@ static void write_columns(FILE *f, json_t *tl)
 
 		if (isnan(v))
 			continue;
-		header(f, c->family, c->kind == OM_GAUGE ? "gauge" : "counter", c->help);
-		fprintf(f, "%s%s %.15g\n", c->family, c->kind == OM_GAUGE ? "" : "_total",
-			v * c->scale);
+		header(o, c->family, c->kind == OM_GAUGE ? "gauge" : "counter", c->help);
+		open_sample(o, c->family, c->kind == OM_GAUGE ? "" : "_total");
+		if (c->side)
+			add_label(o, "side", c->side);
+		close_sample(o, v * c->scale);
 	}
 }
 
 /* A column family of the timeline under one label (states by state,
  * errors by errno): the newest value of each. */
-static void write_labelled(FILE *f, json_t *obj, const char *family, const char *type,
+static void write_labelled(struct om *o, json_t *obj, const char *family, const char *type,
 			   const char *lname, const char *help)
 {
 	const char *k;
@@ -181,20 +221,20 @@ static void write_labelled(FILE *f, json_t *obj, const char *family, const char 
 
 	if (!json_object_size(obj))
 		return;
-	header(f, family, type, help);
+	header(o, family, type, help);
 	json_object_foreach(obj, k, col)
 	{
 		if (!json_is_number(v = last_of(col)))
 			continue;
-		fprintf(f, "%s%s{%s=", family, strcmp(type, "counter") ? "" : "_total", lname);
-		label(f, k);
-		fprintf(f, "} %.15g\n", json_number_value(v));
+		open_sample(o, family, strcmp(type, "counter") ? "" : "_total");
+		add_label(o, lname, k);
+		close_sample(o, json_number_value(v));
 	}
 }
 
 /* A fleet's hosts (timeline.hosts.NAME.open, .established): the newest
  * value of each, labelled by host. */
-static void write_hosts(FILE *f, json_t *hosts)
+static void write_hosts(struct om *o, json_t *hosts)
 {
 	static const struct {
 		const char *col, *family, *help;
@@ -207,14 +247,14 @@ static void write_hosts(FILE *f, json_t *hosts)
 	json_t *h, *v;
 
 	for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]) && json_object_size(hosts); k++) {
-		header(f, fam[k].family, "gauge", fam[k].help);
+		header(o, fam[k].family, "gauge", fam[k].help);
 		json_object_foreach(hosts, name, h)
 		{
 			if (!json_is_number(v = last_of(json_object_get(h, fam[k].col))))
 				continue;
-			fprintf(f, "%s{host=", fam[k].family);
-			label(f, name);
-			fprintf(f, "} %.15g\n", json_number_value(v));
+			open_sample(o, fam[k].family, "");
+			add_label(o, "host", name);
+			close_sample(o, json_number_value(v));
 		}
 	}
 }
@@ -247,32 +287,51 @@ static int merged(json_t *res, const struct om_hist *o, struct hist *h)
 	return any;
 }
 
-static void write_hist(FILE *f, json_t *res, const struct om_hist *o)
+static void write_hist(struct om *o, json_t *res, const struct om_hist *oh)
 {
 	struct hist *h = calloc(1, sizeof(*h)); /* 4 KiB: not on a thread's stack */
+	char le[32];
 
-	if (!h || !merged(res, o, h)) {
+	if (!h || !merged(res, oh, h)) {
 		free(h);
 		return;
 	}
-	header(f, o->family, "histogram", o->help);
-	for (size_t b = 0; b < sizeof(om_le) / sizeof(om_le[0]); b++)
-		fprintf(f, "%s_bucket{le=\"%g\"} %llu\n", o->family, om_le[b] / 1e6,
-			(unsigned long long)(h->count - hist_at_least(h, om_le[b] + 1)));
-	fprintf(f, "%s_bucket{le=\"+Inf\"} %llu\n%s_count %llu\n%s_sum %.15g\n", o->family,
-		(unsigned long long)h->count, o->family, (unsigned long long)h->count, o->family,
-		h->sum / 1e6);
+	header(o, oh->family, "histogram", oh->help);
+	for (size_t b = 0; b < sizeof(om_le) / sizeof(om_le[0]); b++) {
+		snprintf(le, sizeof(le), "%g", om_le[b] / 1e6);
+		open_sample(o, oh->family, "_bucket");
+		add_label(o, "le", le);
+		close_sample(o, (double)(h->count - hist_at_least(h, om_le[b] + 1)));
+	}
+	open_sample(o, oh->family, "_bucket");
+	add_label(o, "le", "+Inf");
+	close_sample(o, (double)h->count);
+	open_sample(o, oh->family, "_count");
+	close_sample(o, (double)h->count);
+	open_sample(o, oh->family, "_sum");
+	close_sample(o, h->sum / 1e6);
 	free(h);
 }
 
-static void write_netstat(FILE *f, json_t *counters)
+/* The side a namespace of the lab is on (plan/topology.c names them). */
+static const char *side_of(const char *ns)
+{
+	static const char *const named[][2] = { { "srv", "server" }, { "probe", "probe" } };
+
+	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+		if (!strcmp(ns, named[i][0]))
+			return named[i][1];
+	return "client";
+}
+
+static void write_netstat(struct om *o, json_t *counters)
 {
 	const char *ns, *name;
 	json_t *set, *v;
 
 	if (!json_object_size(counters))
 		return;
-	header(f, "connlab_netstat", "counter",
+	header(o, "connlab_netstat", "counter",
 	       "the kernel's TCP counters (nstat) of each namespace over the run");
 	json_object_foreach(counters, ns, set)
 	{
@@ -280,11 +339,11 @@ static void write_netstat(FILE *f, json_t *counters)
 		{
 			if (!json_is_integer(v))
 				continue;
-			fputs("connlab_netstat_total{namespace=", f);
-			label(f, ns);
-			fputs(",counter=", f);
-			label(f, name);
-			fprintf(f, "} %lld\n", (long long)json_integer_value(v));
+			open_sample(o, "connlab_netstat", "_total");
+			add_label(o, "namespace", ns);
+			add_label(o, "side", side_of(ns));
+			add_label(o, "counter", name);
+			close_sample(o, (double)json_integer_value(v));
 		}
 	}
 }
@@ -292,24 +351,21 @@ static void write_netstat(FILE *f, json_t *counters)
 void openmetrics_write(FILE *f, json_t *res)
 {
 	json_t *tl = json_object_get(res, "timeline");
-	const char *lab = json_string_value(jpath(res, "lab.name"));
+	struct om o = { f, json_string_value(jpath(res, "lab.name")) ?: "", NULL };
 
-	header(f, "connlab_run", "info", "the lab, its phase and outcome");
-	fputs("connlab_run_info{lab=", f);
-	label(f, lab ? lab : "");
-	fputs(",phase=", f);
-	label(f, json_string_value(last_of(json_object_get(tl, "phase"))) ?: "");
-	fputs(",outcome=", f);
-	label(f, json_string_value(json_object_get(res, "outcome")) ?: "running");
-	fputs("} 1\n", f);
-	write_columns(f, tl);
-	write_labelled(f, json_object_get(tl, "states"), "connlab_sockets", "gauge", "state",
+	header(&o, "connlab_run", "info", "the lab, its phase and outcome");
+	open_sample(&o, "connlab_run", "_info");
+	add_label(&o, "phase", json_string_value(last_of(json_object_get(tl, "phase"))) ?: "");
+	add_label(&o, "outcome", json_string_value(json_object_get(res, "outcome")) ?: "running");
+	close_sample(&o, 1);
+	write_columns(&o, tl);
+	write_labelled(&o, json_object_get(tl, "states"), "connlab_sockets", "gauge", "state",
 		       "TCP sockets of the lab by state");
-	write_labelled(f, json_object_get(tl, "errors"), "connlab_errors", "counter", "errno",
+	write_labelled(&o, json_object_get(tl, "errors"), "connlab_errors", "counter", "errno",
 		       "the floods' failed connects and closes by errno");
-	write_hosts(f, json_object_get(tl, "hosts"));
+	write_hosts(&o, json_object_get(tl, "hosts"));
 	for (size_t i = 0; i < sizeof(om_hists) / sizeof(om_hists[0]); i++)
-		write_hist(f, res, &om_hists[i]);
-	write_netstat(f, json_object_get(res, "counters"));
+		write_hist(&o, res, &om_hists[i]);
+	write_netstat(&o, json_object_get(res, "counters"));
 	fputs("# EOF\n", f);
 }

@@ -118,7 +118,7 @@ PY
 	if [ -n "$pport" ]; then
 		# every established count Prometheus stored is the timeline's, in order
 		now=$(date +%s)
-		curl -s --get "http://127.0.0.1:$pport/api/v1/query_range" --data-urlencode 'query=connlab_established_clients' \
+		curl -s --get "http://127.0.0.1:$pport/api/v1/query_range" --data-urlencode 'query=connlab_established{side="client"}' \
 			--data-urlencode "start=$((now - 120))" --data-urlencode "end=$now" --data-urlencode step=1s >"$tmp/prom.json"
 		curl -s --get "http://127.0.0.1:$pport/api/v1/query" \
 			--data-urlencode 'query=max_over_time(connlab_connect_seconds_count[5m])' >"$tmp/promc.json"
@@ -130,7 +130,7 @@ r = json.load(open(sys.argv[1]))["data"]["result"]
 c = json.load(open(sys.argv[2]))["data"]["result"]
 res = json.load(open(sys.argv[3]))
 col = res["timeline"]["established_clients"]
-assert r, "no connlab_established_clients stored"
+assert r, 'no connlab_established{side="client"} stored'
 seen = []
 for _, v in r[0]["values"]:
     if not seen or seen[-1] != int(v):

@@ -25,7 +25,9 @@ text, r = open(sys.argv[1]).read(), json.load(open(sys.argv[2]))
 s = {}
 for fam in text_string_to_metric_families(text):
     for x in fam.samples:
-        s[(x.name, tuple(sorted(x.labels.items())))] = x.value
+        labels = dict(x.labels)
+        assert labels.pop("lab", None) == r["lab"]["name"], ("not the lab's name", x)
+        s[(x.name, tuple(sorted(labels.items())))] = x.value
 tl = r["timeline"]
 def last(col):
     return tl[col][-1] if tl.get(col) else None
@@ -36,6 +38,14 @@ if tl.get("pings_sent"):
 for state, col in tl["states"].items():
     if col and col[-1] is not None:
         assert s[("connlab_sockets", (("state", state),))] == col[-1], state
+for side, col in (("client", "established_clients"), ("server", "established_server")):
+    if last(col) is not None:
+        assert s[("connlab_established", (("side", side),))] == last(col), side
+for ns, counters in (r.get("counters") or {}).items():
+    side = {"srv": "server", "probe": "probe"}.get(ns, "client")
+    for name, v in counters.items():
+        if isinstance(v, int):
+            assert s[("connlab_netstat_total", (("counter", name), ("namespace", ns), ("side", side)))] == v
 for errno, col in (tl.get("errors") or {}).items():
     assert s[("connlab_errors_total", (("errno", errno),))] == col[-1], errno
 # a gauge the newest sample did not measure is not there

@@ -144,7 +144,7 @@ every = names(every) | table | {n + suf for n in table for suf in ("_bucket", "_
 n = 0
 for p in dash["panels"]:
     for t in p["targets"]:
-        expr = t["expr"].replace("$instance", ".*").replace("$__rate_interval", "1m")
+        expr = t["expr"].replace("$instance", ".*").replace("$lab", ".*").replace("$__rate_interval", "1m")
         used = set(re.findall(r"connlab_[a-z0-9_]+", expr))
         assert used <= every, (p["title"], used - every)
         url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
@@ -153,6 +153,10 @@ for p in dash["panels"]:
         if used <= here:
             assert r["data"]["result"], (p["title"], expr, "no answer")
             n += 1
+# its lab variable: every sample says its lab, so Prometheus knows the one served
+labs = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/label/lab/values", timeout=5))["data"]
+served = re.search(r'^connlab_run_info\{lab="([^"]*)"', open(sys.argv[2]).read(), re.M).group(1)
+assert served in labs and any(v["name"] == "lab" for v in dash["templating"]["list"]), (served, labs)
 print(f"  the Grafana dashboard: {sum(len(p['targets']) for p in dash['panels'])} queries valid, {n} answered from this run")
 PY
 	fi

@@ -38,13 +38,17 @@ static char *text_of(json_t *res)
 	return buf;
 }
 
-/* The value of the sample whose line starts with name (name ends in a
- * space or a label set); -1 when there is none. */
-static double sample(const char *text, const char *name)
+/* The value of the sample of tls-storm's lab whose line starts with
+ * name{lab="tls-storm" and goes on with rest (the other labels and "} ");
+ * -1 when there is none. */
+static double sample(const char *text, const char *name, const char *rest)
 {
+	char head[400];
+
+	snprintf(head, sizeof(head), "%s{lab=\"tls-storm\"%s", name, rest);
 	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (!strncmp(p, name, strlen(name)))
-			return strtod(strchr(p + strlen(name) - 1, ' '), NULL);
+		if (!strncmp(p, head, strlen(head)))
+			return strtod(p + strlen(head), NULL);
 	return -1;
 }
 
@@ -65,18 +69,18 @@ START_TEST(figures_are_the_results)
 	char *t = text_of(res);
 	double prev = 0;
 
-	ck_assert_double_eq(sample(t, "connlab_connects_total "), 60000);
-	ck_assert_double_eq(sample(t, "connlab_tls_handshakes_total "), 60000);
-	ck_assert_double_eq(sample(t, "connlab_errors_total{errno=\"ECONNREFUSED\"} "), 68331);
-	ck_assert_double_eq(sample(t, "connlab_sockets{state=\"time_wait\"} "), 55874);
+	ck_assert_double_eq(sample(t, "connlab_connects_total", "} "), 60000);
+	ck_assert_double_eq(sample(t, "connlab_tls_handshakes_total", "} "), 60000);
+	ck_assert_double_eq(sample(t, "connlab_errors_total", ",errno=\"ECONNREFUSED\"} "), 68331);
+	ck_assert_double_eq(sample(t, "connlab_sockets", ",state=\"time_wait\"} "), 55874);
 	/* an interval column: the sum of its intervals */
-	ck_assert_double_eq(sample(t, "connlab_pings_sent_total "),
+	ck_assert_double_eq(sample(t, "connlab_pings_sent_total", "} "),
 			    timeline_sum(res, "pings_sent"));
 	/* the merged histogram holds every connect result.json counts */
 	ck_assert_double_eq(
-		sample(t, "connlab_connect_seconds_count "),
+		sample(t, "connlab_connect_seconds_count", "} "),
 		json_integer_value(json_object_get(json_object_get(res, "connect"), "count")));
-	ck_assert_double_eq(sample(t, "connlab_connect_seconds_bucket{le=\"+Inf\"} "), 60000);
+	ck_assert_double_eq(sample(t, "connlab_connect_seconds_bucket", ",le=\"+Inf\"} "), 60000);
 	for (const char *p = strstr(t, "connlab_connect_seconds_bucket"); p;
 	     p = strstr(p + 1, "connlab_connect_seconds_bucket")) {
 		double v = strtod(strchr(p, ' '), NULL);
@@ -85,11 +89,48 @@ START_TEST(figures_are_the_results)
 		prev = v;
 	}
 	/* its median (p50_us 22527 in result.json) lies between 10 and 25 ms */
-	ck_assert_double_lt(sample(t, "connlab_connect_seconds_bucket{le=\"0.01\"} "), 30000);
-	ck_assert_double_ge(sample(t, "connlab_connect_seconds_bucket{le=\"0.025\"} "), 30000);
-	ck_assert_double_eq(sample(t, "connlab_netstat_total{namespace=\"srv\",counter=\"TW\"} "),
+	ck_assert_double_lt(sample(t, "connlab_connect_seconds_bucket", ",le=\"0.01\"} "), 30000);
+	ck_assert_double_ge(sample(t, "connlab_connect_seconds_bucket", ",le=\"0.025\"} "), 30000);
+	ck_assert_double_eq(sample(t, "connlab_netstat_total",
+				   ",namespace=\"srv\",side=\"server\",counter=\"TW\"} "),
 			    30000);
 	ck_assert_str_eq(t + strlen(t) - 6, "# EOF\n");
+	free(t);
+	json_decref(res);
+}
+END_TEST
+
+/* The two sides are one family with a side label, under one header; the
+ * kernel's counters say each namespace's side; every sample's first
+ * label is the lab's name. */
+START_TEST(sides_and_lab)
+{
+	json_t *res = fixture("tls-storm");
+	json_t *tl = json_object_get(res, "timeline");
+	char *t = text_of(res), *p;
+	int types = 0;
+	size_t last = json_array_size(json_object_get(tl, "t_s")) - 1;
+
+	json_array_set_new(json_object_get(tl, "established_clients"), last, json_integer(7));
+	json_array_set_new(json_object_get(tl, "established_server"), last, json_integer(9));
+	free(t);
+	t = text_of(res);
+	ck_assert_double_eq(sample(t, "connlab_established", ",side=\"client\"} "), 7);
+	ck_assert_double_eq(sample(t, "connlab_established", ",side=\"server\"} "), 9);
+	for (p = t; (p = strstr(p, "# TYPE connlab_established gauge\n")); p++)
+		types++;
+	ck_assert_int_eq(types, 1);
+	ck_assert_double_ge(sample(t, "connlab_open_files", ",side=\"server\"} "), 0);
+	ck_assert_double_ge(sample(t, "connlab_open_files", ",side=\"client\"} "), 0);
+	ck_assert_double_ge(sample(t, "connlab_netstat_total",
+				   ",namespace=\"c0\",side=\"client\",counter=\"TW\"} "),
+			    0);
+	ck_assert_double_ge(sample(t, "connlab_netstat_total",
+				   ",namespace=\"probe\",side=\"probe\",counter=\"TW\"} "),
+			    0);
+	for (p = t; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		ck_assert_msg(*p == '#' || !strncmp(strchr(p, '{') ?: p, "{lab=\"tls-storm\"", 16),
+			      "a sample without the lab: %.80s", p);
 	free(t);
 	json_decref(res);
 }
@@ -152,12 +193,18 @@ START_TEST(ping_histogram_and_hosts)
 			   json_array_size(jpath(res, "timeline.t_s")) - 1, json_integer(4321));
 	t = text_of(res);
 	ck_assert_msg(strstr(t, "# TYPE connlab_ping_seconds histogram\n"), "%s", t);
-	ck_assert_msg(strstr(t, "connlab_ping_seconds_bucket{le=\"0.0001\"} 2\n"), "%s", t);
-	ck_assert_msg(strstr(t, "connlab_ping_seconds_bucket{le=\"0.001\"} 4\n"), "%s", t);
-	ck_assert_msg(strstr(t, "connlab_ping_seconds_bucket{le=\"0.05\"} 6\n"), "%s", t);
-	ck_assert_msg(strstr(t, "connlab_ping_seconds_count 6\nconnlab_ping_seconds_sum 0.04317\n"),
+	ck_assert_msg(strstr(t, "connlab_ping_seconds_bucket{lab=\"fleet\",le=\"0.0001\"} 2\n"),
 		      "%s", t);
-	ck_assert_msg(strstr(t, "connlab_host_established{host=\"cx12899-h2\"} 4321\n"), "%s", t);
+	ck_assert_msg(strstr(t, "connlab_ping_seconds_bucket{lab=\"fleet\",le=\"0.001\"} 4\n"),
+		      "%s", t);
+	ck_assert_msg(strstr(t, "connlab_ping_seconds_bucket{lab=\"fleet\",le=\"0.05\"} 6\n"), "%s",
+		      t);
+	ck_assert_msg(strstr(t, "connlab_ping_seconds_count{lab=\"fleet\"} 6\n"
+				"connlab_ping_seconds_sum{lab=\"fleet\"} 0.04317\n"),
+		      "%s", t);
+	ck_assert_msg(
+		strstr(t, "connlab_host_established{lab=\"fleet\",host=\"cx12899-h2\"} 4321\n"),
+		"%s", t);
 	ck_assert_msg(!strstr(t, "connlab_probe_connect_latency_seconds"),
 		      "no buckets kept: no histogram");
 	free(t);
@@ -169,6 +216,7 @@ static void add(TCase *tc)
 {
 	tcase_add_test(tc, ping_histogram_and_hosts);
 	tcase_add_test(tc, figures_are_the_results);
+	tcase_add_test(tc, sides_and_lab);
 	tcase_add_test(tc, unmeasured_left_out);
 	tcase_add_test(tc, labels_quoted);
 }
