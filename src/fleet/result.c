@@ -43,6 +43,27 @@ static json_t *copy(json_t *line, const char *key)
 	return json_incref(json_object_get(line, key)) ?: json_null();
 }
 
+/* A load host's flood's histograms as its last line gives them (util/
+ * hist.h's text; the TLS handshakes' under "tls"): /metrics writes them
+ * by host. */
+static json_t *flood_hists(json_t *fl)
+{
+	json_t *o = json_object(), *v;
+	json_t *tls = json_object_get(json_object_get(fl, "tls"), "handshake_hist");
+	const char *k;
+	size_t n;
+
+	json_object_foreach(fl, k, v)
+	{
+		n = strlen(k);
+		if (n > 5 && !strcmp(k + n - 5, "_hist") && json_is_string(v))
+			json_object_set(o, k, v);
+	}
+	if (json_is_string(tls))
+		json_object_set_new(o, "tls", json_pack("{s:O}", "handshake_hist", tls));
+	return o;
+}
+
 /* A load host's flood: its last line's figures, and how long it held by
  * its own clock. */
 static json_t *host_flood(const struct fhost *h)
@@ -84,6 +105,7 @@ static json_t *host_flood(const struct fhost *h)
 			    h->final_s >= 0 ? json_real(h->final_s) : json_null());
 	/* whether its hold ended at the coordinator's word (or its bound) */
 	json_object_set_new(o, "end_told", copy(fl, "end_told"));
+	json_object_set_new(o, "hists", flood_hists(fl));
 	return o;
 }
 

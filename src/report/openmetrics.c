@@ -259,58 +259,128 @@ static void write_hosts(struct om *o, json_t *hosts)
 	}
 }
 
-/* The histogram o names: the floods' merged, or the probe's; 0 when there
- * is none. */
-static int merged(json_t *res, const struct om_hist *o, struct hist *h)
+/* The histogram key of a flood's stats line (a run's last_stats, a fleet
+ * host's flood.hists; "tls." names one in its tls) added into h; 0 when
+ * the line has none. */
+static int add_from(json_t *line, const char *key, struct hist *h)
 {
-	const char *key = o->key, *sub;
+	const char *sub = !strncmp(key, "tls.", 4) ? key + 4 : NULL;
+	const char *t = json_string_value(sub ? json_object_get(json_object_get(line, "tls"), sub)
+					      : json_object_get(line, key));
+
+	return t && !hist_parse_add(h, t);
+}
+
+/* The histogram oh names in a run: the floods' merged, or the probe's; 0
+ * when there is none. */
+static int merged(json_t *res, const struct om_hist *oh, struct hist *h)
+{
 	json_t *c;
 	size_t i;
 	int any = 0;
 
 	memset(h, 0, sizeof(*h));
-	if (o->path) {
-		const char *t = json_string_value(jpath(res, o->path));
+	if (oh->path) {
+		const char *t = json_string_value(jpath(res, oh->path));
 
 		return t && !hist_parse_add(h, t);
 	}
-	sub = !strncmp(key, "tls.", 4) ? key + 4 : NULL;
-	json_array_foreach(json_object_get(res, "children"), i, c)
-	{
-		json_t *ls = json_object_get(c, "last_stats");
-		const char *t =
-			json_string_value(sub ? json_object_get(json_object_get(ls, "tls"), sub)
-					      : json_object_get(ls, key));
-
-		any |= t && !hist_parse_add(h, t);
-	}
+	json_array_foreach(json_object_get(res, "children"), i, c) any |=
+		add_from(json_object_get(c, "last_stats"), oh->key, h);
 	return any;
 }
 
+/* A histogram's samples; a fleet's load host's with its host label. */
+static void emit_hist(struct om *o, const struct om_hist *oh, const struct hist *h,
+		      const char *host)
+{
+	char le[32];
+
+	header(o, oh->family, "histogram", oh->help);
+	for (size_t b = 0; b <= sizeof(om_le) / sizeof(om_le[0]); b++) {
+		int inf = b == sizeof(om_le) / sizeof(om_le[0]);
+
+		snprintf(le, sizeof(le), "%g", inf ? 0 : om_le[b] / 1e6);
+		open_sample(o, oh->family, "_bucket");
+		if (host)
+			add_label(o, "host", host);
+		add_label(o, "le", inf ? "+Inf" : le);
+		close_sample(o,
+			     (double)(inf ? h->count : h->count - hist_at_least(h, om_le[b] + 1)));
+	}
+	open_sample(o, oh->family, "_count");
+	if (host)
+		add_label(o, "host", host);
+	close_sample(o, (double)h->count);
+	open_sample(o, oh->family, "_sum");
+	if (host)
+		add_label(o, "host", host);
+	close_sample(o, h->sum / 1e6);
+}
+
+/* A run's histogram, merged; a fleet's, one for each load host (its
+ * flood's own; sum by (le) gives the fleet's). */
 static void write_hist(struct om *o, json_t *res, const struct om_hist *oh)
 {
 	struct hist *h = calloc(1, sizeof(*h)); /* 4 KiB: not on a thread's stack */
-	char le[32];
+	json_t *x;
+	size_t i;
 
-	if (!h || !merged(res, oh, h)) {
-		free(h);
-		return;
-	}
-	header(o, oh->family, "histogram", oh->help);
-	for (size_t b = 0; b < sizeof(om_le) / sizeof(om_le[0]); b++) {
-		snprintf(le, sizeof(le), "%g", om_le[b] / 1e6);
-		open_sample(o, oh->family, "_bucket");
-		add_label(o, "le", le);
-		close_sample(o, (double)(h->count - hist_at_least(h, om_le[b] + 1)));
-	}
-	open_sample(o, oh->family, "_bucket");
-	add_label(o, "le", "+Inf");
-	close_sample(o, (double)h->count);
-	open_sample(o, oh->family, "_count");
-	close_sample(o, (double)h->count);
-	open_sample(o, oh->family, "_sum");
-	close_sample(o, h->sum / 1e6);
+	if (h && merged(res, oh, h))
+		emit_hist(o, oh, h, NULL);
+	else if (h && oh->key)
+		json_array_foreach(json_object_get(res, "hosts"), i, x)
+		{
+			memset(h, 0, sizeof(*h));
+			if (add_from(jpath(x, "flood.hists"), oh->key, h))
+				emit_hist(o, oh, h,
+					  json_string_value(json_object_get(x, "name")) ?: "");
+		}
 	free(h);
+}
+
+/* A fleet's load hosts' floods' counts since their start (hosts[].flood),
+ * labelled by host; their errors by errno. */
+static void write_host_counts(struct om *o, json_t *hosts)
+{
+	static const struct {
+		const char *key, *family, *help;
+	} fam[] = {
+		{ "opened", "connlab_host_opened", "connections a load host's flood opened" },
+		{ "closed_by_peer", "connlab_host_closed_by_server",
+		  "connections the server closed on a load host's flood" },
+		{ "lost", "connlab_host_lost", "connections a load host's flood lost" },
+		{ "reconnects", "connlab_host_reconnects",
+		  "connections a load host's flood opened again after losing them" },
+	};
+	const char *errno_name;
+	json_t *h, *v, *fl;
+	size_t i;
+
+	for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]); k++)
+		json_array_foreach(hosts, i, h)
+		{
+			fl = json_object_get(h, "flood");
+			if (!json_is_integer(v = json_object_get(fl, fam[k].key)))
+				continue;
+			header(o, fam[k].family, "counter", fam[k].help);
+			open_sample(o, fam[k].family, "_total");
+			add_label(o, "host", json_string_value(json_object_get(h, "name")) ?: "");
+			close_sample(o, (double)json_integer_value(v));
+		}
+	json_array_foreach(hosts, i, h)
+	{
+		fl = json_object_get(h, "flood");
+		json_object_foreach(json_object_get(fl, "errors"), errno_name, v)
+		{
+			header(o, "connlab_host_errors", "counter",
+			       "a load host's flood's failed connects and closes by errno");
+			open_sample(o, "connlab_host_errors", "_total");
+			add_label(o, "host", json_string_value(json_object_get(h, "name")) ?: "");
+			add_label(o, "errno", errno_name);
+			close_sample(o, json_is_number(v) ? json_number_value(v) : 0);
+		}
+	}
 }
 
 /* The side a namespace of the lab is on (plan/topology.c names them). */
@@ -324,27 +394,44 @@ static const char *side_of(const char *ns)
 	return "client";
 }
 
-static void write_netstat(struct om *o, json_t *counters)
+/* One namespace's or host's kernel counters, by where and side. */
+static void netstat_set(struct om *o, json_t *set, const char *lname, const char *where,
+			const char *side)
 {
-	const char *ns, *name;
-	json_t *set, *v;
+	const char *name;
+	json_t *v;
 
-	if (!json_object_size(counters))
-		return;
-	header(o, "connlab_netstat", "counter",
-	       "the kernel's TCP counters (nstat) of each namespace over the run");
-	json_object_foreach(counters, ns, set)
+	json_object_foreach(set, name, v)
 	{
-		json_object_foreach(set, name, v)
-		{
-			if (!json_is_integer(v))
-				continue;
-			open_sample(o, "connlab_netstat", "_total");
-			add_label(o, "namespace", ns);
-			add_label(o, "side", side_of(ns));
-			add_label(o, "counter", name);
-			close_sample(o, (double)json_integer_value(v));
-		}
+		if (!json_is_integer(v))
+			continue;
+		header(o, "connlab_netstat", "counter",
+		       "the kernel's TCP counters (nstat) of a namespace or a fleet's host over the "
+		       "run");
+		open_sample(o, "connlab_netstat", "_total");
+		add_label(o, lname, where);
+		add_label(o, "side", side);
+		add_label(o, "counter", name);
+		close_sample(o, (double)json_integer_value(v));
+	}
+}
+
+/* A run's counters by namespace (result.json counters); a fleet's by host
+ * (hosts[].kernel.last.counters: its watch's, since its start). */
+static void write_netstat(struct om *o, json_t *res)
+{
+	const char *ns, *role;
+	json_t *set, *h;
+	size_t i;
+
+	json_object_foreach(json_object_get(res, "counters"), ns, set)
+		netstat_set(o, set, "namespace", ns, side_of(ns));
+	json_array_foreach(json_object_get(res, "hosts"), i, h)
+	{
+		role = json_string_value(json_object_get(h, "role"));
+		netstat_set(o, jpath(h, "kernel.last.counters"), "host",
+			    json_string_value(json_object_get(h, "name")) ?: "",
+			    role && !strcmp(role, "server") ? "server" : "client");
 	}
 }
 
@@ -366,6 +453,7 @@ void openmetrics_write(FILE *f, json_t *res)
 	write_hosts(&o, json_object_get(tl, "hosts"));
 	for (size_t i = 0; i < sizeof(om_hists) / sizeof(om_hists[0]); i++)
 		write_hist(&o, res, &om_hists[i]);
-	write_netstat(&o, json_object_get(res, "counters"));
+	write_host_counts(&o, json_object_get(res, "hosts"));
+	write_netstat(&o, res);
 	fputs("# EOF\n", f);
 }

@@ -121,6 +121,32 @@ co curl -s "${url}metrics" | grep -q 'connlab_run_info{lab="[^"]*",phase="[a-z]*
 	fail "fleet live: /metrics is not the running fleet's"
 for _ in $(seq 300); do grep -q 'serving the finished run' "$tmp/live.out" && break; alive $lpid || break; sleep 0.2; done
 co curl -s "$url" | cmp -s - "$tmp/live/report.html" || fail "fleet live: / after the run is not its report.html"
+# the finished fleet's /metrics: each load host's connect histogram, its
+# counts and every host's kernel counters, as its result.json has them
+co curl -s "${url}metrics" >"$tmp/live.om"
+$PY - "$tmp/live.om" "$tmp/live/result.json" <<'PYEOF' || fail "fleet live: /metrics by host (above)"
+import json, sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+r = json.load(open(sys.argv[2]))
+s = {(x.name, tuple(sorted((k, v) for k, v in x.labels.items() if k != "lab"))): x.value
+     for fam in text_string_to_metric_families(open(sys.argv[1]).read()) for x in fam.samples}
+total = 0
+for h in r["hosts"]:
+    name, fl = h["name"], h["flood"]
+    if h["role"] == "load":
+        n = s[("connlab_connect_seconds_count", (("host", name),))]
+        assert n == fl["established"] == int(fl["hists"]["connect_hist"].split()[0]) > 0, (name, n, fl["established"])
+        assert s[("connlab_connect_seconds_bucket", (("host", name), ("le", "+Inf")))] == n
+        assert s[("connlab_host_opened_total", (("host", name),))] == fl["opened"], name
+        total += n
+    side = "server" if h["role"] == "server" else "client"
+    for c, v in h["kernel"]["last"]["counters"].items():
+        assert s[("connlab_netstat_total", (("counter", c), ("host", name), ("side", side)))] == v, (name, c)
+assert total == r["connect"]["count"], (total, r["connect"])
+srv = [h["name"] for h in r["hosts"] if h["role"] == "server"][0]
+assert s[("connlab_netstat_total", (("counter", "PassiveOpens"), ("host", srv), ("side", "server")))] >= 6000
+print(f"  fleet /metrics: {total} connects in the hosts' histograms, as result.json; every host's kernel counters")
+PYEOF
 kill -INT $lpid
 wait $lpid
 rc=$?

@@ -176,7 +176,9 @@ START_TEST(labels_quoted)
 END_TEST
 
 /* The probe's ping histogram from the buckets result.json keeps (its own
- * finer buckets, counted into the le bounds); a fleet's hosts labelled. */
+ * finer buckets, counted into the le bounds); a fleet's hosts labelled:
+ * their figures, each load host's own histograms, every host's kernel
+ * counters with its side. */
 START_TEST(ping_histogram_and_hosts)
 {
 	json_t *res = fixture("fleet-ok");
@@ -191,20 +193,40 @@ START_TEST(ping_histogram_and_hosts)
 			    json_string(text));
 	json_array_set_new(json_object_get(jpath(res, "timeline.hosts.cx12899-h2"), "established"),
 			   json_array_size(jpath(res, "timeline.t_s")) - 1, json_integer(4321));
+	json_object_set_new(jpath(res, "hosts[1].flood"), "hists",
+			    json_pack("{s:s}", "connect_hist", text));
 	t = text_of(res);
-	ck_assert_msg(strstr(t, "# TYPE connlab_ping_seconds histogram\n"), "%s", t);
+	ck_assert_msg(strstr(t, "# TYPE connlab_ping_seconds histogram\n"), "%.300s", t);
 	ck_assert_msg(strstr(t, "connlab_ping_seconds_bucket{lab=\"fleet\",le=\"0.0001\"} 2\n"),
-		      "%s", t);
+		      "%.300s", t);
 	ck_assert_msg(strstr(t, "connlab_ping_seconds_bucket{lab=\"fleet\",le=\"0.001\"} 4\n"),
-		      "%s", t);
+		      "%.300s", t);
 	ck_assert_msg(strstr(t, "connlab_ping_seconds_bucket{lab=\"fleet\",le=\"0.05\"} 6\n"), "%s",
 		      t);
 	ck_assert_msg(strstr(t, "connlab_ping_seconds_count{lab=\"fleet\"} 6\n"
 				"connlab_ping_seconds_sum{lab=\"fleet\"} 0.04317\n"),
-		      "%s", t);
+		      "%.300s", t);
 	ck_assert_msg(
 		strstr(t, "connlab_host_established{lab=\"fleet\",host=\"cx12899-h2\"} 4321\n"),
-		"%s", t);
+		"%.300s", t);
+	ck_assert_msg(strstr(t, "connlab_connect_seconds_bucket{lab=\"fleet\",host=\"cx12899-h2\","
+				"le=\"0.001\"} 4\n"),
+		      "%.300s", t);
+	ck_assert_msg(
+		strstr(t, "connlab_connect_seconds_count{lab=\"fleet\",host=\"cx12899-h2\"} 6\n"),
+		"%.300s", t);
+	ck_assert_msg(
+		!strstr(t, "connlab_connect_seconds_count{lab=\"fleet\",host=\"cx12899-h1\"}"),
+		"a host without histograms has none");
+	ck_assert_msg(
+		strstr(t, "connlab_host_opened_total{lab=\"fleet\",host=\"cx12899-h1\"} 10000\n"),
+		"%.300s", t);
+	ck_assert_msg(strstr(t, "connlab_netstat_total{lab=\"fleet\",host=\"cx12899-srv\","
+				"side=\"server\",counter=\"PassiveOpens\"} 30007\n"),
+		      "%.300s", t);
+	ck_assert_msg(strstr(t, "connlab_netstat_total{lab=\"fleet\",host=\"cx12899-h3\","
+				"side=\"client\",counter=\"ActiveOpens\"} 10000\n"),
+		      "%.300s", t);
 	ck_assert_msg(!strstr(t, "connlab_probe_connect_latency_seconds"),
 		      "no buckets kept: no histogram");
 	free(t);
