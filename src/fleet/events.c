@@ -214,7 +214,8 @@ void fleet_events_line(struct fleet *f, const char *role, json_t *j)
 }
 
 /* The event round's words: the restart script's why it could not, or
- * pdsh's word on reaching the host; the event did not happen. */
+ * pdsh's word on reaching the host; the event did not happen. Anything
+ * else the host printed (a login shell's profile, say) is only logged. */
 void fleet_events_said(struct fleet *f, const char *text, int from_pdsh)
 {
 	struct fevent *e = f->event_now;
@@ -223,6 +224,8 @@ void fleet_events_said(struct fleet *f, const char *text, int from_pdsh)
 	if (f->log)
 		fprintf(f->log, "%.3f event: %s\n", fleet_now_s(f), text);
 	if (!e || e->failed[0] || code == 0 || !text[0])
+		return;
+	if (!from_pdsh && strncmp(text, FLEET_SCRIPT_SAYS, strlen(FLEET_SCRIPT_SAYS)))
 		return;
 	if (code > 0)
 		snprintf(e->failed, sizeof(e->failed),

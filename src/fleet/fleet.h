@@ -48,6 +48,10 @@ enum fleet_round { ROUND_CHECK, ROUND_SERVER, ROUND_FLOOD, ROUND_END, ROUND_EVEN
 char *fleet_script(const struct lab *lab, const struct fleet_plan *fp, enum fleet_round round,
 		   const char *run_id, const double *end_at);
 
+/* How the restart script's own words begin (the event round takes only
+ * these, and pdsh's, as the restart's failure). */
+#define FLEET_SCRIPT_SAYS "connlab fleet: "
+
 /* The script of a restart event on the server host: SIGUSR1 to the shell
  * of the server round (shell_pid, from its first line), once /proc shows
  * it is this run's (RUN=run_id); malloc'd, NULL when out of memory. The

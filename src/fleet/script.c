@@ -258,7 +258,8 @@ char *fleet_restart_script(long shell_pid, const char *run_id)
 	sb_add(&b,
 	       "if tr '\\0' '\\n' < /proc/%ld/cmdline 2>/dev/null | grep -q 'RUN=%s$'; then\n"
 	       "\tkill -USR1 %ld && exit 0\nfi\n"
-	       "echo \"connlab fleet: the server's shell (pid %ld) is not there: nothing restarted\" >&2\nexit 1\n",
+	       "echo \"" FLEET_SCRIPT_SAYS
+	       "the server's shell (pid %ld) is not there: nothing restarted\" >&2\nexit 1\n",
 	       shell_pid, run_id, shell_pid, shell_pid);
 	return b.oom ? (free(b.s), NULL) : b.s;
 }

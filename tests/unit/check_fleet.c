@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fleet/coord.h"
 #include "fleet/fleet.h"
 #include "lab/lab.h"
 #include "plan/fleet.h"
@@ -366,8 +367,34 @@ START_TEST(pdsh_lines)
 }
 END_TEST
 
+/* The event round's lines: the restart script's own words, or pdsh's
+ * exit code, fail the restart; whatever else the host printed (a login
+ * shell's profile: "rm: cannot remove ...") is not the restart's. */
+START_TEST(event_words)
+{
+	struct fevent e = { .open = 1 };
+	struct fhost srv = { .name = "srv1" };
+	struct fleet f = { .event_now = &e, .srv = &srv };
+
+	fleet_events_said(&f, "rm: cannot remove '/root/.pyenv/shims/tmp.x': No such file", 0);
+	fleet_events_said(&f, "Welcome to the host", 0);
+	fleet_events_said(&f, "ssh exited with exit code 0", 1);
+	ck_assert_str_eq(e.failed, "");
+	ck_assert_int_eq(e.open, 1);
+	fleet_events_said(&f, FLEET_SCRIPT_SAYS "the server's shell (pid 7) is not there", 0);
+	ck_assert_str_eq(e.failed, FLEET_SCRIPT_SAYS "the server's shell (pid 7) is not there");
+	ck_assert_int_eq(e.open, 0);
+	memset(&e, 0, sizeof(e));
+	e.open = 1;
+	fleet_events_said(&f, "ssh exited with exit code 255", 1);
+	ck_assert_int_eq(e.open, 0);
+	ck_assert_str_eq(e.failed, "the restart's command on srv1 exited with status 255");
+}
+END_TEST
+
 static void add(TCase *tc)
 {
+	tcase_add_test(tc, event_words);
 	tcase_add_test(tc, hostlists);
 	tcase_add_test(tc, substitution);
 	tcase_add_test(tc, plans);
