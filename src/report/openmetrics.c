@@ -148,12 +148,16 @@ static void header(struct om *o, const char *family, const char *type, const cha
 	fprintf(o->f, "# TYPE %s %s\n# HELP %s %s\n", family, type, family, help);
 }
 
-/* A sample: open(family, suffix) with the lab's label, then more labels,
- * then its value. */
-static void open_sample(struct om *o, const char *family, const char *suffix)
+/* A sample: open_sample(family, suffix) with the lab's label and a
+ * fleet's host's (or none: NULL), then more labels, then its value. */
+static void open_sample(struct om *o, const char *family, const char *suffix, const char *host)
 {
 	fprintf(o->f, "%s%s{lab=", family, suffix);
 	label(o->f, o->lab);
+	if (host) {
+		fputs(",host=", o->f);
+		label(o->f, host);
+	}
 }
 
 static void add_label(struct om *o, const char *name, const char *value)
@@ -204,7 +208,7 @@ static void write_columns(struct om *o, json_t *tl)
 		if (isnan(v))
 			continue;
 		header(o, c->family, c->kind == OM_GAUGE ? "gauge" : "counter", c->help);
-		open_sample(o, c->family, c->kind == OM_GAUGE ? "" : "_total");
+		open_sample(o, c->family, c->kind == OM_GAUGE ? "" : "_total", NULL);
 		if (c->side)
 			add_label(o, "side", c->side);
 		close_sample(o, v * c->scale);
@@ -226,7 +230,7 @@ static void write_labelled(struct om *o, json_t *obj, const char *family, const 
 	{
 		if (!json_is_number(v = last_of(col)))
 			continue;
-		open_sample(o, family, strcmp(type, "counter") ? "" : "_total");
+		open_sample(o, family, strcmp(type, "counter") ? "" : "_total", NULL);
 		add_label(o, lname, k);
 		close_sample(o, json_number_value(v));
 	}
@@ -252,8 +256,7 @@ static void write_hosts(struct om *o, json_t *hosts)
 		{
 			if (!json_is_number(v = last_of(json_object_get(h, fam[k].col))))
 				continue;
-			open_sample(o, fam[k].family, "");
-			add_label(o, "host", name);
+			open_sample(o, fam[k].family, "", name);
 			close_sample(o, json_number_value(v));
 		}
 	}
@@ -290,6 +293,12 @@ static int merged(json_t *res, const struct om_hist *oh, struct hist *h)
 	return any;
 }
 
+/* A fleet's host's name (hosts[]), a host label. */
+static const char *name_of(json_t *host)
+{
+	return json_string_value(json_object_get(host, "name")) ?: "";
+}
+
 /* A histogram's samples; a fleet's load host's with its host label. */
 static void emit_hist(struct om *o, const struct om_hist *oh, const struct hist *h,
 		      const char *host)
@@ -297,24 +306,18 @@ static void emit_hist(struct om *o, const struct om_hist *oh, const struct hist 
 	char le[32];
 
 	header(o, oh->family, "histogram", oh->help);
-	for (size_t b = 0; b <= sizeof(om_le) / sizeof(om_le[0]); b++) {
-		int inf = b == sizeof(om_le) / sizeof(om_le[0]);
-
-		snprintf(le, sizeof(le), "%g", inf ? 0 : om_le[b] / 1e6);
-		open_sample(o, oh->family, "_bucket");
-		if (host)
-			add_label(o, "host", host);
-		add_label(o, "le", inf ? "+Inf" : le);
-		close_sample(o,
-			     (double)(inf ? h->count : h->count - hist_at_least(h, om_le[b] + 1)));
+	for (size_t b = 0; b < sizeof(om_le) / sizeof(om_le[0]); b++) {
+		snprintf(le, sizeof(le), "%g", om_le[b] / 1e6);
+		open_sample(o, oh->family, "_bucket", host);
+		add_label(o, "le", le);
+		close_sample(o, (double)(h->count - hist_at_least(h, om_le[b] + 1)));
 	}
-	open_sample(o, oh->family, "_count");
-	if (host)
-		add_label(o, "host", host);
+	open_sample(o, oh->family, "_bucket", host);
+	add_label(o, "le", "+Inf");
 	close_sample(o, (double)h->count);
-	open_sample(o, oh->family, "_sum");
-	if (host)
-		add_label(o, "host", host);
+	open_sample(o, oh->family, "_count", host);
+	close_sample(o, (double)h->count);
+	open_sample(o, oh->family, "_sum", host);
 	close_sample(o, h->sum / 1e6);
 }
 
@@ -333,8 +336,7 @@ static void write_hist(struct om *o, json_t *res, const struct om_hist *oh)
 		{
 			memset(h, 0, sizeof(*h));
 			if (add_from(jpath(x, "flood.hists"), oh->key, h))
-				emit_hist(o, oh, h,
-					  json_string_value(json_object_get(x, "name")) ?: "");
+				emit_hist(o, oh, h, name_of(x));
 		}
 	free(h);
 }
@@ -364,8 +366,7 @@ static void write_host_counts(struct om *o, json_t *hosts)
 			if (!json_is_integer(v = json_object_get(fl, fam[k].key)))
 				continue;
 			header(o, fam[k].family, "counter", fam[k].help);
-			open_sample(o, fam[k].family, "_total");
-			add_label(o, "host", json_string_value(json_object_get(h, "name")) ?: "");
+			open_sample(o, fam[k].family, "_total", name_of(h));
 			close_sample(o, (double)json_integer_value(v));
 		}
 	json_array_foreach(hosts, i, h)
@@ -375,8 +376,7 @@ static void write_host_counts(struct om *o, json_t *hosts)
 		{
 			header(o, "connlab_host_errors", "counter",
 			       "a load host's flood's failed connects and closes by errno");
-			open_sample(o, "connlab_host_errors", "_total");
-			add_label(o, "host", json_string_value(json_object_get(h, "name")) ?: "");
+			open_sample(o, "connlab_host_errors", "_total", name_of(h));
 			add_label(o, "errno", errno_name);
 			close_sample(o, json_is_number(v) ? json_number_value(v) : 0);
 		}
@@ -394,8 +394,8 @@ static const char *side_of(const char *ns)
 	return "client";
 }
 
-/* One namespace's or host's kernel counters, by where and side. */
-static void netstat_set(struct om *o, json_t *set, const char *lname, const char *where,
+/* One namespace's (ns) or fleet host's (host) kernel counters, by side. */
+static void netstat_set(struct om *o, json_t *set, const char *ns, const char *host,
 			const char *side)
 {
 	const char *name;
@@ -408,8 +408,9 @@ static void netstat_set(struct om *o, json_t *set, const char *lname, const char
 		header(o, "connlab_netstat", "counter",
 		       "the kernel's TCP counters (nstat) of a namespace or a fleet's host over the "
 		       "run");
-		open_sample(o, "connlab_netstat", "_total");
-		add_label(o, lname, where);
+		open_sample(o, "connlab_netstat", "_total", host);
+		if (ns)
+			add_label(o, "namespace", ns);
 		add_label(o, "side", side);
 		add_label(o, "counter", name);
 		close_sample(o, (double)json_integer_value(v));
@@ -425,12 +426,11 @@ static void write_netstat(struct om *o, json_t *res)
 	size_t i;
 
 	json_object_foreach(json_object_get(res, "counters"), ns, set)
-		netstat_set(o, set, "namespace", ns, side_of(ns));
+		netstat_set(o, set, ns, NULL, side_of(ns));
 	json_array_foreach(json_object_get(res, "hosts"), i, h)
 	{
 		role = json_string_value(json_object_get(h, "role"));
-		netstat_set(o, jpath(h, "kernel.last.counters"), "host",
-			    json_string_value(json_object_get(h, "name")) ?: "",
+		netstat_set(o, jpath(h, "kernel.last.counters"), NULL, name_of(h),
 			    role && !strcmp(role, "server") ? "server" : "client");
 	}
 }
@@ -441,7 +441,7 @@ void openmetrics_write(FILE *f, json_t *res)
 	struct om o = { f, json_string_value(jpath(res, "lab.name")) ?: "", NULL };
 
 	header(&o, "connlab_run", "info", "the lab, its phase and outcome");
-	open_sample(&o, "connlab_run", "_info");
+	open_sample(&o, "connlab_run", "_info", NULL);
 	add_label(&o, "phase", json_string_value(last_of(json_object_get(tl, "phase"))) ?: "");
 	add_label(&o, "outcome", json_string_value(json_object_get(res, "outcome")) ?: "running");
 	close_sample(&o, 1);
